@@ -1,0 +1,1 @@
+"""Shared library of OWES Mesh: everything the four services have in common."""

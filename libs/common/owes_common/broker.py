@@ -1,0 +1,86 @@
+"""Broker wiring from settings: the FastStream broker (subscribers, AsyncAPI), the outbox producer, topics."""
+
+from __future__ import annotations
+
+import logging
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+
+from .settings import KafkaSettings
+
+log = structlog.get_logger("owes.broker")
+
+
+def client_options(kafka: KafkaSettings) -> dict:
+    """aiokafka connection options (bootstrap and SASL) shared by producers, consumers and admin clients."""
+    options: dict = {"bootstrap_servers": kafka.bootstrap_servers, "security_protocol": kafka.security_protocol}
+    if kafka.security_protocol.startswith("SASL"):
+        options |= {
+            "sasl_mechanism": kafka.sasl_mechanism,
+            "sasl_plain_username": kafka.sasl_username,
+            "sasl_plain_password": kafka.sasl_password.get_secret_value() if kafka.sasl_password else None,
+        }
+    return options
+
+
+def _security(kafka: KafkaSettings) -> BaseSecurity | None:
+    if not kafka.security_protocol.startswith("SASL"):
+        return None
+    password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
+    use_ssl = kafka.security_protocol == "SASL_SSL"
+    cls = {"SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext}[kafka.sasl_mechanism]
+    return cls(kafka.sasl_username or "", password, use_ssl=use_ssl)
+
+
+def build_broker(kafka: KafkaSettings, *, client_id: str, description: str = "") -> KafkaBroker:
+    """The FastStream broker that runs this service's subscribers and documents them (AsyncAPI)."""
+    return KafkaBroker(
+        kafka.bootstrap_servers,
+        security=_security(kafka),
+        client_id=client_id,
+        enable_idempotence=kafka.enable_idempotence,
+        acks="all",
+        description=description,
+        graceful_timeout=15.0,
+        allow_auto_create_topics=False,
+        logger=logging.getLogger("faststream.access.kafka"),
+    )
+
+
+def build_producer(kafka: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
+    """The outbox relay's producer: acks from all replicas, idempotent where the broker supports it."""
+    return AIOKafkaProducer(
+        **client_options(kafka),
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=kafka.enable_idempotence,
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=30_000,
+    )
+
+
+async def ensure_topics(kafka: KafkaSettings, topics: list[str]) -> None:
+    """Create the topics that do not exist yet (an init step in docker-compose does the same)."""
+    admin = AIOKafkaAdminClient(**client_options(kafka), client_id="owes-topic-init")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in topics if t not in existing]
+        if not missing:
+            return
+        try:
+            await admin.create_topics([
+                NewTopic(t, num_partitions=kafka.topic_partitions, replication_factor=kafka.replication_factor)
+                for t in missing
+            ])
+        except TopicAlreadyExistsError:
+            pass
+        log.info("topics_created", topics=missing)
+    finally:
+        await admin.close()

@@ -1,0 +1,147 @@
+"""Event consumption: parse the CloudEvent, apply it once (inbox), retry transient failures with backoff,
+and send poison messages to the dead-letter topic with the reason and the original headers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .contracts import Event
+from .correlation import correlation_scope
+from .envelope import CloudEvent, PoisonMessage
+from .inbox import Inbox
+
+log = structlog.get_logger("owes.consumer")
+
+Handler = Callable[[AsyncSession, CloudEvent, Event], Awaitable[None]]
+
+# Failures worth waiting out: the database or the network is away. Everything else is a bug or bad data.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, OSError, TimeoutError,
+                                                     ConnectionError)
+
+DLQ_REASON = "dlq_reason"
+DLQ_ORIGINAL_TOPIC = "dlq_original_topic"
+DLQ_ORIGINAL_PARTITION = "dlq_original_partition"
+DLQ_ORIGINAL_OFFSET = "dlq_original_offset"
+DLQ_CONSUMER = "dlq_consumer"
+DLQ_FAILED_AT = "dlq_failed_at"
+DLQ_HEADERS = (DLQ_REASON, DLQ_ORIGINAL_TOPIC, DLQ_ORIGINAL_PARTITION, DLQ_ORIGINAL_OFFSET, DLQ_CONSUMER,
+               DLQ_FAILED_AT)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class ShuttingDown(Exception):
+    """Raised out of a retry loop at shutdown, so the record is not committed and is redelivered."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_delay: float = 0.1
+    max_delay: float = 5.0
+    # Unexpected (non-transient) errors get this many attempts before the record is dead-lettered.
+    max_attempts: int = 5
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+
+
+class EventConsumer:
+    """Applies the events one service cares about, each exactly once in effect."""
+
+    def __init__(self, *, name: str, sessionmaker: async_sessionmaker[AsyncSession], inbox: Inbox,
+                 handlers: dict[type[Event], Handler], dead_letter, dead_letter_topic: str,
+                 retry: RetryPolicy = RetryPolicy(), on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None) -> None:
+        self.name = name
+        self.sessionmaker = sessionmaker
+        self.inbox = inbox
+        self.handlers = {(model.ce_type(), model.version): handler for model, handler in handlers.items()}
+        self.dead_letter = dead_letter  # async callable(topic, value, key, headers)
+        self.dead_letter_topic = dead_letter_topic
+        self.retry = retry
+        self.on_outcome = on_outcome
+        self.stopping = asyncio.Event()
+        self.last_event_at: dict[str, dt.datetime] = {}
+
+    async def handle_record(self, record) -> Outcome:
+        """Process one Kafka record (an aiokafka ConsumerRecord) to a final outcome, or raise ShuttingDown."""
+        try:
+            event = CloudEvent.from_kafka(record.headers, record.value)
+        except PoisonMessage as exc:
+            return await self._dead_letter(record, str(exc), None)
+        with correlation_scope(event.correlationid, event_id=event.id):
+            attempt = 0
+            while True:
+                try:
+                    outcome = await self._apply(event)
+                    self._observe(event, outcome)
+                    return outcome
+                except PoisonMessage as exc:
+                    return await self._dead_letter(record, str(exc), event)
+                except TRANSIENT_ERRORS as exc:
+                    attempt += 1
+                    await self._back_off(attempt, exc, transient=True)
+                except Exception as exc:
+                    attempt += 1
+                    if attempt >= self.retry.max_attempts:
+                        reason = f"handler failed {attempt} times: {type(exc).__name__}: {exc}"
+                        return await self._dead_letter(record, reason, event)
+                    await self._back_off(attempt, exc, transient=False)
+
+    async def _apply(self, event: CloudEvent) -> Outcome:
+        payload = event.payload()  # validates type, version and payload before anything is written
+        handler = self.handlers.get((event.type, event.schemaversion))
+        if handler is None:
+            return Outcome.IGNORED
+        async with self.sessionmaker() as session, session.begin():
+            if not await self.inbox.claim(session, event):
+                log.info("event_duplicate_skipped", event_type=event.type)
+                return Outcome.DUPLICATE
+            await handler(session, event, payload)
+        log.info("event_applied", event_type=event.type, subject=event.subject)
+        return Outcome.APPLIED
+
+    async def _back_off(self, attempt: int, exc: Exception, *, transient: bool) -> None:
+        delay = self.retry.delay(attempt)
+        log.warning("event_retry", attempt=attempt, transient=transient, error=f"{type(exc).__name__}: {exc}",
+                    retry_in=round(delay, 3))
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=delay)
+        except TimeoutError:
+            return
+        raise ShuttingDown()
+
+    async def _dead_letter(self, record, reason: str, event: CloudEvent | None) -> Outcome:
+        headers = [(k, v) for k, v in (record.headers or ()) if k not in DLQ_HEADERS]
+        headers += [
+            (DLQ_REASON, reason.encode()),
+            (DLQ_ORIGINAL_TOPIC, record.topic.encode()),
+            (DLQ_ORIGINAL_PARTITION, str(record.partition).encode()),
+            (DLQ_ORIGINAL_OFFSET, str(record.offset).encode()),
+            (DLQ_CONSUMER, self.name.encode()),
+            (DLQ_FAILED_AT, dt.datetime.now(dt.UTC).isoformat().encode()),
+        ]
+        await self.dead_letter(self.dead_letter_topic, record.value, record.key, headers)
+        log.error("event_dead_lettered", reason=reason, topic=record.topic, partition=record.partition,
+                  offset=record.offset, event_id=event.id if event else None)
+        self._observe(event, Outcome.DEAD_LETTERED)
+        return Outcome.DEAD_LETTERED
+
+    def _observe(self, event: CloudEvent | None, outcome: Outcome) -> None:
+        if event is not None:
+            self.last_event_at[event.partner or event.source] = dt.datetime.now(dt.UTC)
+        if self.on_outcome:
+            self.on_outcome(event, outcome)

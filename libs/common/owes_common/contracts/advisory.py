@@ -1,0 +1,77 @@
+"""Events published by the advisory service (advice, trainings, mentoring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field, model_validator
+
+from .base import EntityId, Event, Hours, ParticipantId
+
+
+class _AdvisoryEvent(Event):
+    producer: ClassVar[str] = "advisory"
+
+
+class AdvisoryKind(StrEnum):
+    GENERAL = "general"
+    LEGAL = "legal"
+    MARKETING = "marketing"
+    ACCOUNTING = "accounting"
+    BUSINESS = "business"
+
+
+class AdvisorySessionHeld(_AdvisoryEvent):
+    """An advisory session took place, for a participant or an organisation."""
+
+    name: ClassVar[str] = "AdvisorySessionHeld"
+    aggregate_field: ClassVar[str] = "session_id"
+
+    session_id: EntityId
+    held_on: dt.date = Field(examples=["2026-04-12"])
+    kind: AdvisoryKind = Field(description="General, or a specialist field.", examples=["legal"])
+    hours: Hours
+    adviser_id: EntityId = Field(description="Id of the adviser (staff).", examples=["adv_12"])
+    participant_id: ParticipantId | None = None
+    organisation_id: EntityId | None = None
+
+    @model_validator(mode="after")
+    def _one_beneficiary(self):
+        if (self.participant_id is None) == (self.organisation_id is None):
+            raise ValueError("exactly one of participant_id and organisation_id is required")
+        return self
+
+
+class TrainingCompleted(_AdvisoryEvent):
+    """A participant completed a training (attendance met)."""
+
+    name: ClassVar[str] = "TrainingCompleted"
+    aggregate_field: ClassVar[str] = "training_id"
+
+    training_id: EntityId
+    participant_id: ParticipantId
+    completed_on: dt.date = Field(examples=["2026-05-20"])
+    title: str = Field(min_length=1, max_length=200, examples=["Zakładanie spółdzielni socjalnej"])
+    hours: Hours
+
+
+class MentoringProvided(_AdvisoryEvent):
+    """Mentoring hours were provided to a participant or an organisation."""
+
+    name: ClassVar[str] = "MentoringProvided"
+    aggregate_field: ClassVar[str] = "mentoring_id"
+
+    mentoring_id: EntityId
+    provided_on: dt.date = Field(examples=["2026-06-02"])
+    hours: Hours
+    mentor_id: EntityId = Field(examples=["mentor_3"])
+    participant_id: ParticipantId | None = None
+    organisation_id: EntityId | None = None
+
+    @model_validator(mode="after")
+    def _one_beneficiary(self):
+        if (self.participant_id is None) == (self.organisation_id is None):
+            raise ValueError("exactly one of participant_id and organisation_id is required")
+        return self

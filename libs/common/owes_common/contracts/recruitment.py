@@ -1,0 +1,131 @@
+"""Events published by the recruitment service (participants, organisations, initiative groups)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from .base import AgeBand, EntityId, Event, Gender, LabourMarketStatus, ParticipantId
+
+
+class _RecruitmentEvent(Event):
+    producer: ClassVar[str] = "recruitment"
+
+
+class ParticipantRecruited(_RecruitmentEvent):
+    """A person was registered as a participant. Carries only coarse attributes, never personal data."""
+
+    name: ClassVar[str] = "ParticipantRecruited"
+    aggregate_field: ClassVar[str] = "participant_id"
+
+    participant_id: ParticipantId
+    recruited_on: dt.date = Field(description="Day of registration.", examples=["2026-03-02"])
+    gender: Gender = Field(description="Gender, as the indicators report it.", examples=["female"])
+    age_band: AgeBand = Field(description="Age band at registration.", examples=["25-34"])
+    county: str = Field(min_length=1, max_length=64, description="County (powiat) of residence.",
+                        examples=["rybnicki"])
+    labour_market_status: LabourMarketStatus = Field(description="Labour-market status at registration.",
+                                                     examples=["unemployed"])
+    disability: bool = Field(description="Whether the person has a disability.", examples=[False])
+    at_risk_of_exclusion: bool = Field(description="At risk of poverty or social exclusion.", examples=[True])
+
+
+class ParticipantEligibilityConfirmed(_RecruitmentEvent):
+    """The participant was found eligible for support."""
+
+    name: ClassVar[str] = "ParticipantEligibilityConfirmed"
+    aggregate_field: ClassVar[str] = "participant_id"
+
+    participant_id: ParticipantId
+    confirmed_on: dt.date = Field(examples=["2026-03-05"])
+
+
+class ParticipantEligibilityRejected(_RecruitmentEvent):
+    """The participant was found not eligible, with the reason."""
+
+    name: ClassVar[str] = "ParticipantEligibilityRejected"
+    aggregate_field: ClassVar[str] = "participant_id"
+
+    participant_id: ParticipantId
+    rejected_on: dt.date = Field(examples=["2026-03-05"])
+    reason: str = Field(min_length=1, max_length=500, description="Why the person is not eligible.",
+                        examples=["Lives outside the subregion"])
+
+
+class ParticipantWithdrawn(_RecruitmentEvent):
+    """The participant left the project."""
+
+    name: ClassVar[str] = "ParticipantWithdrawn"
+    aggregate_field: ClassVar[str] = "participant_id"
+
+    participant_id: ParticipantId
+    withdrawn_on: dt.date = Field(examples=["2026-06-30"])
+    reason: str = Field(min_length=1, max_length=500, examples=["Took up employment elsewhere"])
+
+
+class ParticipantDataErased(_RecruitmentEvent):
+    """The participant's personal data was erased (GDPR); the pseudonymous id and coarse attributes remain."""
+
+    name: ClassVar[str] = "ParticipantDataErased"
+    aggregate_field: ClassVar[str] = "participant_id"
+
+    participant_id: ParticipantId
+    erased_on: dt.date = Field(examples=["2027-01-15"])
+
+
+class OrganisationType(StrEnum):
+    ASSOCIATION = "association"
+    FOUNDATION = "foundation"
+    CHURCH_LEGAL_PERSON = "church_legal_person"
+    SOCIAL_COOPERATIVE = "social_cooperative"
+    WORK_COOPERATIVE = "work_cooperative"
+    ZAZ = "zaz"
+    WTZ = "wtz"
+    CIS = "cis"
+    KIS = "kis"
+    LOCAL_BUSINESS = "local_business"
+
+
+class OrganisationEnrolled(_RecruitmentEvent):
+    """A social-economy entity was enrolled for support."""
+
+    name: ClassVar[str] = "OrganisationEnrolled"
+    aggregate_field: ClassVar[str] = "organisation_id"
+
+    organisation_id: EntityId
+    enrolled_on: dt.date = Field(examples=["2026-02-10"])
+    organisation_type: OrganisationType = Field(examples=["association"])
+    organisation_name: str = Field(min_length=1, max_length=300, description="Registered name of the entity.",
+                                   examples=["Stowarzyszenie Razem dla Żor"])
+    county: str = Field(min_length=1, max_length=64, examples=["zory"])
+    is_social_enterprise: bool = Field(description="Already a social enterprise at enrolment.", examples=[False])
+    runs_economic_activity: bool = Field(description="Already runs paid public-benefit or economic activity.",
+                                         examples=[False])
+
+
+class OrganisationEconomicActivityStarted(_RecruitmentEvent):
+    """An enrolled NGO started paid public-benefit or economic activity."""
+
+    name: ClassVar[str] = "OrganisationEconomicActivityStarted"
+    aggregate_field: ClassVar[str] = "organisation_id"
+
+    organisation_id: EntityId
+    started_on: dt.date = Field(examples=["2026-09-01"])
+    activity: str = Field(pattern=r"^(paid_public_benefit|economic)$", examples=["economic"],
+                          description="paid_public_benefit or economic")
+
+
+class InitiativeGroupFormed(_RecruitmentEvent):
+    """A group of eligible participants formed to prepare a social enterprise."""
+
+    name: ClassVar[str] = "InitiativeGroupFormed"
+    aggregate_field: ClassVar[str] = "group_id"
+
+    group_id: EntityId
+    formed_on: dt.date = Field(examples=["2026-04-01"])
+    county: str = Field(min_length=1, max_length=64, examples=["rybnicki"])
+    member_ids: list[ParticipantId] = Field(min_length=1, max_length=100,
+                                            description="Pseudonymous ids of the members.")

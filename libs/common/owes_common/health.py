@@ -1,0 +1,38 @@
+"""Liveness (/healthz) and readiness (/readyz: database and broker reachable)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+Check = Callable[[], Awaitable[None]]
+
+
+def health_router(checks: dict[str, Check]) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: the database and the broker are reachable",
+                responses={503: {"description": "A dependency is unavailable"}})
+    async def readyz():
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check(), timeout=3)
+                results[name] = "ok"
+            except Exception as exc:
+                results[name] = f"unavailable: {type(exc).__name__}"
+        ready = all(v == "ok" for v in results.values())
+        if ready:
+            return {"status": "ready", "checks": results}
+        return JSONResponse({"type": "about:blank", "title": "Not ready", "status": 503,
+                             "detail": "A dependency is unavailable.", "checks": results},
+                            status_code=503, media_type="application/problem+json")
+
+    return router

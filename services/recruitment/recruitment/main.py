@@ -1,0 +1,29 @@
+"""Composition root of the recruitment service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from owes_common.runtime import ServiceRuntime, ServiceSpec
+
+from . import api
+from .settings import RecruitmentSettings
+from .tables import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_runtime(settings: RecruitmentSettings | None = None) -> ServiceRuntime:
+    settings = settings or RecruitmentSettings()
+    return ServiceRuntime(ServiceSpec(
+        name="recruitment", title="OWES Mesh: recruitment",
+        description="Participants, organisations and initiative groups. Owns personal data; publishes facts only.",
+        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[api.router],
+        partner=settings.partner,
+    ))
+
+
+def create_app(settings: RecruitmentSettings | None = None) -> FastAPI:
+    return build_runtime(settings).create_app()
