@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -75,6 +76,7 @@ class EventConsumer:
         self.on_outcome = on_outcome
         self.stopping = asyncio.Event()
         self.last_event_at: dict[str, dt.datetime] = {}
+        self.outcomes: Counter[Outcome] = Counter()
 
     async def handle_record(self, record) -> Outcome:
         """Process one Kafka record (an aiokafka ConsumerRecord) to a final outcome, or raise ShuttingDown."""
@@ -141,6 +143,7 @@ class EventConsumer:
         return Outcome.DEAD_LETTERED
 
     def _observe(self, event: CloudEvent | None, outcome: Outcome) -> None:
+        self.outcomes[outcome] += 1
         if event is not None:
             self.last_event_at[event.partner or event.source] = dt.datetime.now(dt.UTC)
         if self.on_outcome:

@@ -1,0 +1,28 @@
+"""Composition root of the advisory service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from owes_common.runtime import ServiceRuntime, ServiceSpec
+
+from .settings import AdvisorySettings
+from .tables import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_runtime(settings: AdvisorySettings | None = None) -> ServiceRuntime:
+    settings = settings or AdvisorySettings()
+    return ServiceRuntime(ServiceSpec(
+        name="advisory", title="OWES Mesh: advisory",
+        description="Advisory sessions, trainings and mentoring.",
+        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[],
+        handlers={}, partner=settings.partner,
+    ))
+
+
+def create_app(settings: AdvisorySettings | None = None) -> FastAPI:
+    return build_runtime(settings).create_app()

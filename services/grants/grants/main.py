@@ -1,0 +1,28 @@
+"""Composition root of the grants service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from owes_common.runtime import ServiceRuntime, ServiceSpec
+
+from .settings import GrantsSettings
+from .tables import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_runtime(settings: GrantsSettings | None = None) -> ServiceRuntime:
+    settings = settings or GrantsSettings()
+    return ServiceRuntime(ServiceSpec(
+        name="grants", title="OWES Mesh: grants",
+        description="Grant applications, awards, cooperatives, jobs and bridge support.",
+        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[],
+        handlers={}, partner=settings.partner,
+    ))
+
+
+def create_app(settings: GrantsSettings | None = None) -> FastAPI:
+    return build_runtime(settings).create_app()
