@@ -83,3 +83,35 @@ def database_url(db_backend, tmp_path, postgres_admin_url) -> Iterator[Callable[
 def namespace() -> str:
     """A topic namespace of this test's own, so tests sharing the broker never see each other's events."""
     return f"t{uuid.uuid4().hex[:12]}"
+
+
+# Personal data stays home: when the session's broker is about to stop, read every record any test produced
+# and fail if one holds a PESEL-shaped number or a name or contact the tests sent (helpers.participant_form).
+class _PrivacyScan:
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        result = yield
+        if fixturedef.argname == "kafka_bootstrap" and os.environ.get("OWES_TEST_SKIP_PRIVACY_SCAN") != "1":
+            # added after the fixture's own teardown, so it runs first, while the broker still answers
+            fixturedef.addfinalizer(lambda: _assert_no_personal_data_in_events(result))
+        return result
+
+
+def pytest_configure(config):
+    # a plugin, not a conftest hook: conftest hooks never see session-scoped fixtures set up at the root
+    config.pluginmanager.register(_PrivacyScan(), "owes-privacy-scan")
+
+
+def _assert_no_personal_data_in_events(bootstrap: str) -> None:
+    import asyncio
+
+    from helpers import personal_values_used
+    from owes_common.privacy import scan_topics
+
+    external = os.environ.get("OWES_TEST_KAFKA_BOOTSTRAP")
+    prefix = "t" if external else ""  # on a shared external cluster, only the tests' namespaces
+    count, findings = asyncio.run(scan_topics({"bootstrap_servers": bootstrap}, known=personal_values_used,
+                                              topic_prefix=prefix))
+    assert not findings, (f"personal data in {len(findings)} place(s) among {count} records on the broker: "
+                          + "; ".join(f"{f.topic}[{f.partition}]@{f.offset} {f.where}: {f.value!r}"
+                                      for f in findings[:20]))

@@ -12,6 +12,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from asgi_lifespan import LifespanManager
 
+from owes_common.auth import credential_line
 from owes_common.settings import KafkaSettings
 
 T = TypeVar("T")
@@ -33,9 +34,28 @@ def make_pesel(birth: dt.date = dt.date(1990, 1, 1), *, female: bool = True, ser
     return body + str(sex) + str(check)
 
 
+# Every service the tests start knows one API key per role (settings_for); running() calls as the operator.
+TEST_PRINCIPALS = {"partner:recruitment": "jastrzebie-zdroj", "partner:advisory": "zory", "partner:grants": "rybnik",
+                   "lead": "lead", "integrator": "integrator"}
+TEST_API_KEYS = {role: f"owes_test_{role.replace(':', '_')}_key" for role in TEST_PRINCIPALS}
+TEST_API_KEY_ENTRIES = [credential_line(TEST_PRINCIPALS[role], role, key) for role, key in TEST_API_KEYS.items()]
+
+
+def auth_headers(role: str) -> dict[str, str]:
+    """Headers that call a service as the test principal of a role, e.g. auth_headers("lead")."""
+    return {"Authorization": f"Bearer {TEST_API_KEYS[role]}"}
+
+
+def client_as(client: httpx.AsyncClient, role: str | None) -> httpx.AsyncClient:
+    """Another client to the same running app, as another role (None: no credentials at all)."""
+    return httpx.AsyncClient(transport=client.asgi_transport, base_url=client.base_url,
+                             headers=auth_headers(role) if role else {})
+
+
 def settings_for(cls, *, database_url: str, kafka_bootstrap: str, namespace: str, idempotence: bool = False,
                  **overrides):
     """Settings of one service wired to the test's broker, database and topic namespace."""
+    overrides.setdefault("api_keys", TEST_API_KEY_ENTRIES)
     return cls(
         database_url=database_url,
         kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap, enable_idempotence=idempotence),
@@ -48,8 +68,11 @@ async def running(app) -> AsyncIterator[httpx.AsyncClient]:
     """Run an app's lifespan (migrations, relay, consumers) and give an HTTP client to it."""
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        auth = getattr(app.state.runtime, "auth", None)
+        headers = auth_headers(auth.operator) if auth and auth.operator in TEST_API_KEYS else {}
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as client:
             client.runtime = app.state.runtime  # the service's engine, relay and consumer, for assertions
+            client.asgi_transport = transport
             yield client
 
 
@@ -94,8 +117,101 @@ def header(record, name: str) -> str | None:
     return next((v.decode() for k, v in record.headers if k == name), None)
 
 
+def event_name(record) -> str:
+    """The event's short name, e.g. "ParticipantWithdrawn", from its ce_type header."""
+    return (header(record, "ce_type") or "").rsplit(".", 1)[-1]
+
+
+def payloads(records, name: str) -> list[dict]:
+    """The JSON payloads of the records of one event name."""
+    import json
+
+    return [json.loads(r.value) for r in records if event_name(r) == name]
+
+
+async def outbox_drained(client) -> None:
+    """Wait until the relay of a running service has published every committed event."""
+    runtime = client.runtime
+
+    async def drained():
+        assert await runtime.relay.pending_count() == 0
+
+    await eventually(drained)
+
+
+async def row_count(client, table: str) -> int:
+    """Rows in one table of a running service's database."""
+    import sqlalchemy as sa
+
+    async with client.runtime.engine.connect() as conn:
+        return await conn.scalar(sa.select(sa.func.count()).select_from(sa.table(table)))
+
+
 def participant_form(pesel: str | None = None, **overrides) -> dict:
     form = {"pesel": pesel or make_pesel(), "first_name": "Anna", "last_name": "Nowak", "email": "anna@example.org",
             "county": "rybnicki", "labour_market_status": "unemployed", "disability": False,
             "at_risk_of_exclusion": True, "consent": True}
-    return form | overrides
+    return remember_personal_data(form | overrides)
+
+
+# Personal values the tests send to recruitment; the session-end scan (conftest) fails if any reaches a topic.
+PERSONAL_FIELDS = ("pesel", "first_name", "last_name", "email", "phone", "address")
+personal_values_used: set[str] = set()
+
+
+def remember_personal_data(form: dict) -> dict:
+    for name in PERSONAL_FIELDS:
+        value = form.get(name)
+        if isinstance(value, str) and len(value.strip()) >= 3:
+            personal_values_used.add(value.strip())
+    return form
+
+
+class DatabaseOutage:
+    """Makes one service's database unavailable for a while, as a real outage would, and brings it back.
+
+    SQLite: another connection holds an exclusive lock (BEGIN EXCLUSIVE), so every writer waits or fails busy.
+    PostgreSQL: the database stops accepting connections and its open sessions are terminated.
+    Blocking calls: from async code, use `await asyncio.to_thread(outage.begin)`.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._lock = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def _postgres(self):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+        return psycopg.connect(admin, autocommit=True), url.database
+
+    def begin(self) -> None:
+        if self.is_sqlite:
+            import sqlite3
+
+            path = self.database_url.split("///", 1)[1]
+            self._lock = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._lock.execute("BEGIN EXCLUSIVE")
+            return
+        conn, name = self._postgres()
+        with conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+
+    def end(self) -> None:
+        if self.is_sqlite:
+            if self._lock is not None:
+                self._lock.execute("ROLLBACK")
+                self._lock.close()
+                self._lock = None
+            return
+        conn, name = self._postgres()
+        with conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')

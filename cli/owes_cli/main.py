@@ -8,6 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from owes_common.catalogue import export as catalogue_export
+
+from .deadletters import add_dlq_parser
+from .keys import add_keys_parser
 from .system import LocalSystem
 
 
@@ -33,6 +37,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     for svc in system.services:
         print(f"  {svc.name:<12} {svc.url}  (API docs {svc.url}/docs)")
     print(f"  dashboard    {system.service('reporting').url}/dashboard")
+    for line in system.credentials_help():
+        print(line)
     print("Press Ctrl-C to stop.", flush=True)
     while not stopping:
         dead = [s.name for s in system.services if s.process.poll() is not None]
@@ -46,6 +52,65 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+SERVICES = ("recruitment", "advisory", "grants", "reporting")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade each service's database to its newest schema, with the URL from its settings (<SVC>_DATABASE_URL)."""
+    import asyncio
+    import importlib
+
+    names = args.services or list(SERVICES)
+    unknown = [n for n in names if n not in SERVICES]
+    if unknown:
+        print(f"unknown service(s): {', '.join(unknown)}; choose from {', '.join(SERVICES)}", file=sys.stderr)
+        return 2
+    if args.database_url and len(names) != 1:
+        print("--database-url needs exactly one service", file=sys.stderr)
+        return 2
+    for name in names:
+        migrations_dir = importlib.import_module(f"{name}.main").MIGRATIONS
+        settings = getattr(importlib.import_module(f"{name}.settings"), f"{name.capitalize()}Settings")()
+        url = args.database_url or settings.database_url
+        print(f"{name}: upgrading to {args.revision} ...", flush=True)
+        asyncio.run(_upgrade_serialised(migrations_dir, url, args.revision, lock_name=f"{name}.migrations"))
+        print(f"{name}: at {args.revision}", flush=True)
+    return 0
+
+
+async def _upgrade_serialised(migrations_dir: Path, url: str, revision: str, *, lock_name: str) -> None:
+    """Run alembic; on PostgreSQL under an advisory lock, so replicas starting together migrate one at a time."""
+    import asyncio
+    import zlib
+
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from owes_common.migrations import upgrade_to_head
+
+    if not url.startswith("postgresql"):
+        await asyncio.to_thread(upgrade_to_head, migrations_dir, url, revision)
+        return
+    key = zlib.crc32(lock_name.encode())
+    engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.select(sa.func.pg_advisory_lock(key)))
+            try:
+                await asyncio.to_thread(upgrade_to_head, migrations_dir, url, revision)
+            finally:
+                await conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+    finally:
+        await engine.dispose()
+
+
+def cmd_reporting_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild reporting's read models from the topics (the logic lives in the reporting service)."""
+    from reporting.rebuild import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="owes", description="OWES Mesh command-line tool")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -55,6 +120,25 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--base-port", type=int, default=8001, help="recruitment, advisory, grants, reporting from here")
     up.add_argument("--bootstrap-servers", default=None, help="use this Kafka cluster instead of the embedded broker")
     up.set_defaults(func=cmd_up)
+    migrate = sub.add_parser("migrate", help="upgrade services' databases to the newest schema (alembic)")
+    migrate.add_argument("services", nargs="*", metavar="service",
+                         help=f"any of {', '.join(SERVICES)} (default: all)")
+    migrate.add_argument("--revision", default="heads", help="alembic revision to upgrade to (default: every head)")
+    migrate.add_argument("--database-url", default=None, help="instead of <SERVICE>_DATABASE_URL (one service)")
+    migrate.set_defaults(func=cmd_migrate)
+    add_keys_parser(sub)
+    add_dlq_parser(sub)
+    catalogue = sub.add_parser("catalogue", help="export or check the event catalogue in docs/events")
+    catalogue_export.add_arguments(catalogue)
+    catalogue.set_defaults(func=catalogue_export.run)
+    reporting = sub.add_parser("reporting", help="operate the reporting service")
+    reporting_actions = reporting.add_subparsers(dest="action", required=True)
+    rebuild = reporting_actions.add_parser(
+        "rebuild", help="drop reporting's read models and rebuild them from the beginning of the topics "
+                        "(database and broker from REPORTING_* settings)")
+    rebuild.add_argument("--no-commit-offsets", action="store_true",
+                         help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)")
+    rebuild.set_defaults(func=cmd_reporting_rebuild)
     return parser
 
 

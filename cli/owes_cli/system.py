@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -10,9 +11,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from owes_common.auth import credential_line, generate_api_key
+
 from .embedded import EmbeddedBroker, wait_for_port
 
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
+# Who holds a key in the embedded system: one principal per role (docs/security.md).
+PRINCIPALS = {"partner:recruitment": "jastrzebie-zdroj", "partner:advisory": "zory", "partner:grants": "rybnik",
+              "lead": "lead", "integrator": "integrator"}
+OPERATORS = {"recruitment": "partner:recruitment", "advisory": "partner:advisory", "grants": "partner:grants",
+             "reporting": "lead"}
 
 
 @dataclass
@@ -38,6 +46,8 @@ class LocalSystem:
     broker: EmbeddedBroker | None = None
     services: list[ServiceProcess] = field(default_factory=list)
     external_bootstrap: str | None = None
+    # role -> API key; made on first start and kept (mode 0600) in data_dir/api-keys.json
+    api_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def bootstrap_servers(self) -> str:
@@ -50,7 +60,42 @@ class LocalSystem:
             f"{prefix}_KAFKA__BOOTSTRAP_SERVERS": self.bootstrap_servers,
             f"{prefix}_KAFKA__ENABLE_IDEMPOTENCE": "false" if self.external_bootstrap is None else "true",
             f"{prefix}_TOPIC_NAMESPACE": self.namespace,
+            f"{prefix}_API_KEYS": ",".join(credential_line(PRINCIPALS[role], role, key)
+                                           for role, key in self.load_api_keys().items()),
         }
+
+    def load_api_keys(self) -> dict[str, str]:
+        """The embedded system's API keys: read from data_dir/api-keys.json, or made and saved there once."""
+        if self.api_keys:
+            return self.api_keys
+        path = self.data_dir / "api-keys.json"
+        if path.exists():
+            self.api_keys = json.loads(path.read_text())["keys"]
+        else:
+            self.api_keys = {role: generate_api_key() for role in PRINCIPALS}
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                json.dump({"principals": PRINCIPALS, "keys": self.api_keys}, f, indent=2)
+        return self.api_keys
+
+    def headers(self, role: str) -> dict[str, str]:
+        """HTTP headers that call a service as this role, e.g. system.headers("partner:recruitment")."""
+        return {"Authorization": f"Bearer {self.load_api_keys()[role]}"}
+
+    def operator_headers(self, service: str) -> dict[str, str]:
+        return self.headers(OPERATORS[service])
+
+    def credentials_help(self) -> list[str]:
+        keys = self.load_api_keys()
+        lines = [f"  API keys (kept in {self.data_dir / 'api-keys.json'}); send 'Authorization: Bearer <key>':"]
+        lines += [f"    {PRINCIPALS[role]:<17} {role:<20} {key}" for role, key in keys.items()]
+        recruitment = next((s for s in self.services if s.name == "recruitment"), None)
+        if recruitment:
+            lines.append(f"    e.g. curl -H 'Authorization: Bearer {keys['partner:recruitment']}' "
+                         f"{recruitment.url}/participants/<id>")
+        lines.append("    the dashboard asks for a user and password: user lead, password the lead's key")
+        return lines
 
     def start(self) -> LocalSystem:
         self.data_dir.mkdir(parents=True, exist_ok=True)

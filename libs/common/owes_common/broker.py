@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -25,7 +26,14 @@ def client_options(kafka: KafkaSettings) -> dict:
             "sasl_plain_username": kafka.sasl_username,
             "sasl_plain_password": kafka.sasl_password.get_secret_value() if kafka.sasl_password else None,
         }
+    if kafka.security_protocol == "SASL_SSL":
+        options["ssl_context"] = ssl_context(kafka)
     return options
+
+
+def ssl_context(kafka: KafkaSettings) -> ssl.SSLContext:
+    """TLS toward the brokers (aiokafka needs an explicit context): verified against the CA file or the system's."""
+    return ssl.create_default_context(cafile=str(kafka.ssl_cafile) if kafka.ssl_cafile else None)
 
 
 def _security(kafka: KafkaSettings) -> BaseSecurity | None:
@@ -34,7 +42,7 @@ def _security(kafka: KafkaSettings) -> BaseSecurity | None:
     password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
     use_ssl = kafka.security_protocol == "SASL_SSL"
     cls = {"SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext}[kafka.sasl_mechanism]
-    return cls(kafka.sasl_username or "", password, use_ssl=use_ssl)
+    return cls(kafka.sasl_username or "", password, use_ssl=use_ssl, ssl_context=ssl_context(kafka) if use_ssl else None)
 
 
 def build_broker(kafka: KafkaSettings, *, client_id: str, description: str = "") -> KafkaBroker:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import structlog
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .contracts import Event
@@ -24,9 +25,41 @@ log = structlog.get_logger("owes.consumer")
 
 Handler = Callable[[AsyncSession, CloudEvent, Event], Awaitable[None]]
 
-# Failures worth waiting out: the database or the network is away. Everything else is a bug or bad data.
+# The broad families transient failures come from; is_transient() below tells them apart precisely.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, OSError, TimeoutError,
                                                      ConnectionError)
+# PostgreSQL SQLSTATE classes and codes that mean "away, busy or restarting", not "wrong":
+# 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention (shutdown, cannot connect
+# now), 58 system I/O; 55000 "database is not accepting connections", 55P03 lock not available.
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57", "58")
+_TRANSIENT_SQLSTATES = ("55000", "55P03")
+# SQLite result codes (with their extended variants) that mean the file is busy or unreachable for now.
+_TRANSIENT_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_READONLY",
+                     "SQLITE_FULL", "SQLITE_PROTOCOL")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether waiting can fix this failure (database or network away) rather than it being a bug or bad data.
+
+    A constraint violation, bad data or a missing table is not transient: retrying it forever would block
+    the partition, so it is retried a few times and then dead-lettered.
+    """
+    if isinstance(exc, (OSError, DisconnectionError, PoolTimeout)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    orig = exc.orig
+    if isinstance(orig, OSError) or isinstance(getattr(orig, "__cause__", None), OSError):
+        return True
+    sqlite_name = getattr(orig, "sqlite_errorname", None)
+    if sqlite_name is not None:
+        return sqlite_name.startswith(_TRANSIENT_SQLITE)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate:
+        return sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES or sqlstate in _TRANSIENT_SQLSTATES
+    return isinstance(exc, OperationalError)
 
 DLQ_REASON = "dlq_reason"
 DLQ_ORIGINAL_TOPIC = "dlq_original_topic"
@@ -77,6 +110,7 @@ class EventConsumer:
         self.stopping = asyncio.Event()
         self.last_event_at: dict[str, dt.datetime] = {}
         self.outcomes: Counter[Outcome] = Counter()
+        self.retries = 0  # attempts that failed and were retried after a back-off
 
     async def handle_record(self, record) -> Outcome:
         """Process one Kafka record (an aiokafka ConsumerRecord) to a final outcome, or raise ShuttingDown."""
@@ -85,7 +119,7 @@ class EventConsumer:
         except PoisonMessage as exc:
             return await self._dead_letter(record, str(exc), None)
         with correlation_scope(event.correlationid, event_id=event.id):
-            attempt = 0
+            attempt = failures = 0
             while True:
                 try:
                     outcome = await self._apply(event)
@@ -93,13 +127,14 @@ class EventConsumer:
                     return outcome
                 except PoisonMessage as exc:
                     return await self._dead_letter(record, str(exc), event)
-                except TRANSIENT_ERRORS as exc:
-                    attempt += 1
-                    await self._back_off(attempt, exc, transient=True)
                 except Exception as exc:
                     attempt += 1
-                    if attempt >= self.retry.max_attempts:
-                        reason = f"handler failed {attempt} times: {type(exc).__name__}: {exc}"
+                    if is_transient(exc):  # wait the database or network out, however long it takes
+                        await self._back_off(attempt, exc, transient=True)
+                        continue
+                    failures += 1
+                    if failures >= self.retry.max_attempts:
+                        reason = f"handler failed {failures} times: {type(exc).__name__}: {exc}"
                         return await self._dead_letter(record, reason, event)
                     await self._back_off(attempt, exc, transient=False)
 
@@ -117,6 +152,7 @@ class EventConsumer:
         return Outcome.APPLIED
 
     async def _back_off(self, attempt: int, exc: Exception, *, transient: bool) -> None:
+        self.retries += 1
         delay = self.retry.delay(attempt)
         log.warning("event_retry", attempt=attempt, transient=transient, error=f"{type(exc).__name__}: {exc}",
                     retry_in=round(delay, 3))

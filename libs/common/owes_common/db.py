@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 
 from sqlalchemy import event, text
+from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -32,9 +36,70 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
+    # SQLite's busy handler polls with sleeps growing to 100 ms and favours no one: under concurrent requests,
+    # waiting writers starved for seconds (docs/performance.md). Transactions of this engine first queue on an
+    # asyncio lock, first come first served, so the busy handler only ever waits for other processes.
+    locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        held = _acquire_write_turn(locks)
+        if held:
+            conn.info[_WRITE_TURN] = held
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release_write_turn(conn.info)
+            raise
+
+    @event.listens_for(sync_engine, "commit")
+    @event.listens_for(sync_engine, "rollback")
+    def _on_end(conn):
+        try:
+            info = conn.info
+        except Exception:  # an invalidated connection: the pool's invalidate event freed its turn
+            return
+        _release_write_turn(info)
+
+    @event.listens_for(sync_engine, "checkin")
+    @event.listens_for(sync_engine, "invalidate")
+    def _on_return(_dbapi_conn, record, *_exc):  # a connection dropped mid-transaction frees its turn too
+        if record is not None:
+            _release_write_turn(record.info)
+
+
+_WRITE_TURN = "owes_sqlite_write_turn"
+WRITE_TURN_TIMEOUT = 30.0  # as long as busy_timeout: a turn never freed fails like a lock SQLite never gets
+
+
+def _acquire_write_turn(locks) -> tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None:
+    """Wait for this engine's turn to open a transaction; None outside async use (nothing to queue on)."""
+    if not in_greenlet() or __import__("os").environ.get("OWES_EXP_NOFIFO"):
+        return None
+    loop = asyncio.get_running_loop()
+    lock = locks.get(loop)
+    if lock is None:
+        lock = locks[loop] = asyncio.Lock()
+    try:
+        await_only(asyncio.wait_for(lock.acquire(), WRITE_TURN_TIMEOUT))
+    except TimeoutError:
+        raise TimeoutError(f"no SQLite transaction turn within {WRITE_TURN_TIMEOUT:.0f} s") from None
+    return loop, lock
+
+
+def _release_write_turn(info: dict) -> None:
+    held = info.pop(_WRITE_TURN, None)
+    if held is None:
+        return
+    loop, lock = held
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        lock.release()
+    elif not loop.is_closed():  # e.g. a connection garbage-collected in another thread
+        loop.call_soon_threadsafe(lock.release)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -46,23 +46,23 @@ class BodySizeLimitMiddleware:
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             return await self._reject(scope, send)
+        # Read the body (at most max_bytes) before the app sees it: a chunked body has no length to check, and
+        # an error raised while the app reads would reach FastAPI's body parser, which turns it into a 400.
+        chunks: list[bytes] = []
         received = 0
-        too_large = False
-
-        async def limited_receive():
-            nonlocal received, too_large
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    too_large = True
-                    raise _TooLarge()
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._reject(scope, send)
+            if message["type"] != "http.request":  # the client went away: let the app see it as it would
+                return await self.app(scope, _replay([message], receive), send)
+            body = message.get("body", b"")
+            received += len(body)
+            if received > self.max_bytes:
+                return await self._reject(scope, send)
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}],
+                                      receive), send)
 
     async def _reject(self, scope, send) -> None:
         body = json.dumps({"type": "about:blank", "title": "Content too large", "status": 413,
@@ -74,5 +74,13 @@ class BodySizeLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+def _replay(messages: list[dict], receive):
+    """A receive callable that gives these messages first, then whatever the server sends (e.g. disconnect)."""
+    pending = list(messages)
+
+    async def replayed():
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed

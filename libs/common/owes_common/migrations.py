@@ -22,8 +22,12 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
     return cfg
 
 
-def upgrade_to_head(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
-    """Apply every migration of one service (blocking; call in a thread from async code)."""
+def upgrade_to_head(migrations_dir: Path, database_url: str, revision: str = "heads") -> None:
+    """Apply every migration of one service (blocking; call in a thread from async code).
+
+    "heads": two revisions written side by side on one parent (e.g. 0900_audit_log and a feature's next one)
+    both apply, instead of alembic refusing to choose.
+    """
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
 
@@ -78,3 +82,16 @@ def create_messaging_tables(op) -> None:
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     )
+
+
+def create_audit_table(op) -> None:
+    """Migration step shared by every service: the audit log of write requests (owes_common.audit)."""
+    from .audit import AUDIT_TABLE, audit_columns
+
+    op.create_table(AUDIT_TABLE, *audit_columns())
+    op.create_index("ix_audit_log_entity_id", AUDIT_TABLE, ["entity_id"])
+
+
+def drop_audit_table(op) -> None:
+    op.drop_index("ix_audit_log_entity_id", table_name="audit_log")
+    op.drop_table("audit_log")

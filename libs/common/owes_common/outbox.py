@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from .contracts import Event
 from .envelope import CloudEvent
+from .tracing import stamp_trace
 
 log = structlog.get_logger("owes.outbox")
 
@@ -31,10 +32,12 @@ class OutboxWriter:
         self.source = source
         self.partner = partner
         self.committed = asyncio.Event()
+        self.tracer = None  # set by the runtime: each event gets a PRODUCER span and carries its traceparent
 
     async def add(self, session: AsyncSession, payload: Event) -> CloudEvent:
         """Record one event in the session's transaction; it is published only if the transaction commits."""
         event = CloudEvent.record(payload, source=self.source, partner=self.partner)
+        event = stamp_trace(event, tracer=self.tracer, topic=self.topic)
         await session.execute(sa.insert(self.table).values(
             event_id=event.id,
             event_type=event.type,
@@ -71,6 +74,7 @@ class OutboxRelay:
         # publish, which keeps the order of rows on the topic.
         self.lock_key = zlib.crc32(lock_name.encode())
         self.published_total = 0
+        self.on_published = None  # callable(rows) after rows are marked published (metrics)
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -120,7 +124,7 @@ class OutboxRelay:
                     return 0
             try:
                 rows = (await conn.execute(
-                    sa.select(t.c.seq, t.c.event_id, t.c.topic, t.c.key, t.c.headers, t.c.value)
+                    sa.select(t.c.seq, t.c.event_id, t.c.event_type, t.c.topic, t.c.key, t.c.headers, t.c.value)
                     .where(t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size)
                 )).all()
                 await conn.commit()
@@ -136,6 +140,8 @@ class OutboxRelay:
                     await conn.execute(sa.select(sa.func.pg_advisory_unlock(self.lock_key)))
                     await conn.commit()
         self.published_total += len(rows)
+        if self.on_published is not None:
+            self.on_published(rows)
         log.debug("outbox_published", count=len(rows), last_seq=rows[-1].seq)
         return len(rows)
 

@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -60,6 +61,10 @@ def _validation_errors(exc: RequestValidationError) -> list[dict]:
     return out
 
 
+# What FastAPI raises (HTTPException 400) when a JSON body cannot even be decoded.
+_BODY_PARSE_ERROR = "There was an error parsing the body"
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
@@ -78,10 +83,37 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-                 413: "Content too large", 415: "Unsupported media type"}.get(exc.status_code, "HTTP error")
+        if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:  # FastAPI: not UTF-8, or not decodable
+            return problem_response(400, "Malformed JSON", "The request body is not valid JSON.",
+                                    type_="https://owes.example/problems/malformed-json", instance=request.url.path)
+        title = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+                 405: "Method not allowed", 413: "Content too large", 415: "Unsupported media type",
+                 429: "Too many requests", 503: "Service unavailable"}.get(exc.status_code, "HTTP error")
         return problem_response(exc.status_code, title, str(exc.detail), instance=request.url.path,
                                 headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError):
+        # A database that is away is the server's problem, but a temporary one the client may retry;
+        # a value the database refuses is the client's.
+        from .consumer import is_transient
+
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+        if is_transient(exc):
+            log.warning("database_unavailable", path=request.url.path, error=type(exc.orig).__name__)
+            return problem_response(503, "Service unavailable", "The database is unavailable; retry shortly.",
+                                    type_="https://owes.example/problems/unavailable", instance=request.url.path,
+                                    headers={"Retry-After": "1"})
+        if isinstance(exc, IntegrityError) or sqlstate.startswith("23"):
+            return problem_response(409, "Conflict", "The request conflicts with data already stored.",
+                                    type_="https://owes.example/problems/conflict", instance=request.url.path)
+        if isinstance(exc, DataError) or sqlstate.startswith("22"):
+            return problem_response(422, "Invalid input", "A value in the request cannot be stored "
+                                    "(too long, out of range or containing a forbidden character).",
+                                    type_="https://owes.example/problems/invalid-input", instance=request.url.path)
+        log.exception("unhandled_database_error", path=request.url.path)
+        return problem_response(500, "Internal error", "An unexpected error occurred; it has been logged.",
+                                instance=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

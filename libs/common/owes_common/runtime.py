@@ -6,6 +6,8 @@ A service's main.py declares what is its own (settings, tables, routers, event h
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -13,12 +15,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from .audit import AuditMiddleware, AuditTrail, audit_router
+from .auth import Authenticator, require_api_access
 from .broker import build_broker, build_producer, ensure_topics
+from .catalogue.api import catalogue_router
+from .catalogue.asyncapi import declare_event_publishers
 from .consumer import EventConsumer, Handler
 from .contracts import Event, dead_letter_topic_for, topic_for
 from .db import create_engine, create_sessionmaker, ping_database
@@ -26,11 +32,13 @@ from .health import health_router
 from .http import BodySizeLimitMiddleware, CorrelationMiddleware
 from .inbox import Inbox
 from .messaging_tables import INBOX_TABLE, OUTBOX_TABLE
+from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
 from .migrations import upgrade_to_head_async
 from .outbox import OutboxRelay, OutboxWriter
 from .problems import install_problem_handlers
 from .settings import ServiceSettings
 from .structured_logging import configure_logging
+from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
 
 log = structlog.get_logger("owes.runtime")
 
@@ -51,6 +59,27 @@ class ServiceSpec:
     version: str = "0.1.0"
 
 
+def exit_cleanly_after_draining_on_sigterm() -> None:
+    """Under uvicorn, make SIGTERM a drain followed by exit status 0.
+
+    uvicorn drains on SIGTERM (in-flight requests, then the lifespan shutdown: consumer offsets committed,
+    outbox flushed), then raises the signal again with the default handler, so a clean stop ends "killed by
+    SIGTERM" (143), which supervisors read as a failure. This asks the same server to stop without recording
+    the signal. Elsewhere (tests, other servers, not the main thread) it changes nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)  # uvicorn.Server.handle_exit
+    if server is None or not hasattr(server, "should_exit") or not hasattr(server, "capture_signals"):
+        return
+
+    def drain(_sig, _frame) -> None:
+        log.info("sigterm_received", detail="draining requests and consumers, then exiting 0")
+        server.should_exit = True
+
+    signal.signal(signal.SIGTERM, drain)
+
+
 class ServiceRuntime:
     """Owns the long-lived resources of one service process."""
 
@@ -69,6 +98,8 @@ class ServiceRuntime:
                                  wakeup=self.outbox.committed, batch_size=s.outbox_batch_size,
                                  poll_interval=s.outbox_poll_interval, lock_name=f"{spec.name}.outbox")
         self.broker: KafkaBroker = build_broker(s.kafka, client_id=spec.name, description=spec.description)
+        # documentation only (AsyncAPI at /asyncapi.json): the outbox relay is what publishes
+        declare_event_publishers(self.broker, producer=spec.name, namespace=s.topic_namespace)
         self.consumed_topics = sorted({topic_for(m.producer, s.topic_namespace) for m in spec.handlers})
         self.consumer = EventConsumer(
             name=spec.name, sessionmaker=self.sessionmaker,
@@ -78,6 +109,17 @@ class ServiceRuntime:
         if self.consumed_topics:
             self._subscribe()
         self._relay_task: asyncio.Task | None = None
+        # Observability (docs/operations.md): a metrics registry and a tracer provider of this runtime's own.
+        self.metrics = ServiceMetrics(spec.name)
+        self.tracer_provider = build_tracer_provider(service=spec.name, settings=s.tracing, version=spec.version,
+                                                     partner=spec.partner)
+        self.tracer = self.tracer_provider.get_tracer("owes_common")
+        self.outbox.tracer = self.tracer
+        self.relay.on_published = self.metrics.observe_published
+        self.consumer.on_outcome = self.metrics.observe_outcome
+        # Who may call the HTTP API (owes_common.auth) and the record of who changed what (owes_common.audit).
+        self.auth = Authenticator.from_settings(service=spec.name, settings=s)
+        self.audit = AuditTrail(self.engine, service=spec.name)
 
     def _subscribe(self) -> None:
         consumer = self.consumer
@@ -87,11 +129,13 @@ class ServiceRuntime:
 
         @self.broker.subscriber(
             *self.consumed_topics, group_id=self.settings.group_id, auto_offset_reset="earliest",
+            fetch_max_wait_ms=self.settings.kafka.fetch_max_wait_ms,
             ack_policy=AckPolicy.NACK_ON_ERROR, decoder=raw_body, title=f"{self.spec.name}:events",
             description=f"Events {self.spec.name} applies to its own read models.",
         )
         async def on_event(message: KafkaMessage) -> None:
-            await consumer.handle_record(message.raw_message)
+            with consume_span(self.tracer, message.raw_message) as span:  # parented by the event's traceparent
+                span.set_attribute("owes.outcome", str(await consumer.handle_record(message.raw_message)))
 
     async def _publish_dead_letter(self, topic: str, value, key, headers) -> None:
         await (await self.producer.send(topic, value=value, key=key, headers=headers))
@@ -129,7 +173,11 @@ class ServiceRuntime:
                 self._relay_task.cancel()
         await self.producer.stop()
         await self.engine.dispose()
+        self.tracer_provider.shutdown()  # flushes spans still queued for the exporter
         log.info("service_stopped")
+
+    async def _refresh_metrics(self) -> None:
+        await self.metrics.refresh(relay=self.relay, consumers=kafka_consumers(self.broker))
 
     def create_app(self) -> FastAPI:
         spec = self.spec
@@ -138,6 +186,7 @@ class ServiceRuntime:
         @asynccontextmanager
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             await self.start()
+            exit_cleanly_after_draining_on_sigterm()
             try:
                 yield
             finally:
@@ -146,9 +195,20 @@ class ServiceRuntime:
         app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
         app.state.runtime = self
         install_problem_handlers(app)
+        app.add_middleware(AuditMiddleware, trail=self.audit)  # innermost: sees the principal and the status
         app.add_middleware(BodySizeLimitMiddleware, max_bytes=self.settings.max_body_bytes)
         app.add_middleware(CorrelationMiddleware)
+        app.add_middleware(RequestMetricsMiddleware, metrics=self.metrics)
+        app.add_middleware(RequestTracingMiddleware, tracer=self.tracer)  # outermost: the span covers everything
+        app.include_router(metrics_router(self.metrics, refresh=self._refresh_metrics))
         app.include_router(health_router({"database": self._check_database, "broker": self._check_broker}))
-        for router in spec.routers:
-            app.include_router(router)
+        app.include_router(audit_router())
+        # the event catalogue (/asyncapi.json, /asyncapi, /catalogue): every role may read it, integrators too
+        app.include_router(catalogue_router(self), dependencies=[Depends(require_api_access)])
+        for router in spec.routers:  # every service endpoint needs credentials and a role that may use it
+            app.include_router(router, dependencies=[Depends(require_api_access)])
+        if not self.auth.enabled:
+            log.warning("auth_disabled", detail="every HTTP caller acts as the operating partner")
+        elif not self.auth.credentials:
+            log.warning("no_api_keys", detail="no API keys configured: every API call will get 401")
         return app

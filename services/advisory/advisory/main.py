@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from owes_common.runtime import ServiceRuntime, ServiceSpec
 
+from . import api
+from .consumers import HANDLERS
 from .settings import AdvisorySettings
 from .tables import metadata
 
@@ -18,9 +20,10 @@ def build_runtime(settings: AdvisorySettings | None = None) -> ServiceRuntime:
     settings = settings or AdvisorySettings()
     return ServiceRuntime(ServiceSpec(
         name="advisory", title="OWES Mesh: advisory",
-        description="Advisory sessions, trainings and mentoring.",
-        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[],
-        handlers={}, partner=settings.partner,
+        description="Advisory sessions, trainings and mentoring, for participants and organisations it has learnt "
+                    "of from recruitment's events.",
+        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=api.routers,
+        handlers=HANDLERS, partner=settings.partner,
     ))
 
 

@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from owes_common.runtime import ServiceRuntime, ServiceSpec
 
+from . import api
+from .projections import HANDLERS
 from .settings import GrantsSettings
 from .tables import metadata
 
@@ -18,9 +20,10 @@ def build_runtime(settings: GrantsSettings | None = None) -> ServiceRuntime:
     settings = settings or GrantsSettings()
     return ServiceRuntime(ServiceSpec(
         name="grants", title="OWES Mesh: grants",
-        description="Grant applications, awards, cooperatives, jobs and bridge support.",
-        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[],
-        handlers={}, partner=settings.partner,
+        description="Grant applications, awards, cooperatives, jobs and bridge support. Knows participants, "
+                    "initiative groups and organisations only from recruitment's events.",
+        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=api.routers,
+        handlers=HANDLERS, partner=settings.partner,
     ))
 
 

@@ -20,7 +20,7 @@ def build_runtime(settings: RecruitmentSettings | None = None) -> ServiceRuntime
     return ServiceRuntime(ServiceSpec(
         name="recruitment", title="OWES Mesh: recruitment",
         description="Participants, organisations and initiative groups. Owns personal data; publishes facts only.",
-        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[api.router],
+        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=api.routers,
         partner=settings.partner,
     ))
 

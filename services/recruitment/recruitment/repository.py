@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .tables import participants
+from .tables import initiative_group_members, initiative_groups, organisations, participants
+
+# Erasure nulls these columns; the pseudonymous id and the coarse attributes stay.
+PERSONAL_DATA_COLUMNS = ("pesel", "first_name", "last_name", "email", "phone", "address")
 
 
 async def pesel_taken(session: AsyncSession, *, pesel: str) -> bool:
@@ -16,5 +19,66 @@ async def add_participant(session: AsyncSession, **values) -> None:
     await session.execute(sa.insert(participants).values(**values))
 
 
-async def get_participant(session: AsyncSession, *, participant_id: str):
-    return (await session.execute(sa.select(participants).where(participants.c.participant_id == participant_id))).first()
+async def get_participant(session: AsyncSession, *, participant_id: str, for_update: bool = False):
+    query = sa.select(participants).where(participants.c.participant_id == participant_id)
+    if for_update:  # serialises concurrent decisions about one participant on PostgreSQL
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def update_participant(session: AsyncSession, *, participant_id: str, **values) -> None:
+    await session.execute(sa.update(participants).where(participants.c.participant_id == participant_id)
+                          .values(**values))
+
+
+async def erase_personal_data(session: AsyncSession, *, participant_id: str, erased_at) -> None:
+    await update_participant(session, participant_id=participant_id, erased_at=erased_at,
+                             **dict.fromkeys(PERSONAL_DATA_COLUMNS))
+
+
+async def participant_statuses(session: AsyncSession, *, participant_ids: list[str]) -> dict[str, str]:
+    """The status of each listed participant that exists, locking the rows until the transaction ends."""
+    rows = await session.execute(
+        sa.select(participants.c.participant_id, participants.c.status)
+        .where(participants.c.participant_id.in_(participant_ids)).with_for_update()
+    )
+    return {row.participant_id: row.status for row in rows}
+
+
+async def nip_taken(session: AsyncSession, *, nip: str) -> bool:
+    return await session.scalar(sa.select(sa.literal(True)).where(organisations.c.nip == nip)) is not None
+
+
+async def add_organisation(session: AsyncSession, **values) -> None:
+    await session.execute(sa.insert(organisations).values(**values))
+
+
+async def get_organisation(session: AsyncSession, *, organisation_id: str, for_update: bool = False):
+    query = sa.select(organisations).where(organisations.c.organisation_id == organisation_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def update_organisation(session: AsyncSession, *, organisation_id: str, **values) -> None:
+    await session.execute(sa.update(organisations).where(organisations.c.organisation_id == organisation_id)
+                          .values(**values))
+
+
+async def add_initiative_group(session: AsyncSession, *, member_ids: list[str], **values) -> None:
+    await session.execute(sa.insert(initiative_groups).values(**values))
+    await session.execute(sa.insert(initiative_group_members),
+                          [{"group_id": values["group_id"], "participant_id": m} for m in member_ids])
+
+
+async def get_initiative_group(session: AsyncSession, *, group_id: str):
+    """The group row and its member ids, or None."""
+    query = sa.select(initiative_groups).where(initiative_groups.c.group_id == group_id)
+    group = (await session.execute(query)).first()
+    if group is None:
+        return None
+    members = (await session.scalars(
+        sa.select(initiative_group_members.c.participant_id).where(initiative_group_members.c.group_id == group_id)
+        .order_by(initiative_group_members.c.participant_id)
+    )).all()
+    return group, list(members)

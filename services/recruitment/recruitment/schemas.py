@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from owes_common.contracts import AgeBand, Gender, LabourMarketStatus
+from owes_common.contracts import AgeBand, Gender, LabourMarketStatus, OrganisationType
+
+County = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .-]+$", description="County (powiat).",
+                             examples=["rybnicki"])]
 
 
 class ParticipantRegistration(BaseModel):
@@ -19,9 +23,10 @@ class ParticipantRegistration(BaseModel):
     first_name: str = Field(min_length=1, max_length=100, examples=["Anna"])
     last_name: str = Field(min_length=1, max_length=100, examples=["Kowalska"])
     email: EmailStr | None = Field(default=None, examples=["anna@example.org"])
-    phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{6,32}$", examples=["+48 600 100 200"])
+    phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{6,32}$",
+                              examples=["+48 600 100 200"])
     address: str | None = Field(default=None, max_length=300, examples=["ul. Wrzosowa 12A, Jastrzębie-Zdrój"])
-    county: str = Field(min_length=1, max_length=64, pattern=r"^[\w .-]+$", examples=["rybnicki"])
+    county: County
     labour_market_status: LabourMarketStatus
     disability: bool = False
     at_risk_of_exclusion: bool = True
@@ -43,4 +48,137 @@ class ParticipantView(BaseModel):
     recruited_on: dt.date
     first_name: str | None
     last_name: str | None
+    pesel: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    eligibility_decided_on: dt.date | None = None
+    rejection_reason: str | None = None
+    withdrawn_on: dt.date | None = None
+    withdrawal_reason: str | None = None
     erased: bool
+
+
+class ParticipantCreated(BaseModel):
+    participant_id: str = Field(examples=["p_3f9c2a7d1b8e4c6f"])
+
+
+class EligibilityDecision(BaseModel):
+    """The outcome of checking a participant's eligibility: eligible, or not with the reason."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"eligible": True},
+        {"eligible": False, "reason": "Lives outside the subregion"},
+    ]})
+
+    eligible: bool = Field(description="Whether the person is eligible for support.")
+    reason: str | None = Field(default=None, min_length=1, max_length=500,
+                               description="Why the person is not eligible; required when eligible is false.")
+    decided_on: dt.date | None = Field(default=None, description="Day of the decision; defaults to today.")
+
+    @model_validator(mode="after")
+    def _reason_only_for_rejection(self):
+        if not self.eligible and not (self.reason and self.reason.strip()):
+            raise ValueError("a reason is required when the participant is not eligible")
+        if self.eligible and self.reason is not None:
+            raise ValueError("a reason is given only when the participant is not eligible")
+        return self
+
+
+class ParticipantStatusChanged(BaseModel):
+    """The participant's status after the step."""
+
+    participant_id: str
+    status: str = Field(examples=["eligible"])
+
+
+class Withdrawal(BaseModel):
+    """A participant leaving the project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S", examples=["Took up employment elsewhere"])
+    withdrawn_on: dt.date | None = Field(default=None, description="Day of withdrawal; defaults to today.")
+
+
+class OrganisationEnrolment(BaseModel):
+    """A social-economy entity enrolling for support, with its registry identifiers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisation_type: OrganisationType = Field(examples=["association"])
+    organisation_name: str = Field(min_length=1, max_length=300, pattern=r"\S",
+                                   examples=["Stowarzyszenie Razem dla Żor"])
+    county: County
+    nip: str = Field(min_length=1, max_length=20, examples=["123-456-32-18"],
+                     description="NIP tax id: 10 digits, dashes and spaces allowed; checksum validated.")
+    regon: str = Field(min_length=1, max_length=20, examples=["123456785"],
+                       description="REGON: 9 digits, or 14 for a local unit; checksum validated.")
+    krs: str | None = Field(default=None, min_length=1, max_length=20, examples=["KRS 0000380128"],
+                            description="KRS court register number; \"KRS 0000380128\" and \"380128\" both "
+                                        "become \"0000380128\".")
+    is_social_enterprise: bool = Field(default=False, description="Already a social enterprise.")
+    runs_economic_activity: bool = Field(default=False,
+                                         description="Already runs paid public-benefit or economic activity.")
+    enrolled_on: dt.date | None = Field(default=None, description="Day of enrolment; defaults to today.")
+
+
+class OrganisationCreated(BaseModel):
+    organisation_id: str = Field(examples=["org_7c1e5b9a3d2f4e60"])
+
+
+class EconomicActivityStart(BaseModel):
+    """An enrolled NGO starting paid public-benefit or economic activity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    activity: Literal["paid_public_benefit", "economic"] = Field(examples=["economic"])
+    started_on: dt.date | None = Field(default=None, description="Day the activity started; defaults to today.")
+
+
+class OrganisationView(BaseModel):
+    """An enrolled organisation."""
+
+    organisation_id: str
+    organisation_type: OrganisationType
+    organisation_name: str
+    county: str
+    nip: str
+    regon: str
+    krs: str | None
+    is_social_enterprise: bool
+    runs_economic_activity: bool
+    enrolled_on: dt.date
+    economic_activity: str | None
+    economic_activity_started_on: dt.date | None
+
+
+class InitiativeGroupFormation(BaseModel):
+    """Eligible participants forming a group to prepare a social enterprise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    county: County
+    member_ids: list[str] = Field(min_length=1, max_length=100, examples=[["p_3f9c2a7d1b8e4c6f", "p_0a1b2c3d4e5f6a7b"]],
+                                  description="Pseudonymous ids of the members; each must be an eligible participant.")
+    group_name: str | None = Field(default=None, min_length=1, max_length=200, examples=["Grupa Razem"])
+    formed_on: dt.date | None = Field(default=None, description="Day the group formed; defaults to today.")
+
+    @field_validator("member_ids")
+    @classmethod
+    def _distinct(cls, member_ids: list[str]) -> list[str]:
+        if len(set(member_ids)) != len(member_ids):
+            raise ValueError("each member is listed once")
+        return member_ids
+
+
+class InitiativeGroupCreated(BaseModel):
+    group_id: str = Field(examples=["grp_5d2c9e1a7b3f4a80"])
+
+
+class InitiativeGroupView(BaseModel):
+    group_id: str
+    group_name: str | None
+    county: str
+    formed_on: dt.date
+    member_ids: list[str]

@@ -6,12 +6,30 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owes_common.contracts import ParticipantRecruited
+from owes_common.contracts import (
+    InitiativeGroupFormed,
+    OrganisationEconomicActivityStarted,
+    OrganisationEnrolled,
+    OrganisationType,
+    ParticipantDataErased,
+    ParticipantEligibilityConfirmed,
+    ParticipantEligibilityRejected,
+    ParticipantRecruited,
+    ParticipantWithdrawn,
+)
 from owes_common.outbox import OutboxWriter
 from owes_common.problems import Conflict, InvalidInput, NotFound
 
 from . import domain, repository
-from .schemas import ParticipantRegistration
+from .domain import ParticipantStatus
+from .schemas import (
+    EconomicActivityStart,
+    EligibilityDecision,
+    InitiativeGroupFormation,
+    OrganisationEnrolment,
+    ParticipantRegistration,
+    Withdrawal,
+)
 
 
 async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, form: ParticipantRegistration) -> str:
@@ -56,3 +74,159 @@ async def get_participant(*, session: AsyncSession, participant_id: str):
     if row is None:
         raise NotFound(f"No participant {participant_id}.")
     return row
+
+
+async def _participant_for_update(session: AsyncSession, participant_id: str):
+    row = await repository.get_participant(session, participant_id=participant_id, for_update=True)
+    if row is None:
+        raise NotFound(f"No participant {participant_id}.")
+    return row
+
+
+def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> None:
+    if day < earliest:
+        raise InvalidInput(f"The {field.replace('_', ' ')} ({day}) is before the {what} ({earliest}).", field=field)
+
+
+async def decide_eligibility(*, session: AsyncSession, outbox: OutboxWriter, participant_id: str,
+                             decision: EligibilityDecision) -> ParticipantStatus:
+    """Confirm or reject a recruited participant's eligibility; publish the decision."""
+    decided_on = decision.decided_on or dt.date.today()
+    async with session.begin():
+        row = await _participant_for_update(session, participant_id)
+        try:
+            domain.check_eligibility_can_be_decided(row.status, erased=row.erased_at is not None)
+        except domain.StateConflict as exc:
+            raise Conflict(f"Cannot decide the eligibility of {participant_id}: {exc}.") from None
+        _not_before(decided_on, row.recruited_on, field="decided_on", what="recruitment date")
+        if decision.eligible:
+            status = ParticipantStatus.ELIGIBLE
+            event = ParticipantEligibilityConfirmed(participant_id=participant_id, confirmed_on=decided_on)
+        else:
+            status = ParticipantStatus.REJECTED
+            event = ParticipantEligibilityRejected(participant_id=participant_id, rejected_on=decided_on,
+                                                   reason=decision.reason)
+        await repository.update_participant(session, participant_id=participant_id, status=status.value,
+                                            eligibility_decided_on=decided_on, rejection_reason=decision.reason)
+        await outbox.add(session, event)
+    return status
+
+
+async def withdraw_participant(*, session: AsyncSession, outbox: OutboxWriter, participant_id: str,
+                               withdrawal: Withdrawal) -> ParticipantStatus:
+    """Record that a participant left the project; publish ParticipantWithdrawn."""
+    withdrawn_on = withdrawal.withdrawn_on or dt.date.today()
+    async with session.begin():
+        row = await _participant_for_update(session, participant_id)
+        try:
+            domain.check_can_withdraw(row.status)
+        except domain.StateConflict as exc:
+            raise Conflict(f"Cannot withdraw {participant_id}: {exc}.") from None
+        _not_before(withdrawn_on, row.recruited_on, field="withdrawn_on", what="recruitment date")
+        await repository.update_participant(session, participant_id=participant_id,
+                                            status=ParticipantStatus.WITHDRAWN.value, withdrawn_on=withdrawn_on,
+                                            withdrawal_reason=withdrawal.reason)
+        await outbox.add(session, ParticipantWithdrawn(participant_id=participant_id, withdrawn_on=withdrawn_on,
+                                                       reason=withdrawal.reason))
+    return ParticipantStatus.WITHDRAWN
+
+
+async def erase_personal_data(*, session: AsyncSession, outbox: OutboxWriter, participant_id: str) -> bool:
+    """GDPR erasure: null the personal data, keep the pseudonymous id and coarse attributes; publish
+    ParticipantDataErased. Erasing again changes nothing and publishes nothing; return whether it erased now."""
+    async with session.begin():
+        row = await _participant_for_update(session, participant_id)
+        if row.erased_at is not None:
+            return False
+        now = dt.datetime.now(dt.UTC)
+        await repository.erase_personal_data(session, participant_id=participant_id, erased_at=now)
+        await outbox.add(session, ParticipantDataErased(participant_id=participant_id, erased_on=now.date()))
+    return True
+
+
+def _identifier(normalise, value: str, field: str) -> str:
+    try:
+        return normalise(value)
+    except domain.InvalidIdentifier as exc:
+        raise InvalidInput(f"Invalid {field.upper()}: {exc}.", field=field) from None
+
+
+async def enrol_organisation(*, session: AsyncSession, outbox: OutboxWriter, form: OrganisationEnrolment) -> str:
+    """Enrol a social-economy entity after validating its NIP, REGON and KRS; publish OrganisationEnrolled."""
+    nip = _identifier(domain.normalise_nip, form.nip, "nip")
+    regon = _identifier(domain.normalise_regon, form.regon, "regon")
+    krs = _identifier(domain.normalise_krs, form.krs, "krs") if form.krs is not None else None
+    enrolled_on = form.enrolled_on or dt.date.today()
+    name = form.organisation_name.strip()
+    organisation_id = domain.new_organisation_id()
+    async with session.begin():
+        if await repository.nip_taken(session, nip=nip):
+            raise Conflict("An organisation with this NIP is already enrolled.", field="nip")
+        await repository.add_organisation(
+            session, organisation_id=organisation_id, organisation_type=form.organisation_type.value,
+            organisation_name=name, county=form.county, nip=nip, regon=regon, krs=krs,
+            is_social_enterprise=form.is_social_enterprise, runs_economic_activity=form.runs_economic_activity,
+            enrolled_on=enrolled_on,
+        )
+        await outbox.add(session, OrganisationEnrolled(
+            organisation_id=organisation_id, enrolled_on=enrolled_on, organisation_type=form.organisation_type,
+            organisation_name=name, county=form.county, is_social_enterprise=form.is_social_enterprise,
+            runs_economic_activity=form.runs_economic_activity,
+        ))
+    return organisation_id
+
+
+async def get_organisation(*, session: AsyncSession, organisation_id: str):
+    row = await repository.get_organisation(session, organisation_id=organisation_id)
+    if row is None:
+        raise NotFound(f"No organisation {organisation_id}.")
+    return row
+
+
+async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter, organisation_id: str,
+                                  start: EconomicActivityStart):
+    """Record that an enrolled NGO started paid public-benefit or economic activity; publish the fact."""
+    started_on = start.started_on or dt.date.today()
+    async with session.begin():
+        row = await repository.get_organisation(session, organisation_id=organisation_id, for_update=True)
+        if row is None:
+            raise NotFound(f"No organisation {organisation_id}.")
+        try:
+            domain.check_can_start_economic_activity(OrganisationType(row.organisation_type),
+                                                     already_runs=row.runs_economic_activity)
+        except domain.NotAnNgo as exc:
+            raise InvalidInput(f"Cannot start economic activity: {exc}.") from None
+        except domain.StateConflict as exc:
+            raise Conflict(f"Cannot start economic activity: {exc}.") from None
+        _not_before(started_on, row.enrolled_on, field="started_on", what="enrolment date")
+        await repository.update_organisation(session, organisation_id=organisation_id, runs_economic_activity=True,
+                                             economic_activity=start.activity, economic_activity_started_on=started_on)
+        await outbox.add(session, OrganisationEconomicActivityStarted(
+            organisation_id=organisation_id, started_on=started_on, activity=start.activity))
+        return await repository.get_organisation(session, organisation_id=organisation_id)
+
+
+async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter,
+                                form: InitiativeGroupFormation) -> str:
+    """Form a group of eligible participants; publish InitiativeGroupFormed with their pseudonymous ids."""
+    formed_on = form.formed_on or dt.date.today()
+    group_id = domain.new_group_id()
+    async with session.begin():
+        statuses = await repository.participant_statuses(session, participant_ids=form.member_ids)
+        refused = domain.members_who_cannot_join(form.member_ids, statuses)
+        if refused:
+            listed = "; ".join(f"{member}: {why}" for member, why in refused.items())
+            raise InvalidInput(f"Only eligible participants can form an initiative group ({listed}).",
+                               field="member_ids", refused=refused)
+        await repository.add_initiative_group(session, group_id=group_id, group_name=form.group_name,
+                                              county=form.county, formed_on=formed_on, member_ids=form.member_ids)
+        await outbox.add(session, InitiativeGroupFormed(group_id=group_id, formed_on=formed_on, county=form.county,
+                                                        member_ids=form.member_ids))
+    return group_id
+
+
+async def get_initiative_group(*, session: AsyncSession, group_id: str):
+    found = await repository.get_initiative_group(session, group_id=group_id)
+    if found is None:
+        raise NotFound(f"No initiative group {group_id}.")
+    return found

@@ -27,6 +27,41 @@ participants = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("recruited_on", sa.Date, nullable=False),
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+    # Life cycle (0002): the eligibility decision and the withdrawal.
+    sa.Column("eligibility_decided_on", sa.Date, nullable=True),
+    sa.Column("rejection_reason", sa.String(500), nullable=True),
+    sa.Column("withdrawn_on", sa.Date, nullable=True),
+    sa.Column("withdrawal_reason", sa.String(500), nullable=True),
+)
+
+organisations = sa.Table(
+    "organisations", metadata,
+    sa.Column("organisation_id", sa.String(64), primary_key=True),
+    sa.Column("organisation_type", sa.String(32), nullable=False),
+    sa.Column("organisation_name", sa.String(300), nullable=False),
+    sa.Column("county", sa.String(64), nullable=False),
+    sa.Column("nip", sa.String(10), nullable=False, unique=True),
+    sa.Column("regon", sa.String(14), nullable=False),
+    sa.Column("krs", sa.String(10), nullable=True),
+    sa.Column("is_social_enterprise", sa.Boolean, nullable=False),
+    sa.Column("runs_economic_activity", sa.Boolean, nullable=False),
+    sa.Column("enrolled_on", sa.Date, nullable=False),
+    sa.Column("economic_activity", sa.String(32), nullable=True),
+    sa.Column("economic_activity_started_on", sa.Date, nullable=True),
+)
+
+initiative_groups = sa.Table(
+    "initiative_groups", metadata,
+    sa.Column("group_id", sa.String(64), primary_key=True),
+    sa.Column("group_name", sa.String(200), nullable=True),
+    sa.Column("county", sa.String(64), nullable=False),
+    sa.Column("formed_on", sa.Date, nullable=False),
+)
+
+initiative_group_members = sa.Table(
+    "initiative_group_members", metadata,
+    sa.Column("group_id", sa.String(64), sa.ForeignKey("initiative_groups.group_id"), primary_key=True),
+    sa.Column("participant_id", sa.String(64), sa.ForeignKey("participants.participant_id"), primary_key=True),
 )
 
 outbox = outbox_table(metadata)

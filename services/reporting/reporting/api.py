@@ -1,18 +1,84 @@
-"""Reporting HTTP endpoints: indicator figures as JSON."""
+"""Reporting HTTP endpoints: every number as JSON, and the exports (CSV, XLSX)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from owes_common.deps import SessionDep
+from owes_common.problems import InvalidInput, NotFound
 
-from .tables import participants
+from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
+from .freshness import freshness_json
+from .indicators import BY_KEY, DIMENSIONS
+from .report import json_number, compute_report, figures_json, report_json
 
-router = APIRouter(prefix="/indicators", tags=["indicators"])
+router = APIRouter(tags=["indicators"])
 
 
-@router.get("", summary="Indicator figures")
-async def indicators(session: SessionDep) -> dict:
-    people = await session.scalar(sa.select(sa.func.count()).select_from(participants))
-    return {"people_supported": people}
+def _targets(request: Request):
+    return request.app.state.runtime.targets
+
+
+def _indicator(key: str):
+    if key not in BY_KEY:
+        raise NotFound(f"no indicator {key!r}; known: {', '.join(BY_KEY)}")
+    return BY_KEY[key]
+
+
+@router.get("/indicators", summary="Every indicator's current figure (counts; hours and PLN as decimal strings)")
+async def indicators(request: Request, session: SessionDep) -> dict:
+    report = await compute_report(session, _targets(request))
+    return {key: json_number(value) for key, value in report.figures_only().items()}
+
+
+@router.get("/indicators/report", summary="Every indicator with target, progress, breakdowns and monthly series")
+async def full_report(request: Request, session: SessionDep) -> dict:
+    return report_json(await compute_report(session, _targets(request)))
+
+
+@router.get("/indicators/{key}", summary="One indicator with its target, breakdowns and monthly series",
+            responses={404: {"description": "No such indicator"}})
+async def one_indicator(key: str, request: Request, session: SessionDep) -> dict:
+    indicator = _indicator(key)
+    report = await compute_report(session, _targets(request), keys=[indicator.key])
+    return figures_json(report.figures[indicator.key], report.months)
+
+
+@router.get("/indicators/{key}/breakdowns/{dimension}", summary="One indicator broken down by one dimension",
+            responses={404: {"description": "No such indicator, or no such breakdown of it"}})
+async def breakdown(key: str, dimension: str, request: Request, session: SessionDep) -> dict:
+    indicator = _indicator(key)
+    if dimension not in indicator.dimensions:
+        raise NotFound(f"{key} has no breakdown by {dimension!r}; it has: {', '.join(indicator.dimensions)}")
+    report = await compute_report(session, _targets(request), keys=[indicator.key])
+    figures = report.figures[indicator.key]
+    return {"indicator": key, "dimension": dimension, "unit": indicator.unit,
+            "buckets": [{"bucket": b, "value": json_number(v)} for b, v in figures.breakdown(dimension)]}
+
+
+@router.get("/freshness", summary="Last event seen from each partner, and the consumer's lag per topic")
+async def freshness(request: Request) -> dict:
+    lines, lags, now = await request.app.state.runtime.live.freshness()
+    return freshness_json(lines, lags, now)
+
+
+@router.get("/exports/{filename}", summary="Export: indicators, breakdowns or series, as .csv or .xlsx",
+            responses={200: {"content": {v.split(";")[0]: {} for v in FORMATS.values()}},
+                       404: {"description": "No such export"}, 422: {"description": "Unknown dimension"}})
+async def export(filename: str, request: Request, session: SessionDep,
+                 dimension: Annotated[str | None, Query(description="Breakdowns of this dimension only")] = None
+                 ) -> Response:
+    name, _, fmt = filename.rpartition(".")
+    if name not in EXPORTS or fmt not in FORMATS:
+        raise NotFound(f"no export {filename!r}; try {', '.join(f'{n}.{f}' for n in EXPORTS for f in FORMATS)}")
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise InvalidInput(f"unknown dimension {dimension!r}; known: {', '.join(DIMENSIONS)}")
+    report = await compute_report(session, _targets(request))
+    body = to_xlsx(report, (name,), dimension) if fmt == "xlsx" else to_csv(*table(report, name, dimension))
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    return Response(body, media_type=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="owes-{name}-{stamp}.{fmt}"'})

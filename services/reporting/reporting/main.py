@@ -8,20 +8,41 @@ from fastapi import FastAPI
 
 from owes_common.runtime import ServiceRuntime, ServiceSpec
 
-from . import api
+from . import api, dashboard
+from .indicators import BY_KEY
+from .live import ChangeFeed, LiveReport
 from .projections import HANDLERS
 from .settings import ReportingSettings
 from .tables import metadata
+from .targets import load_targets
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_runtime(settings: ReportingSettings | None = None) -> ServiceRuntime:
+class ReportingRuntime(ServiceRuntime):
+    """The shared runtime plus what the dashboard needs: targets, a change feed, the cached live report."""
+
+    def __init__(self, spec: ServiceSpec) -> None:
+        super().__init__(spec)
+        s: ReportingSettings = spec.settings
+        self.targets = load_targets(known=set(BY_KEY), path=s.targets_file, overrides=s.targets)
+        self.feed = ChangeFeed()
+        observers = [o for o in (self.consumer.on_outcome, self.feed.on_outcome) if o is not None]
+
+        def on_outcome(event, outcome) -> None:  # keep the runtime's own observer (metrics), then wake viewers
+            for observe in observers:
+                observe(event, outcome)
+
+        self.consumer.on_outcome = on_outcome
+        self.live = LiveReport(self, self.targets, self.feed, min_interval=s.dashboard_min_interval)
+
+
+def build_runtime(settings: ReportingSettings | None = None) -> ReportingRuntime:
     settings = settings or ReportingSettings()
-    return ServiceRuntime(ServiceSpec(
+    return ReportingRuntime(ServiceSpec(
         name="reporting", title="OWES Mesh: reporting",
-        description="Read models built only from partners' events: indicators against targets.",
-        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[api.router],
+        description="Read models built only from partners' events: indicators against targets, dashboards.",
+        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[api.router, dashboard.router],
         handlers=HANDLERS, partner=settings.partner,
     ))
 

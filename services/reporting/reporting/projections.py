@@ -1,22 +1,211 @@
-"""Event handlers that fold partners' events into the reporting read models."""
+"""Folding partners' events into the reporting read models.
+
+`fold(origin, payload)` is pure: it turns one event into the read-model rows it tells about. The live path
+(HANDLERS, applied once each through the inbox) upserts those rows per event; the rebuild folds whole batches
+in memory with the same functions and the same merge rule (readmodel.merger) and writes them in bulk.
+Nothing personal is kept: free-text reasons, organisation and cooperative names, KRS numbers are not copied.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import NamedTuple
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owes_common.contracts import ParticipantRecruited
+from owes_common.contracts import (
+    AdvisorySessionHeld,
+    BridgeSupportPaid,
+    CooperativeFounded,
+    Event,
+    GrantApplicationEvaluated,
+    GrantApplicationSubmitted,
+    GrantAwarded,
+    GrantDisbursed,
+    InitiativeGroupFormed,
+    JobCreated,
+    JobEnded,
+    JobSustained,
+    MentoringProvided,
+    OrganisationEconomicActivityStarted,
+    OrganisationEnrolled,
+    ParticipantDataErased,
+    ParticipantEligibilityConfirmed,
+    ParticipantEligibilityRejected,
+    ParticipantRecruited,
+    ParticipantWithdrawn,
+    TrainingCompleted,
+)
 from owes_common.envelope import CloudEvent
 
-from .tables import participants
+from .readmodel import (
+    AdvisorySession,
+    BridgeInstalment,
+    Cooperative,
+    Disbursement,
+    GrantApplication,
+    InitiativeGroup,
+    Job,
+    Mentoring,
+    Organisation,
+    Participant,
+    PartnerActivity,
+    TrainingCompletion,
+    write_rows,
+)
 
 
-async def on_participant_recruited(session: AsyncSession, event: CloudEvent, payload: ParticipantRecruited) -> None:
-    await session.execute(sa.insert(participants).values(
-        participant_id=payload.participant_id, partner=event.partner or event.source, county=payload.county,
-        gender=payload.gender.value, age_band=payload.age_band.value, recruited_on=payload.recruited_on,
-        at_risk_of_exclusion=payload.at_risk_of_exclusion,
-    ))
+class Origin(NamedTuple):
+    """Who published an event and when: the CloudEvents attributes the read models use."""
+
+    partner: str
+    producer: str
+    occurred_at: dt.datetime
+
+    @classmethod
+    def of(cls, event: CloudEvent, producer: str) -> Origin:
+        return cls(event.partner or event.source, producer, event.time.astimezone(dt.UTC))
 
 
-HANDLERS = {ParticipantRecruited: on_participant_recruited}
+def hundredths(amount: Decimal) -> int:
+    """PLN to grosze, hours to hundredths: exact, as contracts allow two decimal places at most."""
+    return int(amount.scaleb(2))
+
+
+Fold = Callable[[Origin, Event], list[tuple]]
+
+
+def participant_recruited(o: Origin, e: ParticipantRecruited) -> list[tuple]:
+    return [Participant(e.participant_id, o.partner, e.county, e.gender.value, e.age_band.value,
+                        e.labour_market_status.value, e.disability, e.at_risk_of_exclusion, e.recruited_on)]
+
+
+def eligibility_confirmed(o: Origin, e: ParticipantEligibilityConfirmed) -> list[tuple]:
+    return [Participant(e.participant_id, eligibility="confirmed", eligibility_on=e.confirmed_on)]
+
+
+def eligibility_rejected(o: Origin, e: ParticipantEligibilityRejected) -> list[tuple]:
+    return [Participant(e.participant_id, eligibility="rejected", eligibility_on=e.rejected_on)]
+
+
+def participant_withdrawn(o: Origin, e: ParticipantWithdrawn) -> list[tuple]:
+    return [Participant(e.participant_id, withdrawn_on=e.withdrawn_on)]
+
+
+def participant_data_erased(o: Origin, e: ParticipantDataErased) -> list[tuple]:
+    # Reporting holds no personal data; the flag records that the source erased it. The person still counts.
+    return [Participant(e.participant_id, erased=True, erased_on=e.erased_on)]
+
+
+def organisation_enrolled(o: Origin, e: OrganisationEnrolled) -> list[tuple]:
+    return [Organisation(e.organisation_id, o.partner, e.county, e.organisation_type.value, e.is_social_enterprise,
+                         e.runs_economic_activity, e.enrolled_on)]
+
+
+def economic_activity_started(o: Origin, e: OrganisationEconomicActivityStarted) -> list[tuple]:
+    return [Organisation(e.organisation_id, activity=e.activity, activity_started_on=e.started_on)]
+
+
+def initiative_group_formed(o: Origin, e: InitiativeGroupFormed) -> list[tuple]:
+    return [InitiativeGroup(e.group_id, o.partner, e.county, e.formed_on, len(set(e.member_ids)))]
+
+
+def advisory_session_held(o: Origin, e: AdvisorySessionHeld) -> list[tuple]:
+    return [AdvisorySession(e.session_id, o.partner, e.held_on, e.kind.value, hundredths(e.hours), e.participant_id,
+                            e.organisation_id)]
+
+
+def training_completed(o: Origin, e: TrainingCompleted) -> list[tuple]:
+    return [TrainingCompletion(e.training_id, e.participant_id, o.partner, e.completed_on, hundredths(e.hours))]
+
+
+def mentoring_provided(o: Origin, e: MentoringProvided) -> list[tuple]:
+    return [Mentoring(e.mentoring_id, o.partner, e.provided_on, hundredths(e.hours), e.participant_id,
+                      e.organisation_id)]
+
+
+def grant_application_submitted(o: Origin, e: GrantApplicationSubmitted) -> list[tuple]:
+    return [GrantApplication(e.application_id, o.partner, e.applicant_kind, e.applicant_id, e.submitted_on,
+                             e.jobs_planned, hundredths(e.amount_requested))]
+
+
+def grant_application_evaluated(o: Origin, e: GrantApplicationEvaluated) -> list[tuple]:
+    return [GrantApplication(e.application_id, evaluated_on=e.evaluated_on, score=e.score, outcome=e.outcome)]
+
+
+def grant_awarded(o: Origin, e: GrantAwarded) -> list[tuple]:
+    return [GrantApplication(e.application_id, awarded_on=e.awarded_on, jobs_awarded=e.jobs,
+                             amount_per_job_grosze=hundredths(e.amount_per_job),
+                             awarded_grosze=hundredths(e.total_amount))]
+
+
+def grant_disbursed(o: Origin, e: GrantDisbursed) -> list[tuple]:
+    return [Disbursement(e.disbursement_id, e.application_id, o.partner, e.disbursed_on, hundredths(e.amount))]
+
+
+def cooperative_founded(o: Origin, e: CooperativeFounded) -> list[tuple]:
+    return [Cooperative(e.cooperative_id, o.partner, e.county, e.founded_on, len(set(e.founder_ids)),
+                        e.application_id)]
+
+
+def job_created(o: Origin, e: JobCreated) -> list[tuple]:
+    return [Job(e.job_id, o.partner, e.cooperative_id, e.participant_id, e.created_on)]
+
+
+def bridge_support_paid(o: Origin, e: BridgeSupportPaid) -> list[tuple]:
+    return [BridgeInstalment(e.job_id, e.instalment, o.partner, e.paid_on, hundredths(e.amount))]
+
+
+def job_sustained(o: Origin, e: JobSustained) -> list[tuple]:
+    return [Job(e.job_id, sustained_on=e.checked_on)]
+
+
+def job_ended(o: Origin, e: JobEnded) -> list[tuple]:
+    return [Job(e.job_id, ended_on=e.ended_on)]
+
+
+FOLDS: dict[type[Event], Fold] = {
+    ParticipantRecruited: participant_recruited,
+    ParticipantEligibilityConfirmed: eligibility_confirmed,
+    ParticipantEligibilityRejected: eligibility_rejected,
+    ParticipantWithdrawn: participant_withdrawn,
+    ParticipantDataErased: participant_data_erased,
+    OrganisationEnrolled: organisation_enrolled,
+    OrganisationEconomicActivityStarted: economic_activity_started,
+    InitiativeGroupFormed: initiative_group_formed,
+    AdvisorySessionHeld: advisory_session_held,
+    TrainingCompleted: training_completed,
+    MentoringProvided: mentoring_provided,
+    GrantApplicationSubmitted: grant_application_submitted,
+    GrantApplicationEvaluated: grant_application_evaluated,
+    GrantAwarded: grant_awarded,
+    GrantDisbursed: grant_disbursed,
+    CooperativeFounded: cooperative_founded,
+    JobCreated: job_created,
+    BridgeSupportPaid: bridge_support_paid,
+    JobSustained: job_sustained,
+    JobEnded: job_ended,
+}
+
+
+def fold(origin: Origin, payload: Event) -> list[tuple]:
+    """The read-model rows one event tells about, plus the freshness of its partner."""
+    rows = FOLDS[type(payload)](origin, payload)
+    rows.append(PartnerActivity(origin.partner, origin.producer, origin.occurred_at))
+    return rows
+
+
+def _live_handler(model: type[Event]):
+    producer = model.producer
+
+    async def apply(session: AsyncSession, event: CloudEvent, payload: Event) -> None:
+        await write_rows(session, fold(Origin.of(event, producer), payload))
+
+    apply.__name__ = f"apply_{model.name}"
+    return apply
+
+
+# The consumer applies each of these once (inbox) in the same transaction as its rows.
+HANDLERS = {model: _live_handler(model) for model in FOLDS}

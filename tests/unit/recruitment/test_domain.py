@@ -53,3 +53,117 @@ def test_participant_ids_are_random_and_pseudonymous():
     ids = {domain.new_participant_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(i.startswith("p_") and len(i) == 18 for i in ids)
+
+
+class TestNip:
+    @pytest.mark.parametrize("value,normalised", [("1234563218", "1234563218"), ("526-025-02-74", "5260250274"),
+                                                  (" 526 025 02 74 ", "5260250274")])
+    def test_accepts_valid_numbers_with_or_without_separators(self, value, normalised):
+        assert domain.normalise_nip(value) == normalised
+
+    def test_rejects_wrong_check_digit(self):
+        with pytest.raises(domain.InvalidNip, match="checksum"):
+            domain.normalise_nip("1234563217")
+
+    def test_rejects_number_whose_remainder_is_ten_even_when_last_digit_is_zero(self):
+        # weighted sum of 100000016 is 54, 54 mod 11 = 10: no NIP is ever issued with it
+        with pytest.raises(domain.InvalidNip, match="checksum"):
+            domain.normalise_nip("1000000160")
+
+    @pytest.mark.parametrize("value", ["", "123456321", "12345632181", "12345632a8", "١٢٣٤٥٦٣٢١٨"])
+    def test_rejects_wrong_shape(self, value):
+        with pytest.raises(domain.InvalidNip, match="10 digits"):
+            domain.normalise_nip(value)
+
+
+class TestRegon:
+    @pytest.mark.parametrize("value", ["123456785", "000331501", "12345678512347"])
+    def test_accepts_valid_9_and_14_digit_numbers(self, value):
+        assert domain.normalise_regon(value) == value
+
+    def test_remainder_ten_gives_check_digit_zero(self):
+        assert domain.normalise_regon("123456740") == "123456740"
+        assert domain.normalise_regon("12345678500010") == "12345678500010"
+
+    @pytest.mark.parametrize("value", ["123456786", "12345678512348"])
+    def test_rejects_wrong_check_digit(self, value):
+        with pytest.raises(domain.InvalidRegon, match="checksum"):
+            domain.normalise_regon(value)
+
+    def test_rejects_14_digits_whose_entity_regon_is_invalid(self):
+        # the 13-digit checksum alone would pass (remainder 0 -> 0), but 123456789 is not a valid REGON
+        digits = [int(c) for c in "1234567890000"]
+        check = sum(w * d for w, d in zip(domain.REGON14_WEIGHTS, digits)) % 11 % 10
+        with pytest.raises(domain.InvalidRegon, match="first 9 digits"):
+            domain.normalise_regon("1234567890000" + str(check))
+
+    @pytest.mark.parametrize("value", ["", "12345678", "1234567850", "1234567851234", "12345678a"])
+    def test_rejects_wrong_shape(self, value):
+        with pytest.raises(domain.InvalidRegon, match="9 or 14 digits"):
+            domain.normalise_regon(value)
+
+
+class TestKrs:
+    @pytest.mark.parametrize("value", ["KRS 0000380128", "krs0000380128", "KRS: 380128", "0000380128", "380128",
+                                       " 380128 "])
+    def test_normalises_to_ten_digits_with_leading_zeros(self, value):
+        assert domain.normalise_krs(value) == "0000380128"
+
+    @pytest.mark.parametrize("value", ["", "KRS", "12345678901", "KRS 38O128", "0000000000", "-380128"])
+    def test_rejects_what_is_not_a_krs_number(self, value):
+        with pytest.raises(domain.InvalidKrs):
+            domain.normalise_krs(value)
+
+
+class TestParticipantLifeCycle:
+    def test_eligibility_is_decided_for_a_recruited_participant(self):
+        domain.check_eligibility_can_be_decided("recruited", erased=False)
+
+    @pytest.mark.parametrize("status,why", [("eligible", "already decided"), ("rejected", "already decided"),
+                                            ("withdrawn", "withdrawn")])
+    def test_eligibility_is_decided_once_and_never_after_withdrawal(self, status, why):
+        with pytest.raises(domain.StateConflict, match=why):
+            domain.check_eligibility_can_be_decided(status, erased=False)
+
+    def test_eligibility_of_an_erased_participant_cannot_be_assessed(self):
+        with pytest.raises(domain.StateConflict, match="erased"):
+            domain.check_eligibility_can_be_decided("recruited", erased=True)
+
+    @pytest.mark.parametrize("status", ["recruited", "eligible"])
+    def test_a_participant_taking_part_can_withdraw(self, status):
+        domain.check_can_withdraw(status)
+
+    @pytest.mark.parametrize("status,why", [("withdrawn", "already withdrawn"), ("rejected", "not eligible")])
+    def test_withdrawn_or_rejected_participants_cannot_withdraw(self, status, why):
+        with pytest.raises(domain.StateConflict, match=why):
+            domain.check_can_withdraw(status)
+
+
+class TestInitiativeGroupMembers:
+    def test_only_eligible_participants_join_and_every_other_is_named_with_the_reason(self):
+        statuses = {"p_a": "eligible", "p_b": "recruited", "p_c": "rejected", "p_d": "withdrawn"}
+        refused = domain.members_who_cannot_join(["p_a", "p_b", "p_c", "p_d", "p_e"], statuses)
+        assert refused == {"p_b": "eligibility not confirmed yet", "p_c": "found not eligible", "p_d": "withdrawn",
+                           "p_e": "unknown participant"}
+
+    def test_a_group_of_eligible_participants_is_accepted(self):
+        assert domain.members_who_cannot_join(["p_a", "p_b"], {"p_a": "eligible", "p_b": "eligible"}) == {}
+
+
+class TestEconomicActivity:
+    @pytest.mark.parametrize("kind", ["association", "foundation", "church_legal_person"])
+    def test_an_ngo_without_activity_can_start_it(self, kind):
+        domain.check_can_start_economic_activity(domain.OrganisationType(kind), already_runs=False)
+
+    def test_an_ngo_already_running_activity_cannot_start_it_again(self):
+        with pytest.raises(domain.StateConflict, match="already runs"):
+            domain.check_can_start_economic_activity(domain.OrganisationType.FOUNDATION, already_runs=True)
+
+    @pytest.mark.parametrize("kind", ["social_cooperative", "local_business", "cis"])
+    def test_other_entities_are_not_ngos(self, kind):
+        with pytest.raises(domain.NotAnNgo, match="not an NGO"):
+            domain.check_can_start_economic_activity(domain.OrganisationType(kind), already_runs=False)
+
+
+def test_organisation_and_group_ids_are_random():
+    assert len({domain.new_organisation_id() for _ in range(100)} | {domain.new_group_id() for _ in range(100)}) == 200

@@ -29,13 +29,17 @@ class AdvisorySessionHeld(_AdvisoryEvent):
     name: ClassVar[str] = "AdvisorySessionHeld"
     aggregate_field: ClassVar[str] = "session_id"
 
-    session_id: EntityId
-    held_on: dt.date = Field(examples=["2026-04-12"])
+    session_id: EntityId = Field(description="Id of the advisory session.", examples=["ses_0a4b8c21"])
+    held_on: dt.date = Field(description="Day the session took place.", examples=["2026-04-12"])
     kind: AdvisoryKind = Field(description="General, or a specialist field.", examples=["legal"])
     hours: Hours
     adviser_id: EntityId = Field(description="Id of the adviser (staff).", examples=["adv_12"])
-    participant_id: ParticipantId | None = None
-    organisation_id: EntityId | None = None
+    participant_id: ParticipantId | None = Field(
+        default=None, description="The participant advised: exactly one of participant_id and organisation_id is set.",
+        examples=["p_3f9c2a7d1b8e4c6f"])
+    organisation_id: EntityId | None = Field(
+        default=None, description="The organisation advised: exactly one of participant_id and organisation_id is set.",
+        examples=["org_7c1e5b9a"])
 
     @model_validator(mode="after")
     def _one_beneficiary(self):
@@ -50,10 +54,11 @@ class TrainingCompleted(_AdvisoryEvent):
     name: ClassVar[str] = "TrainingCompleted"
     aggregate_field: ClassVar[str] = "training_id"
 
-    training_id: EntityId
+    training_id: EntityId = Field(description="Id of the training.", examples=["trn_2026_05"])
     participant_id: ParticipantId
-    completed_on: dt.date = Field(examples=["2026-05-20"])
-    title: str = Field(min_length=1, max_length=200, examples=["Zakładanie spółdzielni socjalnej"])
+    completed_on: dt.date = Field(description="Day the participant completed the training.", examples=["2026-05-20"])
+    title: str = Field(min_length=1, max_length=200, description="Title of the training.",
+                       examples=["Zakładanie spółdzielni socjalnej"])
     hours: Hours
 
 
@@ -63,12 +68,16 @@ class MentoringProvided(_AdvisoryEvent):
     name: ClassVar[str] = "MentoringProvided"
     aggregate_field: ClassVar[str] = "mentoring_id"
 
-    mentoring_id: EntityId
-    provided_on: dt.date = Field(examples=["2026-06-02"])
+    mentoring_id: EntityId = Field(description="Id of this mentoring record.", examples=["mnt_4f1a9c"])
+    provided_on: dt.date = Field(description="Day the mentoring was provided.", examples=["2026-06-02"])
     hours: Hours
-    mentor_id: EntityId = Field(examples=["mentor_3"])
-    participant_id: ParticipantId | None = None
-    organisation_id: EntityId | None = None
+    mentor_id: EntityId = Field(description="Id of the mentor (staff).", examples=["mentor_3"])
+    participant_id: ParticipantId | None = Field(
+        default=None, description="The participant mentored: exactly one of participant_id and organisation_id is set.",
+        examples=["p_3f9c2a7d1b8e4c6f"])
+    organisation_id: EntityId | None = Field(
+        default=None, examples=["org_7c1e5b9a"],
+        description="The organisation mentored: exactly one of participant_id and organisation_id is set.")
 
     @model_validator(mode="after")
     def _one_beneficiary(self):

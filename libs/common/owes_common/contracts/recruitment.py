@@ -40,7 +40,7 @@ class ParticipantEligibilityConfirmed(_RecruitmentEvent):
     aggregate_field: ClassVar[str] = "participant_id"
 
     participant_id: ParticipantId
-    confirmed_on: dt.date = Field(examples=["2026-03-05"])
+    confirmed_on: dt.date = Field(description="Day eligibility was confirmed.", examples=["2026-03-05"])
 
 
 class ParticipantEligibilityRejected(_RecruitmentEvent):
@@ -50,7 +50,7 @@ class ParticipantEligibilityRejected(_RecruitmentEvent):
     aggregate_field: ClassVar[str] = "participant_id"
 
     participant_id: ParticipantId
-    rejected_on: dt.date = Field(examples=["2026-03-05"])
+    rejected_on: dt.date = Field(description="Day eligibility was rejected.", examples=["2026-03-05"])
     reason: str = Field(min_length=1, max_length=500, description="Why the person is not eligible.",
                         examples=["Lives outside the subregion"])
 
@@ -62,8 +62,9 @@ class ParticipantWithdrawn(_RecruitmentEvent):
     aggregate_field: ClassVar[str] = "participant_id"
 
     participant_id: ParticipantId
-    withdrawn_on: dt.date = Field(examples=["2026-06-30"])
-    reason: str = Field(min_length=1, max_length=500, examples=["Took up employment elsewhere"])
+    withdrawn_on: dt.date = Field(description="Day the participant left the project.", examples=["2026-06-30"])
+    reason: str = Field(min_length=1, max_length=500, description="Why the participant left (no personal data).",
+                        examples=["Took up employment elsewhere"])
 
 
 class ParticipantDataErased(_RecruitmentEvent):
@@ -73,7 +74,8 @@ class ParticipantDataErased(_RecruitmentEvent):
     aggregate_field: ClassVar[str] = "participant_id"
 
     participant_id: ParticipantId
-    erased_on: dt.date = Field(examples=["2027-01-15"])
+    erased_on: dt.date = Field(description="Day the personal data was erased in the recruitment service.",
+                               examples=["2027-01-15"])
 
 
 class OrganisationType(StrEnum):
@@ -95,12 +97,14 @@ class OrganisationEnrolled(_RecruitmentEvent):
     name: ClassVar[str] = "OrganisationEnrolled"
     aggregate_field: ClassVar[str] = "organisation_id"
 
-    organisation_id: EntityId
-    enrolled_on: dt.date = Field(examples=["2026-02-10"])
-    organisation_type: OrganisationType = Field(examples=["association"])
+    organisation_id: EntityId = Field(description="Id of the organisation, the same in every later event.",
+                                      examples=["org_7c1e5b9a"])
+    enrolled_on: dt.date = Field(description="Day of enrolment.", examples=["2026-02-10"])
+    organisation_type: OrganisationType = Field(description="Legal form of the entity.", examples=["association"])
     organisation_name: str = Field(min_length=1, max_length=300, description="Registered name of the entity.",
                                    examples=["Stowarzyszenie Razem dla Żor"])
-    county: str = Field(min_length=1, max_length=64, examples=["zory"])
+    county: str = Field(min_length=1, max_length=64, description="County (powiat) of the entity's seat.",
+                        examples=["zory"])
     is_social_enterprise: bool = Field(description="Already a social enterprise at enrolment.", examples=[False])
     runs_economic_activity: bool = Field(description="Already runs paid public-benefit or economic activity.",
                                          examples=[False])
@@ -112,8 +116,9 @@ class OrganisationEconomicActivityStarted(_RecruitmentEvent):
     name: ClassVar[str] = "OrganisationEconomicActivityStarted"
     aggregate_field: ClassVar[str] = "organisation_id"
 
-    organisation_id: EntityId
-    started_on: dt.date = Field(examples=["2026-09-01"])
+    organisation_id: EntityId = Field(description="Id of the organisation (see OrganisationEnrolled).",
+                                      examples=["org_7c1e5b9a"])
+    started_on: dt.date = Field(description="Day the activity started.", examples=["2026-09-01"])
     activity: str = Field(pattern=r"^(paid_public_benefit|economic)$", examples=["economic"],
                           description="paid_public_benefit or economic")
 
@@ -124,8 +129,10 @@ class InitiativeGroupFormed(_RecruitmentEvent):
     name: ClassVar[str] = "InitiativeGroupFormed"
     aggregate_field: ClassVar[str] = "group_id"
 
-    group_id: EntityId
-    formed_on: dt.date = Field(examples=["2026-04-01"])
-    county: str = Field(min_length=1, max_length=64, examples=["rybnicki"])
-    member_ids: list[ParticipantId] = Field(min_length=1, max_length=100,
-                                            description="Pseudonymous ids of the members.")
+    group_id: EntityId = Field(description="Id of the initiative group.", examples=["grp_5d2e9f41"])
+    formed_on: dt.date = Field(description="Day the group was formed.", examples=["2026-04-01"])
+    county: str = Field(min_length=1, max_length=64, description="County (powiat) where the group works.",
+                        examples=["rybnicki"])
+    member_ids: list[ParticipantId] = Field(
+        min_length=1, max_length=100, description="Pseudonymous ids of the members.",
+        examples=[["p_3f9c2a7d1b8e4c6f", "p_8a1d4e7b2c9f0a3e", "p_c2e7f9a1b4d6e8f0"]])

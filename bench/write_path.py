@@ -1,0 +1,107 @@
+"""Write path: recruitment registrations per second through the outbox, and their latency, per concurrency.
+
+The recruitment service runs as a real uvicorn process (as `owes up` runs it) with its relay publishing to
+the broker. Closed-loop clients (httpx) POST /participants with distinct valid PESELs, each waiting for its
+answer before sending the next; every write is one transaction (participant + outbox row) plus the audit
+entry. Afterwards the bench checks that the relay published every registration.
+
+    .venv/bin/python bench/write_path.py                         # SQLite, 1 / 16 / 64 clients
+    .venv/bin/python bench/write_path.py --database sqlite postgres --seconds 20
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+import _common as c
+from owes_common.contracts import topic_for
+
+
+async def level(client: httpx.AsyncClient, headers: dict, numbers, clients: int, seconds: float,
+                stats: dict) -> None:
+    """`clients` closed-loop clients posting registrations for `seconds`; latencies of the 201s into stats."""
+    deadline = time.perf_counter() + seconds
+
+    async def one_client():
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                response = await client.post("/participants", json=c.participant_form(next(numbers)),
+                                             headers=headers)
+            except httpx.HTTPError as exc:
+                stats["errors"].append(repr(exc))
+                continue
+            if response.status_code == 201:
+                stats["latencies"].append(time.perf_counter() - started)
+            else:
+                stats["errors"].append(f"{response.status_code} {response.text[:200]}")
+
+    await asyncio.gather(*(one_client() for _ in range(clients)))
+
+
+async def run_database(args, bootstrap: str, broker_pid, kind: str, report: c.Report) -> None:
+    ns = c.namespace()
+    with tempfile.TemporaryDirectory() as tmp, c.database(kind, tmp, "recruitment") as url, \
+            c.Services(Path(tmp), bootstrap, ns, c.idempotence(args)) as services:
+        services.start({"recruitment": url})
+        await services.wait_ready("recruitment")
+        numbers = itertools.count()
+        headers = services.headers("recruitment")
+        limits = httpx.Limits(max_connections=max(args.clients), max_keepalive_connections=max(args.clients))
+        written = 0
+        async with httpx.AsyncClient(base_url=services.url("recruitment"), limits=limits, timeout=60) as client:
+            c.log(f"{kind}: warming up")
+            await level(client, headers, numbers, 4, args.warmup, {"latencies": [], "errors": []})
+            written = next(numbers)
+            for clients in args.clients:
+                c.log(f"{kind}: {clients} concurrent clients for {args.seconds:.0f} s")
+                stats = {"latencies": [], "errors": []}
+                meter = c.CpuMeter(client=None, service=services.pid("recruitment"), broker=broker_pid).start()
+                started = time.perf_counter()
+                await level(client, headers, numbers, clients, args.seconds, stats)
+                elapsed = time.perf_counter() - started
+                meter.stop()
+                lat = stats["latencies"]
+                written += len(lat)
+                report.add(kind, clients, f"{c.rate(len(lat), elapsed)}", c.ms(c.percentile(lat, 50)),
+                           c.ms(c.percentile(lat, 99)), len(stats["errors"]), meter.summary())
+                if stats["errors"]:
+                    c.log(f"first error: {stats['errors'][0]}")
+        # The relay must have kept up: every registration ends up on the topic.
+        deadline = time.monotonic() + 60
+        while (pending := await c.pending_outbox(url)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+        on_topic = await c.topic_size(bootstrap, topic_for("recruitment", ns))
+        report.notes.append(f"{kind}: {on_topic:,} ParticipantRecruited events on the topic for {written:,} "
+                            f"registrations (warm-up included), {pending} left in the outbox.")
+
+
+async def main(args) -> c.Report:
+    report = c.Report("Write path: POST /participants through the outbox",
+                      header=("database", "clients", "writes/s", "p50", "p99", "errors", "CPU"))
+    report.conditions |= {"service": "recruitment, one uvicorn process (uvloop, httptools), relay in-process",
+                          "clients": f"httpx, closed loop, in one process; {args.seconds:.0f} s per level "
+                                     f"after {args.warmup:.0f} s warm-up",
+                          "write": "validate form + PESEL, insert participant + outbox row in one transaction, "
+                                   "audit row, API key check"}
+    with c.broker(args) as (bootstrap, broker_pid):
+        for kind in args.database:
+            await run_database(args, bootstrap, broker_pid, kind, report)
+    report.notes.append("CPU: client = the httpx load generator (this process), service = the uvicorn process, "
+                        "broker = Tansu; all share the same cores.")
+    return report
+
+
+if __name__ == "__main__":
+    p = c.parser(__doc__.split("\n\n")[0])
+    p.add_argument("--database", nargs="+", choices=("sqlite", "postgres"), default=["sqlite"])
+    p.add_argument("--clients", nargs="+", type=int, default=[1, 16, 64], help="concurrency levels")
+    p.add_argument("--seconds", type=float, default=12, help="duration of each level")
+    p.add_argument("--warmup", type=float, default=3)
+    c.report_main(main, p.parse_args())

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One Apache Kafka node in KRaft mode (broker and controller in one process) for docker-compose.
+#
+# Clients authenticate with SASL/SCRAM-SHA-512 on CLIENT (kafka:9092, the compose network) and EXTERNAL (the
+# host, published on 127.0.0.1 by default); ACLs decide what each principal may do (deploy/kafka/init-security.sh).
+# CONTROLLER and INTERNAL (inter-broker) listen on the container's loopback only, in plaintext: KRaft cannot
+# use SCRAM between controllers, and nothing outside this container can reach them.
+# The admin principal's SCRAM credential is written into the metadata log when the storage is formatted (first
+# start only); every other principal is created later, by the admin, through the CLIENT listener.
+set -euo pipefail
+
+: "${OWES_KAFKA_CLUSTER_ID:?set OWES_KAFKA_CLUSTER_ID (22 characters, e.g. from kafka-storage.sh random-uuid)}"
+: "${OWES_KAFKA_ADMIN_PASSWORD:?set OWES_KAFKA_ADMIN_PASSWORD}"
+admin_user=${OWES_KAFKA_ADMIN_USER:-admin}
+external_host=${OWES_KAFKA_EXTERNAL_HOST:-localhost}
+external_port=${OWES_KAFKA_EXTERNAL_PORT:-9094}
+partitions=${OWES_KAFKA_PARTITIONS:-6}
+data_dir=/var/lib/kafka/data
+kafka_bin=${KAFKA_BIN:-/opt/kafka/bin}
+config=${OWES_KAFKA_CONFIG:-/tmp/owes-kafka.properties}  # holds no secret: brokers need none for SCRAM
+
+# SCRAM's bracket syntax (name=...,password=...) has no escaping: keep passwords to letters, digits and ._~-
+if [[ ! $OWES_KAFKA_ADMIN_PASSWORD =~ ^[A-Za-z0-9._~-]+$ ]]; then
+  echo "OWES_KAFKA_ADMIN_PASSWORD may contain only letters, digits and . _ ~ - (try: openssl rand -hex 24)" >&2
+  exit 2
+fi
+
+cat >"$config" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:9093
+controller.listener.names=CONTROLLER
+listeners=CONTROLLER://127.0.0.1:9093,INTERNAL://127.0.0.1:9096,CLIENT://0.0.0.0:9092,EXTERNAL://0.0.0.0:9094
+advertised.listeners=INTERNAL://127.0.0.1:9096,CLIENT://kafka:9092,EXTERNAL://${external_host}:${external_port}
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,CLIENT:SASL_PLAINTEXT,EXTERNAL:SASL_PLAINTEXT
+inter.broker.listener.name=INTERNAL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.external.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+# ANONYMOUS is whoever speaks plaintext, which only this container's loopback listeners accept.
+super.users=User:ANONYMOUS;User:${admin_user}
+log.dirs=${data_dir}
+num.partitions=${partitions}
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+auto.create.topics.enable=false
+EOF
+
+"$kafka_bin/kafka-storage.sh" format --ignore-formatted --cluster-id "$OWES_KAFKA_CLUSTER_ID" --config "$config" \
+  --add-scram "SCRAM-SHA-512=[name=${admin_user},password=${OWES_KAFKA_ADMIN_PASSWORD}]"
+
+exec "$kafka_bin/kafka-server-start.sh" "$config"

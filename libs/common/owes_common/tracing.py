@@ -1,0 +1,162 @@
+"""OpenTelemetry tracing: one trace from an HTTP request, through the event it causes, to the consumer of that
+event in another service.
+
+Each service builds its own TracerProvider in the composition root (never the global one), so two services in
+one process keep their own resource, sampler and exporters. The trace context travels in the CloudEvents
+`traceparent` extension (Kafka header `ce_traceparent`, W3C Trace Context), stamped when the outbox row is
+written and read back by the consumer to parent its span.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import structlog
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from .envelope import EXT_TRACEPARENT, CloudEvent
+from .settings import TracingSettings
+
+PROPAGATOR = TraceContextTextMapPropagator()
+TRACEPARENT_HEADER = f"ce_{EXT_TRACEPARENT}"
+
+
+def span_exporter(settings: TracingSettings) -> SpanExporter | None:
+    """The exporter the settings ask for; None exports nothing (spans still propagate)."""
+    if settings.exporter == "console":
+        return ConsoleSpanExporter()
+    if settings.exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter(endpoint=settings.otlp_endpoint)
+    return None
+
+
+def build_tracer_provider(*, service: str, settings: TracingSettings, version: str = "0.1.0",
+                          partner: str | None = None) -> TracerProvider:
+    """A tracer provider of this service's own, exporting where the settings say."""
+    attributes = {"service.name": service, "service.version": version, "service.namespace": "owes"}
+    if partner:
+        attributes["owes.partner"] = partner
+    provider = TracerProvider(resource=Resource.create(attributes),
+                              sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)))
+    exporter = span_exporter(settings)
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    return provider
+
+
+def current_traceparent() -> str | None:
+    """The W3C traceparent of the span in scope, or None outside any sampled span."""
+    carrier: dict[str, str] = {}
+    PROPAGATOR.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def context_from_traceparent(traceparent: str | None) -> Context | None:
+    """The remote parent a traceparent names; None when absent or malformed (the span starts a new trace)."""
+    if not traceparent:
+        return None
+    context = PROPAGATOR.extract({"traceparent": traceparent})
+    return context if trace.get_current_span(context).get_span_context().is_valid else None
+
+
+def stamp_trace(event: CloudEvent, *, tracer: Tracer | None, topic: str) -> CloudEvent:
+    """Record the event's creation as a PRODUCER span and carry that span's context in `traceparent`."""
+    if tracer is None:
+        return dataclasses.replace(event, traceparent=current_traceparent() or event.traceparent)
+    with tracer.start_as_current_span(f"create {topic}", kind=SpanKind.PRODUCER, attributes={
+        "messaging.system": "kafka", "messaging.operation.type": "create", "messaging.destination.name": topic,
+        "messaging.message.id": event.id, "messaging.kafka.message.key": event.subject,
+        "cloudevents.event_type": event.type, "cloudevents.event_subject": event.subject,
+    }):
+        return dataclasses.replace(event, traceparent=current_traceparent())
+
+
+def _header(headers, name: str) -> str | None:
+    for key, value in headers or ():
+        if key == name and value is not None:
+            try:
+                return value.decode()
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+@contextmanager
+def consume_span(tracer: Tracer, record) -> Iterator[trace.Span]:
+    """A CONSUMER span around one Kafka record, parented by the event's traceparent when it has one."""
+    parent = context_from_traceparent(_header(record.headers, TRACEPARENT_HEADER))
+    attributes = {
+        "messaging.system": "kafka", "messaging.operation.type": "process",
+        "messaging.destination.name": record.topic, "messaging.destination.partition.id": str(record.partition),
+        "messaging.kafka.offset": record.offset,
+    }
+    event_id = _header(record.headers, "ce_id")
+    if event_id:
+        attributes["messaging.message.id"] = event_id
+    event_type = _header(record.headers, "ce_type")
+    if event_type:
+        attributes["cloudevents.event_type"] = event_type
+    with tracer.start_as_current_span(f"process {record.topic}", context=parent, kind=SpanKind.CONSUMER,
+                                      attributes=attributes) as span, _bound_trace_id(span):
+        yield span
+
+
+class RequestTracingMiddleware:
+    """A SERVER span per HTTP request, continuing the caller's trace when it sends a traceparent header."""
+
+    def __init__(self, app, *, tracer: Tracer) -> None:
+        self.app = app
+        self.tracer = tracer
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        incoming = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
+                    if k in (b"traceparent", b"tracestate")}
+        parent = PROPAGATOR.extract(incoming) if incoming else None
+        method = scope["method"]
+        status: list[int] = []
+
+        async def send_with_status(message):
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        with self.tracer.start_as_current_span(f"{method} {scope['path']}", context=parent, kind=SpanKind.SERVER,
+                                               attributes={"http.request.method": method,
+                                                           "url.path": scope["path"]}) as span, \
+                _bound_trace_id(span):
+            try:
+                await self.app(scope, receive, send_with_status)
+            finally:
+                code = status[0] if status else 500
+                route = scope.get("route")
+                template = getattr(route, "path", None)
+                if template:
+                    span.update_name(f"{method} {template}")
+                    span.set_attribute("http.route", template)
+                span.set_attribute("http.response.status_code", code)
+                if code >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+
+
+@contextmanager
+def _bound_trace_id(span: trace.Span) -> Iterator[None]:
+    """Put the trace id on every log line written inside the span."""
+    context = span.get_span_context()
+    if not context.is_valid:
+        yield
+        return
+    with structlog.contextvars.bound_contextvars(trace_id=format(context.trace_id, "032x")):
+        yield

@@ -1,0 +1,103 @@
+"""Advisory domain rules: pure functions and values, no framework imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from decimal import ROUND_UP, Decimal, InvalidOperation
+
+HOURS_STEP = Decimal("0.25")  # time is recorded in quarter hours
+MAX_SESSION_HOURS = Decimal("8")  # one advisory session is one sitting
+MAX_MENTORING_HOURS = Decimal("8")  # one mentoring record is one day's mentoring
+MAX_TRAINING_HOURS = Decimal("200")  # the whole programme of one training
+MAX_ATTENDANCE_HOURS = Decimal("10")  # one attendance record is one day of a training
+DEFAULT_REQUIRED_ATTENDANCE_PERCENT = 80
+_CENT = Decimal("0.01")
+
+
+class InvalidHours(ValueError):
+    pass
+
+
+class FutureDate(ValueError):
+    pass
+
+
+class NotSupported(ValueError):
+    """The beneficiary cannot receive support: unknown, not eligible, or withdrawn."""
+
+
+class AttendanceExceeded(ValueError):
+    pass
+
+
+class AttendanceNotMet(ValueError):
+    pass
+
+
+def valid_hours(hours: Decimal, *, at_most: Decimal) -> Decimal:
+    """Hours as a positive number of quarter hours up to a limit, with two decimal places."""
+    try:
+        if not hours.is_finite() or hours <= 0:
+            raise InvalidHours("hours must be a positive number")
+        if hours % HOURS_STEP != 0:
+            raise InvalidHours("hours are recorded in quarter hours (0.25, 0.5, 0.75, ...)")
+    except InvalidOperation:
+        raise InvalidHours("hours must be a number") from None
+    if hours > at_most:
+        raise InvalidHours(f"at most {at_most} hours can be recorded at once")
+    return hours.quantize(_CENT)
+
+
+def not_in_future(day: dt.date, *, today: dt.date) -> dt.date:
+    """Support is recorded after it happened."""
+    if day > today:
+        raise FutureDate(f"{day} is in the future")
+    return day
+
+
+@dataclass(frozen=True)
+class ParticipantStanding:
+    """What advisory has learnt about a participant from recruitment's events."""
+
+    eligibility: str | None  # "eligible", "rejected", or None before any decision was seen
+    withdrawn: bool
+
+
+def why_participant_cannot_be_supported(participant_id: str, standing: ParticipantStanding | None) -> str | None:
+    """None when the participant may receive support; otherwise the reason, for the caller."""
+    if standing is None:
+        return (f"participant {participant_id} is not known to advisory as eligible: recruitment has not "
+                "confirmed their eligibility (or the event has not arrived yet)")
+    if standing.withdrawn:
+        return f"participant {participant_id} has withdrawn from the project"
+    if standing.eligibility == "rejected":
+        return f"participant {participant_id} was found not eligible"
+    if standing.eligibility != "eligible":
+        return f"participant {participant_id}'s eligibility has not been confirmed"
+    return None
+
+
+def required_attendance(training_hours: Decimal, percent: int) -> Decimal:
+    """Hours a participant must attend to complete a training."""
+    return (training_hours * percent / 100).quantize(_CENT, rounding=ROUND_UP)
+
+
+def check_attendance_fits(*, attended: Decimal, adding: Decimal, training_hours: Decimal) -> Decimal:
+    """The participant's attended hours after adding a record; never more than the training lasts."""
+    total = attended + adding
+    if total > training_hours:
+        raise AttendanceExceeded(f"{total} hours attended would exceed the training's {training_hours} hours "
+                                 f"({attended} recorded so far)")
+    return total
+
+
+def check_attendance_met(*, attended: Decimal, training_hours: Decimal, percent: int) -> None:
+    needed = required_attendance(training_hours, percent)
+    if attended < needed:
+        raise AttendanceNotMet(f"attended {attended} of {training_hours} hours; {needed} ({percent}%) are required")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"

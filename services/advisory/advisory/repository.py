@@ -1,0 +1,114 @@
+"""All advisory queries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .tables import (
+    advisory_sessions,
+    known_organisations,
+    known_participants,
+    mentoring,
+    training_attendance,
+    training_completions,
+    trainings,
+)
+
+
+def _insert(session: AsyncSession, table: sa.Table):
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+# --- Read models, written only by the event handlers ---------------------------------------------------
+
+async def record_participant_standing(session: AsyncSession, *, participant_id: str, **values) -> None:
+    """Create or update what advisory knows of one participant (only the given columns change)."""
+    stmt = _insert(session, known_participants).values(participant_id=participant_id, **({"withdrawn": False} | values))
+    await session.execute(stmt.on_conflict_do_update(index_elements=["participant_id"], set_=values))
+
+
+async def get_known_participant(session: AsyncSession, *, participant_id: str):
+    return (await session.execute(
+        sa.select(known_participants).where(known_participants.c.participant_id == participant_id))).first()
+
+
+async def record_organisation(session: AsyncSession, *, organisation_id: str, **values) -> None:
+    stmt = _insert(session, known_organisations).values(organisation_id=organisation_id, **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["organisation_id"], set_=values))
+
+
+async def get_known_organisation(session: AsyncSession, *, organisation_id: str):
+    return (await session.execute(
+        sa.select(known_organisations).where(known_organisations.c.organisation_id == organisation_id))).first()
+
+
+# --- Advisory's own records ----------------------------------------------------------------------------
+
+async def add_advisory_session(session: AsyncSession, **values) -> None:
+    await session.execute(sa.insert(advisory_sessions).values(**values))
+
+
+async def get_advisory_session(session: AsyncSession, *, session_id: str):
+    return (await session.execute(
+        sa.select(advisory_sessions).where(advisory_sessions.c.session_id == session_id))).first()
+
+
+async def add_mentoring(session: AsyncSession, **values) -> None:
+    await session.execute(sa.insert(mentoring).values(**values))
+
+
+async def get_mentoring(session: AsyncSession, *, mentoring_id: str):
+    return (await session.execute(sa.select(mentoring).where(mentoring.c.mentoring_id == mentoring_id))).first()
+
+
+async def add_training(session: AsyncSession, **values) -> None:
+    await session.execute(sa.insert(trainings).values(**values))
+
+
+async def get_training(session: AsyncSession, *, training_id: str, for_update: bool = False):
+    query = sa.select(trainings).where(trainings.c.training_id == training_id)
+    if for_update:  # serialises attendance and completions of one training on PostgreSQL
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def add_attendance(session: AsyncSession, **values) -> None:
+    await session.execute(sa.insert(training_attendance).values(**values))
+
+
+async def attended_hours(session: AsyncSession, *, training_id: str, participant_id: str) -> Decimal:
+    total = await session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(training_attendance.c.hours), 0))
+        .where(training_attendance.c.training_id == training_id,
+               training_attendance.c.participant_id == participant_id))
+    return Decimal(total).quantize(Decimal("0.01"))
+
+
+async def get_completion(session: AsyncSession, *, training_id: str, participant_id: str):
+    return (await session.execute(sa.select(training_completions).where(
+        training_completions.c.training_id == training_id,
+        training_completions.c.participant_id == participant_id))).first()
+
+
+async def add_completion(session: AsyncSession, **values) -> None:
+    await session.execute(sa.insert(training_completions).values(**values))
+
+
+async def trainees(session: AsyncSession, *, training_id: str) -> list:
+    """Each participant with attendance or a completion on a training: attended hours and completion day."""
+    attended = (sa.select(training_attendance.c.participant_id,
+                          sa.func.sum(training_attendance.c.hours).label("attended_hours"))
+                .where(training_attendance.c.training_id == training_id)
+                .group_by(training_attendance.c.participant_id).subquery())
+    rows = await session.execute(
+        sa.select(attended.c.participant_id, attended.c.attended_hours, training_completions.c.completed_on)
+        .select_from(attended.outerjoin(training_completions, sa.and_(
+            training_completions.c.training_id == training_id,
+            training_completions.c.participant_id == attended.c.participant_id)))
+        .order_by(attended.c.participant_id))
+    return rows.all()

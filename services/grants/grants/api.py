@@ -1,0 +1,107 @@
+"""Grants HTTP endpoints: thin, each parses, calls one use case and answers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from owes_common.deps import OutboxDep, SessionDep
+from owes_common.problems import PROBLEM_JSON
+
+from . import service
+from .schemas import (
+    ApplicationSubmission,
+    ApplicationView,
+    Award,
+    BridgePaymentView,
+    BridgeSupportExtension,
+    BridgeSupportPayment,
+    CooperativeFoundation,
+    CooperativeView,
+    Disbursement,
+    DisbursementView,
+    Evaluation,
+    JobCreation,
+    JobEnding,
+    JobView,
+    SustainabilityCheck,
+)
+
+PROBLEMS = {code: {"description": desc, "content": {PROBLEM_JSON: {}}}
+            for code, desc in {400: "Malformed request", 404: "Not found", 409: "Conflicts with the current state",
+                               413: "Body too large", 422: "Invalid input or a broken rule"}.items()}
+CREATED = status.HTTP_201_CREATED
+
+applications = APIRouter(prefix="/applications", tags=["grant applications"], responses=PROBLEMS)
+cooperatives = APIRouter(prefix="/cooperatives", tags=["social cooperatives"], responses=PROBLEMS)
+jobs = APIRouter(prefix="/jobs", tags=["jobs and bridge support"], responses=PROBLEMS)
+routers = [applications, cooperatives, jobs]
+
+
+@applications.post("", status_code=CREATED, summary="Submit a grant application with its business plan")
+async def submit_application(form: ApplicationSubmission, session: SessionDep, outbox: OutboxDep) -> ApplicationView:
+    return await service.submit_application(session=session, outbox=outbox, form=form)
+
+
+@applications.get("/{application_id}", summary="Read an application, its award and disbursements")
+async def read_application(application_id: str, session: SessionDep) -> ApplicationView:
+    return await service.get_application(session=session, application_id=application_id)
+
+
+@applications.post("/{application_id}/evaluation", summary="Evaluate an application (score and outcome)")
+async def evaluate_application(application_id: str, form: Evaluation, session: SessionDep,
+                               outbox: OutboxDep) -> ApplicationView:
+    return await service.evaluate_application(session=session, outbox=outbox, application_id=application_id,
+                                              form=form)
+
+
+@applications.post("/{application_id}/award", summary="Award a grant after a positive evaluation")
+async def award_grant(application_id: str, form: Award, session: SessionDep, outbox: OutboxDep) -> ApplicationView:
+    return await service.award_grant(session=session, outbox=outbox, application_id=application_id, form=form)
+
+
+@applications.post("/{application_id}/disbursements", status_code=CREATED, summary="Disburse part of a grant")
+async def disburse_grant(application_id: str, form: Disbursement, session: SessionDep,
+                         outbox: OutboxDep) -> DisbursementView:
+    return await service.disburse_grant(session=session, outbox=outbox, application_id=application_id, form=form)
+
+
+@cooperatives.post("", status_code=CREATED, summary="Record a social cooperative founded (KRS, 5+ founders)")
+async def found_cooperative(form: CooperativeFoundation, session: SessionDep, outbox: OutboxDep) -> CooperativeView:
+    return await service.found_cooperative(session=session, outbox=outbox, form=form)
+
+
+@cooperatives.get("/{cooperative_id}", summary="Read a cooperative, its founders and jobs")
+async def read_cooperative(cooperative_id: str, session: SessionDep) -> CooperativeView:
+    return await service.get_cooperative(session=session, cooperative_id=cooperative_id)
+
+
+@jobs.post("", status_code=CREATED, summary="Record a job created in a cooperative")
+async def create_job(form: JobCreation, session: SessionDep, outbox: OutboxDep) -> JobView:
+    return await service.create_job(session=session, outbox=outbox, form=form)
+
+
+@jobs.get("/{job_id}", summary="Read a job, its bridge support and sustainability")
+async def read_job(job_id: str, session: SessionDep) -> JobView:
+    return await service.get_job(session=session, job_id=job_id)
+
+
+@jobs.post("/{job_id}/bridge-support/extension", summary="Extend the bridge-support schedule (up to 12 months)")
+async def extend_bridge_support(job_id: str, form: BridgeSupportExtension, session: SessionDep) -> JobView:
+    return await service.extend_bridge_support(session=session, job_id=job_id, form=form)
+
+
+@jobs.post("/{job_id}/bridge-support/instalments", status_code=CREATED, summary="Record a bridge-support instalment")
+async def pay_bridge_support(job_id: str, form: BridgeSupportPayment, session: SessionDep,
+                             outbox: OutboxDep) -> BridgePaymentView:
+    return await service.pay_bridge_support(session=session, outbox=outbox, job_id=job_id, form=form)
+
+
+@jobs.post("/{job_id}/sustainability-check", summary="Check the job 12 months after its creation")
+async def check_job_sustainability(job_id: str, form: SustainabilityCheck, session: SessionDep,
+                                   outbox: OutboxDep) -> JobView:
+    return await service.check_job_sustainability(session=session, outbox=outbox, job_id=job_id, form=form)
+
+
+@jobs.post("/{job_id}/end", summary="Record that a job ended")
+async def end_job(job_id: str, form: JobEnding, session: SessionDep, outbox: OutboxDep) -> JobView:
+    return await service.end_job(session=session, outbox=outbox, job_id=job_id, form=form)

@@ -1,0 +1,316 @@
+"""Grants domain rules: pure values and decisions, no framework imports.
+
+Each aggregate method checks its rules and returns the event that records the decision; the service layer
+persists the new state and writes that event to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Literal
+
+from owes_common.contracts import (
+    BridgeSupportPaid,
+    GrantApplicationEvaluated,
+    GrantAwarded,
+    GrantDisbursed,
+    JobEnded,
+    JobSustained,
+)
+
+GROSZ = Decimal("0.01")
+# The largest amount the contracts carry (Money: 14 digits, 2 of them after the point).
+MAX_AMOUNT = Decimal("999999999999.99")
+MIN_FOUNDERS = 5
+BRIDGE_BASIC_MONTHS = 6
+BRIDGE_MAX_MONTHS = 12
+SUSTAINABILITY_MONTHS = 12
+
+
+class RuleBroken(ValueError):
+    """The request breaks a rule of the domain (HTTP 422)."""
+
+    def __init__(self, message: str, **extra: str | int | list[str]) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+
+class WrongState(Exception):
+    """The request does not fit the current state of the thing it acts on (HTTP 409)."""
+
+    def __init__(self, message: str, **extra: str | int) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+# --- money ------------------------------------------------------------------------------------------------
+
+def money(value: Decimal | int | str, *, field_name: str = "amount") -> Decimal:
+    """An amount in PLN with grosze: a finite Decimal with at most two places, greater than zero."""
+    if isinstance(value, float):
+        raise RuleBroken(f"{field_name} must be a decimal string such as \"1500.00\", never a float.",
+                         field=field_name)
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise RuleBroken(f"{field_name} is not a number.", field=field_name) from None
+    if not amount.is_finite():
+        raise RuleBroken(f"{field_name} must be a finite number.", field=field_name)
+    if amount != amount.quantize(GROSZ):
+        raise RuleBroken(f"{field_name} has more than two decimal places (PLN has grosze, not less).",
+                         field=field_name)
+    if amount <= 0:
+        raise RuleBroken(f"{field_name} must be greater than zero.", field=field_name)
+    if amount > MAX_AMOUNT:
+        raise RuleBroken(f"{field_name} is larger than {MAX_AMOUNT}.", field=field_name)
+    return amount.quantize(GROSZ)
+
+
+# --- dates ------------------------------------------------------------------------------------------------
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later; the last day of the month when that day does not exist (29 Feb -> 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def not_before(day: dt.date, earlier: dt.date, *, what: str, since: str, field_name: str) -> None:
+    if day < earlier:
+        raise RuleBroken(f"{what} ({day.isoformat()}) cannot be before {since} ({earlier.isoformat()}).",
+                         field=field_name)
+
+
+def not_in_future(day: dt.date, today: dt.date, *, field_name: str) -> None:
+    """Facts are recorded after they happen: a date after today is a typing error, or a way round a rule."""
+    if day > today:
+        raise RuleBroken(f"{field_name} ({day.isoformat()}) is in the future.", field=field_name)
+
+
+# --- KRS --------------------------------------------------------------------------------------------------
+
+_KRS = re.compile(r"^(?:KRS\s*(?:nr\.?\s*|:\s*)?)?(\d{1,10})$", re.IGNORECASE)
+
+
+def normalise_krs(text: str) -> str:
+    """The KRS number as 10 digits with leading zeros; accepts "KRS 0000380128", "0000380128" or "380128"."""
+    match = _KRS.match(text.strip())
+    if match is None:
+        raise RuleBroken(f"{text!r} is not a KRS number: expected up to 10 digits, optionally after \"KRS\".",
+                         field="krs")
+    krs = match.group(1).zfill(10)
+    if krs == "0" * 10:
+        raise RuleBroken("KRS number 0000000000 does not exist.", field="krs")
+    return krs
+
+
+# --- participants as grants knows them (from recruitment's events) ---------------------------------------
+
+class Eligibility(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What grants knows of a participant: recruited, eligibility decision, withdrawal."""
+
+    participant_id: str
+    recruited: bool
+    eligibility: Eligibility
+    withdrawn: bool
+
+    def why_not_eligible(self) -> str | None:
+        if not self.recruited:
+            return "is not a known participant"
+        if self.withdrawn:
+            return "has withdrawn from the project"
+        if self.eligibility is Eligibility.REJECTED:
+            return "was found not eligible"
+        if self.eligibility is Eligibility.PENDING:
+            return "has no confirmed eligibility yet"
+        return None
+
+
+def ineligible(participant_ids: list[str], standings: dict[str, Standing]) -> dict[str, str]:
+    """Each participant who cannot take part, with the reason; empty when all can."""
+    unknown = "is not a known participant"
+    reasons = {pid: (standings[pid].why_not_eligible() if pid in standings else unknown) for pid in participant_ids}
+    return {pid: reason for pid, reason in reasons.items() if reason}
+
+
+def explain_ineligible(reasons: dict[str, str]) -> str:
+    return "; ".join(f"participant {pid} {reason}" for pid, reason in reasons.items())
+
+
+def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> list[str]:
+    """A social cooperative needs at least five distinct founders, each an eligible participant."""
+    duplicates = sorted({pid for pid in founder_ids if founder_ids.count(pid) > 1})
+    if duplicates:
+        raise RuleBroken(f"Founders listed more than once: {', '.join(duplicates)}.", field="founder_ids",
+                         participant_ids=duplicates)
+    if len(founder_ids) < MIN_FOUNDERS:
+        raise RuleBroken(f"A social cooperative needs at least {MIN_FOUNDERS} founders; {len(founder_ids)} given.",
+                         field="founder_ids")
+    reasons = ineligible(founder_ids, standings)
+    if reasons:
+        raise RuleBroken(f"Every founder must be an eligible participant: {explain_ineligible(reasons)}.",
+                         field="founder_ids", participant_ids=list(reasons))
+    return founder_ids
+
+
+# --- grant applications -----------------------------------------------------------------------------------
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"  # evaluated negatively
+    APPROVED = "approved"  # evaluated positively, not yet awarded
+    AWARDED = "awarded"
+
+
+@dataclass
+class Application:
+    """A grant application with its business plan, from evaluation through award to disbursement."""
+
+    application_id: str
+    submitted_on: dt.date
+    jobs_planned: int
+    status: ApplicationStatus = ApplicationStatus.SUBMITTED
+    evaluated_on: dt.date | None = None
+    awarded_on: dt.date | None = None
+    total_awarded: Decimal | None = None
+    disbursed: Decimal = Decimal("0.00")
+
+    def evaluate(self, *, score: int, outcome: Literal["positive", "negative"], on: dt.date
+                 ) -> GrantApplicationEvaluated:
+        if self.status is not ApplicationStatus.SUBMITTED:
+            raise WrongState(f"Application {self.application_id} was already evaluated.",
+                             application_status=self.status.value)
+        if not 0 <= score <= 100:
+            raise RuleBroken("The score must be between 0 and 100.", field="score")
+        not_before(on, self.submitted_on, what="The evaluation", since="the submission", field_name="evaluated_on")
+        self.status = ApplicationStatus.APPROVED if outcome == "positive" else ApplicationStatus.REJECTED
+        self.evaluated_on = on
+        return GrantApplicationEvaluated(application_id=self.application_id, evaluated_on=on, score=score,
+                                         outcome=outcome)
+
+    def award(self, *, amount_per_job: Decimal, jobs: int | None, on: dt.date) -> GrantAwarded:
+        """Award an amount per job; only after a positive evaluation, at most for the jobs planned."""
+        if self.status is ApplicationStatus.AWARDED:
+            raise WrongState(f"Application {self.application_id} was already awarded a grant.",
+                             application_status=self.status.value)
+        if self.status is not ApplicationStatus.APPROVED:
+            state = "was evaluated negatively" if self.status is ApplicationStatus.REJECTED else "is not evaluated yet"
+            raise WrongState(f"A grant is awarded only after a positive evaluation; application "
+                             f"{self.application_id} {state}.", application_status=self.status.value)
+        per_job = money(amount_per_job, field_name="amount_per_job")
+        jobs = self.jobs_planned if jobs is None else jobs
+        if not 1 <= jobs <= self.jobs_planned:
+            raise RuleBroken(f"The grant can fund 1 to {self.jobs_planned} jobs (the jobs planned); {jobs} given.",
+                             field="jobs")
+        total = money(per_job * jobs, field_name="total_amount")
+        assert self.evaluated_on is not None
+        not_before(on, self.evaluated_on, what="The award", since="the evaluation", field_name="awarded_on")
+        self.status = ApplicationStatus.AWARDED
+        self.awarded_on = on
+        self.total_awarded = total
+        return GrantAwarded(application_id=self.application_id, awarded_on=on, jobs=jobs, amount_per_job=per_job,
+                            total_amount=total)
+
+    @property
+    def remaining(self) -> Decimal:
+        return (self.total_awarded or Decimal("0.00")) - self.disbursed
+
+    def disburse(self, *, amount: Decimal, on: dt.date, disbursement_id: str) -> GrantDisbursed:
+        """Pay out part of the award; the payments together never exceed the total awarded."""
+        if self.status is not ApplicationStatus.AWARDED:
+            raise WrongState(f"Application {self.application_id} has no grant awarded to disburse.",
+                             application_status=self.status.value)
+        amount = money(amount)
+        if amount > self.remaining:
+            raise RuleBroken(f"Disbursing {amount} PLN would exceed the grant awarded: {self.total_awarded} PLN, "
+                             f"of which {self.disbursed} PLN is already disbursed and {self.remaining} PLN remains.",
+                             field="amount", remaining=str(self.remaining))
+        assert self.awarded_on is not None
+        not_before(on, self.awarded_on, what="The disbursement", since="the award", field_name="disbursed_on")
+        self.disbursed += amount
+        return GrantDisbursed(application_id=self.application_id, disbursement_id=disbursement_id, disbursed_on=on,
+                              amount=amount)
+
+
+# --- jobs and bridge support ------------------------------------------------------------------------------
+
+@dataclass
+class Job:
+    """A job in a social cooperative, with its bridge-support schedule and its 12-month sustainability check."""
+
+    job_id: str
+    created_on: dt.date
+    bridge_months: int = BRIDGE_BASIC_MONTHS
+    instalments_paid: set[int] = field(default_factory=set)
+    ended_on: dt.date | None = None
+    sustained_on: dt.date | None = None
+
+    @property
+    def sustainability_due_on(self) -> dt.date:
+        return add_months(self.created_on, SUSTAINABILITY_MONTHS)
+
+    def _active(self, action: str) -> None:
+        if self.ended_on is not None:
+            raise WrongState(f"Job {self.job_id} ended on {self.ended_on.isoformat()}: {action}.",
+                             ended_on=self.ended_on.isoformat())
+
+    def extend_bridge_support(self, *, months: int) -> None:
+        """Lengthen the schedule beyond the basic six months, up to twelve."""
+        self._active("its bridge support cannot be extended")
+        if not self.bridge_months < months <= BRIDGE_MAX_MONTHS:
+            raise RuleBroken(f"The schedule of {self.bridge_months} months can be extended to "
+                             f"{self.bridge_months + 1} to {BRIDGE_MAX_MONTHS} months; {months} given.",
+                             field="months")
+        self.bridge_months = months
+
+    def pay_bridge_support(self, *, instalment: int, amount: Decimal, on: dt.date) -> BridgeSupportPaid:
+        """Record one monthly instalment: within the schedule, each paid once."""
+        self._active("no more bridge support is paid")
+        if not 1 <= instalment <= self.bridge_months:
+            raise RuleBroken(f"Instalment {instalment} is outside the bridge-support schedule of "
+                             f"{self.bridge_months} months.", field="instalment", schedule_months=self.bridge_months)
+        if instalment in self.instalments_paid:
+            raise WrongState(f"Instalment {instalment} of job {self.job_id} was already paid.", instalment=instalment)
+        amount = money(amount)
+        not_before(on, self.created_on, what="The payment", since="the job's creation", field_name="paid_on")
+        self.instalments_paid.add(instalment)
+        return BridgeSupportPaid(job_id=self.job_id, instalment=instalment, paid_on=on, amount=amount)
+
+    def check_sustainability(self, *, on: dt.date) -> JobSustained:
+        """Confirm the job lasted 12 months from its creation; a check before then proves nothing."""
+        if self.sustained_on is not None:
+            raise WrongState(f"Job {self.job_id} was already found sustained on {self.sustained_on.isoformat()}.",
+                             sustained_on=self.sustained_on.isoformat())
+        due = self.sustainability_due_on
+        if on < due:
+            raise RuleBroken(f"Sustainability is checked 12 months after the job's creation "
+                             f"({self.created_on.isoformat()}), so not before {due.isoformat()}.",
+                             field="checked_on", due_on=due.isoformat())
+        if self.ended_on is not None and self.ended_on < due:
+            raise WrongState(f"Job {self.job_id} ended on {self.ended_on.isoformat()}, before the 12 months "
+                             f"ran out ({due.isoformat()}): it was not sustained.", ended_on=self.ended_on.isoformat())
+        self.sustained_on = on
+        return JobSustained(job_id=self.job_id, checked_on=on)
+
+    def end(self, *, reason: str, on: dt.date) -> JobEnded:
+        self._active("it cannot end again")
+        not_before(on, self.created_on, what="The end", since="the job's creation", field_name="ended_on")
+        self.ended_on = on
+        return JobEnded(job_id=self.job_id, ended_on=on, reason=reason)

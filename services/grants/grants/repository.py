@@ -1,0 +1,201 @@
+"""All grants queries: read models, applications, cooperatives, jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import domain
+from .tables import (
+    applications,
+    bridge_payments,
+    cooperative_founders,
+    cooperatives,
+    disbursements,
+    initiative_groups,
+    jobs,
+    organisations,
+    participants,
+)
+
+
+def _insert(session: AsyncSession, table: sa.Table):
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+# --- read models ---------------------------------------------------------------------------------------------
+
+async def upsert_participant(session: AsyncSession, participant_id: str, **values) -> None:
+    """Create the participant's row if missing (eligibility pending), then set the given columns."""
+    stmt = _insert(session, participants).values(
+        participant_id=participant_id, eligibility=domain.Eligibility.PENDING.value,
+    ).on_conflict_do_nothing(index_elements=["participant_id"])
+    await session.execute(stmt)
+    await session.execute(sa.update(participants).where(participants.c.participant_id == participant_id)
+                          .values(**values))
+
+
+async def upsert_initiative_group(session: AsyncSession, *, group_id: str, **values) -> None:
+    stmt = _insert(session, initiative_groups).values(group_id=group_id, **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["group_id"], set_=values))
+
+
+async def upsert_organisation(session: AsyncSession, *, organisation_id: str, **values) -> None:
+    stmt = _insert(session, organisations).values(organisation_id=organisation_id, **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["organisation_id"], set_=values))
+
+
+async def standings(session: AsyncSession, participant_ids: list[str], *, lock: bool = False
+                    ) -> dict[str, domain.Standing]:
+    """What grants knows of each participant (absent when nothing is known)."""
+    query = sa.select(participants).where(participants.c.participant_id.in_(participant_ids))
+    if lock:
+        query = query.with_for_update()
+    rows = (await session.execute(query)).all()
+    return {r.participant_id: domain.Standing(participant_id=r.participant_id, recruited=r.recruited_on is not None,
+                                              eligibility=domain.Eligibility(r.eligibility),
+                                              withdrawn=r.withdrawn_on is not None) for r in rows}
+
+
+async def get_participant(session: AsyncSession, participant_id: str):
+    return (await session.execute(
+        sa.select(participants).where(participants.c.participant_id == participant_id))).first()
+
+
+async def applicant_exists(session: AsyncSession, *, applicant_kind: str, applicant_id: str) -> bool:
+    column = initiative_groups.c.group_id if applicant_kind == "initiative_group" else organisations.c.organisation_id
+    return await session.scalar(sa.select(sa.literal(True)).where(column == applicant_id)) is not None
+
+
+async def get_initiative_group(session: AsyncSession, group_id: str):
+    return (await session.execute(sa.select(initiative_groups).where(initiative_groups.c.group_id == group_id))).first()
+
+
+async def get_organisation(session: AsyncSession, organisation_id: str):
+    return (await session.execute(
+        sa.select(organisations).where(organisations.c.organisation_id == organisation_id))).first()
+
+
+# --- applications --------------------------------------------------------------------------------------------
+
+async def add_application(session: AsyncSession, **values) -> None:
+    await session.execute(sa.insert(applications).values(**values))
+
+
+async def get_application(session: AsyncSession, application_id: str):
+    return (await session.execute(
+        sa.select(applications).where(applications.c.application_id == application_id))).first()
+
+
+async def disbursed_total(session: AsyncSession, application_id: str) -> Decimal:
+    total = await session.scalar(sa.select(sa.func.sum(disbursements.c.amount))
+                                 .where(disbursements.c.application_id == application_id))
+    return total if total is not None else Decimal("0.00")
+
+
+async def load_application(session: AsyncSession, application_id: str) -> domain.Application | None:
+    """The application as an aggregate, its row locked until the transaction ends (serialises payments)."""
+    row = (await session.execute(sa.select(applications).where(applications.c.application_id == application_id)
+                                 .with_for_update())).first()
+    if row is None:
+        return None
+    return domain.Application(
+        application_id=row.application_id, submitted_on=row.submitted_on, jobs_planned=row.jobs_planned,
+        status=domain.ApplicationStatus(row.status), evaluated_on=row.evaluated_on, awarded_on=row.awarded_on,
+        total_awarded=row.total_awarded, disbursed=await disbursed_total(session, application_id),
+    )
+
+
+async def update_application(session: AsyncSession, application_id: str, **values) -> None:
+    await session.execute(sa.update(applications).where(applications.c.application_id == application_id)
+                          .values(**values))
+
+
+async def add_disbursement(session: AsyncSession, **values) -> None:
+    await session.execute(sa.insert(disbursements).values(**values))
+
+
+async def list_disbursements(session: AsyncSession, application_id: str):
+    return (await session.execute(sa.select(disbursements).where(disbursements.c.application_id == application_id)
+                                  .order_by(disbursements.c.disbursed_on, disbursements.c.disbursement_id))).all()
+
+
+# --- cooperatives --------------------------------------------------------------------------------------------
+
+async def krs_taken(session: AsyncSession, krs: str) -> bool:
+    return await session.scalar(sa.select(sa.literal(True)).where(cooperatives.c.krs == krs)) is not None
+
+
+async def cooperative_funded_by(session: AsyncSession, application_id: str) -> str | None:
+    return await session.scalar(sa.select(cooperatives.c.cooperative_id)
+                                .where(cooperatives.c.application_id == application_id))
+
+
+async def add_cooperative(session: AsyncSession, *, founder_ids: list[str], **values) -> None:
+    await session.execute(sa.insert(cooperatives).values(**values))
+    await session.execute(sa.insert(cooperative_founders), [
+        {"cooperative_id": values["cooperative_id"], "participant_id": pid, "position": i}
+        for i, pid in enumerate(founder_ids)
+    ])
+
+
+async def get_cooperative(session: AsyncSession, cooperative_id: str):
+    return (await session.execute(
+        sa.select(cooperatives).where(cooperatives.c.cooperative_id == cooperative_id))).first()
+
+
+async def founders_of(session: AsyncSession, cooperative_id: str) -> list[str]:
+    return list((await session.scalars(
+        sa.select(cooperative_founders.c.participant_id).where(cooperative_founders.c.cooperative_id == cooperative_id)
+        .order_by(cooperative_founders.c.position))).all())
+
+
+async def job_ids_of(session: AsyncSession, cooperative_id: str) -> list[str]:
+    return list((await session.scalars(
+        sa.select(jobs.c.job_id).where(jobs.c.cooperative_id == cooperative_id).order_by(jobs.c.created_on,
+                                                                                         jobs.c.job_id))).all())
+
+
+# --- jobs ----------------------------------------------------------------------------------------------------
+
+async def active_job_of(session: AsyncSession, participant_id: str) -> str | None:
+    return await session.scalar(sa.select(jobs.c.job_id).where(jobs.c.participant_id == participant_id,
+                                                               jobs.c.ended_on.is_(None)))
+
+
+async def add_job(session: AsyncSession, **values) -> None:
+    await session.execute(sa.insert(jobs).values(**values))
+
+
+async def get_job(session: AsyncSession, job_id: str):
+    return (await session.execute(sa.select(jobs).where(jobs.c.job_id == job_id))).first()
+
+
+async def list_bridge_payments(session: AsyncSession, job_id: str):
+    return (await session.execute(sa.select(bridge_payments).where(bridge_payments.c.job_id == job_id)
+                                  .order_by(bridge_payments.c.instalment))).all()
+
+
+async def load_job(session: AsyncSession, job_id: str) -> domain.Job | None:
+    """The job as an aggregate, its row locked until the transaction ends."""
+    row = (await session.execute(sa.select(jobs).where(jobs.c.job_id == job_id).with_for_update())).first()
+    if row is None:
+        return None
+    paid = {p.instalment for p in await list_bridge_payments(session, job_id)}
+    return domain.Job(job_id=row.job_id, created_on=row.created_on, bridge_months=row.bridge_months,
+                      instalments_paid=paid, ended_on=row.ended_on, sustained_on=row.sustained_on)
+
+
+async def update_job(session: AsyncSession, job_id: str, **values) -> None:
+    await session.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
+
+
+async def add_bridge_payment(session: AsyncSession, *, job_id: str, instalment: int, amount: Decimal,
+                             paid_on: dt.date) -> None:
+    await session.execute(sa.insert(bridge_payments).values(job_id=job_id, instalment=instalment, amount=amount,
+                                                            paid_on=paid_on))

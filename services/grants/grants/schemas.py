@@ -1,0 +1,164 @@
+"""HTTP request and response bodies of the grants API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from owes_common.contracts.base import EntityId, ParticipantId
+
+
+def _no_float(value):
+    # JSON numbers with a fraction arrive as binary floats, which cannot hold grosze exactly.
+    if isinstance(value, float):
+        raise ValueError('amounts are decimal strings such as "1500.00" (or whole numbers), never floats')
+    return value
+
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(gt=0, max_digits=14, decimal_places=2, allow_inf_nan=False,
+          description="Amount in PLN with grosze, greater than zero, as a decimal string.", examples=["23500.00"]),
+]
+Day = Annotated[dt.date | None, Field(default=None, description="Defaults to today; cannot be in the future.")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- requests ------------------------------------------------------------------------------------------------
+
+class ApplicationSubmission(_Request):
+    """A grant application with its business plan, by an initiative group or an enrolled organisation."""
+
+    applicant_kind: Literal["initiative_group", "organisation"] = Field(examples=["initiative_group"])
+    applicant_id: EntityId = Field(description="Initiative group id or organisation id, as recruitment published it.")
+    summary: str = Field(min_length=1, max_length=10_000, description="The business plan in brief.",
+                         examples=["Catering cooperative serving schools in Rybnik"])
+    jobs_planned: int = Field(ge=1, le=100, examples=[5])
+    amount_requested: Amount
+    submitted_on: Day = None
+
+
+class Evaluation(_Request):
+    score: int = Field(ge=0, le=100, examples=[82])
+    outcome: Literal["positive", "negative"] = Field(examples=["positive"])
+    evaluated_on: Day = None
+
+
+class Award(_Request):
+    amount_per_job: Amount
+    jobs: int | None = Field(default=None, ge=1, le=100, description="Jobs funded; defaults to the jobs planned.")
+    awarded_on: Day = None
+
+
+class Disbursement(_Request):
+    amount: Amount
+    disbursed_on: Day = None
+
+
+class CooperativeFoundation(_Request):
+    """A social cooperative registered in the KRS court register by at least five eligible participants."""
+
+    krs: str = Field(min_length=1, max_length=32, description='KRS number: "KRS 0000380128", "0000380128" or '
+                     '"380128"; stored as 10 digits.', examples=["KRS 0000380128"])
+    cooperative_name: str = Field(min_length=1, max_length=300, examples=["Spółdzielnia Socjalna Razem"])
+    county: str = Field(min_length=1, max_length=64, pattern=r"^[\w .-]+$", examples=["rybnik"])
+    founder_ids: list[ParticipantId] = Field(min_length=1, max_length=100,
+                                             description="At least five eligible participants.")
+    application_id: EntityId | None = Field(default=None, description="The awarded grant that funds it, if any.")
+    founded_on: Day = None
+
+
+class JobCreation(_Request):
+    cooperative_id: EntityId
+    participant_id: ParticipantId = Field(description="The eligible participant who holds the job.")
+    created_on: Day = None
+
+
+class BridgeSupportExtension(_Request):
+    months: int = Field(ge=1, le=12, description="New length of the schedule in months (more than now, at most 12).",
+                        examples=[12])
+
+
+class BridgeSupportPayment(_Request):
+    instalment: int = Field(ge=1, le=12, description="Month number within the schedule.", examples=[1])
+    amount: Amount
+    paid_on: Day = None
+
+
+class SustainabilityCheck(_Request):
+    checked_on: Day = None
+
+
+class JobEnding(_Request):
+    reason: str = Field(min_length=1, max_length=500, examples=["Cooperative dissolved"])
+    ended_on: Day = None
+
+
+# --- responses -----------------------------------------------------------------------------------------------
+
+class DisbursementView(_Response):
+    disbursement_id: str
+    amount: Decimal
+    disbursed_on: dt.date
+
+
+class ApplicationView(_Response):
+    application_id: str
+    applicant_kind: str
+    applicant_id: str
+    summary: str
+    jobs_planned: int
+    amount_requested: Decimal
+    submitted_on: dt.date
+    status: str = Field(description="submitted, rejected (evaluated negatively), approved (positively) or awarded")
+    score: int | None
+    evaluated_on: dt.date | None
+    jobs_awarded: int | None
+    amount_per_job: Decimal | None
+    total_awarded: Decimal | None
+    awarded_on: dt.date | None
+    disbursed: Decimal
+    remaining: Decimal
+    disbursements: list[DisbursementView]
+
+
+class CooperativeView(_Response):
+    cooperative_id: str
+    krs: str
+    cooperative_name: str
+    county: str
+    founded_on: dt.date
+    founder_ids: list[str]
+    application_id: str | None
+    job_ids: list[str]
+
+
+class BridgePaymentView(_Response):
+    instalment: int
+    amount: Decimal
+    paid_on: dt.date
+
+
+class JobView(_Response):
+    job_id: str
+    cooperative_id: str
+    participant_id: str
+    created_on: dt.date
+    status: Literal["active", "ended"]
+    bridge_months: int
+    bridge_payments: list[BridgePaymentView]
+    sustainability_due_on: dt.date
+    sustained_on: dt.date | None
+    ended_on: dt.date | None
+    end_reason: str | None

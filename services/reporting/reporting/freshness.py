@@ -1,0 +1,87 @@
+"""How fresh the figures are: the last event seen from each partner, and how far the consumer lags behind.
+
+Lag is the consumer's position against the highwater mark its own fetches returned (`highwater()`); the
+embedded Tansu broker under-reports `end_offsets()`, so that is never used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from owes_common.contracts import PRODUCERS, topic_for
+from owes_common.metrics import consumer_lag as partition_lags
+from owes_common.metrics import kafka_consumers
+
+from .tables import partner_activity
+
+
+@dataclass(frozen=True)
+class TopicLag:
+    topic: str
+    producer: str
+    lag: int | None  # events on the topic not yet applied; None until the consumer has fetched from it
+    partitions: int
+    partitions_fetched: int
+
+
+@dataclass(frozen=True)
+class PartnerFreshness:
+    partner: str
+    producer: str
+    last_event_at: dt.datetime | None
+    lag: int | None
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+async def consumer_lag(runtime, namespace: str) -> dict[str, TopicLag]:
+    """Per producing service: highwater fetched minus position, summed over the assigned partitions."""
+    topics = {topic_for(p, namespace): p for p in PRODUCERS}
+    totals: dict[str, list[int]] = {t: [0, 0, 0] for t in topics}  # lag, partitions assigned, partitions fetched
+    for consumer in kafka_consumers(runtime.broker):
+        try:
+            assigned = consumer.assignment()
+        except Exception:  # not started, or stopped
+            continue
+        for tp in assigned:
+            if tp.topic in totals:
+                totals[tp.topic][1] += 1
+        for (topic, _partition), lag in (await partition_lags(consumer)).items():
+            if topic in totals:
+                totals[topic][0] += lag
+                totals[topic][2] += 1
+    return {t: TopicLag(t, topics[t], lag if fetched else None, parts, fetched)
+            for t, (lag, parts, fetched) in totals.items()}
+
+
+async def partner_freshness(connection, lags: dict[str, TopicLag]) -> list[PartnerFreshness]:
+    """One line per partner seen in events, and one per producing service not heard from yet."""
+    rows = (await connection.execute(sa.select(partner_activity).order_by(partner_activity.c.producer,
+                                                                          partner_activity.c.partner))).all()
+    lag_of = {lag.producer: lag.lag for lag in lags.values()}
+    lines = [PartnerFreshness(r.partner, r.producer, _aware(r.last_event_at), lag_of.get(r.producer)) for r in rows]
+    heard = {r.producer for r in rows}
+    lines += [PartnerFreshness("(none yet)", p, None, lag_of.get(p)) for p in PRODUCERS if p not in heard]
+    order = {p: i for i, p in enumerate(PRODUCERS)}
+    return sorted(lines, key=lambda f: (order.get(f.producer, 9), f.partner))
+
+
+def freshness_json(lines: list[PartnerFreshness], lags: dict[str, TopicLag], now: dt.datetime) -> dict:
+    return {
+        "checked_at": now.isoformat(),
+        "partners": [{
+            "partner": f.partner, "producer": f.producer,
+            "last_event_at": f.last_event_at.isoformat() if f.last_event_at else None,
+            "seconds_since_last_event": round((now - f.last_event_at).total_seconds(), 1) if f.last_event_at
+            else None,
+            "consumer_lag": f.lag,
+        } for f in lines],
+        "topics": [{"topic": t.topic, "producer": t.producer, "consumer_lag": t.lag, "partitions": t.partitions,
+                    "partitions_fetched": t.partitions_fetched} for t in lags.values()],
+    }

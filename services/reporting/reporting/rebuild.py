@@ -1,0 +1,270 @@
+"""Rebuild the read models from the beginning of the topics: `owes reporting rebuild` or
+`python -m reporting.rebuild`.
+
+The read models are emptied and refilled in one transaction: every producer topic is read from offset 0 with
+large `getmany` batches, each record is decoded and folded with the live path's fold functions, rows are merged
+in memory with the live path's merge rule and upserted in bulk whenever the buffer is full. The rebuild stops
+once it has caught up with the highwater marks its fetches return. Then it commits the consumer group's offsets
+at those positions, so the service resumes after them (re-applying an event would change nothing anyway: rows
+are keyed by entity).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import gc
+import sys
+import time
+from dataclasses import dataclass, field
+
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from owes_common.broker import client_options
+from owes_common.contracts import PRODUCERS, UnknownEventType, contract_for, topic_for
+from owes_common.db import create_engine
+from owes_common.envelope import CloudEvent, PoisonMessage
+from owes_common.migrations import upgrade_to_head_async
+
+from .projections import FOLDS, Origin
+from .readmodel import TABLE_OF, BulkWriter, PartnerActivity, dialect_name, merger
+from .settings import ReportingSettings
+from .tables import READ_MODELS
+
+log = structlog.get_logger("reporting.rebuild")
+
+
+@dataclass
+class RebuildResult:
+    events: int = 0
+    applied: int = 0
+    skipped: int = 0  # poison or of a type reporting does not fold (the live consumer skips them too)
+    rows_written: int = 0
+    seconds: float = 0.0
+    positions: dict[str, int] = field(default_factory=dict)
+    offsets_committed: bool = False
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def _reference_decode(record):
+    """The live consumer's own parsing (CloudEvent.from_kafka, payload()): the definition of a valid event."""
+    try:
+        event = CloudEvent.from_kafka(record.headers, record.value)
+        payload = event.payload()
+    except PoisonMessage:
+        return None
+    return event.partner or event.source, _iso(event.time), payload
+
+
+def _iso(time_: dt.datetime) -> bytes:
+    return time_.astimezone(dt.UTC).isoformat().replace("+00:00", "Z").encode()
+
+
+def decode(record):
+    """(partner, time as ISO bytes, payload) of a record, or None for a poison one.
+
+    A fast path for well-formed records, falling back to the reference parser for anything unusual, so it
+    accepts exactly what the live consumer accepts.
+    """
+    headers = dict(record.headers)
+    try:
+        if headers["ce_specversion"] != b"1.0" or not (headers["ce_id"] and headers["ce_correlationid"]):
+            raise ValueError
+        content_type = headers.get("content-type")
+        if content_type is not None and not content_type.startswith(b"application/json"):
+            raise ValueError
+        model = contract_for(headers["ce_type"].decode(), int(headers["ce_schemaversion"]))
+        payload = model.model_validate_json(record.value)
+        if payload.aggregate_id() != headers["ce_subject"].decode():
+            raise ValueError
+        partner = headers.get("ce_partner") or headers["ce_source"]
+        time_ = headers["ce_time"]
+        if not time_.endswith(b"Z"):
+            time_ = _iso(dt.datetime.fromisoformat(time_.decode()))
+    except (KeyError, ValueError, UnknownEventType, UnicodeDecodeError, AttributeError):
+        return _reference_decode(record)
+    return partner.decode(), time_, payload
+
+
+def _later(a: bytes, b: bytes) -> bytes:
+    """The later of two UTC ISO times; byte order is time order when both have the same shape."""
+    if len(a) == len(b):
+        return a if a > b else b
+    return a if dt.datetime.fromisoformat(a.decode()) > dt.datetime.fromisoformat(b.decode()) else b
+
+
+class _Buffer:
+    """Rows merged in memory by key, with the live path's merge rule, until they are written in bulk."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple, tuple] = {}
+        self.key_length = {t: len(table.primary_key.columns) for t, table in TABLE_OF.items()}
+        self.mergers = {t: merger(t) for t in TABLE_OF}
+
+    def add(self, row: tuple) -> None:
+        row_type = type(row)
+        n = self.key_length[row_type]
+        key = (row_type, row[0]) if n == 1 else (row_type, *row[:n])
+        old = self.rows.get(key)
+        self.rows[key] = row if old is None else self.mergers[row_type](old, row)
+
+    def take(self) -> list[tuple]:
+        rows, self.rows = list(self.rows.values()), {}
+        return rows
+
+
+async def _truncate(connection) -> None:
+    if dialect_name(connection) == "postgresql":
+        names = ", ".join(t.name for t in READ_MODELS)
+        await connection.exec_driver_sql(f"TRUNCATE {names}")
+    else:
+        for table in READ_MODELS:
+            await connection.execute(table.delete())
+
+
+async def _assign_all(consumer: AIOKafkaConsumer, topics: list[str]) -> dict[TopicPartition, str]:
+    await consumer.topics()  # fetches the cluster's metadata
+    partitions: dict[TopicPartition, str] = {}
+    for topic in topics:
+        producer = topic.split(".")[-2]
+        for p in sorted(consumer.partitions_for_topic(topic) or ()):
+            partitions[TopicPartition(topic, p)] = producer
+    consumer.assign(list(partitions))
+    if partitions:
+        await consumer.seek_to_beginning(*partitions)
+    return partitions
+
+
+async def _caught_up(consumer: AIOKafkaConsumer, partitions) -> bool:
+    for tp in partitions:
+        highwater = consumer.highwater(tp)
+        if highwater is None or await consumer.position(tp) < highwater:
+            return False
+    return True
+
+
+async def _commit_group_offsets(settings: ReportingSettings, positions: dict[TopicPartition, int]) -> bool:
+    """Commit the rebuild's end positions for the service's consumer group, so the service resumes after them.
+
+    Brokers accept this for a group without members (the embedded one only for a group never used); when it is
+    refused the service resumes from its own offsets and re-applies what follows them, which changes nothing.
+    """
+    if not positions:
+        return True
+    consumer = AIOKafkaConsumer(**client_options(settings.kafka), group_id=settings.group_id,
+                                enable_auto_commit=False, client_id="reporting-rebuild")
+    await consumer.start()
+    try:
+        consumer.assign(list(positions))
+        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in positions.items()})
+        return True
+    except Exception as exc:
+        log.warning("rebuild_offsets_not_committed", error=type(exc).__name__,
+                    note="the service resumes from its own offsets; re-applying events changes nothing")
+        return False
+    finally:
+        await consumer.stop()
+
+
+async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True,
+                  idle_timeout: float = 5.0) -> RebuildResult:
+    """Empty the read models and fold every event of every producer topic into them again."""
+    result = RebuildResult()
+    started = time.perf_counter()
+    if settings.run_migrations_on_start:
+        from .main import MIGRATIONS
+
+        await upgrade_to_head_async(MIGRATIONS, settings.database_url)
+    topics = [topic_for(p, settings.topic_namespace) for p in PRODUCERS]
+    consumer = AIOKafkaConsumer(
+        **client_options(settings.kafka), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
+        client_id="reporting-rebuild", max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024,
+    )
+    engine = create_engine(settings.database_url)
+    buffer = _Buffer()
+    latest: dict[tuple[str, str], bytes] = {}  # (partner, producer): time of the last event, the live "max" rule
+    await consumer.start()
+    # Millions of short-lived objects and none in a cycle: the cyclic collector would only rescan the buffer.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        partitions = await _assign_all(consumer, topics)
+        async with engine.begin() as connection:
+            await _truncate(connection)
+            writer = BulkWriter(connection)
+            last_progress = time.monotonic()
+            while partitions and not await _caught_up(consumer, partitions):
+                batches = await consumer.getmany(timeout_ms=500, max_records=settings.rebuild_fetch_records)
+                if not batches:
+                    if time.monotonic() - last_progress > idle_timeout:
+                        raise TimeoutError("no records arrive although the highwater marks are ahead")
+                    continue
+                last_progress = time.monotonic()
+                for tp, records in batches.items():
+                    producer = partitions[tp]
+                    result.events += len(records)
+                    for record in records:
+                        decoded = decode(record)
+                        if decoded is None or (fold := FOLDS.get(type(decoded[2]))) is None:
+                            result.skipped += 1
+                            continue
+                        partner, time_, payload = decoded
+                        for row in fold(Origin(partner, producer, None), payload):
+                            buffer.add(row)
+                        key = (partner, producer)
+                        seen = latest.get(key)
+                        latest[key] = time_ if seen is None else _later(time_, seen)
+                        result.applied += 1
+                if len(buffer.rows) >= settings.rebuild_flush_rows:
+                    await writer.write(buffer.take())
+            for (partner, producer), time_ in latest.items():
+                buffer.add(PartnerActivity(partner, producer, dt.datetime.fromisoformat(time_.decode())))
+            await writer.write(buffer.take())
+            await writer.wait()
+            result.rows_written = writer.written
+        positions = {tp: await consumer.position(tp) for tp in partitions}
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+        await consumer.stop()
+        await engine.dispose()
+    result.positions = {f"{tp.topic}[{tp.partition}]": offset for tp, offset in positions.items()}
+    if commit_offsets:
+        result.offsets_committed = await _commit_group_offsets(settings, positions)
+    result.seconds = time.perf_counter() - started
+    log.info("rebuild_done", events=result.events, applied=result.applied, skipped=result.skipped,
+             rows=result.rows_written, seconds=round(result.seconds, 2),
+             events_per_second=round(result.events_per_second))
+    return result
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(prog="python -m reporting.rebuild", description=__doc__.split("\n")[0])
+    parser.add_argument("--no-commit-offsets", action="store_true",
+                        help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point shared by `python -m reporting.rebuild` and `owes reporting rebuild`; settings from REPORTING_*."""
+    settings = ReportingSettings()
+    try:
+        result = asyncio.run(rebuild(settings, commit_offsets=not args.no_commit_offsets))
+    except Exception as exc:
+        print(f"rebuild failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"rebuilt reporting read models from {result.events} events ({result.applied} applied, "
+          f"{result.skipped} skipped) into {result.rows_written} rows in {result.seconds:.1f}s "
+          f"({result.events_per_second:,.0f} events/s); consumer offsets "
+          f"{'committed' if result.offsets_committed else 'left as they were'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(build_parser().parse_args()))

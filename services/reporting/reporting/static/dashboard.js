@@ -1,0 +1,44 @@
+// Live dashboard: the server renders every section (numbers, SVG charts, tables) and pushes them over
+// server-sent events; this script only swaps the sections that changed. No library, no reload.
+(function () {
+  "use strict";
+  var status = document.getElementById("live-status");
+
+  function setStatus(kind, text) {
+    if (!status) return;
+    status.className = "live " + kind;
+    status.lastElementChild.textContent = text;
+  }
+
+  function cardValues(root) {
+    var values = {};
+    root.querySelectorAll("[data-indicator]").forEach(function (card) {
+      values[card.getAttribute("data-indicator")] = card.querySelector(".value").textContent;
+    });
+    return values;
+  }
+
+  function apply(snapshot) {
+    Object.keys(snapshot.sections).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (!el || el.getAttribute("data-hash") === snapshot.hashes[id]) return;
+      var before = cardValues(el);
+      el.innerHTML = snapshot.sections[id];
+      el.setAttribute("data-hash", snapshot.hashes[id]);
+      el.querySelectorAll("[data-indicator]").forEach(function (card) {
+        var key = card.getAttribute("data-indicator");
+        if (key in before && before[key] !== card.querySelector(".value").textContent) card.classList.add("flash");
+      });
+    });
+    document.body.setAttribute("data-version", snapshot.version);
+  }
+
+  function connect() {
+    var source = new EventSource(document.body.getAttribute("data-stream"));
+    source.addEventListener("open", function () { setStatus("on", "Live"); });
+    source.addEventListener("dashboard", function (e) { apply(JSON.parse(e.data)); setStatus("on", "Live"); });
+    source.addEventListener("error", function () { setStatus("off", "Reconnecting…"); });
+  }
+
+  if (window.EventSource) connect(); else setStatus("off", "Live updates unavailable");
+})();

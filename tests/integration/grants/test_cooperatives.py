@@ -1,0 +1,120 @@
+"""Social cooperatives: registered in KRS (number validated and normalised) by five or more eligible founders."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="package")
+
+
+def new_krs() -> str:
+    """A KRS number no other test uses, written the short way ("380128")."""
+    return str(random.randrange(100_000, 9_999_999_999))
+
+
+def foundation(founder_ids: list[str], **overrides) -> dict:
+    return {"krs": new_krs(), "cooperative_name": "Spółdzielnia Socjalna Razem", "county": "rybnik",
+            "founder_ids": founder_ids, "founded_on": "2024-12-02", **overrides}
+
+
+class TestFoundCooperative:
+    async def test_five_eligible_founders_found_a_cooperative_with_its_krs_normalised(self, grants, feed, probe):
+        founders = await feed.eligible_participants(5)
+        await feed.applied_by(grants)
+
+        response = await grants.post("/cooperatives", json=foundation(founders, krs="KRS 380128"))
+
+        assert response.status_code == 201, response.text
+        view = response.json()
+        cooperative_id = view["cooperative_id"]
+        assert (view["krs"], view["founder_ids"], view["job_ids"], view["application_id"]) == (
+            "0000380128", founders, [], None)
+        assert (await grants.get(f"/cooperatives/{cooperative_id}")).json() == view
+        assert await probe.events_of(cooperative_id) == [("CooperativeFounded", {
+            "cooperative_id": cooperative_id, "founded_on": "2024-12-02", "krs": "0000380128",
+            "cooperative_name": "Spółdzielnia Socjalna Razem", "county": "rybnik", "founder_ids": founders,
+            "application_id": None})]
+
+    @pytest.mark.parametrize("krs", ["KRS 00003801281", "38012A", "REGON 380128", "0000000000", "  "])
+    async def test_refuses_a_wrong_krs_number_and_stores_nothing(self, grants, feed, probe, problem, krs):
+        founders = await feed.eligible_participants(5)
+        await feed.applied_by(grants)
+        before = await probe.records()
+
+        body = problem(await grants.post("/cooperatives", json=foundation(founders, krs=krs)), 422, "KRS")
+
+        assert body.get("field") == "krs" or "krs" in str(body.get("errors"))
+        assert await probe.records() == before
+
+    async def test_refuses_four_founders_and_a_founder_counted_twice(self, grants, feed, probe, problem):
+        founders = await feed.eligible_participants(4)
+        await feed.applied_by(grants)
+        before = await probe.records()
+
+        problem(await grants.post("/cooperatives", json=foundation(founders)), 422, "at least 5 founders; 4 given")
+        problem(await grants.post("/cooperatives", json=foundation([*founders, founders[0]])), 422,
+                f"listed more than once: {founders[0]}")
+
+        assert await probe.records() == before
+
+    async def test_refuses_founders_who_are_unknown_undecided_rejected_or_withdrawn(self, grants, feed, probe,
+                                                                                   problem):
+        eligible = await feed.eligible_participants(4)
+        not_eligible = {
+            "p_neverrecruited": "is not a known participant",
+            await feed.recruited_only(): "has no confirmed eligibility yet",
+            await feed.rejected_participant(): "was found not eligible",
+            await feed.withdrawn_participant(): "has withdrawn from the project",
+        }
+        await feed.applied_by(grants)
+        before = await probe.records()
+
+        for participant_id, reason in not_eligible.items():
+            body = problem(await grants.post("/cooperatives", json=foundation([*eligible, participant_id])), 422,
+                           f"participant {participant_id} {reason}")
+            assert body["participant_ids"] == [participant_id]
+
+        assert await probe.records() == before
+
+    async def test_refuses_a_krs_number_already_recorded(self, grants, feed, probe, problem):
+        founders = await feed.eligible_participants(10)
+        await feed.applied_by(grants)
+        krs = new_krs()
+        first = await grants.post("/cooperatives", json=foundation(founders[:5], krs=krs))
+        assert first.status_code == 201, first.text
+        before = await probe.records()
+
+        problem(await grants.post("/cooperatives", json=foundation(founders[5:], krs=f"KRS {krs.zfill(10)}")), 409,
+                f"KRS {krs.zfill(10)} is already recorded")
+
+        assert await probe.records() == before
+
+    async def test_names_the_awarded_grant_that_funds_it_once(self, grants, feed, probe, problem):
+        founders = await feed.eligible_participants(10)
+        group_id = await feed.initiative_group(founders[:5])
+        await feed.applied_by(grants)
+        application_id = (await grants.post("/applications", json={
+            "applicant_kind": "initiative_group", "applicant_id": group_id, "summary": "Bakery", "jobs_planned": 5,
+            "amount_requested": "120000.00", "submitted_on": "2024-10-15"})).json()["application_id"]
+        funded = foundation(founders[:5], application_id=application_id)
+        problem(await grants.post("/cooperatives", json=funded), 422, "has no grant awarded")
+        problem(await grants.post("/cooperatives", json=foundation(founders[:5], application_id="app_missing")), 422,
+                "No application app_missing")
+        await grants.post(f"/applications/{application_id}/evaluation",
+                          json={"score": 90, "outcome": "positive", "evaluated_on": "2024-11-01"})
+        await grants.post(f"/applications/{application_id}/award",
+                          json={"amount_per_job": "24000.00", "awarded_on": "2024-11-15"})
+
+        response = await grants.post("/cooperatives", json=funded)
+
+        assert response.status_code == 201, response.text
+        assert response.json()["application_id"] == application_id
+        problem(await grants.post("/cooperatives", json=foundation(founders[5:], application_id=application_id)),
+                409, f"already funds cooperative {response.json()['cooperative_id']}")
+        [(name, payload)] = await probe.events_of(response.json()["cooperative_id"])
+        assert (name, payload["application_id"]) == ("CooperativeFounded", application_id)
+
+    async def test_unknown_cooperative_is_not_found(self, grants, problem):
+        problem(await grants.get("/cooperatives/coop_missing"), 404, "No cooperative coop_missing")

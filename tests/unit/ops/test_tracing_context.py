@@ -1,0 +1,121 @@
+"""owes_common.tracing: the exporter follows the settings, the outbox stamps each event with the context of its
+PRODUCER span, a consumer span continues the trace the event carries (or starts one), and the HTTP edge
+continues a caller's traceparent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from owes_common.envelope import CloudEvent
+from owes_common.settings import TracingSettings
+from owes_common.tracing import (RequestTracingMiddleware, build_tracer_provider, consume_span, span_exporter,
+                                 stamp_trace)
+
+CALLER_TRACE = "0af7651916cd43dd8448eb211c80319c"
+CALLER_TRACEPARENT = f"00-{CALLER_TRACE}-b7ad6b7169203331-01"
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    return InMemorySpanExporter()
+
+
+@pytest.fixture
+def tracer(spans):
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    return provider.get_tracer("test")
+
+
+def an_event() -> CloudEvent:
+    return CloudEvent(id="e1", source="/owes/test", type="pl.owes.test.Thing", time=dt.datetime.now(dt.UTC),
+                      subject="thing-1", schemaversion=1, correlationid="c1", data={})
+
+
+def record(headers: list[tuple[str, bytes]]):
+    return SimpleNamespace(topic="owes.recruitment.events", partition=3, offset=41, headers=headers)
+
+
+class TestExporter:
+    def test_exports_nothing_by_default(self):
+        assert span_exporter(TracingSettings()) is None
+        assert build_tracer_provider(service="grants", settings=TracingSettings()).resource.attributes[
+            "service.name"] == "grants"
+
+    def test_console_and_otlp_exporters_on_request(self):
+        assert isinstance(span_exporter(TracingSettings(exporter="console")), ConsoleSpanExporter)
+        exporter = span_exporter(TracingSettings(exporter="otlp", otlp_endpoint="http://collector:4318/v1/traces"))
+        assert isinstance(exporter, OTLPSpanExporter)
+        assert exporter._endpoint == "http://collector:4318/v1/traces"
+
+    def test_reads_the_exporter_from_the_service_environment(self, monkeypatch):
+        from grants.settings import GrantsSettings
+
+        monkeypatch.setenv("GRANTS_TRACING__EXPORTER", "otlp")
+        monkeypatch.setenv("GRANTS_TRACING__OTLP_ENDPOINT", "http://otel:4318/v1/traces")
+        tracing = GrantsSettings().tracing
+        assert (tracing.exporter, tracing.otlp_endpoint) == ("otlp", "http://otel:4318/v1/traces")
+
+
+class TestStampingEvents:
+    def test_event_carries_its_producer_span_which_is_a_child_of_the_span_in_scope(self, tracer, spans):
+        with tracer.start_as_current_span("POST /participants") as request:
+            stamped = stamp_trace(an_event(), tracer=tracer, topic="owes.recruitment.events")
+        producer = next(s for s in spans.get_finished_spans() if s.kind == SpanKind.PRODUCER)
+        assert producer.parent.span_id == request.get_span_context().span_id
+        version, trace_id, span_id, flags = stamped.traceparent.split("-")
+        assert (trace_id, span_id) == (f"{producer.context.trace_id:032x}", f"{producer.context.span_id:016x}")
+        assert version == "00" and int(flags, 16) & 1  # sampled
+        assert producer.attributes["messaging.message.id"] == "e1"
+        assert ("ce_traceparent", stamped.traceparent.encode()) in stamped.kafka_headers()
+
+    def test_outside_any_span_an_event_carries_no_traceparent(self):
+        assert stamp_trace(an_event(), tracer=None, topic="t").traceparent is None
+
+
+class TestConsumerSpan:
+    def test_continues_the_trace_the_event_carries(self, tracer, spans):
+        with consume_span(tracer, record([("ce_traceparent", CALLER_TRACEPARENT.encode()), ("ce_id", b"e1")])):
+            pass
+        (span,) = spans.get_finished_spans()
+        assert span.kind == SpanKind.CONSUMER
+        assert f"{span.context.trace_id:032x}" == CALLER_TRACE
+        assert f"{span.parent.span_id:016x}" == "b7ad6b7169203331" and span.parent.is_remote
+        assert span.attributes["messaging.destination.partition.id"] == "3"
+        assert span.attributes["messaging.message.id"] == "e1"
+
+    @pytest.mark.parametrize("headers", [[], [("ce_traceparent", b"garbage")], [("ce_traceparent", b"\xff")]])
+    def test_starts_a_new_trace_when_the_event_carries_none_or_a_bad_one(self, tracer, spans, headers):
+        with consume_span(tracer, record(headers)):
+            pass
+        (span,) = spans.get_finished_spans()
+        assert span.parent is None
+
+
+class TestHttpEdge:
+    async def test_server_span_continues_the_callers_trace_and_is_named_by_route(self, tracer, spans):
+        app = FastAPI()
+
+        @app.get("/participants/{participant_id}")
+        async def show(participant_id: str):
+            return {}
+
+        app.add_middleware(RequestTracingMiddleware, tracer=tracer)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            await client.get("/participants/p1", headers={"traceparent": CALLER_TRACEPARENT})
+            await client.get("/participants/p2")
+        first, second = spans.get_finished_spans()
+        assert first.kind == SpanKind.SERVER and first.name == "GET /participants/{participant_id}"
+        assert f"{first.context.trace_id:032x}" == CALLER_TRACE
+        assert first.attributes["http.response.status_code"] == 200
+        assert second.parent is None and second.context.trace_id != first.context.trace_id
