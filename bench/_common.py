@@ -25,16 +25,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 
 from owes_cli.embedded import EmbeddedBroker
-from owes_common.contracts import (
-    AdvisoryKind,
-    AdvisorySessionHeld,
-    Event,
-    ParticipantEligibilityConfirmed,
-    ParticipantRecruited,
-    TrainingCompleted,
-    contract_for,
-    topic_for,
-)
+from owes_common.contracts import AdvisoryKind, Event, ParticipantRecruited, contract_for, topic_for
 from owes_common.envelope import CloudEvent
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -306,28 +297,103 @@ def recruited_records(count: int, topic: str, *, seed: int = 1) -> list[Record]:
     return [Record.of(envelope(recruited(n, rng)), topic) for n in range(count)]
 
 
-def life_cycle_events(namespace_: str, *, seed: int = 1) -> Iterator[Record]:
-    """An endless, valid stream of what the partners publish, participant after participant: recruited, found
-    eligible, three advisory sessions and a training; about six events per participant on three topics."""
+def _raw_record(topic: str, producer: str, name: str, subject: str, data: dict, when: dt.datetime) -> Record:
+    """A record built the way CloudEvent.kafka_* build it, without a pydantic round trip (generation speed);
+    validate_sample() checks that such records parse and validate like the real thing."""
+    source, partner = SOURCES[producer]
+    event = CloudEvent(id=str(uuid.uuid4()), source=source, type=f"pl.owes.{producer}.{name}", time=when,
+                       subject=subject, schemaversion=1, correlationid=str(uuid.uuid4()), data=data, partner=partner)
+    return Record.of(event, topic)
+
+
+def project_events(namespace_: str, *, seed: int = 1) -> Iterator[Record]:
+    """An endless, valid stream of what the partners publish over a project, cohort after cohort of ten
+    participants: recruitment and eligibility, advisory sessions, trainings, mentoring, an enrolled
+    organisation, an initiative group of five that gets a grant, founds a cooperative and creates five jobs
+    with six months of bridge support each, and one withdrawal. About 110 events per cohort, on three topics
+    (recruitment ~25 %, advisory ~35 %, grants ~40 %); every entity has its own id."""
     rng = random.Random(seed)
     topics = {p: topic_for(p, namespace_) for p in SOURCES}
-    kinds = list(AdvisoryKind)
-    for n in itertools.count():
-        person = recruited(n, rng)
-        day = person.recruited_on
-        pid = person.participant_id
-        payloads: list[Event] = [person, ParticipantEligibilityConfirmed(participant_id=pid,
-                                                                          confirmed_on=day + dt.timedelta(days=3))]
-        for s in range(3):
-            payloads.append(AdvisorySessionHeld(
-                session_id=f"s_{n:x}_{s}", held_on=day + dt.timedelta(days=10 + 7 * s), kind=rng.choice(kinds),
-                hours=rng.choice(("1.00", "1.50", "2.00")), adviser_id=f"adv_{rng.randrange(12)}",
-                participant_id=pid))
-        payloads.append(TrainingCompleted(training_id=f"t_{n % 200}", participant_id=pid,
-                                          completed_on=day + dt.timedelta(days=40),
-                                          title="Zakładanie spółdzielni socjalnej", hours="16.00"))
-        for payload in payloads:
-            yield Record.of(envelope(payload), topics[payload.producer])
+    kinds = [k.value for k in AdvisoryKind]
+    bands = ("18-24", "25-34", "35-49", "50-64", "65+")
+    statuses = ("unemployed", "long_term_unemployed", "inactive", "employed")
+    start = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+    for cohort in itertools.count():
+        day0 = start + dt.timedelta(hours=cohort)
+        county = COUNTIES[cohort % len(COUNTIES)]
+        out: list[tuple[str, str, str, dict, dt.datetime]] = []
+
+        def emit(producer, name, subject, data, days):
+            out.append((producer, name, subject, data, day0 + dt.timedelta(days=days)))
+
+        pids = [participant_id(cohort * 10 + i) for i in range(10)]
+        for pid in pids:
+            emit("recruitment", "ParticipantRecruited", pid, {
+                "participant_id": pid, "recruited_on": day0.date().isoformat(), "gender": rng.choice(("female", "male")),
+                "age_band": rng.choice(bands), "county": county, "labour_market_status": rng.choice(statuses),
+                "disability": rng.random() < 0.1, "at_risk_of_exclusion": rng.random() < 0.8}, 0)
+            emit("recruitment", "ParticipantEligibilityConfirmed", pid,
+                 {"participant_id": pid, "confirmed_on": (day0 + dt.timedelta(days=3)).date().isoformat()}, 3)
+            for s in range(3):
+                sid = f"s_{pid}_{s}"
+                emit("advisory", "AdvisorySessionHeld", sid, {
+                    "session_id": sid, "held_on": (day0 + dt.timedelta(days=10 + 7 * s)).date().isoformat(),
+                    "kind": rng.choice(kinds), "hours": rng.choice(("1.00", "1.50", "2.00")),
+                    "adviser_id": f"adv_{rng.randrange(12)}", "participant_id": pid}, 10 + 7 * s)
+            tid = f"t_{cohort % 500}"
+            emit("advisory", "TrainingCompleted", tid, {
+                "training_id": tid, "participant_id": pid, "completed_on": (day0 + dt.timedelta(days=40)).date().isoformat(),
+                "title": "Zakładanie spółdzielni socjalnej", "hours": "16.00"}, 40)
+        org = f"org_{cohort:x}"
+        emit("recruitment", "OrganisationEnrolled", org, {
+            "organisation_id": org, "enrolled_on": day0.date().isoformat(), "organisation_type": "association",
+            "organisation_name": f"Stowarzyszenie Razem {cohort}", "county": county, "is_social_enterprise": False,
+            "runs_economic_activity": False}, 1)
+        mid = f"m_{cohort:x}"
+        emit("advisory", "MentoringProvided", mid, {
+            "mentoring_id": mid, "provided_on": (day0 + dt.timedelta(days=20)).date().isoformat(), "hours": "3.00",
+            "mentor_id": f"mentor_{rng.randrange(5)}", "organisation_id": org}, 20)
+        founders = pids[:5]
+        group = f"grp_{cohort:x}"
+        emit("recruitment", "InitiativeGroupFormed", group, {
+            "group_id": group, "formed_on": (day0 + dt.timedelta(days=45)).date().isoformat(), "county": county,
+            "member_ids": founders}, 45)
+        app = f"app_{cohort:x}"
+        emit("grants", "GrantApplicationSubmitted", app, {
+            "application_id": app, "submitted_on": (day0 + dt.timedelta(days=60)).date().isoformat(),
+            "applicant_kind": "initiative_group", "applicant_id": group, "jobs_planned": 5,
+            "amount_requested": "117500.00"}, 60)
+        emit("grants", "GrantApplicationEvaluated", app, {
+            "application_id": app, "evaluated_on": (day0 + dt.timedelta(days=75)).date().isoformat(),
+            "score": 60 + rng.randrange(40), "outcome": "positive"}, 75)
+        emit("grants", "GrantAwarded", app, {
+            "application_id": app, "awarded_on": (day0 + dt.timedelta(days=80)).date().isoformat(), "jobs": 5,
+            "amount_per_job": "23500.00", "total_amount": "117500.00"}, 80)
+        emit("grants", "GrantDisbursed", app, {
+            "application_id": app, "disbursement_id": f"dsb_{cohort:x}_1",
+            "disbursed_on": (day0 + dt.timedelta(days=90)).date().isoformat(), "amount": "117500.00"}, 90)
+        coop = f"coop_{cohort:x}"
+        emit("grants", "CooperativeFounded", coop, {
+            "cooperative_id": coop, "founded_on": (day0 + dt.timedelta(days=100)).date().isoformat(),
+            "krs": f"{cohort % 10**10:010d}", "cooperative_name": f"Spółdzielnia Socjalna Razem {cohort}",
+            "county": county, "founder_ids": founders, "application_id": app}, 100)
+        for k, pid in enumerate(founders):
+            job = f"job_{cohort:x}_{k}"
+            emit("grants", "JobCreated", job, {
+                "job_id": job, "created_on": (day0 + dt.timedelta(days=110)).date().isoformat(),
+                "cooperative_id": coop, "participant_id": pid}, 110)
+            for month in range(1, 7):
+                emit("grants", "BridgeSupportPaid", job, {
+                    "job_id": job, "instalment": month,
+                    "paid_on": (day0 + dt.timedelta(days=110 + 30 * month)).date().isoformat(), "amount": "2800.00"},
+                     110 + 30 * month)
+            emit("grants", "JobSustained", job, {
+                "job_id": job, "checked_on": (day0 + dt.timedelta(days=475)).date().isoformat()}, 475)
+        emit("recruitment", "ParticipantWithdrawn", pids[9], {
+            "participant_id": pids[9], "withdrawn_on": (day0 + dt.timedelta(days=50)).date().isoformat(),
+            "reason": "Took up employment elsewhere"}, 50)
+        for producer, name, subject, data, when in out:
+            yield _raw_record(topics[producer], producer, name, subject, data, when)
 
 
 def validate_sample(records: Sequence[Record]) -> None:
@@ -411,6 +477,8 @@ class HttpClient:
         raw = ("\r\n".join(head) + "\r\n\r\n").encode() + body
         async with self.slots:
             while True:
+                while self.idle and self.idle[-1].lost:  # closed by the server while idle (keep-alive timeout)
+                    self.idle.pop().close()
                 reused = bool(self.idle)
                 conn = self.idle.pop() if reused else await _Connection.open(self.host, self.port)
                 try:
@@ -489,10 +557,10 @@ class _Connection(asyncio.Protocol):
                                     self.parser.should_keep_alive()))
 
     async def exchange(self, raw: bytes) -> tuple[int, bytes, bool]:
-        if self.lost:
-            raise ConnectionError("connection closed by the server")
         self.chunks = []
         self.received = False
+        if self.lost:
+            raise ConnectionError("connection closed by the server")
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(raw)
         return await self.waiter

@@ -138,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(database and broker from REPORTING_* settings)")
     rebuild.add_argument("--no-commit-offsets", action="store_true",
                          help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)")
+    rebuild.add_argument("--workers", type=int, default=1,
+                         help="processes that read and fold partitions while this one writes (default 1: all in one)")
     rebuild.set_defaults(func=cmd_reporting_rebuild)
     return parser
 

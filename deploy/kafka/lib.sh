@@ -11,11 +11,16 @@ PRINCIPALS_FILE=${PRINCIPALS_FILE:-$(dirname "${BASH_SOURCE[0]}")/principals.con
 ADMIN_CONFIG=$(mktemp)
 trap 'rm -f "$ADMIN_CONFIG"' EXIT
 chmod 600 "$ADMIN_CONFIG"
+# docker-compose: SASL_PLAINTEXT inside its network. An external cluster: OWES_KAFKA_ADMIN_SECURITY_PROTOCOL=SASL_SSL,
+# and OWES_KAFKA_ADMIN_CA_FILE (PEM) when its certificates are not signed by a CA the JVM trusts.
 cat >"$ADMIN_CONFIG" <<CONFIG
-security.protocol=SASL_PLAINTEXT
+security.protocol=${OWES_KAFKA_ADMIN_SECURITY_PROTOCOL:-SASL_PLAINTEXT}
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${OWES_KAFKA_ADMIN_USER:-admin}" password="${OWES_KAFKA_ADMIN_PASSWORD}";
 CONFIG
+if [[ -n ${OWES_KAFKA_ADMIN_CA_FILE:-} ]]; then
+  printf 'ssl.truststore.type=PEM\nssl.truststore.location=%s\n' "$OWES_KAFKA_ADMIN_CA_FILE" >>"$ADMIN_CONFIG"
+fi
 
 # kafka_tool kafka-topics.sh --list: one Kafka CLI tool, as the admin, against the cluster
 kafka_tool() {

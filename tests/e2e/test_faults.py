@@ -307,6 +307,17 @@ class TestServiceKilled:
     async def test_sigkill_mid_stream_and_restart_loses_nothing_and_counts_nothing_twice(self, mesh, victim):
         async with WriteStream(mesh.url("recruitment"), mesh.headers("recruitment")) as writes:
             await writes.accepted_at_least(30)
+            if victim == "reporting":  # let a backlog build up, so the kill lands while it works through it
+                process = mesh.system.service(victim).process
+                process.send_signal(signal.SIGSTOP)
+                await writes.more_accepted(150)
+                applied_before = len(mesh.applied())
+                process.send_signal(signal.SIGCONT)
+
+                async def working_through_the_backlog():
+                    assert len(mesh.applied()) >= applied_before + 20
+
+                await eventually(working_through_the_backlog, interval=0.01)
             code, _ = await mesh.signal(victim, signal.SIGKILL)
             assert code == -signal.SIGKILL
             if victim == "recruitment":  # writes are refused while it is down
@@ -377,7 +388,7 @@ class TestGracefulShutdown:
         assert mesh.logged("reporting", "event_duplicate_skipped", since=restarted_at) == 0
         assert verdict.refused == verdict.in_doubt == 0
 
-    async def test_sigterm_on_recruitment_drains_in_flight_writes_so_none_is_left_in_doubt(self, mesh):
+    async def test_sigterm_on_recruitment_drains_in_flight_writes_so_every_committed_write_was_answered_201(self, mesh):
         async with WriteStream(mesh.url("recruitment"), mesh.headers("recruitment")) as writes:
             await writes.accepted_at_least(40)
             code, took = await mesh.signal("recruitment", signal.SIGTERM)

@@ -42,7 +42,8 @@ def _security(kafka: KafkaSettings) -> BaseSecurity | None:
     password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
     use_ssl = kafka.security_protocol == "SASL_SSL"
     cls = {"SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext}[kafka.sasl_mechanism]
-    return cls(kafka.sasl_username or "", password, use_ssl=use_ssl, ssl_context=ssl_context(kafka) if use_ssl else None)
+    return cls(kafka.sasl_username or "", password, use_ssl=use_ssl,
+               ssl_context=ssl_context(kafka) if use_ssl else None)
 
 
 def build_broker(kafka: KafkaSettings, *, client_id: str, description: str = "") -> KafkaBroker:

@@ -12,6 +12,12 @@ from sqlalchemy.util.concurrency import in_greenlet
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
+# Execution option for a connection whose transactions only read: on SQLite they begin deferred, reading a
+# snapshot beside the writer instead of queueing for the write lock. A write in such a transaction may fail
+# with SQLITE_BUSY, so use it only where nothing is written (e.g. the outbox relay's select).
+READ_ONLY = "owes_read_only"
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine tuned per dialect: SQLite in WAL mode with immediate write locks; PostgreSQL pooled."""
     if url.startswith("sqlite"):
@@ -43,6 +49,9 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn):
+        if conn.get_execution_options().get(READ_ONLY):  # a WAL snapshot: no write lock, no turn to wait for
+            conn.exec_driver_sql("BEGIN")
+            return
         held = _acquire_write_turn(locks)
         if held:
             conn.info[_WRITE_TURN] = held
@@ -52,13 +61,28 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
             _release_write_turn(conn.info)
             raise
 
+    # These events come before SQLAlchemy's own COMMIT or ROLLBACK. Ending the transaction here first means the
+    # next one never finds SQLite's lock still held (pysqlite's second commit or rollback is then a no-op).
     @event.listens_for(sync_engine, "commit")
-    @event.listens_for(sync_engine, "rollback")
-    def _on_end(conn):
-        try:
-            info = conn.info
-        except Exception:  # an invalidated connection: the pool's invalidate event freed its turn
+    def _on_commit(conn):
+        info = _info_holding_turn(conn)
+        if info is None:
             return
+        try:
+            conn.connection.dbapi_connection.commit()
+        except Exception:  # SQLAlchemy's own commit raises it, wrapped; the rollback or check-in frees the turn
+            return
+        _release_write_turn(info)
+
+    @event.listens_for(sync_engine, "rollback")
+    def _on_rollback(conn):
+        info = _info_holding_turn(conn)
+        if info is None:
+            return
+        try:
+            conn.connection.dbapi_connection.rollback()
+        except Exception:  # a broken connection: SQLAlchemy's rollback reports it; the turn is freed anyway
+            pass
         _release_write_turn(info)
 
     @event.listens_for(sync_engine, "checkin")
@@ -74,7 +98,7 @@ WRITE_TURN_TIMEOUT = 30.0  # as long as busy_timeout: a turn never freed fails l
 
 def _acquire_write_turn(locks) -> tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None:
     """Wait for this engine's turn to open a transaction; None outside async use (nothing to queue on)."""
-    if not in_greenlet() or __import__("os").environ.get("OWES_EXP_NOFIFO"):
+    if not in_greenlet():
         return None
     loop = asyncio.get_running_loop()
     lock = locks.get(loop)
@@ -85,6 +109,14 @@ def _acquire_write_turn(locks) -> tuple[asyncio.AbstractEventLoop, asyncio.Lock]
     except TimeoutError:
         raise TimeoutError(f"no SQLite transaction turn within {WRITE_TURN_TIMEOUT:.0f} s") from None
     return loop, lock
+
+
+def _info_holding_turn(conn) -> dict | None:
+    try:
+        info = conn.info
+    except Exception:  # an invalidated connection: the pool's invalidate event freed its turn
+        return None
+    return info if _WRITE_TURN in info else None
 
 
 def _release_write_turn(info: dict) -> None:

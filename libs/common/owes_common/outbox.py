@@ -15,8 +15,10 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
 from .contracts import Event
+from .db import READ_ONLY
 from .envelope import CloudEvent
 from .tracing import stamp_trace
 
@@ -33,28 +35,37 @@ class OutboxWriter:
         self.partner = partner
         self.committed = asyncio.Event()
         self.tracer = None  # set by the runtime: each event gets a PRODUCER span and carries its traceparent
+        # One statement, its values passed as parameters: SQLAlchemy compiles it once (values() would make it
+        # build and hash a new statement per event).
+        self._insert = sa.insert(table)
 
     async def add(self, session: AsyncSession, payload: Event) -> CloudEvent:
         """Record one event in the session's transaction; it is published only if the transaction commits."""
         event = CloudEvent.record(payload, source=self.source, partner=self.partner)
         event = stamp_trace(event, tracer=self.tracer, topic=self.topic)
-        await session.execute(sa.insert(self.table).values(
-            event_id=event.id,
-            event_type=event.type,
-            topic=self.topic,
-            key=event.subject,
-            headers=[[name, value.decode()] for name, value in event.kafka_headers()],
-            value=event.kafka_value().decode(),
-            created_at=dt.datetime.now(dt.UTC),
-        ))
-        sync_session = session.sync_session
-        if not sync_session.info.get("outbox_listener"):
-            sync_session.info["outbox_listener"] = True
-            sa_event.listen(sync_session, "after_commit", self._on_commit)
+        await session.execute(self._insert, {
+            "event_id": event.id,
+            "event_type": event.type,
+            "topic": self.topic,
+            "key": event.subject,
+            "headers": [[name, value.decode()] for name, value in event.kafka_headers()],
+            "value": event.kafka_value().decode(),
+            "created_at": dt.datetime.now(dt.UTC),
+        })
+        # _wake_relays (below) sets self.committed when this session commits.
+        session.sync_session.info.setdefault(_WRITERS, set()).add(self)
         return event
 
-    def _on_commit(self, _session) -> None:
-        self.committed.set()
+
+_WRITERS = "owes_outbox_writers"
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relays(session: Session) -> None:
+    """Wake the relay of every outbox written in a session that committed: one listener for the process
+    rather than one registered per session, which cost more than the insert itself."""
+    for writer in session.info.get(_WRITERS, ()):
+        writer.committed.set()
 
 
 class OutboxRelay:
@@ -123,6 +134,9 @@ class OutboxRelay:
                 if not got:
                     return 0
             try:
+                # The select reads a snapshot (SQLite: no queueing behind the service's writers); only marking
+                # the rows published takes a write transaction.
+                await conn.execution_options(**{READ_ONLY: True})
                 rows = (await conn.execute(
                     sa.select(t.c.seq, t.c.event_id, t.c.event_type, t.c.topic, t.c.key, t.c.headers, t.c.value)
                     .where(t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size)
@@ -131,6 +145,7 @@ class OutboxRelay:
                 if not rows:
                     return 0
                 await self._publish(rows)
+                await conn.execution_options(**{READ_ONLY: False})
                 await conn.execute(
                     sa.update(t).where(t.c.seq.in_([r.seq for r in rows])).values(published_at=dt.datetime.now(dt.UTC))
                 )

@@ -115,6 +115,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(500, "Internal error", "An unexpected error occurred; it has been logged.",
                                 instance=request.url.path)
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError):
+        # e.g. an integer beyond 64 bits reaching SQLite's driver (PostgreSQL's answers a DataError instead)
+        log.warning("value_out_of_range", path=request.url.path, error=str(exc))
+        return problem_response(422, "Invalid input", "A number in the request is out of range.",
+                                type_="https://owes.example/problems/invalid-input", instance=request.url.path)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled_error", path=request.url.path)

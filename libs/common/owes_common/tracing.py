@@ -28,6 +28,8 @@ from .settings import TracingSettings
 
 PROPAGATOR = TraceContextTextMapPropagator()
 TRACEPARENT_HEADER = f"ce_{EXT_TRACEPARENT}"
+# Probes and scrapes arrive every few seconds and say nothing about a request's path through the system.
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def span_exporter(settings: TracingSettings) -> SpanExporter | None:
@@ -120,7 +122,7 @@ class RequestTracingMiddleware:
         self.tracer = tracer
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
             return await self.app(scope, receive, send)
         incoming = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
                     if k in (b"traceparent", b"tracestate")}

@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-
 from owes_common.deps import SessionDep
 from owes_common.problems import InvalidInput, NotFound
 
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .freshness import freshness_json
 from .indicators import BY_KEY, DIMENSIONS
-from .report import json_number, compute_report, figures_json, report_json
+from .report import compute_report, figures_json, json_number, report_json
 
 router = APIRouter(tags=["indicators"])
 

@@ -48,7 +48,8 @@ def sparkline(values: list, *, width: int = 220, height: int = 44, color: str = 
     top = max(nums) or 1
     gap = 2
     bar = max(1.0, (width - gap * (len(nums) - 1)) / len(nums))
-    parts = [f'<svg class="spark" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">']
+    parts = [(f'<svg class="spark" viewBox="0 0 {width} {height}" preserveAspectRatio="none" role="img" '
+              f'aria-label="{escape(label)}">')]
     for i, v in enumerate(nums):
         h = 0 if v <= 0 else max(2.0, (height - 2) * v / top)
         parts.append(f'<rect x="{i * (bar + gap):.1f}" y="{height - 1 - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
@@ -107,10 +108,10 @@ def cumulative_chart(series: list[tuple[str, object, object]], *, target=None, t
 
 
 def bar_chart(items: list[tuple[str, object]], *, title: str = "", width: int = 560, row: int = 26,
-              value_format=None) -> str:
+              value_format=None, label_width: int = 150) -> str:
     """Horizontal bars, one per bucket, largest scale first."""
     fmt = value_format or (lambda v: _short(_num(v)))
-    label_w, value_w = 130, 70
+    label_w, value_w = label_width, 96
     height = max(row, row * len(items)) + 8
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">']
     if not items:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
-
 from owes_common.problems import NotFound
 
 from .charts import PALETTE, bar_chart, cumulative_chart, sparkline
@@ -107,13 +106,13 @@ def _charts(report: Report) -> str:
     people = f["people_supported"]
     panels.append('<div class="panel"><h3>People supported by county</h3>'
                   f'{bar_chart(people.breakdown("county")[:10], title="People supported by county")}</div>')
-    money = [(f[k].indicator.title, f[k].value) for k in ("grants_awarded_pln", "grants_disbursed_pln",
-                                                           "bridge_support_paid_pln")]
+    money = [("Grants awarded", f["grants_awarded_pln"].value), ("Grants disbursed", f["grants_disbursed_pln"].value),
+             ("Bridge support paid", f["bridge_support_paid_pln"].value)]
     panels.append('<div class="panel"><h3>Money (PLN)</h3>'
                   f'{bar_chart(money, title="Grants and bridge support, PLN", value_format=lambda v: f"{v:,.2f}")}'
                   "</div>")
-    jobs = [(f[k].indicator.title, f[k].value) for k in ("jobs_created", "jobs_for_people_at_risk",
-                                                          "jobs_sustained_12_months")]
+    jobs = [("Created", f["jobs_created"].value), ("People at risk", f["jobs_for_people_at_risk"].value),
+            ("Sustained 12 months", f["jobs_sustained_12_months"].value)]
     panels.append(f'<div class="panel"><h3>Jobs</h3>{bar_chart(jobs, title="Jobs")}</div>')
     return "".join(panels)
 
@@ -136,7 +135,7 @@ def _breakdowns(report: Report) -> str:
             values = dict(f.breakdown(dim))
             cells = "".join(f"<td>{fmt(values[b]) if b in values else '–'}</td>" for b in buckets)
             rows.append(f"<tr><td>{escape(f.indicator.title)}</td>{cells}<td><b>{fmt(f.value)}</b></td></tr>")
-        body = "".join(rows) if buckets else f'<tr><td colspan="2">No data yet</td></tr>'
+        body = "".join(rows) if buckets else '<tr><td colspan="2">No data yet</td></tr>'
         out.append(f'<div class="panel" data-dimension="{dim}"><h3>By {DIMENSION_TITLES[dim].lower()}</h3>'
                    f'<div class="table-wrap"><table><thead><tr><th>Indicator</th>{head}<th>Total</th></tr></thead>'
                    f"<tbody>{body}</tbody></table></div></div>")
@@ -172,7 +171,7 @@ def render_page(sections: dict[str, str], version: int) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>OWES Mesh · Partnership dashboard</title>
-<link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
 <body data-stream="/dashboard/stream" data-version="{version}">
 <header class="top"><div><h1>OWES Mesh · Partnership dashboard</h1>
 <div class="sub">Consolidated indicators of the social-economy support centre, built from partners' events</div></div>
@@ -183,7 +182,7 @@ def render_page(sections: dict[str, str], version: int) -> str:
 <section><h2>Participants</h2>{block("participants", "funnel")}</section>
 <section><h2>Activity and results</h2>{block("other-cards", "grid")}</section>
 <section><h2>Over time and by kind</h2>{block("charts", "panels")}</section>
-<section><h2>Breakdowns</h2>{block("breakdowns", "panels")}</section>
+<section><h2>Breakdowns</h2>{block("breakdowns", "panels stack")}</section>
 </main>
 <footer>Exports: {exports} · <a href="/indicators/report">JSON report</a> <a href="/docs">API docs</a></footer>
 <script src="/dashboard/assets/dashboard.js"></script>
@@ -240,4 +239,4 @@ async def stream(request: Request) -> StreamingResponse:
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-__all__ = ["router", "render_page", "render_sections"]
+__all__ = ["render_page", "render_sections", "router"]

@@ -99,4 +99,4 @@ def to_xlsx(report: Report, names: tuple[str, ...] = EXPORTS, dimension: str | N
     return out.getvalue()
 
 
-__all__ = ["EXPORTS", "FORMATS", "DIMENSION_TITLES", "table", "to_csv", "to_xlsx"]
+__all__ = ["DIMENSION_TITLES", "EXPORTS", "FORMATS", "table", "to_csv", "to_xlsx"]

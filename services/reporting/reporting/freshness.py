@@ -30,8 +30,9 @@ class TopicLag:
 class PartnerFreshness:
     partner: str
     producer: str
-    last_event_at: dt.datetime | None
+    last_event_at: dt.datetime | None  # the CloudEvents time of the latest event from the partner
     lag: int | None
+    received_at: dt.datetime | None = None  # when this process last applied one of its events (since start)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -45,11 +46,7 @@ async def consumer_lag(runtime, namespace: str) -> dict[str, TopicLag]:
     topics = {topic_for(p, namespace): p for p in PRODUCERS}
     totals: dict[str, list[int]] = {t: [0, 0, 0] for t in topics}  # lag, partitions assigned, partitions fetched
     for consumer in kafka_consumers(runtime.broker):
-        try:
-            assigned = consumer.assignment()
-        except Exception:  # not started, or stopped
-            continue
-        for tp in assigned:
+        for tp in consumer.assignment():
             if tp.topic in totals:
                 totals[tp.topic][1] += 1
         for (topic, _partition), lag in (await partition_lags(consumer)).items():
@@ -60,12 +57,15 @@ async def consumer_lag(runtime, namespace: str) -> dict[str, TopicLag]:
             for t, (lag, parts, fetched) in totals.items()}
 
 
-async def partner_freshness(connection, lags: dict[str, TopicLag]) -> list[PartnerFreshness]:
+async def partner_freshness(connection, lags: dict[str, TopicLag],
+                            received: dict[str, dt.datetime] | None = None) -> list[PartnerFreshness]:
     """One line per partner seen in events, and one per producing service not heard from yet."""
     rows = (await connection.execute(sa.select(partner_activity).order_by(partner_activity.c.producer,
                                                                           partner_activity.c.partner))).all()
     lag_of = {lag.producer: lag.lag for lag in lags.values()}
-    lines = [PartnerFreshness(r.partner, r.producer, _aware(r.last_event_at), lag_of.get(r.producer)) for r in rows]
+    received = received or {}
+    lines = [PartnerFreshness(r.partner, r.producer, _aware(r.last_event_at), lag_of.get(r.producer),
+                              received.get(r.partner)) for r in rows]
     heard = {r.producer for r in rows}
     lines += [PartnerFreshness("(none yet)", p, None, lag_of.get(p)) for p in PRODUCERS if p not in heard]
     order = {p: i for i, p in enumerate(PRODUCERS)}
@@ -81,6 +81,7 @@ def freshness_json(lines: list[PartnerFreshness], lags: dict[str, TopicLag], now
             "seconds_since_last_event": round((now - f.last_event_at).total_seconds(), 1) if f.last_event_at
             else None,
             "consumer_lag": f.lag,
+            "last_received_at": f.received_at.isoformat() if f.received_at else None,
         } for f in lines],
         "topics": [{"topic": t.topic, "producer": t.producer, "consumer_lag": t.lag, "partitions": t.partitions,
                     "partitions_fetched": t.partitions_fetched} for t in lags.values()],

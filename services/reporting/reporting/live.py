@@ -70,5 +70,5 @@ class LiveReport:
     async def freshness(self) -> tuple[list[PartnerFreshness], dict[str, TopicLag], dt.datetime]:
         lags = await consumer_lag(self.runtime, self.runtime.settings.topic_namespace)
         async with self.runtime.engine.connect() as connection:
-            lines = await partner_freshness(connection, lags)
+            lines = await partner_freshness(connection, lags, self.runtime.consumer.last_event_at)
         return lines, lags, dt.datetime.now(dt.UTC)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-
 from owes_common.runtime import ServiceRuntime, ServiceSpec
 
 from . import api, dashboard

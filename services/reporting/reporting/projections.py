@@ -13,8 +13,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from owes_common.contracts import (
     AdvisorySessionHeld,
     BridgeSupportPaid,
@@ -39,6 +37,7 @@ from owes_common.contracts import (
     TrainingCompleted,
 )
 from owes_common.envelope import CloudEvent
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .readmodel import (
     AdvisorySession,

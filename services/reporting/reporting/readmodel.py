@@ -7,10 +7,12 @@ merges rows in memory with the same rule before upserting them in bulk, so both 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -64,7 +66,7 @@ def _merge_max(new, old):
         return old
     if old is None:
         return new
-    return new if new > old else old
+    return max(old, new)
 
 
 @cache
@@ -130,6 +132,8 @@ class BulkWriter:
         self.dialect = connection.dialect
         self._pending: asyncio.Task | None = None
         self.written = 0
+        self.seconds_writing = 0.0  # in the database
+        self.seconds_waited = 0.0  # by the caller, for the previous write to finish
 
     @cache  # noqa: B019 (one writer per rebuild)
     def _plan(self, row_type: type) -> tuple[str, list[int], list]:
@@ -137,7 +141,9 @@ class BulkWriter:
         compiled = upsert_statement(table, self.dialect.name).compile(dialect=self.dialect)
         names = [c.name for c in table.columns]
         order = [names.index(n) for n in compiled.positiontup]
-        processors = [table.c[n].type._cached_bind_processor(self.dialect) for n in compiled.positiontup]
+        # Both drivers take Python bools as they are; dates and times need the dialect's own conversion.
+        processors = [None if isinstance(table.c[n].type, sa.Boolean) else
+                      table.c[n].type._cached_bind_processor(self.dialect) for n in compiled.positiontup]
         return str(compiled), order, processors
 
     def _prepare(self, row_type: type, rows: list[tuple]) -> tuple[str, list[tuple]]:
@@ -148,22 +154,39 @@ class BulkWriter:
         return sql, [tuple(v if (v := row[i]) is None or p is None else p(v) for i, p in steps) for row in rows]
 
     async def _write(self, batches: list[tuple[str, list[tuple]]]) -> None:
+        started = time.perf_counter()
         raw = await self.connection.get_raw_connection()
         driver = raw.driver_connection
         for sql, values in batches:
             await driver.executemany(sql, values)
             self.written += len(values)
+        self.seconds_writing += time.perf_counter() - started
 
     async def write(self, rows: list[tuple]) -> None:
         """Start writing these rows once the previous write is done; returns while they are being written."""
         by_type: dict[type, list[tuple]] = defaultdict(list)
         for row in rows:
             by_type[type(row)].append(row)
-        batches = [self._prepare(t, r) for t, r in by_type.items()]
+        await self.write_grouped(by_type)
+
+    async def write_grouped(self, by_type: dict[type, list[tuple]]) -> None:
+        """The same, for rows already grouped by row type (plain tuples in column order will do)."""
+        batches = [self._prepare(t, r) for t, r in by_type.items() if r]
+        started = time.perf_counter()
         await self.wait()
+        self.seconds_waited += time.perf_counter() - started
         self._pending = asyncio.create_task(self._write(batches))
 
     async def wait(self) -> None:
         if self._pending is not None:
             task, self._pending = self._pending, None
             await task
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        """On an error, let a write in flight finish before the transaction is rolled back."""
+        if exc_type is not None and self._pending is not None:
+            with contextlib.suppress(Exception):
+                await self.wait()

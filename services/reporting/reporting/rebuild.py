@@ -14,15 +14,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import gc
+import multiprocessing
+import pickle
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import sqlalchemy as sa
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
-
 from owes_common.broker import client_options
 from owes_common.contracts import PRODUCERS, UnknownEventType, contract_for, topic_for
 from owes_common.db import create_engine
@@ -35,6 +40,7 @@ from .settings import ReportingSettings
 from .tables import READ_MODELS
 
 log = structlog.get_logger("reporting.rebuild")
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @dataclass
@@ -42,8 +48,11 @@ class RebuildResult:
     events: int = 0
     applied: int = 0
     skipped: int = 0  # poison or of a type reporting does not fold (the live consumer skips them too)
-    rows_written: int = 0
+    rows: int = 0  # in the read models at the end
+    row_writes: int = 0  # upserts (a row merged in memory is written again when it changes after a flush)
     seconds: float = 0.0
+    seconds_writing: float = 0.0  # bulk writes, in the background while folding goes on
+    seconds_waited_for_writes: float = 0.0
     positions: dict[str, int] = field(default_factory=dict)
     offsets_committed: bool = False
 
@@ -66,6 +75,11 @@ def _iso(time_: dt.datetime) -> bytes:
     return time_.astimezone(dt.UTC).isoformat().replace("+00:00", "Z").encode()
 
 
+@functools.lru_cache(maxsize=256)
+def _contract(ce_type: bytes, version: bytes):
+    return contract_for(ce_type.decode(), int(version))
+
+
 def decode(record):
     """(partner, time as ISO bytes, payload) of a record, or None for a poison one.
 
@@ -79,7 +93,7 @@ def decode(record):
         content_type = headers.get("content-type")
         if content_type is not None and not content_type.startswith(b"application/json"):
             raise ValueError
-        model = contract_for(headers["ce_type"].decode(), int(headers["ce_schemaversion"]))
+        model = _contract(headers["ce_type"], headers["ce_schemaversion"])
         payload = model.model_validate_json(record.value)
         if payload.aggregate_id() != headers["ce_subject"].decode():
             raise ValueError
@@ -95,7 +109,7 @@ def decode(record):
 def _later(a: bytes, b: bytes) -> bytes:
     """The later of two UTC ISO times; byte order is time order when both have the same shape."""
     if len(a) == len(b):
-        return a if a > b else b
+        return max(b, a)
     return a if dt.datetime.fromisoformat(a.decode()) > dt.datetime.fromisoformat(b.decode()) else b
 
 
@@ -128,13 +142,16 @@ async def _truncate(connection) -> None:
             await connection.execute(table.delete())
 
 
-async def _assign_all(consumer: AIOKafkaConsumer, topics: list[str]) -> dict[TopicPartition, str]:
+async def _assign_share(consumer: AIOKafkaConsumer, topics: list[str],
+                        share: tuple[int, int]) -> dict[TopicPartition, str]:
+    """Assign this reader's share of the topics' partitions (every n-th, from k) and seek to their beginning."""
     await consumer.topics()  # fetches the cluster's metadata
-    partitions: dict[TopicPartition, str] = {}
+    every: list[tuple[TopicPartition, str]] = []
     for topic in topics:
         producer = topic.split(".")[-2]
-        for p in sorted(consumer.partitions_for_topic(topic) or ()):
-            partitions[TopicPartition(topic, p)] = producer
+        every += [(TopicPartition(topic, p), producer) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    k, n = share
+    partitions = dict(every[k::n])
     consumer.assign(list(partitions))
     if partitions:
         await consumer.seek_to_beginning(*partitions)
@@ -147,6 +164,128 @@ async def _caught_up(consumer: AIOKafkaConsumer, partitions) -> bool:
         if highwater is None or await consumer.position(tp) < highwater:
             return False
     return True
+
+
+@dataclass
+class _Folded:
+    """What one reader of partitions folded, besides the rows it handed on."""
+
+    events: int = 0
+    applied: int = 0
+    skipped: int = 0
+    positions: dict[TopicPartition, int] = field(default_factory=dict)
+    latest: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (partner, producer): last event time
+
+
+async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], emit,
+                           *, idle_timeout: float = 5.0) -> _Folded:
+    """Read a share of the producer topics from the beginning up to the highwater marks the fetches return,
+    fold every event and merge the rows in memory; hand them to `emit` whenever the buffer is full."""
+    folded = _Folded()
+    topics = [topic_for(p, settings.topic_namespace) for p in PRODUCERS]
+    consumer = AIOKafkaConsumer(
+        **client_options(settings.kafka), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
+        client_id="reporting-rebuild", max_partition_fetch_bytes=2 * 1024 * 1024, fetch_max_bytes=16 * 1024 * 1024,
+    )
+    buffer = _Buffer()
+    add, latest = buffer.add, folded.latest
+    origins: dict[tuple[str, str], Origin] = {}
+    await consumer.start()
+    try:
+        partitions = await _assign_share(consumer, topics, share)
+        last_progress = time.monotonic()
+        while partitions and not await _caught_up(consumer, partitions):
+            batches = await consumer.getmany(timeout_ms=500, max_records=settings.rebuild_fetch_records)
+            if not batches:
+                if time.monotonic() - last_progress > idle_timeout:
+                    raise TimeoutError("no records arrive although the highwater marks are ahead")
+                continue
+            last_progress = time.monotonic()
+            for tp, records in batches.items():
+                producer = partitions[tp]
+                folded.events += len(records)
+                applied = 0
+                for record in records:
+                    decoded = decode(record)
+                    if decoded is None or (fold := FOLDS.get(type(decoded[2]))) is None:
+                        folded.skipped += 1
+                        continue
+                    partner, time_, payload = decoded
+                    key = (partner, producer)
+                    origin = origins.get(key) or origins.setdefault(key, Origin(partner, producer, None))
+                    for row in fold(origin, payload):
+                        add(row)
+                    seen = latest.get(key)
+                    latest[key] = time_ if seen is None else _later(time_, seen)
+                    applied += 1
+                folded.applied += applied
+            if len(buffer.rows) >= settings.rebuild_flush_rows:
+                await emit(buffer.take())
+        await emit(buffer.take())
+        folded.positions = {tp: await consumer.position(tp) for tp in partitions}
+    finally:
+        await consumer.stop()
+    return folded
+
+
+# --- worker processes: each folds a share of the partitions and sends its rows to the writing parent -----------
+_ROW_TYPES = list(TABLE_OF)
+
+
+def _worker(settings: ReportingSettings, share: tuple[int, int], conn) -> None:
+    """A forked reader: folds its share and sends merged rows, grouped by read model, as plain tuples."""
+    gc.disable()
+
+    async def send(rows: list[tuple]) -> None:
+        by_type: dict[int, list[tuple]] = {}
+        for row in rows:
+            by_type.setdefault(_ROW_TYPES.index(type(row)), []).append(tuple(row))
+        conn.send_bytes(pickle.dumps(("rows", by_type), protocol=pickle.HIGHEST_PROTOCOL))
+
+    try:
+        folded = asyncio.run(_fold_partitions(settings, share, send))
+        conn.send_bytes(pickle.dumps(("done", folded), protocol=pickle.HIGHEST_PROTOCOL))
+    except BaseException as exc:
+        conn.send_bytes(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
+        raise
+    finally:
+        conn.close()
+
+
+def start_workers(settings: ReportingSettings, count: int) -> list:
+    """Fork the reader processes (before any event loop exists): [(process, receiving end of its pipe)]."""
+    context = multiprocessing.get_context("fork")
+    workers = []
+    for k in range(count):
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_worker, args=(settings, (k, count), send), daemon=True,
+                                  name=f"reporting-rebuild-{k}")
+        process.start()
+        send.close()
+        workers.append((process, receive))
+    return workers
+
+
+async def _from_workers(workers: list, writer: BulkWriter) -> list[_Folded]:
+    """Write the rows the workers send, as they arrive; their summaries at the end."""
+    loop = asyncio.get_running_loop()
+    lock = asyncio.Lock()
+
+    async def drain(receive) -> _Folded:
+        while True:
+            try:
+                kind, body = pickle.loads(await loop.run_in_executor(None, receive.recv_bytes))
+            except EOFError:
+                raise RuntimeError("a rebuild worker ended without finishing") from None
+            if kind == "rows":
+                async with lock:
+                    await writer.write_grouped({_ROW_TYPES[i]: rows for i, rows in body.items()})
+            elif kind == "done":
+                return body
+            else:
+                raise RuntimeError(f"a rebuild worker failed: {body}")
+
+    return list(await asyncio.gather(*(drain(receive) for _, receive in workers)))
 
 
 async def _commit_group_offsets(settings: ReportingSettings, positions: dict[TopicPartition, int]) -> bool:
@@ -164,7 +303,7 @@ async def _commit_group_offsets(settings: ReportingSettings, positions: dict[Top
         consumer.assign(list(positions))
         await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in positions.items()})
         return True
-    except Exception as exc:
+    except KafkaError as exc:
         log.warning("rebuild_offsets_not_committed", error=type(exc).__name__,
                     note="the service resumes from its own offsets; re-applying events changes nothing")
         return False
@@ -172,74 +311,54 @@ async def _commit_group_offsets(settings: ReportingSettings, positions: dict[Top
         await consumer.stop()
 
 
-async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True,
+async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, workers: list | None = None,
                   idle_timeout: float = 5.0) -> RebuildResult:
-    """Empty the read models and fold every event of every producer topic into them again."""
+    """Empty the read models and fold every event of every producer topic into them again: in this process,
+    or with `workers` from start_workers() reading and folding while this process writes."""
     result = RebuildResult()
     started = time.perf_counter()
     if settings.run_migrations_on_start:
-        from .main import MIGRATIONS
-
         await upgrade_to_head_async(MIGRATIONS, settings.database_url)
-    topics = [topic_for(p, settings.topic_namespace) for p in PRODUCERS]
-    consumer = AIOKafkaConsumer(
-        **client_options(settings.kafka), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
-        client_id="reporting-rebuild", max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024,
-    )
     engine = create_engine(settings.database_url)
-    buffer = _Buffer()
-    latest: dict[tuple[str, str], bytes] = {}  # (partner, producer): time of the last event, the live "max" rule
-    await consumer.start()
     # Millions of short-lived objects and none in a cycle: the cyclic collector would only rescan the buffer.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        partitions = await _assign_all(consumer, topics)
-        async with engine.begin() as connection:
+        async with engine.begin() as connection, BulkWriter(connection) as writer:
             await _truncate(connection)
-            writer = BulkWriter(connection)
-            last_progress = time.monotonic()
-            while partitions and not await _caught_up(consumer, partitions):
-                batches = await consumer.getmany(timeout_ms=500, max_records=settings.rebuild_fetch_records)
-                if not batches:
-                    if time.monotonic() - last_progress > idle_timeout:
-                        raise TimeoutError("no records arrive although the highwater marks are ahead")
-                    continue
-                last_progress = time.monotonic()
-                for tp, records in batches.items():
-                    producer = partitions[tp]
-                    result.events += len(records)
-                    for record in records:
-                        decoded = decode(record)
-                        if decoded is None or (fold := FOLDS.get(type(decoded[2]))) is None:
-                            result.skipped += 1
-                            continue
-                        partner, time_, payload = decoded
-                        for row in fold(Origin(partner, producer, None), payload):
-                            buffer.add(row)
-                        key = (partner, producer)
-                        seen = latest.get(key)
-                        latest[key] = time_ if seen is None else _later(time_, seen)
-                        result.applied += 1
-                if len(buffer.rows) >= settings.rebuild_flush_rows:
-                    await writer.write(buffer.take())
-            for (partner, producer), time_ in latest.items():
-                buffer.add(PartnerActivity(partner, producer, dt.datetime.fromisoformat(time_.decode())))
-            await writer.write(buffer.take())
+            if workers:
+                shares = await _from_workers(workers, writer)
+            else:
+                shares = [await _fold_partitions(settings, (0, 1), writer.write, idle_timeout=idle_timeout)]
+            latest: dict[tuple[str, str], bytes] = {}
+            for share in shares:
+                for key, time_ in share.latest.items():
+                    latest[key] = time_ if key not in latest else _later(time_, latest[key])
+            await writer.write([PartnerActivity(partner, producer, dt.datetime.fromisoformat(time_.decode()))
+                                for (partner, producer), time_ in latest.items()])
             await writer.wait()
-            result.rows_written = writer.written
-        positions = {tp: await consumer.position(tp) for tp in partitions}
+            result.row_writes = writer.written
+            result.seconds_writing, result.seconds_waited_for_writes = writer.seconds_writing, writer.seconds_waited
+            result.rows = sum([await connection.scalar(sa.select(sa.func.count()).select_from(t)) for t in READ_MODELS])
     finally:
         if gc_was_enabled:
             gc.enable()
-        await consumer.stop()
         await engine.dispose()
+        for process, _ in workers or ():
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=10)
+    positions = {tp: offset for share in shares for tp, offset in share.positions.items()}
+    result.events, result.applied, result.skipped = (sum(s.events for s in shares), sum(s.applied for s in shares),
+                                                     sum(s.skipped for s in shares))
     result.positions = {f"{tp.topic}[{tp.partition}]": offset for tp, offset in positions.items()}
     if commit_offsets:
         result.offsets_committed = await _commit_group_offsets(settings, positions)
     result.seconds = time.perf_counter() - started
     log.info("rebuild_done", events=result.events, applied=result.applied, skipped=result.skipped,
-             rows=result.rows_written, seconds=round(result.seconds, 2),
+             rows=result.rows, row_writes=result.row_writes, seconds=round(result.seconds, 2),
+             seconds_writing=round(result.seconds_writing, 2),
+             seconds_waited_for_writes=round(result.seconds_waited_for_writes, 2), workers=len(workers or ()) or 1,
              events_per_second=round(result.events_per_second))
     return result
 
@@ -248,19 +367,23 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser = parser or argparse.ArgumentParser(prog="python -m reporting.rebuild", description=__doc__.split("\n")[0])
     parser.add_argument("--no-commit-offsets", action="store_true",
                         help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes that read and fold partitions while this one writes (default 1: all in one)")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point shared by `python -m reporting.rebuild` and `owes reporting rebuild`; settings from REPORTING_*."""
     settings = ReportingSettings()
+    count = getattr(args, "workers", 1) or 1
     try:
-        result = asyncio.run(rebuild(settings, commit_offsets=not args.no_commit_offsets))
-    except Exception as exc:
+        workers = start_workers(settings, count) if count > 1 else None
+        result = asyncio.run(rebuild(settings, commit_offsets=not args.no_commit_offsets, workers=workers))
+    except Exception as exc:  # noqa: BLE001 (the command's last word: one line, exit status 1)
         print(f"rebuild failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     print(f"rebuilt reporting read models from {result.events} events ({result.applied} applied, "
-          f"{result.skipped} skipped) into {result.rows_written} rows in {result.seconds:.1f}s "
+          f"{result.skipped} skipped) into {result.rows} rows in {result.seconds:.1f}s "
           f"({result.events_per_second:,.0f} events/s); consumer offsets "
           f"{'committed' if result.offsets_committed else 'left as they were'}")
     return 0

@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
+from owes_common.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-
-from owes_common.settings import ServiceSettings
 
 
 class ReportingSettings(ServiceSettings):
@@ -26,4 +25,4 @@ class ReportingSettings(ServiceSettings):
     dashboard_stream_seconds: float = 10.0
     # Rebuild: records per fetch and rows kept in memory before a bulk write.
     rebuild_fetch_records: int = 20_000
-    rebuild_flush_rows: int = 100_000
+    rebuild_flush_rows: int = 50_000

@@ -31,20 +31,18 @@ def _read(path: Path) -> dict:
     except OSError as exc:
         raise TargetsError(f"cannot read targets file {path}: {exc}") from None
     suffix = path.suffix.lower()
+    if suffix not in (".toml", ".yaml", ".yml", ".json"):
+        raise TargetsError(f"targets file {path} must end in .toml, .yaml, .yml or .json")
+    import yaml  # PyYAML: installed with the service's dependencies (uvicorn, faststream)
+
     try:
         if suffix == ".toml":
             data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
         elif suffix == ".json":
             data = json.loads(text)
         else:
-            raise TargetsError(f"targets file {path} must end in .toml, .yaml, .yml or .json")
-    except TargetsError:
-        raise
-    except Exception as exc:
+            data = yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors
         raise TargetsError(f"targets file {path} is not valid {suffix[1:].upper()}: {exc}") from None
     if not isinstance(data, dict):
         raise TargetsError(f"targets file {path} must hold a mapping")

@@ -9,6 +9,7 @@ broker and database; the fuzzing is bounded (MAX_EXAMPLES per operation and mode
 from __future__ import annotations
 
 import importlib
+import os
 from collections import Counter
 
 import hypothesis
@@ -22,7 +23,7 @@ from schemathesis.python import asgi as schemathesis_asgi
 from helpers import auth_headers, settings_for
 from owes_cli.system import OPERATORS
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = int(os.environ.get("OWES_FUZZ_MAX_EXAMPLES", "25"))  # raise it for a deeper run
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
 PROBLEM_JSON = "application/problem+json"
 
@@ -80,6 +81,7 @@ def fuzz_operation(operation, mode: GenerationMode, headers: dict[str, str], sta
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")  # inside schemathesis
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_operation_answers_a_server_error_and_client_errors_are_problems(
         service, database_url, kafka_bootstrap, namespace):

@@ -105,24 +105,27 @@ class TestMetricsEndpoint:
                 return records[0]
 
             original = await eventually(on_topic)
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
-        await producer.start()
-        try:  # two redeliveries of the same event, on the same partition
-            for _ in range(2):
-                await producer.send_and_wait(topic, original.value, key=original.key, headers=list(original.headers))
-        finally:
-            await producer.stop()
 
         async with running(reporting(database_url, kafka_bootstrap, namespace)) as rep:
             consumer = rep.runtime.consumer
-            release = asyncio.Event()
+            entered, release = asyncio.Event(), asyncio.Event()
             handle = consumer.handle_record
 
             async def held(record):
+                entered.set()
                 await release.wait()
                 return await handle(record)
 
-            consumer.handle_record = held  # the first record is handed over, and waits
+            consumer.handle_record = held  # the first event is handed over, and waits
+            await asyncio.wait_for(entered.wait(), timeout=30)
+            producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+            await producer.start()
+            try:  # two redeliveries of the same event arrive behind it, on the same partition
+                for _ in range(2):
+                    await producer.send_and_wait(topic, original.value, key=original.key,
+                                                 headers=list(original.headers))
+            finally:
+                await producer.stop()
 
             async def behind():
                 assert lags(await scrape(rep), topic).get(str(original.partition)) == 2
@@ -133,6 +136,8 @@ class TestMetricsEndpoint:
             async def caught_up():
                 samples = await scrape(rep)
                 assert lags(samples, topic).get(str(original.partition)) == 0
+                assert value(samples, "owes_events_consumed_total", service="reporting", event_type=RECRUITED,
+                             outcome="applied") == 1
                 assert value(samples, "owes_events_consumed_total", service="reporting", event_type=RECRUITED,
                              outcome="duplicate") == 2
 

@@ -167,3 +167,26 @@ class TestCharactersADatabaseMayRefuse:
         else:  # PostgreSQL text cannot hold NUL
             assert_problem(response, 422)
             await assert_nothing_stored(recruitment)
+
+
+class TestNumbersOutOfRange:
+    @pytest.mark.parametrize("before", [10**30, -(10**20)], ids=["huge", "hugely-negative"])
+    async def test_an_integer_beyond_64_bits_is_a_422_problem(self, recruitment, before):
+        # /audit is a route every service has (the shared library's), with an integer query parameter
+        assert_problem(await recruitment.get(f"/audit?before={before}"), 422)
+
+
+class TestConcurrentDuplicates:
+    async def test_the_same_registration_sent_concurrently_is_stored_once_and_the_rest_are_409_problems(
+            self, recruitment):
+        import asyncio
+
+        form = participant_form()
+        responses = await asyncio.gather(*(recruitment.post("/participants", json=form) for _ in range(6)))
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [201, 409, 409, 409, 409, 409], [r.text for r in responses]
+        for response in responses:
+            if response.status_code == 409:
+                assert_problem(response, 409)
+        assert await row_count(recruitment, "participants") == 1
+        assert await row_count(recruitment, "outbox") == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import settings_for
 from reporting.main import create_app
 from reporting.settings import ReportingSettings

@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 from aiokafka import AIOKafkaProducer
-
 from owes_common.contracts import (
     AdvisorySessionHeld,
     BridgeSupportPaid,

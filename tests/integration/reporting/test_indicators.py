@@ -4,9 +4,10 @@ gives exactly the figures counted by hand; duplicates and poison messages change
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
+import sqlalchemy as sa
 from helpers import eventually, running
-from owes_common.contracts import ParticipantRecruited, topic_for
 from integration.reporting.reporting_scenario import (
     EXPECTED_BREAKDOWNS,
     EXPECTED_FIGURES,
@@ -18,6 +19,8 @@ from integration.reporting.reporting_scenario import (
     recruited,
     scenario,
 )
+from owes_common.contracts import JobCreated, ParticipantDataErased, TrainingCompleted, topic_for
+from reporting.tables import metadata
 
 
 async def figures(client) -> dict:
@@ -34,15 +37,20 @@ async def wait_for_figures(client, expected: dict) -> None:
 
 
 class TestScenario:
-    async def test_figures_after_events_of_all_three_services_equal_the_hand_counts(
+    async def test_events_of_all_three_services_give_the_hand_counted_figures(
             self, reporting_app, kafka_bootstrap, namespace):
         async with running(reporting_app()) as rep:
             events = scenario()
-            # a redelivered event (same id) and a second event about the same completion change nothing
-            again = dataclasses.replace(events[-1])
-            await publish(kafka_bootstrap, namespace, [*events, again, envelope(next(
-                e for e in map(lambda c: c.payload(), events) if type(e).__name__ == "TrainingCompleted"))])
+            redelivered = dataclasses.replace(events[-1])  # the same event (same id) delivered twice
+            completion = next(e.payload() for e in events if e.type == TrainingCompleted.ce_type())
+            restated = envelope(completion)  # another event stating the same completion
+            await publish(kafka_bootstrap, namespace, [*events, redelivered, restated])
+            # and a poison record: dead-lettered, counted nowhere
+            other = envelope(recruited(99, "male", "25-34", "rybnicki", dt.date(2026, 1, 10)))
+            await publish_raw(kafka_bootstrap, topic_for("recruitment", namespace), b'{"participant_id": 1}',
+                              other.kafka_headers())
             await wait_for_figures(rep, EXPECTED_FIGURES)
+            assert rep.runtime.consumer.outcomes["dead_lettered"] == 1
 
             report = (await rep.get("/indicators/report")).json()
             assert report["participants"] == EXPECTED_PARTICIPANTS
@@ -57,17 +65,57 @@ class TestScenario:
             assert [s["cumulative"] for s in people["series"]][:4] == [2, 4, 6, 6]  # Jan, Feb, Mar, Apr 2026
             assert report["months"][0] == "2026-01" and report["months"][-1] == "2027-06"
 
-    async def test_poison_record_is_dead_lettered_and_counts_nothing(self, reporting_app, kafka_bootstrap,
-                                                                     namespace):
+            stored, erased = await stored_values_and_participant(rep, pid(6))
+        # reporting keeps nothing that could point at a person or an entity, and the erased person still counts
+        assert [value for value in IDENTIFYING if any(value in s for s in stored)] == []
+        assert set(metadata.tables["rm_participants"].c.keys()) == PARTICIPANT_COLUMNS
+        assert erased["erased"] is True and (erased["gender"], erased["county"]) == ("male", "rybnicki")
+
+
+async def stored_values_and_participant(rep, participant_id: str) -> tuple[list[str], dict]:
+    """Every value in every table of reporting's database, and one participant's row."""
+    rm_participants = metadata.tables["rm_participants"]
+    async with rep.runtime.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: sa.inspect(c).get_table_names())
+        stored = []
+        for name in tables:
+            stored += [str(v) for row in await conn.execute(sa.text(f"SELECT * FROM {name}"))
+                       for v in row if v is not None]
+        row = (await conn.execute(sa.select(rm_participants).where(
+            rm_participants.c.participant_id == participant_id))).one()._asdict()
+    return stored, row
+
+
+# Values of the scenario's events that could point at a person or an entity; reporting must keep none of them.
+IDENTIFYING = ("Stowarzyszenie Razem", "Fundacja Pomocna", "Piekarnia Lokalna", "CIS Rybnik",
+               "Spółdzielnia Socjalna Razem", "0000380128", "Lives outside the subregion", "Took up employment",
+               "Moved away", "Zakładanie spółdzielni socjalnej", "adv_1", "mentor_1")
+PARTICIPANT_COLUMNS = {"participant_id", "partner", "county", "gender", "age_band", "labour_market_status",
+                       "disability", "at_risk_of_exclusion", "recruited_on", "eligibility", "eligibility_on",
+                       "withdrawn_on", "erased", "erased_on"}
+
+
+class TestErasure:
+    async def test_erased_participant_still_counts(self, reporting_app, kafka_bootstrap, namespace):
         async with running(reporting_app()) as rep:
-            good = envelope(recruited(1, "female", "25-34", "rybnicki", __import__("datetime").date(2026, 1, 10)))
-            bad = envelope(ParticipantRecruited.model_validate(good.data | {"participant_id": pid(2)}))
-            headers = [(k, v) for k, v in bad.kafka_headers()]
-            await publish_raw(kafka_bootstrap, topic_for("recruitment", namespace), b'{"participant_id": 1}', headers)
-            await publish(kafka_bootstrap, namespace, [good])
+            await publish(kafka_bootstrap, namespace, [
+                envelope(recruited(1, "female", "25-34", "rybnicki", dt.date(2026, 1, 10))),
+                envelope(JobCreated(job_id="job_1", created_on=dt.date(2026, 6, 1), cooperative_id="coop_1",
+                                    participant_id=pid(1))),
+            ])
 
-            async def one_person():
-                assert (await figures(rep))["people_supported"] == 1
-                assert rep.runtime.consumer.outcomes["dead_lettered"] == 1
+            async def counted():
+                got = await figures(rep)
+                assert (got["people_supported"], got["jobs_for_people_at_risk"]) == (1, 1)
 
-            await eventually(one_person, timeout=60)
+            await eventually(counted, timeout=60)
+            before = await figures(rep)
+            await publish(kafka_bootstrap, namespace, [envelope(ParticipantDataErased(
+                participant_id=pid(1), erased_on=dt.date(2026, 7, 1)))])
+
+            async def erased():
+                report = (await rep.get("/indicators/report")).json()
+                assert report["participants"]["erased"] == 1
+
+            await eventually(erased, timeout=60)
+            assert await figures(rep) == before

@@ -7,15 +7,21 @@ import asyncio
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from helpers import eventually, running
+from integration.reporting.reporting_scenario import (
+    EXPECTED_FIGURES,
+    envelope,
+    publish,
+    publish_raw,
+    recruited,
+    scenario,
+)
 from owes_cli.main import main as owes
 from owes_common.contracts import topic_for
 from owes_common.db import create_engine
 from reporting.rebuild import rebuild
 from reporting.tables import READ_MODELS, participants
-from integration.reporting.reporting_scenario import EXPECTED_FIGURES, envelope, publish, publish_raw, recruited, scenario
+from sqlalchemy.ext.asyncio import create_async_engine
 
 
 async def read_models(url: str) -> dict[str, list[tuple]]:

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from ops_checks import (COMPOSE_FILE, ENV_EXAMPLE, REQUIRED_SETTINGS, ROOT, SERVICES, MissingVariable,
-                        deep_interpolate, env_prefix, interpolate, load_compose, load_settings, principals,
-                        read_dotenv, setting_for, strings_in, variables)
+from unit.ops.ops_checks import (COMPOSE_FILE, ENV_EXAMPLE, REQUIRED_SETTINGS, ROOT, SERVICES, MissingVariable,
+                                 deep_interpolate, env_prefix, interpolate, load_compose, load_settings, principals,
+                                 read_dotenv, setting_for, strings_in, variables)
 from owes_common.settings import KafkaSettings
 
 JOBS = ("kafka-security", "kafka-topics")  # one-shot: they run, succeed, and gate the services
@@ -197,7 +197,8 @@ class TestKafkaAccess:
     @pytest.mark.parametrize("service", SERVICES)
     async def test_each_service_may_read_every_topic_its_code_consumes(self, service, tmp_path):
         main = importlib.import_module(f"{service}.main")
-        settings = load_settings(service, {f"{env_prefix(service)}DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"})
+        database = {f"{env_prefix(service)}DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+        settings = load_settings(service, database)
         runtime = main.build_runtime(settings)
         try:
             consumed = {topic.split(".")[1] for topic in runtime.consumed_topics}

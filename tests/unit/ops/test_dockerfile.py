@@ -11,12 +11,15 @@ import shlex
 import subprocess
 import sys
 import threading
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 from dockerfile_parse import DockerfileParser
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-from ops_checks import DEPLOY, DOCKERFILE, ROOT, SERVICES, load_compose
+from unit.ops.ops_checks import DEPLOY, DOCKERFILE, ROOT, SERVICES, load_compose
 
 BIN = Path(sys.executable).parent
 
@@ -32,6 +35,23 @@ def instructions(dockerfile: DockerfileParser, name: str) -> list[str]:
 
 def exec_form(value: str) -> list[str]:
     return json.loads(value[value.index("["):])
+
+
+def runtime_closure(roots: list[str]) -> set[str]:
+    """Every distribution the roots need, as installed here (extras followed, environment markers applied)."""
+    seen: set[tuple[str, frozenset]] = set()
+    todo = [(root, frozenset()) for root in roots]
+    while todo:
+        name, extras = todo.pop()
+        if (canonicalize_name(name), extras) in seen:
+            continue
+        seen.add((canonicalize_name(name), extras))
+        for line in metadata.distribution(name).requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or any(requirement.marker.evaluate({"extra": extra})
+                                                 for extra in (extras or {""})):
+                todo.append((requirement.name, frozenset(requirement.extras)))
+    return {name for name, _ in seen}
 
 
 class TestLinters:
@@ -78,6 +98,16 @@ class TestImage:
         # the image drops the cli's dependencies (the embedded broker) by filtering this exact line
         assert "-e cli" in (ROOT / "requirements.txt").read_text().splitlines()
         assert "grep -v '^-e cli$' requirements.txt" in install
+
+    def test_every_package_the_services_need_is_pinned_in_constraints(self):
+        pinned = {canonicalize_name(line.split("==")[0]) for line in (ROOT / "constraints.txt").read_text().splitlines()
+                  if "==" in line and not line.startswith("#")}
+        lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+        roots = [f"owes-{Path(line[3:]).name}" for line in lines if line.startswith("-e ") and line != "-e cli"]
+        roots += [Requirement(line).name for line in lines if line and not line.startswith(("#", "-"))]
+        needed = runtime_closure(roots)
+        assert {"fastapi", "prometheus-client", "opentelemetry-sdk"} <= needed
+        assert sorted(name for name in needed - pinned if not name.startswith("owes-")) == []
 
     def test_starts_the_service_the_build_names_with_uvicorn_factory(self, dockerfile):
         assert dockerfile.args["SERVICE"] in SERVICES

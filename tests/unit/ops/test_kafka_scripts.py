@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ops_checks import DEPLOY, SERVICES, load_compose, principals
+from unit.ops.ops_checks import DEPLOY, SERVICES, load_compose, principals
 
 KAFKA_SCRIPTS = DEPLOY / "kafka"
 FAKE_TOOL = """#!/usr/bin/env bash
@@ -151,7 +151,8 @@ class TestPrincipalsAndAcls:
     def test_creates_one_scram_principal_per_service_with_its_password(self, kafka):
         result = kafka.run("init-security.sh", **init_env())
         assert result.returncode == 0, result.stderr
-        created = {options(c, "--entity-name")[0]: options(c, "--add-config")[0] for c in kafka.calls("kafka-configs.sh")}
+        created = {options(call, "--entity-name")[0]: options(call, "--add-config")[0]
+                   for call in kafka.calls("kafka-configs.sh")}
         assert created == {s: f"SCRAM-SHA-512=[iterations=8192,password={PASSWORDS[s]}]" for s in SERVICES}
 
     def test_each_service_writes_only_its_own_topics_and_reads_only_what_it_consumes(self, kafka):
@@ -182,6 +183,15 @@ class TestPrincipalsAndAcls:
         assert all(options(call, "--bootstrap-server") == ["kafka:9092"] for call in kafka.calls()
                    if call and call[0] != "format")
 
+    def test_reaches_an_external_cluster_over_tls_with_its_ca(self, kafka):
+        kafka.run("init-security.sh", **init_env(OWES_KAFKA_BOOTSTRAP="b1.example.org:9093",
+                                                 OWES_KAFKA_ADMIN_SECURITY_PROTOCOL="SASL_SSL",
+                                                 OWES_KAFKA_ADMIN_CA_FILE="/etc/kafka/ca.pem"))
+        admin = kafka.properties("admin")
+        assert admin["security.protocol"] == "SASL_SSL"
+        assert (admin["ssl.truststore.type"], admin["ssl.truststore.location"]) == ("PEM", "/etc/kafka/ca.pem")
+        assert options(kafka.calls("kafka-acls.sh")[0], "--bootstrap-server") == ["b1.example.org:9093"]
+
     def test_follows_the_topic_namespace(self, kafka):
         kafka.run("init-security.sh", **init_env(OWES_TOPIC_NAMESPACE="acme"))
         names = {name for grants in granted(kafka).values() for kind, name, _ in grants if kind != "cluster"}
@@ -201,7 +211,7 @@ class TestTopics:
         assert result.returncode == 0, result.stderr
         created = {options(c, "--topic")[0]: c for c in kafka.calls("kafka-topics.sh") if "--create" in c}
         assert set(created) == {f"owes.{s}.{kind}" for s in SERVICES for kind in ("events", "dlq")}
-        for topic, call in created.items():
+        for call in created.values():
             assert "--if-not-exists" in call
             assert options(call, "--partitions") == ["12"]
             assert options(call, "--replication-factor") == ["1"]

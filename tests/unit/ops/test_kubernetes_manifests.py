@@ -9,7 +9,8 @@ import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
-from ops_checks import DEPLOY, DOCKERFILE, REQUIRED_SETTINGS, SERVICES, env_prefix, load_settings, setting_for
+from unit.ops.ops_checks import (DEPLOY, DOCKERFILE, REQUIRED_SETTINGS, SERVICES, env_prefix, load_settings,
+                                 setting_for)
 
 K8S = DEPLOY / "k8s"
 KUBERNETES_VERSION = "1.30.0"

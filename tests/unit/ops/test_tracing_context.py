@@ -119,3 +119,15 @@ class TestHttpEdge:
         assert f"{first.context.trace_id:032x}" == CALLER_TRACE
         assert first.attributes["http.response.status_code"] == 200
         assert second.parent is None and second.context.trace_id != first.context.trace_id
+
+    async def test_probes_and_scrapes_make_no_spans(self, tracer, spans):
+        app = FastAPI()
+
+        @app.get("/healthz")
+        async def healthz():
+            return {}
+
+        app.add_middleware(RequestTracingMiddleware, tracer=tracer)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            assert (await client.get("/healthz")).status_code == 200
+        assert spans.get_finished_spans() == ()

@@ -1,5 +1,4 @@
 from alembic import context
-
 from owes_common.migrations import run_env
 from reporting.tables import metadata
 

@@ -34,10 +34,16 @@
   }
 
   function connect() {
+    // The server ends each stream after a few seconds and the browser reconnects at once: only a stream that
+    // stays away for longer is shown as a lost connection.
     var source = new EventSource(document.body.getAttribute("data-stream"));
-    source.addEventListener("open", function () { setStatus("on", "Live"); });
-    source.addEventListener("dashboard", function (e) { apply(JSON.parse(e.data)); setStatus("on", "Live"); });
-    source.addEventListener("error", function () { setStatus("off", "Reconnecting…"); });
+    var lost = null;
+    function live() { clearTimeout(lost); lost = null; setStatus("on", "Live"); }
+    source.addEventListener("open", live);
+    source.addEventListener("dashboard", function (e) { apply(JSON.parse(e.data)); live(); });
+    source.addEventListener("error", function () {
+      if (lost === null) lost = setTimeout(function () { setStatus("off", "Reconnecting…"); }, 3000);
+    });
   }
 
   if (window.EventSource) connect(); else setStatus("off", "Live updates unavailable");

@@ -5,7 +5,6 @@ Revises:
 """
 import sqlalchemy as sa
 from alembic import op
-
 from owes_common.migrations import create_messaging_tables
 
 revision = "0001"
