@@ -323,13 +323,14 @@ def project_events(namespace_: str, *, seed: int = 1) -> Iterator[Record]:
         county = COUNTIES[cohort % len(COUNTIES)]
         out: list[tuple[str, str, str, dict, dt.datetime]] = []
 
-        def emit(producer, name, subject, data, days):
+        def emit(producer, name, subject, data, days, out=out, day0=day0):
             out.append((producer, name, subject, data, day0 + dt.timedelta(days=days)))
 
         pids = [participant_id(cohort * 10 + i) for i in range(10)]
         for pid in pids:
             emit("recruitment", "ParticipantRecruited", pid, {
-                "participant_id": pid, "recruited_on": day0.date().isoformat(), "gender": rng.choice(("female", "male")),
+                "participant_id": pid, "recruited_on": day0.date().isoformat(),
+                "gender": rng.choice(("female", "male")),
                 "age_band": rng.choice(bands), "county": county, "labour_market_status": rng.choice(statuses),
                 "disability": rng.random() < 0.1, "at_risk_of_exclusion": rng.random() < 0.8}, 0)
             emit("recruitment", "ParticipantEligibilityConfirmed", pid,
@@ -342,7 +343,8 @@ def project_events(namespace_: str, *, seed: int = 1) -> Iterator[Record]:
                     "adviser_id": f"adv_{rng.randrange(12)}", "participant_id": pid}, 10 + 7 * s)
             tid = f"t_{cohort % 500}"
             emit("advisory", "TrainingCompleted", tid, {
-                "training_id": tid, "participant_id": pid, "completed_on": (day0 + dt.timedelta(days=40)).date().isoformat(),
+                "training_id": tid, "participant_id": pid,
+                "completed_on": (day0 + dt.timedelta(days=40)).date().isoformat(),
                 "title": "Zakładanie spółdzielni socjalnej", "hours": "16.00"}, 40)
         org = f"org_{cohort:x}"
         emit("recruitment", "OrganisationEnrolled", org, {

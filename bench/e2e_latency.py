@@ -86,7 +86,7 @@ async def generate(client: c.HttpClient, headers: dict, numbers, rate: float, se
         t_sent = time.time()
         try:
             status, body = await client.post("/participants", c.participant_form(n), headers)
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (OSError, TimeoutError) as exc:
             errors.append(repr(exc))
             return
         if status == 201:

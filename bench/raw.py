@@ -115,11 +115,4 @@ if __name__ == "__main__":
     p.add_argument("--linger-ms", type=int, default=5)
     p.add_argument("--batch-kb", type=int, default=256, help="producer max_batch_size per partition")
     p.add_argument("--window", type=int, default=10_000, help="records in flight before waiting for acks")
-    args = p.parse_args()
-    holder = {}
-
-    async def go():
-        holder["report"] = await main(args)
-
-    c.run(go())
-    holder["report"].print()
+    c.report_main(main, p.parse_args())

@@ -111,11 +111,4 @@ if __name__ == "__main__":
     p.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     p.add_argument("--batch-size", type=int, default=ServiceSettings().outbox_batch_size,
                    help="rows per relay batch (the services' outbox_batch_size)")
-    args = p.parse_args()
-    holder = {}
-
-    async def go():
-        holder["report"] = await main(args)
-
-    c.run(go())
-    holder["report"].print()
+    c.report_main(main, p.parse_args())

@@ -3,8 +3,8 @@
 The recruitment service runs as a real uvicorn process (as `owes up` runs it) with its relay publishing to
 the broker. Closed-loop clients POST /participants with distinct valid PESELs, each waiting for its
 answer before sending the next (a lean keep-alive client by default; --client httpx for httpx, which costs
-the shared CPU about a millisecond per request); every write is one transaction (participant + outbox row) plus the audit
-entry. Afterwards the bench checks that the relay published every registration.
+the shared CPU about a millisecond per request); every write is one transaction (participant + outbox row)
+plus the audit entry. Afterwards the bench checks that the relay published every registration.
 
     .venv/bin/python bench/write_path.py                         # SQLite, 1 / 16 / 64 clients
     .venv/bin/python bench/write_path.py --database sqlite postgres --seconds 20
@@ -51,7 +51,7 @@ async def level(client, headers: dict, numbers, clients: int, seconds: float, st
             started = time.perf_counter()
             try:
                 status, body = await client.post("/participants", c.participant_form(next(numbers)), headers)
-            except (OSError, asyncio.TimeoutError, httpx.HTTPError) as exc:
+            except (OSError, TimeoutError, httpx.HTTPError) as exc:
                 stats["errors"].append(repr(exc))
                 continue
             if status == 201:
@@ -106,7 +106,8 @@ async def main(args) -> c.Report:
                       header=("database", "clients", "writes/s", "p50", "p99", "errors", "service CPU per write",
                               "CPU"))
     report.conditions |= {"service": "recruitment, one uvicorn process (uvloop, httptools), relay in-process",
-                          "clients": f"{args.client} HTTP client, closed loop, in one process; {args.seconds:.0f} s per level "
+                          "clients": f"{args.client} HTTP client, closed loop, in one process; "
+                                     f"{args.seconds:.0f} s per level "
                                      f"after {args.warmup:.0f} s warm-up",
                           "write": "validate form + PESEL, insert participant + outbox row in one transaction, "
                                    "audit row, API key check"}

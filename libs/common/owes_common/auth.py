@@ -177,7 +177,11 @@ class Authenticator:
 
     def _unauthorized(self, detail: str, *, error: str | None = None) -> HTTPException:
         bearer = f'Bearer realm="{self.realm}"' + (f', error="{error}"' if error else "")
-        return HTTPException(401, detail, headers={"WWW-Authenticate": f'{bearer}, Basic realm="{self.realm}"'})
+        # Two challenges in two WWW-Authenticate headers: Chromium reads a comma-joined pair as one Bearer
+        # challenge and never offers its sign-in prompt for Basic (the dashboard's way in from a browser).
+        exc = HTTPException(401, detail, headers={"WWW-Authenticate": bearer})
+        exc.extra_challenges = [f'Basic realm="{self.realm}"']
+        return exc
 
 
 def split_entries(text: str | Iterable[str]) -> list[str]:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import weakref
 from collections.abc import AsyncIterator
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-
 
 # Execution option for a connection whose transactions only read: on SQLite they begin deferred, reading a
 # snapshot beside the writer instead of queueing for the write lock. A write in such a transaction may fail
@@ -50,46 +51,56 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn):
         if conn.get_execution_options().get(READ_ONLY):  # a WAL snapshot: no write lock, no turn to wait for
-            conn.exec_driver_sql("BEGIN")
+            _begin(conn, "BEGIN")
             return
         held = _acquire_write_turn(locks)
         if held:
             conn.info[_WRITE_TURN] = held
         try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin(conn, "BEGIN IMMEDIATE")
         except BaseException:
             _release_write_turn(conn.info)
             raise
 
-    # These events come before SQLAlchemy's own COMMIT or ROLLBACK. Ending the transaction here first means the
-    # next one never finds SQLite's lock still held (pysqlite's second commit or rollback is then a no-op).
-    @event.listens_for(sync_engine, "commit")
-    def _on_commit(conn):
-        info = _info_holding_turn(conn)
-        if info is None:
-            return
-        try:
-            conn.connection.dbapi_connection.commit()
-        except Exception:  # SQLAlchemy's own commit raises it, wrapped; the rollback or check-in frees the turn
-            return
-        _release_write_turn(info)
+    # SQLAlchemy commits and rolls back through the dialect: the turn is given back right after, so the next
+    # transaction never finds SQLite's lock still held. A failed commit keeps the turn until the rollback that
+    # follows it (or the connection's check-in).
+    dialect = sync_engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
 
-    @event.listens_for(sync_engine, "rollback")
-    def _on_rollback(conn):
-        info = _info_holding_turn(conn)
-        if info is None:
-            return
+    def do_commit(dbapi_connection):
+        commit(dbapi_connection)
+        _release_write_turn(_info_of(dbapi_connection))
+
+    def do_rollback(dbapi_connection):
+        info = _info_of(dbapi_connection)
         try:
-            conn.connection.dbapi_connection.rollback()
-        except Exception:  # a broken connection: SQLAlchemy's rollback reports it; the turn is freed anyway
-            pass
-        _release_write_turn(info)
+            # The pool resets every connection it gets back; after a commit there is nothing to roll back, and
+            # asking would cost a round trip to aiosqlite's thread.
+            if _WRITE_TURN in info or _in_transaction(dbapi_connection):
+                rollback(dbapi_connection)
+        finally:
+            _release_write_turn(info)
+
+    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
 
     @event.listens_for(sync_engine, "checkin")
     @event.listens_for(sync_engine, "invalidate")
     def _on_return(_dbapi_conn, record, *_exc):  # a connection dropped mid-transaction frees its turn too
         if record is not None:
             _release_write_turn(record.info)
+
+
+def _begin(conn, sql: str) -> None:
+    """Begin on aiosqlite's thread in one round trip (exec_driver_sql takes three: cursor, execute, close)."""
+    driver = conn.connection.driver_connection
+    if not in_greenlet() or not hasattr(driver, "execute_fetchall"):
+        conn.exec_driver_sql(sql)
+        return
+    try:
+        await_only(driver.execute_fetchall(sql))
+    except sqlite3.Error as exc:  # wrapped as SQLAlchemy wraps it, so callers tell transient failures apart
+        raise DBAPIError.instance(sql, (), exc, sqlite3.Error) from exc
 
 
 _WRITE_TURN = "owes_sqlite_write_turn"
@@ -111,12 +122,20 @@ def _acquire_write_turn(locks) -> tuple[asyncio.AbstractEventLoop, asyncio.Lock]
     return loop, lock
 
 
-def _info_holding_turn(conn) -> dict | None:
+def _info_of(connection) -> dict:
+    """The pool record's info of a pooled connection (where the turn is kept); an empty dict for anything else."""
     try:
-        info = conn.info
-    except Exception:  # an invalidated connection: the pool's invalidate event freed its turn
-        return None
-    return info if _WRITE_TURN in info else None
+        info = connection.info
+    except (AttributeError, NotImplementedError):  # e.g. the ad-hoc proxy of a connection's first connect
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _in_transaction(connection) -> bool:
+    try:
+        return connection.driver_connection._connection.in_transaction  # aiosqlite's sqlite3 connection
+    except AttributeError:  # another driver or a closed connection: assume there may be something to roll back
+        return True
 
 
 def _release_write_turn(info: dict) -> None:

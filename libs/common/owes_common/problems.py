@@ -89,8 +89,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         title = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
                  405: "Method not allowed", 413: "Content too large", 415: "Unsupported media type",
                  429: "Too many requests", 503: "Service unavailable"}.get(exc.status_code, "HTTP error")
-        return problem_response(exc.status_code, title, str(exc.detail), instance=request.url.path,
-                                headers=getattr(exc, "headers", None))
+        response = problem_response(exc.status_code, title, str(exc.detail), instance=request.url.path,
+                                    headers=getattr(exc, "headers", None))
+        for challenge in getattr(exc, "extra_challenges", ()):  # each auth scheme in a header of its own
+            response.raw_headers.append((b"www-authenticate", challenge.encode("latin-1")))
+        return response
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError):

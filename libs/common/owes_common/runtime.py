@@ -132,11 +132,11 @@ class ServiceRuntime:
 
         # A batch subscriber: records are still applied one by one, each in its own transaction with its inbox
         # claim; EventConsumer.handle_batch commits the batch's offsets once (MANUAL: it commits, not FastStream).
-        # batch_timeout_ms is short because FastStream sleeps that long again after an empty poll.
+        # batch_timeout_ms is short because FastStream sleeps that long again after an empty poll (added latency).
         @self.broker.subscriber(
             *self.consumed_topics, group_id=self.settings.group_id, auto_offset_reset="earliest",
             fetch_max_wait_ms=self.settings.kafka.fetch_max_wait_ms,
-            batch=True, max_records=self.settings.kafka.consume_batch_max, batch_timeout_ms=20,
+            batch=True, max_records=self.settings.kafka.consume_batch_max, batch_timeout_ms=10,
             ack_policy=AckPolicy.MANUAL, decoder=raw_body, title=f"{self.spec.name}:events",
             description=f"Events {self.spec.name} applies to its own read models.",
         )

@@ -92,7 +92,7 @@ class TestRebuild:
 
 
 class TestRebuildCommand:
-    def test_owes_reporting_rebuild_reads_its_settings_from_the_environment(
+    def test_owes_reporting_rebuild_with_worker_processes_gives_the_same_rows(
             self, reporting_settings, kafka_bootstrap, namespace, monkeypatch, capsys):
         settings = reporting_settings("cli")
         asyncio.run(publish(kafka_bootstrap, namespace, scenario()))
@@ -100,9 +100,12 @@ class TestRebuildCommand:
                             "KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "KAFKA__ENABLE_IDEMPOTENCE": "false"}.items():
             monkeypatch.setenv(f"REPORTING_{name}", value)
 
-        assert owes(["reporting", "rebuild", "--no-commit-offsets"]) == 0
+        assert owes(["reporting", "rebuild", "--workers", "2", "--no-commit-offsets"]) == 0
 
         out = capsys.readouterr().out
         assert f"from {len(scenario())} events ({len(scenario())} applied, 0 skipped)" in out
+        single = reporting_settings("single")
+        asyncio.run(rebuild(single, commit_offsets=False))  # all in this process
         rows = asyncio.run(read_models(settings.database_url))
+        assert rows == asyncio.run(read_models(single.database_url))
         assert len(rows["rm_participants"]) == 7 and len(rows["rm_jobs"]) == 5

@@ -56,8 +56,9 @@ def assert_problem(response, status: int) -> dict:
 
 def assert_unauthorized(response) -> None:
     assert_problem(response, 401)
-    challenge = response.headers["www-authenticate"]
-    assert challenge.startswith("Bearer realm=") and "Basic realm=" in challenge
+    challenges = response.headers.get_list("www-authenticate")
+    assert len(challenges) == 2, challenges  # one header per scheme, so browsers offer Basic sign-in
+    assert challenges[0].startswith("Bearer realm=") and challenges[1].startswith("Basic realm=")
 
 
 async def participants_stored(client) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from aiokafka import TopicPartition
-
 from reporting.freshness import consumer_lag, freshness_json
 
 

@@ -72,7 +72,7 @@ class TestAuthenticate:
             auth.authenticate(header)
         assert caught.value.status_code == 401
         assert caught.value.headers["WWW-Authenticate"].startswith('Bearer realm="owes-recruitment"')
-        assert 'Basic realm="owes-recruitment"' in caught.value.headers["WWW-Authenticate"]
+        assert caught.value.extra_challenges == ['Basic realm="owes-recruitment"']
 
     def test_unknown_key_is_401_invalid_token(self):
         auth, _ = authenticator()
