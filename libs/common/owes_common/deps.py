@@ -16,7 +16,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_outbox(request: Request) -> OutboxWriter:
+async def get_outbox(request: Request) -> OutboxWriter:  # async: no worker-thread hop per write
     return request.app.state.runtime.outbox
 
 
