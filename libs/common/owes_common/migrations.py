@@ -61,6 +61,8 @@ def run_env(context, target_metadata: MetaData) -> None:
 
 def create_messaging_tables(op) -> None:
     """Migration step shared by every service: the outbox and inbox tables."""
+    # Deliberately a copy of messaging_tables.py as it stood at revision 0001: a migration must keep creating the
+    # schema of its own time, so it never reads the live table definitions, which later revisions may change.
     op.create_table(
         OUTBOX_TABLE,
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
