@@ -15,21 +15,33 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
+from helpers import broker_supports_idempotence, test_broker
+from owes_cli import kafka
 from owes_cli.embedded import EmbeddedBroker
+from owes_cli.postgres import ThrowawayPostgres, answers
 
 USE_CONTAINERS = os.environ.get("OWES_TEST_TESTCONTAINERS") == "1"
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+# Which broker the suite runs on: Apache Kafka (fetched through Maven, KRaft, one node) wherever Java is present,
+# the embedded Tansu otherwise; OWES_TEST_BROKER=tansu|kafka forces one.
+TEST_BROKER = test_broker()
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
+def kafka_bootstrap(tmp_path_factory) -> Iterator[str]:
     external = os.environ.get("OWES_TEST_KAFKA_BOOTSTRAP")
     if external:
         yield external
     elif USE_CONTAINERS:
         from testcontainers.kafka import KafkaContainer
 
-        with KafkaContainer("apache/kafka:3.9.0").with_kraft() as kafka:
-            yield kafka.get_bootstrap_server()
+        with KafkaContainer(f"apache/kafka:{kafka.KAFKA_VERSION}").with_kraft() as container:
+            yield container.get_bootstrap_server()
+    elif TEST_BROKER == "kafka":
+        with kafka.KafkaNode(tmp_path_factory.mktemp("kafka"), partitions=3) as node:
+            yield node.bootstrap_servers
     else:
         with EmbeddedBroker() as broker:
             yield broker.bootstrap_servers
@@ -37,8 +49,15 @@ def kafka_bootstrap() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def kafka_idempotence() -> bool:
-    """Idempotent producers on real Kafka; off on the embedded broker, which lacks InitProducerId."""
-    return bool(os.environ.get("OWES_TEST_KAFKA_BOOTSTRAP")) or USE_CONTAINERS
+    """Idempotent producers on Apache Kafka; off on the embedded Tansu, which lacks InitProducerId."""
+    return broker_supports_idempotence()
+
+
+@pytest.fixture(scope="session")
+def tansu_bootstrap() -> Iterator[str]:
+    """The embedded Tansu broker, for the smoke tests that keep `owes up`'s default honest."""
+    with EmbeddedBroker() as broker:
+        yield broker.bootstrap_servers
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +67,14 @@ def postgres_admin_url() -> Iterator[str]:
 
         with PostgresContainer("postgres:16-alpine", driver=None) as pg:
             yield pg.get_connection_url()
+    elif os.environ.get("OWES_TEST_POSTGRES_URL"):
+        yield os.environ["OWES_TEST_POSTGRES_URL"]
+    elif answers(DEFAULT_POSTGRES_URL):
+        yield DEFAULT_POSTGRES_URL
     else:
-        yield os.environ.get("OWES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+        # nothing answers: a throwaway cluster from the installed binaries, run as an unprivileged user when root
+        with ThrowawayPostgres() as pg:
+            yield pg.url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -41,6 +43,18 @@ TEST_API_KEYS = {role: f"owes_test_{role.replace(':', '_')}_key" for role in TES
 TEST_API_KEY_ENTRIES = [credential_line(TEST_PRINCIPALS[role], role, key) for role, key in TEST_API_KEYS.items()]
 
 
+def test_broker() -> str:
+    """The broker the suite runs on: Apache Kafka wherever Java is present, Tansu otherwise (OWES_TEST_BROKER)."""
+    from owes_cli import kafka
+
+    return os.environ.get("OWES_TEST_BROKER") or ("kafka" if kafka.java_available() else "tansu")
+
+
+def broker_supports_idempotence() -> bool:
+    return (bool(os.environ.get("OWES_TEST_KAFKA_BOOTSTRAP")) or os.environ.get("OWES_TEST_TESTCONTAINERS") == "1"
+            or test_broker() == "kafka")
+
+
 def auth_headers(role: str) -> dict[str, str]:
     """Headers that call a service as the test principal of a role, e.g. auth_headers("lead")."""
     return {"Authorization": f"Bearer {TEST_API_KEYS[role]}"}
@@ -52,10 +66,12 @@ def client_as(client: httpx.AsyncClient, role: str | None) -> httpx.AsyncClient:
                              headers=auth_headers(role) if role else {})
 
 
-def settings_for(cls, *, database_url: str, kafka_bootstrap: str, namespace: str, idempotence: bool = False,
+def settings_for(cls, *, database_url: str, kafka_bootstrap: str, namespace: str, idempotence: bool | None = None,
                  **overrides):
     """Settings of one service wired to the test's broker, database and topic namespace."""
     overrides.setdefault("api_keys", TEST_API_KEY_ENTRIES)
+    if idempotence is None:  # on by default wherever the broker supports it (Apache Kafka)
+        idempotence = broker_supports_idempotence()
     return cls(
         database_url=database_url,
         kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap, enable_idempotence=idempotence),
@@ -94,9 +110,12 @@ async def read_topic(bootstrap: str, topic: str, *, idle: float = 1.0, timeout: 
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            await consumer.client.force_metadata_update()
+        if not partitions:  # not in the first metadata answer: ask for this topic's (aiokafka has no public call)
+            consumer._client.add_topic(topic)
+            await consumer._client.force_metadata_update()
             partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            return []
         tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
