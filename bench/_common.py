@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 
 from owes_cli.embedded import EmbeddedBroker
-from owes_common.contracts import AdvisoryKind, Event, ParticipantRecruited, contract_for, topic_for
-from owes_common.envelope import CloudEvent
+from owes_contracts import AdvisoryKind, Event, ParticipantRecruited, contract_for, topic_for
+from owes_contracts.envelope import CloudEvent
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 COUNTIES = ("jastrzebie-zdroj", "zory", "rybnik", "rybnicki", "wodzislawski", "raciborski")
@@ -187,8 +187,8 @@ def idempotence(args: argparse.Namespace) -> bool:
 
 
 async def create_topics(bootstrap: str, topics: Sequence[str], partitions: int) -> None:
-    from owes_common.broker import ensure_topics
-    from owes_common.settings import KafkaSettings
+    from owes_messaging.broker import ensure_topics
+    from owes_messaging.settings import KafkaSettings
 
     await ensure_topics(KafkaSettings(bootstrap_servers=bootstrap, topic_partitions=partitions), list(topics))
 
@@ -587,7 +587,7 @@ class Services:
     def start(self, databases: dict[str, str], **extra_env: str) -> Services:
         from owes_cli.embedded import free_port
         from owes_cli.system import LocalSystem
-        from owes_common.auth import credential_line, generate_api_key
+        from owes_service.auth import credential_line, generate_api_key
 
         env = dict(extra_env)
         for name, url in databases.items():
@@ -646,7 +646,7 @@ async def pending_outbox(url: str) -> int:
     """Rows a service's relay has not published yet."""
     import sqlalchemy as sa
 
-    from owes_common.db import create_engine
+    from owes_messaging.db import create_engine
 
     engine = create_engine(url)
     try:

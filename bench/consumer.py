@@ -19,8 +19,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import _common as c
-from owes_common.contracts import PRODUCERS, topic_for
-from owes_common.db import create_engine
+from owes_contracts import PRODUCERS, topic_for
+from owes_messaging.db import create_engine
 from rebuild import fill
 
 

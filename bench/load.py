@@ -31,7 +31,7 @@ import httpx
 import _common as c
 from owes_cli.embedded import EmbeddedBroker, free_port
 from owes_cli.system import LocalSystem
-from owes_common.contracts import ParticipantRecruited
+from owes_contracts import ParticipantRecruited
 
 PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
 _serial = itertools.count()

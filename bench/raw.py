@@ -16,7 +16,7 @@ import time
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 import _common as c
-from owes_common.envelope import CloudEvent
+from owes_contracts.envelope import CloudEvent
 
 
 async def produce(bootstrap: str, records: list[c.Record], total: int, *, acks, linger_ms: int, batch_kb: int,

@@ -24,7 +24,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 import _common as c
-from owes_common.contracts import PRODUCERS, topic_for
+from owes_contracts import PRODUCERS, topic_for
 
 TARGET_SHARE = 0.40
 TARGET_MEMORY_MB = 300

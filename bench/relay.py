@@ -1,7 +1,7 @@
 """Outbox relay throughput: pre-fill the outbox with pending rows, then time OutboxRelay draining them.
 
 The rows are what OutboxWriter.add writes for real ParticipantRecruited events. The relay is the library's
-own (owes_common.outbox.OutboxRelay) with the services' producer (owes_common.broker.build_producer); the
+own (owes_messaging.outbox.OutboxRelay) with the services' producer (owes_messaging.broker.build_producer); the
 figure is rows published and marked per second, end to end (select, send, broker acknowledgement, mark).
 
     .venv/bin/python bench/relay.py                       # 50,000 rows, SQLite
@@ -18,11 +18,12 @@ import time
 import sqlalchemy as sa
 
 import _common as c
-from owes_common.broker import build_producer
-from owes_common.db import create_engine
-from owes_common.messaging_tables import outbox_table
-from owes_common.outbox import OutboxRelay
-from owes_common.settings import KafkaSettings, ServiceSettings
+from owes_messaging.broker import build_producer
+from owes_messaging.db import create_engine
+from owes_messaging.messaging_tables import outbox_table
+from owes_messaging.outbox import OutboxRelay
+from owes_messaging.settings import KafkaSettings
+from owes_service.settings import ServiceSettings
 
 TARGET = 5_000
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 import _common as c
-from owes_common.contracts import topic_for
+from owes_contracts import topic_for
 
 
 class HttpxClient:

@@ -131,7 +131,7 @@ def _assert_no_personal_data_in_events(bootstrap: str) -> None:
     import asyncio
 
     from helpers import personal_values_used
-    from owes_common.privacy import scan_topics
+    from owes_service.privacy import scan_topics
 
     external = os.environ.get("OWES_TEST_KAFKA_BOOTSTRAP")
     prefix = "t" if external else ""  # on a shared external cluster, only the tests' namespaces

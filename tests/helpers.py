@@ -14,8 +14,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from asgi_lifespan import LifespanManager
 
-from owes_common.auth import credential_line
-from owes_common.settings import KafkaSettings
+from owes_service.auth import credential_line
+from owes_messaging.settings import KafkaSettings
 
 T = TypeVar("T")
 

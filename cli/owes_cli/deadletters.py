@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from owes_common.broker import client_options
-from owes_common.consumer import (
+from owes_messaging.broker import client_options
+from owes_messaging.consumer import (
     DLQ_CONSUMER,
     DLQ_FAILED_AT,
     DLQ_HEADERS,
@@ -29,8 +29,8 @@ from owes_common.consumer import (
     DLQ_ORIGINAL_TOPIC,
     DLQ_REASON,
 )
-from owes_common.contracts import dead_letter_topic_for
-from owes_common.settings import KafkaSettings
+from owes_contracts import dead_letter_topic_for
+from owes_messaging.settings import KafkaSettings
 
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from owes_common.auth import InvalidCredentialEntry, credential_line, generate_api_key, parse_credential
+from owes_service.auth import InvalidCredentialEntry, credential_line, generate_api_key, parse_credential
 
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from owes_common.catalogue import export as catalogue_export
+from owes_service.catalogue import export as catalogue_export
 
 from .deadletters import add_dlq_parser
 from .keys import add_keys_parser
@@ -86,7 +86,7 @@ async def _upgrade_serialised(migrations_dir: Path, url: str, revision: str, *, 
     import sqlalchemy as sa
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from owes_common.migrations import upgrade_to_head
+    from owes_messaging.migrations import upgrade_to_head
 
     if not url.startswith("postgresql"):
         await asyncio.to_thread(upgrade_to_head, migrations_dir, url, revision)

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from owes_common.auth import credential_line, generate_api_key
+from owes_service.auth import credential_line, generate_api_key
 
 from .embedded import EmbeddedBroker, wait_for_port
 

@@ -32,7 +32,7 @@ from helpers import DatabaseOutage, eventually, make_pesel, participant_form
 from owes_cli.deadletters import read_dead_letters
 from owes_cli.embedded import EmbeddedBroker, free_port
 from owes_cli.system import LocalSystem
-from owes_common.contracts import ParticipantRecruited, dead_letter_topic_for
+from owes_contracts import ParticipantRecruited, dead_letter_topic_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
 

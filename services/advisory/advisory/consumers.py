@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owes_common.contracts import (
+from owes_contracts import (
     OrganisationEnrolled,
     ParticipantEligibilityConfirmed,
     ParticipantEligibilityRejected,
     ParticipantWithdrawn,
 )
-from owes_common.envelope import CloudEvent
+from owes_contracts.envelope import CloudEvent
 
 from . import repository
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from owes_common.contracts import AdvisoryKind
-from owes_common.contracts.base import EntityId, ParticipantId
+from owes_contracts import AdvisoryKind
+from owes_contracts.base import EntityId, ParticipantId
 
 from . import domain
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owes_common.contracts import AdvisorySessionHeld, MentoringProvided, TrainingCompleted
-from owes_common.outbox import OutboxWriter
-from owes_common.problems import Conflict, InvalidInput, NotFound
+from owes_contracts import AdvisorySessionHeld, MentoringProvided, TrainingCompleted
+from owes_messaging.outbox import OutboxWriter
+from owes_service.problems import Conflict, InvalidInput, NotFound
 
 from . import domain, repository
 from .schemas import AdvisorySessionRecord, AttendanceRecord, CompletionRecord, MentoringRecord, TrainingCreation

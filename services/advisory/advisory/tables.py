@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from owes_common.messaging_tables import inbox_table, outbox_table
+from owes_messaging.messaging_tables import inbox_table, outbox_table
 
 metadata = sa.MetaData()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from owes_common.deps import OutboxDep, SessionDep
-from owes_common.problems import PROBLEM_JSON
+from owes_service.deps import OutboxDep, SessionDep
+from owes_service.problems import PROBLEM_JSON
 
 from . import service
 from .schemas import (

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Literal
 
-from owes_common.contracts import (
+from owes_contracts import (
     BridgeSupportPaid,
     GrantApplicationEvaluated,
     GrantAwarded,

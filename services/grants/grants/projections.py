@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owes_common.contracts import (
+from owes_contracts import (
     InitiativeGroupFormed,
     OrganisationEnrolled,
     ParticipantEligibilityConfirmed,
@@ -15,7 +15,7 @@ from owes_common.contracts import (
     ParticipantRecruited,
     ParticipantWithdrawn,
 )
-from owes_common.envelope import CloudEvent
+from owes_contracts.envelope import CloudEvent
 
 from . import repository
 from .domain import Eligibility

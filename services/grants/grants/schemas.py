@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from owes_common.contracts.base import EntityId, ParticipantId
+from owes_contracts.base import EntityId, ParticipantId
 
 
 def _no_float(value):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from owes_common.messaging_tables import inbox_table, outbox_table
+from owes_messaging.messaging_tables import inbox_table, outbox_table
 
 metadata = sa.MetaData()
 

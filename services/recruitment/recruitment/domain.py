@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
-from owes_common.contracts import AgeBand, Gender, OrganisationType
+from owes_contracts import AgeBand, Gender, OrganisationType
 
 PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
 # PESEL encodes the century in the month: +80 for 1800s, +0 for 1900s, +20, +40, +60 for 2000s-2200s.

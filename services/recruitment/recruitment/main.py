@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from owes_common.runtime import ServiceRuntime, ServiceSpec
+from owes_service.runtime import ServiceRuntime, ServiceSpec
 
 from . import api
 from .settings import RecruitmentSettings

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from owes_common.contracts import AgeBand, Gender, LabourMarketStatus, OrganisationType
+from owes_contracts import AgeBand, Gender, LabourMarketStatus, OrganisationType
 
 County = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .-]+$", description="County (powiat).",
                              examples=["rybnicki"])]

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owes_common.contracts import (
+from owes_contracts import (
     InitiativeGroupFormed,
     OrganisationEconomicActivityStarted,
     OrganisationEnrolled,
@@ -17,8 +17,8 @@ from owes_common.contracts import (
     ParticipantRecruited,
     ParticipantWithdrawn,
 )
-from owes_common.outbox import OutboxWriter
-from owes_common.problems import Conflict, InvalidInput, NotFound
+from owes_messaging.outbox import OutboxWriter
+from owes_service.problems import Conflict, InvalidInput, NotFound
 
 from . import domain, repository
 from .domain import ParticipantStatus

@@ -2,7 +2,7 @@
 
 from pydantic_settings import SettingsConfigDict
 
-from owes_common.settings import ServiceSettings
+from owes_service.settings import ServiceSettings
 
 
 class RecruitmentSettings(ServiceSettings):

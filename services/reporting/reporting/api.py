@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from owes_common.deps import SessionDep
-from owes_common.problems import InvalidInput, NotFound
+from owes_service.deps import SessionDep
+from owes_service.problems import InvalidInput, NotFound
 
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .freshness import freshness_json

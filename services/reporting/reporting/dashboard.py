@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
-from owes_common.problems import NotFound
+from owes_service.problems import NotFound
 
 from .charts import PALETTE, bar_chart, cumulative_chart, sparkline
 from .freshness import PartnerFreshness

@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from owes_common.contracts import PRODUCERS, topic_for
-from owes_common.metrics import consumer_lag as partition_lags
-from owes_common.metrics import kafka_consumers
+from owes_contracts import PRODUCERS, topic_for
+from owes_service.metrics import consumer_lag as partition_lags
+from owes_service.metrics import kafka_consumers
 
 from .tables import partner_activity
 

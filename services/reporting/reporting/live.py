@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import time
 
-from owes_common.consumer import Outcome
+from owes_messaging.consumer import Outcome
 
 from .freshness import PartnerFreshness, TopicLag, consumer_lag, partner_freshness
 from .report import Report, compute_report

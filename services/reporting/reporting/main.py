@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from owes_common.runtime import ServiceRuntime, ServiceSpec
+from owes_service.runtime import ServiceRuntime, ServiceSpec
 
 from . import api, dashboard
 from .indicators import BY_KEY

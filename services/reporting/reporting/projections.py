@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
-from owes_common.contracts import (
+from owes_contracts import (
     AdvisorySessionHeld,
     BridgeSupportPaid,
     CooperativeFounded,
@@ -36,7 +36,7 @@ from owes_common.contracts import (
     ParticipantWithdrawn,
     TrainingCompleted,
 )
-from owes_common.envelope import CloudEvent
+from owes_contracts.envelope import CloudEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .readmodel import (

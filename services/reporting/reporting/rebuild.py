@@ -28,11 +28,11 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
-from owes_common.broker import client_options
-from owes_common.contracts import PRODUCERS, UnknownEventType, contract_for, topic_for
-from owes_common.db import create_engine
-from owes_common.envelope import CloudEvent, PoisonMessage
-from owes_common.migrations import upgrade_to_head_async
+from owes_messaging.broker import client_options
+from owes_contracts import PRODUCERS, UnknownEventType, contract_for, topic_for
+from owes_messaging.db import create_engine
+from owes_contracts.envelope import CloudEvent, PoisonMessage
+from owes_messaging.migrations import upgrade_to_head_async
 
 from .projections import FOLDS, Origin
 from .readmodel import TABLE_OF, BulkWriter, PartnerActivity, dialect_name, merger

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from owes_common.settings import ServiceSettings
+from owes_service.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 

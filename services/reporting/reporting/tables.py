@@ -9,7 +9,7 @@ No personal data: pseudonymous ids and the coarse attributes that indicators nee
 """
 
 import sqlalchemy as sa
-from owes_common.messaging_tables import inbox_table, outbox_table
+from owes_messaging.messaging_tables import inbox_table, outbox_table
 
 metadata = sa.MetaData()
 

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from advisory.main import create_app
 from advisory.settings import AdvisorySettings
 from helpers import eventually, outbox_drained, read_topic, settings_for
-from owes_common.contracts import (
+from owes_contracts import (
     OrganisationEnrolled,
     OrganisationType,
     ParticipantEligibilityConfirmed,
@@ -20,7 +20,7 @@ from owes_common.contracts import (
     ParticipantWithdrawn,
     topic_for,
 )
-from owes_common.envelope import CloudEvent
+from owes_contracts.envelope import CloudEvent
 
 RECRUITMENT_SOURCE = "/owes/jastrzebie-zdroj/recruitment"
 

@@ -4,7 +4,7 @@ recruitment's API or reads its database."""
 from __future__ import annotations
 
 from helpers import event_name, participant_form, read_topic, running, settings_for
-from owes_common.contracts import topic_for
+from owes_contracts import topic_for
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 

@@ -18,8 +18,8 @@ from grants.main import create_app as grants_app
 from grants.settings import GrantsSettings
 from helpers import client_as, running, settings_for
 from jsonschema import Draft202012Validator
-from owes_common.catalogue import event_key, message_id
-from owes_common.contracts import ALL_EVENTS, events_of, topic_for
+from owes_contracts.schemas import event_key, message_id
+from owes_contracts import ALL_EVENTS, events_of, topic_for
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 from reporting.main import create_app as reporting_app

@@ -13,12 +13,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from cloudevents.core.bindings import kafka as ce_kafka
 from helpers import eventually, read_topic
-from owes_common.broker import ensure_topics
-from owes_common.catalogue import event_key, example_payload
-from owes_common.catalogue.schemas import EXAMPLE_PARTNERS
-from owes_common.contracts import ALL_EVENTS, PRODUCERS, topic_for
-from owes_common.envelope import CloudEvent
-from owes_common.settings import KafkaSettings
+from owes_messaging.broker import ensure_topics
+from owes_contracts.schemas import event_key, example_payload
+from owes_contracts.schemas import EXAMPLE_PARTNERS
+from owes_contracts import ALL_EVENTS, PRODUCERS, topic_for
+from owes_contracts.envelope import CloudEvent
+from owes_messaging.settings import KafkaSettings
 
 # a consumer group of the tests' own settles quicker with short sessions (the broker's minimum is 6 s)
 FAST_GROUPS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 300}

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
 from helpers import eventually, header, participant_form, read_topic, running, settings_for
-from owes_common.consumer import Outcome
-from owes_common.contracts import topic_for
-from owes_common.outbox import OutboxRelay
+from owes_messaging.consumer import Outcome
+from owes_contracts import topic_for
+from owes_messaging.outbox import OutboxRelay
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 from reporting.main import create_app as reporting_app

@@ -25,8 +25,8 @@ from grants.main import create_app
 from grants.settings import GrantsSettings
 from grants.tables import participants
 from helpers import eventually, header, read_topic, running, settings_for
-from owes_common.consumer import Outcome
-from owes_common.contracts import (
+from owes_messaging.consumer import Outcome
+from owes_contracts import (
     Event,
     InitiativeGroupFormed,
     OrganisationEnrolled,
@@ -37,7 +37,7 @@ from owes_common.contracts import (
     ParticipantWithdrawn,
     topic_for,
 )
-from owes_common.envelope import CloudEvent
+from owes_contracts.envelope import CloudEvent
 
 RECRUITED_ON = dt.date(2024, 9, 2)
 CONFIRMED_ON = dt.date(2024, 9, 9)

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from grants.tables import initiative_groups, organisations
-from owes_common.consumer import Outcome
-from owes_common.contracts import ParticipantEligibilityConfirmed, ParticipantEligibilityRejected
+from owes_messaging.consumer import Outcome
+from owes_contracts import ParticipantEligibilityConfirmed, ParticipantEligibilityRejected
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 

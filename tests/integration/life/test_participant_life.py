@@ -34,9 +34,9 @@ from helpers import (
     running,
     settings_for,
 )
-from owes_common.consumer import Outcome
-from owes_common.contracts import topic_for
-from owes_common.privacy import scan_record
+from owes_messaging.consumer import Outcome
+from owes_contracts import topic_for
+from owes_service.privacy import scan_record
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 from reporting.main import create_app as reporting_app

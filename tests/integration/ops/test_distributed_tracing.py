@@ -8,7 +8,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from helpers import eventually, header, participant_form, read_topic, running, settings_for
-from owes_common.contracts import topic_for
+from owes_contracts import topic_for
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 from reporting.main import create_app as reporting_app

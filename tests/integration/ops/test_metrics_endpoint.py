@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpers import eventually, participant_form, read_topic, running, settings_for
-from owes_common.contracts import ParticipantRecruited, topic_for
+from owes_contracts import ParticipantRecruited, topic_for
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 from reporting.main import create_app as reporting_app

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from owes_cli.main import main
-from owes_common.migrations import alembic_config
+from owes_messaging.migrations import alembic_config
 
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
 

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from owes_common.migrations import upgrade_to_head
+from owes_messaging.migrations import upgrade_to_head
 from recruitment.main import MIGRATIONS as RECRUITMENT_MIGRATIONS
 
 SCRIPT = Path(__file__).resolve().parents[3] / "deploy" / "postgres" / "init-databases.sh"

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
-from owes_common.messaging_tables import INBOX_TABLE, OUTBOX_TABLE
-from owes_common.migrations import alembic_config, upgrade_to_head
+from owes_messaging.messaging_tables import INBOX_TABLE, OUTBOX_TABLE
+from owes_messaging.migrations import alembic_config, upgrade_to_head
 
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
 

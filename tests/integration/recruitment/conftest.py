@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import outbox_drained, read_topic, settings_for
-from owes_common.contracts import topic_for
+from owes_contracts import topic_for
 from recruitment.main import create_app
 from recruitment.settings import RecruitmentSettings
 

@@ -11,8 +11,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from helpers import settings_for
-from owes_common.contracts import AgeBand, Gender, LabourMarketStatus, ParticipantRecruited
-from owes_common.envelope import CloudEvent
+from owes_contracts import AgeBand, Gender, LabourMarketStatus, ParticipantRecruited
+from owes_contracts.envelope import CloudEvent
 from reporting.main import create_app as reporting_app
 from reporting.settings import ReportingSettings
 

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from helpers import DatabaseOutage, eventually, participant_form, running, settings_for
-from owes_common.consumer import Outcome
-from owes_common.contracts import topic_for
+from owes_messaging.consumer import Outcome
+from owes_contracts import topic_for
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 

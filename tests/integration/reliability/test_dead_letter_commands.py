@@ -8,8 +8,8 @@ import json
 import sys
 
 from helpers import eventually, running
-from owes_common.consumer import Outcome, RetryPolicy
-from owes_common.contracts import topic_for
+from owes_messaging.consumer import Outcome, RetryPolicy
+from owes_contracts import topic_for
 
 
 async def owes(*args: str) -> tuple[int, str, str]:

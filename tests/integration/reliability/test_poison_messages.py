@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from helpers import eventually, header, read_topic, running
-from owes_common.consumer import (
+from owes_messaging.consumer import (
     DLQ_CONSUMER,
     DLQ_FAILED_AT,
     DLQ_ORIGINAL_OFFSET,
@@ -19,8 +19,8 @@ from owes_common.consumer import (
     Outcome,
     RetryPolicy,
 )
-from owes_common.contracts import dead_letter_topic_for, topic_for
-from owes_common.envelope import CloudEvent
+from owes_contracts import dead_letter_topic_for, topic_for
+from owes_contracts.envelope import CloudEvent
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from aiokafka import AIOKafkaProducer
-from owes_common.contracts import (
+from owes_contracts import (
     AdvisorySessionHeld,
     BridgeSupportPaid,
     CooperativeFounded,
@@ -30,7 +30,7 @@ from owes_common.contracts import (
     TrainingCompleted,
     topic_for,
 )
-from owes_common.envelope import CloudEvent
+from owes_contracts.envelope import CloudEvent
 
 PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
 D = dt.date

@@ -19,7 +19,7 @@ from integration.reporting.reporting_scenario import (
     recruited,
     scenario,
 )
-from owes_common.contracts import JobCreated, ParticipantDataErased, TrainingCompleted, topic_for
+from owes_contracts import JobCreated, ParticipantDataErased, TrainingCompleted, topic_for
 from reporting.tables import metadata
 
 

@@ -17,8 +17,8 @@ from integration.reporting.reporting_scenario import (
     scenario,
 )
 from owes_cli.main import main as owes
-from owes_common.contracts import topic_for
-from owes_common.db import create_engine
+from owes_contracts import topic_for
+from owes_messaging.db import create_engine
 from reporting.rebuild import rebuild
 from reporting.tables import READ_MODELS, participants
 from sqlalchemy.ext.asyncio import create_async_engine

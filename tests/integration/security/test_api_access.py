@@ -24,8 +24,8 @@ from helpers import (
     running,
     settings_for,
 )
-from owes_common.contracts import topic_for
-from owes_common.runtime import ServiceRuntime, ServiceSpec
+from owes_contracts import topic_for
+from owes_service.runtime import ServiceRuntime, ServiceSpec
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 from reporting.main import create_app as reporting_app

@@ -13,7 +13,7 @@ from advisory.main import MIGRATIONS as ADVISORY_MIGRATIONS
 from advisory.settings import AdvisorySettings
 from advisory.tables import metadata as advisory_metadata
 from helpers import auth_headers, client_as, participant_form, running, settings_for
-from owes_common.runtime import ServiceRuntime, ServiceSpec
+from owes_service.runtime import ServiceRuntime, ServiceSpec
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 

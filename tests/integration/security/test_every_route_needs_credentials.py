@@ -13,7 +13,7 @@ from advisory.settings import AdvisorySettings
 from grants.main import create_app as grants_app
 from grants.settings import GrantsSettings
 from helpers import auth_headers, settings_for
-from owes_common.auth import READ_METHODS
+from owes_service.auth import READ_METHODS
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 from reporting.main import create_app as reporting_app

@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from helpers import eventually, make_pesel, participant_form, read_topic, running, settings_for
-from owes_common.contracts import topic_for
-from owes_common.privacy import scan_record
+from owes_contracts import topic_for
+from owes_service.privacy import scan_record
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 

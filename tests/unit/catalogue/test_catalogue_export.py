@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from owes_cli.main import main as owes
-from owes_common.catalogue import event_key, schema_file_name
-from owes_common.catalogue.export import CATALOGUE_FILE, check, expected_files, export, main
-from owes_common.contracts import ALL_EVENTS, ParticipantRecruited
+from owes_contracts.schemas import event_key, schema_file_name
+from owes_service.catalogue.export import CATALOGUE_FILE, check, expected_files, export, main
+from owes_contracts import ALL_EVENTS, ParticipantRecruited
 
 COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "events"
 RECRUITED = schema_file_name(ParticipantRecruited)
@@ -33,7 +33,7 @@ def edit_schema(directory: Path, name: str, change) -> None:
 class TestCommittedCatalogue:
     def test_is_up_to_date_with_the_contracts(self):
         report = check(COMMITTED)
-        assert report.stale == [], "docs/events is stale: run `python -m owes_common.catalogue export`"
+        assert report.stale == [], "docs/events is stale: run `python -m owes_service.catalogue export`"
 
     def test_no_change_to_the_contracts_breaks_a_published_version(self):
         report = check(COMMITTED)
@@ -79,7 +79,7 @@ class TestCommands:
         (exported / CATALOGUE_FILE).unlink()
         assert main(["check", "--dir", str(exported)]) == 1
         err = capsys.readouterr().err
-        assert "stale: catalogue.md" in err and "python -m owes_common.catalogue export" in err
+        assert "stale: catalogue.md" in err and "python -m owes_service.catalogue export" in err
 
     def test_owes_catalogue_runs_the_same_commands(self, tmp_path, capsys):
         assert owes(["catalogue", "export", "--dir", str(tmp_path)]) == 0

@@ -6,9 +6,9 @@ import json
 import re
 
 import pytest
-from owes_common.catalogue import event_key, example_payload, field_docs, schema_file_name
-from owes_common.catalogue.pages import catalogue_html, render_html, render_markdown
-from owes_common.contracts import ALL_EVENTS, JobCreated
+from owes_contracts.schemas import event_key, example_payload, field_docs, schema_file_name
+from owes_service.catalogue.pages import catalogue_html, render_html, render_markdown
+from owes_contracts import ALL_EVENTS, JobCreated
 
 EVENTS = pytest.mark.parametrize("model", ALL_EVENTS, ids=event_key)
 

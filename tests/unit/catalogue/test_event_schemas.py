@@ -10,15 +10,8 @@ import pytest
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.v1 import kafka as ce_kafka_v1
 from jsonschema import Draft202012Validator
-from owes_common.catalogue import (
-    MissingExample,
-    event_key,
-    event_schema,
-    example_event,
-    example_payload,
-    field_docs,
-)
-from owes_common.contracts import ALL_EVENTS, AdvisorySessionHeld, Event, GrantAwarded
+from owes_contracts.schemas import MissingExample, event_key, event_schema, example_event, example_payload, field_docs
+from owes_contracts import ALL_EVENTS, AdvisorySessionHeld, Event, GrantAwarded
 from pydantic import Field
 
 EVENTS = pytest.mark.parametrize("model", ALL_EVENTS, ids=event_key)

@@ -10,9 +10,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
-from owes_common.catalogue import breaking_changes, event_schema
-from owes_common.contracts import Event
-from owes_common.contracts.base import Money
+from owes_contracts.compatibility import breaking_changes
+from owes_contracts.schemas import event_schema
+from owes_contracts import Event
+from owes_contracts.base import Money
 from pydantic import Field
 
 

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from unit.ops.ops_checks import (COMPOSE_FILE, ENV_EXAMPLE, REQUIRED_SETTINGS, ROOT, SERVICES, MissingVariable,
                                  deep_interpolate, env_prefix, interpolate, load_compose, load_settings, principals,
                                  read_dotenv, setting_for, strings_in, variables)
-from owes_common.settings import KafkaSettings
+from owes_messaging.settings import KafkaSettings
 
 JOBS = ("kafka-security", "kafka-topics")  # one-shot: they run, succeed, and gate the services
 

@@ -1,4 +1,4 @@
-"""owes_common.metrics: a registry per service (two services in one process never collide), outcomes and dead
+"""owes_service.metrics: a registry per service (two services in one process never collide), outcomes and dead
 letters counted, HTTP latency labelled by route template, consumer lag from high watermark minus position."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from aiokafka import TopicPartition
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
-from owes_common.consumer import Outcome
-from owes_common.contracts import ParticipantRecruited
-from owes_common.metrics import RequestMetricsMiddleware, ServiceMetrics, consumer_lag
+from owes_messaging.consumer import Outcome
+from owes_contracts import ParticipantRecruited
+from owes_service.metrics import RequestMetricsMiddleware, ServiceMetrics, consumer_lag
 
 
 def samples(metrics: ServiceMetrics) -> dict[tuple[str, tuple], float]:

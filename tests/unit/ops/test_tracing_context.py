@@ -1,4 +1,4 @@
-"""owes_common.tracing: the exporter follows the settings, the outbox stamps each event with the context of its
+"""owes_service.tracing: the exporter follows the settings, the outbox stamps each event with the context of its
 PRODUCER span, a consumer span continues the trace the event carries (or starts one), and the HTTP edge
 continues a caller's traceparent."""
 
@@ -16,10 +16,10 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProces
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from owes_common.envelope import CloudEvent
-from owes_common.settings import TracingSettings
-from owes_common.tracing import (RequestTracingMiddleware, build_tracer_provider, consume_span, span_exporter,
-                                 stamp_trace)
+from owes_contracts.envelope import CloudEvent
+from owes_service.settings import TracingSettings
+from owes_service.tracing import RequestTracingMiddleware, build_tracer_provider, consume_span, span_exporter
+from owes_messaging.tracing import stamp_trace
 
 CALLER_TRACE = "0af7651916cd43dd8448eb211c80319c"
 CALLER_TRACEPARENT = f"00-{CALLER_TRACE}-b7ad6b7169203331-01"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from owes_common.contracts import (
+from owes_contracts import (
     ALL_EVENTS,
     AdvisorySessionHeld,
     BridgeSupportPaid,

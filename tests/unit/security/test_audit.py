@@ -1,4 +1,4 @@
-from owes_common.audit import entity_id_of
+from owes_service.audit import entity_id_of
 
 
 class TestEntityIdOf:

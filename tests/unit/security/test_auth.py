@@ -3,7 +3,7 @@ import base64
 import pytest
 from fastapi import HTTPException
 
-from owes_common.auth import (
+from owes_service.auth import (
     Access,
     Authenticator,
     InvalidCredentialEntry,

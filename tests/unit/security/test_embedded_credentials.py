@@ -2,7 +2,7 @@ import stat
 
 from owes_cli.main import main
 from owes_cli.system import LocalSystem
-from owes_common.auth import Authenticator, parse_credential, split_entries
+from owes_service.auth import Authenticator, parse_credential, split_entries
 
 
 def authenticator_of(env: dict, service: str) -> Authenticator:

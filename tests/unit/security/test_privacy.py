@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from helpers import make_pesel, participant_form, personal_values_used
-from owes_common.privacy import find_pesels, find_personal_data, is_pesel_shaped, scan_record
+from owes_service.privacy import find_pesels, find_personal_data, is_pesel_shaped, scan_record
 
 
 class TestPeselShape:

@@ -1,4 +1,4 @@
-from owes_common.auth import Authenticator, credential_line, generate_api_key
+from owes_service.auth import Authenticator, credential_line, generate_api_key
 from recruitment.settings import RecruitmentSettings
 
 LINE = credential_line("jastrzebie-zdroj", "partner:recruitment", generate_api_key())

@@ -1,5 +1,5 @@
 from alembic import context
-from owes_common.migrations import run_env
+from owes_messaging.migrations import run_env
 from reporting.tables import metadata
 
 run_env(context, metadata)

@@ -5,7 +5,7 @@ Revises: 0002
 """
 from alembic import op
 
-from owes_common.migrations import create_audit_table, drop_audit_table
+from owes_service.audit import create_audit_table, drop_audit_table
 
 revision = "0900"
 down_revision = "0002"

@@ -5,7 +5,7 @@ Revises:
 """
 import sqlalchemy as sa
 from alembic import op
-from owes_common.migrations import create_messaging_tables
+from owes_messaging.migrations import create_messaging_tables
 
 revision = "0001"
 down_revision = None

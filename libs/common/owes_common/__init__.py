@@ -1,1 +1,0 @@
-"""Shared library of OWES Mesh: everything the four services have in common."""

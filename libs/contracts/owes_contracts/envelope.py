@@ -1,0 +1,155 @@
+"""The CloudEvents 1.0 envelope and its Kafka protocol binding (binary content mode).
+
+On Kafka, attributes travel as `ce_<name>` headers, `datacontenttype` as the `content-type` header,
+the payload as the record value (JSON), and the aggregate id as the record key, so the events of one
+entity stay in order on one partition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from . import Event, UnknownEventType, contract_for
+from .correlation import current_causation_id, current_correlation_id, new_id
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+# Extension attributes (lowercase alphanumerics, as CloudEvents requires).
+EXT_SCHEMA_VERSION = "schemaversion"
+EXT_CORRELATION_ID = "correlationid"
+EXT_CAUSATION_ID = "causationid"
+EXT_PARTNER = "partner"
+EXT_TRACEPARENT = "traceparent"
+REQUIRED = ("id", "source", "type", "specversion", "time", "subject", EXT_SCHEMA_VERSION, EXT_CORRELATION_ID)
+
+
+class PoisonMessage(ValueError):
+    """A record that can never be processed: it goes to the dead-letter topic with this reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class CloudEvent:
+    """One event: CloudEvents attributes plus the JSON payload (`data`)."""
+
+    id: str
+    source: str
+    type: str
+    time: dt.datetime
+    subject: str
+    schemaversion: int
+    correlationid: str
+    data: dict
+    causationid: str | None = None
+    partner: str | None = None
+    traceparent: str | None = None
+    specversion: str = SPEC_VERSION
+    datacontenttype: str = CONTENT_TYPE
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def record(cls, payload: Event, *, source: str, partner: str | None = None,
+               occurred_at: dt.datetime | None = None) -> CloudEvent:
+        """Wrap a payload in a new envelope, linked to the correlation id and causing event in scope."""
+        return cls(
+            id=new_id(),
+            source=source,
+            type=payload.ce_type(),
+            time=occurred_at or dt.datetime.now(dt.UTC),
+            subject=payload.aggregate_id(),
+            schemaversion=payload.version,
+            correlationid=current_correlation_id(),
+            causationid=current_causation_id(),
+            partner=partner,
+            data=payload.model_dump(mode="json"),
+        )
+
+    # --- Kafka binary binding -------------------------------------------------------------------------
+    def kafka_key(self) -> bytes:
+        return self.subject.encode()
+
+    def kafka_value(self) -> bytes:
+        return json.dumps(self.data, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        attrs: dict[str, str | None] = {
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "specversion": self.specversion,
+            "time": self.time.isoformat().replace("+00:00", "Z"),
+            "subject": self.subject,
+            EXT_SCHEMA_VERSION: str(self.schemaversion),
+            EXT_CORRELATION_ID: self.correlationid,
+            EXT_CAUSATION_ID: self.causationid,
+            EXT_PARTNER: self.partner,
+            EXT_TRACEPARENT: self.traceparent,
+            **self.extra,
+        }
+        headers = [("content-type", self.datacontenttype.encode())]
+        headers += [(f"ce_{k}", v.encode()) for k, v in attrs.items() if v is not None]
+        return headers
+
+    @classmethod
+    def from_kafka(cls, headers: list[tuple[str, bytes]] | tuple, value: bytes | None) -> CloudEvent:
+        """Parse a binary-mode record; raise PoisonMessage when it is not a well-formed OWES event."""
+        attrs: dict[str, str] = {}
+        content_type = None
+        for name, raw in headers or ():
+            try:
+                text = raw.decode() if raw is not None else ""
+            except UnicodeDecodeError:
+                raise PoisonMessage(f"header {name!r} is not UTF-8") from None
+            if name.startswith("ce_"):
+                attrs[name[3:]] = text
+            elif name.lower() == "content-type":
+                content_type = text
+        missing = [a for a in REQUIRED if not attrs.get(a)]
+        if missing:
+            raise PoisonMessage(f"missing CloudEvents attributes: {', '.join(missing)}")
+        if attrs["specversion"] != SPEC_VERSION:
+            raise PoisonMessage(f"unsupported specversion {attrs['specversion']!r}")
+        if content_type and not content_type.startswith(CONTENT_TYPE):
+            raise PoisonMessage(f"unsupported content-type {content_type!r}")
+        try:
+            version = int(attrs[EXT_SCHEMA_VERSION])
+        except ValueError:
+            raise PoisonMessage(f"schemaversion {attrs[EXT_SCHEMA_VERSION]!r} is not an integer") from None
+        try:
+            time = dt.datetime.fromisoformat(attrs["time"].replace("Z", "+00:00"))
+        except ValueError:
+            raise PoisonMessage(f"time {attrs['time']!r} is not RFC 3339") from None
+        try:
+            data = json.loads(value) if value else None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PoisonMessage(f"payload is not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise PoisonMessage("payload is not a JSON object")
+        known = {"id", "source", "type", "specversion", "time", "subject", EXT_SCHEMA_VERSION,
+                 EXT_CORRELATION_ID, EXT_CAUSATION_ID, EXT_PARTNER, EXT_TRACEPARENT}
+        return cls(
+            id=attrs["id"], source=attrs["source"], type=attrs["type"], time=time, subject=attrs["subject"],
+            schemaversion=version, correlationid=attrs[EXT_CORRELATION_ID], data=data,
+            causationid=attrs.get(EXT_CAUSATION_ID), partner=attrs.get(EXT_PARTNER),
+            traceparent=attrs.get(EXT_TRACEPARENT), specversion=attrs["specversion"],
+            datacontenttype=content_type or CONTENT_TYPE,
+            extra={k: v for k, v in attrs.items() if k not in known},
+        )
+
+    def payload(self) -> Event:
+        """The typed payload; raise PoisonMessage for an unknown type or version, or an invalid payload."""
+        try:
+            model = contract_for(self.type, self.schemaversion)
+        except UnknownEventType as exc:
+            raise PoisonMessage(str(exc)) from None
+        try:
+            event = model.model_validate(self.data)
+        except ValidationError as exc:
+            errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+            raise PoisonMessage(f"{self.type} v{self.schemaversion} payload invalid: {errors}") from None
+        if event.aggregate_id() != self.subject:
+            raise PoisonMessage(f"subject {self.subject!r} does not match the payload's {event.aggregate_field}")
+        return event

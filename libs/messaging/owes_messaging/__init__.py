@@ -1,0 +1,1 @@
+"""OWES Mesh messaging core: database wiring, transactional outbox, inbox, consumer and broker."""

@@ -1,0 +1,222 @@
+"""Event consumption: parse the CloudEvent, apply it once (inbox), retry transient failures with backoff,
+and send poison messages to the dead-letter topic with the reason and the original headers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+from owes_contracts import Event
+from owes_contracts.correlation import correlation_scope
+from owes_contracts.envelope import CloudEvent, PoisonMessage
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .inbox import Inbox
+
+log = structlog.get_logger("owes.consumer")
+
+Handler = Callable[[AsyncSession, CloudEvent, Event], Awaitable[None]]
+
+# PostgreSQL SQLSTATE classes and codes that mean "away, busy or restarting", not "wrong":
+# 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention (shutdown, cannot connect
+# now), 58 system I/O; 55000 "database is not accepting connections", 55P03 lock not available.
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57", "58")
+_TRANSIENT_SQLSTATES = ("55000", "55P03")
+# SQLite result codes (with their extended variants) that mean the file is busy or unreachable for now.
+_TRANSIENT_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_READONLY",
+                     "SQLITE_FULL", "SQLITE_PROTOCOL")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether waiting can fix this failure (database or network away) rather than it being a bug or bad data.
+
+    A constraint violation, bad data or a missing table is not transient: retrying it forever would block
+    the partition, so it is retried a few times and then dead-lettered.
+    """
+    if isinstance(exc, (OSError, DisconnectionError, PoolTimeout)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    orig = exc.orig
+    if isinstance(orig, OSError) or isinstance(getattr(orig, "__cause__", None), OSError):
+        return True
+    sqlite_name = getattr(orig, "sqlite_errorname", None)
+    if sqlite_name is not None:
+        return sqlite_name.startswith(_TRANSIENT_SQLITE)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate:
+        return sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES or sqlstate in _TRANSIENT_SQLSTATES
+    return isinstance(exc, OperationalError)
+
+DLQ_REASON = "dlq_reason"
+DLQ_ORIGINAL_TOPIC = "dlq_original_topic"
+DLQ_ORIGINAL_PARTITION = "dlq_original_partition"
+DLQ_ORIGINAL_OFFSET = "dlq_original_offset"
+DLQ_CONSUMER = "dlq_consumer"
+DLQ_FAILED_AT = "dlq_failed_at"
+DLQ_HEADERS = (DLQ_REASON, DLQ_ORIGINAL_TOPIC, DLQ_ORIGINAL_PARTITION, DLQ_ORIGINAL_OFFSET, DLQ_CONSUMER,
+               DLQ_FAILED_AT)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class ShuttingDown(Exception):
+    """Raised out of a retry loop at shutdown, so the record is not committed and is redelivered."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_delay: float = 0.1
+    max_delay: float = 5.0
+    # Unexpected (non-transient) errors get this many attempts before the record is dead-lettered.
+    max_attempts: int = 5
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+
+
+class EventConsumer:
+    """Applies the events one service cares about, each exactly once in effect."""
+
+    def __init__(self, *, name: str, sessionmaker: async_sessionmaker[AsyncSession], inbox: Inbox,
+                 handlers: dict[type[Event], Handler], dead_letter, dead_letter_topic: str,
+                 retry: RetryPolicy = RetryPolicy(), on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None) -> None:
+        self.name = name
+        self.sessionmaker = sessionmaker
+        self.inbox = inbox
+        self.handlers = {(model.ce_type(), model.version): handler for model, handler in handlers.items()}
+        self.dead_letter = dead_letter  # async callable(topic, value, key, headers)
+        self.dead_letter_topic = dead_letter_topic
+        self.retry = retry
+        self.on_outcome = on_outcome
+        self.stopping = asyncio.Event()
+        self.last_event_at: dict[str, dt.datetime] = {}
+        self.outcomes: Counter[Outcome] = Counter()
+        self.retries = 0  # attempts that failed and were retried after a back-off
+
+    async def handle_batch(self, records, kafka, *, handle: Callable[[object], Awaitable[object]] | None = None
+                           ) -> None:
+        """Process a fetched batch in order, then commit its offsets once (a commit per record cost a third of
+        the consumer's CPU, docs/performance.md).
+
+        Semantics stay those of a commit per record: if a record cannot be finished (shutdown, broker away for
+        the dead-letter topic), the records before it are committed and each partition is rewound to its first
+        unfinished record, so only those are delivered again. `kafka` is the aiokafka consumer; `handle`
+        processes one record (default handle_record).
+        """
+        from aiokafka import TopicPartition
+        from aiokafka.structs import OffsetAndMetadata
+
+        handle = handle or self.handle_record
+        done: dict[TopicPartition, int] = {}
+        try:
+            for record in records:
+                if self.stopping.is_set():
+                    raise ShuttingDown()
+                await handle(record)
+                done[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        except BaseException as exc:
+            first: dict[TopicPartition, int] = {}
+            for record in records:
+                tp = TopicPartition(record.topic, record.partition)
+                if record.offset >= done.get(tp, -1):
+                    first[tp] = min(first.get(tp, record.offset), record.offset)
+            try:
+                if done and isinstance(exc, Exception):  # not when cancelled: nothing may be awaited then
+                    await kafka.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in done.items()})
+            except Exception as commit_error:  # broker away: the finished records come again, the inbox skips them
+                log.warning("offsets_not_committed", error=repr(commit_error))
+            finally:
+                for tp, offset in first.items():
+                    kafka.seek(tp, offset)
+            raise
+        if done:
+            await kafka.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in done.items()})
+
+    async def handle_record(self, record) -> Outcome:
+        """Process one Kafka record (an aiokafka ConsumerRecord) to a final outcome, or raise ShuttingDown."""
+        try:
+            event = CloudEvent.from_kafka(record.headers, record.value)
+        except PoisonMessage as exc:
+            return await self._dead_letter(record, str(exc), None)
+        with correlation_scope(event.correlationid, event_id=event.id):
+            attempt = failures = 0
+            while True:
+                try:
+                    outcome = await self._apply(event)
+                    self._observe(event, outcome)
+                    return outcome
+                except PoisonMessage as exc:
+                    return await self._dead_letter(record, str(exc), event)
+                except Exception as exc:
+                    attempt += 1
+                    if is_transient(exc):  # wait the database or network out, however long it takes
+                        await self._back_off(attempt, exc, transient=True)
+                        continue
+                    failures += 1
+                    if failures >= self.retry.max_attempts:
+                        reason = f"handler failed {failures} times: {type(exc).__name__}: {exc}"
+                        return await self._dead_letter(record, reason, event)
+                    await self._back_off(attempt, exc, transient=False)
+
+    async def _apply(self, event: CloudEvent) -> Outcome:
+        payload = event.payload()  # validates type, version and payload before anything is written
+        handler = self.handlers.get((event.type, event.schemaversion))
+        if handler is None:
+            return Outcome.IGNORED
+        async with self.sessionmaker() as session, session.begin():
+            if not await self.inbox.claim(session, event):
+                log.info("event_duplicate_skipped", event_type=event.type)
+                return Outcome.DUPLICATE
+            await handler(session, event, payload)
+        log.info("event_applied", event_type=event.type, subject=event.subject)
+        return Outcome.APPLIED
+
+    async def _back_off(self, attempt: int, exc: Exception, *, transient: bool) -> None:
+        self.retries += 1
+        delay = self.retry.delay(attempt)
+        log.warning("event_retry", attempt=attempt, transient=transient, error=f"{type(exc).__name__}: {exc}",
+                    retry_in=round(delay, 3))
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=delay)
+        except TimeoutError:
+            return
+        raise ShuttingDown()
+
+    async def _dead_letter(self, record, reason: str, event: CloudEvent | None) -> Outcome:
+        headers = [(k, v) for k, v in (record.headers or ()) if k not in DLQ_HEADERS]
+        headers += [
+            (DLQ_REASON, reason.encode()),
+            (DLQ_ORIGINAL_TOPIC, record.topic.encode()),
+            (DLQ_ORIGINAL_PARTITION, str(record.partition).encode()),
+            (DLQ_ORIGINAL_OFFSET, str(record.offset).encode()),
+            (DLQ_CONSUMER, self.name.encode()),
+            (DLQ_FAILED_AT, dt.datetime.now(dt.UTC).isoformat().encode()),
+        ]
+        await self.dead_letter(self.dead_letter_topic, record.value, record.key, headers)
+        log.error("event_dead_lettered", reason=reason, topic=record.topic, partition=record.partition,
+                  offset=record.offset, event_id=event.id if event else None)
+        self._observe(event, Outcome.DEAD_LETTERED)
+        return Outcome.DEAD_LETTERED
+
+    def _observe(self, event: CloudEvent | None, outcome: Outcome) -> None:
+        self.outcomes[outcome] += 1
+        if event is not None:
+            self.last_event_at[event.partner or event.source] = dt.datetime.now(dt.UTC)
+        if self.on_outcome:
+            self.on_outcome(event, outcome)

@@ -1,0 +1,186 @@
+"""Transactional outbox: the event row is written in the same transaction as the state change,
+and a relay publishes pending rows to Kafka in order, then marks them sent.
+
+At-least-once: a relay that dies after publishing and before marking publishes the rows again on
+restart; consumers' inboxes make the duplicate harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import zlib
+
+import sqlalchemy as sa
+import structlog
+from owes_contracts import Event
+from owes_contracts.envelope import CloudEvent
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+
+from .db import READ_ONLY
+from .tracing import stamp_trace
+
+log = structlog.get_logger("owes.outbox")
+
+
+class OutboxWriter:
+    """Adds events to the outbox inside the caller's transaction; wakes the relay when it commits."""
+
+    def __init__(self, *, table: sa.Table, topic: str, source: str, partner: str | None) -> None:
+        self.table = table
+        self.topic = topic
+        self.source = source
+        self.partner = partner
+        self.committed = asyncio.Event()
+        self.tracer = None  # set by the runtime: each event gets a PRODUCER span and carries its traceparent
+        # One statement, its values passed as parameters: SQLAlchemy compiles it once (values() would make it
+        # build and hash a new statement per event).
+        self._insert = sa.insert(table)
+
+    async def add(self, session: AsyncSession, payload: Event) -> CloudEvent:
+        """Record one event in the session's transaction; it is published only if the transaction commits."""
+        event = CloudEvent.record(payload, source=self.source, partner=self.partner)
+        event = stamp_trace(event, tracer=self.tracer, topic=self.topic)
+        await session.execute(self._insert, {
+            "event_id": event.id,
+            "event_type": event.type,
+            "topic": self.topic,
+            "key": event.subject,
+            "headers": [[name, value.decode()] for name, value in event.kafka_headers()],
+            "value": event.kafka_value().decode(),
+            "created_at": dt.datetime.now(dt.UTC),
+        })
+        # _wake_relays (below) sets self.committed when this session commits.
+        session.sync_session.info.setdefault(_WRITERS, set()).add(self)
+        return event
+
+
+_WRITERS = "owes_outbox_writers"
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relays(session: Session) -> None:
+    """Wake the relay of every outbox written in a session that committed: one listener for the process
+    rather than one registered per session, which cost more than the insert itself."""
+    for writer in session.info.get(_WRITERS, ()):
+        writer.committed.set()
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in commit order and marks them sent."""
+
+    def __init__(self, *, engine: AsyncEngine, table: sa.Table, producer, wakeup: asyncio.Event,
+                 batch_size: int = 500, poll_interval: float = 0.5, lock_name: str = "outbox",
+                 retention: dt.timedelta = dt.timedelta(days=7)) -> None:
+        self.engine = engine
+        self.table = table
+        self.producer = producer
+        self.wakeup = wakeup
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.retention = retention
+        # On PostgreSQL, replicas of one service share the table: an advisory lock lets one relay at a time
+        # publish, which keeps the order of rows on the topic.
+        self.lock_key = zlib.crc32(lock_name.encode())
+        self.published_total = 0
+        self.on_published = None  # callable(rows) after rows are marked published (metrics)
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Publish until stopped; on broker or database errors, back off and try again."""
+        backoff = 0.1
+        while not self._stopping.is_set():
+            try:
+                published = await self.publish_pending()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database away: nothing is marked, so nothing is lost
+                log.warning("outbox_publish_failed", error=repr(exc), retry_in=backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if published < self.batch_size:
+                self.wakeup.clear()
+                await self._wait_for_work()
+
+    async def stop(self) -> None:
+        """Finish the batch in flight, then return."""
+        self._stopping.set()
+        self.wakeup.set()
+
+    async def _wait_for_work(self) -> None:
+        try:
+            await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_interval)
+        except TimeoutError:
+            pass
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of pending rows; return how many were published."""
+        t = self.table
+        async with self.engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            if postgres:
+                got = await conn.scalar(sa.select(sa.func.pg_try_advisory_lock(self.lock_key)))
+                await conn.commit()
+                if not got:
+                    return 0
+            try:
+                # The select reads a snapshot (SQLite: no queueing behind the service's writers); only marking
+                # the rows published takes a write transaction.
+                await conn.execution_options(**{READ_ONLY: True})
+                rows = (await conn.execute(
+                    sa.select(t.c.seq, t.c.event_id, t.c.event_type, t.c.topic, t.c.key, t.c.headers, t.c.value)
+                    .where(t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size)
+                )).all()
+                await conn.commit()
+                if not rows:
+                    return 0
+                await self._publish(rows)
+                await conn.execution_options(**{READ_ONLY: False})
+                await conn.execute(
+                    sa.update(t).where(t.c.seq.in_([r.seq for r in rows])).values(published_at=dt.datetime.now(dt.UTC))
+                )
+                await conn.commit()
+            finally:
+                if postgres:
+                    await conn.execute(sa.select(sa.func.pg_advisory_unlock(self.lock_key)))
+                    await conn.commit()
+        self.published_total += len(rows)
+        if self.on_published is not None:
+            self.on_published(rows)
+        log.debug("outbox_published", count=len(rows), last_seq=rows[-1].seq)
+        return len(rows)
+
+    async def _publish(self, rows) -> None:
+        # send() only enqueues; the futures resolve when the broker has the batch. Awaiting all of them
+        # before marking means a row is marked only once Kafka acknowledged it.
+        futures = [
+            await self.producer.send(
+                row.topic, value=row.value.encode(), key=row.key.encode(),
+                headers=[(name, value.encode()) for name, value in row.headers],
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*futures)
+
+    async def prune_published(self) -> int:
+        """Delete rows published longer ago than the retention period."""
+        cutoff = dt.datetime.now(dt.UTC) - self.retention
+        async with self.engine.begin() as conn:
+            result = await conn.execute(sa.delete(self.table).where(self.table.c.published_at < cutoff))
+        return result.rowcount or 0
+
+    async def pending_count(self) -> int:
+        async with self.engine.connect() as conn:
+            return await conn.scalar(
+                sa.select(sa.func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
+            ) or 0

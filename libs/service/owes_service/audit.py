@@ -1,0 +1,196 @@
+"""Who changed what: every write request a service answers, in its own `audit_log` table and its JSON log.
+
+An entry holds the principal and role, method, path, status, correlation id, time and, where the route or
+the response names one, the entity id. Request bodies are never recorded (they may hold personal data).
+The operating partner reads its service's log at GET /audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+import structlog
+from fastapi import APIRouter, Depends, Query, Request
+from owes_contracts.correlation import current_correlation_id
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .auth import CALLER_SCOPE_KEY, READ_METHODS, Caller, require_operator
+
+AUDIT_TABLE = "audit_log"
+_MAX_BODY_FOR_ENTITY = 64 * 1024
+
+log = structlog.get_logger("owes.audit")
+
+
+def audit_columns() -> list[sa.Column]:
+    """The columns of `audit_log`, fresh for each use (a table or a migration)."""
+    return [
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("principal", sa.String(100), nullable=False),
+        sa.Column("role", sa.String(100), nullable=False),
+        sa.Column("method", sa.String(10), nullable=False),
+        sa.Column("path", sa.String(2000), nullable=False),
+        sa.Column("status", sa.Integer, nullable=False),
+        sa.Column("correlation_id", sa.String(100), nullable=False),
+        sa.Column("entity_id", sa.String(200), nullable=True),
+    ]
+
+
+def audit_log_table(metadata: sa.MetaData) -> sa.Table:
+    table = sa.Table(AUDIT_TABLE, metadata, *audit_columns())
+    sa.Index("ix_audit_log_entity_id", table.c.entity_id)
+    return table
+
+
+audit_log = audit_log_table(sa.MetaData())
+
+
+def create_audit_table(op) -> None:
+    """Migration step shared by every service: the audit log of write requests."""
+    op.create_table(AUDIT_TABLE, *audit_columns())
+    op.create_index("ix_audit_log_entity_id", AUDIT_TABLE, ["entity_id"])
+
+
+def drop_audit_table(op) -> None:
+    op.drop_index("ix_audit_log_entity_id", table_name="audit_log")
+    op.drop_table("audit_log")
+
+
+def entity_id_of(path_params: dict[str, Any], body: bytes, content_type: str) -> str | None:
+    """The entity a write touched: a path parameter ending in _id, or an *_id field of a JSON response."""
+    for name, value in path_params.items():
+        if name == "id" or name.endswith("_id"):
+            return str(value)[:200]
+    if "json" not in content_type or not body or len(body) > _MAX_BODY_FOR_ENTITY:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if (name == "id" or name.endswith("_id")) and isinstance(value, str | int) and not isinstance(value, bool):
+                return str(value)[:200]
+    return None
+
+
+class AuditTrail:
+    """Writes and reads one service's audit log."""
+
+    def __init__(self, engine: AsyncEngine, *, service: str) -> None:
+        self.engine = engine
+        self.service = service
+
+    async def record(self, entry: dict[str, Any]) -> None:
+        log.info("audit", **{k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in entry.items()})
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(sa.insert(audit_log).values(**entry))
+        except Exception:  # the change itself is committed; a lost audit row must not turn it into an error
+            log.exception("audit_write_failed", method=entry["method"], path=entry["path"])
+
+    async def entries(self, *, limit: int, before: int | None = None, principal: str | None = None,
+                      entity_id: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(audit_log.c.id < before)
+        if principal:
+            query = query.where(audit_log.c.principal == principal)
+        if entity_id:
+            query = query.where(audit_log.c.entity_id == entity_id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [dict(row) for row in rows]
+
+
+class AuditMiddleware:
+    """Records every write request once its response is ready, before the client gets it."""
+
+    def __init__(self, app, *, trail: AuditTrail) -> None:
+        self.app = app
+        self.trail = trail
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in READ_METHODS:
+            return await self.app(scope, receive, send)
+        context = Caller()
+        scope[CALLER_SCOPE_KEY] = context
+        start: dict | None = None
+        chunks: list[bytes] = []
+
+        async def buffered_send(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] == "http.response.body" and start is not None:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(chunks)
+                await record(start, body)
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        recorded = False
+
+        async def record(message: dict, body: bytes) -> None:
+            nonlocal recorded
+            recorded = True
+            await self._record(scope, context, message, body)
+
+        try:
+            await self.app(scope, receive, buffered_send)
+        except Exception:
+            # an unhandled error becomes a 500 further out; an anonymous one (e.g. a body over the limit) is
+            # answered and logged there
+            if not recorded and context.principal is not None:
+                await record({"status": 500, "headers": []}, b"")
+            raise
+
+    async def _record(self, scope, context: Caller, start: dict, body: bytes) -> None:
+        status = start["status"]
+        if context.principal is None:  # no valid credentials: log it, but let no anonymous caller fill the table
+            log.warning("audit_anonymous_write", method=scope["method"], path=scope["path"], status=status)
+            return
+        content_type = next((v.decode("latin-1") for k, v in start.get("headers", []) if k == b"content-type"), "")
+        # an error response names no entity; the route's own parameters still say what was aimed at
+        entity_id = entity_id_of(context.path_params, body if status < 400 else b"", content_type)
+        await self.trail.record({
+            "at": dt.datetime.now(dt.UTC),
+            "principal": context.principal.name,
+            "role": context.principal.role,
+            "method": scope["method"],
+            "path": scope["path"][:2000],
+            "status": status,
+            "correlation_id": current_correlation_id()[:100],
+            "entity_id": entity_id,
+        })
+
+
+def audit_router() -> APIRouter:
+    router = APIRouter(tags=["audit"])
+
+    @router.get("/audit", summary="Who changed what in this service (operating partner only)",
+                dependencies=[Depends(require_operator)])
+    async def read_audit_log(
+        request: Request,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        before: Annotated[int | None, Query(description="Only entries older than this id (paging)")] = None,
+        principal: str | None = None,
+        entity_id: str | None = None,
+    ) -> dict:
+        trail: AuditTrail = request.app.state.runtime.audit
+        entries = await trail.entries(limit=limit, before=before, principal=principal, entity_id=entity_id)
+        for entry in entries:  # SQLite hands back naive datetimes; every entry was written in UTC
+            at = entry["at"]
+            entry["at"] = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).isoformat()
+        return {"entries": entries, "next_before": entries[-1]["id"] if len(entries) == limit else None}
+
+    return router

@@ -1,0 +1,166 @@
+"""Prometheus metrics of one service process, served at /metrics.
+
+Every service builds its own registry in the composition root (no import-time globals), so two services
+running in one process, as they do in the tests, never collide. Counters are fed as things happen (requests,
+publishes, consumer outcomes); the outbox backlog and the consumer lag are measured when Prometheus scrapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+
+import structlog
+from fastapi import APIRouter
+from fastapi.responses import Response
+from owes_contracts import UnknownEventType, contract_for
+from owes_contracts.envelope import CloudEvent
+from owes_messaging.consumer import Outcome
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+log = structlog.get_logger("owes.metrics")
+
+# Seconds; API calls are small database transactions, so the interesting range is 5 ms to a few seconds.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+UNMATCHED_ROUTE = "<unmatched>"
+
+
+class ServiceMetrics:
+    """The metrics of one service, in a registry of their own."""
+
+    def __init__(self, service: str, registry: CollectorRegistry | None = None) -> None:
+        self.service = service
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.http_request_duration = Histogram(
+            "owes_http_request_duration_seconds", "HTTP request latency by route template, method and status.",
+            ["service", "route", "method", "status"], buckets=LATENCY_BUCKETS, registry=r)
+        self.events_published = Counter(
+            "owes_events_published", "Events the outbox relay published and the broker acknowledged.",
+            ["service", "topic", "event_type"], registry=r)
+        self.events_consumed = Counter(
+            "owes_events_consumed", "Events consumed, by outcome (applied, duplicate, ignored, dead_lettered).",
+            ["service", "event_type", "outcome"], registry=r)
+        self.dead_letters = Counter(
+            "owes_dead_letters", "Records sent to this service's dead-letter topic.", ["service"], registry=r)
+        self.outbox_backlog = Gauge(
+            "owes_outbox_backlog", "Outbox rows committed but not yet published.", ["service"], registry=r)
+        self.consumer_lag = Gauge(
+            "owes_consumer_lag", "Records on the partition not yet handed to this service's consumer "
+            "(high watermark minus position).", ["service", "topic", "partition"], registry=r)
+        self.dead_letters.labels(service)  # a zero series from the start, so increase() sees the first one
+
+    # --- fed as things happen ---------------------------------------------------------------------------
+    def observe_request(self, *, route: str, method: str, status: int, seconds: float) -> None:
+        self.http_request_duration.labels(self.service, route, method, str(status)).observe(seconds)
+
+    def observe_published(self, rows: Iterable) -> None:
+        """Count outbox rows the relay published (rows with `topic` and `event_type`)."""
+        for row in rows:
+            self.events_published.labels(self.service, row.topic, getattr(row, "event_type", "") or "").inc()
+
+    def observe_outcome(self, event: CloudEvent | None, outcome: Outcome) -> None:
+        self.events_consumed.labels(self.service, _known_type(event), Outcome(outcome).value).inc()
+        if outcome == Outcome.DEAD_LETTERED:
+            self.dead_letters.labels(self.service).inc()
+
+    # --- measured at scrape time ------------------------------------------------------------------------
+    async def refresh(self, *, relay=None, consumers: Iterable = ()) -> None:
+        """Measure the outbox backlog and the consumer lag now."""
+        if relay is not None:
+            try:
+                self.outbox_backlog.labels(self.service).set(await relay.pending_count())
+            except Exception as exc:  # the database is away: keep the last value, say why in the log
+                log.warning("outbox_backlog_unavailable", error=repr(exc))
+        lags: dict[tuple[str, int], int] = {}
+        for consumer in consumers:
+            lags |= await consumer_lag(consumer)
+        self.consumer_lag.clear()  # partitions revoked in a rebalance disappear with their series
+        for (topic, partition), lag in sorted(lags.items()):
+            self.consumer_lag.labels(self.service, topic, str(partition)).set(lag)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def _known_type(event: CloudEvent | None) -> str:
+    """The event type as a label value; types outside the contracts (poison) collapse to one value."""
+    if event is None:
+        return "unparseable"
+    try:
+        contract_for(event.type, event.schemaversion)
+    except UnknownEventType:
+        return "unknown"
+    return event.type
+
+
+async def consumer_lag(consumer, *, timeout: float = 1.0) -> dict[tuple[str, int], int]:
+    """Lag per assigned partition: the high watermark of the last fetch minus the consumer's position.
+
+    Uses highwater() from fetch responses, never end_offsets(): the embedded broker under-reports the latter.
+    A partition not fetched yet (no high watermark) is left out rather than guessed.
+    """
+    lags: dict[tuple[str, int], int] = {}
+    try:
+        assignment = consumer.assignment()
+    except Exception:  # not started, or stopped
+        return lags
+    for tp in assignment:
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            continue
+        try:
+            position = await asyncio.wait_for(consumer.position(tp), timeout)
+        except Exception:  # no position yet (rebalancing, offsets being fetched)
+            continue
+        lags[(tp.topic, tp.partition)] = max(0, highwater - position)
+    return lags
+
+
+def kafka_consumers(broker) -> list:
+    """The aiokafka consumers behind a FastStream broker's running subscribers."""
+    consumers = []
+    for subscriber in broker.subscribers:
+        group = getattr(subscriber, "consumer_subgroup", None) or [getattr(subscriber, "consumer", None)]
+        consumers += [c for c in group if c is not None]
+    return consumers
+
+
+def metrics_router(metrics: ServiceMetrics, *, refresh: Callable[[], Awaitable[None]] | None = None) -> APIRouter:
+    """GET /metrics in the Prometheus text format."""
+    router = APIRouter()
+
+    @router.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        if refresh is not None:
+            await refresh()
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+class RequestMetricsMiddleware:
+    """Times every HTTP request, labelled by route template (never the raw path: ids would explode the series)."""
+
+    def __init__(self, app, *, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status: list[int] = []
+
+        async def send_with_status(message):
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
+            self.metrics.observe_request(route=route, method=scope["method"], status=status[0] if status else 500,
+                                         seconds=time.perf_counter() - started)

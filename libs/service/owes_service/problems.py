@@ -1,0 +1,131 @@
+"""RFC 9457 problem details for every HTTP error, and exception classes that carry their status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from owes_messaging.consumer import is_transient
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger("owes.http")
+
+
+class Problem(Exception):
+    """A domain or request error with its HTTP status; subclasses name the kind of problem."""
+
+    status: int = 400
+    title: str = "Bad request"
+    type: str = "about:blank"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(Problem):
+    status = 404
+    title = "Not found"
+    type = "https://owes.example/problems/not-found"
+
+
+class Conflict(Problem):
+    status = 409
+    title = "Conflict"
+    type = "https://owes.example/problems/conflict"
+
+
+class InvalidInput(Problem):
+    status = 422
+    title = "Invalid input"
+    type = "https://owes.example/problems/invalid-input"
+
+
+def problem_response(status: int, title: str, detail: str, *, type_: str = "about:blank",
+                     instance: str | None = None, headers: dict | None = None, **extra: Any) -> JSONResponse:
+    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+    if instance:
+        body["instance"] = instance
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict]:
+    out = []
+    for err in exc.errors():
+        out.append({"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")})
+    return out
+
+
+# What FastAPI raises (HTTPException 400) when a JSON body cannot even be decoded.
+_BODY_PARSE_ERROR = "There was an error parsing the body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return problem_response(exc.status, exc.title, exc.detail, type_=exc.type, instance=request.url.path,
+                                **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errors = _validation_errors(exc)
+        if any(e["type"] == "json_invalid" for e in errors):
+            return problem_response(400, "Malformed JSON", "The request body is not valid JSON.",
+                                    type_="https://owes.example/problems/malformed-json", instance=request.url.path)
+        return problem_response(422, "Invalid input", "The request does not match the schema.",
+                                type_="https://owes.example/problems/invalid-input", instance=request.url.path,
+                                errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:  # FastAPI: not UTF-8, or not decodable
+            return problem_response(400, "Malformed JSON", "The request body is not valid JSON.",
+                                    type_="https://owes.example/problems/malformed-json", instance=request.url.path)
+        title = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+                 405: "Method not allowed", 413: "Content too large", 415: "Unsupported media type",
+                 429: "Too many requests", 503: "Service unavailable"}.get(exc.status_code, "HTTP error")
+        response = problem_response(exc.status_code, title, str(exc.detail), instance=request.url.path,
+                                    headers=getattr(exc, "headers", None))
+        for challenge in getattr(exc, "extra_challenges", ()):  # each auth scheme in a header of its own
+            response.raw_headers.append((b"www-authenticate", challenge.encode("latin-1")))
+        return response
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError):
+        # A database that is away is the server's problem, but a temporary one the client may retry;
+        # a value the database refuses is the client's.
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+        if is_transient(exc):
+            log.warning("database_unavailable", path=request.url.path, error=type(exc.orig).__name__)
+            return problem_response(503, "Service unavailable", "The database is unavailable; retry shortly.",
+                                    type_="https://owes.example/problems/unavailable", instance=request.url.path,
+                                    headers={"Retry-After": "1"})
+        if isinstance(exc, IntegrityError) or sqlstate.startswith("23"):
+            return problem_response(409, "Conflict", "The request conflicts with data already stored.",
+                                    type_="https://owes.example/problems/conflict", instance=request.url.path)
+        if isinstance(exc, DataError) or sqlstate.startswith("22"):
+            return problem_response(422, "Invalid input", "A value in the request cannot be stored "
+                                    "(too long, out of range or containing a forbidden character).",
+                                    type_="https://owes.example/problems/invalid-input", instance=request.url.path)
+        log.exception("unhandled_database_error", path=request.url.path)
+        return problem_response(500, "Internal error", "An unexpected error occurred; it has been logged.",
+                                instance=request.url.path)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError):
+        # e.g. an integer beyond 64 bits reaching SQLite's driver (PostgreSQL's answers a DataError instead)
+        log.warning("value_out_of_range", path=request.url.path, error=str(exc))
+        return problem_response(422, "Invalid input", "A number in the request is out of range.",
+                                type_="https://owes.example/problems/invalid-input", instance=request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unhandled_error", path=request.url.path)
+        return problem_response(500, "Internal error", "An unexpected error occurred; it has been logged.",
+                                instance=request.url.path)

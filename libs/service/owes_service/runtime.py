@@ -1,0 +1,202 @@
+"""The composition every service shares: engine, outbox relay, consumer, broker, HTTP app and lifespan.
+
+A service's main.py declares what is its own (settings, tables, routers, event handlers) and hands it here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import Depends, FastAPI
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from owes_contracts import dead_letter_topic_for, topic_for
+from owes_messaging.broker import build_broker, build_producer, ensure_topics
+from owes_messaging.consumer import EventConsumer
+from owes_messaging.db import create_engine, create_sessionmaker, ping_database
+from owes_messaging.inbox import Inbox
+from owes_messaging.messaging_tables import INBOX_TABLE, OUTBOX_TABLE
+from owes_messaging.migrations import upgrade_to_head_async
+from owes_messaging.outbox import OutboxRelay, OutboxWriter
+
+from .audit import AuditMiddleware, AuditTrail, audit_router
+from .auth import Authenticator, require_api_access
+from .catalogue.api import catalogue_router
+from .catalogue.asyncapi import declare_event_publishers
+from .health import health_router
+from .http import BodySizeLimitMiddleware, CorrelationMiddleware
+from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
+from .problems import install_problem_handlers
+from .spec import ServiceSpec
+from .structured_logging import configure_logging
+from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
+
+log = structlog.get_logger("owes.runtime")
+
+
+def exit_cleanly_after_draining_on_sigterm() -> None:
+    """Under uvicorn, make SIGTERM a drain followed by exit status 0.
+
+    uvicorn drains on SIGTERM (in-flight requests, then the lifespan shutdown: consumer offsets committed,
+    outbox flushed), then raises the signal again with the default handler, so a clean stop ends "killed by
+    SIGTERM" (143), which supervisors read as a failure. This asks the same server to stop without recording
+    the signal. Elsewhere (tests, other servers, not the main thread) it changes nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)  # uvicorn.Server.handle_exit
+    if server is None or not hasattr(server, "should_exit") or not hasattr(server, "capture_signals"):
+        return
+
+    def drain(_sig, _frame) -> None:  # what uvicorn's own handler does, minus recording the signal
+        server.should_exit = True
+
+    signal.signal(signal.SIGTERM, drain)
+
+
+class ServiceRuntime:
+    """Owns the long-lived resources of one service process."""
+
+    def __init__(self, spec: ServiceSpec) -> None:
+        s = spec.settings
+        self.spec = spec
+        self.settings = s
+        self.engine = create_engine(s.database_url, echo=s.database_echo)
+        self.sessionmaker = create_sessionmaker(self.engine)
+        self.topic = topic_for(spec.name, s.topic_namespace)
+        self.dead_letter_topic = dead_letter_topic_for(spec.name, s.topic_namespace)
+        self.outbox = OutboxWriter(table=spec.metadata.tables[OUTBOX_TABLE], topic=self.topic,
+                                   source=f"/owes/{spec.partner or spec.name}/{spec.name}", partner=spec.partner)
+        self.producer = build_producer(s.kafka, client_id=f"{spec.name}-relay")
+        self.relay = OutboxRelay(engine=self.engine, table=spec.metadata.tables[OUTBOX_TABLE], producer=self.producer,
+                                 wakeup=self.outbox.committed, batch_size=s.outbox_batch_size,
+                                 poll_interval=s.outbox_poll_interval, lock_name=f"{spec.name}.outbox")
+        self.broker: KafkaBroker = build_broker(s.kafka, client_id=spec.name, description=spec.description)
+        # documentation only (AsyncAPI at /asyncapi.json): the outbox relay is what publishes
+        declare_event_publishers(self.broker, producer=spec.name, namespace=s.topic_namespace)
+        self.consumed_topics = sorted({topic_for(m.producer, s.topic_namespace) for m in spec.handlers})
+        self.consumer = EventConsumer(
+            name=spec.name, sessionmaker=self.sessionmaker,
+            inbox=Inbox(table=spec.metadata.tables[INBOX_TABLE], consumer=spec.name),
+            handlers=spec.handlers, dead_letter=self._publish_dead_letter, dead_letter_topic=self.dead_letter_topic,
+        )
+        if self.consumed_topics:
+            self._subscribe()
+        self._relay_task: asyncio.Task | None = None
+        # Observability (docs/operations.md): a metrics registry and a tracer provider of this runtime's own.
+        self.metrics = ServiceMetrics(spec.name)
+        self.tracer_provider = build_tracer_provider(service=spec.name, settings=s.tracing, version=spec.version,
+                                                     partner=spec.partner)
+        self.tracer = self.tracer_provider.get_tracer("owes_service")
+        self.outbox.tracer = self.tracer
+        self.relay.on_published = self.metrics.observe_published
+        self.consumer.on_outcome = self.metrics.observe_outcome
+        # Who may call the HTTP API (owes_service.auth) and the record of who changed what (owes_service.audit).
+        self.auth = Authenticator.from_settings(service=spec.name, settings=s)
+        self.audit = AuditTrail(self.engine, service=spec.name)
+
+    def _subscribe(self) -> None:
+        consumer = self.consumer
+
+        async def raw_body(message):  # the consumer parses the CloudEvent itself, poison included
+            return message.body
+
+        async def handle(record) -> None:
+            with consume_span(self.tracer, record) as span:  # parented by the event's traceparent
+                span.set_attribute("owes.outcome", str(await consumer.handle_record(record)))
+
+        # A batch subscriber: records are still applied one by one, each in its own transaction with its inbox
+        # claim; EventConsumer.handle_batch commits the batch's offsets once (MANUAL: it commits, not FastStream).
+        # batch_timeout_ms is short because FastStream sleeps that long again after an empty poll (added latency).
+        @self.broker.subscriber(
+            *self.consumed_topics, group_id=self.settings.group_id, auto_offset_reset="earliest",
+            fetch_max_wait_ms=self.settings.kafka.fetch_max_wait_ms,
+            batch=True, max_records=self.settings.kafka.consume_batch_max, batch_timeout_ms=10,
+            ack_policy=AckPolicy.MANUAL, decoder=raw_body, title=f"{self.spec.name}:events",
+            description=f"Events {self.spec.name} applies to its own read models.",
+        )
+        async def on_events(message: KafkaMessage) -> None:
+            if message.raw_message:
+                await consumer.handle_batch(message.raw_message, message.consumer, handle=handle)
+
+    async def _publish_dead_letter(self, topic: str, value, key, headers) -> None:
+        await (await self.producer.send(topic, value=value, key=key, headers=headers))
+
+    async def _check_broker(self) -> None:
+        if not await self.broker.ping(timeout=2.0):
+            raise ConnectionError("broker unreachable")
+
+    async def _check_database(self) -> None:
+        await ping_database(self.engine)
+
+    async def start(self) -> None:
+        s = self.settings
+        if s.run_migrations_on_start:
+            await upgrade_to_head_async(self.spec.migrations_dir, s.database_url)
+        await ensure_topics(s.kafka, [self.topic, self.dead_letter_topic, *self.consumed_topics])
+        await self.producer.start()
+        if s.outbox_relay_enabled:
+            self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay")
+        if s.consumers_enabled:
+            await self.broker.start()
+        else:
+            await self.broker.connect()
+        log.info("service_started", topic=self.topic, consumes=self.consumed_topics)
+
+    async def stop(self) -> None:
+        """Drain: stop taking events (in-flight ones finish and commit), flush the outbox, close."""
+        self.consumer.stopping.set()
+        await self.broker.stop()
+        await self.relay.stop()
+        if self._relay_task:
+            try:
+                await asyncio.wait_for(self._relay_task, timeout=10)
+            except TimeoutError:
+                self._relay_task.cancel()
+        await self.producer.stop()
+        await self.engine.dispose()
+        self.tracer_provider.shutdown()  # flushes spans still queued for the exporter
+        log.info("service_stopped")
+
+    async def _refresh_metrics(self) -> None:
+        await self.metrics.refresh(relay=self.relay, consumers=kafka_consumers(self.broker))
+
+    def create_app(self) -> FastAPI:
+        spec = self.spec
+        configure_logging(service=spec.name, level=self.settings.log_level, json=self.settings.log_json)
+
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            exit_cleanly_after_draining_on_sigterm()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan)
+        app.state.runtime = self
+        install_problem_handlers(app)
+        app.add_middleware(AuditMiddleware, trail=self.audit)  # innermost: sees the principal and the status
+        app.add_middleware(BodySizeLimitMiddleware, max_bytes=self.settings.max_body_bytes)
+        app.add_middleware(CorrelationMiddleware)
+        app.add_middleware(RequestMetricsMiddleware, metrics=self.metrics)
+        app.add_middleware(RequestTracingMiddleware, tracer=self.tracer)  # outermost: the span covers everything
+        app.include_router(metrics_router(self.metrics, refresh=self._refresh_metrics))
+        app.include_router(health_router({"database": self._check_database, "broker": self._check_broker}))
+        app.include_router(audit_router())
+        # the event catalogue (/asyncapi.json, /asyncapi, /catalogue): every role may read it, integrators too
+        app.include_router(catalogue_router(self.spec, self.broker), dependencies=[Depends(require_api_access)])
+        for router in spec.routers:  # every service endpoint needs credentials and a role that may use it
+            app.include_router(router, dependencies=[Depends(require_api_access)])
+        if not self.auth.enabled:
+            log.warning("auth_disabled", detail="every HTTP caller acts as the operating partner")
+        elif not self.auth.credentials:
+            log.warning("no_api_keys", detail="no API keys configured: every API call will get 401")
+        return app

@@ -1,0 +1,88 @@
+"""Settings every service shares; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from owes_messaging.settings import KafkaSettings
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
+
+from .auth import split_entries
+
+
+class TracingSettings(BaseSettings):
+    """Where this service's OpenTelemetry spans go (docs/operations.md)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    # none: spans are made and propagated (trace ids flow through events) but not exported.
+    exporter: Literal["none", "console", "otlp"] = "none"
+    # OTLP over HTTP, e.g. http://otel-collector:4318/v1/traces; unset: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT applies.
+    otlp_endpoint: str | None = None
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class ServiceSettings(BaseSettings):
+    """Base settings: database, broker, topics, HTTP; read from env vars with the service's prefix."""
+
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore", env_file=None)
+
+    service_name: str = "service"
+    database_url: str = "sqlite+aiosqlite:///./service.db"
+    database_echo: bool = False
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    # Prefix of every topic name; tests use a fresh namespace so runs never see each other's events.
+    topic_namespace: str = "owes"
+    # Consumer group of this service; defaults to "<namespace>.<service>".
+    consumer_group: str | None = None
+    outbox_relay_enabled: bool = True
+    outbox_batch_size: int = 500
+    outbox_poll_interval: float = 0.5
+    consumers_enabled: bool = True
+    run_migrations_on_start: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+    max_body_bytes: int = 64 * 1024
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    # HTTP API credentials (docs/security.md): '<principal> <role> sha256:<hex>' entries, comma- or
+    # newline-separated, made by `owes keys new`; or a file of them (a Docker secret). Without any, every call
+    # but /healthz, /readyz and /metrics is refused.
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    api_keys_file: Path | None = None
+    # Roles that may read this service's data API besides its operator (e.g. "lead"); default per service.
+    api_readers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The role that operates this service; default partner:<service> (reporting: lead).
+    api_operator_role: str | None = None
+    # Off only for throw-away local experiments: every caller then acts as the operator.
+    auth_enabled: bool = True
+
+    @field_validator("api_keys", "api_readers", mode="before")
+    @classmethod
+    def _split_entries(cls, value):
+        return split_entries(value) if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource):
+        """Secrets from the environment, or from files named like the variables in OWES_SECRETS_DIR
+        (default /run/secrets)."""
+        sources = [init_settings, env_settings, dotenv_settings]
+        secrets_dir = Path(os.environ.get("OWES_SECRETS_DIR", "/run/secrets"))
+        if secrets_dir.is_dir():
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"{self.topic_namespace}.{self.service_name}"

@@ -1,0 +1,29 @@
+"""What makes one service itself, handed by its main.py to the runtime (owes_service.runtime)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from owes_contracts import Event
+from owes_messaging.consumer import Handler
+
+from .settings import ServiceSettings
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service itself."""
+
+    name: str
+    title: str
+    description: str
+    settings: ServiceSettings
+    metadata: sa.MetaData
+    migrations_dir: Path
+    routers: list[APIRouter] = field(default_factory=list)
+    handlers: dict[type[Event], Handler] = field(default_factory=dict)
+    partner: str | None = None
+    version: str = "0.1.0"

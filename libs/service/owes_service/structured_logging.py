@@ -1,0 +1,64 @@
+"""Structured JSON logging: every line carries the service, and the event id and correlation id in scope."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+from owes_contracts.correlation import scope_ids
+
+
+def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
+    """Route stdlib and structlog output through one JSON renderer on stdout."""
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        _add_correlation,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_service(service),
+    ]
+    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # uvicorn and FastStream install their own plain-text handlers: send their records through ours.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "faststream", "faststream.access.kafka"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+    for noisy in ("aiokafka", "uvicorn.access", "faststream.access.kafka"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def _add_service(service: str):
+    def processor(_logger, _name, event_dict):
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    return processor
+
+
+def _add_correlation(_logger, _name, event_dict):
+    """The correlation id and event id in scope (owes_contracts.correlation), unless the line names its own."""
+    for key, value in scope_ids().items():
+        event_dict.setdefault(key, value)
+    return event_dict

@@ -1,0 +1,132 @@
+"""OpenTelemetry tracing: one trace from an HTTP request, through the event it causes, to the consumer of that
+event in another service.
+
+Each service builds its own TracerProvider in the composition root (never the global one), so two services in
+one process keep their own resource, sampler and exporters. The trace context travels in the CloudEvents
+`traceparent` extension (Kafka header `ce_traceparent`, W3C Trace Context), stamped when the outbox row is
+written and read back by the consumer to parent its span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import structlog
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+from owes_messaging.tracing import PROPAGATOR, TRACEPARENT_HEADER, context_from_traceparent
+
+from .settings import TracingSettings
+
+# Probes and scrapes arrive every few seconds and say nothing about a request's path through the system.
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def span_exporter(settings: TracingSettings) -> SpanExporter | None:
+    """The exporter the settings ask for; None exports nothing (spans still propagate)."""
+    if settings.exporter == "console":
+        return ConsoleSpanExporter()
+    if settings.exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter(endpoint=settings.otlp_endpoint)
+    return None
+
+
+def build_tracer_provider(*, service: str, settings: TracingSettings, version: str = "0.1.0",
+                          partner: str | None = None) -> TracerProvider:
+    """A tracer provider of this service's own, exporting where the settings say."""
+    attributes = {"service.name": service, "service.version": version, "service.namespace": "owes"}
+    if partner:
+        attributes["owes.partner"] = partner
+    provider = TracerProvider(resource=Resource.create(attributes),
+                              sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)))
+    exporter = span_exporter(settings)
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    return provider
+
+
+def _header(headers, name: str) -> str | None:
+    for key, value in headers or ():
+        if key == name and value is not None:
+            try:
+                return value.decode()
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+@contextmanager
+def consume_span(tracer: Tracer, record) -> Iterator[trace.Span]:
+    """A CONSUMER span around one Kafka record, parented by the event's traceparent when it has one."""
+    parent = context_from_traceparent(_header(record.headers, TRACEPARENT_HEADER))
+    attributes = {
+        "messaging.system": "kafka", "messaging.operation.type": "process",
+        "messaging.destination.name": record.topic, "messaging.destination.partition.id": str(record.partition),
+        "messaging.kafka.offset": record.offset,
+    }
+    event_id = _header(record.headers, "ce_id")
+    if event_id:
+        attributes["messaging.message.id"] = event_id
+    event_type = _header(record.headers, "ce_type")
+    if event_type:
+        attributes["cloudevents.event_type"] = event_type
+    with tracer.start_as_current_span(f"process {record.topic}", context=parent, kind=SpanKind.CONSUMER,
+                                      attributes=attributes) as span, _bound_trace_id(span):
+        yield span
+
+
+class RequestTracingMiddleware:
+    """A SERVER span per HTTP request, continuing the caller's trace when it sends a traceparent header."""
+
+    def __init__(self, app, *, tracer: Tracer) -> None:
+        self.app = app
+        self.tracer = tracer
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
+            return await self.app(scope, receive, send)
+        incoming = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
+                    if k in (b"traceparent", b"tracestate")}
+        parent = PROPAGATOR.extract(incoming) if incoming else None
+        method = scope["method"]
+        status: list[int] = []
+
+        async def send_with_status(message):
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        with self.tracer.start_as_current_span(f"{method} {scope['path']}", context=parent, kind=SpanKind.SERVER,
+                                               attributes={"http.request.method": method,
+                                                           "url.path": scope["path"]}) as span, \
+                _bound_trace_id(span):
+            try:
+                await self.app(scope, receive, send_with_status)
+            finally:
+                code = status[0] if status else 500
+                route = scope.get("route")
+                template = getattr(route, "path", None)
+                if template:
+                    span.update_name(f"{method} {template}")
+                    span.set_attribute("http.route", template)
+                span.set_attribute("http.response.status_code", code)
+                if code >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+
+
+@contextmanager
+def _bound_trace_id(span: trace.Span) -> Iterator[None]:
+    """Put the trace id on every log line written inside the span."""
+    context = span.get_span_context()
+    if not context.is_valid:
+        yield
+        return
+    with structlog.contextvars.bound_contextvars(trace_id=format(context.trace_id, "032x")):
+        yield
