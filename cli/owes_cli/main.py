@@ -11,7 +11,9 @@ from pathlib import Path
 from owes_service.catalogue import export as catalogue_export
 
 from .deadletters import add_dlq_parser
+from .doctor import add_doctor_parser
 from .keys import add_keys_parser
+from .status import add_status_parser
 from .system import LocalSystem
 
 
@@ -128,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     add_keys_parser(sub)
     add_dlq_parser(sub)
+    add_doctor_parser(sub)
+    add_status_parser(sub)
     catalogue = sub.add_parser("catalogue", help="export or check the event catalogue in docs/events")
     catalogue_export.add_arguments(catalogue)
     catalogue.set_defaults(func=catalogue_export.run)

@@ -98,14 +98,29 @@ class LocalSystem:
         return lines
 
     def start(self) -> LocalSystem:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # personal data and keys: owner-only
         if self.external_bootstrap is None:
             self.broker = EmbeddedBroker(self.kafka_port, log_path=self.data_dir / "broker.log").start()
         for index, name in enumerate(SERVICES):
             self.start_service(name, self.base_port + index)
         for svc in self.services:
             wait_for_port(svc.port, timeout=60)
+        self.write_state()
         return self
+
+    def write_state(self) -> None:
+        """Write what `owes status` reads (data_dir/system.json): this process, the broker, each service."""
+        from .status import describe_database, write_state
+
+        kind = "external" if self.external_bootstrap else getattr(self.broker, "kind", "tansu")
+        env = {k: v for name in SERVICES for k, v in self.service_env(name).items()} | self.extra_env
+        write_state(self.data_dir, {
+            "pid": os.getpid(), "namespace": self.namespace,
+            "broker": {"kind": kind, "bootstrap_servers": self.bootstrap_servers},
+            "services": {s.name: {"url": s.url,
+                                  "database": describe_database(env[f"{s.name.upper()}_DATABASE_URL"])}
+                         for s in self.services},
+        })
 
     def start_service(self, name: str, port: int) -> ServiceProcess:
         env = {**os.environ, **self.service_env(name), **self.extra_env}
@@ -145,3 +160,4 @@ class LocalSystem:
                 svc.process.kill()
         if self.broker:
             self.broker.stop()
+        (self.data_dir / "system.json").unlink(missing_ok=True)

@@ -46,6 +46,22 @@ def _security(kafka: KafkaSettings) -> BaseSecurity | None:
                ssl_context=ssl_context(kafka) if use_ssl else None)
 
 
+class _TopicsCreatedElsewhere(logging.Filter):
+    """Drops FastStream's start-up reminder that it will not create topics: the runtime has already created them.
+
+    Auto-creation stays off on purpose (a typo must not make a new topic); the runtime creates the topics it
+    uses (ensure_topics) before any subscriber starts, and docker-compose's init step does the same, so the
+    reminder, logged once per subscriber at every start, tells the operator nothing to act on.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Auto create topics is disabled")
+
+
+_faststream_log = logging.getLogger("faststream.access.kafka")
+_faststream_log.addFilter(_TopicsCreatedElsewhere())
+
+
 def build_broker(kafka: KafkaSettings, *, client_id: str, description: str = "") -> KafkaBroker:
     """The FastStream broker that runs this service's subscribers and documents them (AsyncAPI)."""
     return KafkaBroker(
@@ -57,7 +73,7 @@ def build_broker(kafka: KafkaSettings, *, client_id: str, description: str = "")
         description=description,
         graceful_timeout=15.0,
         allow_auto_create_topics=False,
-        logger=logging.getLogger("faststream.access.kafka"),
+        logger=_faststream_log,
     )
 
 
