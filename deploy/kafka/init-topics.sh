@@ -20,6 +20,6 @@ while read -r service _reads; do
     --partitions "$partitions" --replication-factor "$replication" --config "retention.ms=$events_retention_ms"
   kafka_tool kafka-topics.sh --create --if-not-exists --topic "$ns.$service.dlq" \
     --partitions "$partitions" --replication-factor "$replication" --config "retention.ms=$dlq_retention_ms"
-done < <(principals)
+done < <(services)
 
 kafka_tool kafka-topics.sh --describe --topic "^${ns//./\\.}\\..*"

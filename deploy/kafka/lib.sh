@@ -42,7 +42,18 @@ wait_for_kafka() {
   return 1
 }
 
-# principals: prints "service reads" per line of principals.conf, comments and blank lines left out
+# principals: prints "name reads kind" per line of principals.conf, comments and blank lines left out
 principals() {
   grep -Ev '^[[:space:]]*(#|$)' "$PRINCIPALS_FILE"
+}
+
+# services: prints "service reads" per service (the principals that own topics), readers left out
+services() {
+  principals | while read -r name reads kind; do
+    case ${kind:-service} in
+      service) echo "$name $reads" ;;
+      reader) ;;
+      *) echo "principals.conf: $name has kind '$kind' (service or reader)" >&2; return 2 ;;
+    esac
+  done
 }

@@ -7,6 +7,10 @@
 # use SCRAM between controllers, and nothing outside this container can reach them.
 # The admin principal's SCRAM credential is written into the metadata log when the storage is formatted (first
 # start only); every other principal is created later, by the admin, through the CLIENT listener.
+#
+# Addresses, ports and the data folder default to the container's; outside a container (`owes compose rehearse`,
+# which runs this script unchanged against a fetched Kafka) the OWES_KAFKA_*_PORT, OWES_KAFKA_LISTEN_ADDRESS,
+# OWES_KAFKA_CLIENT_HOST and OWES_KAFKA_DATA_DIR variables move them onto free loopback ports and a folder of its own.
 set -euo pipefail
 
 : "${OWES_KAFKA_CLUSTER_ID:?set OWES_KAFKA_CLUSTER_ID (22 characters, e.g. from kafka-storage.sh random-uuid)}"
@@ -15,7 +19,13 @@ admin_user=${OWES_KAFKA_ADMIN_USER:-admin}
 external_host=${OWES_KAFKA_EXTERNAL_HOST:-localhost}
 external_port=${OWES_KAFKA_EXTERNAL_PORT:-9094}
 partitions=${OWES_KAFKA_PARTITIONS:-6}
-data_dir=/var/lib/kafka/data
+data_dir=${OWES_KAFKA_DATA_DIR:-/var/lib/kafka/data}
+listen_address=${OWES_KAFKA_LISTEN_ADDRESS:-0.0.0.0}
+client_host=${OWES_KAFKA_CLIENT_HOST:-kafka}
+client_port=${OWES_KAFKA_CLIENT_PORT:-9092}
+controller_port=${OWES_KAFKA_CONTROLLER_PORT:-9093}
+external_listen_port=${OWES_KAFKA_EXTERNAL_LISTEN_PORT:-9094}
+internal_port=${OWES_KAFKA_INTERNAL_PORT:-9096}
 kafka_bin=${KAFKA_BIN:-/opt/kafka/bin}
 config=${OWES_KAFKA_CONFIG:-/tmp/owes-kafka.properties}  # holds no secret: brokers need none for SCRAM
 
@@ -28,10 +38,10 @@ fi
 cat >"$config" <<EOF
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@127.0.0.1:9093
+controller.quorum.voters=1@127.0.0.1:${controller_port}
 controller.listener.names=CONTROLLER
-listeners=CONTROLLER://127.0.0.1:9093,INTERNAL://127.0.0.1:9096,CLIENT://0.0.0.0:9092,EXTERNAL://0.0.0.0:9094
-advertised.listeners=INTERNAL://127.0.0.1:9096,CLIENT://kafka:9092,EXTERNAL://${external_host}:${external_port}
+listeners=CONTROLLER://127.0.0.1:${controller_port},INTERNAL://127.0.0.1:${internal_port},CLIENT://${listen_address}:${client_port},EXTERNAL://${listen_address}:${external_listen_port}
+advertised.listeners=INTERNAL://127.0.0.1:${internal_port},CLIENT://${client_host}:${client_port},EXTERNAL://${external_host}:${external_port}
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,CLIENT:SASL_PLAINTEXT,EXTERNAL:SASL_PLAINTEXT
 inter.broker.listener.name=INTERNAL
 sasl.enabled.mechanisms=SCRAM-SHA-512

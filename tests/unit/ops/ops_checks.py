@@ -133,11 +133,21 @@ def load_compose() -> dict:
     return yaml.safe_load(COMPOSE_FILE.read_text())
 
 
-def principals() -> dict[str, list[str]]:
-    """deploy/kafka/principals.conf: each service and the producers whose events it may read."""
-    table = {}
+def principal_lines() -> list[tuple[str, list[str], str]]:
+    """deploy/kafka/principals.conf: (name, producers whose events it may read, kind) per line."""
+    rows = []
     for line in PRINCIPALS.read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
-            service, reads = line.split()
-            table[service] = [] if reads == "-" else reads.split(",")
-    return table
+            name, reads, *kind = line.split()
+            rows.append((name, [] if reads == "-" else reads.split(","), kind[0] if kind else "service"))
+    return rows
+
+
+def principals() -> dict[str, list[str]]:
+    """The services among the principals, and the producers whose events each may read."""
+    return {name: reads for name, reads, kind in principal_lines() if kind == "service"}
+
+
+def readers() -> dict[str, list[str]]:
+    """The read-only principals (integrators' tools), and the producers whose events each may read."""
+    return {name: reads for name, reads, kind in principal_lines() if kind == "reader"}

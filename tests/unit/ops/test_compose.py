@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from unit.ops.ops_checks import (COMPOSE_FILE, ENV_EXAMPLE, REQUIRED_SETTINGS, ROOT, SERVICES, MissingVariable,
                                  deep_interpolate, env_prefix, interpolate, load_compose, load_settings, principals,
-                                 read_dotenv, setting_for, strings_in, variables)
+                                 read_dotenv, readers, setting_for, strings_in, variables)
 from owes_messaging.settings import KafkaSettings
 
 JOBS = ("kafka-security", "kafka-topics")  # one-shot: they run, succeed, and gate the services
@@ -189,6 +189,12 @@ class TestServiceContainer:
 class TestKafkaAccess:
     def test_every_service_is_a_principal(self):
         assert tuple(principals()) == SERVICES
+
+    def test_every_principal_gets_its_password_from_env(self, compose, env_example):
+        environment = compose["services"]["kafka-security"]["environment"]
+        for name in (*principals(), *readers()):
+            (variable,) = variables(environment[f"OWES_KAFKA_PASSWORD_{name.upper()}"])
+            assert variable[1] == ":?" and variable[0] in env_example
 
     def test_reads_are_the_ones_the_partnership_agreed(self):
         assert principals() == {"recruitment": [], "advisory": ["recruitment"], "grants": ["recruitment"],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from unit.ops.ops_checks import DEPLOY, SERVICES, load_compose, principals
+from unit.ops.ops_checks import DEPLOY, SERVICES, load_compose, principals, readers
 
 KAFKA_SCRIPTS = DEPLOY / "kafka"
 FAKE_TOOL = """#!/usr/bin/env bash
@@ -27,7 +27,7 @@ exit 0
 """
 TOOLS = ("kafka-storage.sh", "kafka-server-start.sh", "kafka-configs.sh", "kafka-acls.sh", "kafka-topics.sh",
          "kafka-broker-api-versions.sh")
-PASSWORDS = {service: f"{service}-secret-0123" for service in SERVICES}
+PASSWORDS = {name: f"{name}-secret-0123" for name in (*SERVICES, "integrator")}
 
 
 class FakeKafka:
@@ -141,6 +141,25 @@ class TestBrokerStart:
         volumes = load_compose()["services"]["kafka"]["volumes"]
         assert f"kafka-data:{kafka.properties('server')['log.dirs']}" in volumes
 
+    def test_outside_a_container_ports_addresses_and_data_folder_move_by_environment(self, kafka, tmp_path):
+        self.start(kafka, tmp_path, OWES_KAFKA_DATA_DIR=str(tmp_path / "data"), OWES_KAFKA_LISTEN_ADDRESS="127.0.0.1",
+                   OWES_KAFKA_CLIENT_HOST="127.0.0.1", OWES_KAFKA_CLIENT_PORT="19092",
+                   OWES_KAFKA_CONTROLLER_PORT="19093", OWES_KAFKA_EXTERNAL_LISTEN_PORT="19094",
+                   OWES_KAFKA_INTERNAL_PORT="19096")
+        config = kafka.properties("server")
+        assert config["log.dirs"] == str(tmp_path / "data")
+        assert config["listeners"] == ("CONTROLLER://127.0.0.1:19093,INTERNAL://127.0.0.1:19096,"
+                                       "CLIENT://127.0.0.1:19092,EXTERNAL://127.0.0.1:19094")
+        assert config["advertised.listeners"].startswith("INTERNAL://127.0.0.1:19096,CLIENT://127.0.0.1:19092,")
+        assert config["controller.quorum.voters"] == "1@127.0.0.1:19093"
+
+    def test_in_the_container_listens_where_compose_expects(self, kafka, tmp_path):
+        self.start(kafka, tmp_path)
+        config = kafka.properties("server")
+        assert config["listeners"] == ("CONTROLLER://127.0.0.1:9093,INTERNAL://127.0.0.1:9096,"
+                                       "CLIENT://0.0.0.0:9092,EXTERNAL://0.0.0.0:9094")
+        assert "127.0.0.1:9096" in load_compose()["services"]["kafka"]["healthcheck"]["test"][1]
+
     def test_refuses_a_password_scram_syntax_cannot_carry(self, kafka, tmp_path):
         result = self.start(kafka, tmp_path, OWES_KAFKA_ADMIN_PASSWORD="pass],name=evil")
         assert result.returncode == 2
@@ -153,12 +172,12 @@ class TestPrincipalsAndAcls:
         assert result.returncode == 0, result.stderr
         created = {options(call, "--entity-name")[0]: options(call, "--add-config")[0]
                    for call in kafka.calls("kafka-configs.sh")}
-        assert created == {s: f"SCRAM-SHA-512=[iterations=8192,password={PASSWORDS[s]}]" for s in SERVICES}
+        assert created == {s: f"SCRAM-SHA-512=[iterations=8192,password={PASSWORDS[s]}]" for s in PASSWORDS}
 
     def test_each_service_writes_only_its_own_topics_and_reads_only_what_it_consumes(self, kafka):
         kafka.run("init-security.sh", **init_env())
         grants = granted(kafka)
-        assert set(grants) == {f"User:{s}" for s in SERVICES}
+        assert set(grants) == {f"User:{s}" for s in (*SERVICES, *readers())}
         for service, reads in principals().items():
             expected = {("topic", f"owes.{service}.{kind}", op) for kind in ("events", "dlq")
                         for op in ("Write", "Describe")}
@@ -167,6 +186,21 @@ class TestPrincipalsAndAcls:
             if reads:
                 expected |= {("group", f"owes.{service}", op) for op in ("Read", "Describe")}
             assert grants[f"User:{service}"] == expected, service
+
+    def test_the_integrator_may_read_every_events_topic_and_write_nothing(self, kafka):
+        kafka.run("init-security.sh", **init_env())
+        producers = [s for s in SERVICES if any(s in reads for reads in principals().values())]
+        assert readers() == {"integrator": producers}
+        expected = {("topic", f"owes.{p}.events", op) for p in producers for op in ("Read", "Describe")}
+        expected |= {("group", "owes.integrator", op) for op in ("Read", "Describe")}
+        assert granted(kafka)["User:integrator"] == expected
+
+    def test_refuses_a_principal_of_unknown_kind(self, kafka, tmp_path):
+        conf = tmp_path / "principals.conf"
+        conf.write_text("recruitment - service\nauditor recruitment admin\n")
+        result = kafka.run("init-security.sh", **init_env(PRINCIPALS_FILE=str(conf), OWES_KAFKA_PASSWORD_AUDITOR="x"))
+        assert result.returncode == 2 and "auditor has kind 'admin'" in result.stderr
+        assert not [c for c in kafka.calls("kafka-configs.sh") if "auditor" in c]
 
     def test_no_principal_may_write_another_services_topic(self, kafka):
         kafka.run("init-security.sh", **init_env())

@@ -9,6 +9,8 @@ import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
+from owes_cli.compose import environment_problems
+
 from unit.ops.ops_checks import (DEPLOY, DOCKERFILE, REQUIRED_SETTINGS, SERVICES, env_prefix, load_settings,
                                  setting_for)
 
@@ -82,6 +84,16 @@ class TestServiceDeployment:
         env = environment(service)
         assert [name for name in env if setting_for(service, name) is None] == []
         assert {f"{env_prefix(service)}{name}" for name in REQUIRED_SETTINGS} <= set(env)
+
+    def test_the_rehearsals_environment_check_agrees_and_catches_a_misspelt_name(self, service):
+        # the same check `owes compose rehearse` applies to compose's environment
+        env = environment(service)
+        assert environment_problems(service, env) == []
+        prefix = env_prefix(service)
+        misspelt = {k.replace("KAFKA__SASL_USERNAME", "KAFKA__SASL_USER"): v for k, v in env.items()}
+        assert environment_problems(service, misspelt) == [
+            f"{prefix}KAFKA__SASL_USER is read by no setting of {service}",
+            f"{prefix}KAFKA__SASL_USERNAME (required) is not set"]
 
     def test_secrets_stay_in_the_secret_and_settings_load(self, service):
         config = resource("ConfigMap", service)["data"]
