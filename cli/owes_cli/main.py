@@ -10,6 +10,7 @@ from pathlib import Path
 
 from owes_service.catalogue import export as catalogue_export
 
+from .compose import add_compose_parser
 from .deadletters import add_dlq_parser
 from .doctor import add_doctor_parser
 from .keys import add_keys_parser
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     add_keys_parser(sub)
     add_dlq_parser(sub)
+    add_compose_parser(sub)
     add_doctor_parser(sub)
     add_status_parser(sub)
     catalogue = sub.add_parser("catalogue", help="export or check the event catalogue in docs/events")
