@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
-from . import api
+from . import api, pages
 from .settings import RecruitmentSettings
 from .tables import metadata
 
@@ -26,4 +26,4 @@ def build_runtime(settings: RecruitmentSettings | None = None) -> ServiceRuntime
 
 
 def create_app(settings: RecruitmentSettings | None = None) -> FastAPI:
-    return build_runtime(settings).create_app()
+    return pages.mount(build_runtime(settings).create_app())

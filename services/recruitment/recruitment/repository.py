@@ -82,3 +82,20 @@ async def get_initiative_group(session: AsyncSession, *, group_id: str):
         .order_by(initiative_group_members.c.participant_id)
     )).all()
     return group, list(members)
+
+
+async def search_participants(session: AsyncSession, *, text: str | None = None, status: str | None = None,
+                              county: str | None = None, limit: int = 200) -> list:
+    """Participants matching a name or PESEL fragment, a status and a county; newest first."""
+    query = sa.select(participants).order_by(participants.c.recruited_on.desc(), participants.c.participant_id)
+    if text:
+        like = f"%{text.strip()}%"
+        query = query.where(sa.or_(participants.c.pesel.startswith(text.strip()),
+                                   (participants.c.first_name + " " + participants.c.last_name).ilike(like),
+                                   (participants.c.last_name + " " + participants.c.first_name).ilike(like),
+                                   participants.c.participant_id == text.strip()))
+    if status:
+        query = query.where(participants.c.status == status)
+    if county:
+        query = query.where(participants.c.county == county)
+    return list((await session.execute(query.limit(limit))).all())

@@ -230,3 +230,9 @@ async def get_initiative_group(*, session: AsyncSession, group_id: str):
     if found is None:
         raise NotFound(f"No initiative group {group_id}.")
     return found
+
+
+async def search_participants(*, session: AsyncSession, text: str | None = None, status: str | None = None,
+                              county: str | None = None) -> list:
+    """Participants found by name or PESEL, status and county (the staff pages' list)."""
+    return await repository.search_participants(session, text=text, status=status, county=county)

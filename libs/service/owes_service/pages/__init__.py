@@ -1,0 +1,9 @@
+"""Server-rendered pages for the staff of each service: Polish first, accessible, signed in with a staff account."""
+
+from .accounts import SERVICE_ROLES, StaffMember
+from .places import county_options, place_name
+from .usecases import call_use_case
+from .web import N_, FormErrors, StaffPages, problem_errors, problem_message, validation_errors
+
+__all__ = ["N_", "SERVICE_ROLES", "FormErrors", "StaffMember", "StaffPages", "call_use_case", "county_options",
+           "place_name", "problem_errors", "problem_message", "validation_errors"]

@@ -1,0 +1,93 @@
+"""The messages of the pages, extracted from templates and Python (Babel), and the check that each is translated.
+
+``python -m owes_service.pages.catalogues <folder with templates/ and locale/> ...`` adds new messages to each
+folder's Polish catalogue (untranslated, for a person to fill in); the unit test fails while any is missing.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import write_po
+
+from .i18n import catalog_path, read_catalog
+
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
+OPTIONS = {"**/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}}
+SKIP = ("migrations", "locale", "static", "__pycache__")
+
+
+def extract(folder: Path) -> dict[str | tuple[str, str], list[str]]:
+    """Every message of this folder's pages and templates: msgid (or singular/plural pair) -> where it is used."""
+    found: dict[str | tuple[str, str], list[str]] = {}
+
+    def wanted(dirname: str) -> bool:  # Babel asks before walking into a folder
+        return Path(dirname).name not in SKIP
+
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            folder, method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS, directory_filter=wanted):
+        if filename.endswith(".py") and Path(filename).name not in ("pages.py", "web.py", "places.py"):
+            continue  # only page code speaks to people; the rest of the service speaks to machines
+        key = tuple(message) if isinstance(message, tuple | list) else message
+        if not key or (isinstance(key, tuple) and not key[0]):
+            continue
+        found.setdefault(key, []).append(f"{filename}:{lineno}")
+    return found
+
+
+def domain_refusals(domain_file: Path) -> set[str]:
+    """The reasons a domain module gives when it refuses (`raise SomeError("...")`): shown to staff, translated."""
+    reasons: set[str] = set()
+    for node in ast.walk(ast.parse(domain_file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+            first = node.exc.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                reasons.add(first.value)
+    return reasons
+
+
+def missing_translations(folder: Path, messages, language: str = "pl") -> list[str]:
+    """Messages without a translation in the folder's catalogue for this language (every plural form filled)."""
+    path = catalog_path(folder / "locale", language)
+    catalog = read_catalog(path, language) if path.exists() else Catalog(locale=language)
+    missing = []
+    for key in messages:
+        msgid = key[0] if isinstance(key, tuple) else key
+        entry = catalog.get(msgid)
+        strings = entry.string if entry else None
+        if isinstance(strings, tuple | list):
+            ok = len(strings) == catalog.num_plurals and all(strings)
+        else:
+            ok = bool(strings)
+        if not ok:
+            missing.append(msgid)
+    return missing
+
+
+def update(folder: Path, language: str = "pl", extra: set[str] = frozenset()) -> int:
+    """Add the folder's new messages to its catalogue, untranslated; return how many were added."""
+    path = catalog_path(folder / "locale", language)
+    catalog = read_catalog(path, language) if path.exists() else Catalog(locale=language, project="OWES Mesh")
+    added = 0
+    for key, places in {**extract(folder), **{m: ["domain"] for m in extra}}.items():
+        msgid = key[0] if isinstance(key, tuple) else key
+        if catalog.get(msgid) is None:
+            catalog.add(key if isinstance(key, tuple) else key, None, locations=[(p, None) for p in places[:1]])
+            added += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        write_po(f, catalog, width=120, omit_header=False, include_lineno=False)
+    return added
+
+
+if __name__ == "__main__":
+    for arg in sys.argv[1:]:
+        folder = Path(arg)
+        refusals = set().union(*(domain_refusals(folder / n) for n in ("domain.py", "service.py")
+                                 if (folder / n).exists()))
+        print(folder, update(folder, extra=refusals))

@@ -1,0 +1,467 @@
+"""The staff pages' edge: templates, language, signed session cookie, CSRF, sign-in with throttling, errors on forms.
+
+A service's pages module builds one StaffPages and declares its routes on ``pages.router``; its composition root
+calls ``pages.mount(app)``. Page handlers call the same use cases (service.py) as the API: no second path to
+the database.
+"""
+
+import hmac
+import os
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+
+from ..auth import CALLER_SCOPE_KEY, Caller, Principal
+from ..problems import Problem
+from .accounts import SERVICE_ROLES, StaffDirectory, StaffMember
+from .i18n import SHARED_LOCALE, Formats, choose_language, load_translations
+
+log = structlog.get_logger("owes.pages")
+
+PREFIX = "/panel"
+SHARED = Path(__file__).parent
+STATIC_TYPES = {"staff.css": "text/css; charset=utf-8", "live.js": "text/javascript; charset=utf-8"}
+SESSION_SECONDS = 8 * 3600  # one working day; then sign in again
+CSRF_FIELD = "csrf_token"
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues where it is defined; it is translated where it is shown."""
+    return message
+
+
+ROLE_TITLES = {"recruiter": N_("recruiter"), "adviser": N_("adviser"), "grant_officer": N_("grant officer"),
+               "coordinator": N_("project coordinator"), "read_only": N_("read only")}
+
+
+# --- session ----------------------------------------------------------------------------------------------------
+
+class SignInRequired(Exception):
+    """The page needs a signed-in member of staff."""
+
+
+class NotPermitted(Exception):
+    """The signed-in role may only read."""
+
+
+class FormExpired(Exception):
+    """A form came back without the CSRF token of this session."""
+
+
+@dataclass
+class StaffSession:
+    """What the signed cookie carries: the CSRF token, the language, who signed in, a message for the next page."""
+
+    data: dict[str, Any]
+    dirty: bool = False
+
+    @classmethod
+    def fresh(cls) -> "StaffSession":
+        return cls({"csrf": secrets.token_urlsafe(32)}, dirty=True)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        if self.data.get(key) != value:
+            self.data[key] = value
+            self.dirty = True
+
+    def pop(self, key: str) -> Any:
+        if key in self.data:
+            self.dirty = True
+            return self.data.pop(key)
+        return None
+
+    def restart(self, **values: Any) -> None:
+        """A new CSRF token whenever who is signed in changes (no fixation of a token taken before)."""
+        lang = self.data.get("lang")
+        self.data = {"csrf": secrets.token_urlsafe(32), **({"lang": lang} if lang else {}), **values}
+        self.dirty = True
+
+
+class SignInThrottle:
+    """Failed sign-ins remembered per login and per address: too many within the window refuse further tries.
+
+    Kept in the process: one service runs one process per database in `owes up` and in the examples; a deployment
+    with replicas behind a balancer throttles per replica (documented in docs/security.md).
+    """
+
+    def __init__(self, *, per_login: int = 5, per_address: int = 20, window: float = 900.0) -> None:
+        self.limits = {"login": per_login, "address": per_address}
+        self.window = window
+        self.failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        times = self.failures[key]
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def wait_seconds(self, *, login: str, address: str) -> float:
+        """How long this login or address must wait before trying again; 0 when it may try now."""
+        now = time.monotonic()
+        wait = 0.0
+        for kind, value in (("login", login), ("address", address)):
+            times = self._recent((kind, value), now)
+            if len(times) >= self.limits[kind]:
+                wait = max(wait, times[0] + self.window - now)
+        return wait
+
+    def failed(self, *, login: str, address: str) -> None:
+        now = time.monotonic()
+        self.failures[("login", login)].append(now)
+        self.failures[("address", address)].append(now)
+
+    def succeeded(self, *, login: str) -> None:
+        self.failures.pop(("login", login), None)
+
+
+# --- form errors ------------------------------------------------------------------------------------------------
+
+# What a person reads for each kind of pydantic refusal; %(label)s is the field's visible label.
+VALIDATION_MESSAGES = {
+    "missing": N_("%(label)s is required"),
+    "string_too_short": N_("%(label)s is required"),
+    "too_short": N_("%(label)s is required"),
+    "string_too_long": N_("%(label)s is too long"),
+    "too_long": N_("%(label)s lists too many items"),
+    "string_pattern_mismatch": N_("%(label)s contains characters that are not allowed"),
+    "date_from_datetime_parsing": N_("%(label)s must be a date, for example 29.11.2026"),
+    "date_parsing": N_("%(label)s must be a date, for example 29.11.2026"),
+    "date_type": N_("%(label)s must be a date, for example 29.11.2026"),
+    "int_parsing": N_("%(label)s must be a whole number"),
+    "decimal_parsing": N_("%(label)s must be a number"),
+    "greater_than_equal": N_("%(label)s is too small"),
+    "greater_than": N_("%(label)s is too small"),
+    "less_than_equal": N_("%(label)s is too large"),
+    "less_than": N_("%(label)s is too large"),
+    "decimal_max_places": N_("%(label)s has too many decimal places"),
+    "enum": N_("Choose %(label)s"),
+    "literal_error": N_("Choose %(label)s"),
+    "bool_parsing": N_("Choose %(label)s"),
+    "value_error": N_("%(label)s is not valid"),
+}
+# The start of a message about a refused identifier, followed by the domain's reason (translated too).
+FIELD_PROBLEMS = {
+    "pesel": N_("Invalid PESEL number"),
+    "nip": N_("Invalid NIP number"),
+    "regon": N_("Invalid REGON number"),
+    "krs": N_("Invalid KRS number"),
+}
+
+
+@dataclass
+class FormErrors:
+    """Errors of one submitted form, field by field, in the order of the form (the error summary's order)."""
+
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.messages.setdefault(name, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
+
+    def ordered(self, order: Iterable[str]) -> list[tuple[str, str]]:
+        order = list(order)
+        rank = {name: i for i, name in enumerate(order)}
+        return sorted(self.messages.items(), key=lambda item: rank.get(item[0], len(order)))
+
+
+def validation_errors(exc: ValidationError, labels: Mapping[str, str], _: Callable[[str], str]) -> FormErrors:
+    """Pydantic's refusals as messages next to the fields, in the page's language."""
+    errors = FormErrors()
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        name = loc[0] if loc else "__all__"
+        label = _(labels.get(name, name))
+        template = VALIDATION_MESSAGES.get(err["type"], VALIDATION_MESSAGES["value_error"])
+        if name == "email" and err["type"] == "value_error":
+            errors.add(name, _("Enter an e-mail address in the form name@example.pl"))
+        else:
+            errors.add(name, _(template) % {"label": label})
+    return errors
+
+
+def problem_message(exc: Problem, _: Callable[[str], str]) -> str:
+    """An RFC 9457 problem's detail as staff read it: the catalogue's wording, else the domain's reason translated."""
+    translated = _(exc.detail)
+    if translated != exc.detail:
+        return translated
+    reason = exc.__context__  # the domain's refusal the use case turned into this problem
+    field_name = exc.extra.get("field")
+    if isinstance(reason, ValueError) and reason.args and isinstance(reason.args[0], str):
+        because = _(reason.args[0])
+        if because != reason.args[0]:
+            prefix = FIELD_PROBLEMS.get(field_name or "")
+            return f"{_(prefix)}: {because}" if prefix else because[:1].upper() + because[1:]
+    # A refusal no catalogue knows yet: shown as the service worded it rather than hidden behind a vague message.
+    return _("The service refused this: %(detail)s") % {"detail": exc.detail}
+
+
+def problem_errors(exc: Problem, _: Callable[[str], str], *, fields: Iterable[str]) -> FormErrors:
+    errors = FormErrors()
+    name = exc.extra.get("field")
+    errors.add(name if name in set(fields) else "__all__", problem_message(exc, _))
+    return errors
+
+
+# --- the pages ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str
+
+
+class StaffPages:
+    """Everything one service's pages share: its router, templates, catalogues, sessions and sign-in."""
+
+    def __init__(self, *, service: str, title: str, package_dir: Path, home: str,
+                 nav: Iterable[tuple[str, str]] = ()) -> None:
+        self.service = service
+        self.title = title
+        self.home = home
+        self.nav = [NavItem(p, label) for p, label in nav]
+        self.roles = SERVICE_ROLES[service]
+        self.env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(package_dir / "templates"), FileSystemLoader(SHARED / "templates")]),
+            autoescape=select_autoescape(default=True, default_for_string=True), auto_reload=False,
+            trim_blocks=True, lstrip_blocks=True,
+        )
+        self.locale_dirs = [package_dir / "locale", SHARED_LOCALE]
+        self.translations = {lang: load_translations(self.locale_dirs, lang) for lang in ("pl", "en")}
+        secret = os.environ.get(f"{service.upper()}_STAFF_SESSION_SECRET")
+        if not secret:
+            log.warning("staff_session_secret_generated", service=service,
+                        detail=f"set {service.upper()}_STAFF_SESSION_SECRET so sessions survive a restart")
+        self.serializer = URLSafeTimedSerializer(secret or secrets.token_urlsafe(32), salt=f"owes.{service}.staff")
+        self.cookie = f"owes_{service}_staff"
+        self.throttle = SignInThrottle()
+        self.router = APIRouter(prefix=PREFIX, route_class=self._route_class(), include_in_schema=False)
+        self._directory: StaffDirectory | None = None
+        self._add_shared_routes()
+
+    # -- wiring --
+    def mount(self, app: FastAPI) -> FastAPI:
+        """Add the pages to a service's app; returns the app so a composition root can do it in one line."""
+        app.include_router(self.router)
+        return app
+
+    def directory(self, request: Request) -> StaffDirectory:
+        if self._directory is None:
+            self._directory = StaffDirectory(request.app.state.runtime.engine, service=self.service)
+        return self._directory
+
+    def _route_class(self) -> type[APIRoute]:
+        pages = self
+
+        class StaffRoute(APIRoute):
+            def get_route_handler(self) -> Callable:
+                handler = super().get_route_handler()
+
+                async def handle(request: Request) -> Response:
+                    session = pages._load_session(request)
+                    request.state.staff_session = session
+                    asked = request.query_params.get("lang")
+                    if asked in pages.translations:
+                        session.set("lang", asked)
+                    try:
+                        response = await handler(request)
+                    except SignInRequired:
+                        response = RedirectResponse(f"{PREFIX}/sign-in?next={quote(request.url.path)}", 303)
+                    except NotPermitted:
+                        response = pages.render(request, "error.html", {
+                            "heading": N_("You cannot change anything here"),
+                            "message": N_("Your role may only read this service. Ask the service's coordinator "
+                                          "for a role that may record changes.")}, status=403)
+                    except FormExpired:
+                        response = pages.render(request, "error.html", {
+                            "heading": N_("The form has expired"),
+                            "message": N_("Go back, reload the page and send the form again. Nothing was saved.")},
+                            status=400)
+                    except Problem as exc:
+                        response = pages.render(request, "error.html", {
+                            "heading": N_("Page not found") if exc.status == 404 else N_("This cannot be done"),
+                            "message": problem_message(exc, pages.gettext(request))}, status=exc.status)
+                    pages._save_session(request, response, session)
+                    return response
+
+                return handle
+
+        return StaffRoute
+
+    # -- session --
+    def _load_session(self, request: Request) -> StaffSession:
+        raw = request.cookies.get(self.cookie)
+        if raw:
+            try:
+                return StaffSession(self.serializer.loads(raw, max_age=SESSION_SECONDS))
+            except BadSignature:  # also an expired one (SignatureExpired)
+                pass
+        return StaffSession.fresh()
+
+    def _save_session(self, request: Request, response: Response, session: StaffSession) -> None:
+        if session.dirty or "login" in session.data:  # a signed-in session slides: 8 hours from the last page
+            response.set_cookie(self.cookie, self.serializer.dumps(session.data), max_age=SESSION_SECONDS,
+                                path=PREFIX, httponly=True, samesite="lax", secure=request.url.scheme == "https")
+        response.headers.setdefault("Cache-Control", "no-store")  # pages show personal data: never cached
+
+    @staticmethod
+    def session(request: Request) -> StaffSession:
+        return request.state.staff_session
+
+    # -- language --
+    def language(self, request: Request) -> str:
+        return choose_language(asked=request.query_params.get("lang"), remembered=self.session(request).get("lang"),
+                               accept_language=request.headers.get("accept-language"))
+
+    def gettext(self, request: Request) -> Callable[[str], str]:
+        return self.translations[self.language(request)].gettext
+
+    # -- rendering --
+    def render(self, request: Request, template: str, context: Mapping[str, Any] | None = None, *,
+               status: int = 200) -> HTMLResponse:
+        lang = self.language(request)
+        translations = self.translations[lang]
+        session = self.session(request)
+        member = getattr(request.state, "staff_member", None)
+        values = {
+            "_": translations.gettext, "ngettext": translations.ngettext, "fmt": Formats(lang), "lang": lang,
+            "other_lang": "en" if lang == "pl" else "pl", "service_title": translations.gettext(self.title),
+            "nav": self.nav, "path": request.url.path, "staff": member, "csrf_field": CSRF_FIELD,
+            "csrf_token": session.get("csrf"), "flash": session.pop("flash"), "prefix": PREFIX,
+            "errors": FormErrors(), "form": {}, "error_order": (), "role_titles": ROLE_TITLES,
+        }
+        values.update(context or {})
+        html = self.env.get_template(template).render(values)
+        return HTMLResponse(html, status_code=status)
+
+    def flash(self, request: Request, message: str) -> None:
+        """A confirmation shown on the next page (after the redirect that follows a successful form)."""
+        self.session(request).set("flash", message)
+
+    def redirect(self, path: str) -> RedirectResponse:
+        return RedirectResponse(path, status_code=303)
+
+    # -- dependencies --
+    async def signed_in(self, request: Request) -> StaffMember:
+        login = self.session(request).get("login")
+        member = await self.directory(request).find(login) if login else None
+        if member is None:
+            raise SignInRequired
+        request.state.staff_member = member
+        caller = request.scope.get(CALLER_SCOPE_KEY)
+        if isinstance(caller, Caller):  # the audit trail records which person made a change
+            caller.principal = Principal(member.login, f"staff:{member.role}")
+        return member
+
+    async def writer(self, request: Request) -> StaffMember:
+        member = await self.signed_in(request)
+        if not member.may_write:
+            raise NotPermitted
+        return member
+
+    async def posted(self, request: Request) -> dict[str, Any]:
+        """The submitted form, after its CSRF token matched this session's."""
+        form = await request.form()
+        token = form.get(CSRF_FIELD)
+        expected = self.session(request).get("csrf")
+        if not isinstance(token, str) or not expected or not hmac.compare_digest(token, expected):
+            raise FormExpired
+        values: dict[str, Any] = {}
+        for key in form.keys():
+            if key == CSRF_FIELD:
+                continue
+            items = [v for v in form.getlist(key) if isinstance(v, str)]
+            values[key] = items if len(items) > 1 else (items[0] if items else "")
+        return values
+
+    def deps(self) -> tuple[Any, Any, Any]:
+        """Typed dependency aliases for a service's pages: (signed in, may write, posted form)."""
+        return (Annotated[StaffMember, Depends(self.signed_in)], Annotated[StaffMember, Depends(self.writer)],
+                Annotated[dict, Depends(self.posted)])
+
+    # -- sign-in, sign-out, assets --
+    def _add_shared_routes(self) -> None:
+        router = self.router
+        Posted = Annotated[dict, Depends(self.posted)]
+
+        @router.get("")
+        @router.get("/")
+        async def home() -> Response:
+            return self.redirect(self.home)
+
+        @router.get("/sign-in")
+        async def sign_in_page(request: Request, next: str = "") -> Response:
+            return self.render(request, "sign_in.html", {"next": _safe_next(next, self.home)})
+
+        @router.post("/sign-in")
+        async def sign_in(request: Request, form: Posted) -> Response:
+            _ = self.gettext(request)
+            login = str(form.get("login", "")).strip().lower()
+            password = str(form.get("password", ""))
+            target = _safe_next(str(form.get("next", "")), self.home)
+            address = request.client.host if request.client else "unknown"
+            errors = FormErrors()
+            if not login:
+                errors.add("login", _("Enter your login"))
+            if not password:
+                errors.add("password", _("Enter your password"))
+            status = 422
+            if not errors:
+                wait = self.throttle.wait_seconds(login=login, address=address)
+                if wait > 0:
+                    minutes = max(1, round(wait / 60))
+                    errors.add("login", self.translations[self.language(request)].ngettext(
+                        "Too many failed sign-ins. Try again in %(num)d minute.",
+                        "Too many failed sign-ins. Try again in %(num)d minutes.", minutes) % {"num": minutes})
+                    status = 429
+                else:
+                    member = await self.directory(request).verify(login, password)
+                    if member is None:
+                        self.throttle.failed(login=login, address=address)
+                        log.info("staff_sign_in_failed", login=login)
+                        errors.add("login", _("The login or the password is not right"))
+                    else:
+                        self.throttle.succeeded(login=login)
+                        self.session(request).restart(login=member.login)
+                        log.info("staff_signed_in", login=member.login, role=member.role)
+                        return self.redirect(target)
+            return self.render(request, "sign_in.html", {
+                "next": target, "form": {"login": login}, "errors": errors,
+                "error_order": ("login", "password")}, status=status)
+
+        @router.post("/sign-out")
+        async def sign_out(request: Request, _form: Posted) -> Response:
+            self.session(request).restart()
+            self.flash(request, N_("You have signed out."))
+            return self.redirect(f"{PREFIX}/sign-in")
+
+        @router.get("/static/{name}")
+        async def static(name: str) -> Response:
+            if name not in STATIC_TYPES:
+                return Response(status_code=404)
+            return Response((SHARED / "static" / name).read_bytes(), media_type=STATIC_TYPES[name],
+                            headers={"Cache-Control": "max-age=300"})
+
+
+def _safe_next(target: str, default: str) -> str:
+    """Only a page of this console: never an address elsewhere (no open redirect after sign-in)."""
+    if target.startswith(PREFIX + "/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
