@@ -13,6 +13,7 @@ from typing import TypeVar
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from asgi_lifespan import LifespanManager
+from owes_messaging.broker import partitions_of
 
 from owes_service.auth import credential_line
 from owes_messaging.settings import KafkaSettings
@@ -109,11 +110,7 @@ async def read_topic(bootstrap: str, topic: str, *, idle: float = 1.0, timeout: 
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:  # not in the first metadata answer: ask for this topic's (aiokafka has no public call)
-            consumer._client.add_topic(topic)
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
+        partitions = await partitions_of(consumer, topic)
         if not partitions:
             return []
         tps = [TopicPartition(topic, p) for p in partitions]

@@ -6,7 +6,7 @@ import logging
 import ssl
 
 import structlog
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
@@ -65,7 +65,8 @@ _faststream_log.addFilter(_TopicsCreatedElsewhere())
 def build_broker(kafka: KafkaSettings, *, client_id: str, description: str = "") -> KafkaBroker:
     """The FastStream broker that runs this service's subscribers and documents them (AsyncAPI)."""
     return KafkaBroker(
-        kafka.bootstrap_servers,
+        # a list: FastStream takes one string as one host, so "k1:9092,k2:9092" (a cluster) would not resolve
+        [host.strip() for host in kafka.bootstrap_servers.split(",") if host.strip()],
         security=_security(kafka),
         client_id=client_id,
         enable_idempotence=kafka.enable_idempotence,
@@ -109,3 +110,18 @@ async def ensure_topics(kafka: KafkaSettings, topics: list[str]) -> None:
         log.info("topics_created", topics=missing)
     finally:
         await admin.close()
+
+
+async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    """A topic's partitions as the cluster knows them now, for a consumer that assigns partitions itself.
+
+    `consumer.topics()` returns fresh metadata without updating the consumer's own view, and a group-less consumer
+    only knows the topics of its first metadata answer; so ask its client for this topic (aiokafka has no public
+    call for it). An unknown topic has no partitions.
+    """
+    partitions = consumer.partitions_for_topic(topic)
+    if not partitions:
+        consumer._client.add_topic(topic)
+        await consumer._client.force_metadata_update()
+        partitions = consumer.partitions_for_topic(topic)
+    return set(partitions or ())

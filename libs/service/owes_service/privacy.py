@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from owes_messaging.broker import partitions_of
 
 PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
 # 11 digits standing alone: not part of a longer number, a hex id or a word.
@@ -92,7 +93,7 @@ async def scan_topics(client_options: dict, *, known: Iterable[str] = (), topic_
     await consumer.start()
     try:
         topics = sorted(t for t in await consumer.topics() if t.startswith(topic_prefix) and not t.startswith("__"))
-        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        partitions = [TopicPartition(t, p) for t in topics for p in sorted(await partitions_of(consumer, t))]
         if not partitions:
             return 0, []
         ends = {tp: end for tp, end in (await consumer.end_offsets(partitions)).items() if end > 0}
