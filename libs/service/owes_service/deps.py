@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 from owes_messaging.outbox import OutboxWriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .project_calendar import ProjectCalendar
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.runtime.sessionmaker() as session:
@@ -19,5 +21,10 @@ async def get_outbox(request: Request) -> OutboxWriter:  # async: no worker-thre
     return request.app.state.runtime.outbox
 
 
+async def get_calendar(request: Request) -> ProjectCalendar:
+    return request.app.state.runtime.calendar
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 OutboxDep = Annotated[OutboxWriter, Depends(get_outbox)]
+CalendarDep = Annotated[ProjectCalendar, Depends(get_calendar)]

@@ -34,6 +34,7 @@ from .http import BodySizeLimitMiddleware, CorrelationMiddleware
 from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
 from .problems import install_problem_handlers
 from .spec import ServiceSpec
+from .project_calendar import Clock, ProjectCalendar
 from .structured_logging import configure_logging
 from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
 
@@ -63,11 +64,13 @@ def exit_cleanly_after_draining_on_sigterm() -> None:
 class ServiceRuntime:
     """Owns the long-lived resources of one service process."""
 
-    def __init__(self, spec: ServiceSpec) -> None:
+    def __init__(self, spec: ServiceSpec, *, clock: Clock | None = None) -> None:
         s = spec.settings
         self.spec = spec
         self.settings = s
         self.engine = create_engine(s.database_url, echo=s.database_echo)
+        # The one clock of this process, read in the project's zone (tests pass a FixedClock).
+        self.calendar = ProjectCalendar.of(s.time_zone, clock)
         self.sessionmaker = create_sessionmaker(self.engine)
         self.topic = topic_for(spec.name, s.topic_namespace)
         self.dead_letter_topic = dead_letter_topic_for(spec.name, s.topic_namespace)

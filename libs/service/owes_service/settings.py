@@ -18,6 +18,11 @@ from pydantic_settings import (
 
 from .auth import split_entries
 
+from .project_calendar import PROJECT_TIME_ZONE, time_zone
+
+
+# The partners that operate the producing services by default (README.md), as each service's own settings say.
+DEFAULT_PRODUCER_PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
 
 class TracingSettings(BaseSettings):
     """Where this service's OpenTelemetry spans go (docs/operations.md)."""
@@ -70,6 +75,24 @@ class ServiceSettings(BaseSettings):
     def _split_entries(cls, value):
         return split_entries(value) if isinstance(value, str) else value
 
+    # The project's calendar (owes_service.project_calendar): every "today", month and reporting period is a date
+    # in this zone, whatever the host's zone; instants stay stored in UTC.
+    time_zone: str = PROJECT_TIME_ZONE
+    # Which partner operates each producing service whose events this service reads: an event is applied only
+    # when its source is /owes/<partner>/<producer> and its partner extension is <partner> (docs/security.md).
+    # E.g. REPORTING_PRODUCER_PARTNERS='{"grants": "raciborz"}' when another partner runs grants.
+    producer_partners: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRODUCER_PARTNERS))
+
+    @field_validator("producer_partners", mode="after")
+    @classmethod
+    def _keep_default_partners(cls, value: dict[str, str]) -> dict[str, str]:
+        return DEFAULT_PRODUCER_PARTNERS | value  # naming one partner leaves the others at their defaults
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        time_zone(value)
+        return value
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings: PydanticBaseSettingsSource,
                                    env_settings: PydanticBaseSettingsSource,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from owes_service.deps import OutboxDep, SessionDep
+from owes_service.deps import CalendarDep, OutboxDep, SessionDep
 from owes_service.problems import PROBLEM_JSON
 
 from . import service
@@ -43,8 +43,10 @@ BENEFICIARY_RULE = ("The beneficiary is either a participant recruitment confirm
 
 @sessions.post("", status_code=status.HTTP_201_CREATED, summary="Record an advisory session",
                response_model=SessionCreated, description=f"Publishes AdvisorySessionHeld. {BENEFICIARY_RULE}")
-async def hold_advisory_session(form: AdvisorySessionRecord, session: SessionDep, outbox: OutboxDep) -> dict:
-    return {"session_id": await service.hold_advisory_session(session=session, outbox=outbox, form=form)}
+async def hold_advisory_session(form: AdvisorySessionRecord, session: SessionDep, outbox: OutboxDep,
+                                calendar: CalendarDep) -> dict:
+    return {"session_id": await service.hold_advisory_session(session=session, calendar=calendar, outbox=outbox,
+                                                              form=form)}
 
 
 @sessions.get("/{session_id}", summary="Read an advisory session")
@@ -54,8 +56,10 @@ async def read_advisory_session(session_id: str, session: SessionDep) -> Advisor
 
 @mentoring.post("", status_code=status.HTTP_201_CREATED, summary="Record mentoring hours",
                 response_model=MentoringCreated, description=f"Publishes MentoringProvided. {BENEFICIARY_RULE}")
-async def provide_mentoring(form: MentoringRecord, session: SessionDep, outbox: OutboxDep) -> dict:
-    return {"mentoring_id": await service.provide_mentoring(session=session, outbox=outbox, form=form)}
+async def provide_mentoring(form: MentoringRecord, session: SessionDep, outbox: OutboxDep,
+                            calendar: CalendarDep) -> dict:
+    return {"mentoring_id": await service.provide_mentoring(session=session, calendar=calendar, outbox=outbox,
+                                                            form=form)}
 
 
 @mentoring.get("/{mentoring_id}", summary="Read a mentoring record")
@@ -77,19 +81,21 @@ async def read_training(training_id: str, session: SessionDep) -> TrainingView:
 
 @trainings.post("/{training_id}/attendance", status_code=status.HTTP_201_CREATED,
                 summary="Record a participant's attendance at a training")
-async def record_attendance(training_id: str, form: AttendanceRecord, session: SessionDep) -> AttendanceRecorded:
+async def record_attendance(training_id: str, form: AttendanceRecord, session: SessionDep,
+                            calendar: CalendarDep) -> AttendanceRecorded:
     """Hours one eligible participant attended on one day; the total never exceeds the training's length.
     Nothing is published: completion is the fact others need."""
-    return AttendanceRecorded(**await service.record_attendance(session=session, training_id=training_id, form=form))
+    return AttendanceRecorded(**await service.record_attendance(session=session, calendar=calendar,
+                                                                training_id=training_id, form=form))
 
 
 @trainings.post("/{training_id}/completions", status_code=status.HTTP_201_CREATED,
                 summary="Record that a participant completed a training")
 async def complete_training(training_id: str, form: CompletionRecord, session: SessionDep,
-                            outbox: OutboxDep) -> CompletionRecorded:
+                            outbox: OutboxDep, calendar: CalendarDep) -> CompletionRecorded:
     """The participant's attendance must meet the training's requirement (422 otherwise); once per participant
     (409 on repeat). Publishes TrainingCompleted with the training's title and hours."""
-    return CompletionRecorded(**await service.complete_training(session=session, outbox=outbox,
+    return CompletionRecorded(**await service.complete_training(session=session, calendar=calendar, outbox=outbox,
                                                                 training_id=training_id, form=form))
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
-from . import api
+from . import api, pages
 from .consumers import HANDLERS
 from .settings import AdvisorySettings
 from .tables import metadata
@@ -16,7 +17,7 @@ from .tables import metadata
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_runtime(settings: AdvisorySettings | None = None) -> ServiceRuntime:
+def build_runtime(settings: AdvisorySettings | None = None, *, clock: Clock | None = None) -> ServiceRuntime:
     settings = settings or AdvisorySettings()
     return ServiceRuntime(ServiceSpec(
         name="advisory", title="OWES Mesh: advisory",
@@ -24,8 +25,8 @@ def build_runtime(settings: AdvisorySettings | None = None) -> ServiceRuntime:
                     "of from recruitment's events.",
         settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=api.routers,
         handlers=HANDLERS, partner=settings.partner,
-    ))
+    ), clock=clock)
 
 
-def create_app(settings: AdvisorySettings | None = None) -> FastAPI:
-    return build_runtime(settings).create_app()
+def create_app(settings: AdvisorySettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    return pages.mount(build_runtime(settings, clock=clock).create_app())

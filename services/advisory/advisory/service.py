@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import AdvisorySessionHeld, MentoringProvided, TrainingCompleted
 from owes_messaging.outbox import OutboxWriter
+from owes_service.project_calendar import ProjectCalendar
 from owes_service.problems import Conflict, InvalidInput, NotFound
 
 from . import domain, repository
@@ -26,8 +27,9 @@ def _hours(hours: Decimal, *, at_most: Decimal, field: str = "hours") -> Decimal
         raise InvalidInput(f"Invalid hours: {exc}.", field=field) from None
 
 
-def _day(day: dt.date | None, field: str) -> dt.date:
-    today = dt.date.today()
+def _day(calendar: ProjectCalendar, day: dt.date | None, field: str) -> dt.date:
+    """The date a request gives for its fact, or the project's today; never a day still to come."""
+    today = calendar.today()
     try:
         return domain.not_in_future(day or today, today=today)
     except domain.FutureDate as exc:
@@ -51,10 +53,11 @@ async def _require_beneficiary(session: AsyncSession, *, participant_id: str | N
                            "advisory as enrolled (or the event has not arrived yet).", field="organisation_id")
 
 
-async def hold_advisory_session(*, session: AsyncSession, outbox: OutboxWriter, form: AdvisorySessionRecord) -> str:
+async def hold_advisory_session(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
+                                form: AdvisorySessionRecord) -> str:
     """Record an advisory session for an eligible participant or an enrolled organisation; publish it."""
     hours = _hours(form.hours, at_most=domain.MAX_SESSION_HOURS)
-    held_on = _day(form.held_on, "held_on")
+    held_on = _day(calendar, form.held_on, "held_on")
     session_id = domain.new_id("ses")
     async with session.begin():
         await _require_beneficiary(session, participant_id=form.participant_id, organisation_id=form.organisation_id)
@@ -67,10 +70,11 @@ async def hold_advisory_session(*, session: AsyncSession, outbox: OutboxWriter, 
     return session_id
 
 
-async def provide_mentoring(*, session: AsyncSession, outbox: OutboxWriter, form: MentoringRecord) -> str:
+async def provide_mentoring(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
+                            form: MentoringRecord) -> str:
     """Record mentoring hours for an eligible participant or an enrolled organisation; publish them."""
     hours = _hours(form.hours, at_most=domain.MAX_MENTORING_HOURS)
-    provided_on = _day(form.provided_on, "provided_on")
+    provided_on = _day(calendar, form.provided_on, "provided_on")
     mentoring_id = domain.new_id("men")
     async with session.begin():
         await _require_beneficiary(session, participant_id=form.participant_id, organisation_id=form.organisation_id)
@@ -101,10 +105,11 @@ async def _training_for_update(session: AsyncSession, training_id: str):
     return training
 
 
-async def record_attendance(*, session: AsyncSession, training_id: str, form: AttendanceRecord) -> dict:
+async def record_attendance(*, session: AsyncSession, calendar: ProjectCalendar, training_id: str,
+                            form: AttendanceRecord) -> dict:
     """Add hours an eligible participant attended; they never exceed the training's length."""
     hours = _hours(form.hours, at_most=domain.MAX_ATTENDANCE_HOURS)
-    attended_on = _day(form.attended_on, "attended_on")
+    attended_on = _day(calendar, form.attended_on, "attended_on")
     attendance_id = domain.new_id("att")
     async with session.begin():
         training = await _training_for_update(session, training_id)
@@ -123,10 +128,10 @@ async def record_attendance(*, session: AsyncSession, training_id: str, form: At
             "required_hours": domain.required_attendance(training.hours, training.required_attendance_percent)}
 
 
-async def complete_training(*, session: AsyncSession, outbox: OutboxWriter, training_id: str,
+async def complete_training(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, training_id: str,
                             form: CompletionRecord) -> dict:
     """Record that an eligible participant completed a training, their attendance met; publish TrainingCompleted."""
-    completed_on = _day(form.completed_on, "completed_on")
+    completed_on = _day(calendar, form.completed_on, "completed_on")
     async with session.begin():
         training = await _training_for_update(session, training_id)
         await _require_participant_supported(session, form.participant_id)
@@ -185,3 +190,8 @@ async def get_known_organisation(*, session: AsyncSession, organisation_id: str)
     if row is None:
         raise NotFound(f"Advisory has not heard of organisation {organisation_id}.")
     return row
+
+
+async def list_trainings(*, session: AsyncSession) -> list:
+    """The trainings on offer, for the staff pages' list."""
+    return await repository.list_trainings(session)

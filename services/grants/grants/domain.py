@@ -6,7 +6,6 @@ persists the new state and writes that event to the outbox in the same transacti
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 import secrets
@@ -23,6 +22,7 @@ from owes_contracts import (
     JobEnded,
     JobSustained,
 )
+from owes_service.project_calendar import add_months  # one rule for "N months later" in every service
 
 GROSZ = Decimal("0.01")
 # The largest amount the contracts carry (Money: 14 digits, 2 of them after the point).
@@ -77,13 +77,6 @@ def money(value: Decimal | int | str, *, field_name: str = "amount") -> Decimal:
 
 
 # --- dates ------------------------------------------------------------------------------------------------
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later; the last day of the month when that day does not exist (29 Feb -> 28 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
 
 def not_before(day: dt.date, earlier: dt.date, *, what: str, since: str, field_name: str) -> None:
     if day < earlier:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
 from . import api
@@ -16,7 +17,7 @@ from .tables import metadata
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_runtime(settings: GrantsSettings | None = None) -> ServiceRuntime:
+def build_runtime(settings: GrantsSettings | None = None, *, clock: Clock | None = None) -> ServiceRuntime:
     settings = settings or GrantsSettings()
     return ServiceRuntime(ServiceSpec(
         name="grants", title="OWES Mesh: grants",
@@ -24,8 +25,8 @@ def build_runtime(settings: GrantsSettings | None = None) -> ServiceRuntime:
                     "initiative groups and organisations only from recruitment's events.",
         settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=api.routers,
         handlers=HANDLERS, partner=settings.partner,
-    ))
+    ), clock=clock)
 
 
-def create_app(settings: GrantsSettings | None = None) -> FastAPI:
-    return build_runtime(settings).create_app()
+def create_app(settings: GrantsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    return pages.mount(build_runtime(settings, clock=clock).create_app())

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import CooperativeFounded, GrantApplicationSubmitted, JobCreated
 from owes_messaging.outbox import OutboxWriter
+from owes_service.project_calendar import ProjectCalendar
 from owes_service.problems import Conflict, InvalidInput, NotFound
 
 from . import domain, repository
@@ -45,9 +46,9 @@ def _rules() -> Iterator[None]:
         raise Conflict(str(exc), **exc.extra) from None
 
 
-def _day(value: dt.date | None, *, field_name: str) -> dt.date:
-    """The date a request gives for its fact, or today; never a day still to come."""
-    today = dt.date.today()
+def _day(calendar: ProjectCalendar, value: dt.date | None, *, field_name: str) -> dt.date:
+    """The date a request gives for its fact, or the project's today; never a day still to come."""
+    today = calendar.today()
     day = value or today
     with _rules():
         domain.not_in_future(day, today, field_name=field_name)
@@ -56,10 +57,10 @@ def _day(value: dt.date | None, *, field_name: str) -> dt.date:
 
 # --- applications --------------------------------------------------------------------------------------------
 
-async def submit_application(*, session: AsyncSession, outbox: OutboxWriter,
+async def submit_application(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
                              form: ApplicationSubmission) -> ApplicationView:
     """Record an application with its business plan; publish GrantApplicationSubmitted."""
-    submitted_on = _day(form.submitted_on, field_name="submitted_on")
+    submitted_on = _day(calendar, form.submitted_on, field_name="submitted_on")
     with _rules():
         amount_requested = domain.money(form.amount_requested, field_name="amount_requested")
     application_id = domain.new_id("app")
@@ -89,10 +90,11 @@ async def _load_application(session: AsyncSession, application_id: str) -> domai
     return application
 
 
-async def evaluate_application(*, session: AsyncSession, outbox: OutboxWriter, application_id: str,
+async def evaluate_application(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
+                               application_id: str,
                                form: Evaluation) -> ApplicationView:
     """Record the evaluation (score and outcome); publish GrantApplicationEvaluated."""
-    evaluated_on = _day(form.evaluated_on, field_name="evaluated_on")
+    evaluated_on = _day(calendar, form.evaluated_on, field_name="evaluated_on")
     async with session.begin():
         application = await _load_application(session, application_id)
         with _rules():
@@ -103,10 +105,10 @@ async def evaluate_application(*, session: AsyncSession, outbox: OutboxWriter, a
         return await _application_view(session, application_id)
 
 
-async def award_grant(*, session: AsyncSession, outbox: OutboxWriter, application_id: str,
+async def award_grant(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str,
                       form: Award) -> ApplicationView:
     """Award an amount per job after a positive evaluation; publish GrantAwarded."""
-    awarded_on = _day(form.awarded_on, field_name="awarded_on")
+    awarded_on = _day(calendar, form.awarded_on, field_name="awarded_on")
     async with session.begin():
         application = await _load_application(session, application_id)
         with _rules():
@@ -119,10 +121,10 @@ async def award_grant(*, session: AsyncSession, outbox: OutboxWriter, applicatio
         return await _application_view(session, application_id)
 
 
-async def disburse_grant(*, session: AsyncSession, outbox: OutboxWriter, application_id: str,
+async def disburse_grant(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str,
                          form: Disbursement) -> DisbursementView:
     """Pay out part of an awarded grant, never beyond the total; publish GrantDisbursed."""
-    disbursed_on = _day(form.disbursed_on, field_name="disbursed_on")
+    disbursed_on = _day(calendar, form.disbursed_on, field_name="disbursed_on")
     disbursement_id = domain.new_id("disb")
     async with session.begin():
         application = await _load_application(session, application_id)  # locked: payments queue up
@@ -158,10 +160,10 @@ async def _application_view(session: AsyncSession, application_id: str) -> Appli
 
 # --- cooperatives --------------------------------------------------------------------------------------------
 
-async def found_cooperative(*, session: AsyncSession, outbox: OutboxWriter,
+async def found_cooperative(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
                             form: CooperativeFoundation) -> CooperativeView:
     """Record a social cooperative registered in KRS by five or more eligible founders; publish CooperativeFounded."""
-    founded_on = _day(form.founded_on, field_name="founded_on")
+    founded_on = _day(calendar, form.founded_on, field_name="founded_on")
     with _rules():
         krs = domain.normalise_krs(form.krs)
     cooperative_id = domain.new_id("coop")
@@ -222,9 +224,10 @@ async def _cooperative_view(session: AsyncSession, cooperative_id: str) -> Coope
 
 # --- jobs ----------------------------------------------------------------------------------------------------
 
-async def create_job(*, session: AsyncSession, outbox: OutboxWriter, form: JobCreation) -> JobView:
+async def create_job(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
+                     form: JobCreation) -> JobView:
     """Record a job in a founded cooperative, held by an eligible participant; publish JobCreated."""
-    created_on = _day(form.created_on, field_name="created_on")
+    created_on = _day(calendar, form.created_on, field_name="created_on")
     job_id = domain.new_id("job")
     async with session.begin():
         cooperative = await repository.get_cooperative(session, form.cooperative_id)
@@ -268,10 +271,10 @@ async def extend_bridge_support(*, session: AsyncSession, job_id: str, form: Bri
         return await _job_view(session, job_id)
 
 
-async def pay_bridge_support(*, session: AsyncSession, outbox: OutboxWriter, job_id: str,
+async def pay_bridge_support(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str,
                              form: BridgeSupportPayment) -> BridgePaymentView:
     """Record one monthly instalment of bridge support; publish BridgeSupportPaid."""
-    paid_on = _day(form.paid_on, field_name="paid_on")
+    paid_on = _day(calendar, form.paid_on, field_name="paid_on")
     async with session.begin():
         job = await _load_job(session, job_id)
         with _rules():
@@ -282,10 +285,11 @@ async def pay_bridge_support(*, session: AsyncSession, outbox: OutboxWriter, job
     return BridgePaymentView(instalment=event.instalment, amount=event.amount, paid_on=paid_on)
 
 
-async def check_job_sustainability(*, session: AsyncSession, outbox: OutboxWriter, job_id: str,
+async def check_job_sustainability(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
+                                   job_id: str,
                                    form: SustainabilityCheck) -> JobView:
     """Confirm a job lasted 12 months from its creation; publish JobSustained."""
-    checked_on = _day(form.checked_on, field_name="checked_on")
+    checked_on = _day(calendar, form.checked_on, field_name="checked_on")
     async with session.begin():
         job = await _load_job(session, job_id)
         with _rules():
@@ -295,9 +299,10 @@ async def check_job_sustainability(*, session: AsyncSession, outbox: OutboxWrite
         return await _job_view(session, job_id)
 
 
-async def end_job(*, session: AsyncSession, outbox: OutboxWriter, job_id: str, form: JobEnding) -> JobView:
+async def end_job(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str,
+                  form: JobEnding) -> JobView:
     """Record that a job ended; publish JobEnded."""
-    ended_on = _day(form.ended_on, field_name="ended_on")
+    ended_on = _day(calendar, form.ended_on, field_name="ended_on")
     async with session.begin():
         job = await _load_job(session, job_id)
         with _rules():
@@ -324,3 +329,8 @@ async def _job_view(session: AsyncSession, job_id: str) -> JobView:
         sustainability_due_on=domain.add_months(row.created_on, domain.SUSTAINABILITY_MONTHS),
         sustained_on=row.sustained_on, ended_on=row.ended_on, end_reason=row.end_reason,
     )
+
+
+async def list_cooperatives(*, session: AsyncSession) -> list:
+    """The cooperatives recorded, for the staff pages' list."""
+    return await repository.list_cooperatives(session)

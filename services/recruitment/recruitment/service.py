@@ -19,6 +19,7 @@ from owes_contracts import (
 )
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
+from owes_service.project_calendar import ProjectCalendar
 
 from . import domain, repository
 from .domain import ParticipantStatus
@@ -32,7 +33,8 @@ from .schemas import (
 )
 
 
-async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, form: ParticipantRegistration) -> str:
+async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
+                              form: ParticipantRegistration) -> str:
     """Register a person; publish ParticipantRecruited with coarse attributes only."""
     if not form.consent:
         raise InvalidInput("Consent to the processing of personal data is required.", field="consent")
@@ -40,8 +42,7 @@ async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, fo
         birth = domain.pesel_birth_date(form.pesel)
     except domain.InvalidPesel as exc:
         raise InvalidInput(f"Invalid PESEL: {exc}.", field="pesel") from None
-    today = dt.date.today()
-    recruited_on = form.recruited_on or today
+    recruited_on = form.recruited_on or calendar.today()
     if birth > recruited_on:
         raise InvalidInput("Invalid PESEL: the birth date is after the recruitment date.", field="pesel")
     age = domain.age_on(birth, recruited_on)
@@ -58,7 +59,7 @@ async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, fo
             last_name=form.last_name, email=form.email, phone=form.phone, address=form.address,
             county=form.county, gender=gender.value, age_band=band.value,
             labour_market_status=form.labour_market_status.value, disability=form.disability,
-            at_risk_of_exclusion=form.at_risk_of_exclusion, consent_given_at=dt.datetime.now(dt.UTC),
+            at_risk_of_exclusion=form.at_risk_of_exclusion, consent_given_at=calendar.now(),
             status="recruited", recruited_on=recruited_on,
         )
         await outbox.add(session, ParticipantRecruited(
@@ -88,10 +89,10 @@ def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> No
         raise InvalidInput(f"The {field.replace('_', ' ')} ({day}) is before the {what} ({earliest}).", field=field)
 
 
-async def decide_eligibility(*, session: AsyncSession, outbox: OutboxWriter, participant_id: str,
-                             decision: EligibilityDecision) -> ParticipantStatus:
+async def decide_eligibility(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
+                             participant_id: str, decision: EligibilityDecision) -> ParticipantStatus:
     """Confirm or reject a recruited participant's eligibility; publish the decision."""
-    decided_on = decision.decided_on or dt.date.today()
+    decided_on = decision.decided_on or calendar.today()
     async with session.begin():
         row = await _participant_for_update(session, participant_id)
         try:
@@ -112,10 +113,10 @@ async def decide_eligibility(*, session: AsyncSession, outbox: OutboxWriter, par
     return status
 
 
-async def withdraw_participant(*, session: AsyncSession, outbox: OutboxWriter, participant_id: str,
-                               withdrawal: Withdrawal) -> ParticipantStatus:
+async def withdraw_participant(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
+                               participant_id: str, withdrawal: Withdrawal) -> ParticipantStatus:
     """Record that a participant left the project; publish ParticipantWithdrawn."""
-    withdrawn_on = withdrawal.withdrawn_on or dt.date.today()
+    withdrawn_on = withdrawal.withdrawn_on or calendar.today()
     async with session.begin():
         row = await _participant_for_update(session, participant_id)
         try:
@@ -131,16 +132,18 @@ async def withdraw_participant(*, session: AsyncSession, outbox: OutboxWriter, p
     return ParticipantStatus.WITHDRAWN
 
 
-async def erase_personal_data(*, session: AsyncSession, outbox: OutboxWriter, participant_id: str) -> bool:
+async def erase_personal_data(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
+                              participant_id: str) -> bool:
     """GDPR erasure: null the personal data, keep the pseudonymous id and coarse attributes; publish
     ParticipantDataErased. Erasing again changes nothing and publishes nothing; return whether it erased now."""
     async with session.begin():
         row = await _participant_for_update(session, participant_id)
         if row.erased_at is not None:
             return False
-        now = dt.datetime.now(dt.UTC)
+        now = calendar.now()
         await repository.erase_personal_data(session, participant_id=participant_id, erased_at=now)
-        await outbox.add(session, ParticipantDataErased(participant_id=participant_id, erased_on=now.date()))
+        await outbox.add(session, ParticipantDataErased(participant_id=participant_id,
+                                                        erased_on=calendar.local(now).date()))
     return True
 
 
@@ -151,12 +154,13 @@ def _identifier(normalise, value: str, field: str) -> str:
         raise InvalidInput(f"Invalid {field.upper()}: {exc}.", field=field) from None
 
 
-async def enrol_organisation(*, session: AsyncSession, outbox: OutboxWriter, form: OrganisationEnrolment) -> str:
+async def enrol_organisation(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
+                             form: OrganisationEnrolment) -> str:
     """Enrol a social-economy entity after validating its NIP, REGON and KRS; publish OrganisationEnrolled."""
     nip = _identifier(domain.normalise_nip, form.nip, "nip")
     regon = _identifier(domain.normalise_regon, form.regon, "regon")
     krs = _identifier(domain.normalise_krs, form.krs, "krs") if form.krs is not None else None
-    enrolled_on = form.enrolled_on or dt.date.today()
+    enrolled_on = form.enrolled_on or calendar.today()
     name = form.organisation_name.strip()
     organisation_id = domain.new_organisation_id()
     async with session.begin():
@@ -183,10 +187,10 @@ async def get_organisation(*, session: AsyncSession, organisation_id: str):
     return row
 
 
-async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter, organisation_id: str,
-                                  start: EconomicActivityStart):
+async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
+                                  organisation_id: str, start: EconomicActivityStart):
     """Record that an enrolled NGO started paid public-benefit or economic activity; publish the fact."""
-    started_on = start.started_on or dt.date.today()
+    started_on = start.started_on or calendar.today()
     async with session.begin():
         row = await repository.get_organisation(session, organisation_id=organisation_id, for_update=True)
         if row is None:
@@ -206,10 +210,10 @@ async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter
         return await repository.get_organisation(session, organisation_id=organisation_id)
 
 
-async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter,
+async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
                                 form: InitiativeGroupFormation) -> str:
     """Form a group of eligible participants; publish InitiativeGroupFormed with their pseudonymous ids."""
-    formed_on = form.formed_on or dt.date.today()
+    formed_on = form.formed_on or calendar.today()
     group_id = domain.new_group_id()
     async with session.begin():
         statuses = await repository.participant_statuses(session, participant_ids=form.member_ids)

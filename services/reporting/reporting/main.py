@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
 from . import api, dashboard
@@ -21,8 +22,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 class ReportingRuntime(ServiceRuntime):
     """The shared runtime plus what the dashboard needs: targets, a change feed, the cached live report."""
 
-    def __init__(self, spec: ServiceSpec) -> None:
-        super().__init__(spec)
+    def __init__(self, spec: ServiceSpec, *, clock: Clock | None = None) -> None:
+        super().__init__(spec, clock=clock)
         s: ReportingSettings = spec.settings
         self.targets = load_targets(known=set(BY_KEY), path=s.targets_file, overrides=s.targets)
         self.feed = ChangeFeed()
@@ -36,15 +37,15 @@ class ReportingRuntime(ServiceRuntime):
         self.live = LiveReport(self, self.targets, self.feed, min_interval=s.dashboard_min_interval)
 
 
-def build_runtime(settings: ReportingSettings | None = None) -> ReportingRuntime:
+def build_runtime(settings: ReportingSettings | None = None, *, clock: Clock | None = None) -> ReportingRuntime:
     settings = settings or ReportingSettings()
     return ReportingRuntime(ServiceSpec(
         name="reporting", title="OWES Mesh: reporting",
         description="Read models built only from partners' events: indicators against targets, dashboards.",
         settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[api.router, dashboard.router],
         handlers=HANDLERS, partner=settings.partner,
-    ))
+    ), clock=clock)
 
 
-def create_app(settings: ReportingSettings | None = None) -> FastAPI:
-    return build_runtime(settings).create_app()
+def create_app(settings: ReportingSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    return pages.mount(build_runtime(settings, clock=clock).create_app())
