@@ -29,4 +29,4 @@ def build_runtime(settings: GrantsSettings | None = None, *, clock: Clock | None
 
 
 def create_app(settings: GrantsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    return pages.mount(build_runtime(settings, clock=clock).create_app())
+    return build_runtime(settings, clock=clock).create_app()

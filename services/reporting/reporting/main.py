@@ -48,4 +48,4 @@ def build_runtime(settings: ReportingSettings | None = None, *, clock: Clock | N
 
 
 def create_app(settings: ReportingSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    return pages.mount(build_runtime(settings, clock=clock).create_app())
+    return build_runtime(settings, clock=clock).create_app()
