@@ -112,3 +112,15 @@ async def trainees(session: AsyncSession, *, training_id: str) -> list:
             training_completions.c.participant_id == attended.c.participant_id)))
         .order_by(attended.c.participant_id))
     return rows.all()
+
+
+async def list_trainings(session: AsyncSession) -> list:
+    """Every training on offer with how many participants attended it; the newest first."""
+    attending = (sa.select(training_attendance.c.training_id,
+                           sa.func.count(sa.distinct(training_attendance.c.participant_id)).label("participants"))
+                 .group_by(training_attendance.c.training_id).subquery())
+    rows = await session.execute(
+        sa.select(trainings, sa.func.coalesce(attending.c.participants, 0).label("participants"))
+        .select_from(trainings.outerjoin(attending, attending.c.training_id == trainings.c.training_id))
+        .order_by(trainings.c.starts_on.desc().nulls_last(), trainings.c.title))
+    return rows.all()

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
-from . import api
+from . import api, pages
 from .projections import HANDLERS
 from .settings import GrantsSettings
 from .tables import metadata
@@ -29,4 +29,4 @@ def build_runtime(settings: GrantsSettings | None = None, *, clock: Clock | None
 
 
 def create_app(settings: GrantsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    return build_runtime(settings, clock=clock).create_app()
+    return pages.mount(build_runtime(settings, clock=clock).create_app())

@@ -199,3 +199,19 @@ async def add_bridge_payment(session: AsyncSession, *, job_id: str, instalment: 
                              paid_on: dt.date) -> None:
     await session.execute(sa.insert(bridge_payments).values(job_id=job_id, instalment=instalment, amount=amount,
                                                             paid_on=paid_on))
+
+
+async def list_cooperatives(session: AsyncSession) -> list:
+    """Every cooperative recorded, with its number of founders and jobs; the newest first."""
+    founders = (sa.select(cooperative_founders.c.cooperative_id, sa.func.count().label("founders"))
+                .group_by(cooperative_founders.c.cooperative_id).subquery())
+    job_counts = (sa.select(jobs.c.cooperative_id, sa.func.count().label("jobs"))
+                  .group_by(jobs.c.cooperative_id).subquery())
+    rows = await session.execute(
+        sa.select(cooperatives, sa.func.coalesce(founders.c.founders, 0).label("founders"),
+                  sa.func.coalesce(job_counts.c.jobs, 0).label("jobs"))
+        .select_from(cooperatives
+                     .outerjoin(founders, founders.c.cooperative_id == cooperatives.c.cooperative_id)
+                     .outerjoin(job_counts, job_counts.c.cooperative_id == cooperatives.c.cooperative_id))
+        .order_by(cooperatives.c.founded_on.desc(), cooperatives.c.cooperative_name))
+    return rows.all()

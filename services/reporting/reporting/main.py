@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
-from . import api, dashboard
+from . import api, dashboard, pages
 from .indicators import BY_KEY
 from .live import ChangeFeed, LiveReport
 from .projections import HANDLERS
@@ -48,4 +48,4 @@ def build_runtime(settings: ReportingSettings | None = None, *, clock: Clock | N
 
 
 def create_app(settings: ReportingSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    return build_runtime(settings, clock=clock).create_app()
+    return pages.mount(build_runtime(settings, clock=clock).create_app())

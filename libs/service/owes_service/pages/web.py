@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from ..auth import CALLER_SCOPE_KEY, Caller, Principal
 from ..problems import Problem
 from .accounts import SERVICE_ROLES, StaffDirectory, StaffMember
+from .usecases import call_use_case
 from .i18n import SHARED_LOCALE, Formats, choose_language, load_translations
 
 log = structlog.get_logger("owes.pages")
@@ -336,6 +337,11 @@ class StaffPages:
     # -- rendering --
     def render(self, request: Request, template: str, context: Mapping[str, Any] | None = None, *,
                status: int = 200) -> HTMLResponse:
+        html = self.env.get_template(template).render(self.context(request, context))
+        return HTMLResponse(html, status_code=status)
+
+    def context(self, request: Request, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """What every template sees: the language's messages and formats, who is signed in, the CSRF token."""
         lang = self.language(request)
         translations = self.translations[lang]
         session = self.session(request)
@@ -348,8 +354,23 @@ class StaffPages:
             "errors": FormErrors(), "form": {}, "error_order": (), "role_titles": ROLE_TITLES,
         }
         values.update(context or {})
-        html = self.env.get_template(template).render(values)
-        return HTMLResponse(html, status_code=status)
+        return values
+
+    async def attempt(self, request: Request, use_case: Callable, *, schema: type | None = None,
+                      body: Mapping[str, Any] | None = None, argument: str = "form",
+                      labels: Mapping[str, str] = {}, **arguments: Any) -> tuple[Any, FormErrors | None]:
+        """Parse a form into the API's schema and run the use case: (its result, None) or (None, the errors)."""
+        _ = self.gettext(request)
+        try:
+            if schema is not None:
+                arguments[argument] = schema(**(body or {}))
+            return await call_use_case(use_case, request, **arguments), None
+        except ValidationError as exc:
+            return None, validation_errors(exc, labels, _)
+        except Problem as exc:
+            if exc.status == 404 and not exc.extra.get("field"):
+                raise  # the page itself does not exist
+            return None, problem_errors(exc, _, fields=labels)
 
     def flash(self, request: Request, message: str) -> None:
         """A confirmation shown on the next page (after the redirect that follows a successful form)."""
@@ -458,6 +479,25 @@ class StaffPages:
                 return Response(status_code=404)
             return Response((SHARED / "static" / name).read_bytes(), media_type=STATIC_TYPES[name],
                             headers={"Cache-Control": "max-age=300"})
+
+
+def form_body(form: Mapping[str, Any], fields: Iterable[str], *, checkboxes: Iterable[str] = (),
+              decimals: Iterable[str] = ()) -> dict[str, Any]:
+    """Form fields as the API's body: ticked boxes are true, empty optional fields are left out (the defaults),
+    amounts written the Polish way (1 800,50) read as numbers."""
+    ticked, amounts = set(checkboxes), set(decimals)
+    body: dict[str, Any] = {}
+    for name in fields:
+        value = form.get(name)
+        if name in ticked:
+            body[name] = value == "yes"
+        elif isinstance(value, str) and value.strip():
+            body[name] = value.strip()
+            if name in amounts:
+                body[name] = "".join(body[name].split()).replace("\xa0", "").replace(",", ".")
+        elif isinstance(value, list):
+            body[name] = [v.strip() for v in value if v.strip()]
+    return body
 
 
 def _safe_next(target: str, default: str) -> str:
