@@ -195,8 +195,3 @@ async def get_known_organisation(*, session: AsyncSession, organisation_id: str)
 async def list_trainings(*, session: AsyncSession) -> list:
     """The trainings on offer, for the staff pages' list."""
     return await repository.list_trainings(session)
-
-
-async def list_trainings(*, session: AsyncSession) -> list:
-    """The trainings on offer, for the staff pages' list."""
-    return await repository.list_trainings(session)

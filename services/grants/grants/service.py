@@ -334,8 +334,3 @@ async def _job_view(session: AsyncSession, job_id: str) -> JobView:
 async def list_cooperatives(*, session: AsyncSession) -> list:
     """The cooperatives recorded, for the staff pages' list."""
     return await repository.list_cooperatives(session)
-
-
-async def list_cooperatives(*, session: AsyncSession) -> list:
-    """The cooperatives recorded, for the staff pages' list."""
-    return await repository.list_cooperatives(session)
