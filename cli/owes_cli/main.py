@@ -16,12 +16,13 @@ from .doctor import add_doctor_parser
 from .keys import add_keys_parser
 from .staff import add_staff_parser
 from .status import add_status_parser
-from .system import LocalSystem
+from .system import BROKER_CHOICES, DataFolderHeld, LocalSystem, SystemDown, describe_broker
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     system = LocalSystem(data_dir=Path(args.data_dir).resolve(), kafka_port=args.kafka_port,
-                         base_port=args.base_port, external_bootstrap=args.bootstrap_servers)
+                         base_port=args.base_port, external_bootstrap=args.bootstrap_servers,
+                         broker_choice=args.broker)
     stopping = False
 
     def on_signal(_sig, _frame):
@@ -30,30 +31,44 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    try:
+        system.lock_data_folder()
+    except DataFolderHeld as exc:
+        print(f"owes up: {exc}", file=sys.stderr)
+        return 1
     print(f"Starting OWES Mesh (data and logs in {system.data_dir}) ...", flush=True)
+    if system.broker_kind == "apache-kafka" and args.broker == "auto":
+        print("  broker: Apache Kafka (Java is present; --broker tansu for the embedded one)", flush=True)
     try:
         system.start()
     except Exception as exc:
         print(f"start-up failed: {exc}; see the logs in {system.data_dir}", file=sys.stderr)
         system.stop()
         return 1
-    print(f"  kafka        {system.bootstrap_servers}")
+    if system.broker:
+        print(f"  kafka        {system.bootstrap_servers}  {describe_broker(system.broker)}")
+    else:
+        print(f"  kafka        {system.bootstrap_servers}  (external: its log is kept as that cluster keeps it)")
     for svc in system.services:
         print(f"  {svc.name:<12} {svc.url}  (API docs {svc.url}/docs)")
     print(f"  dashboard    {system.service('reporting').url}/dashboard")
     for line in system.credentials_help():
         print(line)
     print("Press Ctrl-C to stop.", flush=True)
+    code = 0
     while not stopping:
-        dead = [s.name for s in system.services if s.process.poll() is not None]
-        if dead:
-            print(f"service(s) exited: {', '.join(dead)}; see {system.data_dir}/<name>.log", file=sys.stderr)
+        try:
+            for line in system.supervise():
+                print(f"owes up: {line}", flush=True)
+        except SystemDown as exc:
+            print(f"owes up: stopping everything: {exc}", file=sys.stderr, flush=True)
+            code = 1
             break
         time.sleep(0.5)
     print("Stopping ...", flush=True)
     system.stop()
-    print("Stopped.")
-    return 0
+    print("Stopped.", flush=True)
+    return code
 
 
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
@@ -123,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--kafka-port", type=int, default=9092)
     up.add_argument("--base-port", type=int, default=8001, help="recruitment, advisory, grants, reporting from here")
     up.add_argument("--bootstrap-servers", default=None, help="use this Kafka cluster instead of the embedded broker")
+    up.add_argument("--broker", choices=BROKER_CHOICES, default="auto",
+                    help="auto (default): Apache Kafka, its log kept under the data folder, where Java is present; "
+                         "else the embedded Tansu, which keeps its log in memory (the outboxes keep the history)")
     up.set_defaults(func=cmd_up)
     migrate = sub.add_parser("migrate", help="upgrade services' databases to the newest schema (alembic)")
     migrate.add_argument("services", nargs="*", metavar="service",
@@ -132,10 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     add_keys_parser(sub)
     add_dlq_parser(sub)
-    add_compose_parser(sub)
     add_doctor_parser(sub)
     add_staff_parser(sub)
     add_status_parser(sub)
+    add_compose_parser(sub)
     catalogue = sub.add_parser("catalogue", help="export or check the event catalogue in docs/events")
     catalogue_export.add_arguments(catalogue)
     catalogue.set_defaults(func=catalogue_export.run)
@@ -148,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)")
     rebuild.add_argument("--workers", type=int, default=1,
                          help="processes that read and fold partitions while this one writes (default 1: all in one)")
+    rebuild.add_argument("--force", action="store_true",
+                         help="swap in the rebuilt models even when they hold less than the live ones (a truncated "
+                              "log); without it such a rebuild is refused and the difference printed")
     rebuild.set_defaults(func=cmd_reporting_rebuild)
     return parser
 

@@ -3,6 +3,13 @@ and a relay publishes pending rows to Kafka in order, then marks them sent.
 
 At-least-once: a relay that dies after publishing and before marking publishes the rows again on
 restart; consumers' inboxes make the duplicate harmless.
+
+The log the rows went to must be the one consumers read. The relay knows the broker by its cluster id and asks
+again after every acknowledged batch: if the id changed (a broker replaced under it, e.g. the embedded Tansu
+restarted empty), the batch is not marked and every kept row is published again, in its original order. At
+start, a topic whose end offsets add up to fewer records than the rows marked published has lost acknowledged
+records (Tansu keeps its log in memory): the kept rows are published again too. Published rows are kept for the
+retention, then pruned on a schedule; the embedded Tansu system keeps them forever, its only history.
 """
 
 from __future__ import annotations
@@ -68,19 +75,65 @@ def _wake_relays(session: Session) -> None:
         writer.committed.set()
 
 
+async def broker_identity(producer) -> str:
+    """The cluster id of the broker a started aiokafka producer reaches now (a Metadata request, v2 or newer)."""
+    from aiokafka.protocol.metadata import MetadataRequest
+
+    client = producer.client
+    node = client.get_random_node()
+    if node is None:
+        await client.force_metadata_update()
+        node = client.get_random_node()
+    response = await client.send(node, MetadataRequest([]))
+    return getattr(response, "cluster_id", None) or ""
+
+
+async def records_taken(client_options: dict, topic: str) -> int:
+    """The sum of a topic's end offsets: every record it ever took, whatever retention deleted since."""
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.structs import TopicPartition
+
+    probe = AIOKafkaConsumer(**client_options, client_id="owes-outbox-log-check")
+    await probe.start()
+    try:
+        partitions = probe.partitions_for_topic(topic) or set()
+        if not partitions:
+            await probe._client.force_metadata_update()
+            partitions = probe.partitions_for_topic(topic) or set()
+        ends = await probe.end_offsets([TopicPartition(topic, p) for p in partitions]) if partitions else {}
+    finally:
+        await probe.stop()
+    return sum(ends.values())
+
+
+class BrokerReplaced(Exception):
+    """The broker that acknowledged a batch is not the one the relay published to before."""
+
+
 class OutboxRelay:
     """Publishes pending outbox rows in commit order and marks them sent."""
 
     def __init__(self, *, engine: AsyncEngine, table: sa.Table, producer, wakeup: asyncio.Event,
                  batch_size: int = 500, poll_interval: float = 0.5, lock_name: str = "outbox",
-                 retention: dt.timedelta = dt.timedelta(days=7)) -> None:
+                 retention: dt.timedelta | None = dt.timedelta(days=7),
+                 prune_interval: float = 3600.0, topic: str | None = None, client_options: dict | None = None,
+                 prepare_broker=None) -> None:
         self.engine = engine
         self.table = table
         self.producer = producer
         self.wakeup = wakeup
         self.batch_size = batch_size
         self.poll_interval = poll_interval
-        self.retention = retention
+        self.retention = retention  # None: published rows are kept forever (the embedded Tansu's history)
+        self.prune_interval = prune_interval
+        # this service's events topic and how to reach the broker: checked at start for lost records
+        self.topic = topic
+        self.client_options = client_options
+        self._replaced = False
+        # async callable: makes a new broker ready (creates the topics) before rows are published to it again
+        self.prepare_broker = prepare_broker
+        self.broker_id: str | None = None  # cluster id of the broker the rows marked published went to
+        self.republished_total = 0
         # On PostgreSQL, replicas of one service share the table: an advisory lock lets one relay at a time
         # publish, which keeps the order of rows on the topic.
         self.lock_key = zlib.crc32(lock_name.encode())
@@ -91,14 +144,29 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until stopped; on broker or database errors, back off and try again."""
         backoff = 0.1
+        next_prune = 0.0
+        loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
             try:
+                if self.broker_id is None or self._replaced:
+                    await self.check_log(replaced=self._replaced)
+                    self._replaced = False
+                if self.retention is not None and loop.time() >= next_prune:
+                    pruned = await self.prune_published()
+                    next_prune = loop.time() + self.prune_interval
+                    if pruned:
+                        log.info("outbox_pruned", count=pruned, retention_days=self.retention.total_seconds() / 86400)
                 published = await self.publish_pending()
                 backoff = 0.1
+            except BrokerReplaced as exc:
+                log.warning("outbox_broker_replaced", detail=str(exc))
+                self._replaced = True
+                continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database away: nothing is marked, so nothing is lost
                 log.warning("outbox_publish_failed", error=repr(exc), retry_in=backoff)
+                self._replaced = self._replaced or await self._broker_changed()
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
@@ -126,6 +194,8 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows; return how many were published."""
         t = self.table
+        if self.broker_id is None:
+            self.broker_id = await broker_identity(self.producer)
         async with self.engine.connect() as conn:
             postgres = conn.dialect.name == "postgresql"
             if postgres:
@@ -145,6 +215,11 @@ class OutboxRelay:
                 if not rows:
                     return 0
                 await self._publish(rows)
+                # The acknowledgements count only if they came from the broker published to before: asked
+                # after the acks, so a broker replaced before or during the batch is caught here.
+                now = await broker_identity(self.producer)
+                if now != self.broker_id:
+                    raise BrokerReplaced(f"broker {self.broker_id!r} replaced by {now!r}: {len(rows)} rows not marked")
                 await conn.execution_options(**{READ_ONLY: False})
                 await conn.execute(
                     sa.update(t).where(t.c.seq.in_([r.seq for r in rows])).values(published_at=dt.datetime.now(dt.UTC))
@@ -172,8 +247,46 @@ class OutboxRelay:
         ]
         await asyncio.gather(*futures)
 
+    async def _broker_changed(self) -> bool:
+        """Whether the broker now answering is another than the one published to (False when none answers)."""
+        if self.broker_id is None:
+            return False
+        try:
+            return await asyncio.wait_for(broker_identity(self.producer), timeout=5) != self.broker_id
+        except Exception:
+            return False
+
+    async def check_log(self, *, replaced: bool = False) -> int:
+        """Learn the broker's identity; publish every kept row again if this broker is not the one they went to.
+
+        Not the one: a batch was acknowledged by another broker than before (`replaced`), or the topic's end
+        offsets add up to fewer records than the rows marked published (acknowledged records lost, e.g. the
+        embedded Tansu restarted). Returns how many rows were marked for publishing again.
+        """
+        t = self.table
+        identity = await broker_identity(self.producer)
+        lost = replaced
+        if not lost and self.topic is not None and self.client_options is not None:
+            async with self.engine.connect() as conn:
+                published = await conn.scalar(
+                    sa.select(sa.func.count()).select_from(t).where(t.c.published_at.is_not(None))) or 0
+            lost = published > 0 and await records_taken(self.client_options, self.topic) < published
+        republish = 0
+        if lost:
+            if self.prepare_broker is not None:
+                await self.prepare_broker()
+            async with self.engine.begin() as conn:
+                result = await conn.execute(sa.update(t).where(t.c.published_at.is_not(None)).values(published_at=None))
+            republish = result.rowcount or 0
+            self.republished_total += republish
+            log.warning("outbox_republishing", rows=republish, broker=identity, previous_broker=self.broker_id)
+        self.broker_id = identity
+        return republish
+
     async def prune_published(self) -> int:
-        """Delete rows published longer ago than the retention period."""
+        """Delete rows published longer ago than the retention period (never, when the retention is None)."""
+        if self.retention is None:
+            return 0
         cutoff = dt.datetime.now(dt.UTC) - self.retention
         async with self.engine.begin() as conn:
             result = await conn.execute(sa.delete(self.table).where(self.table.c.published_at < cutoff))

@@ -32,8 +32,8 @@ class KafkaSettings(BaseSettings):
     # are ready, so it bounds delivery latency (500, Kafka's default: ~135 ms median; 100: ~30 ms). See
     # docs/performance.md.
     fetch_max_wait_ms: int = 100
-    # Records a consumer takes per batch: applied one by one (each in its own transaction, inbox included), with
-    # one offset commit per batch instead of one per record.
+    # Records a consumer takes per batch: applied in one transaction with their inbox claims (one at a time only to
+    # isolate a record that fails), with one offset commit per batch.
     consume_batch_max: int = 500
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,12 +18,12 @@ from pydantic_settings import (
 )
 
 from .auth import split_entries
-
 from .project_calendar import PROJECT_TIME_ZONE, time_zone
 
 
 # The partners that operate the producing services by default (README.md), as each service's own settings say.
 DEFAULT_PRODUCER_PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
+
 
 class TracingSettings(BaseSettings):
     """Where this service's OpenTelemetry spans go (docs/operations.md)."""
@@ -52,6 +53,11 @@ class ServiceSettings(BaseSettings):
     outbox_relay_enabled: bool = True
     outbox_batch_size: int = 500
     outbox_poll_interval: float = 0.5
+    # Published outbox rows are deleted this many days after publishing (checked every outbox_prune_interval
+    # seconds); 0 keeps them forever, as `owes up` does on the embedded Tansu, whose log they are. They must
+    # outlive any broker outage: a relay that finds acknowledged records lost publishes the kept rows again.
+    outbox_retention_days: float = Field(default=7.0, ge=0)
+    outbox_prune_interval: float = 3600.0
     consumers_enabled: bool = True
     run_migrations_on_start: bool = True
     log_level: str = "INFO"
@@ -69,12 +75,6 @@ class ServiceSettings(BaseSettings):
     api_operator_role: str | None = None
     # Off only for throw-away local experiments: every caller then acts as the operator.
     auth_enabled: bool = True
-
-    @field_validator("api_keys", "api_readers", mode="before")
-    @classmethod
-    def _split_entries(cls, value):
-        return split_entries(value) if isinstance(value, str) else value
-
     # The project's calendar (owes_service.project_calendar): every "today", month and reporting period is a date
     # in this zone, whatever the host's zone; instants stay stored in UTC.
     time_zone: str = PROJECT_TIME_ZONE
@@ -93,6 +93,12 @@ class ServiceSettings(BaseSettings):
     def _known_time_zone(cls, value: str) -> str:
         time_zone(value)
         return value
+
+    @field_validator("api_keys", "api_readers", mode="before")
+    @classmethod
+    def _split_entries(cls, value):
+        return split_entries(value) if isinstance(value, str) else value
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings: PydanticBaseSettingsSource,
                                    env_settings: PydanticBaseSettingsSource,
@@ -105,6 +111,18 @@ class ServiceSettings(BaseSettings):
         if secrets_dir.is_dir():
             sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
         return tuple(sources)
+
+    @field_validator("outbox_retention_days")
+    @classmethod
+    def _retention_outlives_outages(cls, value: float) -> float:
+        if 0 < value < 1:
+            raise ValueError("outbox_retention_days: 0 (keep forever) or at least 1 day, so that rows a broker "
+                             "lost can still be published again after an outage")
+        return value
+
+    @property
+    def outbox_retention(self) -> dt.timedelta | None:
+        return dt.timedelta(days=self.outbox_retention_days) if self.outbox_retention_days else None
 
     @property
     def group_id(self) -> str:
