@@ -10,7 +10,7 @@ from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
 from . import api, pages
-from .projections import HANDLERS
+from .consumers import HANDLERS
 from .settings import GrantsSettings
 from .tables import metadata
 

@@ -13,7 +13,8 @@ from owes_service.problems import InvalidInput, NotFound
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .freshness import freshness_json
 from .indicators import BY_KEY, DIMENSIONS
-from .report import compute_report, figures_json, json_number, report_json
+from .schemas import figures_json, json_number, report_json
+from .service import compute_report
 
 router = APIRouter(tags=["indicators"])
 

@@ -16,7 +16,8 @@ from owes_service.problems import NotFound
 
 from .charts import PALETTE, bar_chart, cumulative_chart, sparkline
 from .freshness import PartnerFreshness
-from .report import DIMENSION_TITLES, IndicatorFigures, Report, target_json
+from .schemas import target_json
+from .service import DIMENSION_TITLES, IndicatorFigures, Report
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"dashboard.css": "text/css; charset=utf-8", "dashboard.js": "text/javascript; charset=utf-8"}

@@ -1,8 +1,9 @@
-"""Folding partners' events into the reporting read models.
+"""Folding partners' events into the reporting read models, and how two versions of one row merge.
 
 `fold(origin, payload)` is pure: it turns one event into the read-model rows it tells about. The live path
-(HANDLERS, applied once each through the inbox) upserts those rows per event; the rebuild folds whole batches
-in memory with the same functions and the same merge rule (readmodel.merger) and writes them in bulk.
+(consumers.HANDLERS, applied once each through the inbox) upserts those rows per event; the rebuild folds whole
+batches in memory with the same functions and the same merge rule (merger) and writes them in bulk
+(repository.py), so both paths reach the same state.
 Nothing personal is kept: free-text reasons, organisation and cooperative names, KRS numbers are not copied.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from owes_contracts import (
     AdvisorySessionHeld,
     BridgeSupportPaid,
@@ -37,23 +40,70 @@ from owes_contracts import (
     TrainingCompleted,
 )
 from owes_contracts.envelope import CloudEvent
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from .readmodel import (
-    AdvisorySession,
-    BridgeInstalment,
-    Cooperative,
-    Disbursement,
-    GrantApplication,
-    InitiativeGroup,
-    Job,
-    Mentoring,
-    Organisation,
-    Participant,
-    PartnerActivity,
-    TrainingCompletion,
-    write_rows,
-)
+from . import tables
+
+
+def _row_type(table: sa.Table) -> type[tuple]:
+    """A named tuple with one field per column, all defaulting to None (None means: not known from this event)."""
+    names = [c.name for c in table.columns]
+    cls = NamedTuple(table.name, [(n, Any) for n in names])
+    cls.__new__.__defaults__ = (None,) * len(names)
+    return cls
+
+
+Participant = _row_type(tables.participants)
+Organisation = _row_type(tables.organisations)
+InitiativeGroup = _row_type(tables.initiative_groups)
+AdvisorySession = _row_type(tables.advisory_sessions)
+TrainingCompletion = _row_type(tables.trainings)
+Mentoring = _row_type(tables.mentoring)
+GrantApplication = _row_type(tables.grant_applications)
+Disbursement = _row_type(tables.disbursements)
+Cooperative = _row_type(tables.cooperatives)
+Job = _row_type(tables.jobs)
+BridgeInstalment = _row_type(tables.bridge_support)
+PartnerActivity = _row_type(tables.partner_activity)
+
+TABLE_OF: dict[type, sa.Table] = {
+    Participant: tables.participants, Organisation: tables.organisations, InitiativeGroup: tables.initiative_groups,
+    AdvisorySession: tables.advisory_sessions, TrainingCompletion: tables.trainings, Mentoring: tables.mentoring,
+    GrantApplication: tables.grant_applications, Disbursement: tables.disbursements,
+    Cooperative: tables.cooperatives, Job: tables.jobs, BridgeInstalment: tables.bridge_support,
+    PartnerActivity: tables.partner_activity,
+}
+
+
+def key_of(row: tuple) -> tuple:
+    """The primary key values of a row (the first columns of every read model)."""
+    return row[:_key_length(type(row))]
+
+
+@cache
+def _key_length(row_type: type) -> int:
+    return len(TABLE_OF[row_type].primary_key.columns)
+
+
+def _merge_max(new, old):
+    if new is None:
+        return old
+    if old is None:
+        return new
+    return max(old, new)
+
+
+@cache
+def merger(row_type: type) -> Callable[[tuple, tuple], tuple]:
+    """merge(old, new): per column, the new non-null value wins ("coalesce"), or the greatest one ("max")."""
+    rules = tuple(c.info.get("merge", "coalesce") for c in TABLE_OF[row_type].columns)
+    if all(r == "coalesce" for r in rules):
+        def merge(old: tuple, new: tuple) -> tuple:
+            return row_type._make([n if n is not None else o for o, n in zip(old, new)])
+    else:
+        def merge(old: tuple, new: tuple) -> tuple:
+            return row_type._make([_merge_max(n, o) if r == "max" else (n if n is not None else o)
+                                   for r, o, n in zip(rules, old, new)])
+    return merge
 
 
 class Origin(NamedTuple):
@@ -194,17 +244,3 @@ def fold(origin: Origin, payload: Event) -> list[tuple]:
     rows = FOLDS[type(payload)](origin, payload)
     rows.append(PartnerActivity(origin.partner, origin.producer, origin.occurred_at))
     return rows
-
-
-def _live_handler(model: type[Event]):
-    producer = model.producer
-
-    async def apply(session: AsyncSession, event: CloudEvent, payload: Event) -> None:
-        await write_rows(session, fold(Origin.of(event, producer), payload))
-
-    apply.__name__ = f"apply_{model.name}"
-    return apply
-
-
-# The consumer applies each of these once (inbox) in the same transaction as its rows.
-HANDLERS = {model: _live_handler(model) for model in FOLDS}

@@ -10,7 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .report import DIMENSION_TITLES, Report, target_json
+from .schemas import target_json
+from .service import DIMENSION_TITLES, Report
 
 EXPORTS = ("indicators", "breakdowns", "series")
 FORMATS = {"csv": "text/csv; charset=utf-8",

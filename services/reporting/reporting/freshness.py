@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from owes_contracts import PRODUCERS, topic_for
 from owes_service.metrics import consumer_lag as partition_lags
 from owes_service.metrics import kafka_consumers
 
-from .tables import partner_activity
+from .repository import partner_activity_rows
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,7 @@ async def consumer_lag(runtime, namespace: str) -> dict[str, TopicLag]:
 async def partner_freshness(connection, lags: dict[str, TopicLag],
                             received: dict[str, dt.datetime] | None = None) -> list[PartnerFreshness]:
     """One line per partner seen in events, and one per producing service not heard from yet."""
-    rows = (await connection.execute(sa.select(partner_activity).order_by(partner_activity.c.producer,
-                                                                          partner_activity.c.partner))).all()
+    rows = await partner_activity_rows(connection)
     lag_of = {lag.producer: lag.lag for lag in lags.values()}
     received = received or {}
     lines = [PartnerFreshness(r.partner, r.producer, _aware(r.last_event_at), lag_of.get(r.producer),

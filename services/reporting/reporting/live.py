@@ -9,7 +9,7 @@ import time
 from owes_messaging.consumer import Outcome
 
 from .freshness import PartnerFreshness, TopicLag, consumer_lag, partner_freshness
-from .report import Report, compute_report
+from .service import Report, compute_report
 from .targets import Targets
 
 

@@ -9,9 +9,9 @@ from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
 from . import api, dashboard, pages
+from .consumers import HANDLERS
 from .indicators import BY_KEY
 from .live import ChangeFeed, LiveReport
-from .projections import HANDLERS
 from .settings import ReportingSettings
 from .tables import metadata
 from .targets import load_targets

@@ -23,21 +23,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
-from owes_messaging.broker import client_options
 from owes_contracts import PRODUCERS, UnknownEventType, contract_for, topic_for
-from owes_messaging.db import create_engine
 from owes_contracts.envelope import CloudEvent, PoisonMessage
+from owes_messaging.broker import client_options
+from owes_messaging.db import create_engine
 from owes_messaging.migrations import upgrade_to_head_async
 
-from .projections import FOLDS, Origin
-from .readmodel import TABLE_OF, BulkWriter, PartnerActivity, dialect_name, merger
+from .domain import FOLDS, TABLE_OF, Origin, PartnerActivity, merger
+from .repository import BulkWriter, clear_read_models, count_rows
 from .settings import ReportingSettings
-from .tables import READ_MODELS
 
 log = structlog.get_logger("reporting.rebuild")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -131,15 +129,6 @@ class _Buffer:
     def take(self) -> list[tuple]:
         rows, self.rows = list(self.rows.values()), {}
         return rows
-
-
-async def _truncate(connection) -> None:
-    if dialect_name(connection) == "postgresql":
-        names = ", ".join(t.name for t in READ_MODELS)
-        await connection.exec_driver_sql(f"TRUNCATE {names}")
-    else:
-        for table in READ_MODELS:
-            await connection.execute(table.delete())
 
 
 async def _assign_share(consumer: AIOKafkaConsumer, topics: list[str],
@@ -325,7 +314,7 @@ async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, w
     gc.disable()
     try:
         async with engine.begin() as connection, BulkWriter(connection) as writer:
-            await _truncate(connection)
+            await clear_read_models(connection)
             if workers:
                 shares = await _from_workers(workers, writer)
             else:
@@ -339,7 +328,7 @@ async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, w
             await writer.wait()
             result.row_writes = writer.written
             result.seconds_writing, result.seconds_waited_for_writes = writer.seconds_writing, writer.seconds_waited
-            result.rows = sum([await connection.scalar(sa.select(sa.func.count()).select_from(t)) for t in READ_MODELS])
+            result.rows = await count_rows(connection)
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -1,8 +1,6 @@
-"""Rows of the read models, how two versions of one row merge, and how rows are written.
-
-One merge rule serves both paths: the live consumer upserts each event's rows with it in SQL, and the rebuild
-merges rows in memory with the same rule before upserting them in bulk, so both reach the same state.
-"""
+"""All SQL of reporting: writing read-model rows (upserts with the merge rule of domain.py, one by one or in
+bulk), the indicator queries over the read models, the participant funnel, partner activity, and the reset
+before a rebuild."""
 
 from __future__ import annotations
 
@@ -12,75 +10,29 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any, NamedTuple, Self
+from typing import Self
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import tables
-
-
-def _row_type(table: sa.Table) -> type[tuple]:
-    """A named tuple with one field per column, all defaulting to None (None means: not known from this event)."""
-    names = [c.name for c in table.columns]
-    cls = NamedTuple(table.name, [(n, Any) for n in names])
-    cls.__new__.__defaults__ = (None,) * len(names)
-    return cls
-
-
-Participant = _row_type(tables.participants)
-Organisation = _row_type(tables.organisations)
-InitiativeGroup = _row_type(tables.initiative_groups)
-AdvisorySession = _row_type(tables.advisory_sessions)
-TrainingCompletion = _row_type(tables.trainings)
-Mentoring = _row_type(tables.mentoring)
-GrantApplication = _row_type(tables.grant_applications)
-Disbursement = _row_type(tables.disbursements)
-Cooperative = _row_type(tables.cooperatives)
-Job = _row_type(tables.jobs)
-BridgeInstalment = _row_type(tables.bridge_support)
-PartnerActivity = _row_type(tables.partner_activity)
-
-TABLE_OF: dict[type, sa.Table] = {
-    Participant: tables.participants, Organisation: tables.organisations, InitiativeGroup: tables.initiative_groups,
-    AdvisorySession: tables.advisory_sessions, TrainingCompletion: tables.trainings, Mentoring: tables.mentoring,
-    GrantApplication: tables.grant_applications, Disbursement: tables.disbursements,
-    Cooperative: tables.cooperatives, Job: tables.jobs, BridgeInstalment: tables.bridge_support,
-    PartnerActivity: tables.partner_activity,
-}
-
-
-def key_of(row: tuple) -> tuple:
-    """The primary key values of a row (the first columns of every read model)."""
-    return row[:_key_length(type(row))]
-
-
-@cache
-def _key_length(row_type: type) -> int:
-    return len(TABLE_OF[row_type].primary_key.columns)
-
-
-def _merge_max(new, old):
-    if new is None:
-        return old
-    if old is None:
-        return new
-    return max(old, new)
-
-
-@cache
-def merger(row_type: type) -> Callable[[tuple, tuple], tuple]:
-    """merge(old, new): per column, the new non-null value wins ("coalesce"), or the greatest one ("max")."""
-    rules = tuple(c.info.get("merge", "coalesce") for c in TABLE_OF[row_type].columns)
-    if all(r == "coalesce" for r in rules):
-        def merge(old: tuple, new: tuple) -> tuple:
-            return row_type._make([n if n is not None else o for o, n in zip(old, new)])
-    else:
-        def merge(old: tuple, new: tuple) -> tuple:
-            return row_type._make([_merge_max(n, o) if r == "max" else (n if n is not None else o)
-                                   for r, o, n in zip(rules, old, new)])
-    return merge
+from .domain import TABLE_OF
+from .tables import (
+    READ_MODELS,
+    advisory_sessions,
+    bridge_support,
+    cooperatives,
+    disbursements,
+    grant_applications,
+    initiative_groups,
+    jobs,
+    mentoring,
+    organisations,
+    participants,
+    partner_activity,
+    trainings,
+)
 
 
 @cache
@@ -190,3 +142,195 @@ class BulkWriter:
         if exc_type is not None and self._pending is not None:
             with contextlib.suppress(Exception):
                 await self.wait()
+
+
+# --- indicator queries: one row per counted unit, with its dimensions -----------------------------------
+NGO_TYPES = ("association", "foundation", "church_legal_person")
+P, O, G, A, M, T = participants.c, organisations.c, grant_applications.c, advisory_sessions.c, mentoring.c, trainings.c
+J, B, C, D, IG = jobs.c, bridge_support.c, cooperatives.c, disbursements.c, initiative_groups.c
+
+
+def month_of(column, dialect: str):
+    """'YYYY-MM' of a date column (SQLite stores dates as ISO text)."""
+    if dialect == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.func.substr(column, 1, 7)
+
+
+def _units(dialect: str, *, partner, month, value=None, county=None, gender=None, age_band=None, kind=None):
+    """The select list every indicator query shares; NULL for dimensions that do not apply."""
+    def col(expr, name):
+        return (expr if expr is not None else sa.null()).label(name)
+
+    return [col(partner, "partner"), col(county, "county"), col(gender, "gender"), col(age_band, "age_band"),
+            month_of(month, dialect).label("month"), col(kind, "kind"),
+            (value if value is not None else sa.literal(1)).label("value")]
+
+
+def _person(dialect, *, partner, month, value=None, kind=None):
+    return _units(dialect, partner=partner, month=month, value=value, county=P.county, gender=P.gender,
+                  age_band=P.age_band, kind=kind)
+
+
+def q_people_supported(d):
+    return sa.select(*_person(d, partner=P.partner, month=P.recruited_on)).where(
+        P.recruited_on.is_not(None), sa.or_(P.eligibility.is_(None), P.eligibility != "rejected"))
+
+
+def q_ngos_started_economic_activity(d):
+    return sa.select(*_units(d, partner=O.partner, county=O.county, month=O.activity_started_on)).where(
+        O.organisation_type.in_(NGO_TYPES), O.activity_started_on.is_not(None),
+        O.runs_economic_activity == sa.false())
+
+
+def q_social_enterprises_strengthened(d):
+    supports = sa.union_all(
+        sa.select(A.organisation_id.label("org"), A.held_on.label("support_on")).where(A.organisation_id.is_not(None)),
+        sa.select(M.organisation_id, M.provided_on).where(M.organisation_id.is_not(None)),
+        sa.select(G.applicant_id, G.awarded_on).where(G.applicant_kind == "organisation", G.awarded_on.is_not(None)),
+    ).subquery("supports")
+    first = (sa.select(supports.c.org, sa.func.min(supports.c.support_on).label("first_on"))
+             .group_by(supports.c.org).subquery("first_support"))
+    return (sa.select(*_units(d, partner=O.partner, county=O.county, month=first.c.first_on))
+            .select_from(organisations.join(first, first.c.org == O.organisation_id))
+            .where(O.is_social_enterprise == sa.true(), O.enrolled_on.is_not(None)))
+
+
+def q_new_social_enterprises(d):
+    return sa.select(*_units(d, partner=C.partner, county=C.county, month=C.founded_on)).where(
+        C.founded_on.is_not(None))
+
+
+def _jobs(d, when, *extra):
+    return (sa.select(*_person(d, partner=J.partner, month=when))
+            .select_from(jobs.outerjoin(participants, P.participant_id == J.participant_id))
+            .where(when.is_not(None), *extra))
+
+
+def q_jobs_for_people_at_risk(d):
+    return _jobs(d, J.created_on, P.at_risk_of_exclusion == sa.true())
+
+
+def q_jobs_created(d):
+    return _jobs(d, J.created_on)
+
+
+def q_jobs_sustained(d):
+    return _jobs(d, J.sustained_on)
+
+
+def _applicant_county():
+    return sa.func.coalesce(O.county, IG.county)
+
+
+def _with_applicant(table):
+    return (table.outerjoin(organisations, sa.and_(G.applicant_kind == "organisation",
+                                                   O.organisation_id == G.applicant_id))
+            .outerjoin(initiative_groups, sa.and_(G.applicant_kind == "initiative_group",
+                                                  IG.group_id == G.applicant_id)))
+
+
+def q_joint_cross_sector_initiatives(d):
+    return (sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on))
+            .select_from(_with_applicant(grant_applications))
+            .where(G.applicant_kind == "organisation", G.awarded_on.is_not(None)))
+
+
+def q_initiative_groups(d):
+    return sa.select(*_units(d, partner=IG.partner, county=IG.county, month=IG.formed_on)).where(
+        IG.formed_on.is_not(None))
+
+
+def q_organisations_supported(d):
+    return sa.select(*_units(d, partner=O.partner, county=O.county, month=O.enrolled_on)).where(
+        O.enrolled_on.is_not(None))
+
+
+def _hours(d, table, cols, when, kind=None):
+    source = (table.outerjoin(participants, P.participant_id == cols.participant_id)
+              .outerjoin(organisations, O.organisation_id == cols.organisation_id))
+    return (sa.select(*_units(d, partner=cols.partner, county=sa.func.coalesce(P.county, O.county),
+                              gender=P.gender, age_band=P.age_band, month=when, value=cols.hours_hundredths,
+                              kind=kind))
+            .select_from(source).where(when.is_not(None)))
+
+
+def q_advisory_hours(d):
+    return _hours(d, advisory_sessions, A, A.held_on, kind=A.kind)
+
+
+def q_mentoring_hours(d):
+    return _hours(d, mentoring, M, M.provided_on)
+
+
+def q_trainings_completed(d):
+    return (sa.select(*_person(d, partner=T.partner, month=T.completed_on))
+            .select_from(trainings.outerjoin(participants, P.participant_id == T.participant_id))
+            .where(T.completed_on.is_not(None)))
+
+
+def q_bridge_support_paid(d):
+    source = (bridge_support.outerjoin(jobs, J.job_id == B.job_id)
+              .outerjoin(participants, P.participant_id == J.participant_id))
+    return (sa.select(*_person(d, partner=B.partner, month=B.paid_on, value=B.amount_grosze))
+            .select_from(source).where(B.paid_on.is_not(None)))
+
+
+def q_grants_awarded(d):
+    return (sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on))
+            .select_from(_with_applicant(grant_applications)).where(G.awarded_on.is_not(None)))
+
+
+def q_grants_awarded_pln(d):
+    return (sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on,
+                              value=G.awarded_grosze))
+            .select_from(_with_applicant(grant_applications)).where(G.awarded_on.is_not(None)))
+
+
+def q_grants_disbursed_pln(d):
+    source = _with_applicant(disbursements.outerjoin(grant_applications, G.application_id == D.application_id))
+    return (sa.select(*_units(d, partner=D.partner, county=_applicant_county(), month=D.disbursed_on,
+                              value=D.amount_grosze))
+            .select_from(source).where(D.disbursed_on.is_not(None)))
+
+
+async def indicator_cube(connection, query: Callable[[str], sa.Select], dimensions: tuple[str, ...]) -> list:
+    """The indicator's units summed by every combination of its dimensions: rows of (*buckets, value)."""
+    units = query(dialect_name(connection)).subquery("units")
+    dims = [units.c[d] for d in dimensions]
+    return list((await connection.execute(sa.select(*dims, sa.func.sum(units.c.value)).group_by(*dims))).all())
+
+
+async def participant_funnel(connection) -> dict[str, int]:
+    p = tables.participants.c
+    recruited = p.recruited_on.is_not(None)
+
+    def count(*conditions):
+        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(recruited, *conditions), 1), else_=0)), 0)
+
+    row = (await connection.execute(sa.select(
+        count(), count(p.eligibility == "confirmed"), count(p.eligibility == "rejected"),
+        count(p.eligibility.is_(None)), count(p.withdrawn_on.is_not(None)), count(p.erased == sa.true()),
+    ))).one()
+    return dict(zip(("recruited", "eligible", "rejected", "pending", "withdrawn", "erased"), map(int, row)))
+
+
+async def partner_activity_rows(connection) -> list:
+    """The last event seen from each partner, by producing service and partner."""
+    return list((await connection.execute(sa.select(partner_activity).order_by(partner_activity.c.producer,
+                                                                               partner_activity.c.partner))).all())
+
+
+async def clear_read_models(connection) -> None:
+    """Empty every read model before a rebuild."""
+    if dialect_name(connection) == "postgresql":
+        names = ", ".join(t.name for t in READ_MODELS)
+        await connection.exec_driver_sql(f"TRUNCATE {names}")
+    else:
+        for table in READ_MODELS:
+            await connection.execute(table.delete())
+
+
+async def count_rows(connection) -> int:
+    """Rows in every read model together."""
+    return sum([await connection.scalar(sa.select(sa.func.count()).select_from(t)) for t in READ_MODELS])

@@ -1,4 +1,4 @@
-"""The report: every indicator's total, target, breakdowns and monthly series, computed from the read models."""
+"""The report use case: every indicator's total, target, breakdowns and monthly series from the read models."""
 
 from __future__ import annotations
 
@@ -7,11 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import sqlalchemy as sa
-
 from .indicators import AGE_BANDS, BY_KEY, INDICATORS, UNKNOWN, Indicator
-from .readmodel import dialect_name
-from .tables import participants
+from .repository import indicator_cube, participant_funnel
 from .targets import Targets
 
 DIMENSION_TITLES = {"partner": "Partner", "county": "County", "gender": "Gender", "age_band": "Age band",
@@ -86,30 +83,13 @@ def _month_range(months: set[str]) -> list[str]:
 
 
 async def indicator_figures(connection, indicator: Indicator) -> IndicatorFigures:
-    units = indicator.query(dialect_name(connection)).subquery("units")
-    dims = [units.c[d] for d in indicator.dimensions]
-    cube = sa.select(*dims, sa.func.sum(units.c.value)).group_by(*dims)
     figures = IndicatorFigures(indicator)
-    for *buckets, value in (await connection.execute(cube)).all():
+    for *buckets, value in await indicator_cube(connection, indicator.query, indicator.dimensions):
         value = int(value or 0)
         figures.total += value
         for dimension, bucket in zip(indicator.dimensions, buckets):
             figures.by[dimension][bucket if bucket is not None else UNKNOWN] += value
     return figures
-
-
-async def participant_funnel(connection) -> dict[str, int]:
-    p = participants.c
-    recruited = p.recruited_on.is_not(None)
-
-    def count(*conditions):
-        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(recruited, *conditions), 1), else_=0)), 0)
-
-    row = (await connection.execute(sa.select(
-        count(), count(p.eligibility == "confirmed"), count(p.eligibility == "rejected"),
-        count(p.eligibility.is_(None)), count(p.withdrawn_on.is_not(None)), count(p.erased == sa.true()),
-    ))).one()
-    return dict(zip(("recruited", "eligible", "rejected", "pending", "withdrawn", "erased"), map(int, row)))
 
 
 async def compute_report(connection, targets: Targets, keys: list[str] | None = None) -> Report:
@@ -122,38 +102,3 @@ async def compute_report(connection, targets: Targets, keys: list[str] | None = 
     months = _month_range({m for f in figures.values() for m in f.by.get("month", {}) if m != UNKNOWN})
     return Report(generated_at=dt.datetime.now(dt.UTC), project=targets.project, targets_source=targets.source,
                   figures=figures, participants=await participant_funnel(connection), months=months)
-
-
-def json_number(value):
-    return str(value) if isinstance(value, Decimal) else value
-
-
-def target_json(target: Decimal | None) -> int | str | None:
-    if target is None:
-        return None
-    return int(target) if target == target.to_integral_value() else str(target)
-
-
-def figures_json(f: IndicatorFigures, months: list[str]) -> dict:
-    i = f.indicator
-    return {
-        "key": i.key, "title": i.title, "unit": i.unit, "definition": i.definition,
-        "value": json_number(f.value), "target": target_json(f.target),
-        "progress_percent": json_number(f.progress_percent),
-        "dimensions": list(i.dimensions),
-        "breakdowns": {d: [{"bucket": b, "value": json_number(v)} for b, v in f.breakdown(d)]
-                       for d in i.dimensions},
-        "series": [{"month": m, "value": json_number(v), "cumulative": json_number(c)}
-                   for m, v, c in f.series(months)],
-    }
-
-
-def report_json(report: Report) -> dict:
-    return {
-        "generated_at": report.generated_at.isoformat(),
-        "project": report.project,
-        "targets_source": report.targets_source,
-        "months": report.months,
-        "participants": report.participants,
-        "indicators": [figures_json(f, report.months) for f in report.figures.values()],
-    }

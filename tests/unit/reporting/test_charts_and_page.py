@@ -10,7 +10,7 @@ from reporting.charts import bar_chart, cumulative_chart, sparkline
 from reporting.dashboard import render_page, render_sections
 from reporting.freshness import PartnerFreshness
 from reporting.indicators import INDICATORS
-from reporting.report import IndicatorFigures, Report, _month_range
+from reporting.service import IndicatorFigures, Report, _month_range
 from reporting.targets import load_targets
 
 

@@ -14,8 +14,8 @@ from owes_contracts import (
     ParticipantRecruited,
     ParticipantWithdrawn,
 )
-from reporting.projections import FOLDS, HANDLERS, Origin, fold
-from reporting.readmodel import Participant, PartnerActivity, key_of, merger
+from reporting.consumers import HANDLERS
+from reporting.domain import FOLDS, Origin, Participant, PartnerActivity, fold, key_of, merger
 
 ORIGIN = Origin("zory", "advisory", dt.datetime(2026, 4, 2, 10, 0, tzinfo=dt.UTC))
 
