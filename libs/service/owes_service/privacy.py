@@ -14,20 +14,15 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from owes_messaging.broker import partitions_of
 
-PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
+from .identifiers import is_pesel
+
 # 11 digits standing alone: not part of a longer number, a hex id or a word.
 _ELEVEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{11}(?![0-9A-Za-z])")
 
 
 def is_pesel_shaped(value: str) -> bool:
-    """11 digits whose PESEL checksum holds and whose month encodes a century (01-12, 21-32, ..., 81-92)."""
-    if len(value) != 11 or not value.isdigit():
-        return False
-    digits = [int(c) for c in value]
-    if (10 - sum(w * d for w, d in zip(PESEL_WEIGHTS, digits)) % 10) % 10 != digits[10]:
-        return False
-    month, day = int(value[2:4]) % 20, int(value[4:6])
-    return 1 <= month <= 12 and 1 <= day <= 31
+    """11 digits that are a valid PESEL: checksum and an existing birth date (owes_service.identifiers)."""
+    return is_pesel(value)
 
 
 def find_pesels(text: str) -> list[str]:

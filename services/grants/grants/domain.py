@@ -7,7 +7,6 @@ persists the new state and writes that event to the outbox in the same transacti
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -22,6 +21,7 @@ from owes_contracts import (
     JobEnded,
     JobSustained,
 )
+from owes_service import identifiers
 from owes_service.project_calendar import add_months  # one rule for "N months later" in every service
 
 GROSZ = Decimal("0.01")
@@ -92,19 +92,15 @@ def not_in_future(day: dt.date, today: dt.date, *, field_name: str) -> None:
 
 # --- KRS --------------------------------------------------------------------------------------------------
 
-_KRS = re.compile(r"^(?:KRS\s*(?:nr\.?\s*|:\s*)?)?(\d{1,10})$", re.IGNORECASE)
-
-
 def normalise_krs(text: str) -> str:
-    """The KRS number as 10 digits with leading zeros; accepts "KRS 0000380128", "0000380128" or "380128"."""
-    match = _KRS.match(text.strip())
-    if match is None:
+    """The KRS number as 10 digits with leading zeros, by the one rule every service applies."""
+    try:
+        return identifiers.normalise_krs(text)
+    except identifiers.InvalidKrs as exc:
+        if exc.zero:
+            raise RuleBroken("KRS number 0000000000 does not exist.", field="krs") from None
         raise RuleBroken(f"{text!r} is not a KRS number: expected up to 10 digits, optionally after \"KRS\".",
-                         field="krs")
-    krs = match.group(1).zfill(10)
-    if krs == "0" * 10:
-        raise RuleBroken("KRS number 0000000000 does not exist.", field="krs")
-    return krs
+                         field="krs") from None
 
 
 # --- participants as grants knows them (from recruitment's events) ---------------------------------------
