@@ -15,6 +15,7 @@ from .schemas import AttendanceRecord, CompletionRecord, TrainingCreation
 pages = StaffPages(service="advisory", title=N_("Advisory"), package_dir=Path(__file__).parent,
                    home="/panel/trainings", nav=[("/panel/trainings", N_("Trainings"))])
 router = pages.router
+mount = pages.mount  # what the composition root calls: pages.mount(app)
 Staff, Writer, Posted = pages.deps()
 
 TRAINING_LABELS = {"title": N_("Title"), "hours": N_("Length in hours"),

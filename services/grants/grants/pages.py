@@ -15,6 +15,7 @@ from .schemas import CooperativeFoundation, JobCreation
 pages = StaffPages(service="grants", title=N_("Grants"), package_dir=Path(__file__).parent,
                    home="/panel/cooperatives", nav=[("/panel/cooperatives", N_("Social cooperatives"))])
 router = pages.router
+mount = pages.mount  # what the composition root calls: pages.mount(app)
 Staff, Writer, Posted = pages.deps()
 
 COOPERATIVE_LABELS = {"cooperative_name": N_("Name of the cooperative"), "krs": N_("KRS number"),

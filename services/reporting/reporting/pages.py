@@ -20,6 +20,7 @@ pages = StaffPages(service="reporting", title=N_("Partnership reporting"), packa
                                                  ("/panel/indicators", N_("Indicator tables")),
                                                  ("/panel/report", N_("Report for the board"))])
 router = pages.router
+mount = pages.mount  # what the composition root calls: pages.mount(app)
 Staff, Writer, Posted = pages.deps()
 
 INDICATOR_TITLES = {
