@@ -7,6 +7,12 @@ in memory with the live path's merge rule and upserted in bulk whenever the buff
 once it has caught up with the highwater marks its fetches return. Then it commits the consumer group's offsets
 at those positions, so the service resumes after them (re-applying an event would change nothing anyway: rows
 are keyed by entity).
+
+A rebuild never leaves the read models with less than they had. Before the new models replace the live ones (in
+the same transaction), it reconciles, per producing service, what it read against what the live consumer had
+applied (reporting's inbox: how many events, and the last one), and compares each read model's rows before and
+after. A log that lost events (truncated, or a broker that forgot its log) shows as a shortfall: the rebuild is
+rolled back and the difference printed, unless `--force`.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from owes_contracts import PRODUCERS, UnknownEventType, contract_for, topic_for
 from owes_contracts.envelope import CloudEvent, PoisonMessage
+from owes_messaging.broker import partitions_of
 from owes_messaging.broker import client_options
 from owes_messaging.db import create_engine
 from owes_messaging.migrations import upgrade_to_head_async
@@ -39,6 +46,68 @@ from .settings import ReportingSettings
 
 log = structlog.get_logger("reporting.rebuild")
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class RebuildRefused(RuntimeError):
+    """The log holds less than the live read models were built from; the message is the difference."""
+
+
+@dataclass(frozen=True)
+class LiveApplied:
+    """What the live consumer applied from one producing service: from reporting's inbox."""
+
+    count: int
+    last_event_id: str | None
+
+
+async def live_applied(settings: ReportingSettings) -> dict[str, LiveApplied]:
+    """Per producing service, how many events the live consumer applied and which it applied last."""
+    import sqlalchemy as sa
+
+    engine = create_engine(settings.database_url)
+    applied: dict[str, LiveApplied] = {}
+    try:
+        async with engine.connect() as conn:
+            if not await conn.run_sync(lambda c: sa.inspect(c).has_table("inbox")):
+                return {}
+            inbox = sa.table("inbox", sa.column("consumer"), sa.column("event_id"), sa.column("event_type"),
+                             sa.column("received_at"))
+            for producer in PRODUCERS:
+                mine = sa.and_(inbox.c.consumer == settings.service_name,
+                               inbox.c.event_type.like(f"pl.owes.{producer}.%"))
+                count = await conn.scalar(sa.select(sa.func.count()).select_from(inbox).where(mine)) or 0
+                last = await conn.scalar(sa.select(inbox.c.event_id).where(mine)
+                                         .order_by(inbox.c.received_at.desc()).limit(1))
+                if count:
+                    applied[producer] = LiveApplied(count, last)
+    finally:
+        await engine.dispose()
+    return applied
+
+
+async def _rows_by_model(connection) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    from .repository import READ_MODELS
+
+    return {t.name: await connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0 for t in READ_MODELS}
+
+
+def shortfall(live: dict[str, LiveApplied], read: dict[str, int], last_found: set[str],
+              rows_before: dict[str, int], rows_after: dict[str, int]) -> list[str]:
+    """What the rebuilt models would lack against the live ones: one line per producer or read model."""
+    lines = []
+    for producer, applied in sorted(live.items()):
+        got = read.get(producer, 0)
+        missing_last = applied.last_event_id is not None and applied.last_event_id not in last_found
+        if got < applied.count or missing_last:
+            lines.append(f"{producer}: the live models applied {applied.count} events (the last {applied.last_event_id}"
+                         f"), the log holds {got}{'' if not missing_last else ' and not that last one'}")
+    for name, before in sorted(rows_before.items()):
+        after = rows_after.get(name, 0)
+        if after < before:
+            lines.append(f"read model {name}: {before} rows live, {after} rebuilt")
+    return lines
 
 
 @dataclass
@@ -53,6 +122,7 @@ class RebuildResult:
     seconds_waited_for_writes: float = 0.0
     positions: dict[str, int] = field(default_factory=dict)
     offsets_committed: bool = False
+    forced_past: list[str] = field(default_factory=list)  # the shortfall a --force rebuild went past
 
     @property
     def events_per_second(self) -> float:
@@ -138,7 +208,7 @@ async def _assign_share(consumer: AIOKafkaConsumer, topics: list[str],
     every: list[tuple[TopicPartition, str]] = []
     for topic in topics:
         producer = topic.split(".")[-2]
-        every += [(TopicPartition(topic, p), producer) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        every += [(TopicPartition(topic, p), producer) for p in sorted(await partitions_of(consumer, topic))]
     k, n = share
     partitions = dict(every[k::n])
     consumer.assign(list(partitions))
@@ -164,10 +234,12 @@ class _Folded:
     skipped: int = 0
     positions: dict[TopicPartition, int] = field(default_factory=dict)
     latest: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (partner, producer): last event time
+    per_producer: dict[str, int] = field(default_factory=dict)  # events applied, by producing service
+    found: set[str] = field(default_factory=set)  # which of the watched event ids the log holds
 
 
 async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], emit,
-                           *, idle_timeout: float = 5.0) -> _Folded:
+                           *, idle_timeout: float = 5.0, watch: frozenset[str] = frozenset()) -> _Folded:
     """Read a share of the producer topics from the beginning up to the highwater marks the fetches return,
     fold every event and merge the rows in memory; hand them to `emit` whenever the buffer is full."""
     folded = _Folded()
@@ -207,7 +279,12 @@ async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], 
                     seen = latest.get(key)
                     latest[key] = time_ if seen is None else _later(time_, seen)
                     applied += 1
+                    if watch:
+                        event_id = next((v for k, v in record.headers if k == "ce_id"), b"").decode()
+                        if event_id in watch:
+                            folded.found.add(event_id)
                 folded.applied += applied
+                folded.per_producer[producer] = folded.per_producer.get(producer, 0) + applied
             if len(buffer.rows) >= settings.rebuild_flush_rows:
                 await emit(buffer.take())
         await emit(buffer.take())
@@ -221,7 +298,7 @@ async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], 
 _ROW_TYPES = list(TABLE_OF)
 
 
-def _worker(settings: ReportingSettings, share: tuple[int, int], conn) -> None:
+def _worker(settings: ReportingSettings, share: tuple[int, int], conn, watch: frozenset[str] = frozenset()) -> None:
     """A forked reader: folds its share and sends merged rows, grouped by read model, as plain tuples."""
     gc.disable()
 
@@ -232,7 +309,7 @@ def _worker(settings: ReportingSettings, share: tuple[int, int], conn) -> None:
         conn.send_bytes(pickle.dumps(("rows", by_type), protocol=pickle.HIGHEST_PROTOCOL))
 
     try:
-        folded = asyncio.run(_fold_partitions(settings, share, send))
+        folded = asyncio.run(_fold_partitions(settings, share, send, watch=watch))
         conn.send_bytes(pickle.dumps(("done", folded), protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:
         conn.send_bytes(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
@@ -241,13 +318,13 @@ def _worker(settings: ReportingSettings, share: tuple[int, int], conn) -> None:
         conn.close()
 
 
-def start_workers(settings: ReportingSettings, count: int) -> list:
+def start_workers(settings: ReportingSettings, count: int, watch: frozenset[str] = frozenset()) -> list:
     """Fork the reader processes (before any event loop exists): [(process, receiving end of its pipe)]."""
     context = multiprocessing.get_context("fork")
     workers = []
     for k in range(count):
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_worker, args=(settings, (k, count), send), daemon=True,
+        process = context.Process(target=_worker, args=(settings, (k, count), send, watch), daemon=True,
                                   name=f"reporting-rebuild-{k}")
         process.start()
         send.close()
@@ -301,24 +378,32 @@ async def _commit_group_offsets(settings: ReportingSettings, positions: dict[Top
 
 
 async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, workers: list | None = None,
-                  idle_timeout: float = 5.0) -> RebuildResult:
+                  idle_timeout: float = 5.0, force: bool = False,
+                  live: dict[str, LiveApplied] | None = None) -> RebuildResult:
     """Empty the read models and fold every event of every producer topic into them again: in this process,
-    or with `workers` from start_workers() reading and folding while this process writes."""
+    or with `workers` from start_workers() reading and folding while this process writes (pass them the
+    `watch` of live_applied()'s last event ids). Raises RebuildRefused, with nothing changed, when the rebuilt
+    models would have less than the live ones, unless `force`."""
     result = RebuildResult()
     started = time.perf_counter()
     if settings.run_migrations_on_start:
         await upgrade_to_head_async(MIGRATIONS, settings.database_url)
+    if live is None:
+        live = await live_applied(settings)
+    watch = frozenset(a.last_event_id for a in live.values() if a.last_event_id)
     engine = create_engine(settings.database_url)
     # Millions of short-lived objects and none in a cycle: the cyclic collector would only rescan the buffer.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
         async with engine.begin() as connection, BulkWriter(connection) as writer:
+            rows_before = await _rows_by_model(connection)
             await clear_read_models(connection)
             if workers:
                 shares = await _from_workers(workers, writer)
             else:
-                shares = [await _fold_partitions(settings, (0, 1), writer.write, idle_timeout=idle_timeout)]
+                shares = [await _fold_partitions(settings, (0, 1), writer.write, idle_timeout=idle_timeout,
+                                                 watch=watch)]
             latest: dict[tuple[str, str], bytes] = {}
             for share in shares:
                 for key, time_ in share.latest.items():
@@ -329,6 +414,15 @@ async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, w
             result.row_writes = writer.written
             result.seconds_writing, result.seconds_waited_for_writes = writer.seconds_writing, writer.seconds_waited
             result.rows = await count_rows(connection)
+            read: dict[str, int] = {}
+            for share in shares:
+                for producer, n in share.per_producer.items():
+                    read[producer] = read.get(producer, 0) + n
+            lacking = shortfall(live, read, set().union(*(share.found for share in shares)), rows_before,
+                                await _rows_by_model(connection))
+            if lacking and not force:
+                raise RebuildRefused("\n".join(lacking))  # leaving the block rolls the transaction back
+            result.forced_past = lacking
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -354,6 +448,8 @@ async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, w
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(prog="python -m reporting.rebuild", description=__doc__.split("\n")[0])
+    parser.add_argument("--force", action="store_true",
+                        help="swap in the rebuilt models even when they hold less than the live ones")
     parser.add_argument("--no-commit-offsets", action="store_true",
                         help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)")
     parser.add_argument("--workers", type=int, default=1,
@@ -365,12 +461,22 @@ def run(args: argparse.Namespace) -> int:
     """Entry point shared by `python -m reporting.rebuild` and `owes reporting rebuild`; settings from REPORTING_*."""
     settings = ReportingSettings()
     count = getattr(args, "workers", 1) or 1
+    force = getattr(args, "force", False)
     try:
-        workers = start_workers(settings, count) if count > 1 else None
-        result = asyncio.run(rebuild(settings, commit_offsets=not args.no_commit_offsets, workers=workers))
+        live = asyncio.run(live_applied(settings))
+        watch = frozenset(a.last_event_id for a in live.values() if a.last_event_id)
+        workers = start_workers(settings, count, watch) if count > 1 else None
+        result = asyncio.run(rebuild(settings, commit_offsets=not args.no_commit_offsets, workers=workers,
+                                     force=force, live=live))
+    except RebuildRefused as exc:
+        print("rebuild refused: the topics hold less than the live read models were built from; nothing was "
+              f"changed.\n{exc}\nRun with --force to rebuild from what the topics hold anyway.", file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 (the command's last word: one line, exit status 1)
         print(f"rebuild failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    for line in result.forced_past:
+        print(f"warning (--force): {line}", file=sys.stderr)
     print(f"rebuilt reporting read models from {result.events} events ({result.applied} applied, "
           f"{result.skipped} skipped) into {result.rows} rows in {result.seconds:.1f}s "
           f"({result.events_per_second:,.0f} events/s); consumer offsets "
