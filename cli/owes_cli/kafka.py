@@ -249,7 +249,9 @@ class KafkaNode:
         tools = bin_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text("".join(f"{k}={v}\n" for k, v in self.properties().items()))
-        cmd = [str(tools / "kafka-storage.sh"), "format", "--ignore-formatted", "--cluster-id", self.cluster_id,
+        # "--cluster-id=<id>" in one argument: an id may start with "-" (URL-safe base64), which argparse would
+        # take for an option (kafka-storage: "argument --cluster-id/-t: expected one argument", 1 start in 64)
+        cmd = [str(tools / "kafka-storage.sh"), "format", "--ignore-formatted", f"--cluster-id={self.cluster_id}",
                "--config", str(self.config_path)]
         for user, password in self.scram_users.items():
             cmd += ["--add-scram", f"SCRAM-SHA-512=[name={user},password={password}]"]
