@@ -226,7 +226,7 @@ def render(status: SystemStatus) -> str:
              _n(s.outbox_pending), _n(s.dead_letters), ", ".join(s.last_events) or "-"] for s in status.services]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"OWES Mesh in {status.data_dir} ({who})"]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
     if status.broker_kind in LOG_NOTE:
         lines.append(f"log kept: {LOG_NOTE[status.broker_kind]}")
     lines.append("lag: records on consumed topics not yet handed to the service; outbox: events committed, not yet "
