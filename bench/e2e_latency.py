@@ -1,7 +1,7 @@
 """End-to-end latency: from an HTTP write in recruitment to reporting's read model holding it.
 
-Recruitment and reporting run as real uvicorn processes on the embedded broker, each on its own SQLite
-database (the `owes up` default). An open-loop generator POSTs /participants at a steady rate (each request
+Recruitment and reporting run as real uvicorn processes on the embedded broker (or Apache Kafka: --broker),
+each on its own SQLite database (the `owes up` default). An open-loop generator POSTs /participants at a steady rate (each request
 leaves on its schedule whether or not earlier ones have answered, so a slow system cannot slow the load
 down and hide its own latency). The client notes the wall-clock time each request was sent.
 
@@ -14,6 +14,7 @@ services' own timestamps (outbox row written, relay marked it published, reporti
 
     .venv/bin/python bench/e2e_latency.py                    # 200 writes/s for 30 s
     .venv/bin/python bench/e2e_latency.py --rate 100 --seconds 60
+    .venv/bin/python bench/e2e_latency.py --broker both --seconds 10   # Tansu, then Apache Kafka, side by side
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ the topic's partitions as the relay spreads them.
 
     .venv/bin/python bench/raw.py                  # 200,000 records, embedded broker
     .venv/bin/python bench/raw.py --records 1000000
+    .venv/bin/python bench/raw.py --broker kafka   # on Apache Kafka (one KRaft node, fetched through Maven)
+    .venv/bin/python bench/raw.py --broker both    # Tansu, then Apache Kafka, figures side by side
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
 import _common as c
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from owes_contracts.envelope import CloudEvent
 
 
@@ -104,7 +105,8 @@ async def main(args) -> c.Report:
         seconds = await consume(bootstrap, topic, args.records, parse=True, meter=meter)
         report.add("consume + parse envelope", f"{c.rate(args.records, seconds)} events/s",
                    f"CloudEvent.from_kafka on each record, as every consumer does first; {meter.summary()}")
-    report.notes.append("CPU shares: client = this Python process, broker = Tansu; they share the same cores.")
+    report.notes.append("CPU shares: client = this Python process, broker = the broker's process (Tansu, or "
+                        "Apache Kafka's JVM); they share the same cores.")
     return report
 
 
