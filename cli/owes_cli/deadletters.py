@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from owes_messaging.broker import client_options
+from owes_messaging.broker import client_options, partitions_of
 from owes_messaging.consumer import (
     DLQ_CONSUMER,
     DLQ_FAILED_AT,
@@ -31,6 +31,8 @@ from owes_messaging.consumer import (
 )
 from owes_contracts import dead_letter_topic_for
 from owes_messaging.settings import KafkaSettings
+
+from .audit import audit_cli_action
 
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
 
@@ -94,9 +96,10 @@ async def read_dead_letters(options: dict, topic: str) -> list[DeadLetter]:
                                 client_id="owes-dlq")
     await consumer.start()
     try:
-        if topic not in await consumer.topics():  # fetches fresh metadata; nothing dead-lettered yet
+        partitions = await partitions_of(consumer, topic)
+        if not partitions:  # nothing dead-lettered yet
             return []
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
@@ -113,8 +116,59 @@ async def read_dead_letters(options: dict, topic: str) -> list[DeadLetter]:
         await consumer.stop()
 
 
+async def forgeries(options: dict, letters: list[DeadLetter]) -> dict[str, str]:
+    """Dead letters whose original record is not where their `dlq_*` headers say, by position, with why.
+
+    Anyone who can write a dead-letter topic could plant a record there with made-up `dlq_*` headers; replay
+    would then publish it to a producer's topic under the producer's name. So a letter is replayed only when the
+    record at its recorded topic, partition and offset exists and is the same event (id, key and value).
+    """
+    refused: dict[str, str] = {}
+    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, auto_offset_reset="none",
+                                client_id="owes-dlq-verify")
+    await consumer.start()
+    try:
+        for letter in letters:
+            partition, offset = _int(letter.header(DLQ_ORIGINAL_PARTITION)), _int(letter.header(DLQ_ORIGINAL_OFFSET))
+            topic = letter.original_topic
+            if not topic or partition is None or offset is None:
+                refused[letter.position] = "no original topic, partition and offset recorded"
+                continue
+            tp = TopicPartition(topic, partition)
+            if partition not in await partitions_of(consumer, topic):
+                refused[letter.position] = f"{topic} has no partition {partition}"
+                continue
+            consumer.assign([tp])
+            start, end = (await consumer.beginning_offsets([tp]))[tp], (await consumer.end_offsets([tp]))[tp]
+            if not start <= offset < end:
+                refused[letter.position] = f"no record at {topic} partition {partition} offset {offset}"
+                continue
+            consumer.seek(tp, offset)
+            original = None
+            while original is None:
+                batch = await consumer.getmany(tp, timeout_ms=2000, max_records=1)
+                original = next(iter(batch.get(tp, ())), None)
+                if original is None and not batch:
+                    break
+            original_id = next((v.decode(errors="replace") for k, v in original.headers or () if k == "ce_id"),
+                               None) if original is not None and original.offset == offset else None
+            if original is None or original.offset != offset:
+                refused[letter.position] = f"no record at {topic} partition {partition} offset {offset}"
+            elif original_id != letter.event_id:
+                refused[letter.position] = (f"the record at {topic} partition {partition} offset {offset} is event "
+                                            f"{original_id}, not {letter.event_id}")
+            elif (original.key, original.value) != (letter.key, letter.value):
+                refused[letter.position] = f"key or value differs from the record at {topic} {partition}:{offset}"
+    finally:
+        await consumer.stop()
+    return refused
+
+
 async def replay_dead_letters(options: dict, letters: list[DeadLetter]) -> list[DeadLetter]:
-    """Send each dead letter's original record back to its original topic; return those replayed."""
+    """Send each dead letter's original record back to its original topic; return those replayed.
+
+    Callers check `forgeries` first: this sends what it is given.
+    """
     replayable = [d for d in letters if d.original_topic]
     if not replayable:
         return []
@@ -186,18 +240,29 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
             print(f"not in {topic}: {', '.join(unknown)}", file=sys.stderr)
             return 1
         letters = [d for d in letters if any(d.matches(i) for i in args.ids)]
+    refused = asyncio.run(forgeries(options, letters))
+    for position, why in refused.items():
+        print(f"refused {position}: {why}", file=sys.stderr)
+    letters = [d for d in letters if d.position not in refused]
     if args.dry_run:
         for d in letters:
             print(f"would replay {d.position} ({d.event_type} {d.event_id}) to {d.original_topic}")
-        return 0
+        return 1 if refused else 0
     replayed = asyncio.run(replay_dead_letters(options, letters))
+    audited = audit_cli_action(args.service, "dlq replay", [
+        (f"replayed {d.position} to {d.original_topic}", d.event_id, 0) for d in replayed] + [
+        (f"refused {position}: {why}", None, 1) for position, why in refused.items()],
+        database_url=args.database_url)
     for d in replayed:
         print(f"replayed {d.position} ({d.event_type} {d.event_id}) to {d.original_topic}")
     skipped = len(letters) - len(replayed)
     if skipped:
         print(f"{skipped} dead letter(s) without an original topic were not replayed", file=sys.stderr)
     print(f"{len(replayed)} record(s) replayed from {topic}")
-    return 0
+    if refused:
+        print(f"{len(refused)} dead letter(s) refused: the original record is not where they say", file=sys.stderr)
+        return 1
+    return 0 if audited else 3
 
 
 def add_dlq_parser(sub) -> None:
@@ -221,4 +286,6 @@ def add_dlq_parser(sub) -> None:
     replay.add_argument("--id", dest="ids", action="append", default=[], metavar="ID",
                         help="an event id, or a position <partition>:<offset> from `owes dlq list`; repeatable")
     replay.add_argument("--dry-run", action="store_true", help="show what would be replayed, send nothing")
+    replay.add_argument("--database-url", default=None,
+                        help="the service's database, for its audit log (default: <SERVICE>_DATABASE_URL)")
     replay.set_defaults(func=cmd_dlq_replay)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .inbox import Inbox
+from .origin import Origin
 
 log = structlog.get_logger("owes.consumer")
 
@@ -95,7 +96,8 @@ class EventConsumer:
 
     def __init__(self, *, name: str, sessionmaker: async_sessionmaker[AsyncSession], inbox: Inbox,
                  handlers: dict[type[Event], Handler], dead_letter, dead_letter_topic: str,
-                 retry: RetryPolicy = RetryPolicy(), on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None) -> None:
+                 retry: RetryPolicy = RetryPolicy(), on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None,
+                 origins: dict[str, Origin] | None = None) -> None:
         self.name = name
         self.sessionmaker = sessionmaker
         self.inbox = inbox
@@ -104,6 +106,9 @@ class EventConsumer:
         self.dead_letter_topic = dead_letter_topic
         self.retry = retry
         self.on_outcome = on_outcome
+        # topic -> the producer and partner whose events alone it may carry (owes_messaging.origin); a topic
+        # missing here is refused, so a consumer never applies what nobody said it may read
+        self.origins = origins
         self.stopping = asyncio.Event()
         self.last_event_at: dict[str, dt.datetime] = {}
         self.outcomes: Counter[Outcome] = Counter()
@@ -154,6 +159,9 @@ class EventConsumer:
             event = CloudEvent.from_kafka(record.headers, record.value)
         except PoisonMessage as exc:
             return await self._dead_letter(record, str(exc), None)
+        refusal = self._refusal(record.topic, event)
+        if refusal:
+            return await self._dead_letter(record, refusal, event)
         with correlation_scope(event.correlationid, event_id=event.id):
             attempt = failures = 0
             while True:
@@ -173,6 +181,15 @@ class EventConsumer:
                         reason = f"handler failed {failures} times: {type(exc).__name__}: {exc}"
                         return await self._dead_letter(record, reason, event)
                     await self._back_off(attempt, exc, transient=False)
+
+    def _refusal(self, topic: str, event: CloudEvent) -> str | None:
+        """Why the event cannot have come from the producer of its topic, or None."""
+        if self.origins is None:
+            return None
+        origin = self.origins.get(topic)
+        if origin is None:
+            return f"origin: {topic} is not a topic this consumer was configured to read"
+        return origin.refusal(topic, event)
 
     async def _apply(self, event: CloudEvent) -> Outcome:
         payload = event.payload()  # validates type, version and payload before anything is written

@@ -23,6 +23,7 @@ from owes_messaging.db import create_engine, create_sessionmaker, ping_database
 from owes_messaging.inbox import Inbox
 from owes_messaging.messaging_tables import INBOX_TABLE, OUTBOX_TABLE
 from owes_messaging.migrations import upgrade_to_head_async
+from owes_messaging.origin import origins_by_topic
 from owes_messaging.outbox import OutboxRelay, OutboxWriter
 
 from .audit import AuditMiddleware, AuditTrail, audit_router
@@ -88,6 +89,8 @@ class ServiceRuntime:
             name=spec.name, sessionmaker=self.sessionmaker,
             inbox=Inbox(table=spec.metadata.tables[INBOX_TABLE], consumer=spec.name),
             handlers=spec.handlers, dead_letter=self._publish_dead_letter, dead_letter_topic=self.dead_letter_topic,
+            origins=origins_by_topic({topic_for(m.producer, s.topic_namespace): m.producer for m in spec.handlers},
+                                     s.producer_partners),
         )
         if self.consumed_topics:
             self._subscribe()

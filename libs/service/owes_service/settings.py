@@ -25,6 +25,10 @@ from .project_calendar import PROJECT_TIME_ZONE, time_zone
 DEFAULT_PRODUCER_PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
 
 
+# The partners that operate the producing services by default (README.md), as each service's own settings say.
+DEFAULT_PRODUCER_PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
+
+
 class TracingSettings(BaseSettings):
     """Where this service's OpenTelemetry spans go (docs/operations.md)."""
 
@@ -75,6 +79,15 @@ class ServiceSettings(BaseSettings):
     api_operator_role: str | None = None
     # Off only for throw-away local experiments: every caller then acts as the operator.
     auth_enabled: bool = True
+    # Which partner operates each producing service whose events this service reads: an event is applied only
+    # when its source is /owes/<partner>/<producer> and its partner extension is <partner> (docs/security.md).
+    # E.g. REPORTING_PRODUCER_PARTNERS='{"grants": "raciborz"}' when another partner runs grants.
+    producer_partners: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRODUCER_PARTNERS))
+
+    @field_validator("producer_partners", mode="after")
+    @classmethod
+    def _keep_default_partners(cls, value: dict[str, str]) -> dict[str, str]:
+        return DEFAULT_PRODUCER_PARTNERS | value  # naming one partner leaves the others at their defaults
     # The project's calendar (owes_service.project_calendar): every "today", month and reporting period is a date
     # in this zone, whatever the host's zone; instants stay stored in UTC.
     time_zone: str = PROJECT_TIME_ZONE

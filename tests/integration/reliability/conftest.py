@@ -26,7 +26,7 @@ def recruited_event(**overrides) -> CloudEvent:
         age_band=AgeBand.FROM_25, county="rybnicki", labour_market_status=LabourMarketStatus.UNEMPLOYED,
         disability=False, at_risk_of_exclusion=True,
     )
-    return CloudEvent.record(payload, source=RECRUITMENT_SOURCE, partner="jastrzebie-zdroj", **overrides)
+    return CloudEvent.record(payload, **({"source": RECRUITMENT_SOURCE, "partner": "jastrzebie-zdroj"} | overrides))
 
 
 @pytest.fixture
