@@ -82,8 +82,8 @@ def check_java() -> Check:
     java = shutil.which(os.environ.get("JAVA", "java"))
     fix = apt(f"openjdk-{MIN_JAVA}-jre-headless")
     if java is None:
-        found = ("no java on PATH: Apache Kafka, the tests' broker, runs on Java 17 or newer (or run the tests on "
-                 "the embedded broker: OWES_TEST_BROKER=tansu)")
+        found = ("no java on PATH: Apache Kafka needs Java 17+; without it `owes up` runs the embedded Tansu (log in "
+                 "memory) and the tests need OWES_TEST_BROKER=tansu")
         return Check("Java", False, found + (f" ({why_not})" if why_not else ""), fix, needed_by)
     out = _run([java, "-version"]) or ""
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out)
@@ -196,7 +196,7 @@ def check_data_permissions(data_dir: Path) -> Check:
     # the folder is open: say which files others can read (the databases, the API keys)
     exposed = [p.name for p in sorted(data_dir.iterdir()) if p.is_file() and p.stat().st_mode & 0o044]
     shown = ", ".join(exposed[:5]) + (f" and {len(exposed) - 5} more" if len(exposed) > 5 else "")
-    found = f"{data_dir} is {stat.filemode(mode)}: others may enter it" + (f" and read {shown}" if shown else "")
+    found = (f"{data_dir} is {stat.filemode(mode)}, not owner-only" + (f": others may read {shown}" if shown else ""))
     return Check("Data folder", False, found, f"chmod -R go-rwx {data_dir}", ("up",))
 
 
