@@ -44,7 +44,7 @@ async def create_training(request: Request, staff: Writer, form: Posted) -> Resp
                                               body=form_body(form, TRAINING_LABELS, decimals=("hours",)), labels=TRAINING_LABELS)
     if errors:
         return await _trainings_page(request, form=form, errors=errors)
-    pages.flash(request, pages.gettext(request)("Training created. Next: record who attended."))
+    pages.flash(request, N_("Training created. Next: record who attended."))
     return pages.redirect(f"/panel/trainings/{training_id}")
 
 
@@ -68,7 +68,7 @@ async def record_attendance(request: Request, staff: Writer, training_id: str, f
                                     training_id=training_id)
     if errors:
         return await _training_page(request, training_id, form=form, errors=errors)
-    pages.flash(request, pages.gettext(request)("Attendance recorded."))
+    pages.flash(request, N_("Attendance recorded."))
     return pages.redirect(f"/panel/trainings/{training_id}")
 
 
@@ -79,5 +79,5 @@ async def complete_training(request: Request, staff: Writer, training_id: str, f
                                     training_id=training_id)
     if errors:
         return await _training_page(request, training_id, errors=errors)
-    pages.flash(request, pages.gettext(request)("Completion recorded."))
+    pages.flash(request, N_("Completion recorded."))
     return pages.redirect(f"/panel/trainings/{training_id}")

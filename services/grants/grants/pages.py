@@ -51,7 +51,7 @@ async def found_cooperative(request: Request, staff: Writer, form: Posted) -> Re
                                               body=body, labels=COOPERATIVE_LABELS)
     if errors:
         return await _cooperatives_page(request, form=form, errors=errors)
-    pages.flash(request, pages.gettext(request)("Cooperative recorded. Next: create the jobs in it."))
+    pages.flash(request, N_("Cooperative recorded. Next: create the jobs in it."))
     return pages.redirect(f"/panel/cooperatives/{cooperative.cooperative_id}")
 
 
@@ -77,5 +77,5 @@ async def create_job(request: Request, staff: Writer, cooperative_id: str, form:
     _, errors = await pages.attempt(request, service.create_job, schema=JobCreation, body=body, labels=JOB_LABELS)
     if errors:
         return await _cooperative_page(request, cooperative_id, form=form, errors=errors)
-    pages.flash(request, pages.gettext(request)("Job created. Bridge support and the sustainability check follow."))
+    pages.flash(request, N_("Job created. Bridge support and the sustainability check follow."))
     return pages.redirect(f"/panel/cooperatives/{cooperative_id}")
