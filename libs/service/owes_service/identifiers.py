@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from owes_contracts import Gender
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.pl import nip as _nip
 from stdnum.pl import pesel as _pesel
 from stdnum.pl import regon as _regon
+
+from owes_contracts import Gender
 
 
 class InvalidIdentifier(ValueError):

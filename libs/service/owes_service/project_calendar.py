@@ -15,10 +15,21 @@ from __future__ import annotations
 import calendar as _gregorian
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+if TYPE_CHECKING:
+    from .project import ProjectDefinition
+
 PROJECT_TIME_ZONE = "Europe/Warsaw"
+
+
+class DateOutOfRange(ValueError):
+    """A date outside what the project allows; the message says which bound, `field` which input."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Clock(Protocol):
@@ -65,10 +76,17 @@ class ProjectCalendar:
 
     zone: ZoneInfo
     clock: Clock
+    # The project whose period and programme bound the dates facts are recorded for (none: only "not in future").
+    project: ProjectDefinition | None = None
 
     @classmethod
-    def of(cls, zone_name: str = PROJECT_TIME_ZONE, clock: Clock | None = None) -> ProjectCalendar:
-        return cls(time_zone(zone_name), clock or SystemClock())
+    def of(cls, zone_name: str = PROJECT_TIME_ZONE, clock: Clock | None = None,
+           project: ProjectDefinition | None = None) -> ProjectCalendar:
+        return cls(time_zone(zone_name), clock or SystemClock(), project)
+
+    @classmethod
+    def for_project(cls, project: ProjectDefinition, clock: Clock | None = None) -> ProjectCalendar:
+        return cls.of(project.time_zone, clock, project)
 
     def now(self) -> dt.datetime:
         """The current instant in UTC, as it is stored."""
@@ -77,6 +95,20 @@ class ProjectCalendar:
     def today(self) -> dt.date:
         """The project's date now: the date on a wall clock in the project's zone."""
         return self.local(self.clock.now()).date()
+
+    def fact_date(self, day: dt.date | None, *, field: str) -> dt.date:
+        """The date a request gives for a fact, or today: never in the future, never before the programme, never
+        outside the project period (DateOutOfRange, naming the field)."""
+        today = self.today()
+        day = day or today
+        try:
+            if self.project is not None:
+                return self.project.check_fact_date(day, today=today, what=field)
+            if day > today:
+                raise DateOutOfRange(f"{field} ({day.isoformat()}) is in the future (today is {today.isoformat()})")
+        except DateOutOfRange as exc:
+            raise DateOutOfRange(str(exc), field=field) from None
+        return day
 
     def local(self, instant: dt.datetime) -> dt.datetime:
         """An instant on the project's wall clock (a naive instant is read as UTC, as the databases return it)."""

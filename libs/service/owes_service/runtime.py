@@ -35,6 +35,7 @@ from .http import BodySizeLimitMiddleware, CorrelationMiddleware
 from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
 from .problems import install_problem_handlers
 from .spec import ServiceSpec
+from .project import load_project
 from .project_calendar import Clock, ProjectCalendar
 from .structured_logging import configure_logging
 from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
@@ -70,8 +71,10 @@ class ServiceRuntime:
         self.spec = spec
         self.settings = s
         self.engine = create_engine(s.database_url, echo=s.database_echo)
-        # The one clock of this process, read in the project's zone (tests pass a FixedClock).
-        self.calendar = ProjectCalendar.of(s.time_zone, clock)
+        # The project every partner's service applies alike, and the one clock of this process, read in the
+        # project's zone (tests pass a FixedClock).
+        self.project = load_project(s.project_file)
+        self.calendar = ProjectCalendar.for_project(self.project, clock)
         self.sessionmaker = create_sessionmaker(self.engine)
         self.topic = topic_for(spec.name, s.topic_namespace)
         self.dead_letter_topic = dead_letter_topic_for(spec.name, s.topic_namespace)

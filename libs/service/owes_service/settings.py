@@ -18,7 +18,6 @@ from pydantic_settings import (
 )
 
 from .auth import split_entries
-from .project_calendar import PROJECT_TIME_ZONE, time_zone
 
 
 # The partners that operate the producing services by default (README.md), as each service's own settings say.
@@ -88,9 +87,10 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _keep_default_partners(cls, value: dict[str, str]) -> dict[str, str]:
         return DEFAULT_PRODUCER_PARTNERS | value  # naming one partner leaves the others at their defaults
-    # The project's calendar (owes_service.project_calendar): every "today", month and reporting period is a date
-    # in this zone, whatever the host's zone; instants stay stored in UTC.
-    time_zone: str = PROJECT_TIME_ZONE
+    # The project definition (owes_service.project: programme, period, subregion, rates, time zone), a TOML or
+    # JSON file every partner installs alike; default: the one shipped with owes_service. Its time zone is the
+    # project's calendar: every "today", month and reporting period is a date there, whatever the host's zone.
+    project_file: Path | None = None
     # Which partner operates each producing service whose events this service reads: an event is applied only
     # when its source is /owes/<partner>/<producer> and its partner extension is <partner> (docs/security.md).
     # E.g. REPORTING_PRODUCER_PARTNERS='{"grants": "raciborz"}' when another partner runs grants.
@@ -100,12 +100,6 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _keep_default_partners(cls, value: dict[str, str]) -> dict[str, str]:
         return DEFAULT_PRODUCER_PARTNERS | value  # naming one partner leaves the others at their defaults
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_time_zone(cls, value: str) -> str:
-        time_zone(value)
-        return value
 
     @field_validator("api_keys", "api_readers", mode="before")
     @classmethod

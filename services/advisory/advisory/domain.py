@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal, InvalidOperation
@@ -17,10 +16,6 @@ _CENT = Decimal("0.01")
 
 
 class InvalidHours(ValueError):
-    pass
-
-
-class FutureDate(ValueError):
     pass
 
 
@@ -48,13 +43,6 @@ def valid_hours(hours: Decimal, *, at_most: Decimal) -> Decimal:
     if hours > at_most:
         raise InvalidHours(f"at most {at_most} hours can be recorded at once")
     return hours.quantize(_CENT)
-
-
-def not_in_future(day: dt.date, *, today: dt.date) -> dt.date:
-    """Support is recorded after it happened."""
-    if day > today:
-        raise FutureDate(f"{day} is in the future")
-    return day
 
 
 @dataclass(frozen=True)

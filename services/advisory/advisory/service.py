@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import AdvisorySessionHeld, MentoringProvided, TrainingCompleted
 from owes_messaging.outbox import OutboxWriter
-from owes_service.project_calendar import ProjectCalendar
+from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 from owes_service.problems import Conflict, InvalidInput, NotFound
 
 from . import domain, repository
@@ -28,11 +28,10 @@ def _hours(hours: Decimal, *, at_most: Decimal, field: str = "hours") -> Decimal
 
 
 def _day(calendar: ProjectCalendar, day: dt.date | None, field: str) -> dt.date:
-    """The date a request gives for its fact, or the project's today; never a day still to come."""
-    today = calendar.today()
+    """The date a request gives for its fact, or the project's today: within the project, never still to come."""
     try:
-        return domain.not_in_future(day or today, today=today)
-    except domain.FutureDate as exc:
+        return calendar.fact_date(day, field=field)
+    except DateOutOfRange as exc:
         raise InvalidInput(f"Invalid {field.replace('_', ' ')}: {exc}.", field=field) from None
 
 

@@ -84,12 +84,6 @@ def not_before(day: dt.date, earlier: dt.date, *, what: str, since: str, field_n
                          field=field_name)
 
 
-def not_in_future(day: dt.date, today: dt.date, *, field_name: str) -> None:
-    """Facts are recorded after they happen: a date after today is a typing error, or a way round a rule."""
-    if day > today:
-        raise RuleBroken(f"{field_name} ({day.isoformat()}) is in the future.", field=field_name)
-
-
 # --- KRS --------------------------------------------------------------------------------------------------
 
 def normalise_krs(text: str) -> str:

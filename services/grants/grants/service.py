@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import CooperativeFounded, GrantApplicationSubmitted, JobCreated
 from owes_messaging.outbox import OutboxWriter
-from owes_service.project_calendar import ProjectCalendar
+from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 from owes_service.problems import Conflict, InvalidInput, NotFound
 
 from . import domain, repository
@@ -47,12 +47,12 @@ def _rules() -> Iterator[None]:
 
 
 def _day(calendar: ProjectCalendar, value: dt.date | None, *, field_name: str) -> dt.date:
-    """The date a request gives for its fact, or the project's today; never a day still to come."""
-    today = calendar.today()
-    day = value or today
-    with _rules():
-        domain.not_in_future(day, today, field_name=field_name)
-    return day
+    """The date a request gives for its fact, or the project's today: within the project, never still to come
+    (a date after today is a typing error, or a way round a rule)."""
+    try:
+        return calendar.fact_date(value, field=field_name)
+    except DateOutOfRange as exc:
+        raise InvalidInput(f"{exc}.", field=field_name) from None
 
 
 # --- applications --------------------------------------------------------------------------------------------

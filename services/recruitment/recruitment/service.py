@@ -19,7 +19,7 @@ from owes_contracts import (
 )
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
-from owes_service.project_calendar import ProjectCalendar
+from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 
 from . import domain, repository
 from .domain import ParticipantStatus
@@ -42,7 +42,7 @@ async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, ca
         birth = domain.pesel_birth_date(form.pesel)
     except domain.InvalidPesel as exc:
         raise InvalidInput(f"Invalid PESEL: {exc}.", field="pesel") from None
-    recruited_on = form.recruited_on or calendar.today()
+    recruited_on = _day(calendar, form.recruited_on, "recruited_on")
     if birth > recruited_on:
         raise InvalidInput("Invalid PESEL: the birth date is after the recruitment date.", field="pesel")
     age = domain.age_on(birth, recruited_on)
@@ -84,6 +84,14 @@ async def _participant_for_update(session: AsyncSession, participant_id: str):
     return row
 
 
+def _day(calendar: ProjectCalendar, day: dt.date | None, field: str) -> dt.date:
+    """The date a request gives for its fact, or the project's today: within the project, never still to come."""
+    try:
+        return calendar.fact_date(day, field=field)
+    except DateOutOfRange as exc:
+        raise InvalidInput(f"Invalid {field.replace('_', ' ')}: {exc}.", field=field) from None
+
+
 def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> None:
     if day < earliest:
         raise InvalidInput(f"The {field.replace('_', ' ')} ({day}) is before the {what} ({earliest}).", field=field)
@@ -92,7 +100,7 @@ def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> No
 async def decide_eligibility(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
                              participant_id: str, decision: EligibilityDecision) -> ParticipantStatus:
     """Confirm or reject a recruited participant's eligibility; publish the decision."""
-    decided_on = decision.decided_on or calendar.today()
+    decided_on = _day(calendar, decision.decided_on, "decided_on")
     async with session.begin():
         row = await _participant_for_update(session, participant_id)
         try:
@@ -116,7 +124,7 @@ async def decide_eligibility(*, session: AsyncSession, outbox: OutboxWriter, cal
 async def withdraw_participant(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
                                participant_id: str, withdrawal: Withdrawal) -> ParticipantStatus:
     """Record that a participant left the project; publish ParticipantWithdrawn."""
-    withdrawn_on = withdrawal.withdrawn_on or calendar.today()
+    withdrawn_on = _day(calendar, withdrawal.withdrawn_on, "withdrawn_on")
     async with session.begin():
         row = await _participant_for_update(session, participant_id)
         try:
@@ -160,7 +168,7 @@ async def enrol_organisation(*, session: AsyncSession, outbox: OutboxWriter, cal
     nip = _identifier(domain.normalise_nip, form.nip, "nip")
     regon = _identifier(domain.normalise_regon, form.regon, "regon")
     krs = _identifier(domain.normalise_krs, form.krs, "krs") if form.krs is not None else None
-    enrolled_on = form.enrolled_on or calendar.today()
+    enrolled_on = _day(calendar, form.enrolled_on, "enrolled_on")
     name = form.organisation_name.strip()
     organisation_id = domain.new_organisation_id()
     async with session.begin():
@@ -190,7 +198,7 @@ async def get_organisation(*, session: AsyncSession, organisation_id: str):
 async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
                                   organisation_id: str, start: EconomicActivityStart):
     """Record that an enrolled NGO started paid public-benefit or economic activity; publish the fact."""
-    started_on = start.started_on or calendar.today()
+    started_on = _day(calendar, start.started_on, "started_on")
     async with session.begin():
         row = await repository.get_organisation(session, organisation_id=organisation_id, for_update=True)
         if row is None:
@@ -213,7 +221,7 @@ async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter
 async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
                                 form: InitiativeGroupFormation) -> str:
     """Form a group of eligible participants; publish InitiativeGroupFormed with their pseudonymous ids."""
-    formed_on = form.formed_on or calendar.today()
+    formed_on = _day(calendar, form.formed_on, "formed_on")
     group_id = domain.new_group_id()
     async with session.begin():
         statuses = await repository.participant_statuses(session, participant_ids=form.member_ids)

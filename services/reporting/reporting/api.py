@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -19,8 +18,9 @@ from .service import compute_report
 router = APIRouter(tags=["indicators"])
 
 
-def _targets(request: Request):
-    return request.app.state.runtime.targets
+async def _report(request: Request, session, keys: list[str] | None = None):
+    runtime = request.app.state.runtime
+    return await compute_report(session, runtime.targets, keys, calendar=runtime.calendar)
 
 
 def _indicator(key: str):
@@ -31,21 +31,21 @@ def _indicator(key: str):
 
 @router.get("/indicators", summary="Every indicator's current figure (counts; hours and PLN as decimal strings)")
 async def indicators(request: Request, session: SessionDep) -> dict:
-    report = await compute_report(session, _targets(request))
+    report = await _report(request, session)
     return {key: json_number(value) for key, value in report.figures_only().items()}
 
 
 @router.get("/indicators/report", summary="Every indicator with target, progress, breakdowns and monthly series")
 async def full_report(request: Request, session: SessionDep) -> dict:
-    return report_json(await compute_report(session, _targets(request)))
+    return report_json(await _report(request, session))
 
 
 @router.get("/indicators/{key}", summary="One indicator with its target, breakdowns and monthly series",
             responses={404: {"description": "No such indicator"}})
 async def one_indicator(key: str, request: Request, session: SessionDep) -> dict:
     indicator = _indicator(key)
-    report = await compute_report(session, _targets(request), keys=[indicator.key])
-    return figures_json(report.figures[indicator.key], report.months)
+    report = await _report(request, session, [indicator.key])
+    return figures_json(report.figures[indicator.key], report.months, report.periods)
 
 
 @router.get("/indicators/{key}/breakdowns/{dimension}", summary="One indicator broken down by one dimension",
@@ -54,7 +54,7 @@ async def breakdown(key: str, dimension: str, request: Request, session: Session
     indicator = _indicator(key)
     if dimension not in indicator.dimensions:
         raise NotFound(f"{key} has no breakdown by {dimension!r}; it has: {', '.join(indicator.dimensions)}")
-    report = await compute_report(session, _targets(request), keys=[indicator.key])
+    report = await _report(request, session, [indicator.key])
     figures = report.figures[indicator.key]
     return {"indicator": key, "dimension": dimension, "unit": indicator.unit,
             "buckets": [{"bucket": b, "value": json_number(v)} for b, v in figures.breakdown(dimension)]}
@@ -77,8 +77,8 @@ async def export(filename: str, request: Request, session: SessionDep,
         raise NotFound(f"no export {filename!r}; try {', '.join(f'{n}.{f}' for n in EXPORTS for f in FORMATS)}")
     if dimension is not None and dimension not in DIMENSIONS:
         raise InvalidInput(f"unknown dimension {dimension!r}; known: {', '.join(DIMENSIONS)}")
-    report = await compute_report(session, _targets(request))
+    report = await _report(request, session)
     body = to_xlsx(report, (name,), dimension) if fmt == "xlsx" else to_csv(*table(report, name, dimension))
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    stamp = report.generated_at.strftime("%Y%m%d-%H%M")  # the project's wall clock, as people name files
     return Response(body, media_type=FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="owes-{name}-{stamp}.{fmt}"'})

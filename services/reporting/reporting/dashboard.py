@@ -75,7 +75,7 @@ def _cards(report: Report, *, targeted: bool) -> str:
                    for n, f in enumerate(chosen))
 
 
-def _freshness(lines: list[PartnerFreshness], now: dt.datetime) -> str:
+def _freshness(lines: list[PartnerFreshness], now: dt.datetime, zone: dt.tzinfo | None) -> str:
     out = []
     for line in lines:
         producer = PRODUCER_TITLES.get(line.producer, line.producer)
@@ -85,7 +85,7 @@ def _freshness(lines: list[PartnerFreshness], now: dt.datetime) -> str:
         else:
             state = "ok" if not line.lag else "lagging"
             seen = f"last event {_ago((now - line.last_event_at).total_seconds())}"
-            tip = line.last_event_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+            tip = line.last_event_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")  # the project's wall clock
         out.append(f'<div class="fresh {state}" data-producer="{escape(line.producer)}" title="{tip}">'
                    f'<span class="dot"></span><b>{escape(producer)}</b><span>{escape(line.partner)}</span>'
                    f'<span class="meta">{seen} · {lag}</span></div>')
@@ -145,8 +145,8 @@ def _breakdowns(report: Report) -> str:
 
 def render_sections(report: Report, freshness: list[PartnerFreshness], now: dt.datetime) -> dict[str, str]:
     return {
-        "freshness": _freshness(freshness, now),
-        "updated": f"Figures as of {report.generated_at.strftime('%Y-%m-%d %H:%M:%S')} UTC · targets: "
+        "freshness": _freshness(freshness, now, report.generated_at.tzinfo),
+        "updated": f"Figures as of {report.generated_at.strftime('%Y-%m-%d %H:%M:%S %Z')} · targets: "
                    f"{escape(report.project or report.targets_source)}",
         "target-cards": _cards(report, targeted=True),
         "other-cards": _cards(report, targeted=False),

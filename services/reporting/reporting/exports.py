@@ -89,7 +89,9 @@ def to_xlsx(report: Report, names: tuple[str, ...] = EXPORTS, dimension: str | N
         _sheet(wb.create_sheet(titles[name]), header, rows)
     about = wb.create_sheet("About")
     about.append(["project", report.project])
+    # the project's wall clock with its offset (e.g. 2026-01-01T00:30:00+01:00), as the people reading it live
     about.append(["generated_at", report.generated_at.isoformat()])
+    about.append(["time_zone", str(report.generated_at.tzinfo)])
     about.append(["targets", report.targets_source])
     for f in report.figures.values():
         about.append([f.indicator.key, f.indicator.definition])

@@ -63,12 +63,13 @@ class LiveReport:
                     await asyncio.sleep(wait)  # coalesce a burst of events into one computation
                     version = self.feed.version
                 async with self.runtime.engine.connect() as connection:
-                    self._report = await compute_report(connection, self.targets)
+                    self._report = await compute_report(connection, self.targets, calendar=self.runtime.calendar)
                 self._version, self._computed_at = version, time.monotonic()
             return self._report, self._version
 
     async def freshness(self) -> tuple[list[PartnerFreshness], dict[str, TopicLag], dt.datetime]:
         lags = await consumer_lag(self.runtime, self.runtime.settings.topic_namespace)
         async with self.runtime.engine.connect() as connection:
-            lines = await partner_freshness(connection, lags, self.runtime.consumer.last_event_at)
-        return lines, lags, dt.datetime.now(dt.UTC)
+            lines = await partner_freshness(connection, lags, self.runtime.consumer.last_event_at,
+                                            self.runtime.consumer.partner_releases)
+        return lines, lags, self.runtime.calendar.now()

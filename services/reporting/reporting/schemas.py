@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from owes_service.project_calendar import ReportingPeriod
+
 from .service import IndicatorFigures, Report
 
 
@@ -17,7 +19,7 @@ def target_json(target: Decimal | None) -> int | str | None:
     return int(target) if target == target.to_integral_value() else str(target)
 
 
-def figures_json(f: IndicatorFigures, months: list[str]) -> dict:
+def figures_json(f: IndicatorFigures, months: list[str], periods: list[ReportingPeriod] = ()) -> dict:
     i = f.indicator
     return {
         "key": i.key, "title": i.title, "unit": i.unit, "definition": i.definition,
@@ -28,6 +30,8 @@ def figures_json(f: IndicatorFigures, months: list[str]) -> dict:
                        for d in i.dimensions},
         "series": [{"month": m, "value": json_number(v), "cumulative": json_number(c)}
                    for m, v, c in f.series(months)],
+        "periods": [{"period": p.label, "from": p.first_day.isoformat(), "to": p.last_day.isoformat(),
+                     "value": json_number(v)} for p, v in f.by_period(list(periods))],
     }
 
 
@@ -37,6 +41,7 @@ def report_json(report: Report) -> dict:
         "project": report.project,
         "targets_source": report.targets_source,
         "months": report.months,
+        "periods": [p.label for p in report.periods],
         "participants": report.participants,
-        "indicators": [figures_json(f, report.months) for f in report.figures.values()],
+        "indicators": [figures_json(f, report.months, report.periods) for f in report.figures.values()],
     }

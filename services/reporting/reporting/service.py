@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from owes_service.project_calendar import ProjectCalendar, ReportingPeriod, month_of, period_of_month
+
 from .indicators import AGE_BANDS, BY_KEY, INDICATORS, UNKNOWN, Indicator
 from .repository import indicator_cube, participant_funnel
 from .targets import Targets
@@ -55,6 +57,11 @@ class IndicatorFigures:
             out.append((month, self.indicator.figure(per_month.get(month, 0)), self.indicator.figure(running)))
         return out
 
+    def by_period(self, periods: list[ReportingPeriod]) -> list[tuple[ReportingPeriod, int | Decimal]]:
+        """(payment-claim period, figure) for every period of the report, summed from its calendar months."""
+        per_month = self.by.get("month", {})
+        return [(p, self.indicator.figure(sum(per_month.get(m, 0) for m in p.months()))) for p in periods]
+
 
 @dataclass
 class Report:
@@ -64,6 +71,8 @@ class Report:
     figures: dict[str, IndicatorFigures]
     participants: dict[str, int]
     months: list[str]
+    # Payment-claim periods covering the months, in the project's calendar (quarters by default).
+    periods: list[ReportingPeriod] = field(default_factory=list)
 
     def figures_only(self) -> dict[str, int | Decimal]:
         return {key: f.value for key, f in self.figures.items()}
@@ -92,13 +101,25 @@ async def indicator_figures(connection, indicator: Indicator) -> IndicatorFigure
     return figures
 
 
-async def compute_report(connection, targets: Targets, keys: list[str] | None = None) -> Report:
-    """Figures of the indicators (all, or the given keys) from one consistent read of the read models."""
+async def compute_report(connection, targets: Targets, keys: list[str] | None = None, *,
+                         calendar: ProjectCalendar) -> Report:
+    """Figures of the indicators (all, or the given keys) from one consistent read of the read models.
+
+    Months are those of the events' dates, which each service took in the project's calendar, bounded by the
+    project period whatever the events say; the payment-claim periods group those months; the time of the
+    report is shown on the project's wall clock.
+    """
     figures: dict[str, IndicatorFigures] = {}
     for indicator in (BY_KEY[k] for k in keys) if keys else INDICATORS:
         f = await indicator_figures(connection, indicator)
         f.target = targets.of(indicator.key)
         figures[indicator.key] = f
-    months = _month_range({m for f in figures.values() for m in f.by.get("month", {}) if m != UNKNOWN})
-    return Report(generated_at=dt.datetime.now(dt.UTC), project=targets.project, targets_source=targets.source,
-                  figures=figures, participants=await participant_funnel(connection), months=months)
+    project = calendar.project
+    first, last = (month_of(project.starts_on), month_of(project.ends_on)) if project is not None else ("", "~")
+    months = _month_range({m for f in figures.values() for m in f.by.get("month", {})
+                           if m != UNKNOWN and first <= m <= last})
+    period_months = project.reporting_period_months if project is not None else 3
+    periods = list({p.label: p for p in (period_of_month(m, months=period_months) for m in months)}.values())
+    return Report(generated_at=calendar.local(calendar.now()), project=targets.project,
+                  targets_source=targets.source, figures=figures, participants=await participant_funnel(connection),
+                  months=months, periods=periods)

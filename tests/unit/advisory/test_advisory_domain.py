@@ -1,4 +1,3 @@
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -29,17 +28,6 @@ class TestHours:
     def test_rejects_more_than_the_limit(self):
         with pytest.raises(domain.InvalidHours, match="at most 8"):
             domain.valid_hours(Decimal("8.25"), at_most=Decimal("8"))
-
-
-class TestDates:
-    def test_today_and_the_past_are_accepted(self):
-        today = dt.date(2026, 5, 1)
-        assert domain.not_in_future(today, today=today) == today
-        assert domain.not_in_future(dt.date(2026, 4, 30), today=today) == dt.date(2026, 4, 30)
-
-    def test_support_cannot_be_recorded_before_it_happens(self):
-        with pytest.raises(domain.FutureDate, match="in the future"):
-            domain.not_in_future(dt.date(2026, 5, 2), today=dt.date(2026, 5, 1))
 
 
 class TestWhoMayBeSupported:

@@ -311,12 +311,3 @@ class TestEndJob:
     def test_refuses_an_end_before_the_creation(self):
         with pytest.raises(RuleBroken, match="before the job's creation"):
             job().end(reason="Resigned", on=D(2024, 12, 31))
-
-
-class TestDates:
-    def test_refuses_a_day_in_the_future(self):
-        with pytest.raises(RuleBroken, match="in the future"):
-            domain.not_in_future(D(2025, 1, 2), D(2025, 1, 1), field_name="paid_on")
-
-    def test_accepts_today(self):
-        domain.not_in_future(D(2025, 1, 1), D(2025, 1, 1), field_name="paid_on")

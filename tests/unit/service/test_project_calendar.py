@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 import time
 
 import pytest
 
-from owes_service.project_calendar import FixedClock, ProjectCalendar, add_months, month_of, period_of, \
-    period_of_month
+from owes_service.project import DEFAULT_PROJECT_FILE, load_project
+from owes_service.project_calendar import (
+    DateOutOfRange,
+    FixedClock,
+    ProjectCalendar,
+    add_months,
+    month_of,
+    period_of,
+    period_of_month,
+)
 from owes_service.settings import ServiceSettings
 
 UTC = dt.UTC
@@ -99,8 +108,30 @@ class TestMonthsAndPeriods:
             period_of(dt.date(2026, 1, 1), months=5)
 
 
+class TestFactDates:
+    def test_default_to_today_and_refuse_the_future_the_past_before_the_programme_and_outside_the_project(self):
+        calendar = ProjectCalendar.for_project(load_project(), FixedClock(dt.datetime(2025, 12, 31, 23, 30,
+                                                                                     tzinfo=UTC)))
+        assert calendar.fact_date(None, field="recruited_on") == dt.date(2026, 1, 1)
+        assert calendar.fact_date(dt.date(2024, 1, 1), field="recruited_on") == dt.date(2024, 1, 1)
+        for day, why in [(dt.date(2026, 1, 2), "in the future (today is 2026-01-01)"),
+                         (dt.date(2023, 12, 31), "outside the project period (2024-01-01 to 2029-12-31)"),
+                         (dt.date(2020, 12, 31), "before the 2021-2027 programme began (2021-01-01)")]:
+            with pytest.raises(DateOutOfRange, match=re.escape(f"recruited_on ({day.isoformat()}) is {why}")) as e:
+                calendar.fact_date(day, field="recruited_on")
+            assert e.value.field == "recruited_on"
+
+    def test_without_a_project_only_the_future_is_refused(self):
+        calendar = warsaw_at(dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC))
+        assert calendar.fact_date(dt.date(2001, 1, 1), field="held_on") == dt.date(2001, 1, 1)
+        with pytest.raises(DateOutOfRange, match="in the future"):
+            calendar.fact_date(dt.date(2026, 1, 2), field="held_on")
+
+
 class TestSetting:
-    def test_defaults_to_warsaw_and_refuses_an_unknown_zone(self):
-        assert ServiceSettings().time_zone == "Europe/Warsaw"
+    def test_the_zone_comes_from_the_project_definition_and_an_unknown_one_is_refused(self, tmp_path):
+        assert ServiceSettings().project_file is None and load_project().time_zone == "Europe/Warsaw"
+        text = DEFAULT_PROJECT_FILE.read_text().replace('time_zone = "Europe/Warsaw"', 'time_zone = "Europe/Warszawa"')
+        (tmp_path / "project.toml").write_text(text)
         with pytest.raises(ValueError, match="unknown time zone 'Europe/Warszawa'"):
-            ServiceSettings(time_zone="Europe/Warszawa")
+            load_project(tmp_path / "project.toml")
