@@ -98,7 +98,7 @@ class SignInThrottle:
     """Failed sign-ins remembered per login and per address: too many within the window refuse further tries.
 
     Kept in the process: one service runs one process per database in `owes up` and in the examples; a deployment
-    with replicas behind a balancer throttles per replica (documented in docs/security.md).
+    with replicas behind a balancer throttles per replica (the README says so).
     """
 
     def __init__(self, *, per_login: int = 5, per_address: int = 20, window: float = 900.0) -> None:
@@ -252,21 +252,22 @@ class StaffPages:
                         detail=f"set {service.upper()}_STAFF_SESSION_SECRET so sessions survive a restart")
         self.serializer = URLSafeTimedSerializer(secret or secrets.token_urlsafe(32), salt=f"owes.{service}.staff")
         self.cookie = f"owes_{service}_staff"
-        self.throttle = SignInThrottle()
         self.router = APIRouter(prefix=PREFIX, route_class=self._route_class(), include_in_schema=False)
-        self._directory: StaffDirectory | None = None
         self._add_shared_routes()
 
     # -- wiring --
     def mount(self, app: FastAPI) -> FastAPI:
         """Add the pages to a service's app; returns the app so a composition root can do it in one line."""
         app.include_router(self.router)
+        # Per app, not per module: each app (a test builds several in one process) has its own database and
+        # its own record of failed sign-ins.
+        app.state.staff_directory = StaffDirectory(app.state.runtime.engine, service=self.service)
+        app.state.staff_throttle = SignInThrottle()
         return app
 
-    def directory(self, request: Request) -> StaffDirectory:
-        if self._directory is None:
-            self._directory = StaffDirectory(request.app.state.runtime.engine, service=self.service)
-        return self._directory
+    @staticmethod
+    def directory(request: Request) -> StaffDirectory:
+        return request.app.state.staff_directory
 
     def _route_class(self) -> type[APIRoute]:
         pages = self
@@ -438,6 +439,7 @@ class StaffPages:
             password = str(form.get("password", ""))
             target = _safe_next(str(form.get("next", "")), self.home)
             address = request.client.host if request.client else "unknown"
+            throttle: SignInThrottle = request.app.state.staff_throttle
             errors = FormErrors()
             if not login:
                 errors.add("login", _("Enter your login"))
@@ -445,7 +447,7 @@ class StaffPages:
                 errors.add("password", _("Enter your password"))
             status = 422
             if not errors:
-                wait = self.throttle.wait_seconds(login=login, address=address)
+                wait = throttle.wait_seconds(login=login, address=address)
                 if wait > 0:
                     minutes = max(1, round(wait / 60))
                     errors.add("login", self.translations[self.language(request)].ngettext(
@@ -455,11 +457,11 @@ class StaffPages:
                 else:
                     member = await self.directory(request).verify(login, password)
                     if member is None:
-                        self.throttle.failed(login=login, address=address)
+                        throttle.failed(login=login, address=address)
                         log.info("staff_sign_in_failed", login=login)
                         errors.add("login", _("The login or the password is not right"))
                     else:
-                        self.throttle.succeeded(login=login)
+                        throttle.succeeded(login=login)
                         self.session(request).restart(login=member.login)
                         log.info("staff_signed_in", login=member.login, role=member.role)
                         return self.redirect(target)
