@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from pydantic import Field, model_validator
 
@@ -42,7 +42,7 @@ class AdvisorySessionHeld(_AdvisoryEvent):
         examples=["org_7c1e5b9a"])
 
     @model_validator(mode="after")
-    def _one_beneficiary(self):
+    def _one_beneficiary(self) -> Self:
         if (self.participant_id is None) == (self.organisation_id is None):
             raise ValueError("exactly one of participant_id and organisation_id is required")
         return self
@@ -80,7 +80,7 @@ class MentoringProvided(_AdvisoryEvent):
         description="The organisation mentored: exactly one of participant_id and organisation_id is set.")
 
     @model_validator(mode="after")
-    def _one_beneficiary(self):
+    def _one_beneficiary(self) -> Self:
         if (self.participant_id is None) == (self.organisation_id is None):
             raise ValueError("exactly one of participant_id and organisation_id is required")
         return self

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from . import Event, topic_for
 from .envelope import CloudEvent
@@ -79,7 +80,7 @@ def schema_text(schema: dict) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def _describe_decimal(prop: dict, field) -> None:
+def _describe_decimal(prop: dict[str, Any], field: FieldInfo) -> None:
     # Money and hours travel as decimal strings; serialization mode says only "string", so say what kind.
     annotation = field.annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 
@@ -100,13 +101,11 @@ async def ensure_topics(kafka: KafkaSettings, topics: list[str]) -> None:
         missing = [t for t in topics if t not in existing]
         if not missing:
             return
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # another service created them meanwhile
             await admin.create_topics([
                 NewTopic(t, num_partitions=kafka.topic_partitions, replication_factor=kafka.replication_factor)
                 for t in missing
             ])
-        except TopicAlreadyExistsError:
-            pass
         log.info("topics_created", topics=missing)
     finally:
         await admin.close()

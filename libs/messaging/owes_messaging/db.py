@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
+from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
@@ -33,7 +34,7 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -48,7 +49,7 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
     locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
     @event.listens_for(sync_engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get(READ_ONLY):  # a WAL snapshot: no write lock, no turn to wait for
             _begin(conn, "BEGIN")
             return
@@ -67,11 +68,11 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
     dialect = sync_engine.dialect
     commit, rollback = dialect.do_commit, dialect.do_rollback
 
-    def do_commit(dbapi_connection):
+    def do_commit(dbapi_connection: Any) -> None:
         commit(dbapi_connection)
         _release_write_turn(_info_of(dbapi_connection))
 
-    def do_rollback(dbapi_connection):
+    def do_rollback(dbapi_connection: Any) -> None:
         info = _info_of(dbapi_connection)
         try:
             # The pool resets every connection it gets back; after a commit there is nothing to roll back, and
@@ -81,18 +82,20 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
         finally:
             _release_write_turn(info)
 
-    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+    # Replacing the dialect's methods on this engine's own dialect instance: SQLAlchemy has no hook after COMMIT.
+    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback  # type: ignore[method-assign]
 
     @event.listens_for(sync_engine, "checkin")
     @event.listens_for(sync_engine, "invalidate")
-    def _on_return(_dbapi_conn, record, *_exc):  # a connection dropped mid-transaction frees its turn too
+    # a connection dropped mid-transaction frees its turn too
+    def _on_return(_dbapi_conn: Any, record: Any, *_exc: Any) -> None:
         if record is not None:
             _release_write_turn(record.info)
 
 
-def _begin(conn, sql: str) -> None:
+def _begin(conn: Connection, sql: str) -> None:
     """Begin on aiosqlite's thread in one round trip (exec_driver_sql takes three: cursor, execute, close)."""
-    driver = conn.connection.driver_connection
+    driver: Any = conn.connection.driver_connection
     if not in_greenlet() or not hasattr(driver, "execute_fetchall"):
         conn.exec_driver_sql(sql)
         return
@@ -106,7 +109,9 @@ _WRITE_TURN = "owes_sqlite_write_turn"
 WRITE_TURN_TIMEOUT = 30.0  # as long as busy_timeout: a turn never freed fails like a lock SQLite never gets
 
 
-def _acquire_write_turn(locks) -> tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None:
+def _acquire_write_turn(
+    locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock],
+) -> tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None:
     """Wait for this engine's turn to open a transaction; None outside async use (nothing to queue on)."""
     if not in_greenlet():
         return None
@@ -121,7 +126,7 @@ def _acquire_write_turn(locks) -> tuple[asyncio.AbstractEventLoop, asyncio.Lock]
     return loop, lock
 
 
-def _info_of(connection) -> dict:
+def _info_of(connection: Any) -> dict[str, Any]:
     """The pool record's info of a pooled connection (where the turn is kept); an empty dict for anything else."""
     try:
         info = connection.info
@@ -130,14 +135,14 @@ def _info_of(connection) -> dict:
     return info if isinstance(info, dict) else {}
 
 
-def _in_transaction(connection) -> bool:
+def _in_transaction(connection: Any) -> bool:
     try:
         return connection.driver_connection._connection.in_transaction  # aiosqlite's sqlite3 connection
     except AttributeError:  # another driver or a closed connection: assume there may be something to roll back
         return True
 
 
-def _release_write_turn(info: dict) -> None:
+def _release_write_turn(info: dict[str, Any]) -> None:
     held = info.pop(_WRITE_TURN, None)
     if held is None:
         return

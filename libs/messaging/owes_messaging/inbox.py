@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import sqlalchemy as sa
-from owes_contracts.envelope import CloudEvent
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from owes_contracts.envelope import CloudEvent
 
 
 class Inbox:
@@ -37,7 +40,7 @@ class Inbox:
 
     async def claim(self, session: AsyncSession, event: CloudEvent) -> bool:
         """Mark the event as applied by this consumer; False when it already was (a duplicate delivery)."""
-        stmt = self._claims["postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"]
+        stmt = self._claims["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
         result = await session.execute(stmt, {"consumer": self.consumer, "event_id": event.id,
                                               "event_type": event.type, "received_at": dt.datetime.now(dt.UTC)})
-        return result.rowcount == 1
+        return cast(CursorResult[Any], result).rowcount == 1

@@ -8,7 +8,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from alembic.operations import Operations
+from alembic.runtime.environment import EnvironmentContext
+from sqlalchemy import Connection, MetaData, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from .messaging_tables import INBOX_TABLE, OUTBOX_TABLE
@@ -35,11 +37,13 @@ async def upgrade_to_head_async(migrations_dir: Path, database_url: str) -> None
     await asyncio.to_thread(upgrade_to_head, migrations_dir, database_url)
 
 
-def run_env(context, target_metadata: MetaData) -> None:
+def run_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
     """The body of every service's migrations/env.py (online mode, async engine)."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic config has no sqlalchemy.url (alembic_config() sets it)")
 
-    def do_run(connection) -> None:
+    def do_run(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
@@ -59,7 +63,7 @@ def run_env(context, target_metadata: MetaData) -> None:
         asyncio.run(run_async())
 
 
-def create_messaging_tables(op) -> None:
+def create_messaging_tables(op: Operations) -> None:
     """Migration step shared by every service: the outbox and inbox tables."""
     # Deliberately a copy of messaging_tables.py as it stood at revision 0001: a migration must keep creating the
     # schema of its own time, so it never reads the live table definitions, which later revisions may change.

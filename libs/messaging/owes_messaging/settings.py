@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,7 +37,7 @@ class KafkaSettings(BaseSettings):
     consume_batch_max: int = 500
 
     @model_validator(mode="after")
-    def _read_password_file(self):
+    def _read_password_file(self) -> Self:
         if self.sasl_password is None and self.sasl_password_file is not None:
             self.sasl_password = SecretStr(self.sasl_password_file.read_text(encoding="utf-8").strip())
         return self

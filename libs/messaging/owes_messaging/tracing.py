@@ -12,6 +12,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
 from owes_contracts.envelope import EXT_TRACEPARENT, CloudEvent
 
 PROPAGATOR = TraceContextTextMapPropagator()

@@ -13,9 +13,12 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 import structlog
+from alembic.operations import Operations
 from fastapi import APIRouter, Depends, Query, Request
-from owes_contracts.correlation import current_correlation_id
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from owes_contracts.correlation import current_correlation_id
 
 from .auth import CALLER_SCOPE_KEY, READ_METHODS, Caller, require_operator
 
@@ -49,13 +52,13 @@ def audit_log_table(metadata: sa.MetaData) -> sa.Table:
 audit_log = audit_log_table(sa.MetaData())
 
 
-def create_audit_table(op) -> None:
+def create_audit_table(op: Operations) -> None:
     """Migration step shared by every service: the audit log of write requests."""
     op.create_table(AUDIT_TABLE, *audit_columns())
     op.create_index("ix_audit_log_entity_id", AUDIT_TABLE, ["entity_id"])
 
 
-def drop_audit_table(op) -> None:
+def drop_audit_table(op: Operations) -> None:
     op.drop_index("ix_audit_log_entity_id", table_name="audit_log")
     op.drop_table("audit_log")
 
@@ -110,19 +113,19 @@ class AuditTrail:
 class AuditMiddleware:
     """Records every write request once its response is ready, before the client gets it."""
 
-    def __init__(self, app, *, trail: AuditTrail) -> None:
+    def __init__(self, app: ASGIApp, *, trail: AuditTrail) -> None:
         self.app = app
         self.trail = trail
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in READ_METHODS:
             return await self.app(scope, receive, send)
         context = Caller()
         scope[CALLER_SCOPE_KEY] = context
-        start: dict | None = None
+        start: Message | None = None
         chunks: list[bytes] = []
 
-        async def buffered_send(message):
+        async def buffered_send(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
                 start = message
@@ -140,7 +143,7 @@ class AuditMiddleware:
 
         recorded = False
 
-        async def record(message: dict, body: bytes) -> None:
+        async def record(message: Message, body: bytes) -> None:
             nonlocal recorded
             recorded = True
             await self._record(scope, context, message, body)
@@ -154,7 +157,7 @@ class AuditMiddleware:
                 await record({"status": 500, "headers": []}, b"")
             raise
 
-    async def _record(self, scope, context: Caller, start: dict, body: bytes) -> None:
+    async def _record(self, scope: Scope, context: Caller, start: Message, body: bytes) -> None:
         status = start["status"]
         if context.principal is None:  # no valid credentials: log it, but let no anonymous caller fill the table
             log.warning("audit_anonymous_write", method=scope["method"], path=scope["path"], status=status)

@@ -144,7 +144,7 @@ class Authenticator:
                 raise InvalidCredentialEntry(f"invalid role {role!r} in the access settings of {service}")
 
     @classmethod
-    def from_settings(cls, *, service: str, settings) -> Authenticator:
+    def from_settings(cls, *, service: str, settings: object) -> Authenticator:
         lines = list(getattr(settings, "api_keys", []) or [])
         keys_file = getattr(settings, "api_keys_file", None)
         if keys_file:
@@ -180,9 +180,16 @@ class Authenticator:
         bearer = f'Bearer realm="{self.realm}"' + (f', error="{error}"' if error else "")
         # Two challenges in two WWW-Authenticate headers: Chromium reads a comma-joined pair as one Bearer
         # challenge and never offers its sign-in prompt for Basic (the dashboard's way in from a browser).
-        exc = HTTPException(401, detail, headers={"WWW-Authenticate": bearer})
-        exc.extra_challenges = [f'Basic realm="{self.realm}"']
-        return exc
+        return Unauthorized(detail, headers={"WWW-Authenticate": bearer},
+                            extra_challenges=[f'Basic realm="{self.realm}"'])
+
+
+class Unauthorized(HTTPException):
+    """401 with more challenges than the one WWW-Authenticate header a plain HTTPException carries."""
+
+    def __init__(self, detail: str, *, headers: dict[str, str], extra_challenges: list[str]) -> None:
+        super().__init__(401, detail, headers=headers)
+        self.extra_challenges = extra_challenges
 
 
 def split_entries(text: str | Iterable[str]) -> list[str]:

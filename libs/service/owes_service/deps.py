@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from owes_messaging.outbox import OutboxWriter
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from owes_messaging.outbox import OutboxWriter
 
 from .project_calendar import ProjectCalendar
 

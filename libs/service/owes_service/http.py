@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from owes_contracts.correlation import correlation_scope, new_id
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -14,16 +16,16 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 class CorrelationMiddleware:
     """Reads X-Correlation-ID (or makes one), binds it for logs and outgoing events, and echoes it back."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-correlation-id"), None)
         correlation_id = incoming if incoming and _VALID_ID.match(incoming) else new_id()
 
-        async def send_with_header(message):
+        async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-correlation-id", correlation_id.encode())]
@@ -36,11 +38,11 @@ class CorrelationMiddleware:
 class BodySizeLimitMiddleware:
     """Rejects bodies over the limit with 413 problem details before the app reads them."""
 
-    def __init__(self, app, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
@@ -64,7 +66,7 @@ class BodySizeLimitMiddleware:
         await self.app(scope, _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}],
                                       receive), send)
 
-    async def _reject(self, scope, send) -> None:
+    async def _reject(self, scope: Scope, send: Send) -> None:
         body = json.dumps({"type": "about:blank", "title": "Content too large", "status": 413,
                            "detail": f"The request body exceeds {self.max_bytes} bytes.",
                            "instance": scope.get("path")}).encode()
@@ -74,11 +76,11 @@ class BodySizeLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _replay(messages: list[dict], receive):
+def _replay(messages: list[Message], receive: Receive) -> Receive:
     """A receive callable that gives these messages first, then whatever the server sends (e.g. disconnect)."""
     pending = list(messages)
 
-    async def replayed():
+    async def replayed() -> Message:
         if pending:
             return pending.pop(0)
         return await receive()

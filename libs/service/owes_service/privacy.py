@@ -10,8 +10,10 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
 from owes_messaging.broker import partitions_of
 
 from .identifiers import is_pesel
@@ -61,8 +63,8 @@ class Finding:
     value: str
 
 
-def scan_record(record, known: Iterable[str] | KnownValues = ()) -> list[Finding]:
-    known = known if isinstance(known, KnownValues) else KnownValues(known)
+def scan_record(record: ConsumerRecord[Any, Any], known: Iterable[str] | KnownValues = ()) -> list[Finding]:
+    values = known if isinstance(known, KnownValues) else KnownValues(known)
     parts = [("key", record.key), ("value", record.value)]
     parts += [(f"header {name}", value) for name, value in (record.headers or ())]
     findings = []
@@ -71,18 +73,18 @@ def scan_record(record, known: Iterable[str] | KnownValues = ()) -> list[Finding
             continue
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
         findings += [Finding(record.topic, record.partition, record.offset, where, value)
-                     for value in find_personal_data(text, known)]
+                     for value in find_personal_data(text, values)]
     return findings
 
 
-async def scan_topics(client_options: dict, *, known: Iterable[str] = (), topic_prefix: str = "",
+async def scan_topics(client_options: dict[str, Any], *, known: Iterable[str] = (), topic_prefix: str = "",
                       timeout: float = 300.0) -> tuple[int, list[Finding]]:
     """Read every record of every topic (or those with a prefix) from the start to the end offsets as of now.
 
     Returns how many records were read and what personal data they held. `client_options` are aiokafka's
     connection options (owes_messaging.broker.client_options(settings.kafka), or {"bootstrap_servers": ...}).
     """
-    known = KnownValues(known)
+    values = KnownValues(known)
     consumer = AIOKafkaConsumer(**client_options, enable_auto_commit=False, auto_offset_reset="earliest",
                                 max_partition_fetch_bytes=4 * 1024 * 1024)
     await consumer.start()
@@ -106,7 +108,7 @@ async def scan_topics(client_options: dict, *, known: Iterable[str] = (), topic_
             for records in batch.values():
                 for record in records:
                     count += 1
-                    findings += scan_record(record, known)
+                    findings += scan_record(record, values)
             for tp in list(ends):  # the position passes control records too, so it reaches the end offset
                 if await consumer.position(tp) >= ends[tp]:
                     del ends[tp]

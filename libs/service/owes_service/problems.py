@@ -8,9 +8,10 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from owes_messaging.consumer import is_transient
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from owes_messaging.consumer import is_transient
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("owes.http")
@@ -55,11 +56,9 @@ def problem_response(status: int, title: str, detail: str, *, type_: str = "abou
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict]:
-    out = []
-    for err in exc.errors():
-        out.append({"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")})
-    return out
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [{"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
+            for err in exc.errors()]
 
 
 # What FastAPI raises (HTTPException 400) when a JSON body cannot even be decoded.
@@ -68,12 +67,12 @@ _BODY_PARSE_ERROR = "There was an error parsing the body"
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem):
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.title, exc.detail, type_=exc.type, instance=request.url.path,
                                 **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError):
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
         if any(e["type"] == "json_invalid" for e in errors):
             return problem_response(400, "Malformed JSON", "The request body is not valid JSON.",
@@ -83,7 +82,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                                 errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:  # FastAPI: not UTF-8, or not decodable
             return problem_response(400, "Malformed JSON", "The request body is not valid JSON.",
                                     type_="https://owes.example/problems/malformed-json", instance=request.url.path)
@@ -97,7 +96,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError):
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         # A database that is away is the server's problem, but a temporary one the client may retry;
         # a value the database refuses is the client's.
         sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
@@ -118,14 +117,14 @@ def install_problem_handlers(app: FastAPI) -> None:
                                 instance=request.url.path)
 
     @app.exception_handler(OverflowError)
-    async def _overflow(request: Request, exc: OverflowError):
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
         # e.g. an integer beyond 64 bits reaching SQLite's driver (PostgreSQL's answers a DataError instead)
         log.warning("value_out_of_range", path=request.url.path, error=str(exc))
         return problem_response(422, "Invalid input", "A number in the request is out of range.",
                                 type_="https://owes.example/problems/invalid-input", instance=request.url.path)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
         return problem_response(500, "Internal error", "An unexpected error occurred; it has been logged.",
                                 instance=request.url.path)

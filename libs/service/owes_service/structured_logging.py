@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
+from structlog.typing import EventDict, Processor
+
 from owes_contracts.correlation import scope_ids
 
 
 def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
     """Route stdlib and structlog output through one JSON renderer on stdout."""
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         _add_correlation,
         structlog.stdlib.add_log_level,
@@ -49,15 +52,15 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
-def _add_service(service: str):
-    def processor(_logger, _name, event_dict):
+def _add_service(service: str) -> Processor:
+    def processor(_logger: Any, _name: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("service", service)
         return event_dict
 
     return processor
 
 
-def _add_correlation(_logger, _name, event_dict):
+def _add_correlation(_logger: Any, _name: str, event_dict: EventDict) -> EventDict:
     """The correlation id and event id in scope (owes_contracts.correlation), unless the line names its own."""
     for key, value in scope_ids().items():
         event_dict.setdefault(key, value)

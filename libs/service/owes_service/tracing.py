@@ -9,16 +9,20 @@ written and read back by the consumer to parent its span.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import structlog
+from aiokafka import ConsumerRecord
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from owes_messaging.tracing import PROPAGATOR, TRACEPARENT_HEADER, context_from_traceparent
 
 from .settings import TracingSettings
@@ -52,7 +56,7 @@ def build_tracer_provider(*, service: str, settings: TracingSettings, version: s
     return provider
 
 
-def _header(headers, name: str) -> str | None:
+def _header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> str | None:
     for key, value in headers or ():
         if key == name and value is not None:
             try:
@@ -63,7 +67,7 @@ def _header(headers, name: str) -> str | None:
 
 
 @contextmanager
-def consume_span(tracer: Tracer, record) -> Iterator[trace.Span]:
+def consume_span(tracer: Tracer, record: ConsumerRecord[Any, Any]) -> Iterator[trace.Span]:
     """A CONSUMER span around one Kafka record, parented by the event's traceparent when it has one."""
     parent = context_from_traceparent(_header(record.headers, TRACEPARENT_HEADER))
     attributes = {
@@ -85,11 +89,11 @@ def consume_span(tracer: Tracer, record) -> Iterator[trace.Span]:
 class RequestTracingMiddleware:
     """A SERVER span per HTTP request, continuing the caller's trace when it sends a traceparent header."""
 
-    def __init__(self, app, *, tracer: Tracer) -> None:
+    def __init__(self, app: ASGIApp, *, tracer: Tracer) -> None:
         self.app = app
         self.tracer = tracer
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
             return await self.app(scope, receive, send)
         incoming = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
@@ -98,7 +102,7 @@ class RequestTracingMiddleware:
         method = scope["method"]
         status: list[int] = []
 
-        async def send_with_status(message):
+        async def send_with_status(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
             await send(message)

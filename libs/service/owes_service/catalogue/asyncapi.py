@@ -14,6 +14,7 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
+
 from owes_contracts import Event, events_of, topic_for
 from owes_contracts.envelope import (
     CONTENT_TYPE,
@@ -94,7 +95,7 @@ def _payload_schema(model: type[Event], namespace: str, schemas: dict[str, Any])
     schema = {k: v for k, v in event_schema(model, namespace).items() if k not in ("$schema", "$id")}
     defs = schema.pop("$defs", {})
 
-    def relink(node):
+    def relink(node: Any) -> Any:
         if isinstance(node, dict):
             return {k: (v.replace("#/$defs/", "#/components/schemas/") if k == "$ref" else relink(v))
                     for k, v in node.items()}

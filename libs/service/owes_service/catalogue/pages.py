@@ -26,11 +26,11 @@ def anchor(model: type[Event]) -> str:
     return f"{model.name.lower()}-v{model.version}"
 
 
-def _json(value) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def _example_text(value) -> str:
+def _example_text(value: object) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False)
 
 
