@@ -15,8 +15,10 @@ retention, then pruned on a schedule; the embedded Tansu system keeps them forev
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import zlib
+from collections.abc import Callable
 
 import sqlalchemy as sa
 import structlog
@@ -40,6 +42,10 @@ class OutboxWriter:
         self.topic = topic
         self.source = source
         self.partner = partner
+        # CloudEvents extension attributes every event of this writer carries (set by the runtime).
+        self.extensions: dict[str, str] = {}
+        # The project's today (the runtime passes its calendar's): transition windows end on a project date.
+        self.today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()
         self.committed = asyncio.Event()
         self.tracer = None  # set by the runtime: each event gets a PRODUCER span and carries its traceparent
         # One statement, its values passed as parameters: SQLAlchemy compiles it once (values() would make it
@@ -49,6 +55,8 @@ class OutboxWriter:
     async def add(self, session: AsyncSession, payload: Event) -> CloudEvent:
         """Record one event in the session's transaction; it is published only if the transaction commits."""
         event = CloudEvent.record(payload, source=self.source, partner=self.partner)
+        if self.extensions:  # e.g. the project definition's fingerprint (owes_service.project)
+            event = dataclasses.replace(event, extra=event.extra | self.extensions)
         event = stamp_trace(event, tracer=self.tracer, topic=self.topic)
         await session.execute(self._insert, {
             "event_id": event.id,

@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse
 Check = Callable[[], Awaitable[None]]
 
 
-def health_router(checks: dict[str, Check]) -> APIRouter:
+def health_router(checks: dict[str, Check], *, about: Callable[[], dict] | None = None) -> APIRouter:
+    """/healthz and /readyz; `about` adds facts to /readyz that do not make it fail (e.g. the project definition
+    this service runs and the partners whose events name another one)."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -29,10 +31,11 @@ def health_router(checks: dict[str, Check]) -> APIRouter:
             except Exception as exc:
                 results[name] = f"unavailable: {type(exc).__name__}"
         ready = all(v == "ok" for v in results.values())
+        facts = about() if about else {}
         if ready:
-            return {"status": "ready", "checks": results}
+            return {"status": "ready", "checks": results, **facts}
         return JSONResponse({"type": "about:blank", "title": "Not ready", "status": 503,
-                             "detail": "A dependency is unavailable.", "checks": results},
+                             "detail": "A dependency is unavailable.", "checks": results, **facts},
                             status_code=503, media_type="application/problem+json")
 
     return router

@@ -155,3 +155,36 @@ def load_project(path: Path | None = None) -> ProjectDefinition:
     text = path.read_text(encoding="utf-8")
     data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     return ProjectDefinition.model_validate(data.get("project", data))
+
+
+# The CloudEvents extension every published event carries: the fingerprint of its publisher's project definition.
+EXT_PROJECT_FINGERPRINT = "projectfingerprint"
+
+
+class ProjectCopies:
+    """Which project definition each partner's service runs, as the fingerprints on their events say.
+
+    A service that reads others' events (reporting, the lead's, reads everyone's) notes the fingerprint of each
+    producer's latest event; one that differs from its own is a partner applying other rules.
+    """
+
+    def __init__(self, own: ProjectDefinition) -> None:
+        self.own = own
+        self.seen: dict[tuple[str, str], str] = {}  # (partner, producing service) -> fingerprint
+
+    def observe(self, event, _outcome=None) -> None:
+        """Note the fingerprint an event carries (a consumer's outcome observer)."""
+        fingerprint = getattr(event, "extra", {}).get(EXT_PROJECT_FINGERPRINT) if event is not None else None
+        if fingerprint:
+            producer = event.type.split(".")[2] if event.type.count(".") >= 3 else event.source
+            self.seen[(event.partner or event.source, producer)] = fingerprint
+
+    def differing(self) -> dict[str, str]:
+        """'<producer> (<partner>)' -> fingerprint, for every partner whose latest event names another definition."""
+        own = self.own.fingerprint
+        return {f"{producer} ({partner})": fp for (partner, producer), fp in sorted(self.seen.items()) if fp != own}
+
+    def summary(self) -> dict:
+        """What /readyz says of the project definition."""
+        return {"name": self.own.name, "programme": self.own.programme.value, "fingerprint": self.own.fingerprint,
+                "differs_at": self.differing()}

@@ -35,7 +35,7 @@ from .http import BodySizeLimitMiddleware, CorrelationMiddleware
 from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
 from .problems import install_problem_handlers
 from .spec import ServiceSpec
-from .project import load_project
+from .project import EXT_PROJECT_FINGERPRINT, ProjectCopies, load_project
 from .project_calendar import Clock, ProjectCalendar
 from .structured_logging import configure_logging
 from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
@@ -105,7 +105,18 @@ class ServiceRuntime:
         self.tracer = self.tracer_provider.get_tracer("owes_service")
         self.outbox.tracer = self.tracer
         self.relay.on_published = self.metrics.observe_published
-        self.consumer.on_outcome = self.metrics.observe_outcome
+        # Every event carries this service's project fingerprint; those on the events it reads are noted, so a
+        # partner running another definition shows on /readyz (and reporting's dashboard).
+        self.outbox.extensions = {EXT_PROJECT_FINGERPRINT: self.project.fingerprint}
+        self.outbox.today = self.calendar.today
+        self.project_copies = ProjectCopies(self.project)
+        observers = (self.metrics.observe_outcome, self.project_copies.observe)
+
+        def on_outcome(event, outcome) -> None:
+            for observe in observers:
+                observe(event, outcome)
+
+        self.consumer.on_outcome = on_outcome
         # Who may call the HTTP API (owes_service.auth) and the record of who changed what (owes_service.audit).
         self.auth = Authenticator.from_settings(service=spec.name, settings=s)
         self.audit = AuditTrail(self.engine, service=spec.name)
@@ -140,6 +151,9 @@ class ServiceRuntime:
     async def _check_broker(self) -> None:
         if not await self.broker.ping(timeout=2.0):
             raise ConnectionError("broker unreachable")
+
+    def _readiness_facts(self) -> dict:
+        return {"project": self.project_copies.summary()}
 
     async def _check_database(self) -> None:
         await ping_database(self.engine)
@@ -198,7 +212,8 @@ class ServiceRuntime:
         app.add_middleware(RequestMetricsMiddleware, metrics=self.metrics)
         app.add_middleware(RequestTracingMiddleware, tracer=self.tracer)  # outermost: the span covers everything
         app.include_router(metrics_router(self.metrics, refresh=self._refresh_metrics))
-        app.include_router(health_router({"database": self._check_database, "broker": self._check_broker}))
+        app.include_router(health_router({"database": self._check_database, "broker": self._check_broker},
+                                         about=self._readiness_facts))
         app.include_router(audit_router())
         # the event catalogue (/asyncapi.json, /asyncapi, /catalogue): every role may read it, integrators too
         app.include_router(catalogue_router(self.spec, self.broker), dependencies=[Depends(require_api_access)])

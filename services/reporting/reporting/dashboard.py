@@ -143,11 +143,20 @@ def _breakdowns(report: Report) -> str:
     return "".join(out)
 
 
-def render_sections(report: Report, freshness: list[PartnerFreshness], now: dt.datetime) -> dict[str, str]:
+def _other_definitions(differing: dict[str, str]) -> str:
+    """A warning naming the partners whose events say they run another project definition than the lead's."""
+    if not differing:
+        return ""
+    names = ", ".join(f"{escape(who)}: {escape(fp)}" for who, fp in differing.items())
+    return f' · <strong class="warning">project definition differs at {names}</strong>'
+
+
+def render_sections(report: Report, freshness: list[PartnerFreshness], now: dt.datetime,
+                    differing: dict[str, str] | None = None) -> dict[str, str]:
     return {
         "freshness": _freshness(freshness, now, report.generated_at.tzinfo),
         "updated": f"Figures as of {report.generated_at.strftime('%Y-%m-%d %H:%M:%S %Z')} · targets: "
-                   f"{escape(report.project or report.targets_source)}",
+                   f"{escape(report.project or report.targets_source)}{_other_definitions(differing or {})}",
         "target-cards": _cards(report, targeted=True),
         "other-cards": _cards(report, targeted=False),
         "charts": _charts(report),
@@ -193,7 +202,7 @@ def render_page(sections: dict[str, str], version: int) -> str:
 async def _snapshot(live) -> tuple[dict[str, str], int]:
     report, version = await live.report()
     lines, _lags, now = await live.freshness()
-    return render_sections(report, lines, now), version
+    return render_sections(report, lines, now, live.runtime.project_copies.differing()), version
 
 
 @router.get("/dashboard", response_class=HTMLResponse, summary="The lead organisation's live dashboard")
