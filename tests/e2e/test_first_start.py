@@ -104,9 +104,16 @@ def test_two_starts_from_a_fresh_clone(tmp_path):
     assert "installing" not in second and "Successfully installed" not in second
     assert warnings_in(second, tmp_path / "data-2") == []
 
-    # a dependency that changes (here: a package's pyproject.toml) makes the next setup install again
+    # a dependency that changes (here: a package's pyproject.toml) makes an install due again; undone, it is not
     pyproject = clone / "cli" / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text() + "\n# changed\n")
-    third = subprocess.run([str(clone / "scripts" / "setup")], cwd=clone, env=user_env(), capture_output=True,
-                           text=True, timeout=1200, check=True).stdout
-    assert SKIPPED not in third and "installing because its dependencies changed" in third
+    original = pyproject.read_text()
+    pyproject.write_text(original + "\n# a new dependency, say\n")
+    due = setup_check(clone)
+    assert due.returncode == 1 and "an install is due" in due.stdout, due.stdout
+    pyproject.write_text(original)
+    assert setup_check(clone).returncode == 0
+
+
+def setup_check(clone: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(clone / "scripts" / "setup"), "--check"], cwd=clone, env=user_env(),
+                          capture_output=True, text=True, timeout=60, check=False)
