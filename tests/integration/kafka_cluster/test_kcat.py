@@ -11,9 +11,8 @@ import shutil
 import subprocess
 import uuid
 
-import pytest
-
 import helpers
+import pytest
 from helpers import eventually, participant_form, running, settings_for
 from owes_contracts import ParticipantRecruited, dead_letter_topic_for, topic_for
 from recruitment.main import create_app as recruitment_app

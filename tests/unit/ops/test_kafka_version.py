@@ -10,7 +10,6 @@ import re
 import subprocess
 
 import pytest
-
 from owes_cli import kafka
 from unit.ops.ops_checks import ROOT, load_compose
 
