@@ -262,10 +262,16 @@ class Process:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         return ""
 
-    def stop(self, timeout: float = 30.0, sig: int = signal.SIGTERM) -> None:
+    def send(self, sig: int) -> None:
         if self.alive():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, sig)
+
+    def stop(self, timeout: float = 30.0, sig: int | None = signal.SIGTERM) -> None:
+        """Signal (unless already signalled: uvicorn takes a second SIGTERM as "skip draining"), wait, then kill."""
+        if self.alive():
+            if sig is not None:
+                self.send(sig)
             try:
                 self.popen.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -853,11 +859,18 @@ class Rehearsal:
         self.say(f"  ok  {what}  [{time.monotonic() - self._started:.0f}s]")
 
     def stop(self) -> None:
-        """Stops every process it started, services first, then Kafka and PostgreSQL."""
-        order = sorted(self.processes, key=lambda n: {"app": 0, "kafka": 1, "postgres": 2}.get(
-            self.kind(n) if n in self.compose.get("services", {}) else "postgres", 3))
-        for name in order:
-            self.processes[name].stop(sig=signal.SIGINT if self.kind(name) == "postgres" else signal.SIGTERM)
+        """Stops every process it started: the services together, then Kafka, then PostgreSQL (as compose stops
+        dependents before what they depend on)."""
+        def tier(name: str) -> int:
+            kind = self.kind(name) if name in self.compose.get("services", {}) else "postgres"
+            return {"app": 0, "kafka-job": 0, "kafka": 1, "postgres": 2}.get(kind, 3)
+
+        for level in range(4):
+            group = [p for n, p in self.processes.items() if tier(n) == level]
+            for process in group:
+                process.send(signal.SIGINT if level == 2 else signal.SIGTERM)
+            for process in group:
+                process.stop(sig=None)
         self.processes.clear()
         if self._pg_root is not None:
             shutil.rmtree(self._pg_root, ignore_errors=True)

@@ -22,7 +22,12 @@ def compose_stack(tmp_path_factory) -> Iterator[Rehearsal]:
     if not kafka.java_available():
         pytest.skip("no Java runtime: Apache Kafka cannot run here (apt-get install openjdk-17-jre-headless)")
     lines: list[str] = []
-    with rehearsed(ROOT, tmp_path_factory.mktemp("compose-rehearsal"), say=lines.append) as stack:
+
+    def say(line: str) -> None:
+        lines.append(line)
+        print(line, flush=True)  # the steps and their times, shown with -s or on a failure
+
+    with rehearsed(ROOT, tmp_path_factory.mktemp("compose-rehearsal"), say=say) as stack:
         stack.output = lines  # type: ignore[attr-defined]
         yield stack
         _assert_no_personal_data_in_events(stack)
