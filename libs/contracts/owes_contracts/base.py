@@ -51,6 +51,11 @@ class Event(BaseModel):
     def aggregate_id(self) -> str:
         return str(getattr(self, self.aggregate_field))
 
+    def downcast(self) -> Event:
+        """This fact in the previous version of the contract, for consumers a release behind during a transition
+        window (owes_contracts.transition). A version N > 1 that is published in a window defines it."""
+        raise NotImplementedError(f"{self.ce_type()} v{self.version} defines no downcast to v{self.version - 1}")
+
 
 class Gender(StrEnum):
     FEMALE = "female"

@@ -27,13 +27,34 @@ class BreakingChange:
 
 
 def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[BreakingChange]:
-    """Every breaking difference from `old` (published) to `new` (live); empty when `new` is compatible."""
+    """Every breaking difference from `old` (published) to `new` (live); empty when `new` is compatible.
+
+    Full compatibility, both ways: events already written under `old` must still be read by the new contract
+    (backward), and events written under `new` must be read by the consumers released with `old` (forward),
+    which are tolerant readers: they ignore fields they do not know and count an enum value they do not know
+    under "unknown" (owes_contracts.reading). So a field may be added when optional and an enum may grow; a
+    bound may not be loosened, a type not widened, since the previous release would refuse the new events.
+    """
     checker = _Checker(old, new)
     for key in META_KEYS:
         if key in old and old.get(key) != new.get(key):
             checker.add("", f"{key} changed from {old.get(key)!r} to {new.get(key)!r}")
     checker.compare(old, new, "")
+    forward = _Checker(new, old, tolerant_reader=True)
+    forward.compare(new, old, "")
+    broken = {c.path for c in checker.changes}  # a field already broken one way is reported once
+    for change in forward.changes:
+        if change.path not in broken:
+            checker.add(change.path, f"previous readers cannot read new events: {change.reason}")
     return checker.changes
+
+
+def transitive_breaking_changes(published: list[dict[str, Any]], new: dict[str, Any]) -> list[BreakingChange]:
+    """Breaks of `new` against every schema one version ever had in a release (full transitive compatibility)."""
+    out: list[BreakingChange] = []
+    for old in published:
+        out += [c for c in breaking_changes(old, new) if c not in out]
+    return out
 
 
 _LOWER = (("minimum", False), ("exclusiveMinimum", True))
@@ -41,9 +62,13 @@ _UPPER = (("maximum", False), ("exclusiveMaximum", True))
 
 
 class _Checker:
-    def __init__(self, old_root: dict, new_root: dict) -> None:
+    """Can data written under `old_root` be read by a reader built for `new_root`?"""
+
+    def __init__(self, old_root: dict, new_root: dict, *, tolerant_reader: bool = False) -> None:
         self.old_root = old_root
         self.new_root = new_root
+        # a tolerant reader ignores unknown fields and buckets unknown enum values, so neither breaks it
+        self.tolerant_reader = tolerant_reader
         self.changes: list[BreakingChange] = []
 
     def add(self, path: str, reason: str) -> None:
@@ -95,7 +120,7 @@ class _Checker:
 
     def _compare_enum(self, old: dict, new: dict, path: str) -> None:
         new_values = _choices(new)
-        if new_values is None:
+        if new_values is None or self.tolerant_reader:
             return
         old_values = _choices(old)
         if old_values is None:
@@ -127,10 +152,12 @@ class _Checker:
         for name, old_prop in old_props.items():
             where = prefix + name
             if name not in new_props:
-                self.add(where, "field removed")
+                if not self.tolerant_reader:
+                    self.add(where, "field removed")
                 continue
             if name in old_required and name not in new_required:
-                self.add(where, "no longer required: readers count on it being there")
+                if not self.tolerant_reader:  # writers always send it; the reader copes either way
+                    self.add(where, "no longer required: readers count on it being there")
             elif name not in old_required and name in new_required:
                 self.add(where, "optional field made required: earlier events lack it")
             self.compare(old_prop, new_props[name], where)

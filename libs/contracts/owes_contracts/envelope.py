@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from . import Event, UnknownEventType, contract_for
 from .correlation import current_causation_id, current_correlation_id, new_id
+from .reading import Reading, read_tolerantly
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -24,6 +25,10 @@ EXT_CORRELATION_ID = "correlationid"
 EXT_CAUSATION_ID = "causationid"
 EXT_PARTNER = "partner"
 EXT_TRACEPARENT = "traceparent"
+# The release of the service that published the event (e.g. "0.3.0"): consumers see which release each partner runs.
+EXT_SERVICE_VERSION = "serviceversion"
+# During a transition window the same fact travels in two schema versions; each copy names the other's version.
+EXT_TWIN_VERSION = "twinversion"
 REQUIRED = ("id", "source", "type", "specversion", "time", "subject", EXT_SCHEMA_VERSION, EXT_CORRELATION_ID)
 
 
@@ -50,9 +55,20 @@ class CloudEvent:
     datacontenttype: str = CONTENT_TYPE
     extra: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def serviceversion(self) -> str | None:
+        """The release of the publishing service, when it says (extension `serviceversion`)."""
+        return self.extra.get(EXT_SERVICE_VERSION)
+
+    @property
+    def twinversion(self) -> int | None:
+        """The schema version of this event's twin, published with it during a transition window."""
+        text = self.extra.get(EXT_TWIN_VERSION, "")
+        return int(text) if text.isascii() and text.isdigit() else None
+
     @classmethod
     def record(cls, payload: Event, *, source: str, partner: str | None = None,
-               occurred_at: dt.datetime | None = None) -> CloudEvent:
+               occurred_at: dt.datetime | None = None, service_version: str | None = None) -> CloudEvent:
         """Wrap a payload in a new envelope, linked to the correlation id and causing event in scope."""
         return cls(
             id=new_id(),
@@ -65,6 +81,7 @@ class CloudEvent:
             causationid=current_causation_id(),
             partner=partner,
             data=payload.model_dump(mode="json"),
+            extra={EXT_SERVICE_VERSION: service_version} if service_version else {},
         )
 
     # --- Kafka binary binding -------------------------------------------------------------------------
@@ -141,15 +158,22 @@ class CloudEvent:
 
     def payload(self) -> Event:
         """The typed payload; raise PoisonMessage for an unknown type or version, or an invalid payload."""
+        return self.read(tolerant=False).payload
+
+    def read(self, *, tolerant: bool = True) -> Reading:
+        """The typed payload as a tolerant reader sees it (owes_contracts.reading): fields this release does not
+        know are ignored, enum values it does not know read as "unknown". PoisonMessage for an unknown type or
+        version, or a payload that is invalid even so."""
         try:
             model = contract_for(self.type, self.schemaversion)
         except UnknownEventType as exc:
             raise PoisonMessage(str(exc)) from None
         try:
-            event = model.model_validate(self.data)
+            reading = read_tolerantly(model, self.data) if tolerant else Reading(model.model_validate(self.data))
         except ValidationError as exc:
             errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
             raise PoisonMessage(f"{self.type} v{self.schemaversion} payload invalid: {errors}") from None
-        if event.aggregate_id() != self.subject:
-            raise PoisonMessage(f"subject {self.subject!r} does not match the payload's {event.aggregate_field}")
-        return event
+        if reading.payload.aggregate_id() != self.subject:
+            raise PoisonMessage(f"subject {self.subject!r} does not match the payload's "
+                                f"{reading.payload.aggregate_field}")
+        return reading

@@ -106,11 +106,15 @@ class EventConsumer:
         self.dead_letter_topic = dead_letter_topic
         self.retry = retry
         self.on_outcome = on_outcome
+        # What tolerant reading let through, by (event type, field, "ignored_field" | "unknown_value").
+        self.tolerated: Counter[tuple[str, str, str]] = Counter()
+        self.on_tolerated: Callable[[CloudEvent, object], None] | None = None
         # topic -> the producer and partner whose events alone it may carry (owes_messaging.origin); a topic
         # missing here is refused, so a consumer never applies what nobody said it may read
         self.origins = origins
         self.stopping = asyncio.Event()
         self.last_event_at: dict[str, dt.datetime] = {}
+        self.partner_releases: dict[str, str] = {}
         self.outcomes: Counter[Outcome] = Counter()
         self.retries = 0  # attempts that failed and were retried after a back-off
 
@@ -182,6 +186,40 @@ class EventConsumer:
                         return await self._dead_letter(record, reason, event)
                     await self._back_off(attempt, exc, transient=False)
 
+    def _read(self, event: CloudEvent) -> Event | None:
+        """The typed payload, or None when this consumer applies the event's twin instead (a transition window).
+
+        A consumer a release behind still applies the events of a contract that has grown: fields it does not
+        know are ignored and unknown enum values read as "unknown" (owes_contracts.reading), each counted with
+        a warning. The record on the topic keeps them all, for a replay or a rebuild after the upgrade.
+        """
+        if self._applies_twin(event):
+            return None
+        reading = event.read()
+        if reading.tolerated:
+            for name in reading.ignored_fields:
+                self.tolerated[(event.type, name, "ignored_field")] += 1
+            for name in reading.unknown_values:
+                self.tolerated[(event.type, name, "unknown_value")] += 1
+            log.warning("event_read_tolerantly", event_type=event.type, schemaversion=event.schemaversion,
+                        ignored_fields=list(reading.ignored_fields), unknown_values=sorted(reading.unknown_values))
+            if self.on_tolerated:
+                self.on_tolerated(event, reading)
+        return reading.payload
+
+    def _applies_twin(self, event: CloudEvent) -> bool:
+        """Whether the same fact, published at once in another version (its twin), is the one to apply here.
+
+        During a transition window a producer publishes each fact in the new and the previous version, and
+        names the other in `twinversion`. Each consumer applies the newest of the two it has a handler for,
+        so a consumer of either release counts the fact once; it need not even know the contract of the
+        version it leaves aside.
+        """
+        twin = event.twinversion
+        if twin is None or (event.type, twin) not in self.handlers:
+            return False
+        return twin > event.schemaversion or (event.type, event.schemaversion) not in self.handlers
+
     def _refusal(self, topic: str, event: CloudEvent) -> str | None:
         """Why the event cannot have come from the producer of its topic, or None."""
         if self.origins is None:
@@ -192,9 +230,9 @@ class EventConsumer:
         return origin.refusal(topic, event)
 
     async def _apply(self, event: CloudEvent) -> Outcome:
-        payload = event.payload()  # validates type, version and payload before anything is written
+        payload = self._read(event)  # type, version and payload, read tolerantly
         handler = self.handlers.get((event.type, event.schemaversion))
-        if handler is None:
+        if handler is None or payload is None:
             return Outcome.IGNORED
         async with self.sessionmaker() as session, session.begin():
             if not await self.inbox.claim(session, event):
@@ -235,5 +273,7 @@ class EventConsumer:
         self.outcomes[outcome] += 1
         if event is not None:
             self.last_event_at[event.partner or event.source] = dt.datetime.now(dt.UTC)
+            if event.serviceversion:  # the release each partner runs, as its events say
+                self.partner_releases[event.partner or event.source] = event.serviceversion
         if self.on_outcome:
             self.on_outcome(event, outcome)

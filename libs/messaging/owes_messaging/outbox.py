@@ -23,7 +23,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 import structlog
 from owes_contracts import Event
-from owes_contracts.envelope import CloudEvent
+from owes_contracts.envelope import EXT_TWIN_VERSION, CloudEvent
+from owes_contracts.transition import publications
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
@@ -37,15 +38,20 @@ log = structlog.get_logger("owes.outbox")
 class OutboxWriter:
     """Adds events to the outbox inside the caller's transaction; wakes the relay when it commits."""
 
-    def __init__(self, *, table: sa.Table, topic: str, source: str, partner: str | None) -> None:
+    def __init__(self, *, table: sa.Table, topic: str, source: str, partner: str | None,
+                 service_version: str | None = None, transitions: dict[str, dt.date] | None = None) -> None:
         self.table = table
         self.topic = topic
         self.source = source
         self.partner = partner
+        # the release that publishes (the `serviceversion` extension of every event), and the event types
+        # published in their previous version too until a day (owes_contracts.transition)
+        self.service_version = service_version
         # CloudEvents extension attributes every event of this writer carries (set by the runtime).
         self.extensions: dict[str, str] = {}
         # The project's today (the runtime passes its calendar's): transition windows end on a project date.
         self.today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()
+        self.transitions = transitions or {}
         self.committed = asyncio.Event()
         self.tracer = None  # set by the runtime: each event gets a PRODUCER span and carries its traceparent
         # One statement, its values passed as parameters: SQLAlchemy compiles it once (values() would make it
@@ -53,10 +59,23 @@ class OutboxWriter:
         self._insert = sa.insert(table)
 
     async def add(self, session: AsyncSession, payload: Event) -> CloudEvent:
-        """Record one event in the session's transaction; it is published only if the transaction commits."""
-        event = CloudEvent.record(payload, source=self.source, partner=self.partner)
+        """Record one event in the session's transaction; it is published only if the transaction commits.
+
+        In a transition window the same fact is recorded in the previous version too (its twin)."""
+        first: CloudEvent | None = None
+        for version, twin in publications(payload, today=self.today(),
+                                          transitions=self.transitions):
+            event = await self._add(session, version, twin)
+            first = first or event
+        return first
+
+    async def _add(self, session: AsyncSession, payload: Event, twin: int | None) -> CloudEvent:
+        event = CloudEvent.record(payload, source=self.source, partner=self.partner,
+                                  service_version=self.service_version)
         if self.extensions:  # e.g. the project definition's fingerprint (owes_service.project)
             event = dataclasses.replace(event, extra=event.extra | self.extensions)
+        if twin is not None:
+            event = dataclasses.replace(event, extra=event.extra | {EXT_TWIN_VERSION: str(twin)})
         event = stamp_trace(event, tracer=self.tracer, topic=self.topic)
         await session.execute(self._insert, {
             "event_id": event.id,

@@ -11,14 +11,15 @@ from fastapi.responses import JSONResponse
 Check = Callable[[], Awaitable[None]]
 
 
-def health_router(checks: dict[str, Check], *, about: Callable[[], dict] | None = None) -> APIRouter:
+def health_router(checks: dict[str, Check], *, service: str | None = None, version: str | None = None,
+                  about: Callable[[], dict] | None = None) -> APIRouter:
     """/healthz and /readyz; `about` adds facts to /readyz that do not make it fail (e.g. the project definition
     this service runs and the partners whose events name another one)."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="Liveness: the process answers")
+    @router.get("/healthz", summary="Liveness: the process answers, and which release it runs")
     async def healthz() -> dict:
-        return {"status": "ok"}
+        return {"status": "ok", "service": service, "version": version}
 
     @router.get("/readyz", summary="Readiness: the database and the broker are reachable",
                 responses={503: {"description": "A dependency is unavailable"}})

@@ -42,6 +42,9 @@ class ServiceMetrics:
         self.events_consumed = Counter(
             "owes_events_consumed", "Events consumed, by outcome (applied, duplicate, ignored, dead_lettered).",
             ["service", "event_type", "outcome"], registry=r)
+        self.events_read_tolerantly = Counter(
+            "owes_events_read_tolerantly", "Fields ignored and enum values counted as unknown by a consumer a "
+            "release behind its producer.", ["service", "event_type", "field", "kind"], registry=r)
         self.dead_letters = Counter(
             "owes_dead_letters", "Records sent to this service's dead-letter topic.", ["service"], registry=r)
         self.outbox_backlog = Gauge(
@@ -59,6 +62,13 @@ class ServiceMetrics:
         """Count outbox rows the relay published (rows with `topic` and `event_type`)."""
         for row in rows:
             self.events_published.labels(self.service, row.topic, getattr(row, "event_type", "") or "").inc()
+
+    def observe_tolerated(self, event: CloudEvent, reading) -> None:
+        """An event applied although it carried fields or enum values this release does not know."""
+        for name in reading.ignored_fields:
+            self.events_read_tolerantly.labels(self.service, event.type, name, "ignored_field").inc()
+        for name in reading.unknown_values:
+            self.events_read_tolerantly.labels(self.service, event.type, name, "unknown_value").inc()
 
     def observe_outcome(self, event: CloudEvent | None, outcome: Outcome) -> None:
         self.events_consumed.labels(self.service, _known_type(event), Outcome(outcome).value).inc()

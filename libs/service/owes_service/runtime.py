@@ -79,7 +79,8 @@ class ServiceRuntime:
         self.topic = topic_for(spec.name, s.topic_namespace)
         self.dead_letter_topic = dead_letter_topic_for(spec.name, s.topic_namespace)
         self.outbox = OutboxWriter(table=spec.metadata.tables[OUTBOX_TABLE], topic=self.topic,
-                                   source=f"/owes/{spec.partner or spec.name}/{spec.name}", partner=spec.partner)
+                                   source=f"/owes/{spec.partner or spec.name}/{spec.name}", partner=spec.partner,
+                                   service_version=spec.version, transitions=s.event_transitions)
         self.producer = build_producer(s.kafka, client_id=f"{spec.name}-relay")
         self.relay = OutboxRelay(engine=self.engine, table=spec.metadata.tables[OUTBOX_TABLE], producer=self.producer,
                                  wakeup=self.outbox.committed, batch_size=s.outbox_batch_size,
@@ -117,6 +118,7 @@ class ServiceRuntime:
                 observe(event, outcome)
 
         self.consumer.on_outcome = on_outcome
+        self.consumer.on_tolerated = self.metrics.observe_tolerated
         # Who may call the HTTP API (owes_service.auth) and the record of who changed what (owes_service.audit).
         self.auth = Authenticator.from_settings(service=spec.name, settings=s)
         self.audit = AuditTrail(self.engine, service=spec.name)
@@ -213,6 +215,7 @@ class ServiceRuntime:
         app.add_middleware(RequestTracingMiddleware, tracer=self.tracer)  # outermost: the span covers everything
         app.include_router(metrics_router(self.metrics, refresh=self._refresh_metrics))
         app.include_router(health_router({"database": self._check_database, "broker": self._check_broker},
+                                         service=spec.name, version=spec.version,
                                          about=self._readiness_facts))
         app.include_router(audit_router())
         # the event catalogue (/asyncapi.json, /asyncapi, /catalogue): every role may read it, integrators too

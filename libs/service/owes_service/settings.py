@@ -24,10 +24,6 @@ from .auth import split_entries
 DEFAULT_PRODUCER_PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
 
 
-# The partners that operate the producing services by default (README.md), as each service's own settings say.
-DEFAULT_PRODUCER_PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
-
-
 class TracingSettings(BaseSettings):
     """Where this service's OpenTelemetry spans go (docs/operations.md)."""
 
@@ -78,15 +74,6 @@ class ServiceSettings(BaseSettings):
     api_operator_role: str | None = None
     # Off only for throw-away local experiments: every caller then acts as the operator.
     auth_enabled: bool = True
-    # Which partner operates each producing service whose events this service reads: an event is applied only
-    # when its source is /owes/<partner>/<producer> and its partner extension is <partner> (docs/security.md).
-    # E.g. REPORTING_PRODUCER_PARTNERS='{"grants": "raciborz"}' when another partner runs grants.
-    producer_partners: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRODUCER_PARTNERS))
-
-    @field_validator("producer_partners", mode="after")
-    @classmethod
-    def _keep_default_partners(cls, value: dict[str, str]) -> dict[str, str]:
-        return DEFAULT_PRODUCER_PARTNERS | value  # naming one partner leaves the others at their defaults
     # The project definition (owes_service.project: programme, period, subregion, rates, time zone), a TOML or
     # JSON file every partner installs alike; default: the one shipped with owes_service. Its time zone is the
     # project's calendar: every "today", month and reporting period is a date there, whatever the host's zone.
@@ -100,6 +87,11 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _keep_default_partners(cls, value: dict[str, str]) -> dict[str, str]:
         return DEFAULT_PRODUCER_PARTNERS | value  # naming one partner leaves the others at their defaults
+
+    # Transition windows of new event versions (docs/integrators.md, "How a partner ships a breaking change"):
+    # CloudEvents type -> the last day the previous version is published too, e.g.
+    # RECRUITMENT_EVENT_TRANSITIONS='{"pl.owes.recruitment.ParticipantRecruited": "2027-03-31"}'.
+    event_transitions: dict[str, dt.date] = Field(default_factory=dict)
 
     @field_validator("api_keys", "api_readers", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from fastapi import APIRouter
 from owes_contracts import Event
+from owes_contracts.releases import RELEASE
 from owes_messaging.consumer import Handler
 
 from .settings import ServiceSettings
@@ -26,4 +27,4 @@ class ServiceSpec:
     routers: list[APIRouter] = field(default_factory=list)
     handlers: dict[type[Event], Handler] = field(default_factory=dict)
     partner: str | None = None
-    version: str = "0.1.0"
+    version: str = RELEASE  # the project release this code is (owes_contracts.releases)

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from owes_contracts import PRODUCERS, topic_for
+from owes_contracts.releases import known_release
 from owes_service.metrics import consumer_lag as partition_lags
 from owes_service.metrics import kafka_consumers
 
@@ -32,6 +33,16 @@ class PartnerFreshness:
     last_event_at: dt.datetime | None  # the CloudEvents time of the latest event from the partner
     lag: int | None
     received_at: dt.datetime | None = None  # when this process last applied one of its events (since start)
+    release: str | None = None  # the release the partner's service runs, from its latest event (since start)
+
+    @property
+    def release_warning(self) -> str | None:
+        """Said when the partner runs a release this reporting does not know: events it publishes in a contract
+        version reporting cannot read go to the dead-letter topic until reporting is upgraded."""
+        if self.release is None or known_release(self.release):
+            return None
+        return (f"{self.partner} runs release {self.release}, which this reporting does not know: "
+                f"upgrade reporting to read the event versions it publishes")
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -57,13 +68,14 @@ async def consumer_lag(runtime, namespace: str) -> dict[str, TopicLag]:
 
 
 async def partner_freshness(connection, lags: dict[str, TopicLag],
-                            received: dict[str, dt.datetime] | None = None) -> list[PartnerFreshness]:
+                            received: dict[str, dt.datetime] | None = None,
+                            releases: dict[str, str] | None = None) -> list[PartnerFreshness]:
     """One line per partner seen in events, and one per producing service not heard from yet."""
     rows = await partner_activity_rows(connection)
     lag_of = {lag.producer: lag.lag for lag in lags.values()}
-    received = received or {}
+    received, releases = received or {}, releases or {}
     lines = [PartnerFreshness(r.partner, r.producer, _aware(r.last_event_at), lag_of.get(r.producer),
-                              received.get(r.partner)) for r in rows]
+                              received.get(r.partner), releases.get(r.partner)) for r in rows]
     heard = {r.producer for r in rows}
     lines += [PartnerFreshness("(none yet)", p, None, lag_of.get(p)) for p in PRODUCERS if p not in heard]
     order = {p: i for i, p in enumerate(PRODUCERS)}
@@ -80,6 +92,7 @@ def freshness_json(lines: list[PartnerFreshness], lags: dict[str, TopicLag], now
             else None,
             "consumer_lag": f.lag,
             "last_received_at": f.received_at.isoformat() if f.received_at else None,
+            "release": f.release, "release_warning": f.release_warning,
         } for f in lines],
         "topics": [{"topic": t.topic, "producer": t.producer, "consumer_lag": t.lag, "partitions": t.partitions,
                     "partitions_fetched": t.partitions_fetched} for t in lags.values()],

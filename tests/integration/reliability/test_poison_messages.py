@@ -47,8 +47,6 @@ class Poison:
         if self.kind == "invalid_payload":
             data = json.loads(value) | {"age_band": "12-17", "disability": "perhaps"}
             return json.dumps(data).encode(), headers
-        if self.kind == "unknown_field":
-            return json.dumps(json.loads(value) | {"shoe_size": 41}).encode(), headers
         if self.kind == "not_a_cloudevent":
             return value, [(k, v) for k, v in headers if k not in ("ce_id", "ce_type", "ce_specversion")]
         if self.kind == "subject_mismatch":
@@ -62,7 +60,6 @@ POISONS = [
     Poison("unknown_type", "no contract for pl.owes.recruitment.ParticipantTeleported v1: unknown type"),
     Poison("unknown_schema_version", "no contract for pl.owes.recruitment.ParticipantRecruited v7: known versions [1]"),
     Poison("invalid_payload", "ParticipantRecruited v1 payload invalid: age_band"),
-    Poison("unknown_field", "payload invalid: shoe_size: Extra inputs are not permitted"),
     Poison("not_a_cloudevent", "missing CloudEvents attributes: id, type, specversion"),
     Poison("subject_mismatch", "does not match the payload's participant_id"),
 ]

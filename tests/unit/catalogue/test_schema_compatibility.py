@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
-from owes_contracts.compatibility import breaking_changes
+from owes_contracts.compatibility import breaking_changes, transitive_breaking_changes
 from owes_contracts.schemas import event_schema
 from owes_contracts import Event
 from owes_contracts.base import Money
@@ -81,16 +81,39 @@ class TestCompatibleChanges:
         assert breaks(changed(colour=(WiderColour, Field()),
                               status=(Literal["open", "closed", "archived"], Field()))) == []
 
-    def test_loosening_bounds_is_compatible(self):
-        assert breaks(changed(count=(int, Field(ge=0, le=1000)),
-                              thing_id=(str, Field(min_length=1, max_length=128, pattern=r"^[a-z_0-9]+$")),
-                              tags=(list[str], Field(max_length=50)))) == []
+    def test_a_grown_contract_reads_both_ways(self):
+        """An optional field and an enum value added: old events read by the new contract, new events by the
+        previous release's tolerant readers."""
+        grown = changed(extra=(str | None, Field(default=None)), colour=(WiderColour, Field()))
+        assert breaks(grown) == []
+        # the way back is a break: old events may carry the value and the field
+        assert [str(c) for c in breaking_changes(event_schema(grown), event_schema(Published))] == [
+            "extra: field removed", "colour: enum narrowed: ['blue'] no longer allowed"]
 
     def test_dropping_an_enum_restriction_is_compatible(self):
         assert breaks(changed(status=(str, Field()))) == []
 
 
 class TestBreakingChanges:
+    def test_loosening_bounds_breaks_the_previous_readers(self):
+        """The previous release's consumers still validate the old bounds: they could not read the new events."""
+        assert breaks(changed(count=(int, Field(ge=0, le=1000)),
+                              thing_id=(str, Field(min_length=1, max_length=128, pattern=r"^[a-z_0-9]+$")),
+                              tags=(list[str], Field(max_length=50)))) == [
+            "count: previous readers cannot read new events: bound tightened from 0 to 1",
+            "count: previous readers cannot read new events: bound tightened from 1000 to 100",
+            "thing_id: previous readers cannot read new events: maximum length lowered from 128 to 64",
+            "tags: previous readers cannot read new events: minimum number of items raised from 0 to 1",
+            "tags: previous readers cannot read new events: maximum number of items lowered from 50 to 10"]
+
+    def test_the_check_is_transitive_over_every_published_schema_of_the_version(self):
+        first = event_schema(Published)
+        second = event_schema(changed(extra=(str | None, Field(default=None))))
+        # dropping the optional field again is compatible with the first release, not with the second
+        assert transitive_breaking_changes([first], event_schema(Published)) == []
+        assert [str(c) for c in transitive_breaking_changes([first, second], event_schema(Published))] == [
+            "extra: field removed"]
+
     def test_removing_a_field_breaks(self):
         assert breaks(changed(note=None)) == ["note: field removed"]
 
@@ -200,7 +223,9 @@ class TestSchemasTheContractsDoNotUseYet:
         old = obj({"hours": {"type": "number", "minimum": 0}})
         new = obj({"hours": {"type": "number", "exclusiveMinimum": 0}})
         assert [str(c) for c in breaking_changes(old, new)] == ["hours: bound tightened from 0 to 0 (exclusive)"]
-        assert breaking_changes(new, old) == []
+        # the other way round the published readers refuse hours == 0, which the new contract would allow
+        assert [str(c) for c in breaking_changes(new, old)] == [
+            "hours: previous readers cannot read new events: bound tightened from 0 to 0 (exclusive)"]
 
     def test_an_object_closed_to_unknown_properties_breaks(self):
         old = obj({"a": {"type": "string"}})

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from owes_contracts import ALL_EVENTS
-from owes_contracts.compatibility import BreakingChange, breaking_changes
+from owes_contracts.compatibility import BreakingChange, transitive_breaking_changes
 from owes_contracts.schemas import event_schema, schema_file_name, schema_text
 
 from .pages import render_markdown
@@ -49,17 +50,39 @@ def expected_files() -> dict[str, str]:
     return files
 
 
+def released_schemas(directory: Path) -> dict[str, list[dict]]:
+    """Every schema each event version had in a release (the git tags v*), for the transitive check.
+
+    Empty outside a git checkout: the committed schemas are then the only history there is.
+    """
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=directory, capture_output=True, text=True, check=True).stdout
+
+    try:
+        prefix = git("rev-parse", "--show-prefix").strip()
+        tags = git("tag", "--list", "v*").split()
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    history: dict[str, list[dict]] = {}
+    for tag in tags:
+        for name in git("ls-tree", "--name-only", f"{tag}:{prefix}" if prefix else tag).split():
+            if name.endswith(SCHEMA_SUFFIX):
+                history.setdefault(name, []).append(json.loads(git("show", f"{tag}:{prefix}{name}")))
+    return history
+
+
 def check(directory: Path = DEFAULT_DIR) -> Report:
-    """Compare the committed files with the live contracts."""
+    """Compare the committed files with the live contracts, and with every schema a version had in a release."""
     expected = expected_files()
     live = {schema_file_name(m): event_schema(m) for m in ALL_EVENTS}
+    history = released_schemas(directory) if directory.is_dir() else {}
     report = Report()
     for path in sorted(directory.glob(f"*{SCHEMA_SUFFIX}")):
         committed = json.loads(path.read_text(encoding="utf-8"))
         if path.name not in live:
             report.breaking[path.name] = [BreakingChange("", "version removed from the contracts; readers and "
                                                              "events on the topics still use it")]
-        elif changes := breaking_changes(committed, live[path.name]):
+        elif changes := transitive_breaking_changes([committed, *history.get(path.name, [])], live[path.name]):
             report.breaking[path.name] = changes
     for name, text in expected.items():
         path = directory / name
