@@ -31,6 +31,12 @@ class ParticipantRecruited(_RecruitmentEvent):
                                                      examples=["unemployed"])
     disability: bool = Field(description="Whether the person has a disability.", examples=[False])
     at_risk_of_exclusion: bool = Field(description="At risk of poverty or social exclusion.", examples=[True])
+    county_teryt: str | None = Field(default=None, pattern=r"^[0-9]{4}$",
+                                     description="TERYT code of the county when it is in the project's subregion.",
+                                     examples=["2412"])
+    outside_subregion: bool | None = Field(default=None, description="The person lives outside the project's "
+                                           "subregion (a limited share may); absent in events before 2026-11.",
+                                           examples=[False])
 
 
 class ParticipantEligibilityConfirmed(_RecruitmentEvent):

@@ -58,6 +58,11 @@ class County(BaseModel):
                        examples=["2412"])
     name: str = Field(min_length=1, max_length=64, examples=["rybnicki"])
 
+    @property
+    def code(self) -> str:
+        """The county as the events carry it: lower case ASCII, hyphens kept ("jastrzebie-zdroj", "zory")."""
+        return county_key(self.name).replace(" ", "-")
+
 
 class UnitRate(BaseModel):
     """An amount per job, from the day it applies (rates are indexed)."""
@@ -127,7 +132,7 @@ class ProjectDefinition(BaseModel):
     def county(self, name: str) -> County | None:
         """The subregion's county of that name (any case, with or without Polish letters) or TERYT code."""
         key = county_key(name)
-        return next((c for c in self.counties if county_key(c.name) == key or c.teryt == key), None)
+        return next((c for c in self.counties if key in (county_key(c.name), c.code, c.teryt)), None)
 
     def unit_rate(self, kind: UnitRateKind, on: dt.date) -> Decimal | None:
         """The rate of that kind in force on a day: the one with the latest start not after it."""

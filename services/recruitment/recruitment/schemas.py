@@ -26,7 +26,10 @@ class ParticipantRegistration(BaseModel):
     phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{6,32}$",
                               examples=["+48 600 100 200"])
     address: str | None = Field(default=None, max_length=300, examples=["ul. Wrzosowa 12A, Jastrzębie-Zdrój"])
-    county: County
+    county: County = Field(description="County (powiat) of residence, from the project's subregion (any case, "
+                                       "with or without Polish letters, or its TERYT code).", examples=["rybnicki"])
+    outside_subregion: bool = Field(default=False, description="The person lives outside the project's subregion: "
+                                    "the county is then taken as written and the participant is flagged.")
     labour_market_status: LabourMarketStatus
     disability: bool = False
     at_risk_of_exclusion: bool = True
@@ -40,6 +43,7 @@ class ParticipantView(BaseModel):
     participant_id: str
     status: str
     county: str
+    outside_subregion: bool | None = None
     gender: Gender
     age_band: AgeBand
     labour_market_status: LabourMarketStatus

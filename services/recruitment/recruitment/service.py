@@ -19,6 +19,7 @@ from owes_contracts import (
 )
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
+from owes_service.project import county_key
 from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 
 from . import domain, repository
@@ -48,6 +49,7 @@ async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, ca
     age = domain.age_on(birth, recruited_on)
     if age < 18:
         raise InvalidInput("Participants must be adults (18 or older).", field="pesel")
+    county, teryt, outside = _residence(calendar, form.county, outside=form.outside_subregion)
     participant_id = domain.new_participant_id()
     band = domain.age_band(age)
     gender = domain.pesel_gender(form.pesel)
@@ -57,15 +59,15 @@ async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, ca
         await repository.add_participant(
             session, participant_id=participant_id, pesel=form.pesel, first_name=form.first_name,
             last_name=form.last_name, email=form.email, phone=form.phone, address=form.address,
-            county=form.county, gender=gender.value, age_band=band.value,
+            county=county, outside_subregion=outside, gender=gender.value, age_band=band.value,
             labour_market_status=form.labour_market_status.value, disability=form.disability,
             at_risk_of_exclusion=form.at_risk_of_exclusion, consent_given_at=calendar.now(),
             status="recruited", recruited_on=recruited_on,
         )
         await outbox.add(session, ParticipantRecruited(
             participant_id=participant_id, recruited_on=recruited_on, gender=gender, age_band=band,
-            county=form.county, labour_market_status=form.labour_market_status, disability=form.disability,
-            at_risk_of_exclusion=form.at_risk_of_exclusion,
+            county=county, labour_market_status=form.labour_market_status, disability=form.disability,
+            at_risk_of_exclusion=form.at_risk_of_exclusion, county_teryt=teryt, outside_subregion=outside,
         ))
     return participant_id
 
@@ -90,6 +92,20 @@ def _day(calendar: ProjectCalendar, day: dt.date | None, field: str) -> dt.date:
         return calendar.fact_date(day, field=field)
     except DateOutOfRange as exc:
         raise InvalidInput(f"Invalid {field.replace('_', ' ')}: {exc}.", field=field) from None
+
+
+def _residence(calendar: ProjectCalendar, written: str, *, outside: bool) -> tuple[str, str | None, bool]:
+    """(county code, TERYT, outside the subregion) of where a participant lives: a county of the project's
+    subregion however it is written, or, said to be outside it, the county as written (folded the same way)."""
+    project = calendar.project
+    county = project.county(written) if project is not None else None
+    if county is not None:
+        return county.code, county.teryt, False
+    if outside or project is None:
+        return county_key(written).replace(" ", "-"), None, project is not None
+    listed = ", ".join(c.name for c in project.counties)
+    raise InvalidInput(f"County {written!r} is not in the project's subregion ({listed}); if the person lives "
+                       "outside it, say so with outside_subregion.", field="county")
 
 
 def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> None:

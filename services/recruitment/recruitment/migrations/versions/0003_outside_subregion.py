@@ -1,0 +1,22 @@
+"""Participants flagged when they live outside the project's subregion.
+
+Revision ID: 0003
+Revises: 0910
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0910"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("participants") as batch:
+        batch.add_column(sa.Column("outside_subregion", sa.Boolean, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("participants") as batch:
+        batch.drop_column("outside_subregion")

@@ -1,0 +1,40 @@
+"""Recruitment takes a participant's county from the project's subregion, and flags those from outside it."""
+
+from __future__ import annotations
+
+from helpers import make_pesel, participant_form, payloads, running
+
+PROBLEM = "application/problem+json"
+
+
+class TestCountyOfResidence:
+    async def test_one_county_however_it_is_written_with_its_teryt_code(self, recruitment_app, published):
+        async with running(recruitment_app) as rec:
+            ids = []
+            for written in ("Rybnik", "rybnik", "RYBNIK", "2473", "Żory", "ZORY", "Wodzisławski"):
+                created = await rec.post("/participants", json=participant_form(make_pesel(), county=written))
+                assert created.status_code == 201, created.text
+                ids.append(created.json()["participant_id"])
+            views = [(await rec.get(f"/participants/{pid}")).json() for pid in ids]
+            assert [(v["county"], v["outside_subregion"]) for v in views] == [
+                ("rybnik", False)] * 4 + [("zory", False)] * 2 + [("wodzislawski", False)]
+            events = payloads(await published(rec), "ParticipantRecruited")
+            assert sorted((e["county"], e["county_teryt"], e["outside_subregion"]) for e in events) == [
+                ("rybnik", "2473", False)] * 4 + [("wodzislawski", "2415", False)] + [("zory", "2479", False)] * 2
+
+    async def test_a_county_outside_the_subregion_is_refused_unless_the_form_says_so(self, recruitment_app,
+                                                                                      published):
+        async with running(recruitment_app) as rec:
+            refused = await rec.post("/participants", json=participant_form(make_pesel(), county="Katowice"))
+            assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
+            assert refused.json()["field"] == "county"
+            assert "not in the project's subregion (Jastrzębie-Zdrój, Żory, Rybnik, rybnicki, wodzisławski, " \
+                   "raciborski)" in refused.json()["detail"]
+            flagged = await rec.post("/participants", json=participant_form(make_pesel(), county="Katowice",
+                                                                            outside_subregion=True))
+            assert flagged.status_code == 201, flagged.text
+            view = (await rec.get(f"/participants/{flagged.json()['participant_id']}")).json()
+            assert (view["county"], view["outside_subregion"]) == ("katowice", True)
+            events = payloads(await published(rec), "ParticipantRecruited")
+            assert [(e["county"], e["county_teryt"], e["outside_subregion"]) for e in events] == [
+                ("katowice", None, True)]  # the refused one published nothing
