@@ -1,13 +1,13 @@
 """Participants flagged when they live outside the project's subregion.
 
-Revision ID: 0003
-Revises: 0910
+Revision ID: 0930
+Revises: 0920 (idempotency keys)
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0910"
+revision = "0930"
+down_revision = "0920"
 branch_labels = None
 depends_on = None
 
