@@ -32,7 +32,7 @@ participants = sa.Table(
     sa.Column("rejection_reason", sa.String(500), nullable=True),
     sa.Column("withdrawn_on", sa.Date, nullable=True),
     sa.Column("withdrawal_reason", sa.String(500), nullable=True),
-    # 0003: flagged when the person lives outside the project's subregion (NULL: recruited before the rule).
+    # 0930: flagged when the person lives outside the project's subregion (NULL: recruited before the rule).
     sa.Column("outside_subregion", sa.Boolean, nullable=True),
 )
 

@@ -119,8 +119,15 @@ def _charts(report: Report) -> str:
 
 
 def _funnel(report: Report) -> str:
-    return "".join(f'<div data-stage="{key}"><b>{report.participants[key]:,}</b><span>{label}</span></div>'
-                   for key, label in FUNNEL)
+    stages = "".join(f'<div data-stage="{key}"><b>{report.participants[key]:,}</b><span>{label}</span></div>'
+                     for key, label in FUNNEL)
+    outside = report.outside_subregion
+    if not outside:
+        return stages
+    over = "" if outside["within_limit"] else " over"
+    return stages + (f'<div data-stage="outside-subregion" class="share{over}"><b>{outside["share_percent"]}%</b>'
+                     f'<span>from outside the subregion ({outside["outside_subregion"]:,} of '
+                     f'{outside["people_supported"]:,}; limit {outside["limit_percent"]}%)</span></div>')
 
 
 def _breakdowns(report: Report) -> str:

@@ -128,7 +128,8 @@ Fold = Callable[[Origin, Event], list[tuple]]
 
 def participant_recruited(o: Origin, e: ParticipantRecruited) -> list[tuple]:
     return [Participant(e.participant_id, o.partner, e.county, e.gender.value, e.age_band.value,
-                        e.labour_market_status.value, e.disability, e.at_risk_of_exclusion, e.recruited_on)]
+                        e.labour_market_status.value, e.disability, e.at_risk_of_exclusion, e.recruited_on,
+                        outside_subregion=e.outside_subregion)]
 
 
 def eligibility_confirmed(o: Origin, e: ParticipantEligibilityConfirmed) -> list[tuple]:

@@ -315,6 +315,15 @@ async def participant_funnel(connection) -> dict[str, int]:
     return dict(zip(("recruited", "eligible", "rejected", "pending", "withdrawn", "erased"), map(int, row)))
 
 
+async def people_outside_subregion(connection) -> tuple[int, int]:
+    """(people supported, of them from outside the project's subregion), as the people_supported indicator counts."""
+    supported = q_people_supported(dialect_name(connection)).with_only_columns(P.outside_subregion).subquery()
+    row = (await connection.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((supported.c.outside_subregion == sa.true(), 1),
+                                                              else_=0)), 0)).select_from(supported))).one()
+    return int(row[0]), int(row[1])
+
+
 async def partner_activity_rows(connection) -> list:
     """The last event seen from each partner, by producing service and partner."""
     return list((await connection.execute(sa.select(partner_activity).order_by(partner_activity.c.producer,

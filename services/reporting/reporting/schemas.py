@@ -42,6 +42,7 @@ def report_json(report: Report) -> dict:
         "targets_source": report.targets_source,
         "months": report.months,
         "periods": [p.label for p in report.periods],
+        "outside_subregion": {k: json_number(v) for k, v in report.outside_subregion.items()},
         "participants": report.participants,
         "indicators": [figures_json(f, report.months, report.periods) for f in report.figures.values()],
     }

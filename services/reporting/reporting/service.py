@@ -10,7 +10,7 @@ from decimal import Decimal
 from owes_service.project_calendar import ProjectCalendar, ReportingPeriod, month_of, period_of_month
 
 from .indicators import AGE_BANDS, BY_KEY, INDICATORS, UNKNOWN, Indicator
-from .repository import indicator_cube, participant_funnel
+from .repository import indicator_cube, participant_funnel, people_outside_subregion
 from .targets import Targets
 
 DIMENSION_TITLES = {"partner": "Partner", "county": "County", "gender": "Gender", "age_band": "Age band",
@@ -73,6 +73,8 @@ class Report:
     months: list[str]
     # Payment-claim periods covering the months, in the project's calendar (quarters by default).
     periods: list[ReportingPeriod] = field(default_factory=list)
+    # People supported from outside the project's subregion against the project's limit.
+    outside_subregion: dict = field(default_factory=dict)
 
     def figures_only(self) -> dict[str, int | Decimal]:
         return {key: f.value for key, f in self.figures.items()}
@@ -122,4 +124,13 @@ async def compute_report(connection, targets: Targets, keys: list[str] | None = 
     periods = list({p.label: p for p in (period_of_month(m, months=period_months) for m in months)}.values())
     return Report(generated_at=calendar.local(calendar.now()), project=targets.project,
                   targets_source=targets.source, figures=figures, participants=await participant_funnel(connection),
-                  months=months, periods=periods)
+                  months=months, periods=periods,
+                  outside_subregion=outside_share(*await people_outside_subregion(connection), project))
+
+
+def outside_share(supported: int, outside: int, project) -> dict:
+    """The share of people supported who live outside the subregion, against the project's limit."""
+    share = (Decimal(outside) * 100 / supported).quantize(Decimal("0.1")) if supported else Decimal(0)
+    limit = project.outside_subregion_limit_percent if project is not None else None
+    return {"people_supported": supported, "outside_subregion": outside, "share_percent": share,
+            "limit_percent": limit, "within_limit": limit is None or share <= limit}

@@ -70,3 +70,27 @@ class TestProjectCopies:
             await eventually(applied)
             assert (await rep.get("/readyz")).json()["project"]["differs_at"] == {}
             assert "project definition differs" not in (await rep.get("/dashboard")).text
+
+
+class TestOutsideTheSubregion:
+    async def test_reporting_shows_the_share_from_outside_against_the_projects_limit(
+            self, database_url, kafka_bootstrap, namespace):
+        wiring = {"kafka_bootstrap": kafka_bootstrap, "namespace": namespace}
+        async with running(recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("r"),
+                                                         **wiring))) as rec, \
+                running(reporting_app(settings_for(ReportingSettings, database_url=database_url("p"),
+                                                   **wiring))) as rep:
+            for county, outside in (("Rybnik", False), ("rybnicki", False), ("Żory", False), ("Gliwice", True)):
+                created = await rec.post("/participants", json=participant_form(county=county,
+                                                                                outside_subregion=outside))
+                assert created.status_code == 201, created.text
+
+            async def counted():
+                report = (await rep.get("/indicators/report")).json()
+                assert report["outside_subregion"] == {  # 1 of 4 is 25.0 %, over the default limit of 20 %
+                    "people_supported": 4, "outside_subregion": 1, "share_percent": "25.0", "limit_percent": "20",
+                    "within_limit": False}
+
+            await eventually(counted)
+            page = (await rep.get("/dashboard")).text
+            assert 'class="share over"><b>25.0%</b><span>from outside the subregion (1 of 4; limit 20%)' in page

@@ -33,7 +33,8 @@ class TestFold:
             "participant_id": "p_0000000001", "partner": "jastrzebie-zdroj", "county": "rybnicki",
             "gender": "female", "age_band": "25-34", "labour_market_status": "long_term_unemployed",
             "disability": True, "at_risk_of_exclusion": True, "recruited_on": dt.date(2026, 3, 2),
-            "eligibility": None, "eligibility_on": None, "withdrawn_on": None, "erased": None, "erased_on": None}
+            "eligibility": None, "eligibility_on": None, "withdrawn_on": None, "erased": None, "erased_on": None,
+            "outside_subregion": None}  # an event from before recruitment said
         assert activity == PartnerActivity("jastrzebie-zdroj", "recruitment", ORIGIN.occurred_at)
 
     def test_a_rejection_keeps_no_reason(self):
