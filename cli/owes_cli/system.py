@@ -34,7 +34,7 @@ OPERATORS = {"recruitment": "partner:recruitment", "advisory": "partner:advisory
 
 BROKER_CHOICES = ("auto", "kafka", "tansu")
 STOP_SECONDS = 10.0  # Ctrl-C to all stopped, broker away or not
-SERVICE_DRAIN_SECONDS = 7.0  # of those, what services get to drain before they are killed
+SERVICE_DRAIN_SECONDS = 6.0  # of those, what services get to drain before they are killed
 RESTART_WINDOW = 300.0  # a service that dies this many times within this many seconds stops the system
 MAX_RESTARTS = 5
 
@@ -396,7 +396,8 @@ class LocalSystem:
         started = time.monotonic()
         self._terminate(self.services)
         if self.broker:
-            self.broker.stop(timeout=max(0.5, STOP_SECONDS - 0.5 - (time.monotonic() - started)))
+            # what is left, less a margin for the processes to exit and this one to return
+            self.broker.stop(timeout=max(0.5, STOP_SECONDS - 2.0 - (time.monotonic() - started)))
         with contextlib.suppress(OSError):
             (self.data_dir / "system.json").unlink(missing_ok=True)
         if self.lock:

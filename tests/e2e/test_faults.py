@@ -1,4 +1,5 @@
-"""Faults survived, counted: the services run as real processes on their own embedded broker, writers keep
+"""Faults survived, counted: the services run as real processes on the suite's broker (or one of their own, when
+the fault strikes the broker: Apache Kafka wherever Java is present, the embedded Tansu elsewhere), writers keep
 registering participants, a fault strikes, and afterwards every accepted write (HTTP 201) is counted by
 reporting exactly once: nothing lost, nothing counted twice.
 
@@ -28,13 +29,15 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from helpers import DatabaseOutage, eventually, make_pesel, participant_form
+import helpers
+from helpers import DatabaseOutage, broker_supports_idempotence, eventually, make_pesel, participant_form
 from owes_cli.deadletters import read_dead_letters
 from owes_cli.embedded import EmbeddedBroker, free_port
-from owes_cli.system import LocalSystem
+from owes_cli.system import LocalKafka, LocalSystem
 from owes_contracts import ParticipantRecruited, dead_letter_topic_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+TEST_BROKER = helpers.test_broker()  # Apache Kafka wherever Java is present, else the embedded Tansu
 
 RECRUITED = ParticipantRecruited.ce_type()
 WRITERS = 4
@@ -139,18 +142,25 @@ def _query(database_url: str, sql: str) -> list[tuple]:
 
 
 class Mesh:
-    """Recruitment and reporting as real processes (LocalSystem) on an embedded broker of the test's own."""
+    """Recruitment and reporting as real processes (LocalSystem): on the suite's broker (`bootstrap`), or on a
+    broker of the test's own that it may freeze or kill (`broker`: kafka or tansu, as `owes up --broker`)."""
 
-    def __init__(self, data_dir: Path, namespace: str, database_urls: dict[str, str]) -> None:
+    def __init__(self, data_dir: Path, namespace: str, database_urls: dict[str, str], *,
+                 bootstrap: str | None = None, broker: str = TEST_BROKER) -> None:
         env = {f"{name.upper()}_DATABASE_URL": url for name, url in database_urls.items()}
         env |= {"RECRUITMENT_OUTBOX_POLL_INTERVAL": "0.1", "REPORTING_OUTBOX_POLL_INTERVAL": "0.1"}
-        self.system = LocalSystem(data_dir=data_dir, namespace=namespace, extra_env=env)
+        if bootstrap:
+            idempotence = str(broker_supports_idempotence()).lower()
+            env |= {"RECRUITMENT_KAFKA__ENABLE_IDEMPOTENCE": idempotence,
+                    "REPORTING_KAFKA__ENABLE_IDEMPOTENCE": idempotence}
+        self.system = LocalSystem(data_dir=data_dir, namespace=namespace, extra_env=env, external_bootstrap=bootstrap,
+                                  broker_choice=broker)
         # LocalSystem's default: one SQLite file per service under data_dir
         self.database_urls = {name: database_urls.get(name) or f"sqlite+aiosqlite:///{data_dir / f'{name}.db'}"
                               for name in ("recruitment", "reporting")}
 
     @property
-    def broker(self) -> EmbeddedBroker:
+    def broker(self) -> EmbeddedBroker | LocalKafka:
         return self.system.broker
 
     def url(self, name: str) -> str:
@@ -160,8 +170,10 @@ class Mesh:
         return self.system.operator_headers(name)
 
     async def start(self) -> Mesh:
-        self.system.data_dir.mkdir(parents=True, exist_ok=True)
-        self.system.broker = EmbeddedBroker(free_port(), log_path=self.system.data_dir / "broker.log").start()
+        self.system.kafka_port = free_port()
+        self.system.lock_data_folder()
+        if self.system.external_bootstrap is None:
+            await asyncio.to_thread(self.system.start_broker)
         for name in ("recruitment", "reporting"):
             self.system.start_service(name, free_port())
         await asyncio.gather(self.ready("recruitment"), self.ready("reporting"))
@@ -239,7 +251,7 @@ class Mesh:
         return [r[0] for r in rows]
 
     async def dead_letters(self) -> list:
-        return await read_dead_letters({"bootstrap_servers": self.broker.bootstrap_servers},
+        return await read_dead_letters({"bootstrap_servers": self.system.bootstrap_servers},
                                        dead_letter_topic_for("reporting", self.system.namespace))
 
     def stop(self) -> None:
@@ -247,9 +259,20 @@ class Mesh:
 
 
 @pytest.fixture
-async def mesh(tmp_path, namespace, db_backend, database_url):
+async def mesh(tmp_path, namespace, db_backend, database_url, kafka_bootstrap):
+    """The services on the suite's broker (Apache Kafka wherever Java is present)."""
     urls = {} if db_backend == "sqlite" else {name: database_url(name) for name in ("recruitment", "reporting")}
-    mesh = Mesh(tmp_path / "mesh", namespace, urls)
+    mesh = Mesh(tmp_path / "mesh", namespace, urls, bootstrap=kafka_bootstrap)
+    try:
+        yield await mesh.start()
+    finally:
+        await asyncio.to_thread(mesh.stop)
+
+
+@pytest.fixture
+async def mesh_with_own_broker(tmp_path, namespace):
+    """The services on a broker of this test's own (the suite's kind), for faults that strike the broker."""
+    mesh = Mesh(tmp_path / "mesh", namespace, {})
     try:
         yield await mesh.start()
     finally:
@@ -337,9 +360,9 @@ class TestServiceKilled:
             assert verdict.refused > 0
 
 
-@pytest.mark.parametrize("db_backend", ["sqlite"])
 class TestBrokerUnreachable:
-    async def test_writes_while_the_broker_is_frozen_are_all_counted_once_it_is_back(self, mesh):
+    async def test_writes_while_the_broker_is_frozen_are_all_counted_once_it_is_back(self, mesh_with_own_broker):
+        mesh = mesh_with_own_broker
         async with WriteStream(mesh.url("recruitment"), mesh.headers("recruitment")) as writes:
             await writes.accepted_at_least(30)
             mesh.broker.pause()  # SIGSTOP: connections hang, as in a network partition
