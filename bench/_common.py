@@ -195,10 +195,14 @@ def broker(args: argparse.Namespace) -> Iterator[tuple[str, int | None]]:
         import tempfile
         from pathlib import Path
 
-        with tempfile.TemporaryDirectory(prefix="owes-bench-kafka-") as tmp, \
-                kafka.KafkaNode(Path(tmp), partitions=args.partitions) as node:
-            assert node.process is not None
-            yield node.bootstrap_servers, node.process.pid  # the wrapper execs java: this is the JVM
+        with tempfile.TemporaryDirectory(prefix="owes-bench-kafka-") as tmp:
+            node = kafka.KafkaNode(Path(tmp), partitions=args.partitions)
+            try:
+                node.start(timeout=240)  # a JVM on a loaded 2-core machine can take minutes to answer
+                assert node.process is not None
+                yield node.bootstrap_servers, node.process.pid  # the wrapper execs java: this is the JVM
+            finally:
+                node.stop()
         return
     with EmbeddedBroker() as embedded:
         yield embedded.bootstrap_servers, embedded.process.pid
