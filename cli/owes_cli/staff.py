@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import importlib
 import sys
+from typing import Any
 
 from owes_service.pages.accounts import SERVICE_ROLES, InvalidAccount, check_new_account, create_account
 
@@ -52,7 +53,7 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_staff_parser(sub) -> None:
+def add_staff_parser(sub: Any) -> None:
     staff = sub.add_parser("staff", help="manage the accounts of people who use the services' pages")
     actions = staff.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="create a staff account in one service's database",

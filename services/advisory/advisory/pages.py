@@ -40,8 +40,9 @@ async def trainings(request: Request, staff: Staff) -> Response:
 
 @router.post("/trainings")
 async def create_training(request: Request, staff: Writer, form: Posted) -> Response:
-    training_id, errors = await pages.attempt(request, service.create_training, schema=TrainingCreation,
-                                              body=form_body(form, TRAINING_LABELS, decimals=("hours",)), labels=TRAINING_LABELS)
+    body = form_body(form, TRAINING_LABELS, decimals=("hours",))
+    training_id, errors = await pages.attempt(request, service.create_training, schema=TrainingCreation, body=body,
+                                              labels=TRAINING_LABELS)
     if errors:
         return await _trainings_page(request, form=form, errors=errors)
     pages.flash(request, N_("Training created. Next: record who attended."))
@@ -63,9 +64,9 @@ async def training(request: Request, staff: Staff, training_id: str) -> Response
 
 @router.post("/trainings/{training_id}/attendance")
 async def record_attendance(request: Request, staff: Writer, training_id: str, form: Posted) -> Response:
-    _, errors = await pages.attempt(request, service.record_attendance, schema=AttendanceRecord,
-                                    body=form_body(form, ATTENDANCE_LABELS, decimals=("hours",)), labels=ATTENDANCE_LABELS,
-                                    training_id=training_id)
+    body = form_body(form, ATTENDANCE_LABELS, decimals=("hours",))
+    _, errors = await pages.attempt(request, service.record_attendance, schema=AttendanceRecord, body=body,
+                                    labels=ATTENDANCE_LABELS, training_id=training_id)
     if errors:
         return await _training_page(request, training_id, form=form, errors=errors)
     pages.flash(request, N_("Attendance recorded."))

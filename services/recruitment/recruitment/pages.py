@@ -151,7 +151,7 @@ async def withdraw(request: Request, staff: Writer, participant_id: str, form: P
                             withdrawal=withdrawal)
     except ValidationError as exc:
         errors = validation_errors(exc, {"reason": N_("The reason for withdrawal")}, _)
-        errors.messages = {"withdrawal_reason": m for m in errors.messages.values()}
+        errors.messages = {"withdrawal_reason": next(iter(errors.messages.values()))}  # the form's one field
     except Problem as exc:
         if exc.status == 404:
             raise

@@ -7,8 +7,8 @@ import re
 
 import httpx
 import pytest
-from helpers import make_pesel, participant_form, running, settings_for
 
+from helpers import make_pesel, participant_form, running, settings_for
 from owes_service.pages.accounts import create_account
 from recruitment.main import create_app
 from recruitment.settings import RecruitmentSettings

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -53,11 +54,11 @@ def staff_columns() -> list[sa.Column]:
 staff_accounts = sa.Table(STAFF_TABLE, sa.MetaData(), *staff_columns())
 
 
-def create_staff_table(op) -> None:
+def create_staff_table(op: Any) -> None:
     op.create_table(STAFF_TABLE, *staff_columns())
 
 
-def drop_staff_table(op) -> None:
+def drop_staff_table(op: Any) -> None:
     op.drop_table(STAFF_TABLE)
 
 
@@ -114,7 +115,7 @@ class StaffDirectory:
         self.service = service
         self.roles = SERVICE_ROLES[service]
 
-    def _member(self, row) -> StaffMember | None:
+    def _member(self, row: Any) -> StaffMember | None:
         access = self.roles.get(row.role)
         if access is None or row.disabled_at is not None:
             return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -22,9 +23,12 @@ OPTIONS = {"**/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "tru
 SKIP = ("migrations", "locale", "static", "__pycache__")
 
 
-def extract(folder: Path) -> dict[str | tuple[str, str], list[str]]:
+Message = str | tuple[str, ...]  # a msgid, or its singular and plural
+
+
+def extract(folder: Path) -> dict[Message, list[str]]:
     """Every message of this folder's pages and templates: msgid (or singular/plural pair) -> where it is used."""
-    found: dict[str | tuple[str, str], list[str]] = {}
+    found: dict[Message, list[str]] = {}
 
     def wanted(dirname: str) -> bool:  # Babel asks before walking into a folder
         return Path(dirname).name not in SKIP
@@ -33,7 +37,7 @@ def extract(folder: Path) -> dict[str | tuple[str, str], list[str]]:
             folder, method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS, directory_filter=wanted):
         if filename.endswith(".py") and Path(filename).name not in ("pages.py", "web.py", "places.py"):
             continue  # only page code speaks to people; the rest of the service speaks to machines
-        key = tuple(message) if isinstance(message, tuple | list) else message
+        key: Message = tuple(message) if isinstance(message, tuple | list) else message
         if not key or (isinstance(key, tuple) and not key[0]):
             continue
         found.setdefault(key, []).append(f"{filename}:{lineno}")
@@ -51,7 +55,7 @@ def domain_refusals(domain_file: Path) -> set[str]:
     return reasons
 
 
-def missing_translations(folder: Path, messages, language: str = "pl") -> list[str]:
+def missing_translations(folder: Path, messages: Iterable[Message], language: str = "pl") -> list[str]:
     """Messages without a translation in the folder's catalogue for this language (every plural form filled)."""
     path = catalog_path(folder / "locale", language)
     catalog = read_catalog(path, language) if path.exists() else Catalog(locale=language)
@@ -69,15 +73,16 @@ def missing_translations(folder: Path, messages, language: str = "pl") -> list[s
     return missing
 
 
-def update(folder: Path, language: str = "pl", extra: set[str] = frozenset()) -> int:
+def update(folder: Path, language: str = "pl", extra: Iterable[str] = ()) -> int:
     """Add the folder's new messages to its catalogue, untranslated; return how many were added."""
     path = catalog_path(folder / "locale", language)
     catalog = read_catalog(path, language) if path.exists() else Catalog(locale=language, project="OWES Mesh")
     added = 0
-    for key, places in {**extract(folder), **{m: ["domain"] for m in extra}}.items():
+    found: dict[Message, list[str]] = {**extract(folder), **{m: ["domain"] for m in extra}}
+    for key, places in found.items():
         msgid = key[0] if isinstance(key, tuple) else key
         if catalog.get(msgid) is None:
-            catalog.add(key if isinstance(key, tuple) else key, None, locations=[(p, None) for p in places[:1]])
+            catalog.add(key, None, locations=[(p.rsplit(":", 1)[0], 0) for p in places[:1]])
             added += 1
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:

@@ -27,8 +27,8 @@ from pydantic import ValidationError
 from ..auth import CALLER_SCOPE_KEY, Caller, Principal
 from ..problems import Problem
 from .accounts import SERVICE_ROLES, StaffDirectory, StaffMember
-from .usecases import call_use_case
 from .i18n import SHARED_LOCALE, Formats, choose_language, load_translations
+from .usecases import call_use_case
 
 log = structlog.get_logger("owes.pages")
 
@@ -406,7 +406,7 @@ class StaffPages:
         if not isinstance(token, str) or not expected or not hmac.compare_digest(token, expected):
             raise FormExpired
         values: dict[str, Any] = {}
-        for key in form.keys():
+        for key in form:
             if key == CSRF_FIELD:
                 continue
             items = [v for v in form.getlist(key) if isinstance(v, str)]
