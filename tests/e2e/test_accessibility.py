@@ -1,0 +1,131 @@
+"""WCAG 2.1 AA on the staff pages (the Polish digital accessibility act): axe-core finds no serious or critical
+violation on any page, in Polish and in English, with and without errors; every field has a visible label; the main
+form works with the keyboard alone, with the focus always visible."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from e2e.staff_browser import BROWSER_ARGS, CHROMIUM, assert_accessible, sign_in, staff_system
+from helpers import make_pesel, remember_personal_data
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.timeout(900),  # four services and a browser on a shared two-core machine
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (/usr/bin/chromium): "
+                                                "apt-get install -y chromium (scripts/test does it as root)"),
+]
+
+# Fields without a label, or whose label is not shown: any is a failure (hidden inputs carry no person's answer).
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+    .filter(f => !(f.labels && [...f.labels].some(l => l.offsetParent !== null && l.textContent.trim())))
+    .map(f => f.id || f.name)"""
+FOCUS_VISIBLE = """() => { const s = getComputedStyle(document.activeElement);
+    return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none'; }"""
+
+
+async def check_page(page, where: str) -> None:
+    await assert_accessible(page, where)
+    assert await page.evaluate(UNLABELLED) == [], f"{where}: fields without a visible label"
+
+
+async def tab_to(page, selector: str, *, limit: int = 40) -> None:
+    """Press Tab until the element is focused, checking that the focus is visible at every stop."""
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        focused = await page.evaluate("document.activeElement.outerHTML")
+        assert await page.evaluate(FOCUS_VISIBLE), f"focus not visible on {focused}"
+        if await page.evaluate(f"document.activeElement === document.querySelector({selector!r})"):
+            return
+    raise AssertionError(f"{selector} never got the focus with Tab")
+
+
+class TestAccessibility:
+    async def test_pages_pass_axe_have_labels_and_the_register_form_works_by_keyboard(
+            self, tmp_path, kafka_bootstrap, kafka_idempotence, namespace):
+        from playwright.async_api import async_playwright
+
+        with staff_system(tmp_path / "system", kafka_bootstrap, namespace, kafka_idempotence) as system:
+            urls = {s.name: s.url for s in system.services}
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+                try:
+                    context = await browser.new_context(locale="pl-PL", viewport={"width": 1280, "height": 900})
+                    page = await context.new_page()
+
+                    # The recruiter's main form, by keyboard alone: sign in, open the form, fill it, send it.
+                    await page.goto(f"{urls['recruitment']}/panel/sign-in")
+                    await check_page(page, "sign-in")
+                    await tab_to(page, "#login")
+                    await page.keyboard.type("anna.rekruter")
+                    await page.keyboard.press("Tab")
+                    from e2e.staff_browser import PASSWORD
+                    await page.keyboard.type(PASSWORD)
+                    await page.keyboard.press("Enter")
+                    await page.wait_for_url("**/panel/participants")
+                    await tab_to(page, "a[href='/panel/participants/new']")
+                    await page.keyboard.press("Enter")
+                    await page.wait_for_url("**/panel/participants/new")
+                    await page.keyboard.press("Tab")  # the first stop is the skip link, shown when focused
+                    assert await page.evaluate("document.activeElement.className") == "skip-link"
+                    assert await page.is_visible(".skip-link")
+                    await page.keyboard.press("Enter")
+                    assert await page.evaluate("location.hash") == "#main"
+
+                    person = remember_personal_data({"pesel": make_pesel(dt.date(1979, 3, 8), female=False),
+                                                     "first_name": "Łukasz", "last_name": "Ślęzak"})
+                    await tab_to(page, "#pesel")
+                    await page.keyboard.type(person["pesel"])
+                    await tab_to(page, "#first_name")
+                    await page.keyboard.type(person["first_name"])
+                    await tab_to(page, "#last_name")
+                    await page.keyboard.type(person["last_name"])
+                    await tab_to(page, "#county")
+                    await page.keyboard.press("ArrowDown")  # the first county of the list
+                    await tab_to(page, "#labour_market_status-1")
+                    await page.keyboard.press("Space")
+                    await tab_to(page, "#consent")
+                    await page.keyboard.press("Space")
+                    await tab_to(page, "button[type=submit]")
+                    await page.keyboard.press("Enter")
+                    await page.wait_for_url("**/panel/participants/p_*")
+                    assert "Łukasz Ślęzak" in await page.inner_text("h1")
+                    await check_page(page, "participant")
+
+                    # A form that failed: the summary takes the focus's place at the top, each field says why.
+                    await page.goto(f"{urls['recruitment']}/panel/participants/new")
+                    await page.click("button[type=submit]")
+                    await page.wait_for_selector(".error-summary")
+                    assert await page.locator(".error-message").count() >= 4
+                    await check_page(page, "register form, every required field missing")
+
+                    await page.goto(f"{urls['recruitment']}/panel/participants?lang=en")
+                    assert await page.get_attribute("html", "lang") == "en"
+                    assert "Register a participant" in await page.inner_text("main")
+                    await check_page(page, "participants, in English")
+                    await page.goto(f"{urls['recruitment']}/panel/participants/new?lang=pl")
+                    await check_page(page, "register form")
+
+                    # Every other service's pages, each with its own member of staff.
+                    for service, paths in (("advisory", ["/panel/trainings"]),
+                                           ("grants", ["/panel/cooperatives"]),
+                                           ("reporting", ["/panel/dashboard", "/panel/indicators",
+                                                          "/panel/report"])):
+                        await sign_in(page, urls[service], service)
+                        await page.wait_for_url(f"**{paths[0]}")
+                        for path in paths:
+                            await page.goto(f"{urls[service]}{path}")
+                            await check_page(page, f"{service}{path}")
+                        if service != "reporting":
+                            await page.click("button[type=submit]:not(.link-button)")  # an empty form
+                            await page.wait_for_selector(".error-summary")
+                            await check_page(page, f"{service}{paths[0]} with errors")
+
+                    # Accounts belong to one service: the coordinator cannot sign in to recruitment.
+                    await sign_in(page, urls["recruitment"], "reporting")
+                    await page.wait_for_selector(".error-summary")
+                    assert "Nieprawidłowy login lub hasło" in await page.inner_text(".error-summary")
+                finally:
+                    await browser.close()
