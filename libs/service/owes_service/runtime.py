@@ -32,6 +32,7 @@ from .catalogue.api import catalogue_router
 from .catalogue.asyncapi import declare_event_publishers
 from .health import health_router
 from .http import BodySizeLimitMiddleware, CorrelationMiddleware
+from .idempotency import IdempotencyMiddleware
 from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
 from .problems import install_problem_handlers
 from .spec import ServiceSpec
@@ -209,6 +210,9 @@ class ServiceRuntime:
         app.state.runtime = self
         install_problem_handlers(app)
         app.add_middleware(AuditMiddleware, trail=self.audit)  # innermost: sees the principal and the status
+        # a repeated POST (same Idempotency-Key) answers from here, before audit and the routes
+        app.add_middleware(IdempotencyMiddleware, engine=self.engine,
+                           retention_hours=self.settings.idempotency_retention_hours)
         app.add_middleware(BodySizeLimitMiddleware, max_bytes=self.settings.max_body_bytes)
         app.add_middleware(CorrelationMiddleware)
         app.add_middleware(RequestMetricsMiddleware, metrics=self.metrics)

@@ -92,6 +92,8 @@ class ServiceSettings(BaseSettings):
     # CloudEvents type -> the last day the previous version is published too, e.g.
     # RECRUITMENT_EVENT_TRANSITIONS='{"pl.owes.recruitment.ParticipantRecruited": "2027-03-31"}'.
     event_transitions: dict[str, dt.date] = Field(default_factory=dict)
+    # How long an Idempotency-Key and its first answer are kept (owes_service.idempotency; at least 24 h).
+    idempotency_retention_hours: float = Field(default=48.0, ge=24.0)
 
     @field_validator("api_keys", "api_readers", mode="before")
     @classmethod
