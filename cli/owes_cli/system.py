@@ -153,6 +153,38 @@ class LocalKafka:
             self.node.stop(timeout=timeout)
 
 
+def wait_for_group_coordinators(bootstrap: str, groups: list[str], timeout: float = 60.0) -> None:
+    """Have a fresh Kafka make its offsets topic and load each group's coordinator before the services ask.
+
+    Kafka creates __consumer_offsets on the first FindCoordinator request and loads its partitions after; until
+    then every consumer logs GroupCoordinatorNotAvailable errors and "Marking the coordinator dead" warnings, at
+    each first start, which nobody can act on. Past the timeout the services start anyway: they retry.
+    """
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.errors import KafkaError
+
+    async def wait() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="owes-up")
+        await admin.start()
+        deadline = time.monotonic() + timeout
+        try:
+            for group in groups:
+                while True:
+                    try:
+                        await admin.list_consumer_group_offsets(group, await admin.find_coordinator(group))
+                        break
+                    except KafkaError:
+                        if time.monotonic() > deadline:
+                            return
+                        await asyncio.sleep(0.3)
+        finally:
+            await admin.close()
+
+    asyncio.run(wait())
+
+
 def describe_broker(broker) -> str:
     """What `owes up` says about its broker: which one, and whether its log outlives a restart."""
     from .kafka import KAFKA_VERSION
@@ -272,6 +304,7 @@ class LocalSystem:
         """Start the chosen broker on kafka_port (again, after it died: same port, and Kafka's same log)."""
         if self.broker_kind == "apache-kafka":
             self.broker = LocalKafka(self.kafka_port, self.data_dir / "kafka", pass_fds=self._inherited).start()
+            wait_for_group_coordinators(self.broker.bootstrap_servers, [f"{self.namespace}.{s}" for s in SERVICES])
         else:
             self.broker = EmbeddedBroker(self.kafka_port, log_path=self.data_dir / "broker.log",
                                          pass_fds=self._inherited).start()
