@@ -64,6 +64,10 @@ def exit_cleanly_after_draining_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, drain)
 
 
+class AuthenticationOffRefused(RuntimeError):
+    """Authentication switched off without the explicit development flag: the service does not start."""
+
+
 class ServiceRuntime:
     """Owns the long-lived resources of one service process."""
 
@@ -226,8 +230,16 @@ class ServiceRuntime:
         app.include_router(catalogue_router(self.spec, self.broker), dependencies=[Depends(require_api_access)])
         for router in spec.routers:  # every service endpoint needs credentials and a role that may use it
             app.include_router(router, dependencies=[Depends(require_api_access)])
+        if not self.auth.enabled and not self.settings.development_without_authentication:
+            # a deployment that lost its keys' setting must not open its data to anyone: only an explicit
+            # second switch, named for what it is, allows it
+            detail = (f"{spec.name.upper()}_AUTH_ENABLED=false is refused: every HTTP caller would act as the "
+                      f"operating partner. For a throw-away local experiment, also set "
+                      f"{spec.name.upper()}_DEVELOPMENT_WITHOUT_AUTHENTICATION=true.")
+            log.error("auth_disabled_refused", detail=detail)
+            raise AuthenticationOffRefused(detail)
         if not self.auth.enabled:
-            log.warning("auth_disabled", detail="every HTTP caller acts as the operating partner")
+            log.warning("auth_disabled", detail="development mode: every HTTP caller acts as the operating partner")
         elif not self.auth.credentials:
             log.warning("no_api_keys", detail="no API keys configured: every API call will get 401")
         return app

@@ -74,6 +74,8 @@ class ServiceSettings(BaseSettings):
     api_operator_role: str | None = None
     # Off only for throw-away local experiments: every caller then acts as the operator.
     auth_enabled: bool = True
+    # The second switch auth_enabled=false needs, or the service refuses to start (docs/security.md).
+    development_without_authentication: bool = False
     # The project definition (owes_service.project: programme, period, subregion, rates, time zone), a TOML or
     # JSON file every partner installs alike; default: the one shipped with owes_service. Its time zone is the
     # project's calendar: every "today", month and reporting period is a date there, whatever the host's zone.

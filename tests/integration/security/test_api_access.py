@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 
+import json
+
 import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
@@ -219,9 +221,21 @@ class TestRuntimeAccess:
         async with running(advisory_with_probe(database_url, kafka_bootstrap, namespace, api_keys=[])) as adv:
             assert_unauthorized(await adv.get("/probe-things"))
 
+    async def test_switching_authentication_off_alone_refuses_to_start_and_says_so(
+            self, database_url, kafka_bootstrap, namespace, capsys):
+        from owes_service.runtime import AuthenticationOffRefused
+
+        with pytest.raises(AuthenticationOffRefused) as refused:
+            advisory_with_probe(database_url, kafka_bootstrap, namespace, auth_enabled=False)
+        assert "ADVISORY_DEVELOPMENT_WITHOUT_AUTHENTICATION=true" in str(refused.value)
+        logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+        assert [(e["event"], e["level"]) for e in logged if e["event"].startswith("auth_")] == [
+            ("auth_disabled_refused", "error")]
+
     async def test_switched_off_authentication_treats_every_caller_as_the_operator(
             self, database_url, kafka_bootstrap, namespace):
-        app = advisory_with_probe(database_url, kafka_bootstrap, namespace, auth_enabled=False)
+        app = advisory_with_probe(database_url, kafka_bootstrap, namespace, auth_enabled=False,
+                                  development_without_authentication=True)
         async with running(app) as adv:
             async with client_as(adv, None) as anonymous:
                 assert (await anonymous.post("/probe-things/t3")).status_code == 201
