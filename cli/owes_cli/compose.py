@@ -287,7 +287,7 @@ def _tools_archive() -> Path:
 
     from .kafka import home
 
-    version = subprocess.run([os.environ.get("JAVA", "java"), "-version"], capture_output=True, text=True,
+    version = subprocess.run([os.environ.get("JAVA", "java"), "-version"], capture_output=True, text=True,  # noqa: S603
                              check=False).stderr
     return home() / f"tools-{hashlib.sha256(version.encode()).hexdigest()[:12]}.jsa"
 
@@ -360,8 +360,8 @@ class Rehearsal:
         self.dotenv = read_dotenv(env_file)
         raw = yaml.safe_load((self.root / "docker-compose.yml").read_text())  # merge keys (<<) resolved here
         self.compose = deep_interpolate(raw, self.dotenv)
-        self._done(f".env made from .env.example ({sum(1 for _ in PLACEHOLDER.finditer((self.root / '.env.example').read_text()))} "
-                   "secrets generated) and docker-compose.yml interpolated")
+        generated = len(PLACEHOLDER.findall((self.root / ".env.example").read_text()))
+        self._done(f".env made from .env.example ({generated} secrets generated) and docker-compose.yml interpolated")
         for name in self.app_services():
             module = self.build_args(name).get("SERVICE", name)
             problems = environment_problems(module, self.environment(name))
@@ -511,7 +511,7 @@ class Rehearsal:
                user: str | None = None) -> Process:
         log = self.workdir / f"{name}.log"
         with open(log, "ab") as out:
-            popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd,
+            popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd,  # noqa: S603
                                      start_new_session=True, **_as_user(user))
         process = Process(name, popen, log)
         self.processes[name] = process
@@ -530,7 +530,7 @@ class Rehearsal:
         if not password:
             raise RehearsalFailed(name, "POSTGRES_PASSWORD is empty: the image refuses to initialise")
         self._pg_user = os.environ.get("OWES_PG_USER", "postgres") if os.geteuid() == 0 else None
-        self._pg_version = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True,
+        self._pg_version = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True,  # noqa: S603
                                           check=False).stdout.strip()
         # initdb refuses root: as root, the cluster belongs to the postgres user, in a folder it can reach
         self._pg_root = Path(tempfile.mkdtemp(prefix="owes-rehearsal-pg-"))
@@ -550,7 +550,7 @@ class Rehearsal:
         port = self.ports[name][5432] = free_port()
         tool_env = {**self.base_env(), "PATH": f"{bindir}:{self.base_env()['PATH']}", "HOME": str(self._pg_root)}
         as_pg = _as_user(self._pg_user)
-        init = subprocess.run(
+        init = subprocess.run(  # noqa: S603
             [str(bindir / "initdb"), "-D", str(data), f"--username={superuser}",
              f"--pwfile={self._pg_root / 'pwfile'}", "--auth-local=trust", "--auth-host=scram-sha-256",
              "--encoding=UTF8", "--no-sync"],
@@ -563,7 +563,7 @@ class Rehearsal:
         temp = self._spawn(f"{name}-init", [*server, "-c", "listen_addresses="], tool_env, cwd=self._pg_root,
                            user=self._pg_user)
         try:
-            self._wait(lambda: subprocess.run([str(bindir / "pg_isready"), "-h", str(sockets), "-p", str(port)],
+            self._wait(lambda: subprocess.run([str(bindir / "pg_isready"), "-h", str(sockets), "-p", str(port)],  # noqa: S603
                                               capture_output=True).returncode == 0, 30, temp,
                        f"{name}: the socket-only server for the init scripts did not start")
             init_env = {**tool_env, **env, "POSTGRES_DB": env.get("POSTGRES_DB") or superuser,
@@ -578,7 +578,7 @@ class Rehearsal:
                            "--dbname", init_env["POSTGRES_DB"], "-f", str(script)]
                 else:
                     continue
-                done = subprocess.run(cmd, capture_output=True, text=True, env=init_env, cwd=self._pg_root,
+                done = subprocess.run(cmd, capture_output=True, text=True, env=init_env, cwd=self._pg_root,  # noqa: S603
                                       **as_pg, timeout=120)
                 (self.workdir / f"{name}-initdb.log").open("a").write(done.stdout + done.stderr)
                 if done.returncode != 0:
@@ -671,7 +671,8 @@ class Rehearsal:
         image_env["PATH"] = image_env.get("PATH", "").replace("$PATH", self.base_env()["PATH"])
         image_env["PORT"] = str(port)
         env = {**self.base_env(), **image_env, **self.translate_env(name)}
-        cmd = [part.replace("0.0.0.0", "127.0.0.1") for part in recipe.cmd]  # loopback only, on this machine
+        # loopback only, on this machine
+        cmd = [part.replace("0.0.0.0", "127.0.0.1") for part in recipe.cmd]  # noqa: S104
         cwd = self.workdir / f"{name}-workdir"  # WORKDIR /app: the code comes from the installed packages here
         cwd.mkdir(exist_ok=True)
         self._spawn(name, cmd, env, cwd=cwd)
@@ -714,7 +715,7 @@ class Rehearsal:
                 last, pause = "nothing listens on its ports yet", 0.2  # no check (a JVM, for Kafka) spent on it
             else:
                 try:
-                    done = subprocess.run(check, capture_output=True, text=True, env=env, timeout=timeout)
+                    done = subprocess.run(check, capture_output=True, text=True, env=env, timeout=timeout)  # noqa: S603
                 except subprocess.TimeoutExpired:
                     last = f"the check took longer than its timeout ({timeout:.0f}s)"
                 else:
@@ -750,12 +751,12 @@ class Rehearsal:
 
     def call(self, name: str, method: str, path: str, body: dict | None = None) -> tuple[int, typing.Any]:
         """One HTTP call to a service's API, as the role that operates it."""
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310
             self.url(name) + path, method=method, data=json.dumps(body).encode() if body is not None else None,
             headers={"Authorization": f"Bearer {self.api_keys[f'API_KEY_{name.upper()}']}",
                      "Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=15) as response:
+            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode(errors="replace")
@@ -913,6 +914,10 @@ def rehearse(root: Path, workdir: Path, *, say: Callable[[str], None] = print) -
 
 def cmd_rehearse(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
+    missing = [n for n in ("docker-compose.yml", ".env.example") if not (root / n).is_file()]
+    if missing:
+        print(f"owes compose rehearse: no {' or '.join(missing)} in {root} (--root names the folder)", file=sys.stderr)
+        return 2
     keep = args.workdir is not None
     workdir = Path(args.workdir).resolve() if keep else Path(tempfile.mkdtemp(prefix="owes-rehearsal-"))
     print(f"Rehearsing {root / 'docker-compose.yml'} without Docker (logs in {workdir}) ...", flush=True)

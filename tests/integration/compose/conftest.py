@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from integration.compose.stack import admin_options
 from owes_cli import kafka
 from owes_cli.compose import Rehearsal, rehearsed

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from owes_cli import kafka
 from owes_cli.compose import Rehearsal, RehearsalFailed
 
@@ -52,7 +53,7 @@ def test_a_renamed_variable_fails_the_command_before_anything_starts(copy, tmp_p
 
 
 def test_a_database_without_its_grant_fails_at_the_service_database(copy, tmp_path):
-    # the database is created but no longer owned by the service's role: PUBLIC's CONNECT is revoked, so it is locked out
+    # the database is created but no longer owned by the service's role; PUBLIC's CONNECT is revoked: locked out
     break_file(copy / "deploy" / "postgres" / "init-databases.sh",
                "SELECT format('CREATE DATABASE %I OWNER %I', :'service', :'service') \\gexec",
                "SELECT format('CREATE DATABASE %I', :'service') \\gexec")

@@ -19,6 +19,7 @@ from aiokafka.errors import (
     KafkaConnectionError,
     TopicAuthorizationFailedError,
 )
+
 from integration.compose.stack import admin_options, principal_options
 from unit.ops.ops_checks import principals, readers
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+
 from integration.compose.stack import admin_options
 
 SERVICES = ("recruitment", "advisory", "grants", "reporting")

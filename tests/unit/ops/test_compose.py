@@ -12,10 +12,26 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from unit.ops.ops_checks import (COMPOSE_FILE, ENV_EXAMPLE, REQUIRED_SETTINGS, ROOT, SERVICES, MissingVariable,
-                                 deep_interpolate, env_prefix, interpolate, load_compose, load_settings, principals,
-                                 read_dotenv, readers, setting_for, strings_in, variables)
 from owes_messaging.settings import KafkaSettings
+from unit.ops.ops_checks import (
+    COMPOSE_FILE,
+    ENV_EXAMPLE,
+    REQUIRED_SETTINGS,
+    ROOT,
+    SERVICES,
+    MissingVariable,
+    deep_interpolate,
+    env_prefix,
+    interpolate,
+    load_compose,
+    load_settings,
+    principals,
+    read_dotenv,
+    readers,
+    setting_for,
+    strings_in,
+    variables,
+)
 
 JOBS = ("kafka-security", "kafka-topics")  # one-shot: they run, succeed, and gate the services
 

@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 import yaml
+
 from owes_cli.compose import (
     PLACEHOLDER,
     Rehearsal,
@@ -82,7 +83,8 @@ def test_container_addresses_map_to_loopback_ports(loaded):
     assert env["GRANTS_DATABASE_URL"].endswith("@127.0.0.1:41002/grants")
     assert loaded.health_command("grants")[-1].endswith("urlopen('http://127.0.0.1:41003/readyz', timeout=4)")
     assert "127.0.0.1:41001" in loaded.health_command("kafka")[2]
-    assert loaded.host_path("kafka-security", "/opt/owes/init-security.sh") == str(DEPLOY / "kafka" / "init-security.sh")
+    script = loaded.host_path("kafka-security", "/opt/owes/init-security.sh")
+    assert script == str(DEPLOY / "kafka" / "init-security.sh")
 
 
 @pytest.fixture
@@ -104,7 +106,8 @@ def test_a_variable_missing_from_the_env_fails_as_compose_up_would(copy, tmp_pat
 
 def test_a_variable_no_setting_reads_fails_the_rehearsal(copy, tmp_path):
     compose = copy / "docker-compose.yml"
-    compose.write_text(compose.read_text().replace("RECRUITMENT_KAFKA__SASL_USERNAME:", "RECRUITMENT_KAFKA__SASL_USER:"))
+    text = compose.read_text()
+    compose.write_text(text.replace("RECRUITMENT_KAFKA__SASL_USERNAME:", "RECRUITMENT_KAFKA__SASL_USER:"))
     with pytest.raises(RehearsalFailed) as failed:
         Rehearsal(root=copy, workdir=tmp_path / "work", say=lambda _line: None).load()
     assert failed.value.step == "environment of recruitment"

@@ -10,9 +10,7 @@ import yaml
 from dockerfile_parse import DockerfileParser
 
 from owes_cli.compose import environment_problems
-
-from unit.ops.ops_checks import (DEPLOY, DOCKERFILE, REQUIRED_SETTINGS, SERVICES, env_prefix, load_settings,
-                                 setting_for)
+from unit.ops.ops_checks import DEPLOY, DOCKERFILE, REQUIRED_SETTINGS, SERVICES, env_prefix, load_settings, setting_for
 
 K8S = DEPLOY / "k8s"
 KUBERNETES_VERSION = "1.30.0"
