@@ -93,6 +93,7 @@ class SystemStatus:
     broker_reachable: bool
     log_kept: str
     services: list[ServiceStatus]
+    last_events_unknown: str | None = None  # why the last events could not be read
 
 
 def _metric_values(text: str, name: str) -> list[float]:
@@ -137,15 +138,18 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-async def _freshness(client: httpx.AsyncClient, reporting_url: str, lead_key: str | None) -> dict[str, list[str]]:
-    """Per producing service, '<partner> <age>' of the last event reporting has seen from each partner."""
+async def _freshness(client: httpx.AsyncClient, reporting_url: str,
+                     lead_key: str | None) -> dict[str, list[str]] | str:
+    """Per producing service, '<partner> <age>' of the last event reporting has seen; or why that is unknown."""
     headers = {"Authorization": f"Bearer {lead_key}"} if lead_key else {}
     try:
         response = await client.get(f"{reporting_url}/freshness", headers=headers)
         response.raise_for_status()
         partners = response.json()["partners"]
-    except (httpx.HTTPError, ValueError, KeyError):
-        return {}
+    except httpx.HTTPStatusError as exc:
+        return f"reporting's /freshness answered {exc.response.status_code}"
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        return f"reporting's /freshness: {_reason(exc)}"
     out: dict[str, list[str]] = {}
     for p in partners:
         seconds = p.get("seconds_since_last_event")
@@ -199,16 +203,17 @@ async def collect(data_dir: Path, state: dict) -> SystemStatus:
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
         services = await asyncio.gather(*(_service(client, n, i) for n, i in state["services"].items()))
         reporting = state["services"].get("reporting")
-        fresh = await _freshness(client, reporting["url"], lead_key) if reporting else {}
+        fresh = await _freshness(client, reporting["url"], lead_key) if reporting else "no reporting service"
     reachable = _reachable(broker["bootstrap_servers"])
     letters = (await _dead_letters(broker["bootstrap_servers"], state.get("namespace", "owes"),
                                    list(state["services"])) if reachable else {})
     for svc in services:
         svc.dead_letters = letters.get(svc.name)
-        svc.last_events = fresh.get(svc.name, [])
+        svc.last_events = fresh.get(svc.name, []) if isinstance(fresh, dict) else []
     kind = broker.get("kind", "external")
     return SystemStatus(str(data_dir), pid, isinstance(pid, int) and _alive(pid), broker["bootstrap_servers"], kind,
-                        reachable, LOG_KEPT.get(kind, "unknown"), list(services))
+                        reachable, LOG_KEPT.get(kind, "unknown"), list(services),
+                        None if isinstance(fresh, dict) else fresh)
 
 
 def _n(value: int | None) -> str:
@@ -223,10 +228,13 @@ def render(status: SystemStatus) -> str:
     header = ["service", "url", "health", "database", "broker", "log kept", "lag", "outbox", "dead letters",
               "last event per partner"]
     rows = [[s.name, s.url, s.health, s.database, broker, status.log_kept, _n(s.consumer_lag),
-             _n(s.outbox_pending), _n(s.dead_letters), ", ".join(s.last_events) or "-"] for s in status.services]
+             _n(s.outbox_pending), _n(s.dead_letters),
+             "?" if status.last_events_unknown else ", ".join(s.last_events) or "-"] for s in status.services]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"OWES Mesh in {status.data_dir} ({who})"]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
+    if status.last_events_unknown:
+        lines.append(f"last events unknown: {status.last_events_unknown}")
     if status.broker_kind in LOG_NOTE:
         lines.append(f"log kept: {LOG_NOTE[status.broker_kind]}")
     lines.append("lag: records on consumed topics not yet handed to the service; outbox: events committed, not yet "

@@ -94,6 +94,7 @@ async def test_status_table_then_a_stopped_service(system):
         report = json.loads(done.stdout)
         rows = {s["name"]: s for s in report["services"]}
         assert all(s["health"] == "ready" for s in rows.values()), rows
+        assert report["last_events_unknown"] is None, report["last_events_unknown"]
         assert rows["recruitment"]["outbox_pending"] == 0, rows["recruitment"]
         assert rows["recruitment"]["last_events"] and rows["recruitment"]["last_events"][0].startswith(
             "jastrzebie-zdroj "), rows["recruitment"]
