@@ -247,9 +247,7 @@ class StaffPages:
         self.locale_dirs = [package_dir / "locale", SHARED_LOCALE]
         self.translations = {lang: load_translations(self.locale_dirs, lang) for lang in ("pl", "en")}
         secret = os.environ.get(f"{service.upper()}_STAFF_SESSION_SECRET")
-        if not secret:
-            log.warning("staff_session_secret_generated", service=service,
-                        detail=f"set {service.upper()}_STAFF_SESSION_SECRET so sessions survive a restart")
+        self.secret_generated = not secret
         self.serializer = URLSafeTimedSerializer(secret or secrets.token_urlsafe(32), salt=f"owes.{service}.staff")
         self.cookie = f"owes_{service}_staff"
         self.router = APIRouter(prefix=PREFIX, route_class=self._route_class(), include_in_schema=False)
@@ -259,6 +257,9 @@ class StaffPages:
     def mount(self, app: FastAPI) -> FastAPI:
         """Add the pages to a service's app; returns the app so a composition root can do it in one line."""
         app.include_router(self.router)
+        if self.secret_generated:  # said when the pages are served, not whenever the module is imported
+            log.warning("staff_session_secret_generated", service=self.service,
+                        detail=f"set {self.service.upper()}_STAFF_SESSION_SECRET so sessions survive a restart")
         # Per app, not per module: each app (a test builds several in one process) has its own database and
         # its own record of failed sign-ins.
         app.state.staff_directory = StaffDirectory(app.state.runtime.engine, service=self.service)
