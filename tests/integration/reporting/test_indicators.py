@@ -92,7 +92,7 @@ IDENTIFYING = ("Stowarzyszenie Razem", "Fundacja Pomocna", "Piekarnia Lokalna", 
                "Moved away", "Zakładanie spółdzielni socjalnej", "adv_1", "mentor_1")
 PARTICIPANT_COLUMNS = {"participant_id", "partner", "county", "gender", "age_band", "labour_market_status",
                        "disability", "at_risk_of_exclusion", "recruited_on", "eligibility", "eligibility_on",
-                       "withdrawn_on", "erased", "erased_on"}
+                       "withdrawn_on", "erased", "erased_on", "outside_subregion"}
 
 
 class TestErasure:
