@@ -139,6 +139,7 @@ def host_zone(request):
 
 
 class TestProjectCalendar:
+    @pytest.mark.timeout(900)  # five nights of a whole participant life through four services, on a shared machine
     async def test_every_default_date_month_and_period_is_warsaws_on_any_host(
             self, host_zone, database_url, kafka_bootstrap, namespace):
         clock = FixedClock(NIGHTS[0].instant)
@@ -233,10 +234,15 @@ class TestProjectCalendar:
                 disbursed = await c["grants"].post(f"/applications/{app_id}/disbursements",
                                                    json={"amount": "117500.00"})
                 assert disbursed.status_code == 201 and disbursed.json()["disbursed_on"] == day, disbursed.text
-                cooperative = await c["grants"].post("/cooperatives", json={
-                    "krs": f"{380100 + n:010d}", "cooperative_name": f"Spółdzielnia {n}", "county": "rybnicki",
-                    "founder_ids": ids, "application_id": app_id})
-                assert cooperative.status_code == 201 and cooperative.json()["founded_on"] == day, cooperative.text
+                async def founded(n=n, ids=ids, app_id=app_id):  # once grants has heard of every founder
+                    cooperative = await c["grants"].post("/cooperatives", json={
+                        "krs": f"{380100 + n:010d}", "cooperative_name": f"Spółdzielnia {n}", "county": "rybnicki",
+                        "founder_ids": ids, "application_id": app_id})
+                    assert cooperative.status_code == 201, cooperative.text
+                    return cooperative
+
+                cooperative = await eventually(founded)
+                assert cooperative.json()["founded_on"] == day
                 job = await c["grants"].post("/jobs", json={"cooperative_id": cooperative.json()["cooperative_id"],
                                                             "participant_id": holder})
                 assert job.status_code == 201, job.text
