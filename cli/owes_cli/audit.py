@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import getpass
@@ -28,16 +29,50 @@ def operator_name() -> str:
 
 
 async def _record(database_url: str, rows: list[dict]) -> None:
-    from owes_service.audit import audit_log
+    from owes_service.audit import append_audit_rows
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(database_url)
     try:
         async with engine.begin() as conn:
-            for row in rows:
-                await conn.execute(audit_log.insert().values(**row))
+            await append_audit_rows(conn, rows)
     finally:
         await engine.dispose()
+
+
+async def _verify(database_url: str) -> list[str]:
+    from owes_service.audit import verify_audit_chain
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return await verify_audit_chain(conn)
+    finally:
+        await engine.dispose()
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Walk the service's audit log and check every row's hash and its link to the row before."""
+    url = args.database_url or service_settings(args.service).database_url
+    problems = asyncio.run(_verify(url))
+    audit_cli_action(args.service, "audit verify", [("chain intact" if not problems else
+                                                     f"{len(problems)} break(s)", None, 1 if problems else 0)],
+                     database_url=url)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"audit log of {args.service}: " + ("chain intact" if not problems else f"{len(problems)} break(s)"))
+    return 1 if problems else 0
+
+
+def add_audit_parser(sub: argparse._SubParsersAction) -> None:
+    """Add `owes audit verify <service>` to the command's subparsers."""
+    audit = sub.add_parser("audit", help="check a service's audit log")
+    actions = audit.add_subparsers(dest="audit_command", required=True)
+    verify = actions.add_parser("verify", help="detect a changed or deleted audit row (the hash chain)")
+    verify.add_argument("service", choices=("recruitment", "advisory", "grants", "reporting"))
+    verify.add_argument("--database-url", default=None, help="default: the service's <SERVICE>_DATABASE_URL")
+    verify.set_defaults(func=cmd_audit_verify)
 
 
 def audit_cli_action(service: str, action: str, outcomes: list[tuple[str, str | None, int]],

@@ -11,6 +11,7 @@ from pathlib import Path
 from owes_service.catalogue import export as catalogue_export
 
 from .compose import add_compose_parser
+from .audit import add_audit_parser
 from .deadletters import add_dlq_parser
 from .doctor import add_doctor_parser
 from .keys import add_keys_parser
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     add_keys_parser(sub)
     add_dlq_parser(sub)
+    add_audit_parser(sub)
     add_doctor_parser(sub)
     add_staff_parser(sub)
     add_status_parser(sub)

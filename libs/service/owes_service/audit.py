@@ -8,6 +8,7 @@ The operating partner reads its service's log at GET /audit.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 import structlog
 from alembic.operations import Operations
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from owes_contracts.correlation import current_correlation_id
@@ -40,6 +41,10 @@ def audit_columns() -> list[sa.Column]:
         sa.Column("status", sa.Integer, nullable=False),
         sa.Column("correlation_id", sa.String(100), nullable=False),
         sa.Column("entity_id", sa.String(200), nullable=True),
+        # the chain (docs/security.md): each row's hash covers its fields and the previous row's hash, so
+        # `owes audit verify` finds a row changed or deleted after the fact
+        sa.Column("prev_hash", sa.String(64), nullable=True),
+        sa.Column("row_hash", sa.String(64), nullable=True),
     ]
 
 
@@ -54,13 +59,70 @@ audit_log = audit_log_table(sa.MetaData())
 
 def create_audit_table(op: Operations) -> None:
     """Migration step shared by every service: the audit log of write requests."""
-    op.create_table(AUDIT_TABLE, *audit_columns())
+    op.create_table(AUDIT_TABLE, *[c for c in audit_columns() if c.name not in CHAIN_COLUMNS])
     op.create_index("ix_audit_log_entity_id", AUDIT_TABLE, ["entity_id"])
 
 
 def drop_audit_table(op: Operations) -> None:
     op.drop_index("ix_audit_log_entity_id", table_name="audit_log")
     op.drop_table("audit_log")
+
+
+CHAIN_COLUMNS = ("prev_hash", "row_hash")
+
+
+def add_audit_chain(op: Operations) -> None:
+    """Migration step shared by every service: the hash chain over the audit log (older rows stay unchained)."""
+    for column in audit_columns():
+        if column.name in CHAIN_COLUMNS:
+            op.add_column(AUDIT_TABLE, column)
+
+
+def drop_audit_chain(op: Operations) -> None:
+    for name in CHAIN_COLUMNS:
+        op.drop_column(AUDIT_TABLE, name)
+
+
+HASHED_FIELDS = ("at", "principal", "role", "method", "path", "status", "correlation_id", "entity_id")
+
+
+def row_hash(prev_hash: str | None, entry: dict[str, Any]) -> str:
+    """The hash of one audit row: its recorded fields, in a fixed order, and the previous row's hash."""
+    at = entry["at"]
+    if isinstance(at, dt.datetime):  # SQLite hands back naive datetimes; every entry is written in UTC
+        at = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+    fields = [prev_hash or "", at] + [entry.get(name) for name in HASHED_FIELDS[1:]]
+    canonical = json.dumps(fields, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def append_audit_rows(conn: AsyncConnection, entries: list[dict[str, Any]]) -> None:
+    """Append entries to the audit log, each chained to the one before, in the caller's transaction."""
+    if conn.dialect.name == "postgresql":  # one appender at a time, or two rows would chain to the same one
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('owes.audit_log'))"))
+    prev = await conn.scalar(sa.select(audit_log.c.row_hash).order_by(audit_log.c.id.desc()).limit(1))
+    for entry in entries:
+        digest = row_hash(prev, entry)
+        await conn.execute(sa.insert(audit_log).values(**entry, prev_hash=prev, row_hash=digest))
+        prev = digest
+
+
+async def verify_audit_chain(conn: AsyncConnection) -> list[str]:
+    """Every break in the audit log's chain: a row changed, or a row before it deleted. Empty when intact."""
+    problems: list[str] = []
+    prev: str | None = None
+    chained = False
+    for row in (await conn.execute(sa.select(audit_log).order_by(audit_log.c.id))).mappings():
+        if row["row_hash"] is None:
+            if chained:
+                problems.append(f"row {row['id']} has no hash: written around the audit trail, or its hash erased")
+            continue
+        if chained and row["prev_hash"] != prev:
+            problems.append(f"row {row['id']}: the row before it was deleted or changed")
+        if row_hash(row["prev_hash"], dict(row)) != row["row_hash"]:
+            problems.append(f"row {row['id']} was changed after it was written")
+        prev, chained = row["row_hash"], True
+    return problems
 
 
 def entity_id_of(path_params: dict[str, Any], body: bytes, content_type: str) -> str | None:
@@ -92,7 +154,7 @@ class AuditTrail:
         log.info("audit", **{k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in entry.items()})
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(sa.insert(audit_log).values(**entry))
+                await append_audit_rows(conn, [entry])
         except Exception:  # the change itself is committed; a lost audit row must not turn it into an error
             log.exception("audit_write_failed", method=entry["method"], path=entry["path"])
 
