@@ -17,7 +17,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from owes_contracts import dead_letter_topic_for, topic_for
-from owes_messaging.broker import build_broker, build_producer, ensure_topics
+from owes_messaging.broker import build_broker, build_producer, client_options, ensure_topics
 from owes_messaging.consumer import EventConsumer
 from owes_messaging.db import create_engine, create_sessionmaker, ping_database
 from owes_messaging.inbox import Inbox
@@ -33,11 +33,12 @@ from .catalogue.asyncapi import declare_event_publishers
 from .health import health_router
 from .http import BodySizeLimitMiddleware, CorrelationMiddleware
 from .idempotency import IdempotencyMiddleware
+from .text_guard import TextGuardMiddleware
 from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
 from .problems import install_problem_handlers
-from .spec import ServiceSpec
 from .project import EXT_PROJECT_FINGERPRINT, ProjectCopies, load_project
 from .project_calendar import Clock, ProjectCalendar
+from .spec import ServiceSpec
 from .structured_logging import configure_logging
 from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
 
@@ -75,11 +76,11 @@ class ServiceRuntime:
         s = spec.settings
         self.spec = spec
         self.settings = s
-        self.engine = create_engine(s.database_url, echo=s.database_echo)
         # The project every partner's service applies alike, and the one clock of this process, read in the
         # project's zone (tests pass a FixedClock).
         self.project = load_project(s.project_file)
         self.calendar = ProjectCalendar.for_project(self.project, clock)
+        self.engine = create_engine(s.database_url, echo=s.database_echo)
         self.sessionmaker = create_sessionmaker(self.engine)
         self.topic = topic_for(spec.name, s.topic_namespace)
         self.dead_letter_topic = dead_letter_topic_for(spec.name, s.topic_namespace)
@@ -89,7 +90,10 @@ class ServiceRuntime:
         self.producer = build_producer(s.kafka, client_id=f"{spec.name}-relay")
         self.relay = OutboxRelay(engine=self.engine, table=spec.metadata.tables[OUTBOX_TABLE], producer=self.producer,
                                  wakeup=self.outbox.committed, batch_size=s.outbox_batch_size,
-                                 poll_interval=s.outbox_poll_interval, lock_name=f"{spec.name}.outbox")
+                                 poll_interval=s.outbox_poll_interval, lock_name=f"{spec.name}.outbox",
+                                 retention=s.outbox_retention, prune_interval=s.outbox_prune_interval,
+                                 topic=self.topic, client_options=client_options(s.kafka),
+                                 prepare_broker=self._ensure_topics)
         self.broker: KafkaBroker = build_broker(s.kafka, client_id=spec.name, description=spec.description)
         # documentation only (AsyncAPI at /asyncapi.json): the outbox relay is what publishes
         declare_event_publishers(self.broker, producer=spec.name, namespace=s.topic_namespace)
@@ -138,8 +142,9 @@ class ServiceRuntime:
             with consume_span(self.tracer, record) as span:  # parented by the event's traceparent
                 span.set_attribute("owes.outcome", str(await consumer.handle_record(record)))
 
-        # A batch subscriber: records are still applied one by one, each in its own transaction with its inbox
-        # claim; EventConsumer.handle_batch commits the batch's offsets once (MANUAL: it commits, not FastStream).
+        # A batch subscriber: a fetched batch is applied in one transaction with its inbox claims, and one record
+        # at a time only to isolate one that fails; EventConsumer.handle_batch commits the batch's offsets once
+        # (MANUAL: it commits, not FastStream).
         # batch_timeout_ms is short because FastStream sleeps that long again after an empty poll (added latency).
         @self.broker.subscriber(
             *self.consumed_topics, group_id=self.settings.group_id, auto_offset_reset="earliest",
@@ -150,7 +155,12 @@ class ServiceRuntime:
         )
         async def on_events(message: KafkaMessage) -> None:
             if message.raw_message:
-                await consumer.handle_batch(message.raw_message, message.consumer, handle=handle)
+                await consumer.handle_batch(message.raw_message, message.consumer, handle=handle, together=True,
+                                            scope=lambda record: consume_span(self.tracer, record))
+
+    async def _ensure_topics(self) -> None:
+        """Create the topics this service writes and reads (again, on a broker that replaced the last one)."""
+        await ensure_topics(self.settings.kafka, [self.topic, self.dead_letter_topic, *self.consumed_topics])
 
     async def _publish_dead_letter(self, topic: str, value, key, headers) -> None:
         await (await self.producer.send(topic, value=value, key=key, headers=headers))
@@ -169,7 +179,7 @@ class ServiceRuntime:
         s = self.settings
         if s.run_migrations_on_start:
             await upgrade_to_head_async(self.spec.migrations_dir, s.database_url)
-        await ensure_topics(s.kafka, [self.topic, self.dead_letter_topic, *self.consumed_topics])
+        await self._ensure_topics()
         await self.producer.start()
         if s.outbox_relay_enabled:
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay")
@@ -214,6 +224,7 @@ class ServiceRuntime:
         app.state.runtime = self
         install_problem_handlers(app)
         app.add_middleware(AuditMiddleware, trail=self.audit)  # innermost: sees the principal and the status
+        app.add_middleware(TextGuardMiddleware)  # no control characters or bidi overrides in any text
         # a repeated POST (same Idempotency-Key) answers from here, before audit and the routes
         app.add_middleware(IdempotencyMiddleware, engine=self.engine,
                            retention_hours=self.settings.idempotency_retention_hours)
@@ -223,8 +234,7 @@ class ServiceRuntime:
         app.add_middleware(RequestTracingMiddleware, tracer=self.tracer)  # outermost: the span covers everything
         app.include_router(metrics_router(self.metrics, refresh=self._refresh_metrics))
         app.include_router(health_router({"database": self._check_database, "broker": self._check_broker},
-                                         service=spec.name, version=spec.version,
-                                         about=self._readiness_facts))
+                                         service=spec.name, version=spec.version, about=self._readiness_facts))
         app.include_router(audit_router())
         # the event catalogue (/asyncapi.json, /asyncapi, /catalogue): every role may read it, integrators too
         app.include_router(catalogue_router(self.spec, self.broker), dependencies=[Depends(require_api_access)])
