@@ -6,6 +6,10 @@ answer before sending the next (a lean keep-alive client by default; --client ht
 the shared CPU about a millisecond per request); every write is one transaction (participant + outbox row)
 plus the audit entry. Afterwards the bench checks that the relay published every registration.
 
+In the same run, the same clients drive the baseline (bench/write_baseline.py): a bare FastAPI endpoint on the
+same server stack doing the same two inserts in one transaction, without validation, auth or audit. Recruitment's
+writes/s as a share of the baseline's is the write path's efficiency (target, issue 16: at least 60 %).
+
     .venv/bin/python bench/write_path.py                         # SQLite, 1 / 16 / 64 clients
     .venv/bin/python bench/write_path.py --database sqlite postgres --seconds 20
 """
@@ -14,13 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import _common as c
 import httpx
 
-import _common as c
 from owes_contracts import topic_for
 
 
@@ -62,7 +69,52 @@ async def level(client, headers: dict, numbers, clients: int, seconds: float, st
     await asyncio.gather(*(one_client() for _ in range(clients)))
 
 
+SHARE_TARGET = 0.60
+
+
+async def run_baseline(args, kind: str, report: c.Report) -> dict[int, float]:
+    """The bare endpoint's writes/s per concurrency level, on a fresh database of the same kind."""
+    from owes_cli.embedded import free_port, wait_for_port
+
+    rates: dict[int, float] = {}
+    here = Path(__file__).parent
+    with tempfile.TemporaryDirectory() as tmp, c.database(kind, tmp, "baseline") as url:
+        port = free_port()
+        env = {**os.environ, "BASELINE_DATABASE_URL": url,
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(here), os.environ.get("PYTHONPATH")]))}
+        with open(Path(tmp) / "baseline.log", "wb") as log_file:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "write_baseline:create_app", "--factory", "--host", "127.0.0.1",
+                 "--port", str(port), "--no-access-log", "--log-level", "warning"],
+                env=env, cwd=tmp, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(port, timeout=90)
+            numbers = itertools.count(5_000_000)
+            async with c.HttpClient(f"http://127.0.0.1:{port}", max_connections=max(args.clients)) as client:
+                await level(client, {}, numbers, 4, args.warmup, {"latencies": [], "errors": []})
+                for clients in args.clients:
+                    c.log(f"{kind}: baseline, {clients} concurrent clients for {args.seconds:.0f} s")
+                    stats = {"latencies": [], "errors": []}
+                    meter = c.CpuMeter(client=None, service=process.pid).start()
+                    started = time.perf_counter()
+                    await level(client, {}, numbers, clients, args.seconds, stats)
+                    elapsed = time.perf_counter() - started
+                    meter.stop()
+                    lat = stats["latencies"]
+                    rates[clients] = len(lat) / elapsed
+                    report.add(kind, "baseline", clients, c.rate(len(lat), elapsed), c.ms(c.percentile(lat, 50)),
+                               c.ms(c.percentile(lat, 99)), len(stats["errors"]),
+                               c.ms(meter.used["service"] / max(1, len(lat))), meter.summary().removeprefix("CPU: "))
+                    if stats["errors"]:
+                        c.log(f"first baseline error: {stats['errors'][0]}")
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return rates
+
+
 async def run_database(args, bootstrap: str, broker_pid, kind: str, report: c.Report) -> None:
+    baseline = await run_baseline(args, kind, report)
     ns = c.namespace()
     with tempfile.TemporaryDirectory() as tmp, c.database(kind, tmp, "recruitment") as url, \
             c.Services(Path(tmp), bootstrap, ns, c.idempotence(args)) as services:
@@ -87,7 +139,10 @@ async def run_database(args, bootstrap: str, broker_pid, kind: str, report: c.Re
                 lat = stats["latencies"]
                 written += len(lat)
                 per_write = meter.used["service"] / max(1, len(lat))
-                report.add(kind, clients, f"{c.rate(len(lat), elapsed)}", c.ms(c.percentile(lat, 50)),
+                share = len(lat) / elapsed / baseline[clients] if baseline.get(clients) else 0.0
+                report.notes.append(f"{kind}, {clients} clients: recruitment at {share:.0%} of the baseline "
+                                    f"(target >= {SHARE_TARGET:.0%}: {'met' if share >= SHARE_TARGET else 'NOT met'})")
+                report.add(kind, "recruitment", clients, f"{c.rate(len(lat), elapsed)}", c.ms(c.percentile(lat, 50)),
                            c.ms(c.percentile(lat, 99)), len(stats["errors"]), c.ms(per_write),
                            meter.summary().removeprefix("CPU: "))
                 if stats["errors"]:
@@ -103,8 +158,8 @@ async def run_database(args, bootstrap: str, broker_pid, kind: str, report: c.Re
 
 async def main(args) -> c.Report:
     report = c.Report("Write path: POST /participants through the outbox",
-                      header=("database", "clients", "writes/s", "p50", "p99", "errors", "service CPU per write",
-                              "CPU"))
+                      header=("database", "endpoint", "clients", "writes/s", "p50", "p99", "errors",
+                              "service CPU per write", "CPU"))
     report.conditions |= {"service": "recruitment, one uvicorn process (uvloop, httptools), relay in-process",
                           "clients": f"{args.client} HTTP client, closed loop, in one process; "
                                      f"{args.seconds:.0f} s per level "
