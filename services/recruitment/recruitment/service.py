@@ -108,6 +108,19 @@ def _residence(calendar: ProjectCalendar, written: str, *, outside: bool) -> tup
                        "outside it, say so with outside_subregion.", field="county")
 
 
+def _subregion_county(calendar: ProjectCalendar, written: str, *, who: str) -> str:
+    """The code of a county of the project's subregion, where an organisation or a group must be."""
+    project = calendar.project
+    county = project.county(written) if project is not None else None
+    if county is not None:
+        return county.code
+    if project is None:
+        return county_key(written).replace(" ", "-")
+    listed = ", ".join(c.name for c in project.counties)
+    raise InvalidInput(f"County {written!r} is not in the project's subregion ({listed}): {who} the project "
+                       "supports are based there.", field="county")
+
+
 def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> None:
     if day < earliest:
         raise InvalidInput(f"The {field.replace('_', ' ')} ({day}) is before the {what} ({earliest}).", field=field)
@@ -185,6 +198,7 @@ async def enrol_organisation(*, session: AsyncSession, outbox: OutboxWriter, cal
     regon = _identifier(domain.normalise_regon, form.regon, "regon")
     krs = _identifier(domain.normalise_krs, form.krs, "krs") if form.krs is not None else None
     enrolled_on = _day(calendar, form.enrolled_on, "enrolled_on")
+    county = _subregion_county(calendar, form.county, who="the organisations")
     name = form.organisation_name.strip()
     organisation_id = domain.new_organisation_id()
     async with session.begin():
@@ -192,13 +206,13 @@ async def enrol_organisation(*, session: AsyncSession, outbox: OutboxWriter, cal
             raise Conflict("An organisation with this NIP is already enrolled.", field="nip")
         await repository.add_organisation(
             session, organisation_id=organisation_id, organisation_type=form.organisation_type.value,
-            organisation_name=name, county=form.county, nip=nip, regon=regon, krs=krs,
+            organisation_name=name, county=county, nip=nip, regon=regon, krs=krs,
             is_social_enterprise=form.is_social_enterprise, runs_economic_activity=form.runs_economic_activity,
             enrolled_on=enrolled_on,
         )
         await outbox.add(session, OrganisationEnrolled(
             organisation_id=organisation_id, enrolled_on=enrolled_on, organisation_type=form.organisation_type,
-            organisation_name=name, county=form.county, is_social_enterprise=form.is_social_enterprise,
+            organisation_name=name, county=county, is_social_enterprise=form.is_social_enterprise,
             runs_economic_activity=form.runs_economic_activity,
         ))
     return organisation_id
@@ -238,6 +252,7 @@ async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter, 
                                 form: InitiativeGroupFormation) -> str:
     """Form a group of eligible participants; publish InitiativeGroupFormed with their pseudonymous ids."""
     formed_on = _day(calendar, form.formed_on, "formed_on")
+    county = _subregion_county(calendar, form.county, who="the initiative groups")
     group_id = domain.new_group_id()
     async with session.begin():
         statuses = await repository.participant_statuses(session, participant_ids=form.member_ids)
@@ -247,8 +262,8 @@ async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter, 
             raise InvalidInput(f"Only eligible participants can form an initiative group ({listed}).",
                                field="member_ids", refused=refused)
         await repository.add_initiative_group(session, group_id=group_id, group_name=form.group_name,
-                                              county=form.county, formed_on=formed_on, member_ids=form.member_ids)
-        await outbox.add(session, InitiativeGroupFormed(group_id=group_id, formed_on=formed_on, county=form.county,
+                                              county=county, formed_on=formed_on, member_ids=form.member_ids)
+        await outbox.add(session, InitiativeGroupFormed(group_id=group_id, formed_on=formed_on, county=county,
                                                         member_ids=form.member_ids))
     return group_id
 

@@ -38,3 +38,27 @@ class TestCountyOfResidence:
             events = payloads(await published(rec), "ParticipantRecruited")
             assert [(e["county"], e["county_teryt"], e["outside_subregion"]) for e in events] == [
                 ("katowice", None, True)]  # the refused one published nothing
+
+
+class TestOrganisationsAndGroups:
+    async def test_are_based_in_the_subregion_and_their_county_is_its_code(self, recruitment_app, published):
+        async with running(recruitment_app) as rec:
+            form = {"organisation_type": "association", "organisation_name": "Stowarzyszenie Razem", "county": "ŻORY",
+                    "nip": "123-456-32-18", "regon": "123456785"}
+            enrolled = await rec.post("/organisations", json=form)
+            assert enrolled.status_code == 201, enrolled.text
+            assert (await rec.get(f"/organisations/{enrolled.json()['organisation_id']}")).json()["county"] == "zory"
+            elsewhere = await rec.post("/organisations", json=form | {"county": "Katowice", "nip": "5260250274"})
+            assert elsewhere.status_code == 422 and elsewhere.json()["field"] == "county", elsewhere.text
+            members = []
+            for _ in range(2):
+                pid = (await rec.post("/participants", json=participant_form(make_pesel()))).json()["participant_id"]
+                assert (await rec.post(f"/participants/{pid}/eligibility", json={"eligible": True})).status_code == 200
+                members.append(pid)
+            group = await rec.post("/initiative-groups", json={"county": "Rybnicki", "member_ids": members})
+            assert group.status_code == 201, group.text
+            far = await rec.post("/initiative-groups", json={"county": "Gliwice", "member_ids": members})
+            assert far.status_code == 422 and far.json()["field"] == "county", far.text
+            records = await published(rec)
+            assert [e["county"] for e in payloads(records, "OrganisationEnrolled")] == ["zory"]
+            assert [e["county"] for e in payloads(records, "InitiativeGroupFormed")] == ["rybnicki"]
