@@ -254,6 +254,8 @@ class LocalSystem:
             f"{prefix}_TOPIC_NAMESPACE": self.namespace,
             f"{prefix}_API_KEYS": ",".join(credential_line(PRINCIPALS[role], role, key)
                                            for role, key in self.load_api_keys().items()),
+            # kept with the API keys, so staff sign-ins survive a restart and no service warns that they would not
+            f"{prefix}_STAFF_SESSION_SECRET": self.staff_session_secret(name),
         }
 
     def load_api_keys(self) -> dict[str, str]:
@@ -270,6 +272,21 @@ class LocalSystem:
             with os.fdopen(fd, "w") as f:
                 json.dump({"principals": PRINCIPALS, "keys": self.api_keys}, f, indent=2)
         return self.api_keys
+
+    def staff_session_secret(self, service: str) -> str:
+        """A service's staff-session signing secret, derived from one made once in data_dir/staff-session.secret."""
+        import hashlib
+        import hmac
+        import secrets
+
+        path = self.data_dir / "staff-session.secret"
+        if not path.exists():
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_urlsafe(32) + "\n")
+        return hmac.new(path.read_text().strip().encode(), service.encode(), hashlib.sha256).hexdigest()
 
     def headers(self, role: str) -> dict[str, str]:
         """HTTP headers that call a service as this role, e.g. system.headers("partner:recruitment")."""

@@ -95,7 +95,7 @@ def test_two_starts_from_a_fresh_clone(tmp_path):
     assert not (clone / ".venv").exists()
 
     first = start_and_stop(clone, tmp_path / "data-1", tmp_path / "first.txt", timeout=1500)
-    assert "setup: [1/3] creating .venv" in first and "setup: [3/3] installing requirements.txt" in first
+    assert "setup: [1/3] creating .venv" in first and "setup: [3/3] installing " in first
     assert "Successfully installed" in first  # pip's own progress is shown for the long step
     assert warnings_in(first, tmp_path / "data-1") == []
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import ssl
+import time
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -106,6 +108,11 @@ async def ensure_topics(kafka: KafkaSettings, topics: list[str]) -> None:
                 NewTopic(t, num_partitions=kafka.topic_partitions, replication_factor=kafka.replication_factor)
                 for t in missing
             ])
+        # Apache Kafka answers the create before its brokers' metadata shows the topic; a consumer started in that
+        # gap logs "not found in cluster metadata" errors until it does, so wait (briefly) for the metadata.
+        deadline = time.monotonic() + 15
+        while not set(missing) <= set(await admin.list_topics()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
         log.info("topics_created", topics=missing)
     finally:
         await admin.close()
