@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+# StrictBool on what a caller sends: "yes", "true" or 1 is not a boolean (issue 13, "Bounds")
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, field_validator, model_validator
 
 from owes_contracts import AgeBand, Gender, LabourMarketStatus, OrganisationType
 
@@ -28,12 +29,12 @@ class ParticipantRegistration(BaseModel):
     address: str | None = Field(default=None, max_length=300, examples=["ul. Wrzosowa 12A, Jastrzębie-Zdrój"])
     county: County = Field(description="County (powiat) of residence, from the project's subregion (any case, "
                                        "with or without Polish letters, or its TERYT code).", examples=["rybnicki"])
-    outside_subregion: bool = Field(default=False, description="The person lives outside the project's subregion: "
+    outside_subregion: StrictBool = Field(default=False, description="The person lives outside the project's subregion: "
                                     "the county is then taken as written and the participant is flagged.")
     labour_market_status: LabourMarketStatus
-    disability: bool = False
-    at_risk_of_exclusion: bool = True
-    consent: bool = Field(description="Consent to the processing of personal data; must be true.")
+    disability: StrictBool = False
+    at_risk_of_exclusion: StrictBool = True
+    consent: StrictBool = Field(description="Consent to the processing of personal data; must be true.")
     recruited_on: dt.date | None = Field(default=None, description="Defaults to today.")
 
 
@@ -75,7 +76,7 @@ class EligibilityDecision(BaseModel):
         {"eligible": False, "reason": "Lives outside the subregion"},
     ]})
 
-    eligible: bool = Field(description="Whether the person is eligible for support.")
+    eligible: StrictBool = Field(description="Whether the person is eligible for support.")
     reason: str | None = Field(default=None, min_length=1, max_length=500,
                                description="Why the person is not eligible; required when eligible is false.")
     decided_on: dt.date | None = Field(default=None, description="Day of the decision; defaults to today.")
@@ -121,8 +122,8 @@ class OrganisationEnrolment(BaseModel):
     krs: str | None = Field(default=None, min_length=1, max_length=20, examples=["KRS 0000380128"],
                             description="KRS court register number; \"KRS 0000380128\" and \"380128\" both "
                                         "become \"0000380128\".")
-    is_social_enterprise: bool = Field(default=False, description="Already a social enterprise.")
-    runs_economic_activity: bool = Field(default=False,
+    is_social_enterprise: StrictBool = Field(default=False, description="Already a social enterprise.")
+    runs_economic_activity: StrictBool = Field(default=False,
                                          description="Already runs paid public-benefit or economic activity.")
     enrolled_on: dt.date | None = Field(default=None, description="Day of enrolment; defaults to today.")
 

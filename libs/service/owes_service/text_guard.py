@@ -1,0 +1,107 @@
+"""Text that cannot be shown safely is refused at the edge, in every field of every write (issue 13, "Bounds").
+
+Control characters (NUL included) and the Unicode bidirectional overrides and isolates can hide or reorder what
+a person reads on a page, in an export or in a log line ("Trojan Source"), so a JSON or form body carrying one in
+any string, key or value, is answered 422 with the field, before any route sees it. A line feed is allowed (notes
+have lines); a tab or a carriage return is not (they start spreadsheet formulas, and a CR splits log lines).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+WRITE_METHODS = {"POST", "PUT", "PATCH"}
+ALLOWED_CONTROLS = {"\n"}
+BIDI_CONTROLS = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
+                 "\u200e", "\u200f", "\u061c"}
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first character of `text` that must not be stored, named, or None."""
+    for char in text:
+        if char in ALLOWED_CONTROLS:
+            continue
+        if char in BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+            return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}"
+    return None
+
+
+def _strings(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield (*loc, key), str(key)
+            yield from _strings(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*loc, index))
+
+
+class TextGuardMiddleware:
+    """Refuses a write whose body holds a control character or a bidirectional override in any text."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+            return await self.app(scope, receive, send)
+        messages: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        content_type = dict(scope.get("headers") or ()).get(b"content-type", b"").decode("latin-1")
+        errors = self._errors(body, content_type)
+        if errors:
+            payload = json.dumps({"type": "about:blank", "title": "Unsafe characters in text", "status": 422,
+                                  "detail": "Text may not contain control characters or bidirectional overrides.",
+                                  "errors": errors}).encode()
+            await send({"type": "http.response.start", "status": 422,
+                        "headers": [(b"content-type", b"application/problem+json"),
+                                    (b"content-length", str(len(payload)).encode())]})
+            await send({"type": "http.response.body", "body": payload})
+            return
+        replay = iter(messages)
+
+        async def receive_again() -> Message:
+            message = next(replay, None)
+            return message if message is not None else await receive()
+
+        await self.app(scope, receive_again, send)
+
+    @staticmethod
+    def _errors(body: bytes, content_type: str) -> list[dict]:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return []  # not text: the route's own parsing answers it
+        if "json" in content_type:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return []
+            found = _strings(data, ("body",))
+        elif "x-www-form-urlencoded" in content_type:
+            found = (((("body", k), k)) for k, _ in parse_qsl(text, keep_blank_values=True))
+            found = [*found, *((("body", k), v) for k, v in parse_qsl(text, keep_blank_values=True))]
+        else:
+            return []
+        errors = []
+        for loc, value in found:
+            bad = unsafe_character(value)
+            if bad:
+                errors.append({"loc": list(loc), "msg": f"contains {bad}"})
+        return errors[:20]
