@@ -32,7 +32,8 @@ def _founders(text: str) -> list[str]:
 
 async def _cooperatives_page(request: Request, *, form: dict | None = None, errors=None) -> Response:
     found = await call_use_case(service.list_cooperatives, request)
-    ctx = {"cooperatives": found, "form": form or {}, "place_name": place_name, "counties": county_options()}
+    ctx = {"cooperatives": found, "form": form or {}, "place_name": place_name,
+           "counties": county_options(getattr(request.app.state.runtime.calendar, "project", None))}
     if errors:
         ctx.update(errors=errors, error_order=tuple(COOPERATIVE_LABELS))
     return pages.render(request, "cooperatives.html", ctx, status=422 if errors else 200)

@@ -66,7 +66,7 @@ def _registration(form: dict[str, Any]) -> dict[str, Any]:
 
 def _context(request: Request) -> dict[str, Any]:
     return {"statuses": STATUSES, "labour_market": LABOUR_MARKET, "place_name": place_name,
-            "counties": county_options()}
+            "counties": county_options(getattr(request.app.state.runtime.calendar, "project", None))}
 
 
 @router.get("/participants")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # Codes events and settings use (ASCII, stable) -> the name staff read. A code not listed is shown as it is.
 PLACES = {
     "jastrzebie-zdroj": "Jastrzębie-Zdrój",
@@ -24,5 +26,9 @@ def place_name(code: str | None) -> str:
     return PLACES.get(code, code)
 
 
-def county_options() -> list[tuple[str, str]]:
+def county_options(project: Any = None) -> list[tuple[str, str]]:
+    """The counties a form offers: the project's subregion when the project is defined, else the seeds' one."""
+    counties = getattr(project, "counties", None)
+    if counties:
+        return [(c.code, PLACES.get(c.code, c.name)) for c in counties]
     return [(code, PLACES[code]) for code in SUBREGION_COUNTIES]
