@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import os
-
 import asyncio
+import json
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from asgi_lifespan import LifespanManager
 from owes_messaging.broker import partitions_of
 
+from owes_contracts import topic_for
+from owes_contracts.envelope import CloudEvent
 from owes_service.auth import credential_line
 from owes_messaging.settings import KafkaSettings
 
@@ -127,6 +129,32 @@ async def read_topic(bootstrap: str, topic: str, *, idle: float = 1.0, timeout: 
         return records
     finally:
         await consumer.stop()
+
+
+async def publish_events(bootstrap: str, events: list[CloudEvent], *, namespace: str | None = None,
+                         topic: str | None = None) -> None:
+    """Put CloudEvents on the broker as the producing services' relays do (binary mode, key = subject): on
+    `topic`, or each on its producer's topic in `namespace`."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        sent = [await producer.send(topic or topic_for(event.type.split(".")[2], namespace), event.kafka_value(),
+                                    key=event.kafka_key(), headers=event.kafka_headers()) for event in events]
+        await asyncio.gather(*sent)  # each acknowledged, or the failure raised here
+    finally:
+        await producer.stop()
+
+
+def assert_problem(response, status: int, *fragments: str) -> dict:
+    """The response is RFC 9457 problem details with this status, and its detail (or errors) says why."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    said = body["detail"] + json.dumps(body.get("errors", []), ensure_ascii=False)
+    for fragment in fragments:
+        assert fragment in said, f"{fragment!r} not in {said!r}"
+    return body
 
 
 def header(record, name: str) -> str | None:

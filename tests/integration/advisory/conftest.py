@@ -7,11 +7,10 @@ import datetime as dt
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from advisory.main import create_app
 from advisory.settings import AdvisorySettings
-from helpers import eventually, outbox_drained, read_topic, settings_for
+from helpers import eventually, outbox_drained, publish_events, read_topic, settings_for
 from owes_contracts import (
     OrganisationEnrolled,
     OrganisationType,
@@ -49,15 +48,8 @@ class Recruitment:
         self.topic = topic_for("recruitment", namespace)
 
     async def publish(self, *payloads) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap)
-        await producer.start()
-        try:
-            for payload in payloads:
-                event = CloudEvent.record(payload, source=RECRUITMENT_SOURCE, partner="jastrzebie-zdroj")
-                await producer.send_and_wait(self.topic, event.kafka_value(), key=event.kafka_key(),
-                                             headers=event.kafka_headers())
-        finally:
-            await producer.stop()
+        await publish_events(self.bootstrap, [CloudEvent.record(p, source=RECRUITMENT_SOURCE, partner="jastrzebie-zdroj")
+                                              for p in payloads], topic=self.topic)
 
     async def eligible_participant(self, client) -> str:
         """A participant recruitment confirmed eligible, once advisory has learnt of it."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaProducer
 from cloudevents.core.bindings import kafka as ce_kafka
-from helpers import eventually, read_topic
+from helpers import eventually, publish_events, read_topic
 from owes_messaging.broker import ensure_topics
 from owes_contracts.schemas import event_key, example_payload
 from owes_contracts.schemas import EXAMPLE_PARTNERS
@@ -45,13 +45,10 @@ def recorded(model) -> CloudEvent:
 
 async def publish(bootstrap: str, namespace: str, events: list[CloudEvent], *, extra_records=()) -> None:
     await ensure_topics(KafkaSettings(bootstrap_servers=bootstrap), [topic_for(p, namespace) for p in PRODUCERS])
+    await publish_events(bootstrap, events, namespace=namespace)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
-        for event in events:
-            producer_name = event.type.split(".")[2]
-            await producer.send_and_wait(topic_for(producer_name, namespace), value=event.kafka_value(),
-                                         key=event.kafka_key(), headers=event.kafka_headers())
         for topic, record in extra_records:
             await producer.send_and_wait(topic_for(topic, namespace), **record)
     finally:

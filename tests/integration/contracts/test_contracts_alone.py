@@ -9,8 +9,7 @@ import subprocess
 import venv
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
-from helpers import read_topic
+from helpers import publish_events, read_topic
 from owes_contracts import GrantAwarded, topic_for
 from owes_contracts.envelope import CloudEvent
 from owes_contracts.schemas import EXAMPLE_PARTNERS, example_payload
@@ -44,13 +43,7 @@ async def test_contracts_install_alone_and_parse_a_recorded_event(kafka_bootstra
                              source=f"/owes/{partner}/grants", partner=partner)
     topic = topic_for("grants", namespace)
     await ensure_topics(KafkaSettings(bootstrap_servers=kafka_bootstrap), [topic])
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, value=sent.kafka_value(), key=sent.kafka_key(),
-                                     headers=sent.kafka_headers())
-    finally:
-        await producer.stop()
+    await publish_events(kafka_bootstrap, [sent], topic=topic)
     [record] = await read_topic(kafka_bootstrap, topic)
     recorded = tmp_path / "record.json"
     recorded.write_text(json.dumps({"headers": [(k, base64.b64encode(v).decode()) for k, v in record.headers],

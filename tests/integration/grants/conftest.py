@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaProducer
 from grants.main import create_app
 from grants.settings import GrantsSettings
 from grants.tables import participants
-from helpers import eventually, header, read_topic, running, settings_for
+from helpers import assert_problem, eventually, header, read_topic, running, settings_for
 from owes_messaging.consumer import Outcome
 from owes_contracts import (
     Event,
@@ -166,18 +166,6 @@ class Probe:
         async with self.client.runtime.engine.connect() as conn:
             return (await conn.execute(sa.select(participants).where(participants.c.participant_id == participant_id))
                     ).first()
-
-
-def assert_problem(response, status: int, *fragments: str) -> dict:
-    """The response is RFC 9457 problem details with this status, and its detail (or errors) says why."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status and body["title"]
-    said = body["detail"] + json.dumps(body.get("errors", []))
-    for fragment in fragments:
-        assert fragment in said, f"{fragment!r} not in {said!r}"
-    return body
 
 
 @pytest.fixture(scope="package", params=["sqlite", "postgres"])

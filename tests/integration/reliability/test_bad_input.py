@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from helpers import participant_form, row_count, running, settings_for
+from helpers import assert_problem, participant_form, row_count, running, settings_for
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 
@@ -22,14 +22,6 @@ async def recruitment(database_url, kafka_bootstrap, namespace):
                                        max_body_bytes=MAX_BODY))
     async with running(app) as client:
         yield client
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    problem = response.json()
-    assert problem["status"] == status and problem["title"] and problem["detail"]
-    return problem
 
 
 async def assert_nothing_stored(client) -> None:

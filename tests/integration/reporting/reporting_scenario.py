@@ -28,9 +28,10 @@ from owes_contracts import (
     ParticipantRecruited,
     ParticipantWithdrawn,
     TrainingCompleted,
-    topic_for,
 )
 from owes_contracts.envelope import CloudEvent
+
+from helpers import publish_events
 
 PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
 D = dt.date
@@ -48,17 +49,8 @@ def envelope(payload: Event, *, occurred_at: dt.datetime | None = None) -> Cloud
 
 
 async def publish(bootstrap: str, namespace: str, events: list[CloudEvent]) -> None:
-    """Publish CloudEvents as the producing services' relays do (binary mode, key = subject)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-    await producer.start()
-    try:
-        for event in events:
-            producer_name = event.type.split(".")[2]
-            await producer.send(topic_for(producer_name, namespace), event.kafka_value(), key=event.kafka_key(),
-                                headers=event.kafka_headers())
-        await producer.flush()
-    finally:
-        await producer.stop()
+    """Publish CloudEvents as the producing services' relays do, each on its producer's topic."""
+    await publish_events(bootstrap, events, namespace=namespace)
 
 
 async def publish_raw(bootstrap: str, topic: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:

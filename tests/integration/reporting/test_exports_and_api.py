@@ -6,7 +6,7 @@ import csv
 import io
 from decimal import Decimal
 
-from helpers import eventually, running
+from helpers import assert_problem, eventually, running
 from integration.reporting.reporting_scenario import EXPECTED_FIGURES, publish, scenario
 from openpyxl import load_workbook
 
@@ -18,12 +18,6 @@ async def scenario_applied(rep, kafka_bootstrap, namespace) -> None:
         assert (await rep.get("/indicators")).json() == EXPECTED_FIGURES
 
     await eventually(applied, timeout=60)
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    return response.json()
 
 
 class TestExportsAndApi:
@@ -67,10 +61,10 @@ class TestExportsAndApi:
             assert [b["bucket"] for b in by_age["buckets"]] == ["18-24", "25-34", "35-49", "50-64"]
 
             # bad requests get problem details
-            assert "people_supported" in problem(await rep.get("/indicators/happiness"), 404)["detail"]
-            detail = problem(await rep.get("/indicators/organisations_supported/breakdowns/gender"), 404)["detail"]
+            assert "people_supported" in assert_problem(await rep.get("/indicators/happiness"), 404)["detail"]
+            detail = assert_problem(await rep.get("/indicators/organisations_supported/breakdowns/gender"), 404)["detail"]
             assert "partner, county, month" in detail
-            problem(await rep.get("/exports/indicators.pdf"), 404)
-            problem(await rep.get("/exports/budget.csv"), 404)
-            assert "unknown dimension" in problem(await rep.get("/exports/breakdowns.csv",
+            assert_problem(await rep.get("/exports/indicators.pdf"), 404)
+            assert_problem(await rep.get("/exports/budget.csv"), 404)
+            assert "unknown dimension" in assert_problem(await rep.get("/exports/breakdowns.csv",
                                                                 params={"dimension": "shoe_size"}), 422)["detail"]
