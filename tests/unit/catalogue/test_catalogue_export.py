@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from owes_cli.main import main as owes
 from owes_contracts.schemas import event_key, schema_file_name
 from owes_service.catalogue.export import CATALOGUE_FILE, check, expected_files, export, main
 from owes_contracts import ALL_EVENTS, ParticipantRecruited
@@ -80,8 +79,3 @@ class TestCommands:
         assert main(["check", "--dir", str(exported)]) == 1
         err = capsys.readouterr().err
         assert "stale: catalogue.md" in err and "python -m owes_service.catalogue export" in err
-
-    def test_owes_catalogue_runs_the_same_commands(self, tmp_path, capsys):
-        assert owes(["catalogue", "export", "--dir", str(tmp_path)]) == 0
-        assert owes(["catalogue", "check", "--dir", str(tmp_path)]) == 0
-        assert "up to date and compatible" in capsys.readouterr().out
