@@ -36,7 +36,7 @@ participants = sa.Table(
     sa.Column("withdrawn_on", sa.Date),
     sa.Column("erased", sa.Boolean),
     sa.Column("erased_on", sa.Date),
-    sa.Column("outside_subregion", sa.Boolean),  # 0930; NULL: recruited before recruitment said
+    sa.Column("outside_subregion", sa.Boolean),  # 0950; NULL: recruited before recruitment said
 )
 
 organisations = sa.Table(

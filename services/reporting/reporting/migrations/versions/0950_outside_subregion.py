@@ -1,13 +1,13 @@
 """Participants' read model knows who lives outside the project's subregion.
 
-Revision ID: 0930
-Revises: 0920 (idempotency keys)
+Revision ID: 0950
+Revises: 0940 (audit chain)
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0930"
-down_revision = "0920"
+revision = "0950"
+down_revision = "0940"
 branch_labels = None
 depends_on = None
 
