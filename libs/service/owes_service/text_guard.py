@@ -3,7 +3,7 @@
 Control characters (NUL included) and the Unicode bidirectional overrides and isolates can hide or reorder what
 a person reads on a page, in an export or in a log line ("Trojan Source"), so a JSON or form body carrying one in
 any string, key or value, is answered 422 with the field, before any route sees it. A line feed is allowed (notes
-have lines); a tab or a carriage return is not (they start spreadsheet formulas, and a CR splits log lines).
+have lines; a browser's CR LF counts as one); a tab or a lone carriage return is not (they start spreadsheet formulas, and a CR splits log lines).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ BIDI_CONTROLS = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u
 
 def unsafe_character(text: str) -> str | None:
     """The first character of `text` that must not be stored, named, or None."""
-    for char in text:
+    for char in text.replace("\r\n", "\n"):  # browsers send a textarea's line breaks as CR LF
         if char in ALLOWED_CONTROLS:
             continue
         if char in BIDI_CONTROLS or unicodedata.category(char) == "Cc":
