@@ -186,10 +186,13 @@ async def found_cooperative(*, session: AsyncSession, calendar: ProjectCalendar,
                 county=form.county, founder_ids=founder_ids, application_id=form.application_id,
             ))
             return await _cooperative_view(session, cooperative_id)
-    except IntegrityError as exc:  # the same KRS recorded by a concurrent request between our check and insert
-        if "krs" not in str(exc.orig).lower():
-            raise
-        raise Conflict(f"A cooperative with KRS {krs} is already recorded.", field="krs") from None
+    except IntegrityError:
+        # A concurrent request recorded the same KRS between our check and insert: ask the database what is
+        # taken now (its error text differs between drivers), and let anything else stay an error.
+        async with session.begin():
+            if await repository.krs_taken(session, krs):
+                raise Conflict(f"A cooperative with KRS {krs} is already recorded.", field="krs") from None
+        raise
 
 
 async def _check_funding(session: AsyncSession, application_id: str) -> None:

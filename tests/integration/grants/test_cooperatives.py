@@ -6,6 +6,8 @@ import random
 
 import pytest
 
+from grants import repository as grants_repository
+
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 
@@ -89,6 +91,29 @@ class TestFoundCooperative:
         problem(await grants.post("/cooperatives", json=foundation(founders[5:], krs=f"KRS {krs.zfill(10)}")), 409,
                 f"KRS {krs.zfill(10)} is already recorded")
 
+        assert await probe.records() == before
+
+    async def test_a_krs_recorded_by_a_concurrent_request_after_the_check_is_a_conflict(
+            self, grants, feed, probe, problem, monkeypatch):
+        founders = await feed.eligible_participants(10)
+        await feed.applied_by(grants)
+        krs = new_krs()
+        assert (await grants.post("/cooperatives", json=foundation(founders[:5], krs=krs))).status_code == 201
+        before = await probe.records()
+        checks = []
+
+        async def taken_only_when_asked_again(session, number):
+            # the first check runs as if the other request had not committed yet; the insert then hits the
+            # unique KRS in the database, which is asked again
+            checks.append(number)
+            return len(checks) > 1 and await real_krs_taken(session, number)
+
+        real_krs_taken = grants_repository.krs_taken
+        monkeypatch.setattr(grants_repository, "krs_taken", taken_only_when_asked_again)
+
+        problem(await grants.post("/cooperatives", json=foundation(founders[5:], krs=krs)), 409,
+                f"KRS {krs.zfill(10)} is already recorded")
+        assert len(checks) == 2
         assert await probe.records() == before
 
     async def test_names_the_awarded_grant_that_funds_it_once(self, grants, feed, probe, problem):
