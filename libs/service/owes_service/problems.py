@@ -14,6 +14,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from owes_messaging.consumer import is_transient
 
 PROBLEM_JSON = "application/problem+json"
+# The problem responses every service's API may give, for its OpenAPI document (APIRouter(responses=PROBLEMS)).
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {PROBLEM_JSON: {}}}
+    for status, description in {400: "Malformed request", 404: "Not found", 409: "Conflicts with the current state",
+                                 413: "Body too large", 422: "Invalid input or a broken rule"}.items()
+}
 log = structlog.get_logger("owes.http")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from owes_service.deps import CalendarDep, OutboxDep, SessionDep
-from owes_service.problems import PROBLEM_JSON
+from owes_service.problems import PROBLEMS
 
 from . import service
 from .schemas import (
@@ -26,9 +26,6 @@ from .schemas import (
     SustainabilityCheck,
 )
 
-PROBLEMS = {code: {"description": desc, "content": {PROBLEM_JSON: {}}}
-            for code, desc in {400: "Malformed request", 404: "Not found", 409: "Conflicts with the current state",
-                               413: "Body too large", 422: "Invalid input or a broken rule"}.items()}
 CREATED = status.HTTP_201_CREATED
 
 applications = APIRouter(prefix="/applications", tags=["grant applications"], responses=PROBLEMS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from owes_service.deps import CalendarDep, OutboxDep, SessionDep
-from owes_service.problems import PROBLEM_JSON
+from owes_service.problems import PROBLEMS
 
 from . import service
 from .schemas import (
@@ -24,9 +24,6 @@ from .schemas import (
     Withdrawal,
 )
 
-PROBLEMS = {code: {"description": desc, "content": {PROBLEM_JSON: {}}}
-            for code, desc in {400: "Malformed request", 404: "Not found", 409: "Conflict",
-                               413: "Body too large", 422: "Invalid input"}.items()}
 
 router = APIRouter(prefix="/participants", tags=["participants"], responses=PROBLEMS)
 organisations = APIRouter(prefix="/organisations", tags=["organisations"], responses=PROBLEMS)
