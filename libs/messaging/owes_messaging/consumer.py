@@ -82,7 +82,7 @@ class Admitted:
     """A record that parsed and passed every check: ready to apply (handler None: this service ignores it)."""
 
     event: CloudEvent
-    payload: Event
+    payload: Event | None  # None: its twin is the one applied here (a transition window)
     handler: Handler | None
 
 

@@ -10,9 +10,9 @@ are keyed by entity).
 
 A rebuild never leaves the read models with less than they had. Before the new models replace the live ones (in
 the same transaction), it reconciles, per producing service, what it read against what the live consumer had
-applied (reporting's inbox: how many events, and the last one), and compares each read model's rows before and
-after. A log that lost events (truncated, or a broker that forgot its log) shows as a shortfall: the rebuild is
-rolled back and the difference printed, unless `--force`.
+applied (reporting's inbox: how many events, and the last one). A log that lost events (truncated, or a broker
+that forgot its log) shows as a shortfall: the rebuild is rolled back and the difference printed, unless
+`--force`. Rows that no event supports may still disappear: the models are rebuilt, not patched.
 """
 
 from __future__ import annotations
@@ -85,17 +85,8 @@ async def live_applied(settings: ReportingSettings) -> dict[str, LiveApplied]:
     return applied
 
 
-async def _rows_by_model(connection) -> dict[str, int]:
-    import sqlalchemy as sa
-
-    from .repository import READ_MODELS
-
-    return {t.name: await connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0 for t in READ_MODELS}
-
-
-def shortfall(live: dict[str, LiveApplied], read: dict[str, int], last_found: set[str],
-              rows_before: dict[str, int], rows_after: dict[str, int]) -> list[str]:
-    """What the rebuilt models would lack against the live ones: one line per producer or read model."""
+def shortfall(live: dict[str, LiveApplied], read: dict[str, int], last_found: set[str]) -> list[str]:
+    """What the rebuilt models would lack against the live ones: one line per producing service."""
     lines = []
     for producer, applied in sorted(live.items()):
         got = read.get(producer, 0)
@@ -103,10 +94,6 @@ def shortfall(live: dict[str, LiveApplied], read: dict[str, int], last_found: se
         if got < applied.count or missing_last:
             lines.append(f"{producer}: the live models applied {applied.count} events (the last {applied.last_event_id}"
                          f"), the log holds {got}{'' if not missing_last else ' and not that last one'}")
-    for name, before in sorted(rows_before.items()):
-        after = rows_after.get(name, 0)
-        if after < before:
-            lines.append(f"read model {name}: {before} rows live, {after} rebuilt")
     return lines
 
 
@@ -397,7 +384,6 @@ async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, w
     gc.disable()
     try:
         async with engine.begin() as connection, BulkWriter(connection) as writer:
-            rows_before = await _rows_by_model(connection)
             await clear_read_models(connection)
             if workers:
                 shares = await _from_workers(workers, writer)
@@ -418,8 +404,7 @@ async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, w
             for share in shares:
                 for producer, n in share.per_producer.items():
                     read[producer] = read.get(producer, 0) + n
-            lacking = shortfall(live, read, set().union(*(share.found for share in shares)), rows_before,
-                                await _rows_by_model(connection))
+            lacking = shortfall(live, read, set().union(*(share.found for share in shares)))
             if lacking and not force:
                 raise RebuildRefused("\n".join(lacking))  # leaving the block rolls the transaction back
             result.forced_past = lacking
