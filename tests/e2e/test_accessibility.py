@@ -90,7 +90,7 @@ class TestAccessibility:
                     await page.keyboard.press("Space")
                     await tab_to(page, "#consent")
                     await page.keyboard.press("Space")
-                    await tab_to(page, "button[type=submit]")
+                    await tab_to(page, "main button[type=submit]")  # not the header's sign-out button
                     await page.keyboard.press("Enter")
                     await page.wait_for_url("**/panel/participants/p_*")
                     assert "Łukasz Ślęzak" in await page.inner_text("h1")
