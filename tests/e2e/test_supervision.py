@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.test_faults import Mesh, WriteStream, mesh, settle_and_count  # noqa: F401 (mesh: a fixture)
+from e2e.test_faults import Mesh, WriteStream, settle_and_count
 from helpers import eventually, header, read_topic
 from owes_cli import kafka
 from owes_cli.embedded import free_port
@@ -105,9 +105,19 @@ class TestBrokerDies:
             await asyncio.to_thread(mesh.stop)
 
 
+@pytest.fixture
+async def on_the_suite_broker(tmp_path, namespace, kafka_bootstrap):
+    """Recruitment and reporting as processes on the suite's broker, on SQLite."""
+    services = Mesh(tmp_path / "mesh", namespace, {}, bootstrap=kafka_bootstrap)
+    try:
+        yield await services.start()
+    finally:
+        await asyncio.to_thread(services.stop)
+
+
 class TestServiceDies:
-    @pytest.mark.parametrize("db_backend", ["sqlite"])
-    async def test_sigkill_under_writes_is_restarted_with_backoff_and_said(self, mesh):
+    async def test_sigkill_under_writes_is_restarted_with_backoff_and_said(self, on_the_suite_broker):
+        mesh = on_the_suite_broker
         with Watching(mesh.system) as watching:
             async with WriteStream(mesh.url("recruitment"), mesh.headers("recruitment")) as writes:
                 await writes.accepted_at_least(30)
