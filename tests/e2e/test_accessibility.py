@@ -98,7 +98,7 @@ class TestAccessibility:
 
                     # A form that failed: the summary takes the focus's place at the top, each field says why.
                     await page.goto(f"{urls['recruitment']}/panel/participants/new")
-                    await page.click("button[type=submit]")
+                    await page.click("main button[type=submit]")
                     await page.wait_for_selector(".error-summary")
                     assert await page.locator(".error-message").count() >= 4
                     await check_page(page, "register form, every required field missing")
