@@ -13,7 +13,7 @@ from typing import TypeVar
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from asgi_lifespan import LifespanManager
-from owes_messaging.broker import partitions_of
+from owes_messaging.broker import ensure_topics, partitions_of
 
 from owes_contracts import topic_for
 from owes_contracts.envelope import CloudEvent
@@ -135,11 +135,13 @@ async def publish_events(bootstrap: str, events: list[CloudEvent], *, namespace:
                          topic: str | None = None) -> None:
     """Put CloudEvents on the broker as the producing services' relays do (binary mode, key = subject): on
     `topic`, or each on its producer's topic in `namespace`."""
+    topics = [topic or topic_for(event.type.split(".")[2], namespace) for event in events]
+    await ensure_topics(KafkaSettings(bootstrap_servers=bootstrap), sorted(set(topics)))  # no auto-creation on Kafka
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
     try:
-        sent = [await producer.send(topic or topic_for(event.type.split(".")[2], namespace), event.kafka_value(),
-                                    key=event.kafka_key(), headers=event.kafka_headers()) for event in events]
+        sent = [await producer.send(t, event.kafka_value(), key=event.kafka_key(), headers=event.kafka_headers())
+                for t, event in zip(topics, events, strict=True)]
         await asyncio.gather(*sent)  # each acknowledged, or the failure raised here
     finally:
         await producer.stop()

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from aiokafka import AIOKafkaProducer
+from owes_messaging.broker import ensure_topics
+from owes_messaging.settings import KafkaSettings
 from owes_contracts import (
     AdvisorySessionHeld,
     BridgeSupportPaid,
@@ -54,6 +56,7 @@ async def publish(bootstrap: str, namespace: str, events: list[CloudEvent]) -> N
 
 
 async def publish_raw(bootstrap: str, topic: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+    await ensure_topics(KafkaSettings(bootstrap_servers=bootstrap), [topic])  # no auto-creation on Kafka
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
