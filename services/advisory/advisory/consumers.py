@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import (
@@ -13,6 +15,10 @@ from owes_contracts import (
 from owes_contracts.envelope import CloudEvent
 
 from . import repository
+
+if TYPE_CHECKING:
+    from owes_contracts import Event
+    from owes_messaging.consumer import Handler
 
 
 async def on_eligibility_confirmed(session: AsyncSession, _event: CloudEvent,
@@ -39,9 +45,10 @@ async def on_organisation_enrolled(session: AsyncSession, _event: CloudEvent, pa
         organisation_name=payload.organisation_name, county=payload.county, enrolled_on=payload.enrolled_on)
 
 
-HANDLERS = {
+# Each handler takes the payload type of its key (the consumer parses it so), which a Callable type cannot say.
+HANDLERS = cast("dict[type[Event], Handler]", {
     ParticipantEligibilityConfirmed: on_eligibility_confirmed,
     ParticipantEligibilityRejected: on_eligibility_rejected,
     ParticipantWithdrawn: on_participant_withdrawn,
     OrganisationEnrolled: on_organisation_enrolled,
-}
+})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Row
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,65 +22,67 @@ from .tables import (
 )
 
 
-def _insert(session: AsyncSession, table: sa.Table):
+def _insert(session: AsyncSession, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    assert session.bind is not None  # noqa: S101 (every session comes from the service's engine)
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
 
 
 # --- Read models, written only by the event handlers ---------------------------------------------------
 
-async def record_participant_standing(session: AsyncSession, *, participant_id: str, **values) -> None:
+async def record_participant_standing(session: AsyncSession, *, participant_id: str, **values: Any) -> None:
     """Create or update what advisory knows of one participant (only the given columns change)."""
     stmt = _insert(session, known_participants).values(participant_id=participant_id, **({"withdrawn": False} | values))
     await session.execute(stmt.on_conflict_do_update(index_elements=["participant_id"], set_=values))
 
 
-async def get_known_participant(session: AsyncSession, *, participant_id: str):
+async def get_known_participant(session: AsyncSession, *, participant_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(
         sa.select(known_participants).where(known_participants.c.participant_id == participant_id))).first()
 
 
-async def record_organisation(session: AsyncSession, *, organisation_id: str, **values) -> None:
+async def record_organisation(session: AsyncSession, *, organisation_id: str, **values: Any) -> None:
     stmt = _insert(session, known_organisations).values(organisation_id=organisation_id, **values)
     await session.execute(stmt.on_conflict_do_update(index_elements=["organisation_id"], set_=values))
 
 
-async def get_known_organisation(session: AsyncSession, *, organisation_id: str):
+async def get_known_organisation(session: AsyncSession, *, organisation_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(
         sa.select(known_organisations).where(known_organisations.c.organisation_id == organisation_id))).first()
 
 
 # --- Advisory's own records ----------------------------------------------------------------------------
 
-async def add_advisory_session(session: AsyncSession, **values) -> None:
+async def add_advisory_session(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(advisory_sessions).values(**values))
 
 
-async def get_advisory_session(session: AsyncSession, *, session_id: str):
+async def get_advisory_session(session: AsyncSession, *, session_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(
         sa.select(advisory_sessions).where(advisory_sessions.c.session_id == session_id))).first()
 
 
-async def add_mentoring(session: AsyncSession, **values) -> None:
+async def add_mentoring(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(mentoring).values(**values))
 
 
-async def get_mentoring(session: AsyncSession, *, mentoring_id: str):
+async def get_mentoring(session: AsyncSession, *, mentoring_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(sa.select(mentoring).where(mentoring.c.mentoring_id == mentoring_id))).first()
 
 
-async def add_training(session: AsyncSession, **values) -> None:
+async def add_training(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(trainings).values(**values))
 
 
-async def get_training(session: AsyncSession, *, training_id: str, for_update: bool = False):
+async def get_training(session: AsyncSession, *, training_id: str, for_update: bool = False
+                       ) -> Row[*tuple[Any, ...]] | None:
     query = sa.select(trainings).where(trainings.c.training_id == training_id)
     if for_update:  # serialises attendance and completions of one training on PostgreSQL
         query = query.with_for_update()
     return (await session.execute(query)).first()
 
 
-async def add_attendance(session: AsyncSession, **values) -> None:
+async def add_attendance(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(training_attendance).values(**values))
 
 
@@ -86,20 +91,22 @@ async def attended_hours(session: AsyncSession, *, training_id: str, participant
         sa.select(sa.func.coalesce(sa.func.sum(training_attendance.c.hours), 0))
         .where(training_attendance.c.training_id == training_id,
                training_attendance.c.participant_id == participant_id))
+    assert total is not None  # noqa: S101 (COALESCE over an aggregate: always one row, never NULL)
     return Decimal(total).quantize(Decimal("0.01"))
 
 
-async def get_completion(session: AsyncSession, *, training_id: str, participant_id: str):
+async def get_completion(session: AsyncSession, *, training_id: str, participant_id: str
+                         ) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(sa.select(training_completions).where(
         training_completions.c.training_id == training_id,
         training_completions.c.participant_id == participant_id))).first()
 
 
-async def add_completion(session: AsyncSession, **values) -> None:
+async def add_completion(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(training_completions).values(**values))
 
 
-async def trainees(session: AsyncSession, *, training_id: str) -> list:
+async def trainees(session: AsyncSession, *, training_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
     """Each participant with attendance or a completion on a training: attended hours and completion day."""
     attended = (sa.select(training_attendance.c.participant_id,
                           sa.func.sum(training_attendance.c.hours).label("attended_hours"))
@@ -114,7 +121,7 @@ async def trainees(session: AsyncSession, *, training_id: str) -> list:
     return rows.all()
 
 
-async def list_trainings(session: AsyncSession) -> list:
+async def list_trainings(session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
     """Every training on offer with how many participants attended it; the newest first."""
     attending = (sa.select(training_attendance.c.training_id,
                            sa.func.count(sa.distinct(training_attendance.c.participant_id)).label("participants"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,7 +29,7 @@ class _OneBeneficiary(BaseModel):
                                              examples=["org_7c1e5b9a3d2f4e60"])
 
     @model_validator(mode="after")
-    def _exactly_one_beneficiary(self):
+    def _exactly_one_beneficiary(self) -> Self:
         if (self.participant_id is None) == (self.organisation_id is None):
             raise ValueError("give exactly one of participant_id and organisation_id")
         return self

@@ -7,8 +7,11 @@ organisations it enrolled, as advisory has learnt from recruitment's events: nev
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import AdvisorySessionHeld, MentoringProvided, TrainingCompleted
@@ -47,7 +50,8 @@ async def _require_beneficiary(session: AsyncSession, *, participant_id: str | N
                                organisation_id: str | None) -> None:
     if participant_id is not None:
         await _require_participant_supported(session, participant_id)
-    elif await repository.get_known_organisation(session, organisation_id=organisation_id) is None:
+    elif organisation_id is None or await repository.get_known_organisation(
+            session, organisation_id=organisation_id) is None:
         raise InvalidInput(f"Cannot support this organisation: organisation {organisation_id} is not known to "
                            "advisory as enrolled (or the event has not arrived yet).", field="organisation_id")
 
@@ -97,7 +101,7 @@ async def create_training(*, session: AsyncSession, form: TrainingCreation) -> s
     return training_id
 
 
-async def _training_for_update(session: AsyncSession, training_id: str):
+async def _training_for_update(session: AsyncSession, training_id: str) -> Row[*tuple[Any, ...]]:
     training = await repository.get_training(session, training_id=training_id, for_update=True)
     if training is None:
         raise NotFound(f"No training {training_id}.")
@@ -152,14 +156,14 @@ async def complete_training(*, session: AsyncSession, calendar: ProjectCalendar,
             "attended_hours": attended}
 
 
-async def get_advisory_session(*, session: AsyncSession, session_id: str):
+async def get_advisory_session(*, session: AsyncSession, session_id: str) -> Row[*tuple[Any, ...]]:
     row = await repository.get_advisory_session(session, session_id=session_id)
     if row is None:
         raise NotFound(f"No advisory session {session_id}.")
     return row
 
 
-async def get_mentoring(*, session: AsyncSession, mentoring_id: str):
+async def get_mentoring(*, session: AsyncSession, mentoring_id: str) -> Row[*tuple[Any, ...]]:
     row = await repository.get_mentoring(session, mentoring_id=mentoring_id)
     if row is None:
         raise NotFound(f"No mentoring record {mentoring_id}.")
@@ -184,13 +188,13 @@ async def get_known_participant(*, session: AsyncSession, participant_id: str) -
             "may_receive_support": domain.why_participant_cannot_be_supported(participant_id, standing) is None}
 
 
-async def get_known_organisation(*, session: AsyncSession, organisation_id: str):
+async def get_known_organisation(*, session: AsyncSession, organisation_id: str) -> Row[*tuple[Any, ...]]:
     row = await repository.get_known_organisation(session, organisation_id=organisation_id)
     if row is None:
         raise NotFound(f"Advisory has not heard of organisation {organisation_id}.")
     return row
 
 
-async def list_trainings(*, session: AsyncSession) -> list:
+async def list_trainings(*, session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
     """The trainings on offer, for the staff pages' list."""
     return await repository.list_trainings(session)

@@ -5,6 +5,8 @@ Each handler runs in the consumer's transaction, together with the inbox row tha
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import (
@@ -19,6 +21,10 @@ from owes_contracts.envelope import CloudEvent
 
 from . import repository
 from .domain import Eligibility
+
+if TYPE_CHECKING:
+    from owes_contracts import Event
+    from owes_messaging.consumer import Handler
 
 
 async def on_participant_recruited(session: AsyncSession, _event: CloudEvent, payload: ParticipantRecruited) -> None:
@@ -56,11 +62,12 @@ async def on_organisation_enrolled(session: AsyncSession, _event: CloudEvent, pa
     )
 
 
-HANDLERS = {
+# Each handler takes the payload type of its key (the consumer parses it so), which a Callable type cannot say.
+HANDLERS = cast("dict[type[Event], Handler]", {
     ParticipantRecruited: on_participant_recruited,
     ParticipantEligibilityConfirmed: on_eligibility_confirmed,
     ParticipantEligibilityRejected: on_eligibility_rejected,
     ParticipantWithdrawn: on_participant_withdrawn,
     InitiativeGroupFormed: on_initiative_group_formed,
     OrganisationEnrolled: on_organisation_enrolled,
-}
+})

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Row
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,14 +26,15 @@ from .tables import (
 )
 
 
-def _insert(session: AsyncSession, table: sa.Table):
+def _insert(session: AsyncSession, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    assert session.bind is not None  # noqa: S101 (every session comes from the service's engine)
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
 
 
 # --- read models ---------------------------------------------------------------------------------------------
 
-async def upsert_participant(session: AsyncSession, participant_id: str, **values) -> None:
+async def upsert_participant(session: AsyncSession, participant_id: str, **values: Any) -> None:
     """Create the participant's row if missing (eligibility pending), then set the given columns."""
     stmt = _insert(session, participants).values(
         participant_id=participant_id, eligibility=domain.Eligibility.PENDING.value,
@@ -40,12 +44,12 @@ async def upsert_participant(session: AsyncSession, participant_id: str, **value
                           .values(**values))
 
 
-async def upsert_initiative_group(session: AsyncSession, *, group_id: str, **values) -> None:
+async def upsert_initiative_group(session: AsyncSession, *, group_id: str, **values: Any) -> None:
     stmt = _insert(session, initiative_groups).values(group_id=group_id, **values)
     await session.execute(stmt.on_conflict_do_update(index_elements=["group_id"], set_=values))
 
 
-async def upsert_organisation(session: AsyncSession, *, organisation_id: str, **values) -> None:
+async def upsert_organisation(session: AsyncSession, *, organisation_id: str, **values: Any) -> None:
     stmt = _insert(session, organisations).values(organisation_id=organisation_id, **values)
     await session.execute(stmt.on_conflict_do_update(index_elements=["organisation_id"], set_=values))
 
@@ -62,7 +66,7 @@ async def standings(session: AsyncSession, participant_ids: list[str], *, lock: 
                                               withdrawn=r.withdrawn_on is not None) for r in rows}
 
 
-async def get_participant(session: AsyncSession, participant_id: str):
+async def get_participant(session: AsyncSession, participant_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(
         sa.select(participants).where(participants.c.participant_id == participant_id))).first()
 
@@ -72,22 +76,22 @@ async def applicant_exists(session: AsyncSession, *, applicant_kind: str, applic
     return await session.scalar(sa.select(sa.literal(True)).where(column == applicant_id)) is not None
 
 
-async def get_initiative_group(session: AsyncSession, group_id: str):
+async def get_initiative_group(session: AsyncSession, group_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(sa.select(initiative_groups).where(initiative_groups.c.group_id == group_id))).first()
 
 
-async def get_organisation(session: AsyncSession, organisation_id: str):
+async def get_organisation(session: AsyncSession, organisation_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(
         sa.select(organisations).where(organisations.c.organisation_id == organisation_id))).first()
 
 
 # --- applications --------------------------------------------------------------------------------------------
 
-async def add_application(session: AsyncSession, **values) -> None:
+async def add_application(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(applications).values(**values))
 
 
-async def get_application(session: AsyncSession, application_id: str):
+async def get_application(session: AsyncSession, application_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(
         sa.select(applications).where(applications.c.application_id == application_id))).first()
 
@@ -111,16 +115,16 @@ async def load_application(session: AsyncSession, application_id: str) -> domain
     )
 
 
-async def update_application(session: AsyncSession, application_id: str, **values) -> None:
+async def update_application(session: AsyncSession, application_id: str, **values: Any) -> None:
     await session.execute(sa.update(applications).where(applications.c.application_id == application_id)
                           .values(**values))
 
 
-async def add_disbursement(session: AsyncSession, **values) -> None:
+async def add_disbursement(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(disbursements).values(**values))
 
 
-async def list_disbursements(session: AsyncSession, application_id: str):
+async def list_disbursements(session: AsyncSession, application_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
     return (await session.execute(sa.select(disbursements).where(disbursements.c.application_id == application_id)
                                   .order_by(disbursements.c.disbursed_on, disbursements.c.disbursement_id))).all()
 
@@ -136,7 +140,7 @@ async def cooperative_funded_by(session: AsyncSession, application_id: str) -> s
                                 .where(cooperatives.c.application_id == application_id))
 
 
-async def add_cooperative(session: AsyncSession, *, founder_ids: list[str], **values) -> None:
+async def add_cooperative(session: AsyncSession, *, founder_ids: list[str], **values: Any) -> None:
     await session.execute(sa.insert(cooperatives).values(**values))
     await session.execute(sa.insert(cooperative_founders), [
         {"cooperative_id": values["cooperative_id"], "participant_id": pid, "position": i}
@@ -144,7 +148,7 @@ async def add_cooperative(session: AsyncSession, *, founder_ids: list[str], **va
     ])
 
 
-async def get_cooperative(session: AsyncSession, cooperative_id: str):
+async def get_cooperative(session: AsyncSession, cooperative_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(
         sa.select(cooperatives).where(cooperatives.c.cooperative_id == cooperative_id))).first()
 
@@ -168,15 +172,15 @@ async def active_job_of(session: AsyncSession, participant_id: str) -> str | Non
                                                                jobs.c.ended_on.is_(None)))
 
 
-async def add_job(session: AsyncSession, **values) -> None:
+async def add_job(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(jobs).values(**values))
 
 
-async def get_job(session: AsyncSession, job_id: str):
+async def get_job(session: AsyncSession, job_id: str) -> Row[*tuple[Any, ...]] | None:
     return (await session.execute(sa.select(jobs).where(jobs.c.job_id == job_id))).first()
 
 
-async def list_bridge_payments(session: AsyncSession, job_id: str):
+async def list_bridge_payments(session: AsyncSession, job_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
     return (await session.execute(sa.select(bridge_payments).where(bridge_payments.c.job_id == job_id)
                                   .order_by(bridge_payments.c.instalment))).all()
 
@@ -191,7 +195,7 @@ async def load_job(session: AsyncSession, job_id: str) -> domain.Job | None:
                       instalments_paid=paid, ended_on=row.ended_on, sustained_on=row.sustained_on)
 
 
-async def update_job(session: AsyncSession, job_id: str, **values) -> None:
+async def update_job(session: AsyncSession, job_id: str, **values: Any) -> None:
     await session.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
 
 
@@ -201,7 +205,7 @@ async def add_bridge_payment(session: AsyncSession, *, job_id: str, instalment: 
                                                             paid_on=paid_on))
 
 
-async def list_cooperatives(session: AsyncSession) -> list:
+async def list_cooperatives(session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
     """Every cooperative recorded, with its number of founders and jobs; the newest first."""
     founders = (sa.select(cooperative_founders.c.cooperative_id, sa.func.count().label("founders"))
                 .group_by(cooperative_founders.c.cooperative_id).subquery())

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from owes_contracts.base import EntityId, ParticipantId
 
 
-def _no_float(value):
+def _no_float(value: Any) -> Any:
     # JSON numbers with a fraction arrive as binary floats, which cannot hold grosze exactly.
     if isinstance(value, float):
         raise ValueError('amounts are decimal strings such as "1500.00" (or whole numbers), never floats')

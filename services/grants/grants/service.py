@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -334,6 +336,6 @@ async def _job_view(session: AsyncSession, job_id: str) -> JobView:
     )
 
 
-async def list_cooperatives(*, session: AsyncSession) -> list:
+async def list_cooperatives(*, session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
     """The cooperatives recorded, for the staff pages' list."""
     return await repository.list_cooperatives(session)

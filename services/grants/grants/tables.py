@@ -1,6 +1,7 @@
 """Grants's own tables: read models fed by recruitment's events, grants' own records, plus outbox and inbox."""
 
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,7 +20,7 @@ class Grosze(sa.types.TypeDecorator):
     impl = sa.BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> int | None:
         if value is None:
             return None
         grosze = Decimal(value) * 100
@@ -27,7 +28,7 @@ class Grosze(sa.types.TypeDecorator):
             raise ValueError(f"{value} has fractions of a grosz")
         return int(grosze)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
         if value is None:
             return None
         return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))

@@ -93,9 +93,10 @@ def members_who_cannot_join(member_ids: Sequence[str], statuses: Mapping[str, st
         if status is None:
             refused[member_id] = "unknown participant"
         elif status != ParticipantStatus.ELIGIBLE:
-            refused[member_id] = {ParticipantStatus.RECRUITED: "eligibility not confirmed yet",
-                                  ParticipantStatus.REJECTED: "found not eligible",
-                                  ParticipantStatus.WITHDRAWN: "withdrawn"}.get(status, status)
+            why_not: dict[str, str] = {ParticipantStatus.RECRUITED: "eligibility not confirmed yet",
+                                       ParticipantStatus.REJECTED: "found not eligible",
+                                       ParticipantStatus.WITHDRAWN: "withdrawn"}
+            refused[member_id] = why_not.get(status, status)
     return refused
 
 

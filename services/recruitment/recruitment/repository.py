@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .tables import initiative_group_members, initiative_groups, organisations, participants
@@ -15,23 +19,24 @@ async def pesel_taken(session: AsyncSession, *, pesel: str) -> bool:
     return await session.scalar(sa.select(sa.literal(True)).where(participants.c.pesel == pesel)) is not None
 
 
-async def add_participant(session: AsyncSession, **values) -> None:
+async def add_participant(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(participants).values(**values))
 
 
-async def get_participant(session: AsyncSession, *, participant_id: str, for_update: bool = False):
+async def get_participant(session: AsyncSession, *, participant_id: str, for_update: bool = False
+                          ) -> Row[*tuple[Any, ...]] | None:
     query = sa.select(participants).where(participants.c.participant_id == participant_id)
     if for_update:  # serialises concurrent decisions about one participant on PostgreSQL
         query = query.with_for_update()
     return (await session.execute(query)).first()
 
 
-async def update_participant(session: AsyncSession, *, participant_id: str, **values) -> None:
+async def update_participant(session: AsyncSession, *, participant_id: str, **values: Any) -> None:
     await session.execute(sa.update(participants).where(participants.c.participant_id == participant_id)
                           .values(**values))
 
 
-async def erase_personal_data(session: AsyncSession, *, participant_id: str, erased_at) -> None:
+async def erase_personal_data(session: AsyncSession, *, participant_id: str, erased_at: dt.datetime) -> None:
     await update_participant(session, participant_id=participant_id, erased_at=erased_at,
                              **dict.fromkeys(PERSONAL_DATA_COLUMNS))
 
@@ -49,29 +54,31 @@ async def nip_taken(session: AsyncSession, *, nip: str) -> bool:
     return await session.scalar(sa.select(sa.literal(True)).where(organisations.c.nip == nip)) is not None
 
 
-async def add_organisation(session: AsyncSession, **values) -> None:
+async def add_organisation(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(organisations).values(**values))
 
 
-async def get_organisation(session: AsyncSession, *, organisation_id: str, for_update: bool = False):
+async def get_organisation(session: AsyncSession, *, organisation_id: str, for_update: bool = False
+                           ) -> Row[*tuple[Any, ...]] | None:
     query = sa.select(organisations).where(organisations.c.organisation_id == organisation_id)
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).first()
 
 
-async def update_organisation(session: AsyncSession, *, organisation_id: str, **values) -> None:
+async def update_organisation(session: AsyncSession, *, organisation_id: str, **values: Any) -> None:
     await session.execute(sa.update(organisations).where(organisations.c.organisation_id == organisation_id)
                           .values(**values))
 
 
-async def add_initiative_group(session: AsyncSession, *, member_ids: list[str], **values) -> None:
+async def add_initiative_group(session: AsyncSession, *, member_ids: list[str], **values: Any) -> None:
     await session.execute(sa.insert(initiative_groups).values(**values))
     await session.execute(sa.insert(initiative_group_members),
                           [{"group_id": values["group_id"], "participant_id": m} for m in member_ids])
 
 
-async def get_initiative_group(session: AsyncSession, *, group_id: str):
+async def get_initiative_group(session: AsyncSession, *, group_id: str
+                               ) -> tuple[Row[*tuple[Any, ...]], list[str]] | None:
     """The group row and its member ids, or None."""
     query = sa.select(initiative_groups).where(initiative_groups.c.group_id == group_id)
     group = (await session.execute(query)).first()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 # StrictBool on what a caller sends: "yes", "true" or 1 is not a boolean (issue 13, "Bounds")
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, field_validator, model_validator
@@ -82,7 +82,7 @@ class EligibilityDecision(BaseModel):
     decided_on: dt.date | None = Field(default=None, description="Day of the decision; defaults to today.")
 
     @model_validator(mode="after")
-    def _reason_only_for_rejection(self):
+    def _reason_only_for_rejection(self) -> Self:
         if not self.eligible and not (self.reason and self.reason.strip()):
             raise ValueError("a reason is required when the participant is not eligible")
         if self.eligible and self.reason is not None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, cast
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import (
@@ -72,14 +75,14 @@ async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, ca
     return participant_id
 
 
-async def get_participant(*, session: AsyncSession, participant_id: str):
+async def get_participant(*, session: AsyncSession, participant_id: str) -> Row[*tuple[Any, ...]]:
     row = await repository.get_participant(session, participant_id=participant_id)
     if row is None:
         raise NotFound(f"No participant {participant_id}.")
     return row
 
 
-async def _participant_for_update(session: AsyncSession, participant_id: str):
+async def _participant_for_update(session: AsyncSession, participant_id: str) -> Row[*tuple[Any, ...]]:
     row = await repository.get_participant(session, participant_id=participant_id, for_update=True)
     if row is None:
         raise NotFound(f"No participant {participant_id}.")
@@ -137,11 +140,14 @@ async def decide_eligibility(*, session: AsyncSession, outbox: OutboxWriter, cal
         except domain.StateConflict as exc:
             raise Conflict(f"Cannot decide the eligibility of {participant_id}: {exc}.") from None
         _not_before(decided_on, row.recruited_on, field="decided_on", what="recruitment date")
+        event: ParticipantEligibilityConfirmed | ParticipantEligibilityRejected
         if decision.eligible:
             status = ParticipantStatus.ELIGIBLE
             event = ParticipantEligibilityConfirmed(participant_id=participant_id, confirmed_on=decided_on)
         else:
             status = ParticipantStatus.REJECTED
+            # EligibilityDecision requires a reason whenever eligible is false
+            assert decision.reason is not None  # noqa: S101
             event = ParticipantEligibilityRejected(participant_id=participant_id, rejected_on=decided_on,
                                                    reason=decision.reason)
         await repository.update_participant(session, participant_id=participant_id, status=status.value,
@@ -184,7 +190,7 @@ async def erase_personal_data(*, session: AsyncSession, outbox: OutboxWriter, ca
     return True
 
 
-def _identifier(normalise, value: str, field: str) -> str:
+def _identifier(normalise: Callable[[str], str], value: str, field: str) -> str:
     try:
         return normalise(value)
     except domain.InvalidIdentifier as exc:
@@ -218,7 +224,7 @@ async def enrol_organisation(*, session: AsyncSession, outbox: OutboxWriter, cal
     return organisation_id
 
 
-async def get_organisation(*, session: AsyncSession, organisation_id: str):
+async def get_organisation(*, session: AsyncSession, organisation_id: str) -> Row[*tuple[Any, ...]]:
     row = await repository.get_organisation(session, organisation_id=organisation_id)
     if row is None:
         raise NotFound(f"No organisation {organisation_id}.")
@@ -226,7 +232,7 @@ async def get_organisation(*, session: AsyncSession, organisation_id: str):
 
 
 async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
-                                  organisation_id: str, start: EconomicActivityStart):
+                                  organisation_id: str, start: EconomicActivityStart) -> Row[*tuple[Any, ...]]:
     """Record that an enrolled NGO started paid public-benefit or economic activity; publish the fact."""
     started_on = _day(calendar, start.started_on, "started_on")
     async with session.begin():
@@ -245,7 +251,9 @@ async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter
                                              economic_activity=start.activity, economic_activity_started_on=started_on)
         await outbox.add(session, OrganisationEconomicActivityStarted(
             organisation_id=organisation_id, started_on=started_on, activity=start.activity))
-        return await repository.get_organisation(session, organisation_id=organisation_id)
+        # the row was read and locked above in this transaction, so it is there
+        return cast("Row[*tuple[Any, ...]]",
+                    await repository.get_organisation(session, organisation_id=organisation_id))
 
 
 async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
@@ -268,7 +276,7 @@ async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter, 
     return group_id
 
 
-async def get_initiative_group(*, session: AsyncSession, group_id: str):
+async def get_initiative_group(*, session: AsyncSession, group_id: str) -> tuple[Row[*tuple[Any, ...]], list[str]]:
     found = await repository.get_initiative_group(session, group_id=group_id)
     if found is None:
         raise NotFound(f"No initiative group {group_id}.")

@@ -3,7 +3,10 @@
 Revision ID: 0001
 Revises:
 """
+from typing import cast
+
 from alembic import op
+from alembic.operations import Operations
 
 from owes_messaging.migrations import create_messaging_tables
 
@@ -14,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_messaging_tables(op)
+    create_messaging_tables(cast(Operations, op))
 
 
 def downgrade() -> None:
