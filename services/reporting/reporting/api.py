@@ -6,24 +6,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 from owes_service.deps import SessionDep
 from owes_service.problems import InvalidInput, NotFound
 
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .freshness import freshness_json
-from .indicators import BY_KEY, DIMENSIONS
+from .indicators import BY_KEY, DIMENSIONS, Indicator
 from .schemas import figures_json, json_number, report_json
-from .service import compute_report
+from .service import Report, compute_report
 
 router = APIRouter(tags=["indicators"])
 
 
-async def _report(request: Request, session, keys: list[str] | None = None):
+async def _report(request: Request, session: AsyncSession, keys: list[str] | None = None) -> Report:
     runtime = request.app.state.runtime
     return await compute_report(session, runtime.targets, keys, calendar=runtime.calendar)
 
 
-def _indicator(key: str):
+def _indicator(key: str) -> Indicator:
     if key not in BY_KEY:
         raise NotFound(f"no indicator {key!r}; known: {', '.join(BY_KEY)}")
     return BY_KEY[key]

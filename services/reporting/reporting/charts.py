@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from html import escape
+from typing import Any
 
 PALETTE = ("#2563eb", "#0d9488", "#d97706", "#7c3aed", "#db2777", "#65a30d", "#0891b2", "#dc2626")
 INK, MUTED, GRID = "#0f172a", "#64748b", "#e2e8f0"
 
 
-def _num(value) -> float:
+def _num(value: float | Decimal) -> float:
     return float(value) if isinstance(value, Decimal) else value
 
 
@@ -58,7 +60,8 @@ def sparkline(values: list, *, width: int = 220, height: int = 44, color: str = 
     return "".join(parts)
 
 
-def cumulative_chart(series: list[tuple[str, object, object]], *, target=None, title: str = "",
+def cumulative_chart(series: Sequence[tuple[str, float | Decimal, float | Decimal]], *,
+                     target: float | Decimal | None = None, title: str = "",
                      color: str = PALETTE[0], width: int = 560, height: int = 240) -> str:
     """Monthly columns with the running total as a line and the target as a dashed line."""
     left, right, top_pad, bottom = 44, 12, 16, 28
@@ -107,8 +110,8 @@ def cumulative_chart(series: list[tuple[str, object, object]], *, target=None, t
     return "".join(out)
 
 
-def bar_chart(items: list[tuple[str, object]], *, title: str = "", width: int = 560, row: int = 26,
-              value_format=None, label_width: int = 150) -> str:
+def bar_chart(items: Sequence[tuple[str, float | Decimal]], *, title: str = "", width: int = 560, row: int = 26,
+              value_format: Callable[[Any], str] | None = None, label_width: int = 150) -> str:
     """Horizontal bars, one per bucket, largest scale first."""
     fmt = value_format or (lambda v: _short(_num(v)))
     label_w, value_w = label_width, 96

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from owes_contracts import Event
 from owes_contracts.envelope import CloudEvent
+from owes_messaging.consumer import Handler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .domain import FOLDS, Origin, fold
 from .repository import write_rows
 
 
-def _live_handler(model: type[Event]):
+def _live_handler(model: type[Event]) -> Handler:
     producer = model.producer
 
     async def apply(session: AsyncSession, event: CloudEvent, payload: Event) -> None:

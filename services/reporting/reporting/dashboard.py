@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from html import escape
 from pathlib import Path
@@ -16,6 +17,7 @@ from owes_service.problems import NotFound
 
 from .charts import PALETTE, bar_chart, cumulative_chart, sparkline
 from .freshness import PartnerFreshness
+from .live import LiveReport
 from .schemas import target_json
 from .service import DIMENSION_TITLES, IndicatorFigures, Report
 
@@ -30,7 +32,7 @@ router = APIRouter(tags=["dashboard"])
 
 
 # --- formatting -------------------------------------------------------------------------------------------------
-def fmt(value, unit: str = "") -> str:
+def fmt(value: object, unit: str = "") -> str:
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     return f"{value:,}"
@@ -206,7 +208,7 @@ def render_page(sections: dict[str, str], version: int) -> str:
 </body></html>"""
 
 
-async def _snapshot(live) -> tuple[dict[str, str], int]:
+async def _snapshot(live: LiveReport) -> tuple[dict[str, str], int]:
     report, version = await live.report()
     lines, _lags, now = await live.freshness()
     return render_sections(report, lines, now, live.runtime.project_copies.differing()), version
@@ -233,7 +235,7 @@ async def stream(request: Request) -> StreamingResponse:
     settings = runtime.settings
     live = runtime.live
 
-    async def events():
+    async def events() -> AsyncIterator[str]:
         yield "retry: 1000\n\n"
         deadline = time.monotonic() + settings.dashboard_stream_seconds
         sent: dict[str, str] = {}

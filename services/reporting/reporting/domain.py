@@ -44,10 +44,11 @@ from owes_contracts.envelope import CloudEvent
 from . import tables
 
 
-def _row_type(table: sa.Table) -> type[tuple]:
+def _row_type(table: sa.Table) -> type[Any]:
     """A named tuple with one field per column, all defaulting to None (None means: not known from this event)."""
     names = [c.name for c in table.columns]
-    cls = NamedTuple(table.name, [(n, Any) for n in names])
+    # Built from the table's columns at import, so mypy cannot see its fields: constructors are typed Any.
+    cls = NamedTuple(table.name, [(n, Any) for n in names])  # type: ignore[misc]
     cls.__new__.__defaults__ = (None,) * len(names)
     return cls
 
@@ -84,7 +85,7 @@ def _key_length(row_type: type) -> int:
     return len(TABLE_OF[row_type].primary_key.columns)
 
 
-def _merge_max(new, old):
+def _merge_max(new: Any, old: Any) -> Any:
     if new is None:
         return old
     if old is None:
@@ -93,7 +94,7 @@ def _merge_max(new, old):
 
 
 @cache
-def merger(row_type: type) -> Callable[[tuple, tuple], tuple]:
+def merger(row_type: type[Any]) -> Callable[[tuple, tuple], tuple]:
     """merge(old, new): per column, the new non-null value wins ("coalesce"), or the greatest one ("max")."""
     rules = tuple(c.info.get("merge", "coalesce") for c in TABLE_OF[row_type].columns)
     if all(r == "coalesce" for r in rules):
@@ -123,7 +124,8 @@ def hundredths(amount: Decimal) -> int:
     return int(amount.scaleb(2))
 
 
-Fold = Callable[[Origin, Event], list[tuple]]
+# Any: each fold takes its own event class (a subclass of Event), which Callable[[Origin, Event], ...] refuses.
+Fold = Callable[[Origin, Any], list[tuple]]
 
 
 def participant_recruited(o: Origin, e: ParticipantRecruited) -> list[tuple]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Set
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -12,6 +14,9 @@ from openpyxl.utils import get_column_letter
 
 from .schemas import target_json
 from .service import DIMENSION_TITLES, Report
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 EXPORTS = ("indicators", "breakdowns", "series")
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -63,7 +68,7 @@ _HEAD = Font(bold=True, color="FFFFFF")
 _FILL = PatternFill("solid", fgColor="1E3A8A")
 
 
-def _sheet(ws, header: list[str], rows: list[list], money_columns: set[int] = frozenset()) -> None:
+def _sheet(ws: Worksheet, header: list[str], rows: list[list], money_columns: Set[int] = frozenset()) -> None:
     ws.append(header)
     for cell in ws[1]:
         cell.font, cell.fill, cell.alignment = _HEAD, _FILL, Alignment(vertical="center")

@@ -1,20 +1,24 @@
 """How fresh the figures are: the last event seen from each partner, and how far the consumer lags behind.
 
-Lag is the consumer's position against the highwater mark its own fetches returned (`highwater()`); the
-embedded Tansu broker under-reports `end_offsets()`, so that is never used.
+Lag is the consumer's position against each partition's end offset (owes_service.metrics.consumer_lag: the
+broker's answer, or the last fetch's high watermark where the embedded Tansu under-reports it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from owes_contracts import PRODUCERS, topic_for
 from owes_contracts.releases import known_release
 from owes_service.metrics import consumer_lag as partition_lags
 from owes_service.metrics import kafka_consumers
 
-from .repository import partner_activity_rows
+from .repository import Connection, partner_activity_rows
+
+if TYPE_CHECKING:
+    from owes_service.runtime import ServiceRuntime
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,8 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-async def consumer_lag(runtime, namespace: str) -> dict[str, TopicLag]:
-    """Per producing service: highwater fetched minus position, summed over the assigned partitions."""
+async def consumer_lag(runtime: ServiceRuntime, namespace: str) -> dict[str, TopicLag]:
+    """Per producing service: end offset minus position, summed over the assigned partitions."""
     topics = {topic_for(p, namespace): p for p in PRODUCERS}
     totals: dict[str, list[int]] = {t: [0, 0, 0] for t in topics}  # lag, partitions assigned, partitions fetched
     for consumer in kafka_consumers(runtime.broker):
@@ -67,7 +71,7 @@ async def consumer_lag(runtime, namespace: str) -> dict[str, TopicLag]:
             for t, (lag, parts, fetched) in totals.items()}
 
 
-async def partner_freshness(connection, lags: dict[str, TopicLag],
+async def partner_freshness(connection: Connection, lags: dict[str, TopicLag],
                             received: dict[str, dt.datetime] | None = None,
                             releases: dict[str, str] | None = None) -> list[PartnerFreshness]:
     """One line per partner seen in events, and one per producing service not heard from yet."""

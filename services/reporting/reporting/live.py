@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from typing import TYPE_CHECKING
 
+from owes_contracts.envelope import CloudEvent
 from owes_messaging.consumer import Outcome
 
 from .freshness import PartnerFreshness, TopicLag, consumer_lag, partner_freshness
 from .service import Report, compute_report
 from .targets import Targets
+
+if TYPE_CHECKING:
+    from owes_service.runtime import ServiceRuntime
 
 
 class ChangeFeed:
@@ -25,7 +30,7 @@ class ChangeFeed:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    def on_outcome(self, _event, outcome: Outcome) -> None:
+    def on_outcome(self, _event: CloudEvent | None, outcome: Outcome) -> None:
         """EventConsumer callback: called after the event's transaction committed."""
         if outcome == Outcome.APPLIED:
             self.notify()
@@ -44,7 +49,7 @@ class ChangeFeed:
 class LiveReport:
     """The report computed at most once per change (and per `min_interval`), shared by every viewer."""
 
-    def __init__(self, runtime, targets: Targets, feed: ChangeFeed, *, min_interval: float) -> None:
+    def __init__(self, runtime: ServiceRuntime, targets: Targets, feed: ChangeFeed, *, min_interval: float) -> None:
         self.runtime = runtime
         self.targets = targets
         self.feed = feed

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
+from owes_contracts.envelope import CloudEvent
+from owes_messaging.consumer import Outcome
 from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
@@ -24,12 +27,13 @@ class ReportingRuntime(ServiceRuntime):
 
     def __init__(self, spec: ServiceSpec, *, clock: Clock | None = None) -> None:
         super().__init__(spec, clock=clock)
-        s: ReportingSettings = spec.settings
+        s = cast(ReportingSettings, spec.settings)  # build_runtime hands it ReportingSettings
         self.targets = load_targets(known=set(BY_KEY), path=s.targets_file, overrides=s.targets)
         self.feed = ChangeFeed()
         observers = [o for o in (self.consumer.on_outcome, self.feed.on_outcome) if o is not None]
 
-        def on_outcome(event, outcome) -> None:  # keep the runtime's own observer (metrics), then wake viewers
+        # Keep the runtime's own observer (metrics), then wake viewers.
+        def on_outcome(event: CloudEvent | None, outcome: Outcome) -> None:
             for observe in observers:
                 observe(event, outcome)
 

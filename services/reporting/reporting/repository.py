@@ -10,11 +10,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Self
+from types import TracebackType
+from typing import Any, Self, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from . import tables
 from .domain import TABLE_OF
@@ -36,7 +38,7 @@ from .tables import (
 
 
 @cache
-def upsert_statement(table: sa.Table, dialect: str):
+def upsert_statement(table: sa.Table, dialect: str) -> sa.Insert:
     """INSERT ... ON CONFLICT (key) DO UPDATE with the merge rules, for PostgreSQL or SQLite."""
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
     stmt = insert(table)
@@ -54,12 +56,17 @@ def upsert_statement(table: sa.Table, dialect: str):
     return stmt.on_conflict_do_update(index_elements=key, set_=updates)
 
 
-def dialect_name(connection) -> str:
+Connection = AsyncSession | AsyncConnection
+
+
+def dialect_name(connection: Connection) -> str:
     """"postgresql" or "sqlite", for an AsyncSession or an AsyncConnection."""
-    return (connection.bind if isinstance(connection, AsyncSession) else connection).dialect.name
+    # The service's sessions are always bound to its engine: a session's bind is never None here.
+    bind = cast(AsyncEngine | AsyncConnection, connection.bind) if isinstance(connection, AsyncSession) else connection
+    return bind.dialect.name
 
 
-async def write_rows(connection, rows: Iterable[tuple]) -> int:
+async def write_rows(connection: Connection, rows: Iterable[Any]) -> int:
     """Upsert rows (of any read models) with the merge rules; `connection` is an AsyncSession or AsyncConnection."""
     by_type: dict[type, list[dict]] = defaultdict(list)
     for row in rows:
@@ -79,10 +86,10 @@ class BulkWriter:
     path stores them. One write runs in the background while the caller goes on folding the next rows.
     """
 
-    def __init__(self, connection) -> None:
+    def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self.dialect = connection.dialect
-        self._pending: asyncio.Task | None = None
+        self._pending: asyncio.Task[None] | None = None
         self.written = 0
         self.seconds_writing = 0.0  # in the database
         self.seconds_waited = 0.0  # by the caller, for the previous write to finish
@@ -92,10 +99,12 @@ class BulkWriter:
         table = TABLE_OF[row_type]
         compiled = upsert_statement(table, self.dialect.name).compile(dialect=self.dialect)
         names = [c.name for c in table.columns]
-        order = [names.index(n) for n in compiled.positiontup]
+        # Set, as both drivers' paramstyles are positional (qmark, numeric_dollar).
+        positions = cast(list[str], compiled.positiontup)
+        order = [names.index(n) for n in positions]
         # Both drivers take Python bools as they are; dates and times need the dialect's own conversion.
         processors = [None if isinstance(table.c[n].type, sa.Boolean) else
-                      table.c[n].type._cached_bind_processor(self.dialect) for n in compiled.positiontup]
+                      table.c[n].type._cached_bind_processor(self.dialect) for n in positions]
         return str(compiled), order, processors
 
     def _prepare(self, row_type: type, rows: list[tuple]) -> tuple[str, list[tuple]]:
@@ -108,7 +117,7 @@ class BulkWriter:
     async def _write(self, batches: list[tuple[str, list[tuple]]]) -> None:
         started = time.perf_counter()
         raw = await self.connection.get_raw_connection()
-        driver = raw.driver_connection
+        driver = cast(Any, raw.driver_connection)  # never None on a connection checked out of the pool
         for sql, values in batches:
             await driver.executemany(sql, values)
             self.written += len(values)
@@ -137,7 +146,8 @@ class BulkWriter:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, exc_type, exc, tb) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
         """On an error, let a write in flight finish before the transaction is rolled back."""
         if exc_type is not None and self._pending is not None:
             with contextlib.suppress(Exception):
@@ -146,20 +156,22 @@ class BulkWriter:
 
 # --- indicator queries: one row per counted unit, with its dimensions -----------------------------------
 NGO_TYPES = ("association", "foundation", "church_legal_person")
+Expr = sa.ColumnElement[Any]
 P, O, G, A, M, T = participants.c, organisations.c, grant_applications.c, advisory_sessions.c, mentoring.c, trainings.c
 J, B, C, D, IG = jobs.c, bridge_support.c, cooperatives.c, disbursements.c, initiative_groups.c
 
 
-def month_of(column, dialect: str):
+def month_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
     """'YYYY-MM' of a date column (SQLite stores dates as ISO text)."""
     if dialect == "postgresql":
         return sa.func.to_char(column, "YYYY-MM")
     return sa.func.substr(column, 1, 7)
 
 
-def _units(dialect: str, *, partner, month, value=None, county=None, gender=None, age_band=None, kind=None):
+def _units(dialect: str, *, partner: Expr, month: Expr, value: Expr | None = None, county: Expr | None = None,
+           gender: Expr | None = None, age_band: Expr | None = None, kind: Expr | None = None) -> list[sa.Label[Any]]:
     """The select list every indicator query shares; NULL for dimensions that do not apply."""
-    def col(expr, name):
+    def col(expr: Expr | None, name: str) -> sa.Label[Any]:
         return (expr if expr is not None else sa.null()).label(name)
 
     return [col(partner, "partner"), col(county, "county"), col(gender, "gender"), col(age_band, "age_band"),
@@ -167,23 +179,24 @@ def _units(dialect: str, *, partner, month, value=None, county=None, gender=None
             (value if value is not None else sa.literal(1)).label("value")]
 
 
-def _person(dialect, *, partner, month, value=None, kind=None):
+def _person(dialect: str, *, partner: Expr, month: Expr, value: Expr | None = None,
+            kind: Expr | None = None) -> list[sa.Label[Any]]:
     return _units(dialect, partner=partner, month=month, value=value, county=P.county, gender=P.gender,
                   age_band=P.age_band, kind=kind)
 
 
-def q_people_supported(d):
+def q_people_supported(d: str) -> sa.Select:
     return sa.select(*_person(d, partner=P.partner, month=P.recruited_on)).where(
         P.recruited_on.is_not(None), sa.or_(P.eligibility.is_(None), P.eligibility != "rejected"))
 
 
-def q_ngos_started_economic_activity(d):
+def q_ngos_started_economic_activity(d: str) -> sa.Select:
     return sa.select(*_units(d, partner=O.partner, county=O.county, month=O.activity_started_on)).where(
         O.organisation_type.in_(NGO_TYPES), O.activity_started_on.is_not(None),
         O.runs_economic_activity == sa.false())
 
 
-def q_social_enterprises_strengthened(d):
+def q_social_enterprises_strengthened(d: str) -> sa.Select:
     supports = sa.union_all(
         sa.select(A.organisation_id.label("org"), A.held_on.label("support_on")).where(A.organisation_id.is_not(None)),
         sa.select(M.organisation_id, M.provided_on).where(M.organisation_id.is_not(None)),
@@ -196,57 +209,58 @@ def q_social_enterprises_strengthened(d):
             .where(O.is_social_enterprise == sa.true(), O.enrolled_on.is_not(None)))
 
 
-def q_new_social_enterprises(d):
+def q_new_social_enterprises(d: str) -> sa.Select:
     return sa.select(*_units(d, partner=C.partner, county=C.county, month=C.founded_on)).where(
         C.founded_on.is_not(None))
 
 
-def _jobs(d, when, *extra):
+def _jobs(d: str, when: Expr, *extra: sa.ColumnElement[bool]) -> sa.Select:
     return (sa.select(*_person(d, partner=J.partner, month=when))
             .select_from(jobs.outerjoin(participants, P.participant_id == J.participant_id))
             .where(when.is_not(None), *extra))
 
 
-def q_jobs_for_people_at_risk(d):
+def q_jobs_for_people_at_risk(d: str) -> sa.Select:
     return _jobs(d, J.created_on, P.at_risk_of_exclusion == sa.true())
 
 
-def q_jobs_created(d):
+def q_jobs_created(d: str) -> sa.Select:
     return _jobs(d, J.created_on)
 
 
-def q_jobs_sustained(d):
+def q_jobs_sustained(d: str) -> sa.Select:
     return _jobs(d, J.sustained_on)
 
 
-def _applicant_county():
+def _applicant_county() -> Expr:
     return sa.func.coalesce(O.county, IG.county)
 
 
-def _with_applicant(table):
+def _with_applicant(table: sa.FromClause) -> sa.Join:
     return (table.outerjoin(organisations, sa.and_(G.applicant_kind == "organisation",
                                                    O.organisation_id == G.applicant_id))
             .outerjoin(initiative_groups, sa.and_(G.applicant_kind == "initiative_group",
                                                   IG.group_id == G.applicant_id)))
 
 
-def q_joint_cross_sector_initiatives(d):
+def q_joint_cross_sector_initiatives(d: str) -> sa.Select:
     return (sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on))
             .select_from(_with_applicant(grant_applications))
             .where(G.applicant_kind == "organisation", G.awarded_on.is_not(None)))
 
 
-def q_initiative_groups(d):
+def q_initiative_groups(d: str) -> sa.Select:
     return sa.select(*_units(d, partner=IG.partner, county=IG.county, month=IG.formed_on)).where(
         IG.formed_on.is_not(None))
 
 
-def q_organisations_supported(d):
+def q_organisations_supported(d: str) -> sa.Select:
     return sa.select(*_units(d, partner=O.partner, county=O.county, month=O.enrolled_on)).where(
         O.enrolled_on.is_not(None))
 
 
-def _hours(d, table, cols, when, kind=None):
+def _hours(d: str, table: sa.Table, cols: ReadOnlyColumnCollection[str, sa.Column[Any]], when: Expr,
+           kind: Expr | None = None) -> sa.Select:
     source = (table.outerjoin(participants, P.participant_id == cols.participant_id)
               .outerjoin(organisations, O.organisation_id == cols.organisation_id))
     return (sa.select(*_units(d, partner=cols.partner, county=sa.func.coalesce(P.county, O.county),
@@ -255,57 +269,58 @@ def _hours(d, table, cols, when, kind=None):
             .select_from(source).where(when.is_not(None)))
 
 
-def q_advisory_hours(d):
+def q_advisory_hours(d: str) -> sa.Select:
     return _hours(d, advisory_sessions, A, A.held_on, kind=A.kind)
 
 
-def q_mentoring_hours(d):
+def q_mentoring_hours(d: str) -> sa.Select:
     return _hours(d, mentoring, M, M.provided_on)
 
 
-def q_trainings_completed(d):
+def q_trainings_completed(d: str) -> sa.Select:
     return (sa.select(*_person(d, partner=T.partner, month=T.completed_on))
             .select_from(trainings.outerjoin(participants, P.participant_id == T.participant_id))
             .where(T.completed_on.is_not(None)))
 
 
-def q_bridge_support_paid(d):
+def q_bridge_support_paid(d: str) -> sa.Select:
     source = (bridge_support.outerjoin(jobs, J.job_id == B.job_id)
               .outerjoin(participants, P.participant_id == J.participant_id))
     return (sa.select(*_person(d, partner=B.partner, month=B.paid_on, value=B.amount_grosze))
             .select_from(source).where(B.paid_on.is_not(None)))
 
 
-def q_grants_awarded(d):
+def q_grants_awarded(d: str) -> sa.Select:
     return (sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on))
             .select_from(_with_applicant(grant_applications)).where(G.awarded_on.is_not(None)))
 
 
-def q_grants_awarded_pln(d):
+def q_grants_awarded_pln(d: str) -> sa.Select:
     return (sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on,
                               value=G.awarded_grosze))
             .select_from(_with_applicant(grant_applications)).where(G.awarded_on.is_not(None)))
 
 
-def q_grants_disbursed_pln(d):
+def q_grants_disbursed_pln(d: str) -> sa.Select:
     source = _with_applicant(disbursements.outerjoin(grant_applications, G.application_id == D.application_id))
     return (sa.select(*_units(d, partner=D.partner, county=_applicant_county(), month=D.disbursed_on,
                               value=D.amount_grosze))
             .select_from(source).where(D.disbursed_on.is_not(None)))
 
 
-async def indicator_cube(connection, query: Callable[[str], sa.Select], dimensions: tuple[str, ...]) -> list:
+async def indicator_cube(connection: Connection, query: Callable[[str], sa.Select],
+                         dimensions: tuple[str, ...]) -> list[sa.Row[*tuple[Any, ...]]]:
     """The indicator's units summed by every combination of its dimensions: rows of (*buckets, value)."""
     units = query(dialect_name(connection)).subquery("units")
     dims = [units.c[d] for d in dimensions]
     return list((await connection.execute(sa.select(*dims, sa.func.sum(units.c.value)).group_by(*dims))).all())
 
 
-async def participant_funnel(connection) -> dict[str, int]:
+async def participant_funnel(connection: Connection) -> dict[str, int]:
     p = tables.participants.c
     recruited = p.recruited_on.is_not(None)
 
-    def count(*conditions):
+    def count(*conditions: sa.ColumnElement[bool]) -> Expr:
         return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(recruited, *conditions), 1), else_=0)), 0)
 
     row = (await connection.execute(sa.select(
@@ -315,7 +330,7 @@ async def participant_funnel(connection) -> dict[str, int]:
     return dict(zip(("recruited", "eligible", "rejected", "pending", "withdrawn", "erased"), map(int, row)))
 
 
-async def people_outside_subregion(connection) -> tuple[int, int]:
+async def people_outside_subregion(connection: Connection) -> tuple[int, int]:
     """(people supported, of them from outside the project's subregion), as the people_supported indicator counts."""
     supported = q_people_supported(dialect_name(connection)).with_only_columns(P.outside_subregion).subquery()
     row = (await connection.execute(sa.select(
@@ -324,13 +339,13 @@ async def people_outside_subregion(connection) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-async def partner_activity_rows(connection) -> list:
+async def partner_activity_rows(connection: Connection) -> list[sa.Row[*tuple[Any, ...]]]:
     """The last event seen from each partner, by producing service and partner."""
     return list((await connection.execute(sa.select(partner_activity).order_by(partner_activity.c.producer,
                                                                                partner_activity.c.partner))).all())
 
 
-async def clear_read_models(connection) -> None:
+async def clear_read_models(connection: AsyncConnection) -> None:
     """Empty every read model before a rebuild."""
     if dialect_name(connection) == "postgresql":
         names = ", ".join(t.name for t in READ_MODELS)
@@ -340,6 +355,6 @@ async def clear_read_models(connection) -> None:
             await connection.execute(table.delete())
 
 
-async def count_rows(connection) -> int:
+async def count_rows(connection: AsyncConnection) -> int:
     """Rows in every read model together."""
     return sum([await connection.scalar(sa.select(sa.func.count()).select_from(t)) for t in READ_MODELS])

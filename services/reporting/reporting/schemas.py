@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from owes_service.project_calendar import ReportingPeriod
@@ -9,7 +10,7 @@ from owes_service.project_calendar import ReportingPeriod
 from .service import IndicatorFigures, Report
 
 
-def json_number(value):
+def json_number(value: int | Decimal | None) -> int | str | None:
     return str(value) if isinstance(value, Decimal) else value
 
 
@@ -19,7 +20,7 @@ def target_json(target: Decimal | None) -> int | str | None:
     return int(target) if target == target.to_integral_value() else str(target)
 
 
-def figures_json(f: IndicatorFigures, months: list[str], periods: list[ReportingPeriod] = ()) -> dict:
+def figures_json(f: IndicatorFigures, months: list[str], periods: Sequence[ReportingPeriod] = ()) -> dict:
     i = f.indicator
     return {
         "key": i.key, "title": i.title, "unit": i.unit, "definition": i.definition,

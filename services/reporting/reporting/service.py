@@ -6,11 +6,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from owes_service.project import ProjectDefinition
 from owes_service.project_calendar import ProjectCalendar, ReportingPeriod, month_of, period_of_month
 
 from .indicators import AGE_BANDS, BY_KEY, INDICATORS, UNKNOWN, Indicator
-from .repository import indicator_cube, participant_funnel, people_outside_subregion
+from .repository import Connection, indicator_cube, participant_funnel, people_outside_subregion
 from .targets import Targets
 
 DIMENSION_TITLES = {"partner": "Partner", "county": "County", "gender": "Gender", "age_band": "Age band",
@@ -93,8 +95,9 @@ def _month_range(months: set[str]) -> list[str]:
     return out
 
 
-async def indicator_figures(connection, indicator: Indicator) -> IndicatorFigures:
+async def indicator_figures(connection: Connection, indicator: Indicator) -> IndicatorFigures:
     figures = IndicatorFigures(indicator)
+    buckets: list[Any]  # the dimension values of each row, before its sum
     for *buckets, value in await indicator_cube(connection, indicator.query, indicator.dimensions):
         value = int(value or 0)
         figures.total += value
@@ -103,7 +106,7 @@ async def indicator_figures(connection, indicator: Indicator) -> IndicatorFigure
     return figures
 
 
-async def compute_report(connection, targets: Targets, keys: list[str] | None = None, *,
+async def compute_report(connection: Connection, targets: Targets, keys: list[str] | None = None, *,
                          calendar: ProjectCalendar) -> Report:
     """Figures of the indicators (all, or the given keys) from one consistent read of the read models.
 
@@ -128,7 +131,7 @@ async def compute_report(connection, targets: Targets, keys: list[str] | None = 
                   outside_subregion=outside_share(*await people_outside_subregion(connection), project))
 
 
-def outside_share(supported: int, outside: int, project) -> dict:
+def outside_share(supported: int, outside: int, project: ProjectDefinition | None) -> dict[str, Any]:
     """The share of people supported who live outside the subregion, against the project's limit."""
     share = (Decimal(outside) * 100 / supported).quantize(Decimal("0.1")) if supported else Decimal(0)
     limit = project.outside_subregion_limit_percent if project is not None else None

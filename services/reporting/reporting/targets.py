@@ -49,7 +49,7 @@ def _read(path: Path) -> dict:
     return data
 
 
-def _number(indicator: str, raw) -> Decimal:
+def _number(indicator: str, raw: object) -> Decimal:
     if isinstance(raw, bool):
         raise TargetsError(f"target of {indicator!r} must be a number, not {raw!r}")
     try:
