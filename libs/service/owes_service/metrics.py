@@ -106,25 +106,33 @@ def _known_type(event: CloudEvent | None) -> str:
 
 
 async def consumer_lag(consumer, *, timeout: float = 1.0) -> dict[tuple[str, int], int]:
-    """Lag per assigned partition: the high watermark of the last fetch minus the consumer's position.
+    """Lag per assigned partition: the partition's end offset minus the consumer's position.
 
-    Uses highwater() from fetch responses, never end_offsets(): the embedded broker under-reports the latter.
-    A partition not fetched yet (no high watermark) is left out rather than guessed.
+    The end offset is the larger of what the broker answers now (`end_offsets()`, exact on Apache Kafka, which
+    fetches nothing more for a partition while its fetched records wait to be handled) and the high watermark of
+    the last fetch (`highwater()`: the embedded Tansu under-reports `end_offsets()`). A partition with neither is
+    left out rather than guessed.
     """
     lags: dict[tuple[str, int], int] = {}
     try:
-        assignment = consumer.assignment()
+        assignment = list(consumer.assignment())
     except Exception:  # not started, or stopped
         return lags
+    if not assignment:
+        return lags
+    try:
+        ends: dict = await asyncio.wait_for(consumer.end_offsets(assignment), timeout)
+    except Exception:  # broker away or slow: the last fetch's high watermark is all there is
+        ends = {}
     for tp in assignment:
-        highwater = consumer.highwater(tp)
-        if highwater is None:
+        known = [end for end in (consumer.highwater(tp), ends.get(tp)) if end is not None]
+        if not known:
             continue
         try:
             position = await asyncio.wait_for(consumer.position(tp), timeout)
         except Exception:  # no position yet (rebalancing, offsets being fetched)
             continue
-        lags[(tp.topic, tp.partition)] = max(0, highwater - position)
+        lags[(tp.topic, tp.partition)] = max(0, max(known) - position)
     return lags
 
 
