@@ -3,8 +3,11 @@
 Revision ID: 0001
 Revises:
 """
+from typing import cast
+
 import sqlalchemy as sa
 from alembic import op
+from alembic.operations import Operations
 from owes_messaging.migrations import create_messaging_tables
 
 revision = "0001"
@@ -14,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_messaging_tables(op)
+    create_messaging_tables(cast(Operations, op))
     op.create_table(
         "rm_participants",
         sa.Column("participant_id", sa.String(64), primary_key=True),

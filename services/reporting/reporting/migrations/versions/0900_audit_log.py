@@ -3,7 +3,10 @@
 Revision ID: 0900
 Revises: 0002
 """
+from typing import cast
+
 from alembic import op
+from alembic.operations import Operations
 from owes_service.audit import create_audit_table, drop_audit_table
 
 revision = "0900"
@@ -13,8 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_audit_table(op)
+    create_audit_table(cast(Operations, op))
 
 
 def downgrade() -> None:
-    drop_audit_table(op)
+    drop_audit_table(cast(Operations, op))

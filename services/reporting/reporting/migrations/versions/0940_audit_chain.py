@@ -3,7 +3,10 @@
 Revision ID: 0940
 Revises: 0920
 """
+from typing import cast
+
 from alembic import op
+from alembic.operations import Operations
 
 from owes_service.audit import add_audit_chain, drop_audit_chain
 
@@ -14,8 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    add_audit_chain(op)
+    add_audit_chain(cast(Operations, op))
 
 
 def downgrade() -> None:
-    drop_audit_chain(op)
+    drop_audit_chain(cast(Operations, op))
