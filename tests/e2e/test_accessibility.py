@@ -126,7 +126,10 @@ class TestAccessibility:
                             await check_page(page, f"{service}{paths[0]} with errors")
 
                     # Accounts belong to one service: the coordinator cannot sign in to recruitment.
-                    await sign_in(page, urls["recruitment"], "reporting")
+                    await page.goto(f"{urls['recruitment']}/panel/sign-in")
+                    await page.fill("#login", "marta.koordynator")
+                    await page.fill("#password", PASSWORD)
+                    await page.click("main button[type=submit]")
                     await page.wait_for_selector(".error-summary")
                     assert "Nieprawidłowy login lub hasło" in await page.inner_text(".error-summary")
                 finally:
