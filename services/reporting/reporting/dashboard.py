@@ -88,9 +88,12 @@ def _freshness(lines: list[PartnerFreshness], now: dt.datetime, zone: dt.tzinfo 
             state = "ok" if not line.lag else "lagging"
             seen = f"last event {_ago((now - line.last_event_at).total_seconds())}"
             tip = line.last_event_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")  # the project's wall clock
+        release = f" · release {escape(line.release)}" if line.release else ""
+        warning = (f'<span class="warning" role="status">{escape(line.release_warning)}</span>'
+                   if line.release_warning else "")
         out.append(f'<div class="fresh {state}" data-producer="{escape(line.producer)}" title="{tip}">'
                    f'<span class="dot"></span><b>{escape(producer)}</b><span>{escape(line.partner)}</span>'
-                   f'<span class="meta">{seen} · {lag}</span></div>')
+                   f'<span class="meta">{seen} · {lag}{release}</span>{warning}</div>')
     return "".join(out)
 
 

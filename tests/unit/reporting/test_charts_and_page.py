@@ -65,3 +65,14 @@ class TestPage:
         assert '<div class="title">People supported</div><div class="value">3</div>' in page
         assert "of 400 target" in page and "0.8%" in page
         assert "http" not in page.replace("/exports/", "").split("<footer>")[0]  # nothing fetched from elsewhere
+
+    def test_freshness_shows_each_partners_release_and_warns_of_an_unknown_one(self):
+        now = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
+        seen = now - dt.timedelta(minutes=1)
+        freshness = [PartnerFreshness("jastrzebie-zdroj", "recruitment", seen, 0, release="0.2.0"),
+                     PartnerFreshness("rybnik", "grants", seen, 0, release="9.0.0")]
+        html = render_sections(report_with({"2026-01": 1}), freshness, now)["freshness"]
+        recruitment, grants = html.split('data-producer="grants"')
+        assert "release 0.2.0" in recruitment and "does not know" not in recruitment
+        assert "release 9.0.0" in grants
+        assert "rybnik runs release 9.0.0, which this reporting does not know" in grants
