@@ -3,6 +3,7 @@ the outbox survives a relay crash; the inbox makes a duplicate delivery harmless
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
@@ -30,6 +31,26 @@ async def people_supported(client) -> int:
     response = await client.get("/indicators")
     assert response.status_code == 200
     return response.json()["people_supported"]
+
+
+class TestFirstPathOnTheEmbeddedBroker:
+    """The suite runs on Apache Kafka; this keeps `owes up`'s broker where no Java is installed (Tansu) honest."""
+
+    @pytest.mark.parametrize("db_backend", ["sqlite"])
+    async def test_recruited_participant_reaches_reporting_through_tansu(self, database_url, tansu_bootstrap,
+                                                                         namespace):
+        # Tansu has no idempotent producer (InitProducerId)
+        async with running(recruitment(database_url, tansu_bootstrap, namespace, idempotence=False)) as rec, \
+                running(reporting(database_url, tansu_bootstrap, namespace, idempotence=False)) as rep:
+            response = await rec.post("/participants", json=participant_form())
+            assert response.status_code == 201, response.text
+
+            async def counted():
+                assert await people_supported(rep) == 1
+
+            await eventually(counted)
+        records = await read_topic(tansu_bootstrap, topic_for("recruitment", namespace))
+        assert [header(r, "ce_type") for r in records] == ["pl.owes.recruitment.ParticipantRecruited"]
 
 
 class TestParticipantRecruitedEndToEnd:
