@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
-from owes_service.pages import N_, StaffPages, place_name
+from owes_service.pages import N_, StaffMember, StaffPages, place_name
 
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
+from .service import Report
 
 pages = StaffPages(service="reporting", title=N_("Partnership reporting"), package_dir=Path(__file__).parent,
                    home="/panel/dashboard", nav=[("/panel/dashboard", N_("Dashboard")),
@@ -21,7 +24,9 @@ pages = StaffPages(service="reporting", title=N_("Partnership reporting"), packa
                                                  ("/panel/report", N_("Report for the board"))])
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
-Staff, Writer, Posted = pages.deps()
+# Spelled out rather than unpacked from pages.deps() (the same value), so that type checkers take it as a type.
+Staff = Annotated[StaffMember, Depends(pages.signed_in)]
+_, Writer, Posted = pages.deps()
 
 INDICATOR_TITLES = {
     "people_supported": N_("People supported"),
@@ -50,14 +55,14 @@ EXPORT_TITLES = {"indicators": N_("Indicators against targets"), "breakdowns": N
                  "series": N_("Monthly series")}
 
 
-def _context(report) -> dict:
+def _context(report: Report) -> dict[str, Any]:
     figures = list(report.figures.values())
     return {"report": report, "targeted": [f for f in figures if f.target is not None],
             "others": [f for f in figures if f.target is None], "titles": INDICATOR_TITLES,
             "dimensions": DIMENSION_TITLES, "buckets": BUCKETS, "place_name": place_name}
 
 
-def _sections(request: Request, report) -> dict[str, str]:
+def _sections(request: Request, report: Report) -> dict[str, str]:
     """Each live section rendered alone, for the page and for the stream that replaces them in place."""
     template = pages.env.get_template("dashboard_sections.html")
     values = pages.context(request, _context(report))
@@ -76,7 +81,7 @@ async def dashboard_stream(request: Request, staff: Staff) -> Response:
     runtime = request.app.state.runtime
     live, settings = runtime.live, runtime.settings
 
-    async def events():
+    async def events() -> AsyncIterator[str]:
         yield "retry: 1000\n\n"
         deadline = time.monotonic() + settings.dashboard_stream_seconds
         sent: dict[str, str] = {}

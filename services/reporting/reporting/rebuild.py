@@ -26,14 +26,17 @@ import multiprocessing
 import pickle
 import sys
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
-from aiokafka.structs import OffsetAndMetadata
-from owes_contracts import PRODUCERS, UnknownEventType, contract_for, topic_for
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+from owes_contracts import PRODUCERS, Event, UnknownEventType, contract_for, topic_for
 from owes_contracts.envelope import CloudEvent, PoisonMessage
 from owes_messaging.broker import partitions_of
 from owes_messaging.broker import client_options
@@ -46,6 +49,10 @@ from .settings import ReportingSettings
 
 log = structlog.get_logger("reporting.rebuild")
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+Decoded = tuple[str, bytes, Event]  # (partner, time as UTC ISO bytes, payload)
+Emit = Callable[[list[tuple]], Awaitable[None]]
 
 
 class RebuildRefused(RuntimeError):
@@ -116,7 +123,7 @@ class RebuildResult:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def _reference_decode(record):
+def _reference_decode(record: ConsumerRecord) -> Decoded | None:
     """The live consumer's own parsing (CloudEvent.from_kafka, payload()): the definition of a valid event."""
     try:
         event = CloudEvent.from_kafka(record.headers, record.value)
@@ -131,11 +138,11 @@ def _iso(time_: dt.datetime) -> bytes:
 
 
 @functools.lru_cache(maxsize=256)
-def _contract(ce_type: bytes, version: bytes):
+def _contract(ce_type: bytes, version: bytes) -> type[Event]:
     return contract_for(ce_type.decode(), int(version))
 
 
-def decode(record):
+def decode(record: ConsumerRecord) -> Decoded | None:
     """(partner, time as ISO bytes, payload) of a record, or None for a poison one.
 
     A fast path for well-formed records, falling back to the reference parser for anything unusual, so it
@@ -204,7 +211,7 @@ async def _assign_share(consumer: AIOKafkaConsumer, topics: list[str],
     return partitions
 
 
-async def _caught_up(consumer: AIOKafkaConsumer, partitions) -> bool:
+async def _caught_up(consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition]) -> bool:
     for tp in partitions:
         highwater = consumer.highwater(tp)
         if highwater is None or await consumer.position(tp) < highwater:
@@ -225,7 +232,7 @@ class _Folded:
     found: set[str] = field(default_factory=set)  # which of the watched event ids the log holds
 
 
-async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], emit,
+async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], emit: Emit,
                            *, idle_timeout: float = 5.0, watch: frozenset[str] = frozenset()) -> _Folded:
     """Read a share of the producer topics from the beginning up to the highwater marks the fetches return,
     fold every event and merge the rows in memory; hand them to `emit` whenever the buffer is full."""
@@ -260,7 +267,9 @@ async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], 
                         continue
                     partner, time_, payload = decoded
                     key = (partner, producer)
-                    origin = origins.get(key) or origins.setdefault(key, Origin(partner, producer, None))
+                    # No time: the folds do not read it, and partner activity comes from `latest` at the end.
+                    origin = origins.get(key) or origins.setdefault(
+                        key, Origin(partner, producer, None))  # type: ignore[arg-type]
                     for row in fold(origin, payload):
                         add(row)
                     seen = latest.get(key)
@@ -285,7 +294,8 @@ async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], 
 _ROW_TYPES = list(TABLE_OF)
 
 
-def _worker(settings: ReportingSettings, share: tuple[int, int], conn, watch: frozenset[str] = frozenset()) -> None:
+def _worker(settings: ReportingSettings, share: tuple[int, int], conn: Connection[Any, Any],
+            watch: frozenset[str] = frozenset()) -> None:
     """A forked reader: folds its share and sends merged rows, grouped by read model, as plain tuples."""
     gc.disable()
 
@@ -324,7 +334,7 @@ async def _from_workers(workers: list, writer: BulkWriter) -> list[_Folded]:
     loop = asyncio.get_running_loop()
     lock = asyncio.Lock()
 
-    async def drain(receive) -> _Folded:
+    async def drain(receive: Connection[Any, Any]) -> _Folded:
         while True:
             try:
                 kind, body = pickle.loads(await loop.run_in_executor(None, receive.recv_bytes))
