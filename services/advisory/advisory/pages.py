@@ -4,19 +4,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fastapi import Request, Response
 
-from owes_service.pages import N_, StaffPages, call_use_case, form_body
+from owes_service.pages import N_, FormErrors, StaffPages, call_use_case, form_body
 
 from . import service
 from .schemas import AttendanceRecord, CompletionRecord, TrainingCreation
+
+if TYPE_CHECKING:
+    from owes_service.pages import StaffMember
 
 pages = StaffPages(service="advisory", title=N_("Advisory"), package_dir=Path(__file__).parent,
                    home="/panel/trainings", nav=[("/panel/trainings", N_("Trainings"))])
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
-Staff, Writer, Posted = pages.deps()
+if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (it cannot read a type made by a call)
+    Staff: TypeAlias = StaffMember
+    Writer: TypeAlias = StaffMember
+    Posted: TypeAlias = dict[str, Any]
+else:
+    Staff, Writer, Posted = pages.deps()
 
 TRAINING_LABELS = {"title": N_("Title"), "hours": N_("Length in hours"),
                    "required_attendance_percent": N_("Attendance required to complete (%)"),
@@ -25,7 +34,8 @@ ATTENDANCE_LABELS = {"participant_id": N_("Participant's identifier"), "hours": 
                      "attended_on": N_("Day of attendance")}
 
 
-async def _trainings_page(request: Request, *, form: dict | None = None, errors=None) -> Response:
+async def _trainings_page(request: Request, *, form: dict | None = None,
+                          errors: FormErrors | None = None) -> Response:
     found = await call_use_case(service.list_trainings, request)
     ctx = {"trainings": found, "form": form or {"required_attendance_percent": "80"}}
     if errors:
@@ -49,7 +59,8 @@ async def create_training(request: Request, staff: Writer, form: Posted) -> Resp
     return pages.redirect(f"/panel/trainings/{training_id}")
 
 
-async def _training_page(request: Request, training_id: str, *, form: dict | None = None, errors=None) -> Response:
+async def _training_page(request: Request, training_id: str, *, form: dict | None = None,
+                         errors: FormErrors | None = None) -> Response:
     training = await call_use_case(service.get_training, request, training_id=training_id)
     ctx = {"t": training, "form": form or {}}
     if errors:

@@ -4,19 +4,28 @@ created in them. Thin: parse, call one use case (service.py, as the API does), r
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fastapi import Request, Response
 
-from owes_service.pages import N_, StaffPages, call_use_case, county_options, form_body, place_name
+from owes_service.pages import N_, FormErrors, StaffPages, call_use_case, county_options, form_body, place_name
 
 from . import service
 from .schemas import CooperativeFoundation, JobCreation
+
+if TYPE_CHECKING:
+    from owes_service.pages import StaffMember
 
 pages = StaffPages(service="grants", title=N_("Grants"), package_dir=Path(__file__).parent,
                    home="/panel/cooperatives", nav=[("/panel/cooperatives", N_("Social cooperatives"))])
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
-Staff, Writer, Posted = pages.deps()
+if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (it cannot read a type made by a call)
+    Staff: TypeAlias = StaffMember
+    Writer: TypeAlias = StaffMember
+    Posted: TypeAlias = dict[str, Any]
+else:
+    Staff, Writer, Posted = pages.deps()
 
 COOPERATIVE_LABELS = {"cooperative_name": N_("Name of the cooperative"), "krs": N_("KRS number"),
                       "county": N_("County"), "founder_ids": N_("Founders"),
@@ -30,7 +39,8 @@ def _founders(text: str) -> list[str]:
     return [part for part in text.replace(",", " ").split() if part]
 
 
-async def _cooperatives_page(request: Request, *, form: dict | None = None, errors=None) -> Response:
+async def _cooperatives_page(request: Request, *, form: dict | None = None,
+                             errors: FormErrors | None = None) -> Response:
     found = await call_use_case(service.list_cooperatives, request)
     ctx = {"cooperatives": found, "form": form or {}, "place_name": place_name,
            "counties": county_options(getattr(request.app.state.runtime.calendar, "project", None))}
@@ -57,7 +67,7 @@ async def found_cooperative(request: Request, staff: Writer, form: Posted) -> Re
 
 
 async def _cooperative_page(request: Request, cooperative_id: str, *, form: dict | None = None,
-                            errors=None) -> Response:
+                            errors: FormErrors | None = None) -> Response:
     cooperative = await call_use_case(service.get_cooperative, request, cooperative_id=cooperative_id)
     jobs = [await call_use_case(service.get_job, request, job_id=job_id) for job_id in cooperative.job_ids]
     ctx = {"c": cooperative, "jobs": jobs, "job_statuses": JOB_STATUSES, "place_name": place_name,

@@ -4,13 +4,14 @@ use case (service.py, as the API does), render."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fastapi import Request, Response
 from pydantic import ValidationError
 
 from owes_service.pages import (
     N_,
+    FormErrors,
     StaffPages,
     call_use_case,
     county_options,
@@ -23,11 +24,19 @@ from owes_service.problems import Problem
 from . import service
 from .schemas import EligibilityDecision, ParticipantRegistration, Withdrawal
 
+if TYPE_CHECKING:
+    from owes_service.pages import StaffMember
+
 pages = StaffPages(service="recruitment", title=N_("Recruitment"), package_dir=Path(__file__).parent,
                    home="/panel/participants", nav=[("/panel/participants", N_("Participants"))])
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
-Staff, Writer, Posted = pages.deps()
+if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (it cannot read a type made by a call)
+    Staff: TypeAlias = StaffMember
+    Writer: TypeAlias = StaffMember
+    Posted: TypeAlias = dict[str, Any]
+else:
+    Staff, Writer, Posted = pages.deps()
 
 STATUSES = {
     "recruited": N_("recruited"),
@@ -100,7 +109,7 @@ async def register(request: Request, staff: Writer, form: Posted) -> Response:
 
 
 async def _participant_page(request: Request, participant_id: str, *, form: dict | None = None,
-                            errors=None, status: int = 200) -> Response:
+                            errors: FormErrors | None = None, status: int = 200) -> Response:
     row = await call_use_case(service.get_participant, request, participant_id=participant_id)
     history = await request.app.state.runtime.audit.entries(limit=50, entity_id=participant_id)
     ctx = {**_context(request), "p": row, "history": history, "form": form or {}}
