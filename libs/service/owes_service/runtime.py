@@ -34,7 +34,6 @@ from .health import health_router
 from .http import BodySizeLimitMiddleware, CorrelationMiddleware
 from .idempotency import IdempotencyMiddleware
 from .text_guard import TextGuardMiddleware
-from .text_guard import TextGuardMiddleware
 from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
 from .problems import install_problem_handlers
 from .project import EXT_PROJECT_FINGERPRINT, ProjectCopies, load_project
@@ -225,7 +224,6 @@ class ServiceRuntime:
         app.state.runtime = self
         install_problem_handlers(app)
         app.add_middleware(AuditMiddleware, trail=self.audit)  # innermost: sees the principal and the status
-        app.add_middleware(TextGuardMiddleware)  # no control characters or bidi overrides in any text
         app.add_middleware(TextGuardMiddleware)  # no control characters or bidi overrides in any text
         # a repeated POST (same Idempotency-Key) answers from here, before audit and the routes
         app.add_middleware(IdempotencyMiddleware, engine=self.engine,

@@ -7,6 +7,7 @@ from functools import cache
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.kafka import KafkaBroker
+
 from owes_contracts import events_of
 
 from ..spec import ServiceSpec
