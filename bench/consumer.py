@@ -37,8 +37,12 @@ async def raw_consume(bootstrap: str, topics: list[str], total: int) -> float:
     """Seconds to read `total` records from the beginning of the topics without a group and without parsing."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", max_partition_fetch_bytes=2 * 1024 * 1024)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=2 * 1024 * 1024,
+    )
     await consumer.start()
     try:
         for topic in topics:
@@ -72,8 +76,11 @@ async def applied(url: str) -> int:
 async def main(args) -> c.Report:
     report = c.Report("Live consumer: reporting applying a backlog")
     ns = c.namespace()
-    with c.broker(args) as (bootstrap, broker_pid), tempfile.TemporaryDirectory() as tmp, \
-            c.database(args.database, tmp, "reporting") as url:
+    with (
+        c.broker(args) as (bootstrap, broker_pid),
+        tempfile.TemporaryDirectory() as tmp,
+        c.database(args.database, tmp, "reporting") as url,
+    ):
         await c.create_topics(bootstrap, [topic_for(p, ns) for p in PRODUCERS], args.partitions)
         c.log(f"producing {args.events:,} events")
         await fill(bootstrap, ns, args.events, idempotent=c.idempotence(args))
@@ -96,20 +103,36 @@ async def main(args) -> c.Report:
     done = count - first
     live_rate = done / seconds if seconds else 0.0
     raw_rate = args.events / raw_seconds if raw_seconds else 0.0
-    report.conditions |= {"backlog": f"{args.events:,} events of the project stream on 3 topics",
-                          "service": f"reporting, one uvicorn process, {args.database}",
-                          "catch-up": "from the process's launch (imports, migrations, group join included) until "
-                                      "the inbox holds every event"}
-    report.check("events applied per second (live path)", live_rate, c.rate(done, seconds),
-                 at_least=RATE_TARGET, target=f">= {RATE_TARGET:,}/s")
+    report.conditions |= {
+        "backlog": f"{args.events:,} events of the project stream on 3 topics",
+        "service": f"reporting, one uvicorn process, {args.database}",
+        "catch-up": "from the process's launch (imports, migrations, group join included) until "
+        "the inbox holds every event",
+    }
+    report.check(
+        "events applied per second (live path)",
+        live_rate,
+        c.rate(done, seconds),
+        at_least=RATE_TARGET,
+        target=f">= {RATE_TARGET:,}/s",
+    )
     report.add("raw consume, same broker, same run (no parsing)", c.rate(args.events, raw_seconds))
-    report.check("live rate as a share of raw consume", live_rate / raw_rate if raw_rate else 0.0,
-                 f"{live_rate / raw_rate:.1%}" if raw_rate else "-", at_least=SHARE_TARGET,
-                 target=f">= {SHARE_TARGET:.0%}")
+    report.check(
+        "live rate as a share of raw consume",
+        live_rate / raw_rate if raw_rate else 0.0,
+        f"{live_rate / raw_rate:.1%}" if raw_rate else "-",
+        at_least=SHARE_TARGET,
+        target=f">= {SHARE_TARGET:.0%}",
+    )
     catch_up = finished - launched
     target = CATCH_UP_TARGET * args.events / 100_000
-    report.check("catch-up time after start", catch_up, f"{catch_up:.1f} s", below=target,
-                 target=f"< {target:.1f} s ({CATCH_UP_TARGET:.0f} s per 100,000)")
+    report.check(
+        "catch-up time after start",
+        catch_up,
+        f"{catch_up:.1f} s",
+        below=target,
+        target=f"< {target:.1f} s ({CATCH_UP_TARGET:.0f} s per 100,000)",
+    )
     report.add("reporting CPU per event", c.ms(meter.used["reporting"] / max(done, 1)))
     report.add("applied / backlog", f"{count:,} / {args.events:,}" + ("" if count >= args.events else " (timed out)"))
     report.add("CPU", meter.summary().removeprefix("CPU: "))

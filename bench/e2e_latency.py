@@ -53,8 +53,9 @@ class InboxObserver(threading.Thread):
         try:
             while not self.stop_event.is_set():
                 try:
-                    rows = conn.execute("SELECT rowid, event_id FROM inbox WHERE rowid > ? ORDER BY rowid",
-                                        (last,)).fetchall()
+                    rows = conn.execute(
+                        "SELECT rowid, event_id FROM inbox WHERE rowid > ? ORDER BY rowid", (last,)
+                    ).fetchall()
                 except sqlite3.OperationalError:  # table not migrated yet, or a checkpoint in the way
                     rows = []
                 now = time.time()
@@ -78,8 +79,17 @@ def epoch(value) -> float | None:
     return value.timestamp()
 
 
-async def generate(client: c.HttpClient, headers: dict, numbers, rate: float, seconds: float,
-                   sent: dict[str, float], lags: list[float], answered: list[float], errors: list[str]) -> float:
+async def generate(
+    client: c.HttpClient,
+    headers: dict,
+    numbers,
+    rate: float,
+    seconds: float,
+    sent: dict[str, float],
+    lags: list[float],
+    answered: list[float],
+    errors: list[str],
+) -> float:
     """Open loop: request i leaves at start + i / rate; returns the achieved send duration."""
     tasks: set[asyncio.Task] = set()
 
@@ -113,16 +123,19 @@ async def generate(client: c.HttpClient, headers: dict, numbers, rate: float, se
 
 
 async def main(args) -> c.Report:
-    report = c.Report("End-to-end latency: HTTP write in recruitment -> reporting read model",
-                      header=("figure", "p50", "p99", "max", "target", "met"))
+    report = c.Report(
+        "End-to-end latency: HTTP write in recruitment -> reporting read model",
+        header=("figure", "p50", "p99", "max", "target", "met"),
+    )
     with c.broker(args) as (bootstrap, broker_pid), tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         services = c.Services(tmp, bootstrap, c.namespace(), c.idempotence(args))
         with services:
-            urls = {"recruitment": f"sqlite+aiosqlite:///{tmp}/recruitment.db",
-                    "reporting": f"sqlite+aiosqlite:///{tmp}/reporting.db"}
-            services.start(urls, **{f"{s.upper()}_OUTBOX_POLL_INTERVAL": str(args.relay_poll)
-                                    for s in urls})
+            urls = {
+                "recruitment": f"sqlite+aiosqlite:///{tmp}/recruitment.db",
+                "reporting": f"sqlite+aiosqlite:///{tmp}/reporting.db",
+            }
+            services.start(urls, **{f"{s.upper()}_OUTBOX_POLL_INTERVAL": str(args.relay_poll) for s in urls})
             await services.wait_ready("recruitment")
             await services.wait_ready("reporting")
             observer = InboxObserver(tmp / "reporting.db", args.poll_ms / 1000)
@@ -138,29 +151,36 @@ async def main(args) -> c.Report:
                 await generate(client, headers, numbers, args.rate, args.warmup, {}, [], [], errors)
                 await asyncio.sleep(1)
                 c.log(f"{args.rate:.0f} writes/s for {args.seconds:.0f} s")
-                meter = c.CpuMeter(client=None, recruitment=services.pid("recruitment"),
-                                   reporting=services.pid("reporting"), broker=broker_pid).start()
-                duration = await generate(client, headers, numbers, args.rate, args.seconds, sent, lags, answered,
-                                          errors)
+                meter = c.CpuMeter(
+                    client=None,
+                    recruitment=services.pid("recruitment"),
+                    reporting=services.pid("reporting"),
+                    broker=broker_pid,
+                ).start()
+                duration = await generate(
+                    client, headers, numbers, args.rate, args.seconds, sent, lags, answered, errors
+                )
                 meter.stop()
             # Map event ids to participants through recruitment's outbox, and collect the services' timestamps.
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
-                outbox = dict_rows(tmp / "recruitment.db",
-                                   "SELECT event_id, key, created_at, published_at FROM outbox")
+                outbox = dict_rows(tmp / "recruitment.db", "SELECT event_id, key, created_at, published_at FROM outbox")
                 wanted = [r for r in outbox if r[1] in sent]
                 if all(r[0] in observer.seen for r in wanted):
                     break
                 await asyncio.sleep(0.2)
             observer.stop_event.set()
             observer.join()
-            claimed = {r[0]: epoch(r[1]) for r in dict_rows(tmp / "reporting.db",
-                                                            "SELECT event_id, received_at FROM inbox")}
+            claimed = {
+                r[0]: epoch(r[1]) for r in dict_rows(tmp / "reporting.db", "SELECT event_id, received_at FROM inbox")
+            }
 
-    checkpoints: dict[str, list[float]] = {"outbox row written (commit follows)": [],
-                                           "relay marked published (after broker ack)": [],
-                                           "reporting claimed it (inbox insert, before commit)": [],
-                                           "read model holds it (observed)": []}
+    checkpoints: dict[str, list[float]] = {
+        "outbox row written (commit follows)": [],
+        "relay marked published (after broker ack)": [],
+        "reporting claimed it (inbox insert, before commit)": [],
+        "read model holds it (observed)": [],
+    }
     missing = 0
     for event_id, participant, created, published in wanted:
         t_sent = sent[participant]
@@ -174,29 +194,43 @@ async def main(args) -> c.Report:
     e2e = checkpoints["read model holds it (observed)"]
     report.conditions |= {
         "load": f"{args.rate:.0f} writes/s open loop for {args.seconds:.0f} s (achieved "
-                f"{len(sent) / duration:.0f}/s), after {args.warmup:.0f} s warm-up",
+        f"{len(sent) / duration:.0f}/s), after {args.warmup:.0f} s warm-up",
         "services": "recruitment and reporting, one uvicorn process each, SQLite, relay poll interval "
-                    f"{args.relay_poll}s (woken on commit)",
-        "observation": f"reporting inbox polled every {args.poll_ms:.0f} ms ({observer.polls:,} polls)"}
+        f"{args.relay_poll}s (woken on commit)",
+        "observation": f"reporting inbox polled every {args.poll_ms:.0f} ms ({observer.polls:,} polls)",
+    }
     for name, values in checkpoints.items():
         last = name.startswith("read model")
-        row = (name, c.ms(c.percentile(values, 50)), c.ms(c.percentile(values, 99)),
-               c.ms(max(values, default=float("nan"))))
+        row = (
+            name,
+            c.ms(c.percentile(values, 50)),
+            c.ms(c.percentile(values, 99)),
+            c.ms(max(values, default=float("nan"))),
+        )
         if last:
             p99 = c.percentile(values, 99)
             report.add(*row, f"p99 < {TARGET_P99 * 1000:.0f} ms", "yes" if p99 < TARGET_P99 else "**NO**")
         else:
             report.add(*row)
-    report.add("HTTP 201 answered (client side)", c.ms(c.percentile(answered, 50)),
-               c.ms(c.percentile(answered, 99)), c.ms(max(answered, default=0)))
-    report.add("generator lateness (sent - scheduled)", c.ms(c.percentile(lags, 50)), c.ms(c.percentile(lags, 99)),
-               c.ms(max(lags, default=0)))
+    report.add(
+        "HTTP 201 answered (client side)",
+        c.ms(c.percentile(answered, 50)),
+        c.ms(c.percentile(answered, 99)),
+        c.ms(max(answered, default=0)),
+    )
+    report.add(
+        "generator lateness (sent - scheduled)",
+        c.ms(c.percentile(lags, 50)),
+        c.ms(c.percentile(lags, 99)),
+        c.ms(max(lags, default=0)),
+    )
     report.notes += [
         f"{len(e2e):,} writes measured, {missing} never reached the read model within 30 s after the run, "
         f"{len(errors)} HTTP errors" + (f" (first: {errors[0]})" if errors else "") + ".",
         f"{meter.summary()} (client = this load generator and observer).",
         "Checkpoints are cumulative from the moment the request was sent; the relay marks a row after the "
-        "broker acknowledged it, so reporting may claim an event before its row is marked."]
+        "broker acknowledged it, so reporting may claim an event before its row is marked.",
+    ]
     return report
 
 
@@ -214,6 +248,10 @@ if __name__ == "__main__":
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--warmup", type=float, default=3)
     p.add_argument("--poll-ms", type=float, default=5, help="observer's polling interval of reporting's inbox")
-    p.add_argument("--relay-poll", type=float, default=0.5,
-                   help="services' outbox_poll_interval (the relay is woken on commit; this is its fallback)")
+    p.add_argument(
+        "--relay-poll",
+        type=float,
+        default=0.5,
+        help="services' outbox_poll_interval (the relay is woken on commit; this is its fallback)",
+    )
     c.report_main(main, p.parse_args())

@@ -26,9 +26,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import _common as c
 import httpx
 
-import _common as c
 from owes_cli.embedded import EmbeddedBroker, free_port
 from owes_cli.system import LocalSystem
 from owes_contracts import ParticipantRecruited
@@ -49,9 +49,16 @@ def unique_pesel() -> str:
 
 
 def registration() -> dict:
-    return {"pesel": unique_pesel(), "first_name": "Ewa", "last_name": "Testowa", "county": "rybnicki",
-            "labour_market_status": "unemployed", "disability": False, "at_risk_of_exclusion": True,
-            "consent": True}
+    return {
+        "pesel": unique_pesel(),
+        "first_name": "Ewa",
+        "last_name": "Testowa",
+        "county": "rybnicki",
+        "labour_market_status": "unemployed",
+        "disability": False,
+        "at_risk_of_exclusion": True,
+        "consent": True,
+    }
 
 
 @dataclass
@@ -96,8 +103,9 @@ def committed_in(recruitment_db: Path | None) -> int | None:
         return None
     conn = sqlite3.connect(recruitment_db, timeout=30)
     try:
-        return conn.execute("SELECT count(*) FROM outbox WHERE event_type = ?",
-                            (ParticipantRecruited.ce_type(),)).fetchone()[0]
+        return conn.execute(
+            "SELECT count(*) FROM outbox WHERE event_type = ?", (ParticipantRecruited.ce_type(),)
+        ).fetchone()[0]
     finally:
         conn.close()
 
@@ -120,8 +128,9 @@ async def run(args: argparse.Namespace) -> int:
     else:
         system = LocalSystem(data_dir=Path(args.data_dir or ".owes").resolve())
         if not (system.data_dir / "api-keys.json").exists():
-            print(f"no API keys in {system.data_dir}: pass the running system's --data-dir, or --start",
-                  file=sys.stderr)
+            print(
+                f"no API keys in {system.data_dir}: pass the running system's --data-dir, or --start", file=sys.stderr
+            )
             return 2
         recruitment_url, reporting_url = args.recruitment_url, args.reporting_url
         candidate = system.data_dir / "recruitment.db"
@@ -130,8 +139,10 @@ async def run(args: argparse.Namespace) -> int:
         rec_headers = system.operator_headers("recruitment")
         rep_headers = system.operator_headers("reporting")
         limits = httpx.Limits(max_connections=args.writers, max_keepalive_connections=args.writers)
-        async with httpx.AsyncClient(base_url=recruitment_url, headers=rec_headers, timeout=30, limits=limits) as rec, \
-                httpx.AsyncClient(base_url=reporting_url, headers=rep_headers, timeout=30) as rep:
+        async with (
+            httpx.AsyncClient(base_url=recruitment_url, headers=rec_headers, timeout=30, limits=limits) as rec,
+            httpx.AsyncClient(base_url=reporting_url, headers=rep_headers, timeout=30) as rep,
+        ):
             await wait_ready(rec, rep)
             before = await people_supported(rep)
             committed_before = committed_in(recruitment_db)
@@ -211,9 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writers", type=int, default=8, help="concurrent writers (default 8)")
     parser.add_argument("--seconds", type=float, default=20, help="how long they write (default 20)")
     parser.add_argument("--start", action="store_true", help="start a system of its own (else use a running one)")
-    parser.add_argument("--data-dir", default=None,
-                        help="the running system's data dir, for its API keys and databases (default .owes); "
-                             "with --start, where the new system keeps its data (default a temporary dir)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="the running system's data dir, for its API keys and databases (default .owes); "
+        "with --start, where the new system keeps its data (default a temporary dir)",
+    )
     parser.add_argument("--recruitment-url", default="http://127.0.0.1:8001")
     parser.add_argument("--reporting-url", default="http://127.0.0.1:8004")
     parser.add_argument("--settle-timeout", type=float, default=120, help="how long to wait for reporting")

@@ -17,14 +17,29 @@ import time
 
 import _common as c
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from owes_contracts.envelope import CloudEvent
 
 
-async def produce(bootstrap: str, records: list[c.Record], total: int, *, acks, linger_ms: int, batch_kb: int,
-                  window: int, idempotent: bool) -> float:
+async def produce(
+    bootstrap: str,
+    records: list[c.Record],
+    total: int,
+    *,
+    acks,
+    linger_ms: int,
+    batch_kb: int,
+    window: int,
+    idempotent: bool,
+) -> float:
     """Send `total` records (cycling through `records`) as fast as acknowledgements come; return seconds."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=acks, linger_ms=linger_ms,
-                                max_batch_size=batch_kb * 1024, enable_idempotence=idempotent)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks=acks,
+        linger_ms=linger_ms,
+        max_batch_size=batch_kb * 1024,
+        enable_idempotence=idempotent,
+    )
     await producer.start()
     try:
         started = time.perf_counter()
@@ -43,9 +58,14 @@ async def produce(bootstrap: str, records: list[c.Record], total: int, *, acks, 
 
 async def consume(bootstrap: str, topic: str, total: int, *, parse: bool, meter: c.CpuMeter) -> float:
     """Read `total` records with a consumer group, committing after each fetched batch; return seconds."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"raw-{c.namespace()}",
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"raw-{c.namespace()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
     await consumer.start()
     try:
         seen = 0
@@ -71,42 +91,60 @@ async def consume(bootstrap: str, topic: str, total: int, *, parse: bool, meter:
 
 
 async def main(args) -> c.Report:
-    report = c.Report("Raw limit: plain aiokafka against the broker",
-                      header=("figure", "value", "note"))
+    report = c.Report("Raw limit: plain aiokafka against the broker", header=("figure", "value", "note"))
     with c.broker(args) as (bootstrap, broker_pid):
         topic = f"{c.namespace()}.raw"
         await c.create_topics(bootstrap, [topic], args.partitions)
         records = c.recruited_records(min(args.records, 20_000), topic)
         c.validate_sample(records[:10])
         size = sum(r.size for r in records) / len(records)
-        report.conditions |= {"records": f"{args.records:,}, {size:.0f} bytes each (key, value, ce_* headers)",
-                              "topic": f"{args.partitions} partitions",
-                              "producer": f"acks={args.acks}, linger_ms={args.linger_ms}, "
-                                          f"max_batch_size={args.batch_kb} KB, {args.window:,} in flight"}
+        report.conditions |= {
+            "records": f"{args.records:,}, {size:.0f} bytes each (key, value, ce_* headers)",
+            "topic": f"{args.partitions} partitions",
+            "producer": f"acks={args.acks}, linger_ms={args.linger_ms}, "
+            f"max_batch_size={args.batch_kb} KB, {args.window:,} in flight",
+        }
         acks = args.acks if args.acks == "all" else int(args.acks)
 
         c.log(f"producing {args.records:,} records")
         meter = c.CpuMeter(client=None, broker=broker_pid).start()
-        seconds = await produce(bootstrap, records, args.records, acks=acks, linger_ms=args.linger_ms,
-                                batch_kb=args.batch_kb, window=args.window, idempotent=c.idempotence(args))
+        seconds = await produce(
+            bootstrap,
+            records,
+            args.records,
+            acks=acks,
+            linger_ms=args.linger_ms,
+            batch_kb=args.batch_kb,
+            window=args.window,
+            idempotent=c.idempotence(args),
+        )
         meter.stop()
         on_topic = await c.topic_size(bootstrap, topic)
         assert on_topic == args.records, f"{on_topic} records on the topic, {args.records} sent"
-        report.add("produce", f"{c.rate(args.records, seconds)} events/s",
-                   f"{args.records * size / seconds / 1e6:.1f} MB/s; {meter.summary()}")
+        report.add(
+            "produce",
+            f"{c.rate(args.records, seconds)} events/s",
+            f"{args.records * size / seconds / 1e6:.1f} MB/s; {meter.summary()}",
+        )
 
         c.log("consuming")
         meter = c.CpuMeter(client=None, broker=broker_pid)
         seconds = await consume(bootstrap, topic, args.records, parse=False, meter=meter)
-        report.add("consume", f"{c.rate(args.records, seconds)} events/s",
-                   f"commit per fetched batch; {meter.summary()}")
+        report.add(
+            "consume", f"{c.rate(args.records, seconds)} events/s", f"commit per fetched batch; {meter.summary()}"
+        )
 
         c.log("consuming again, parsing every CloudEvent")
         seconds = await consume(bootstrap, topic, args.records, parse=True, meter=meter)
-        report.add("consume + parse envelope", f"{c.rate(args.records, seconds)} events/s",
-                   f"CloudEvent.from_kafka on each record, as every consumer does first; {meter.summary()}")
-    report.notes.append("CPU shares: client = this Python process, broker = the broker's process (Tansu, or "
-                        "Apache Kafka's JVM); they share the same cores.")
+        report.add(
+            "consume + parse envelope",
+            f"{c.rate(args.records, seconds)} events/s",
+            f"CloudEvent.from_kafka on each record, as every consumer does first; {meter.summary()}",
+        )
+    report.notes.append(
+        "CPU shares: client = this Python process, broker = the broker's process (Tansu, or "
+        "Apache Kafka's JVM); they share the same cores."
+    )
     return report
 
 

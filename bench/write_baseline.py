@@ -45,18 +45,39 @@ def create_app() -> FastAPI:
         participant_id = f"p_{uuid.uuid4().hex[:16]}"
         now = dt.datetime.now(dt.UTC)
         async with engine.begin() as conn:
-            await conn.execute(insert_participant, {
-                "participant_id": participant_id, "pesel": form["pesel"], "first_name": form["first_name"],
-                "last_name": form["last_name"], "email": form.get("email"), "phone": form.get("phone"),
-                "address": form.get("address"), "county": form["county"], "gender": "female", "age_band": "25-34",
-                "labour_market_status": form["labour_market_status"], "disability": form["disability"],
-                "at_risk_of_exclusion": form["at_risk_of_exclusion"], "consent_given_at": now,
-                "status": "recruited", "recruited_on": now.date()})
-            await conn.execute(insert_outbox, {
-                "event_id": uuid.uuid4().hex, "event_type": "pl.owes.recruitment.ParticipantRecruited",
-                "topic": "baseline", "key": participant_id, "headers": [["ce_id", "x"]],
-                "value": json.dumps({"participant_id": participant_id}), "created_at": now})
-        return Response(json.dumps({"participant_id": participant_id}), status_code=201,
-                        media_type="application/json")
+            await conn.execute(
+                insert_participant,
+                {
+                    "participant_id": participant_id,
+                    "pesel": form["pesel"],
+                    "first_name": form["first_name"],
+                    "last_name": form["last_name"],
+                    "email": form.get("email"),
+                    "phone": form.get("phone"),
+                    "address": form.get("address"),
+                    "county": form["county"],
+                    "gender": "female",
+                    "age_band": "25-34",
+                    "labour_market_status": form["labour_market_status"],
+                    "disability": form["disability"],
+                    "at_risk_of_exclusion": form["at_risk_of_exclusion"],
+                    "consent_given_at": now,
+                    "status": "recruited",
+                    "recruited_on": now.date(),
+                },
+            )
+            await conn.execute(
+                insert_outbox,
+                {
+                    "event_id": uuid.uuid4().hex,
+                    "event_type": "pl.owes.recruitment.ParticipantRecruited",
+                    "topic": "baseline",
+                    "key": participant_id,
+                    "headers": [["ce_id", "x"]],
+                    "value": json.dumps({"participant_id": participant_id}),
+                    "created_at": now,
+                },
+            )
+        return Response(json.dumps({"participant_id": participant_id}), status_code=201, media_type="application/json")
 
     return app

@@ -80,13 +80,32 @@ async def run_baseline(args, kind: str, report: c.Report) -> dict[int, float]:
     here = Path(__file__).parent
     with tempfile.TemporaryDirectory() as tmp, c.database(kind, tmp, "baseline") as url:
         port = free_port()
-        env = {**os.environ, "BASELINE_DATABASE_URL": url,
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(here), os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            "BASELINE_DATABASE_URL": url,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(here), os.environ.get("PYTHONPATH")])),
+        }
         with open(Path(tmp) / "baseline.log", "wb") as log_file:
             process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "write_baseline:create_app", "--factory", "--host", "127.0.0.1",
-                 "--port", str(port), "--no-access-log", "--log-level", "warning"],
-                env=env, cwd=tmp, stdout=log_file, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "write_baseline:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+                cwd=tmp,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
         try:
             wait_for_port(port, timeout=90)
             numbers = itertools.count(5_000_000)
@@ -102,9 +121,17 @@ async def run_baseline(args, kind: str, report: c.Report) -> dict[int, float]:
                     meter.stop()
                     lat = stats["latencies"]
                     rates[clients] = len(lat) / elapsed
-                    report.add(kind, "baseline", clients, c.rate(len(lat), elapsed), c.ms(c.percentile(lat, 50)),
-                               c.ms(c.percentile(lat, 99)), len(stats["errors"]),
-                               c.ms(meter.used["service"] / max(1, len(lat))), meter.summary().removeprefix("CPU: "))
+                    report.add(
+                        kind,
+                        "baseline",
+                        clients,
+                        c.rate(len(lat), elapsed),
+                        c.ms(c.percentile(lat, 50)),
+                        c.ms(c.percentile(lat, 99)),
+                        len(stats["errors"]),
+                        c.ms(meter.used["service"] / max(1, len(lat))),
+                        meter.summary().removeprefix("CPU: "),
+                    )
                     if stats["errors"]:
                         c.log(f"first baseline error: {stats['errors'][0]}")
         finally:
@@ -116,8 +143,11 @@ async def run_baseline(args, kind: str, report: c.Report) -> dict[int, float]:
 async def run_database(args, bootstrap: str, broker_pid, kind: str, report: c.Report) -> None:
     baseline = await run_baseline(args, kind, report)
     ns = c.namespace()
-    with tempfile.TemporaryDirectory() as tmp, c.database(kind, tmp, "recruitment") as url, \
-            c.Services(Path(tmp), bootstrap, ns, c.idempotence(args)) as services:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        c.database(kind, tmp, "recruitment") as url,
+        c.Services(Path(tmp), bootstrap, ns, c.idempotence(args)) as services,
+    ):
         services.start({"recruitment": url})
         await services.wait_ready("recruitment")
         numbers = itertools.count()
@@ -140,11 +170,21 @@ async def run_database(args, bootstrap: str, broker_pid, kind: str, report: c.Re
                 written += len(lat)
                 per_write = meter.used["service"] / max(1, len(lat))
                 share = len(lat) / elapsed / baseline[clients] if baseline.get(clients) else 0.0
-                report.notes.append(f"{kind}, {clients} clients: recruitment at {share:.0%} of the baseline "
-                                    f"(target >= {SHARE_TARGET:.0%}: {'met' if share >= SHARE_TARGET else 'NOT met'})")
-                report.add(kind, "recruitment", clients, f"{c.rate(len(lat), elapsed)}", c.ms(c.percentile(lat, 50)),
-                           c.ms(c.percentile(lat, 99)), len(stats["errors"]), c.ms(per_write),
-                           meter.summary().removeprefix("CPU: "))
+                report.notes.append(
+                    f"{kind}, {clients} clients: recruitment at {share:.0%} of the baseline "
+                    f"(target >= {SHARE_TARGET:.0%}: {'met' if share >= SHARE_TARGET else 'NOT met'})"
+                )
+                report.add(
+                    kind,
+                    "recruitment",
+                    clients,
+                    f"{c.rate(len(lat), elapsed)}",
+                    c.ms(c.percentile(lat, 50)),
+                    c.ms(c.percentile(lat, 99)),
+                    len(stats["errors"]),
+                    c.ms(per_write),
+                    meter.summary().removeprefix("CPU: "),
+                )
                 if stats["errors"]:
                     c.log(f"first error: {stats['errors'][0]}")
         # The relay must have kept up: every registration ends up on the topic.
@@ -152,25 +192,31 @@ async def run_database(args, bootstrap: str, broker_pid, kind: str, report: c.Re
         while (pending := await c.pending_outbox(url)) and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
         on_topic = await c.topic_size(bootstrap, topic_for("recruitment", ns))
-        report.notes.append(f"{kind}: {on_topic:,} ParticipantRecruited events on the topic for {written:,} "
-                            f"registrations (warm-up included), {pending} left in the outbox.")
+        report.notes.append(
+            f"{kind}: {on_topic:,} ParticipantRecruited events on the topic for {written:,} "
+            f"registrations (warm-up included), {pending} left in the outbox."
+        )
 
 
 async def main(args) -> c.Report:
-    report = c.Report("Write path: POST /participants through the outbox",
-                      header=("database", "endpoint", "clients", "writes/s", "p50", "p99", "errors",
-                              "service CPU per write", "CPU"))
-    report.conditions |= {"service": "recruitment, one uvicorn process (uvloop, httptools), relay in-process",
-                          "clients": f"{args.client} HTTP client, closed loop, in one process; "
-                                     f"{args.seconds:.0f} s per level "
-                                     f"after {args.warmup:.0f} s warm-up",
-                          "write": "validate form + PESEL, insert participant + outbox row in one transaction, "
-                                   "audit row, API key check"}
+    report = c.Report(
+        "Write path: POST /participants through the outbox",
+        header=("database", "endpoint", "clients", "writes/s", "p50", "p99", "errors", "service CPU per write", "CPU"),
+    )
+    report.conditions |= {
+        "service": "recruitment, one uvicorn process (uvloop, httptools), relay in-process",
+        "clients": f"{args.client} HTTP client, closed loop, in one process; "
+        f"{args.seconds:.0f} s per level "
+        f"after {args.warmup:.0f} s warm-up",
+        "write": "validate form + PESEL, insert participant + outbox row in one transaction, audit row, API key check",
+    }
     with c.broker(args) as (bootstrap, broker_pid):
         for kind in args.database:
             await run_database(args, bootstrap, broker_pid, kind, report)
-    report.notes.append("CPU: client = the load generator (this process), service = the uvicorn process, "
-                        "broker = Tansu; all share the same cores.")
+    report.notes.append(
+        "CPU: client = the load generator (this process), service = the uvicorn process, "
+        "broker = Tansu; all share the same cores."
+    )
     return report
 
 

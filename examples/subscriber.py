@@ -83,11 +83,20 @@ def parse(record) -> Event:
     except (TypeError, ValueError) as exc:
         raise NotAnEvent(str(exc)) from None
     return Event(
-        id=attributes["id"], source=attributes["source"], type=attributes["type"], time=time,
-        subject=attributes["subject"], schemaversion=version, data=data,
-        correlationid=attributes.get("correlationid"), causationid=attributes.get("causationid"),
-        partner=attributes.get("partner"), traceparent=attributes.get("traceparent"),
-        topic=record.topic, partition=record.partition, offset=record.offset,
+        id=attributes["id"],
+        source=attributes["source"],
+        type=attributes["type"],
+        time=time,
+        subject=attributes["subject"],
+        schemaversion=version,
+        data=data,
+        correlationid=attributes.get("correlationid"),
+        causationid=attributes.get("causationid"),
+        partner=attributes.get("partner"),
+        traceparent=attributes.get("traceparent"),
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
     )
 
 
@@ -111,39 +120,54 @@ class SeenIds:
 # with decimal.Decimal, never float.
 T = "pl.owes."
 DESCRIBE: dict[tuple[str, int], Callable[[dict], str]] = {
-    (T + "recruitment.ParticipantRecruited", 1):
-        lambda d: f"participant {d['participant_id']} recruited in {d['county']} ({d['gender']}, {d['age_band']})",
+    (T + "recruitment.ParticipantRecruited", 1): lambda d: (
+        f"participant {d['participant_id']} recruited in {d['county']} ({d['gender']}, {d['age_band']})"
+    ),
     (T + "recruitment.ParticipantEligibilityConfirmed", 1): lambda d: f"participant {d['participant_id']} eligible",
-    (T + "recruitment.ParticipantEligibilityRejected", 1):
-        lambda d: f"participant {d['participant_id']} not eligible: {d['reason']}",
+    (T + "recruitment.ParticipantEligibilityRejected", 1): lambda d: (
+        f"participant {d['participant_id']} not eligible: {d['reason']}"
+    ),
     (T + "recruitment.ParticipantWithdrawn", 1): lambda d: f"participant {d['participant_id']} withdrew: {d['reason']}",
-    (T + "recruitment.ParticipantDataErased", 1):
-        lambda d: f"participant {d['participant_id']}: personal data erased at the source",
-    (T + "recruitment.OrganisationEnrolled", 1):
-        lambda d: f"organisation {d['organisation_id']} ({d['organisation_type']}) enrolled: {d['organisation_name']}",
-    (T + "recruitment.OrganisationEconomicActivityStarted", 1):
-        lambda d: f"organisation {d['organisation_id']} started {d['activity']} activity",
-    (T + "recruitment.InitiativeGroupFormed", 1):
-        lambda d: f"initiative group {d['group_id']} formed with {len(d['member_ids'])} members",
-    (T + "advisory.AdvisorySessionHeld", 1):
-        lambda d: f"{d['kind']} advice, {d['hours']} h, for {d['participant_id'] or d['organisation_id']}",
-    (T + "advisory.TrainingCompleted", 1):
-        lambda d: f"participant {d['participant_id']} completed training {d['title']!r} ({d['hours']} h)",
-    (T + "advisory.MentoringProvided", 1):
-        lambda d: f"mentoring, {d['hours']} h, for {d['participant_id'] or d['organisation_id']}",
-    (T + "grants.GrantApplicationSubmitted", 1):
-        lambda d: f"application {d['application_id']} asks PLN {d['amount_requested']} for {d['jobs_planned']} jobs",
-    (T + "grants.GrantApplicationEvaluated", 1):
-        lambda d: f"application {d['application_id']} evaluated {d['outcome']} ({d['score']} points)",
-    (T + "grants.GrantAwarded", 1):
-        lambda d: f"application {d['application_id']} awarded PLN {d['total_amount']} for {d['jobs']} jobs",
+    (T + "recruitment.ParticipantDataErased", 1): lambda d: (
+        f"participant {d['participant_id']}: personal data erased at the source"
+    ),
+    (T + "recruitment.OrganisationEnrolled", 1): lambda d: (
+        f"organisation {d['organisation_id']} ({d['organisation_type']}) enrolled: {d['organisation_name']}"
+    ),
+    (T + "recruitment.OrganisationEconomicActivityStarted", 1): lambda d: (
+        f"organisation {d['organisation_id']} started {d['activity']} activity"
+    ),
+    (T + "recruitment.InitiativeGroupFormed", 1): lambda d: (
+        f"initiative group {d['group_id']} formed with {len(d['member_ids'])} members"
+    ),
+    (T + "advisory.AdvisorySessionHeld", 1): lambda d: (
+        f"{d['kind']} advice, {d['hours']} h, for {d['participant_id'] or d['organisation_id']}"
+    ),
+    (T + "advisory.TrainingCompleted", 1): lambda d: (
+        f"participant {d['participant_id']} completed training {d['title']!r} ({d['hours']} h)"
+    ),
+    (T + "advisory.MentoringProvided", 1): lambda d: (
+        f"mentoring, {d['hours']} h, for {d['participant_id'] or d['organisation_id']}"
+    ),
+    (T + "grants.GrantApplicationSubmitted", 1): lambda d: (
+        f"application {d['application_id']} asks PLN {d['amount_requested']} for {d['jobs_planned']} jobs"
+    ),
+    (T + "grants.GrantApplicationEvaluated", 1): lambda d: (
+        f"application {d['application_id']} evaluated {d['outcome']} ({d['score']} points)"
+    ),
+    (T + "grants.GrantAwarded", 1): lambda d: (
+        f"application {d['application_id']} awarded PLN {d['total_amount']} for {d['jobs']} jobs"
+    ),
     (T + "grants.GrantDisbursed", 1): lambda d: f"PLN {d['amount']} paid out on application {d['application_id']}",
-    (T + "grants.CooperativeFounded", 1):
-        lambda d: f"cooperative {d['cooperative_name']!r} founded (KRS {d['krs']}, {len(d['founder_ids'])} founders)",
-    (T + "grants.JobCreated", 1):
-        lambda d: f"job {d['job_id']} created in {d['cooperative_id']} for participant {d['participant_id']}",
-    (T + "grants.BridgeSupportPaid", 1):
-        lambda d: f"bridge support month {d['instalment']} for job {d['job_id']}: PLN {d['amount']}",
+    (T + "grants.CooperativeFounded", 1): lambda d: (
+        f"cooperative {d['cooperative_name']!r} founded (KRS {d['krs']}, {len(d['founder_ids'])} founders)"
+    ),
+    (T + "grants.JobCreated", 1): lambda d: (
+        f"job {d['job_id']} created in {d['cooperative_id']} for participant {d['participant_id']}"
+    ),
+    (T + "grants.BridgeSupportPaid", 1): lambda d: (
+        f"bridge support month {d['instalment']} for job {d['job_id']}: PLN {d['amount']}"
+    ),
     (T + "grants.JobSustained", 1): lambda d: f"job {d['job_id']} still there after 12 months",
     (T + "grants.JobEnded", 1): lambda d: f"job {d['job_id']} ended: {d['reason']}",
 }
@@ -162,18 +186,30 @@ class Stats:
     skipped: int = 0  # not an event, or a type or version this subscriber does not know
 
 
-async def consume(bootstrap_servers: str, *, group_id: str, topic_names: Sequence[str],
-                  handle: Callable[[Event], Awaitable[None]] = print_event, seen: SeenIds | None = None,
-                  stop: asyncio.Event | None = None, stats: Stats | None = None, from_beginning: bool = True,
-                  **client_options) -> Stats:
+async def consume(
+    bootstrap_servers: str,
+    *,
+    group_id: str,
+    topic_names: Sequence[str],
+    handle: Callable[[Event], Awaitable[None]] = print_event,
+    seen: SeenIds | None = None,
+    stop: asyncio.Event | None = None,
+    stats: Stats | None = None,
+    from_beginning: bool = True,
+    **client_options,
+) -> Stats:
     """Handle every event on the topics, each once, in order per key; commit offsets only after handling.
     Runs until `stop` is set; `stats` counts as it goes."""
     seen = seen if seen is not None else SeenIds()
     stop = stop or asyncio.Event()
     stats = stats if stats is not None else Stats()
     consumer = AIOKafkaConsumer(
-        *topic_names, bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False,
-        auto_offset_reset="earliest" if from_beginning else "latest", **client_options,
+        *topic_names,
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        **client_options,
     )
     await consumer.start()
     try:
@@ -219,13 +255,23 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     options = {"security_protocol": args.security_protocol}
     if args.security_protocol != "PLAINTEXT":
-        options |= {"sasl_mechanism": args.sasl_mechanism, "sasl_plain_username": args.sasl_username,
-                    "sasl_plain_password": args.sasl_password}
+        options |= {
+            "sasl_mechanism": args.sasl_mechanism,
+            "sasl_plain_username": args.sasl_username,
+            "sasl_plain_password": args.sasl_password,
+        }
     if args.security_protocol == "SASL_SSL":
         options["ssl_context"] = create_ssl_context()  # the system's trusted CAs
     try:
-        asyncio.run(consume(args.bootstrap_servers, group_id=args.group_id, topic_names=topics(args.namespace),
-                            from_beginning=not args.from_now, **options))
+        asyncio.run(
+            consume(
+                args.bootstrap_servers,
+                group_id=args.group_id,
+                topic_names=topics(args.namespace),
+                from_beginning=not args.from_now,
+                **options,
+            )
+        )
     except KeyboardInterrupt:
         pass
 

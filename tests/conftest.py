@@ -135,8 +135,9 @@ def _assert_no_personal_data_in_events(bootstrap: str) -> None:
 
     external = os.environ.get("OWES_TEST_KAFKA_BOOTSTRAP")
     prefix = "t" if external else ""  # on a shared external cluster, only the tests' namespaces
-    count, findings = asyncio.run(scan_topics({"bootstrap_servers": bootstrap}, known=personal_values_used,
-                                              topic_prefix=prefix))
-    assert not findings, (f"personal data in {len(findings)} place(s) among {count} records on the broker: "
-                          + "; ".join(f"{f.topic}[{f.partition}]@{f.offset} {f.where}: {f.value!r}"
-                                      for f in findings[:20]))
+    count, findings = asyncio.run(
+        scan_topics({"bootstrap_servers": bootstrap}, known=personal_values_used, topic_prefix=prefix)
+    )
+    assert not findings, f"personal data in {len(findings)} place(s) among {count} records on the broker: " + "; ".join(
+        f"{f.topic}[{f.partition}]@{f.offset} {f.where}: {f.value!r}" for f in findings[:20]
+    )

@@ -13,12 +13,12 @@ from typing import TypeVar
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from asgi_lifespan import LifespanManager
-from owes_messaging.broker import ensure_topics, partitions_of
 
 from owes_contracts import topic_for
 from owes_contracts.envelope import CloudEvent
-from owes_service.auth import credential_line
+from owes_messaging.broker import ensure_topics, partitions_of
 from owes_messaging.settings import KafkaSettings
+from owes_service.auth import credential_line
 
 T = TypeVar("T")
 
@@ -40,8 +40,13 @@ def make_pesel(birth: dt.date = dt.date(1990, 1, 1), *, female: bool = True, ser
 
 
 # Every service the tests start knows one API key per role (settings_for); running() calls as the operator.
-TEST_PRINCIPALS = {"partner:recruitment": "jastrzebie-zdroj", "partner:advisory": "zory", "partner:grants": "rybnik",
-                   "lead": "lead", "integrator": "integrator"}
+TEST_PRINCIPALS = {
+    "partner:recruitment": "jastrzebie-zdroj",
+    "partner:advisory": "zory",
+    "partner:grants": "rybnik",
+    "lead": "lead",
+    "integrator": "integrator",
+}
 TEST_API_KEYS = {role: f"owes_test_{role.replace(':', '_')}_key" for role in TEST_PRINCIPALS}
 TEST_API_KEY_ENTRIES = [credential_line(TEST_PRINCIPALS[role], role, key) for role, key in TEST_API_KEYS.items()]
 
@@ -54,8 +59,11 @@ def test_broker() -> str:
 
 
 def broker_supports_idempotence() -> bool:
-    return (bool(os.environ.get("OWES_TEST_KAFKA_BOOTSTRAP")) or os.environ.get("OWES_TEST_TESTCONTAINERS") == "1"
-            or test_broker() == "kafka")
+    return (
+        bool(os.environ.get("OWES_TEST_KAFKA_BOOTSTRAP"))
+        or os.environ.get("OWES_TEST_TESTCONTAINERS") == "1"
+        or test_broker() == "kafka"
+    )
 
 
 def auth_headers(role: str) -> dict[str, str]:
@@ -65,12 +73,14 @@ def auth_headers(role: str) -> dict[str, str]:
 
 def client_as(client: httpx.AsyncClient, role: str | None) -> httpx.AsyncClient:
     """Another client to the same running app, as another role (None: no credentials at all)."""
-    return httpx.AsyncClient(transport=client.asgi_transport, base_url=client.base_url,
-                             headers=auth_headers(role) if role else {})
+    return httpx.AsyncClient(
+        transport=client.asgi_transport, base_url=client.base_url, headers=auth_headers(role) if role else {}
+    )
 
 
-def settings_for(cls, *, database_url: str, kafka_bootstrap: str, namespace: str, idempotence: bool | None = None,
-                 **overrides):
+def settings_for(
+    cls, *, database_url: str, kafka_bootstrap: str, namespace: str, idempotence: bool | None = None, **overrides
+):
     """Settings of one service wired to the test's broker, database and topic namespace."""
     overrides.setdefault("api_keys", TEST_API_KEY_ENTRIES)
     if idempotence is None:  # on by default wherever the broker supports it (Apache Kafka)
@@ -78,7 +88,10 @@ def settings_for(cls, *, database_url: str, kafka_bootstrap: str, namespace: str
     return cls(
         database_url=database_url,
         kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap, enable_idempotence=idempotence),
-        topic_namespace=namespace, outbox_poll_interval=0.1, log_json=True, **overrides,
+        topic_namespace=namespace,
+        outbox_poll_interval=0.1,
+        log_json=True,
+        **overrides,
     )
 
 
@@ -131,8 +144,9 @@ async def read_topic(bootstrap: str, topic: str, *, idle: float = 1.0, timeout: 
         await consumer.stop()
 
 
-async def publish_events(bootstrap: str, events: list[CloudEvent], *, namespace: str | None = None,
-                         topic: str | None = None) -> None:
+async def publish_events(
+    bootstrap: str, events: list[CloudEvent], *, namespace: str | None = None, topic: str | None = None
+) -> None:
     """Put CloudEvents on the broker as the producing services' relays do (binary mode, key = subject): on
     `topic`, or each on its producer's topic in `namespace`."""
     topics = [topic or topic_for(event.type.split(".")[2], namespace) for event in events]
@@ -140,8 +154,10 @@ async def publish_events(bootstrap: str, events: list[CloudEvent], *, namespace:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
     try:
-        sent = [await producer.send(t, event.kafka_value(), key=event.kafka_key(), headers=event.kafka_headers())
-                for t, event in zip(topics, events, strict=True)]
+        sent = [
+            await producer.send(t, event.kafka_value(), key=event.kafka_key(), headers=event.kafka_headers())
+            for t, event in zip(topics, events, strict=True)
+        ]
         await asyncio.gather(*sent)  # each acknowledged, or the failure raised here
     finally:
         await producer.stop()
@@ -194,9 +210,17 @@ async def row_count(client, table: str) -> int:
 
 
 def participant_form(pesel: str | None = None, **overrides) -> dict:
-    form = {"pesel": pesel or make_pesel(), "first_name": "Anna", "last_name": "Nowak", "email": "anna@example.org",
-            "county": "rybnicki", "labour_market_status": "unemployed", "disability": False,
-            "at_risk_of_exclusion": True, "consent": True}
+    form = {
+        "pesel": pesel or make_pesel(),
+        "first_name": "Anna",
+        "last_name": "Nowak",
+        "email": "anna@example.org",
+        "county": "rybnicki",
+        "labour_market_status": "unemployed",
+        "disability": False,
+        "at_risk_of_exclusion": True,
+        "consent": True,
+    }
     return remember_personal_data(form | overrides)
 
 
@@ -248,8 +272,10 @@ class DatabaseOutage:
         conn, name = self._postgres()
         with conn:
             conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
 
     def end(self) -> None:
         if self.is_sqlite:

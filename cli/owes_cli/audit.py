@@ -29,8 +29,9 @@ def operator_name() -> str:
 
 
 async def _record(database_url: str, rows: list[dict]) -> None:
-    from owes_service.audit import append_audit_rows
     from sqlalchemy.ext.asyncio import create_async_engine
+
+    from owes_service.audit import append_audit_rows
 
     engine = create_async_engine(database_url)
     try:
@@ -41,8 +42,9 @@ async def _record(database_url: str, rows: list[dict]) -> None:
 
 
 async def _verify(database_url: str) -> list[str]:
-    from owes_service.audit import verify_audit_chain
     from sqlalchemy.ext.asyncio import create_async_engine
+
+    from owes_service.audit import verify_audit_chain
 
     engine = create_async_engine(database_url)
     try:
@@ -56,9 +58,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Walk the service's audit log and check every row's hash and its link to the row before."""
     url = args.database_url or service_settings(args.service).database_url
     problems = asyncio.run(_verify(url))
-    audit_cli_action(args.service, "audit verify", [("chain intact" if not problems else
-                                                     f"{len(problems)} break(s)", None, 1 if problems else 0)],
-                     database_url=url)
+    audit_cli_action(
+        args.service,
+        "audit verify",
+        [("chain intact" if not problems else f"{len(problems)} break(s)", None, 1 if problems else 0)],
+        database_url=url,
+    )
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"audit log of {args.service}: " + ("chain intact" if not problems else f"{len(problems)} break(s)"))
@@ -75,21 +80,35 @@ def add_audit_parser(sub: argparse._SubParsersAction) -> None:
     verify.set_defaults(func=cmd_audit_verify)
 
 
-def audit_cli_action(service: str, action: str, outcomes: list[tuple[str, str | None, int]],
-                     database_url: str | None = None) -> bool:
+def audit_cli_action(
+    service: str, action: str, outcomes: list[tuple[str, str | None, int]], database_url: str | None = None
+) -> bool:
     """Record one command's outcomes (what, entity id, exit status) in the service's audit log; False if not."""
     if not outcomes:
         return True
     url = database_url or service_settings(service).database_url
     correlation = new_id()
     now = dt.datetime.now(dt.UTC)
-    rows = [{"at": now, "principal": f"cli:{operator_name()}"[:100], "role": "operator", "method": "CLI",
-             "path": f"owes {action} {service}: {what}"[:2000], "status": status, "correlation_id": correlation,
-             "entity_id": entity[:200] if entity else None} for what, entity, status in outcomes]
+    rows = [
+        {
+            "at": now,
+            "principal": f"cli:{operator_name()}"[:100],
+            "role": "operator",
+            "method": "CLI",
+            "path": f"owes {action} {service}: {what}"[:2000],
+            "status": status,
+            "correlation_id": correlation,
+            "entity_id": entity[:200] if entity else None,
+        }
+        for what, entity, status in outcomes
+    ]
     try:
         asyncio.run(_record(url, rows))
     except Exception as exc:
-        print(f"could not write the audit log of {service} ({exc.__class__.__name__}: {exc}); the action above "
-              f"is not recorded there", file=sys.stderr)
+        print(
+            f"could not write the audit log of {service} ({exc.__class__.__name__}: {exc}); the action above "
+            f"is not recorded there",
+            file=sys.stderr,
+        )
         return False
     return True

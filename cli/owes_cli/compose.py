@@ -52,12 +52,22 @@ from .embedded import free_port
 
 SERVICE_DOCKERFILE = "deploy/Dockerfile"
 # What a service cannot run without in a container: its own database and an authenticated, idempotent producer.
-REQUIRED_SETTINGS = ("DATABASE_URL", "KAFKA__BOOTSTRAP_SERVERS", "KAFKA__ENABLE_IDEMPOTENCE",
-                     "KAFKA__SECURITY_PROTOCOL", "KAFKA__SASL_MECHANISM", "KAFKA__SASL_USERNAME",
-                     "KAFKA__SASL_PASSWORD")
+REQUIRED_SETTINGS = (
+    "DATABASE_URL",
+    "KAFKA__BOOTSTRAP_SERVERS",
+    "KAFKA__ENABLE_IDEMPOTENCE",
+    "KAFKA__SECURITY_PROTOCOL",
+    "KAFKA__SASL_MECHANISM",
+    "KAFKA__SASL_USERNAME",
+    "KAFKA__SASL_PASSWORD",
+)
 # The role that operates each service's API (docs/security.md), given a key in the rehearsal's .env.
-OPERATORS = {"recruitment": ("jastrzebie-zdroj", "partner:recruitment"), "advisory": ("zory", "partner:advisory"),
-             "grants": ("rybnik", "partner:grants"), "reporting": ("lead", "lead")}
+OPERATORS = {
+    "recruitment": ("jastrzebie-zdroj", "partner:recruitment"),
+    "advisory": ("zory", "partner:advisory"),
+    "grants": ("rybnik", "partner:grants"),
+    "reporting": ("lead", "lead"),
+}
 PLACEHOLDER = re.compile(r"change-me-[A-Za-z0-9-]+")
 KAFKA_CONTAINER_PORTS = {"client": 9092, "controller": 9093, "external": 9094, "internal": 9096}
 KAFKA_IMAGE_BIN = "/opt/kafka/bin"
@@ -78,8 +88,10 @@ class RehearsalFailed(RuntimeError):
 # compose's file handling: .env, interpolation
 
 
-_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
-                       r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*)|(?P<escaped>\$))")
+_VARIABLE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*)|(?P<escaped>\$))"
+)
 
 
 def interpolate(text: str, env: dict[str, str]) -> str:
@@ -173,15 +185,18 @@ def setting_for(module: str, name: str) -> tuple[str, ...] | None:
     prefix = cls.model_config["env_prefix"]
     if not name.upper().startswith(prefix):
         return None
-    parts = tuple(name[len(prefix):].lower().split("__"))
+    parts = tuple(name[len(prefix) :].lower().split("__"))
     model: type = cls
     for i, part in enumerate(parts):
         found = model.model_fields.get(part)  # type: ignore[attr-defined]
         if found is None:
             return None
         if i < len(parts) - 1:
-            nested = [t for t in (found.annotation, *typing.get_args(found.annotation))
-                      if isinstance(t, type) and issubclass(t, BaseModel)]
+            nested = [
+                t
+                for t in (found.annotation, *typing.get_args(found.annotation))
+                if isinstance(t, type) and issubclass(t, BaseModel)
+            ]
             if not nested:
                 return None
             model = nested[0]
@@ -191,10 +206,12 @@ def setting_for(module: str, name: str) -> tuple[str, ...] | None:
 def environment_problems(module: str, environment: dict[str, str]) -> list[str]:
     """Variables that name no setting of the service, and required settings left unset."""
     prefix = settings_class(module).model_config["env_prefix"]
-    problems = [f"{name} is read by no setting of {module}" for name in environment
-                if setting_for(module, name) is None]
-    problems += [f"{prefix}{name} (required) is not set" for name in REQUIRED_SETTINGS
-                 if f"{prefix}{name}" not in environment]
+    problems = [
+        f"{name} is read by no setting of {module}" for name in environment if setting_for(module, name) is None
+    ]
+    problems += [
+        f"{prefix}{name} (required) is not set" for name in REQUIRED_SETTINGS if f"{prefix}{name}" not in environment
+    ]
     return problems
 
 
@@ -287,8 +304,12 @@ def _tools_archive() -> Path:
 
     from .kafka import home
 
-    version = subprocess.run([os.environ.get("JAVA", "java"), "-version"], capture_output=True, text=True,  # noqa: S603
-                             check=False).stderr
+    version = subprocess.run(
+        [os.environ.get("JAVA", "java"), "-version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stderr
     return home() / f"tools-{hashlib.sha256(version.encode()).hexdigest()[:12]}.jsa"
 
 
@@ -378,8 +399,11 @@ class Rehearsal:
         return {n: s for n, s in self.compose["services"].items() if not s.get("profiles")}
 
     def app_services(self) -> list[str]:
-        return [n for n, s in self.services().items()
-                if isinstance(s.get("build"), dict) and s["build"].get("dockerfile") == SERVICE_DOCKERFILE]
+        return [
+            n
+            for n, s in self.services().items()
+            if isinstance(s.get("build"), dict) and s["build"].get("dockerfile") == SERVICE_DOCKERFILE
+        ]
 
     def build_args(self, name: str) -> dict[str, str]:
         build = self.compose["services"][name].get("build") or {}
@@ -399,8 +423,12 @@ class Rehearsal:
         if image.startswith("postgres:"):
             return "postgres"
         if image.startswith("apache/kafka:"):
-            jobs = {dep for s in self.services().values() for dep, cond in self._depends(s).items()
-                    if cond == "service_completed_successfully"}
+            jobs = {
+                dep
+                for s in self.services().values()
+                for dep, cond in self._depends(s).items()
+                if cond == "service_completed_successfully"
+            }
             return "kafka-job" if name in jobs else "kafka"
         return "unsupported"
 
@@ -436,7 +464,7 @@ class Rehearsal:
             if not source.startswith((".", "/")):
                 continue  # a named volume: a folder of the rehearsal's own
             if container_path == target or container_path.startswith(target.rstrip("/") + "/"):
-                return str((self.root / source).resolve()) + container_path[len(target):]
+                return str((self.root / source).resolve()) + container_path[len(target) :]
         return container_path
 
     def translate(self, name: str, text: str) -> str:
@@ -450,8 +478,12 @@ class Rehearsal:
 
     def base_env(self) -> dict[str, str]:
         """What a container has that compose does not give: a PATH (and a locale for the tools)."""
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-                "HOME": str(self.workdir)}
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "HOME": str(self.workdir),
+        }
 
     # -- running --------------------------------------------------------------------------------------------------
 
@@ -503,16 +535,24 @@ class Rehearsal:
                         conn.execute("CREATE TABLE owes_rehearsal_probe (id integer)")
                         conn.rollback()
                 except psycopg.Error as exc:
-                    raise RehearsalFailed(f"{app} database", f"{variable} cannot log in and create a table as "
-                                                             f"compose configures it: {exc}".strip()) from exc
+                    raise RehearsalFailed(
+                        f"{app} database",
+                        f"{variable} cannot log in and create a table as compose configures it: {exc}".strip(),
+                    ) from exc
         self._done(f"{name}: every service's role logs in to its own database and may create tables")
 
-    def _spawn(self, name: str, cmd: list[str], env: dict[str, str], *, cwd: Path,
-               user: str | None = None) -> Process:
+    def _spawn(self, name: str, cmd: list[str], env: dict[str, str], *, cwd: Path, user: str | None = None) -> Process:
         log = self.workdir / f"{name}.log"
         with open(log, "ab") as out:
-            popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd,  # noqa: S603
-                                     start_new_session=True, **_as_user(user))
+            popen = subprocess.Popen(
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+                **_as_user(user),
+            )
         process = Process(name, popen, log)
         self.processes[name] = process
         return process
@@ -530,8 +570,12 @@ class Rehearsal:
         if not password:
             raise RehearsalFailed(name, "POSTGRES_PASSWORD is empty: the image refuses to initialise")
         self._pg_user = os.environ.get("OWES_PG_USER", "postgres") if os.geteuid() == 0 else None
-        self._pg_version = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True,  # noqa: S603
-                                          check=False).stdout.strip()
+        self._pg_version = subprocess.run(
+            [str(bindir / "postgres"), "--version"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
         # initdb refuses root: as root, the cluster belongs to the postgres user, in a folder it can reach
         self._pg_root = Path(tempfile.mkdtemp(prefix="owes-rehearsal-pg-"))
         data, sockets, initdb_d = self._pg_root / "data", self._pg_root / "run", self._pg_root / "initdb.d"
@@ -551,47 +595,110 @@ class Rehearsal:
         tool_env = {**self.base_env(), "PATH": f"{bindir}:{self.base_env()['PATH']}", "HOME": str(self._pg_root)}
         as_pg = _as_user(self._pg_user)
         init = subprocess.run(  # noqa: S603
-            [str(bindir / "initdb"), "-D", str(data), f"--username={superuser}",
-             f"--pwfile={self._pg_root / 'pwfile'}", "--auth-local=trust", "--auth-host=scram-sha-256",
-             "--encoding=UTF8", "--no-sync"],
-            capture_output=True, text=True, env=tool_env, cwd=self._pg_root, **as_pg)
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                f"--username={superuser}",
+                f"--pwfile={self._pg_root / 'pwfile'}",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+            capture_output=True,
+            text=True,
+            env=tool_env,
+            cwd=self._pg_root,
+            **as_pg,
+        )
         (self._pg_root / "pwfile").unlink()
         if init.returncode != 0:
             raise RehearsalFailed(name, f"initdb failed: {init.stderr or init.stdout}")
-        server = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
-                  "-c", "fsync=off", "-c", "max_connections=200"]
-        temp = self._spawn(f"{name}-init", [*server, "-c", "listen_addresses="], tool_env, cwd=self._pg_root,
-                           user=self._pg_user)
+        server = [
+            str(bindir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(sockets),
+            "-c",
+            "fsync=off",
+            "-c",
+            "max_connections=200",
+        ]
+        temp = self._spawn(
+            f"{name}-init", [*server, "-c", "listen_addresses="], tool_env, cwd=self._pg_root, user=self._pg_user
+        )
         try:
-            self._wait(lambda: subprocess.run([str(bindir / "pg_isready"), "-h", str(sockets), "-p", str(port)],  # noqa: S603
-                                              capture_output=True).returncode == 0, 30, temp,
-                       f"{name}: the socket-only server for the init scripts did not start")
-            init_env = {**tool_env, **env, "POSTGRES_DB": env.get("POSTGRES_DB") or superuser,
-                        "PGHOST": str(sockets), "PGPORT": str(port), "PGPASSWORD": password}
+            self._wait(
+                lambda: (
+                    subprocess.run(
+                        [str(bindir / "pg_isready"), "-h", str(sockets), "-p", str(port)],
+                        capture_output=True,
+                    ).returncode
+                    == 0
+                ),
+                30,
+                temp,
+                f"{name}: the socket-only server for the init scripts did not start",
+            )
+            init_env = {
+                **tool_env,
+                **env,
+                "POSTGRES_DB": env.get("POSTGRES_DB") or superuser,
+                "PGHOST": str(sockets),
+                "PGPORT": str(port),
+                "PGPASSWORD": password,
+            }
             init_env.setdefault("POSTGRES_USER", superuser)
             for script in sorted(initdb_d.iterdir()):
                 if script.suffix == ".sh":
                     # the entrypoint runs an executable script, and sources any other .sh in its own bash
                     cmd = [str(script)] if os.access(script, os.X_OK) else ["bash", "-c", '. "$0"', str(script)]
                 elif script.suffix == ".sql":
-                    cmd = ["psql", "-v", "ON_ERROR_STOP=1", "--username", superuser, "--no-password",
-                           "--dbname", init_env["POSTGRES_DB"], "-f", str(script)]
+                    cmd = [
+                        "psql",
+                        "-v",
+                        "ON_ERROR_STOP=1",
+                        "--username",
+                        superuser,
+                        "--no-password",
+                        "--dbname",
+                        init_env["POSTGRES_DB"],
+                        "-f",
+                        str(script),
+                    ]
                 else:
                     continue
-                done = subprocess.run(cmd, capture_output=True, text=True, env=init_env, cwd=self._pg_root,  # noqa: S603
-                                      **as_pg, timeout=120)
+                done = subprocess.run(
+                    cmd,
+                    capture_output=True,
+                    text=True,
+                    env=init_env,
+                    cwd=self._pg_root,
+                    **as_pg,
+                    timeout=120,
+                )
                 (self.workdir / f"{name}-initdb.log").open("a").write(done.stdout + done.stderr)
                 if done.returncode != 0:
-                    raise RehearsalFailed(f"{name} /docker-entrypoint-initdb.d/{script.name}",
-                                          f"exited {done.returncode}: {(done.stderr or done.stdout)[-1500:]}")
+                    raise RehearsalFailed(
+                        f"{name} /docker-entrypoint-initdb.d/{script.name}",
+                        f"exited {done.returncode}: {(done.stderr or done.stdout)[-1500:]}",
+                    )
                 self._done(f"{name}: ran /docker-entrypoint-initdb.d/{script.name} as the image's entrypoint would")
         finally:
             temp.stop(sig=signal.SIGINT)
             self.processes.pop(f"{name}-init", None)
-        self._spawn(name, [*server, "-c", "listen_addresses=127.0.0.1"], tool_env, cwd=self._pg_root,
-                    user=self._pg_user)
-        self._health_env[name] = {"PGHOST": "127.0.0.1", "PGPORT": str(port),
-                                  "PATH": f"{bindir}:{self.base_env()['PATH']}"}
+        self._spawn(
+            name, [*server, "-c", "listen_addresses=127.0.0.1"], tool_env, cwd=self._pg_root, user=self._pg_user
+        )
+        self._health_env[name] = {
+            "PGHOST": "127.0.0.1",
+            "PGPORT": str(port),
+            "PATH": f"{bindir}:{self.base_env()['PATH']}",
+        }
 
     def _kafka_paths_env(self) -> dict[str, str]:
         from .kafka import bin_dir, fetch
@@ -628,13 +735,20 @@ class Rehearsal:
             mapping[container_port] = free_port()
         data = self.workdir / f"volume-{name}-data"
         data.mkdir(exist_ok=True)
-        env = {**self.base_env(), **self.translate_env(name), **self._kafka_paths_env(),
-               # the container's addresses, ports and folders, moved to this machine (start-kafka.sh's defaults)
-               "OWES_KAFKA_DATA_DIR": str(data), "OWES_KAFKA_CONFIG": str(self.workdir / f"{name}.properties"),
-               "OWES_KAFKA_LISTEN_ADDRESS": "127.0.0.1", "OWES_KAFKA_CLIENT_HOST": "127.0.0.1",
-               "OWES_KAFKA_CLIENT_PORT": str(mapping[9092]), "OWES_KAFKA_CONTROLLER_PORT": str(mapping[9093]),
-               "OWES_KAFKA_EXTERNAL_LISTEN_PORT": str(mapping[9094]),
-               "OWES_KAFKA_INTERNAL_PORT": str(mapping[9096])}
+        env = {
+            **self.base_env(),
+            **self.translate_env(name),
+            **self._kafka_paths_env(),
+            # the container's addresses, ports and folders, moved to this machine (start-kafka.sh's defaults)
+            "OWES_KAFKA_DATA_DIR": str(data),
+            "OWES_KAFKA_CONFIG": str(self.workdir / f"{name}.properties"),
+            "OWES_KAFKA_LISTEN_ADDRESS": "127.0.0.1",
+            "OWES_KAFKA_CLIENT_HOST": "127.0.0.1",
+            "OWES_KAFKA_CLIENT_PORT": str(mapping[9092]),
+            "OWES_KAFKA_CONTROLLER_PORT": str(mapping[9093]),
+            "OWES_KAFKA_EXTERNAL_LISTEN_PORT": str(mapping[9094]),
+            "OWES_KAFKA_INTERNAL_PORT": str(mapping[9096]),
+        }
         self._spawn(name, self._entrypoint(name), env, cwd=self.workdir)
         # the health check is a Kafka tool too; the one that passes first leaves the tools' class-data archive
         self._health_env[name] = self._tool_jvm({})
@@ -684,8 +798,10 @@ class Rehearsal:
             return None
         if isinstance(test, str):
             test = ["CMD-SHELL", test]
-        parts = [self.translate(name, part).replace(KAFKA_IMAGE_BIN, self._kafka_paths_env()["KAFKA_BIN"])
-                 for part in test[1:]]
+        parts = [
+            self.translate(name, part).replace(KAFKA_IMAGE_BIN, self._kafka_paths_env()["KAFKA_BIN"])
+            for part in test[1:]
+        ]
         return ["sh", "-c", parts[0]] if test[0] == "CMD-SHELL" else parts
 
     def wait_healthy(self, name: str) -> None:
@@ -708,8 +824,11 @@ class Rehearsal:
             if self._aborting:
                 raise RehearsalFailed(name, "stopped: another step failed")
             if not process.alive():
-                raise RehearsalFailed(name, f"exited {process.popen.returncode} before its health check passed "
-                                            f"(compose would restart it, in a loop):\n{process.tail()}")
+                raise RehearsalFailed(
+                    name,
+                    f"exited {process.popen.returncode} before its health check passed "
+                    f"(compose would restart it, in a loop):\n{process.tail()}",
+                )
             pause = 1.0
             if listening and not any(_listens(port) for port in listening):
                 last, pause = "nothing listens on its ports yet", 0.2  # no check (a JVM, for Kafka) spent on it
@@ -725,15 +844,23 @@ class Rehearsal:
                         took = time.monotonic() - started
                         if took > start_period:
                             self.late[name] = took
-                        self._done(f"{name}: healthy after {took:.0f}s (start_period {start_period:.0f}s"
-                                   + (", passed late: compose counted failed checks against its retries)"
-                                      if took > start_period else ")"))
+                        self._done(
+                            f"{name}: healthy after {took:.0f}s (start_period {start_period:.0f}s"
+                            + (
+                                ", passed late: compose counted failed checks against its retries)"
+                                if took > start_period
+                                else ")"
+                            )
+                        )
                         return
                     last = (done.stderr or done.stdout)[-500:]
             if time.monotonic() - started > unhealthy_after:
-                raise RehearsalFailed(name, f"unhealthy: the health check did not pass within start_period and "
-                                            f"{health.get('retries', 3)} retries ({unhealthy_after:.0f}s): "
-                                            f"{last}\n{process.tail()}")
+                raise RehearsalFailed(
+                    name,
+                    f"unhealthy: the health check did not pass within start_period and "
+                    f"{health.get('retries', 3)} retries ({unhealthy_after:.0f}s): "
+                    f"{last}\n{process.tail()}",
+                )
             time.sleep(pause)
 
     def _wait(self, ready: Callable[[], bool], timeout: float, process: Process, message: str) -> None:
@@ -752,9 +879,14 @@ class Rehearsal:
     def call(self, name: str, method: str, path: str, body: dict | None = None) -> tuple[int, typing.Any]:
         """One HTTP call to a service's API, as the role that operates it."""
         request = urllib.request.Request(  # noqa: S310
-            self.url(name) + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": f"Bearer {self.api_keys[f'API_KEY_{name.upper()}']}",
-                     "Content-Type": "application/json"})
+            self.url(name) + path,
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={
+                "Authorization": f"Bearer {self.api_keys[f'API_KEY_{name.upper()}']}",
+                "Content-Type": "application/json",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
                 return response.status, json.loads(response.read() or b"null")
@@ -766,9 +898,17 @@ class Rehearsal:
         status, before = self.call("reporting", "GET", "/indicators")
         if status != 200:
             raise RehearsalFailed("journey", f"reporting GET /indicators answered {status}: {before}")
-        form = {"pesel": _rehearsal_pesel(), "first_name": "Próba", "last_name": "Generalna",
-                "email": "proba@example.org", "county": "rybnicki", "labour_market_status": "unemployed",
-                "disability": False, "at_risk_of_exclusion": True, "consent": True}
+        form = {
+            "pesel": _rehearsal_pesel(),
+            "first_name": "Próba",
+            "last_name": "Generalna",
+            "email": "proba@example.org",
+            "county": "rybnicki",
+            "labour_market_status": "unemployed",
+            "disability": False,
+            "at_risk_of_exclusion": True,
+            "consent": True,
+        }
         status, created = self.call("recruitment", "POST", "/participants", form)
         if status != 201:
             raise RehearsalFailed("journey", f"recruitment POST /participants answered {status}: {created}")
@@ -779,11 +919,16 @@ class Rehearsal:
                 break
             if time.monotonic() > deadline:
                 logs = "\n".join(f"--- {n}\n{p.tail(8)}" for n, p in self.processes.items() if self.kind(n) == "app")
-                raise RehearsalFailed("journey", f"reporting did not count the participant within "
-                                                 f"{JOURNEY_TIMEOUT:.0f}s (people_supported {now}):\n{logs}")
+                raise RehearsalFailed(
+                    "journey",
+                    f"reporting did not count the participant within "
+                    f"{JOURNEY_TIMEOUT:.0f}s (people_supported {now}):\n{logs}",
+                )
             time.sleep(0.5)
-        self._done("journey: a participant recruited through recruitment reached reporting's indicators "
-                   "(through the services' SCRAM principals and database roles)")
+        self._done(
+            "journey: a participant recruited through recruitment reached reporting's indicators "
+            "(through the services' SCRAM principals and database roles)"
+        )
         return {"participant": created, "people_supported": now["people_supported"]}
 
     def scrape_targets(self) -> list[str]:
@@ -805,8 +950,9 @@ class Rehearsal:
                         with urllib.request.urlopen(f"http://{address}{path}", timeout=10) as response:
                             body = response.read().decode(errors="replace")
                     except (urllib.error.URLError, OSError) as exc:
-                        raise RehearsalFailed("prometheus", f"target {target} ({job['job_name']}) does not "
-                                                            f"answer: {exc}") from exc
+                        raise RehearsalFailed(
+                            "prometheus", f"target {target} ({job['job_name']}) does not answer: {exc}"
+                        ) from exc
                     if "# TYPE" not in body:
                         raise RehearsalFailed("prometheus", f"target {target} answers without metrics")
                     answered.append(target)
@@ -820,20 +966,33 @@ class Rehearsal:
         def used(key: str) -> list[str]:
             return sorted(n for n, s in services.items() if s.get(key))
 
-        notes = [("networks: every container here shares the host's loopback (hostnames mapped to ports); "
-                 "compose's network, its DNS names and what cannot reach what are not exercised"),
-                 (f"volumes: {', '.join(self.compose.get('volumes') or {}) or 'none'} are temporary folders; "
-                 "ownership, persistence across restarts and bind-mount permissions are not exercised"),
-                 (f"image builds: {SERVICE_DOCKERFILE} is not built; the services run from this machine's "
-                 "virtualenv, as the current user (not the image's USER), with the Dockerfile's ENV and CMD"),
-                 "images: "
-                 + ", ".join(sorted({str(s['image']) for s in services.values() if 'image' in s and 'build' not in s}))
-                 + " are not pulled; PostgreSQL and Apache Kafka run from installed/fetched binaries"]
-        for key, what in (("read_only", "read-only root filesystems"), ("cap_drop", "dropped capabilities"),
-                          ("security_opt", "security options (no-new-privileges)"), ("tmpfs", "tmpfs mounts"),
-                          ("ports", "published ports (and OWES_BIND_ADDRESS)"), ("restart", ("restart policies "
-                          "(except the init jobs' retries)")), ("logging", "logging drivers and rotation"),
-                          ("stop_grace_period", "stop grace periods")):
+        notes = [
+            (
+                "networks: every container here shares the host's loopback (hostnames mapped to ports); "
+                "compose's network, its DNS names and what cannot reach what are not exercised"
+            ),
+            (
+                f"volumes: {', '.join(self.compose.get('volumes') or {}) or 'none'} are temporary folders; "
+                "ownership, persistence across restarts and bind-mount permissions are not exercised"
+            ),
+            (
+                f"image builds: {SERVICE_DOCKERFILE} is not built; the services run from this machine's "
+                "virtualenv, as the current user (not the image's USER), with the Dockerfile's ENV and CMD"
+            ),
+            "images: "
+            + ", ".join(sorted({str(s["image"]) for s in services.values() if "image" in s and "build" not in s}))
+            + " are not pulled; PostgreSQL and Apache Kafka run from installed/fetched binaries",
+        ]
+        for key, what in (
+            ("read_only", "read-only root filesystems"),
+            ("cap_drop", "dropped capabilities"),
+            ("security_opt", "security options (no-new-privileges)"),
+            ("tmpfs", "tmpfs mounts"),
+            ("ports", "published ports (and OWES_BIND_ADDRESS)"),
+            ("restart", ("restart policies (except the init jobs' retries)")),
+            ("logging", "logging drivers and rotation"),
+            ("stop_grace_period", "stop grace periods"),
+        ):
             if used(key):
                 notes.append(f"{what}: {', '.join(used(key))}")
         unsupported = [n for n in self.services() if self.kind(n) == "unsupported"]
@@ -841,18 +1000,26 @@ class Rehearsal:
         if unsupported:
             notes.append(f"not started at all: {', '.join(unsupported)} (their images only)")
         if profiled:
-            notes.append(f"profile services not started: {', '.join(profiled)} (their configuration's targets are "
-                         "checked instead)")
+            notes.append(
+                f"profile services not started: {', '.join(profiled)} (their configuration's targets are "
+                "checked instead)"
+            )
         notes.append("health checks run every second instead of their interval, once something listens")
         if self.late:
-            notes.append("passed their health check only after start_period here (a slower machine, or a start-up "
-                         "that needs a longer start_period): "
-                         + ", ".join(f"{n} ({t:.0f}s)" for n, t in sorted(self.late.items())))
-        notes.append(f"Kafka's tools (init jobs, health check) start their JVMs with {TOOL_JVM_OPTS} and a "
-                     "class-data archive when compose sets no KAFKA_OPTS")
+            notes.append(
+                "passed their health check only after start_period here (a slower machine, or a start-up "
+                "that needs a longer start_period): "
+                + ", ".join(f"{n} ({t:.0f}s)" for n, t in sorted(self.late.items()))
+            )
+        notes.append(
+            f"Kafka's tools (init jobs, health check) start their JVMs with {TOOL_JVM_OPTS} and a "
+            "class-data archive when compose sets no KAFKA_OPTS"
+        )
         if self._pg_version:
-            notes.append(f"PostgreSQL: this machine's {self._pg_version} stands in for the image's "
-                         f"{services.get('postgres', {}).get('image', '?')}")
+            notes.append(
+                f"PostgreSQL: this machine's {self._pg_version} stands in for the image's "
+                f"{services.get('postgres', {}).get('image', '?')}"
+            )
         return notes
 
     def _done(self, what: str) -> None:
@@ -862,6 +1029,7 @@ class Rehearsal:
     def stop(self) -> None:
         """Stops every process it started: the services together, then Kafka, then PostgreSQL (as compose stops
         dependents before what they depend on)."""
+
         def tier(name: str) -> int:
             kind = self.kind(name) if name in self.compose.get("services", {}) else "postgres"
             return {"app": 0, "kafka-job": 0, "kafka": 1, "postgres": 2}.get(kind, 3)
@@ -945,12 +1113,19 @@ def add_compose_parser(sub: argparse._SubParsersAction) -> None:
     compose = sub.add_parser("compose", help="docker-compose without Docker")
     actions = compose.add_subparsers(dest="compose_command", required=True)
     rehearse_cmd = actions.add_parser(
-        "rehearse", help="run docker-compose.yml's services as processes with its own commands and environment "
-                         "(PostgreSQL, Apache Kafka, init jobs, the four services), drive one participant through "
-                         "them, and say what only a real `docker compose up` can show")
-    rehearse_cmd.add_argument("--root", default=".", help="folder with docker-compose.yml, .env.example and "
-                                                          "deploy/ (default: the current folder)")
-    rehearse_cmd.add_argument("--workdir", default=None,
-                              help="keep the generated .env, data and logs here (default: a temporary folder, "
-                                   "removed after a pass)")
+        "rehearse",
+        help="run docker-compose.yml's services as processes with its own commands and environment "
+        "(PostgreSQL, Apache Kafka, init jobs, the four services), drive one participant through "
+        "them, and say what only a real `docker compose up` can show",
+    )
+    rehearse_cmd.add_argument(
+        "--root",
+        default=".",
+        help="folder with docker-compose.yml, .env.example and deploy/ (default: the current folder)",
+    )
+    rehearse_cmd.add_argument(
+        "--workdir",
+        default=None,
+        help="keep the generated .env, data and logs here (default: a temporary folder, removed after a pass)",
+    )
     rehearse_cmd.set_defaults(func=cmd_rehearse)

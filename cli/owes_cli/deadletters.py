@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from owes_contracts import dead_letter_topic_for
 from owes_messaging.broker import client_options, partitions_of
 from owes_messaging.consumer import (
     DLQ_CONSUMER,
@@ -29,7 +30,6 @@ from owes_messaging.consumer import (
     DLQ_ORIGINAL_TOPIC,
     DLQ_REASON,
 )
-from owes_contracts import dead_letter_topic_for
 from owes_messaging.settings import KafkaSettings
 
 from .audit import audit_cli_action
@@ -74,10 +74,15 @@ class DeadLetter:
 
     def summary(self) -> dict:
         return {
-            "position": self.position, "reason": self.header(DLQ_REASON), "original_topic": self.original_topic,
+            "position": self.position,
+            "reason": self.header(DLQ_REASON),
+            "original_topic": self.original_topic,
             "original_partition": _int(self.header(DLQ_ORIGINAL_PARTITION)),
-            "original_offset": _int(self.header(DLQ_ORIGINAL_OFFSET)), "type": self.event_type,
-            "id": self.event_id, "consumer": self.header(DLQ_CONSUMER), "failed_at": self.header(DLQ_FAILED_AT),
+            "original_offset": _int(self.header(DLQ_ORIGINAL_OFFSET)),
+            "type": self.event_type,
+            "id": self.event_id,
+            "consumer": self.header(DLQ_CONSUMER),
+            "failed_at": self.header(DLQ_FAILED_AT),
             "key": self.key.decode("utf-8", errors="replace") if self.key is not None else None,
         }
 
@@ -92,8 +97,7 @@ def _int(text: str | None) -> int | None:
 
 async def read_dead_letters(options: dict, topic: str) -> list[DeadLetter]:
     """Every record of the dead-letter topic up to its end as of now, in partition and offset order."""
-    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, auto_offset_reset="earliest",
-                                client_id="owes-dlq")
+    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, auto_offset_reset="earliest", client_id="owes-dlq")
     await consumer.start()
     try:
         partitions = await partitions_of(consumer, topic)
@@ -108,8 +112,11 @@ async def read_dead_letters(options: dict, topic: str) -> list[DeadLetter]:
         while remaining:
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for tp, records in batch.items():
-                letters += [DeadLetter(r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
-                            for r in records if r.offset < ends[tp]]
+                letters += [
+                    DeadLetter(r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
+                    for r in records
+                    if r.offset < ends[tp]
+                ]
             remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
         return sorted(letters, key=lambda d: (d.partition, d.offset))
     finally:
@@ -124,8 +131,9 @@ async def forgeries(options: dict, letters: list[DeadLetter]) -> dict[str, str]:
     record at its recorded topic, partition and offset exists and is the same event (id, key and value).
     """
     refused: dict[str, str] = {}
-    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, auto_offset_reset="none",
-                                client_id="owes-dlq-verify")
+    consumer = AIOKafkaConsumer(
+        **options, enable_auto_commit=False, auto_offset_reset="none", client_id="owes-dlq-verify"
+    )
     await consumer.start()
     try:
         for letter in letters:
@@ -150,13 +158,18 @@ async def forgeries(options: dict, letters: list[DeadLetter]) -> dict[str, str]:
                 original = next(iter(batch.get(tp, ())), None)
                 if original is None and not batch:
                     break
-            original_id = next((v.decode(errors="replace") for k, v in original.headers or () if k == "ce_id"),
-                               None) if original is not None and original.offset == offset else None
+            original_id = (
+                next((v.decode(errors="replace") for k, v in original.headers or () if k == "ce_id"), None)
+                if original is not None and original.offset == offset
+                else None
+            )
             if original is None or original.offset != offset:
                 refused[letter.position] = f"no record at {topic} partition {partition} offset {offset}"
             elif original_id != letter.event_id:
-                refused[letter.position] = (f"the record at {topic} partition {partition} offset {offset} is event "
-                                            f"{original_id}, not {letter.event_id}")
+                refused[letter.position] = (
+                    f"the record at {topic} partition {partition} offset {offset} is event "
+                    f"{original_id}, not {letter.event_id}"
+                )
             elif (original.key, original.value) != (letter.key, letter.value):
                 refused[letter.position] = f"key or value differs from the record at {topic} {partition}:{offset}"
     finally:
@@ -177,8 +190,9 @@ async def replay_dead_letters(options: dict, letters: list[DeadLetter]) -> list[
     await producer.start()
     try:
         for letter in replayable:
-            await producer.send_and_wait(letter.original_topic, value=letter.value, key=letter.key,
-                                         headers=letter.original_headers())
+            await producer.send_and_wait(
+                letter.original_topic, value=letter.value, key=letter.key, headers=letter.original_headers()
+            )
     finally:
         await producer.stop()
     return replayable
@@ -249,10 +263,13 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
             print(f"would replay {d.position} ({d.event_type} {d.event_id}) to {d.original_topic}")
         return 1 if refused else 0
     replayed = asyncio.run(replay_dead_letters(options, letters))
-    audited = audit_cli_action(args.service, "dlq replay", [
-        (f"replayed {d.position} to {d.original_topic}", d.event_id, 0) for d in replayed] + [
-        (f"refused {position}: {why}", None, 1) for position, why in refused.items()],
-        database_url=args.database_url)
+    audited = audit_cli_action(
+        args.service,
+        "dlq replay",
+        [(f"replayed {d.position} to {d.original_topic}", d.event_id, 0) for d in replayed]
+        + [(f"refused {position}: {why}", None, 1) for position, why in refused.items()],
+        database_url=args.database_url,
+    )
     for d in replayed:
         print(f"replayed {d.position} ({d.event_type} {d.event_id}) to {d.original_topic}")
     skipped = len(letters) - len(replayed)
@@ -272,10 +289,16 @@ def add_dlq_parser(sub) -> None:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("service", choices=SERVICES, help="whose dead-letter topic (<namespace>.<service>.dlq)")
-        p.add_argument("--bootstrap-servers", default=None,
-                       help="Kafka to use (default: the service's <SERVICE>_KAFKA__BOOTSTRAP_SERVERS)")
-        p.add_argument("--namespace", default=None,
-                       help="topic namespace (default: the service's <SERVICE>_TOPIC_NAMESPACE, else owes)")
+        p.add_argument(
+            "--bootstrap-servers",
+            default=None,
+            help="Kafka to use (default: the service's <SERVICE>_KAFKA__BOOTSTRAP_SERVERS)",
+        )
+        p.add_argument(
+            "--namespace",
+            default=None,
+            help="topic namespace (default: the service's <SERVICE>_TOPIC_NAMESPACE, else owes)",
+        )
 
     listing = actions.add_parser("list", help="print each dead letter: reason, original topic and offset, type, id")
     common(listing)
@@ -283,9 +306,18 @@ def add_dlq_parser(sub) -> None:
     listing.set_defaults(func=cmd_dlq_list)
     replay = actions.add_parser("replay", help="send dead letters back to their original topic (all, or --id)")
     common(replay)
-    replay.add_argument("--id", dest="ids", action="append", default=[], metavar="ID",
-                        help="an event id, or a position <partition>:<offset> from `owes dlq list`; repeatable")
+    replay.add_argument(
+        "--id",
+        dest="ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="an event id, or a position <partition>:<offset> from `owes dlq list`; repeatable",
+    )
     replay.add_argument("--dry-run", action="store_true", help="show what would be replayed, send nothing")
-    replay.add_argument("--database-url", default=None,
-                        help="the service's database, for its audit log (default: <SERVICE>_DATABASE_URL)")
+    replay.add_argument(
+        "--database-url",
+        default=None,
+        help="the service's database, for its audit log (default: <SERVICE>_DATABASE_URL)",
+    )
     replay.set_defaults(func=cmd_dlq_replay)

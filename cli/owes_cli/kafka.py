@@ -139,14 +139,23 @@ def fetch(version: str = KAFKA_VERSION, *, quiet: bool = True) -> Path:
         (target / "pom.xml").write_text(_POM.format(version=version, scala=SCALA_VERSION))
         libs = target / "libs"
         shutil.rmtree(libs, ignore_errors=True)
-        cmd = [mvn, "-B", "-f", str(target / "pom.xml"), "dependency:copy-dependencies",
-               f"-DoutputDirectory={libs}", "-DincludeScope=runtime"]
+        cmd = [
+            mvn,
+            "-B",
+            "-f",
+            str(target / "pom.xml"),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
+        ]
         if quiet:
             cmd.insert(1, "-q")
         done = subprocess.run(cmd, capture_output=quiet, text=True)
         if done.returncode != 0:
-            raise KafkaUnavailable(f"fetching Apache Kafka {version} through Maven failed:\n"
-                                   f"{(done.stdout or '')[-2000:]}{(done.stderr or '')[-2000:]}")
+            raise KafkaUnavailable(
+                f"fetching Apache Kafka {version} through Maven failed:\n"
+                f"{(done.stdout or '')[-2000:]}{(done.stderr or '')[-2000:]}"
+            )
         _write_tools(target, version)
         (target / ".complete").write_text(version + "\n")
     return target
@@ -160,9 +169,15 @@ def _write_tools(target: Path, version: str) -> None:
     for tool, cls in TOOLS.items():
         server = tool == "kafka-server-start.sh"
         path = bindir / tool
-        path.write_text(_WRAPPER.format(
-            cls=cls, version=version, tool=tool, heap="-Xms256m -Xmx768m" if server else "-Xmx256m",
-            log4j="log4j2-server.properties" if server else "log4j2-tools.properties"))
+        path.write_text(
+            _WRAPPER.format(
+                cls=cls,
+                version=version,
+                tool=tool,
+                heap="-Xms256m -Xmx768m" if server else "-Xmx256m",
+                log4j="log4j2-server.properties" if server else "log4j2-tools.properties",
+            )
+        )
         path.chmod(0o755)
 
 
@@ -256,12 +271,17 @@ class KafkaNode:
             return
         # "--cluster-id=<id>" in one argument: an id may start with "-" (URL-safe base64), which argparse would
         # take for an option (kafka-storage: "argument --cluster-id/-t: expected one argument", 1 start in 64)
-        cmd = [str(tools / "kafka-storage.sh"), "format", "--ignore-formatted", f"--cluster-id={self.cluster_id}",
-               "--config", str(self.config_path)]
+        cmd = [
+            str(tools / "kafka-storage.sh"),
+            "format",
+            "--ignore-formatted",
+            f"--cluster-id={self.cluster_id}",
+            "--config",
+            str(self.config_path),
+        ]
         for user, password in self.scram_users.items():
             cmd += ["--add-scram", f"SCRAM-SHA-512=[name={user},password={password}]"]
-        done = subprocess.run(cmd, capture_output=True, text=True,
-                              env={**self._env(), "KAFKA_HEAP_OPTS": "-Xmx256m"})
+        done = subprocess.run(cmd, capture_output=True, text=True, env={**self._env(), "KAFKA_HEAP_OPTS": "-Xmx256m"})
         if done.returncode != 0:
             raise KafkaUnavailable(f"kafka-storage format failed: {done.stderr or done.stdout}")
 
@@ -271,7 +291,10 @@ class KafkaNode:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [str(bin_dir() / "kafka-server-start.sh"), str(self.config_path)],
-                stdout=log, stderr=subprocess.STDOUT, env=self._env(), start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self._env(),
+                start_new_session=True,
                 pass_fds=self.pass_fds,
             )
         if wait:
@@ -284,8 +307,10 @@ class KafkaNode:
         port = self.port if "broker" in self.roles else self.controller_port
         while True:
             if self.process is not None and self.process.poll() is not None:
-                raise KafkaUnavailable(f"Apache Kafka node {self.node_id} exited ({self.process.returncode}); "
-                                       f"see {self.log_path}:\n{self._log_tail()}")
+                raise KafkaUnavailable(
+                    f"Apache Kafka node {self.node_id} exited ({self.process.returncode}); "
+                    f"see {self.log_path}:\n{self._log_tail()}"
+                )
             try:
                 wait_for_port(port, timeout=0.5)
                 if "broker" not in self.roles or _answers_metadata(self.bootstrap_servers):
@@ -293,8 +318,10 @@ class KafkaNode:
             except TimeoutError:
                 pass
             if time.monotonic() > deadline:
-                raise KafkaUnavailable(f"Apache Kafka node {self.node_id} did not answer within {timeout:.0f}s; "
-                                       f"see {self.log_path}:\n{self._log_tail()}")
+                raise KafkaUnavailable(
+                    f"Apache Kafka node {self.node_id} did not answer within {timeout:.0f}s; "
+                    f"see {self.log_path}:\n{self._log_tail()}"
+                )
             time.sleep(0.2)
 
     def _log_tail(self, lines: int = 20) -> str:
@@ -378,7 +405,18 @@ def cluster(base: Path, size: int = 3, *, extra: Mapping[str, str] | None = None
     cluster_id = random_cluster_id()
     ports = [(free_port(), free_port()) for _ in range(size)]
     voters = ",".join(f"{i + 1}@127.0.0.1:{c}" for i, (_p, c) in enumerate(ports))
-    return [KafkaNode(base / f"node{i + 1}", node_id=i + 1, port=p, controller_port=c, cluster_id=cluster_id,
-                      voters=voters, replication=min(3, size), partitions=3, extra=dict(extra or {}),
-                      heap=CLUSTER_NODE_JVM)
-            for i, (p, c) in enumerate(ports)]
+    return [
+        KafkaNode(
+            base / f"node{i + 1}",
+            node_id=i + 1,
+            port=p,
+            controller_port=c,
+            cluster_id=cluster_id,
+            voters=voters,
+            replication=min(3, size),
+            partitions=3,
+            extra=dict(extra or {}),
+            heap=CLUSTER_NODE_JVM,
+        )
+        for i, (p, c) in enumerate(ports)
+    ]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from owes_service.catalogue import export as catalogue_export
 
-from .compose import add_compose_parser
 from .audit import add_audit_parser
+from .compose import add_compose_parser
 from .deadletters import add_dlq_parser
 from .doctor import add_doctor_parser
 from .keys import add_keys_parser
@@ -21,9 +21,13 @@ from .system import BROKER_CHOICES, DataFolderHeld, LocalSystem, SystemDown, des
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    system = LocalSystem(data_dir=Path(args.data_dir).resolve(), kafka_port=args.kafka_port,
-                         base_port=args.base_port, external_bootstrap=args.bootstrap_servers,
-                         broker_choice=args.broker)
+    system = LocalSystem(
+        data_dir=Path(args.data_dir).resolve(),
+        kafka_port=args.kafka_port,
+        base_port=args.base_port,
+        external_bootstrap=args.bootstrap_servers,
+        broker_choice=args.broker,
+    )
     stopping = False
 
     def on_signal(_sig, _frame):
@@ -139,13 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--kafka-port", type=int, default=9092)
     up.add_argument("--base-port", type=int, default=8001, help="recruitment, advisory, grants, reporting from here")
     up.add_argument("--bootstrap-servers", default=None, help="use this Kafka cluster instead of the embedded broker")
-    up.add_argument("--broker", choices=BROKER_CHOICES, default="auto",
-                    help="auto (default): Apache Kafka, its log kept under the data folder, where Java is present; "
-                         "else the embedded Tansu, which keeps its log in memory (the outboxes keep the history)")
+    up.add_argument(
+        "--broker",
+        choices=BROKER_CHOICES,
+        default="auto",
+        help="auto (default): Apache Kafka, its log kept under the data folder, where Java is present; "
+        "else the embedded Tansu, which keeps its log in memory (the outboxes keep the history)",
+    )
     up.set_defaults(func=cmd_up)
     migrate = sub.add_parser("migrate", help="upgrade services' databases to the newest schema (alembic)")
-    migrate.add_argument("services", nargs="*", metavar="service",
-                         help=f"any of {', '.join(SERVICES)} (default: all)")
+    migrate.add_argument("services", nargs="*", metavar="service", help=f"any of {', '.join(SERVICES)} (default: all)")
     migrate.add_argument("--revision", default="heads", help="alembic revision to upgrade to (default: every head)")
     migrate.add_argument("--database-url", default=None, help="instead of <SERVICE>_DATABASE_URL (one service)")
     migrate.set_defaults(func=cmd_migrate)
@@ -162,15 +169,27 @@ def build_parser() -> argparse.ArgumentParser:
     reporting = sub.add_parser("reporting", help="operate the reporting service")
     reporting_actions = reporting.add_subparsers(dest="action", required=True)
     rebuild = reporting_actions.add_parser(
-        "rebuild", help="drop reporting's read models and rebuild them from the beginning of the topics "
-                        "(database and broker from REPORTING_* settings)")
-    rebuild.add_argument("--no-commit-offsets", action="store_true",
-                         help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)")
-    rebuild.add_argument("--workers", type=int, default=1,
-                         help="processes that read and fold partitions while this one writes (default 1: all in one)")
-    rebuild.add_argument("--force", action="store_true",
-                         help="swap in the rebuilt models even when they hold less than the live ones (a truncated "
-                              "log); without it such a rebuild is refused and the difference printed")
+        "rebuild",
+        help="drop reporting's read models and rebuild them from the beginning of the topics "
+        "(database and broker from REPORTING_* settings)",
+    )
+    rebuild.add_argument(
+        "--no-commit-offsets",
+        action="store_true",
+        help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)",
+    )
+    rebuild.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes that read and fold partitions while this one writes (default 1: all in one)",
+    )
+    rebuild.add_argument(
+        "--force",
+        action="store_true",
+        help="swap in the rebuilt models even when they hold less than the live ones (a truncated "
+        "log); without it such a rebuild is refused and the difference printed",
+    )
     rebuild.set_defaults(func=cmd_reporting_rebuild)
     return parser
 

@@ -84,18 +84,52 @@ class ThrowawayPostgres:
                 os.chown(path, user.pw_uid, user.pw_gid)
         env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
         init = subprocess.run(
-            [str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-             "--no-sync"],
-            capture_output=True, text=True, preexec_fn=self._demote(), env=env, cwd=self.root,
+            [
+                str(self.bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+            capture_output=True,
+            text=True,
+            preexec_fn=self._demote(),
+            env=env,
+            cwd=self.root,
         )
         if init.returncode != 0:
             raise RuntimeError(f"initdb failed: {init.stderr or init.stdout}")
         self.process = subprocess.Popen(
-            [str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(sockets),
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-             "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=128MB"],
-            stdout=open(self.root / "postgres.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
-            preexec_fn=self._demote(), env=env, cwd=self.root, start_new_session=True,
+            [
+                str(self.bindir / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(sockets),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=300",
+                "-c",
+                "shared_buffers=128MB",
+            ],
+            stdout=open(self.root / "postgres.log", "ab"),
+            stderr=subprocess.STDOUT,
+            preexec_fn=self._demote(),
+            env=env,
+            cwd=self.root,
+            start_new_session=True,
         )
         try:
             wait_for_port(self.port, timeout=30)

@@ -27,8 +27,9 @@ async def _create(service: str, url: str, **account: str) -> None:
     from .main import _upgrade_serialised
 
     # The account table comes with the service's migrations: the first account may precede the first start.
-    await _upgrade_serialised(importlib.import_module(f"{service}.main").MIGRATIONS, url, "head",
-                              lock_name=f"{service}.migrations")
+    await _upgrade_serialised(
+        importlib.import_module(f"{service}.main").MIGRATIONS, url, "head", lock_name=f"{service}.migrations"
+    )
     engine = create_engine(url)
     try:
         await create_account(engine, service=service, **account)
@@ -42,10 +43,20 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
         password = _read_password(args)
         check_new_account(service=args.service, login=args.login, role=args.role, password=password)
         settings_class = f"{args.service.capitalize()}Settings"
-        url = args.database_url or getattr(importlib.import_module(f"{args.service}.settings"), settings_class)() \
-            .database_url
-        asyncio.run(_create(args.service, url, login=args.login, role=args.role, password=password,
-                            display_name=args.name or args.login))
+        url = (
+            args.database_url
+            or getattr(importlib.import_module(f"{args.service}.settings"), settings_class)().database_url
+        )
+        asyncio.run(
+            _create(
+                args.service,
+                url,
+                login=args.login,
+                role=args.role,
+                password=password,
+                display_name=args.name or args.login,
+            )
+        )
     except InvalidAccount as exc:
         print(f"owes staff create: {exc}", file=sys.stderr)
         return 2
@@ -56,14 +67,19 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
 def add_staff_parser(sub: Any) -> None:
     staff = sub.add_parser("staff", help="manage the accounts of people who use the services' pages")
     actions = staff.add_subparsers(dest="action", required=True)
-    create = actions.add_parser("create", help="create a staff account in one service's database",
-                                description="Roles: " + "; ".join(f"{s}: {', '.join(r)}"
-                                                                 for s, r in SERVICE_ROLES.items()))
+    create = actions.add_parser(
+        "create",
+        help="create a staff account in one service's database",
+        description="Roles: " + "; ".join(f"{s}: {', '.join(r)}" for s, r in SERVICE_ROLES.items()),
+    )
     create.add_argument("--service", required=True, choices=sorted(SERVICE_ROLES))
     create.add_argument("--login", required=True, help="3-64 characters: a-z, 0-9, '.', '_', '@', '-'")
     create.add_argument("--role", required=True, help="a role of that service (see above)")
     create.add_argument("--name", help="the name shown on the pages (default: the login)")
     create.add_argument("--database-url", help="default: the service's own setting (<SERVICE>_DATABASE_URL)")
-    create.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of stdin instead of prompting")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin instead of prompting",
+    )
     create.set_defaults(func=cmd_staff_create)

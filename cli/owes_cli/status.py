@@ -26,7 +26,7 @@ TIMEOUT = 3.0
 LOG_KEPT = {"tansu": "no (in memory)", "apache-kafka": "yes (on disk)", "external": "as configured"}
 LOG_NOTE = {
     "tansu": "the embedded Tansu keeps the log in memory: when it stops the topics' history is gone, and what "
-             "the services published is kept only in their outbox tables",
+    "the services published is kept only in their outbox tables",
     "apache-kafka": "Apache Kafka keeps the log on disk, in the data folder",
 }
 BROKER_NAMES = {"tansu": "embedded Tansu", "apache-kafka": "Apache Kafka", "external": "external Kafka"}
@@ -100,8 +100,13 @@ def _metric_values(text: str, name: str) -> list[float]:
     """Every sample of one metric family in Prometheus text output."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    return [s.value for fam in text_string_to_metric_families(text) if fam.name == name
-            for s in fam.samples if s.name == name]
+    return [
+        s.value
+        for fam in text_string_to_metric_families(text)
+        if fam.name == name
+        for s in fam.samples
+        if s.name == name
+    ]
 
 
 async def _service(client: httpx.AsyncClient, name: str, info: dict) -> ServiceStatus:
@@ -118,8 +123,7 @@ async def _service(client: httpx.AsyncClient, name: str, info: dict) -> ServiceS
         svc.health = f"up, readiness unknown ({_reason(exc)})"
         return svc
     svc.ready = ready.status_code == 200
-    svc.health = "ready" if svc.ready else "not ready: " + ", ".join(
-        f"{k} {v}" for k, v in checks.items() if v != "ok")
+    svc.health = "ready" if svc.ready else "not ready: " + ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok")
     try:
         metrics = (await client.get(f"{svc.url}/metrics")).text
         backlog = _metric_values(metrics, "owes_outbox_backlog")
@@ -138,8 +142,7 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-async def _freshness(client: httpx.AsyncClient, reporting_url: str,
-                     lead_key: str | None) -> dict[str, list[str]] | str:
+async def _freshness(client: httpx.AsyncClient, reporting_url: str, lead_key: str | None) -> dict[str, list[str]] | str:
     """Per producing service, '<partner> <age>' of the last event reporting has seen; or why that is unknown."""
     headers = {"Authorization": f"Bearer {lead_key}"} if lead_key else {}
     try:
@@ -188,7 +191,8 @@ async def _dead_letters(bootstrap: str, namespace: str, services: list[str]) -> 
     for name in services:
         try:
             letters = await asyncio.wait_for(
-                read_dead_letters({"bootstrap_servers": bootstrap}, f"{namespace}.{name}.dlq"), timeout=15)
+                read_dead_letters({"bootstrap_servers": bootstrap}, f"{namespace}.{name}.dlq"), timeout=15
+            )
         except (KafkaError, OSError, TimeoutError):  # broker away or refusing us: the column shows '?'
             continue
         counts[name] = len(letters)
@@ -205,15 +209,26 @@ async def collect(data_dir: Path, state: dict) -> SystemStatus:
         reporting = state["services"].get("reporting")
         fresh = await _freshness(client, reporting["url"], lead_key) if reporting else "no reporting service"
     reachable = _reachable(broker["bootstrap_servers"])
-    letters = (await _dead_letters(broker["bootstrap_servers"], state.get("namespace", "owes"),
-                                   list(state["services"])) if reachable else {})
+    letters = (
+        await _dead_letters(broker["bootstrap_servers"], state.get("namespace", "owes"), list(state["services"]))
+        if reachable
+        else {}
+    )
     for svc in services:
         svc.dead_letters = letters.get(svc.name)
         svc.last_events = fresh.get(svc.name, []) if isinstance(fresh, dict) else []
     kind = broker.get("kind", "external")
-    return SystemStatus(str(data_dir), pid, isinstance(pid, int) and _alive(pid), broker["bootstrap_servers"], kind,
-                        reachable, LOG_KEPT.get(kind, "unknown"), list(services),
-                        None if isinstance(fresh, dict) else fresh)
+    return SystemStatus(
+        str(data_dir),
+        pid,
+        isinstance(pid, int) and _alive(pid),
+        broker["bootstrap_servers"],
+        kind,
+        reachable,
+        LOG_KEPT.get(kind, "unknown"),
+        list(services),
+        None if isinstance(fresh, dict) else fresh,
+    )
 
 
 def _n(value: int | None) -> str:
@@ -221,15 +236,37 @@ def _n(value: int | None) -> str:
 
 
 def render(status: SystemStatus) -> str:
-    who = (f"`owes up` pid {status.pid} running" if status.running
-           else f"`owes up` (pid {status.pid}) is not running")
-    broker = (f"{BROKER_NAMES.get(status.broker_kind, status.broker_kind)} {status.broker}"
-              + ("" if status.broker_reachable else " (not reachable)"))
-    header = ["service", "url", "health", "database", "broker", "log kept", "lag", "outbox", "dead letters",
-              "last event per partner"]
-    rows = [[s.name, s.url, s.health, s.database, broker, status.log_kept, _n(s.consumer_lag),
-             _n(s.outbox_pending), _n(s.dead_letters),
-             "?" if status.last_events_unknown else ", ".join(s.last_events) or "-"] for s in status.services]
+    who = f"`owes up` pid {status.pid} running" if status.running else f"`owes up` (pid {status.pid}) is not running"
+    broker = f"{BROKER_NAMES.get(status.broker_kind, status.broker_kind)} {status.broker}" + (
+        "" if status.broker_reachable else " (not reachable)"
+    )
+    header = [
+        "service",
+        "url",
+        "health",
+        "database",
+        "broker",
+        "log kept",
+        "lag",
+        "outbox",
+        "dead letters",
+        "last event per partner",
+    ]
+    rows = [
+        [
+            s.name,
+            s.url,
+            s.health,
+            s.database,
+            broker,
+            status.log_kept,
+            _n(s.consumer_lag),
+            _n(s.outbox_pending),
+            _n(s.dead_letters),
+            "?" if status.last_events_unknown else ", ".join(s.last_events) or "-",
+        ]
+        for s in status.services
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"OWES Mesh in {status.data_dir} ({who})"]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
@@ -237,8 +274,10 @@ def render(status: SystemStatus) -> str:
         lines.append(f"last events unknown: {status.last_events_unknown}")
     if status.broker_kind in LOG_NOTE:
         lines.append(f"log kept: {LOG_NOTE[status.broker_kind]}")
-    lines.append("lag: records on consumed topics not yet handed to the service; outbox: events committed, not yet "
-                 "published; dead letters: records in <service>.dlq (`owes dlq list <service>`)")
+    lines.append(
+        "lag: records on consumed topics not yet handed to the service; outbox: events committed, not yet "
+        "published; dead letters: records in <service>.dlq (`owes dlq list <service>`)"
+    )
     return "\n".join(lines)
 
 
@@ -246,8 +285,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir).resolve()
     state = read_state(data_dir)
     if state is None:
-        print(f"no system started with data folder {data_dir} ({STATE_FILE} is missing): start one with scripts/up",
-              file=sys.stderr)
+        print(
+            f"no system started with data folder {data_dir} ({STATE_FILE} is missing): start one with scripts/up",
+            file=sys.stderr,
+        )
         return 2
     status = asyncio.run(collect(data_dir, state))
     if args.json:
@@ -259,8 +300,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def add_status_parser(sub) -> None:
     """Add `owes status` to the command's subparsers."""
-    status = sub.add_parser("status", help="one table for the running system: health, databases, broker, lag, "
-                                           "outbox, dead letters, last event per partner")
+    status = sub.add_parser(
+        "status",
+        help="one table for the running system: health, databases, broker, lag, "
+        "outbox, dead letters, last event per partner",
+    )
     status.add_argument("--data-dir", default=".owes", help="the data folder of `owes up` (default .owes)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)

@@ -26,10 +26,19 @@ from .embedded import EmbeddedBroker, wait_for_port
 
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
 # Who holds a key in the embedded system: one principal per role (docs/security.md).
-PRINCIPALS = {"partner:recruitment": "jastrzebie-zdroj", "partner:advisory": "zory", "partner:grants": "rybnik",
-              "lead": "lead", "integrator": "integrator"}
-OPERATORS = {"recruitment": "partner:recruitment", "advisory": "partner:advisory", "grants": "partner:grants",
-             "reporting": "lead"}
+PRINCIPALS = {
+    "partner:recruitment": "jastrzebie-zdroj",
+    "partner:advisory": "zory",
+    "partner:grants": "rybnik",
+    "lead": "lead",
+    "integrator": "integrator",
+}
+OPERATORS = {
+    "recruitment": "partner:recruitment",
+    "advisory": "partner:advisory",
+    "grants": "partner:grants",
+    "reporting": "lead",
+}
 
 
 BROKER_CHOICES = ("auto", "kafka", "tansu")
@@ -77,7 +86,8 @@ class DataFolderLock:
             os.close(fd)
             raise DataFolderHeld(
                 f"{self.path.parent} is in use by `owes up` (pid {holder}), running or still stopping; it is "
-                f"free once that process and everything it started have exited") from None
+                f"free once that process and everything it started have exited"
+            ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self.fd = fd
@@ -124,8 +134,14 @@ class LocalKafka:
         from .embedded import free_port
         from .kafka import KafkaNode
 
-        self.node = KafkaNode(self.data_dir, port=self.port, controller_port=free_port(), cluster_id=self.cluster_id,
-                              partitions=3, pass_fds=self.pass_fds)
+        self.node = KafkaNode(
+            self.data_dir,
+            port=self.port,
+            controller_port=free_port(),
+            cluster_id=self.cluster_id,
+            partitions=3,
+            pass_fds=self.pass_fds,
+        )
         self.node.start(timeout=120)
         return self
 
@@ -190,10 +206,14 @@ def describe_broker(broker) -> str:
     from .kafka import KAFKA_VERSION
 
     if broker.kind == "apache-kafka":
-        return (f"Apache Kafka {KAFKA_VERSION} (pid {broker.pid}); log kept on disk in {broker.data_dir}: "
-                f"events survive a restart")
-    return (f"embedded Tansu (pid {broker.pid}); log in memory only: after a restart the services publish "
-            f"their outbox rows (kept for good in this mode) again")
+        return (
+            f"Apache Kafka {KAFKA_VERSION} (pid {broker.pid}); log kept on disk in {broker.data_dir}: "
+            f"events survive a restart"
+        )
+    return (
+        f"embedded Tansu (pid {broker.pid}); log in memory only: after a restart the services publish "
+        f"their outbox rows (kept for good in this mode) again"
+    )
 
 
 @dataclass
@@ -252,8 +272,9 @@ class LocalSystem:
             # Tansu forgets its log: the outbox rows are the history, published again to an empty log
             **({f"{prefix}_OUTBOX_RETENTION_DAYS": "0"} if self.broker_kind == "tansu" else {}),
             f"{prefix}_TOPIC_NAMESPACE": self.namespace,
-            f"{prefix}_API_KEYS": ",".join(credential_line(PRINCIPALS[role], role, key)
-                                           for role, key in self.load_api_keys().items()),
+            f"{prefix}_API_KEYS": ",".join(
+                credential_line(PRINCIPALS[role], role, key) for role, key in self.load_api_keys().items()
+            ),
             # kept with the API keys, so staff sign-ins survive a restart and no service warns that they would not
             f"{prefix}_STAFF_SESSION_SECRET": self.staff_session_secret(name),
         }
@@ -301,8 +322,10 @@ class LocalSystem:
         lines += [f"    {PRINCIPALS[role]:<17} {role:<20} {key}" for role, key in keys.items()]
         recruitment = next((s for s in self.services if s.name == "recruitment"), None)
         if recruitment:
-            lines.append(f"    e.g. curl -H 'Authorization: Bearer {keys['partner:recruitment']}' "
-                         f"{recruitment.url}/participants/<id>")
+            lines.append(
+                f"    e.g. curl -H 'Authorization: Bearer {keys['partner:recruitment']}' "
+                f"{recruitment.url}/participants/<id>"
+            )
         lines.append("    the dashboard asks for a user and password: user lead, password the lead's key")
         return lines
 
@@ -323,8 +346,9 @@ class LocalSystem:
             self.broker = LocalKafka(self.kafka_port, self.data_dir / "kafka", pass_fds=self._inherited).start()
             wait_for_group_coordinators(self.broker.bootstrap_servers, [f"{self.namespace}.{s}" for s in SERVICES])
         else:
-            self.broker = EmbeddedBroker(self.kafka_port, log_path=self.data_dir / "broker.log",
-                                         pass_fds=self._inherited).start()
+            self.broker = EmbeddedBroker(
+                self.kafka_port, log_path=self.data_dir / "broker.log", pass_fds=self._inherited
+            ).start()
         return self.broker
 
     def start(self) -> LocalSystem:
@@ -344,21 +368,42 @@ class LocalSystem:
 
         kind = "external" if self.external_bootstrap else getattr(self.broker, "kind", "tansu")
         env = {k: v for name in SERVICES for k, v in self.service_env(name).items()} | self.extra_env
-        write_state(self.data_dir, {
-            "pid": os.getpid(), "namespace": self.namespace,
-            "broker": {"kind": kind, "bootstrap_servers": self.bootstrap_servers},
-            "services": {s.name: {"url": s.url,
-                                  "database": describe_database(env[f"{s.name.upper()}_DATABASE_URL"])}
-                         for s in self.services},
-        })
+        write_state(
+            self.data_dir,
+            {
+                "pid": os.getpid(),
+                "namespace": self.namespace,
+                "broker": {"kind": kind, "bootstrap_servers": self.bootstrap_servers},
+                "services": {
+                    s.name: {"url": s.url, "database": describe_database(env[f"{s.name.upper()}_DATABASE_URL"])}
+                    for s in self.services
+                },
+            },
+        )
 
     def start_service(self, name: str, port: int) -> ServiceProcess:
         env = {**os.environ, **self.service_env(name), **self.extra_env}
         log = open(self.data_dir / f"{name}.log", "ab")
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"{name}.main:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--timeout-graceful-shutdown", "15", "--no-access-log"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"{name}.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--timeout-graceful-shutdown",
+                "15",
+                "--no-access-log",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.data_dir,
+            start_new_session=True,
             pass_fds=self._inherited,
         )
         log.close()  # the child has its own copy
@@ -400,8 +445,9 @@ class LocalSystem:
                 raise SystemDown(f"the broker died (exit code {code}) and could not be started again: {exc}") from exc
             said.append(f"broker back: {describe_broker(self.broker)}")
             if not self.broker.keeps_log:
-                said.append("restarting the services: they publish their outboxes to the new log and read it "
-                            "from the beginning")
+                said.append(
+                    "restarting the services: they publish their outboxes to the new log and read it from the beginning"
+                )
                 self._terminate(self.services)
                 for svc in list(self.services):
                     self.start_service(svc.name, svc.port)
@@ -413,12 +459,16 @@ class LocalSystem:
                 recent = [t for t in self._restarts.get(svc.name, []) if now - t < RESTART_WINDOW]
                 self._restarts[svc.name] = recent
                 if len(recent) >= MAX_RESTARTS:
-                    raise SystemDown(f"{svc.name} died {len(recent) + 1} times within {RESTART_WINDOW:.0f} s "
-                                     f"(last exit code {svc.process.returncode}); see {self.data_dir}/{svc.name}.log")
+                    raise SystemDown(
+                        f"{svc.name} died {len(recent) + 1} times within {RESTART_WINDOW:.0f} s "
+                        f"(last exit code {svc.process.returncode}); see {self.data_dir}/{svc.name}.log"
+                    )
                 delay = min(30.0, 2.0 ** len(recent))
                 self._due[svc.name] = now + delay
-                said.append(f"{svc.name} exited (code {svc.process.returncode}); restarting it in {delay:.0f} s "
-                            f"(see {self.data_dir}/{svc.name}.log)")
+                said.append(
+                    f"{svc.name} exited (code {svc.process.returncode}); restarting it in {delay:.0f} s "
+                    f"(see {self.data_dir}/{svc.name}.log)"
+                )
             elif now >= self._due[svc.name]:
                 del self._due[svc.name]
                 self._restarts.setdefault(svc.name, []).append(now)

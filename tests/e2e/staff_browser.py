@@ -16,25 +16,50 @@ from owes_cli.embedded import free_port, wait_for_port
 from owes_cli.system import LocalSystem
 
 CHROMIUM = shutil.which("chromium") or next((p for p in ("/usr/bin/chromium",) if os.path.exists(p)), None)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "hasło-testowe-2026"  # one password for the test accounts: what a person would type
 # One person per role the journey needs; the coordinator's account is in reporting only.
-STAFF = {"recruitment": ("anna.rekruter", "recruiter", "Anna Nowak"),
-         "advisory": ("piotr.doradca", "adviser", "Piotr Wiśniewski"),
-         "grants": ("ewa.dotacje", "grant_officer", "Ewa Zielińska"),
-         "reporting": ("marta.koordynator", "coordinator", "Marta Łukasik")}
+STAFF = {
+    "recruitment": ("anna.rekruter", "recruiter", "Anna Nowak"),
+    "advisory": ("piotr.doradca", "adviser", "Piotr Wiśniewski"),
+    "grants": ("ewa.dotacje", "grant_officer", "Ewa Zielińska"),
+    "reporting": ("marta.koordynator", "coordinator", "Marta Łukasik"),
+}
 
 
 def create_staff_account(system: LocalSystem, service: str, login: str, role: str, name: str) -> None:
     """`owes staff create`, as an operator runs it, with the password piped on stdin."""
     owes = Path(sys.executable).with_name("owes")
     done = subprocess.run(
-        [str(owes), "staff", "create", "--service", service, "--login", login, "--role", role, "--name", name,
-         "--password-stdin"],
-        input=PASSWORD + "\n", text=True, capture_output=True, env={**os.environ, **system.service_env(service)},
-        timeout=120)
+        [
+            str(owes),
+            "staff",
+            "create",
+            "--service",
+            service,
+            "--login",
+            login,
+            "--role",
+            role,
+            "--name",
+            name,
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        text=True,
+        capture_output=True,
+        env={**os.environ, **system.service_env(service)},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert f"account {login!r} ({role}) created" in done.stdout
 
@@ -46,10 +71,15 @@ BROWSER_ARGS = [*CHROMIUM_ARGS, "--lang=pl-PL"]
 @contextmanager
 def staff_system(data_dir: Path, bootstrap: str, namespace: str, idempotence: bool) -> Iterator[LocalSystem]:
     """All four services as processes on the test's broker, each with one member of staff."""
-    system = LocalSystem(data_dir=data_dir, external_bootstrap=bootstrap, namespace=namespace, extra_env={
-        **{f"{s.upper()}_KAFKA__ENABLE_IDEMPOTENCE": str(idempotence).lower() for s in STAFF},
-        "REPORTING_DASHBOARD_MIN_INTERVAL": "0.2",
-    })
+    system = LocalSystem(
+        data_dir=data_dir,
+        external_bootstrap=bootstrap,
+        namespace=namespace,
+        extra_env={
+            **{f"{s.upper()}_KAFKA__ENABLE_IDEMPOTENCE": str(idempotence).lower() for s in STAFF},
+            "REPORTING_DASHBOARD_MIN_INTERVAL": "0.2",
+        },
+    )
     try:
         system.lock_data_folder()
         for service in STAFF:  # ports of their own: other systems may hold the usual 8001-8004

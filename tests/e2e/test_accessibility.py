@@ -14,8 +14,11 @@ from helpers import make_pesel, remember_personal_data
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.timeout(900),  # four services and a browser on a shared two-core machine
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (/usr/bin/chromium): "
-                                                "apt-get install -y chromium (scripts/test does it as root)"),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Debian's chromium is not installed (/usr/bin/chromium): "
+        "apt-get install -y chromium (scripts/test does it as root)",
+    ),
 ]
 
 # Fields without a label, or whose label is not shown: any is a failure (hidden inputs carry no person's answer).
@@ -46,7 +49,8 @@ async def tab_to(page, selector: str, *, limit: int = 40) -> None:
 
 class TestAccessibility:
     async def test_pages_pass_axe_have_labels_and_the_register_form_works_by_keyboard(
-            self, tmp_path, kafka_bootstrap, kafka_idempotence, namespace):
+        self, tmp_path, kafka_bootstrap, kafka_idempotence, namespace
+    ):
         from playwright.async_api import async_playwright
 
         with staff_system(tmp_path / "system", kafka_bootstrap, namespace, kafka_idempotence) as system:
@@ -64,6 +68,7 @@ class TestAccessibility:
                     await page.keyboard.type("anna.rekruter")
                     await page.keyboard.press("Tab")
                     from e2e.staff_browser import PASSWORD
+
                     await page.keyboard.type(PASSWORD)
                     await page.keyboard.press("Enter")
                     await page.wait_for_url("**/panel/participants")
@@ -76,8 +81,13 @@ class TestAccessibility:
                     await page.keyboard.press("Enter")
                     assert await page.evaluate("location.hash") == "#main"
 
-                    person = remember_personal_data({"pesel": make_pesel(dt.date(1979, 3, 8), female=False),
-                                                     "first_name": "Łukasz", "last_name": "Ślęzak"})
+                    person = remember_personal_data(
+                        {
+                            "pesel": make_pesel(dt.date(1979, 3, 8), female=False),
+                            "first_name": "Łukasz",
+                            "last_name": "Ślęzak",
+                        }
+                    )
                     await tab_to(page, "#pesel")
                     await page.keyboard.type(person["pesel"])
                     await tab_to(page, "#first_name")
@@ -111,10 +121,11 @@ class TestAccessibility:
                     await check_page(page, "register form")
 
                     # Every other service's pages, each with its own member of staff.
-                    for service, paths in (("advisory", ["/panel/trainings"]),
-                                           ("grants", ["/panel/cooperatives"]),
-                                           ("reporting", ["/panel/dashboard", "/panel/indicators",
-                                                          "/panel/report"])):
+                    for service, paths in (
+                        ("advisory", ["/panel/trainings"]),
+                        ("grants", ["/panel/cooperatives"]),
+                        ("reporting", ["/panel/dashboard", "/panel/indicators", "/panel/report"]),
+                    ):
                         await sign_in(page, urls[service], service)
                         await page.wait_for_url(f"**{paths[0]}")
                         for path in paths:

@@ -73,8 +73,9 @@ class Tally:
 class WriteStream:
     """Concurrent writers registering new participants until stopped, each write tallied."""
 
-    def __init__(self, url: str, headers: dict[str, str], *, writers: int = WRITERS,
-                 interval: float = WRITE_INTERVAL) -> None:
+    def __init__(
+        self, url: str, headers: dict[str, str], *, writers: int = WRITERS, interval: float = WRITE_INTERVAL
+    ) -> None:
         self.url = url
         self.headers = headers
         self.writers = writers
@@ -85,8 +86,12 @@ class WriteStream:
 
     async def __aenter__(self) -> WriteStream:
         # a new connection per request, so "connection refused" and "cut mid-request" are told apart
-        self._client = httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=httpx.Timeout(15.0),
-                                         limits=httpx.Limits(max_keepalive_connections=0))
+        self._client = httpx.AsyncClient(
+            base_url=self.url,
+            headers=self.headers,
+            timeout=httpx.Timeout(15.0),
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
         self._tasks = [asyncio.create_task(self._write_until_stopped()) for _ in range(self.writers)]
         return self
 
@@ -145,19 +150,31 @@ class Mesh:
     """Recruitment and reporting as real processes (LocalSystem): on the suite's broker (`bootstrap`), or on a
     broker of the test's own that it may freeze or kill (`broker`: kafka or tansu, as `owes up --broker`)."""
 
-    def __init__(self, data_dir: Path, namespace: str, database_urls: dict[str, str], *,
-                 bootstrap: str | None = None, broker: str = TEST_BROKER) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        namespace: str,
+        database_urls: dict[str, str],
+        *,
+        bootstrap: str | None = None,
+        broker: str = TEST_BROKER,
+    ) -> None:
         env = {f"{name.upper()}_DATABASE_URL": url for name, url in database_urls.items()}
         env |= {"RECRUITMENT_OUTBOX_POLL_INTERVAL": "0.1", "REPORTING_OUTBOX_POLL_INTERVAL": "0.1"}
         if bootstrap:
             idempotence = str(broker_supports_idempotence()).lower()
-            env |= {"RECRUITMENT_KAFKA__ENABLE_IDEMPOTENCE": idempotence,
-                    "REPORTING_KAFKA__ENABLE_IDEMPOTENCE": idempotence}
-        self.system = LocalSystem(data_dir=data_dir, namespace=namespace, extra_env=env, external_bootstrap=bootstrap,
-                                  broker_choice=broker)
+            env |= {
+                "RECRUITMENT_KAFKA__ENABLE_IDEMPOTENCE": idempotence,
+                "REPORTING_KAFKA__ENABLE_IDEMPOTENCE": idempotence,
+            }
+        self.system = LocalSystem(
+            data_dir=data_dir, namespace=namespace, extra_env=env, external_bootstrap=bootstrap, broker_choice=broker
+        )
         # LocalSystem's default: one SQLite file per service under data_dir
-        self.database_urls = {name: database_urls.get(name) or f"sqlite+aiosqlite:///{data_dir / f'{name}.db'}"
-                              for name in ("recruitment", "reporting")}
+        self.database_urls = {
+            name: database_urls.get(name) or f"sqlite+aiosqlite:///{data_dir / f'{name}.db'}"
+            for name in ("recruitment", "reporting")
+        }
 
     @property
     def broker(self) -> EmbeddedBroker | LocalKafka:
@@ -229,21 +246,22 @@ class Mesh:
         await self.ready(name)
 
     async def people_supported(self) -> int:
-        async with httpx.AsyncClient(base_url=self.url("reporting"), headers=self.headers("reporting"),
-                                     timeout=10) as client:
+        async with httpx.AsyncClient(
+            base_url=self.url("reporting"), headers=self.headers("reporting"), timeout=10
+        ) as client:
             response = await client.get("/indicators")
         assert response.status_code == 200, response.text
         return response.json()["people_supported"]
 
     def committed(self) -> dict[str, str]:
         """Event id -> participant id of every ParticipantRecruited recruitment committed."""
-        rows = _query(self.database_urls["recruitment"],
-                      f"SELECT event_id, key FROM outbox WHERE event_type = '{RECRUITED}'")
+        rows = _query(
+            self.database_urls["recruitment"], f"SELECT event_id, key FROM outbox WHERE event_type = '{RECRUITED}'"
+        )
         return dict(rows)
 
     def unpublished(self) -> int:
-        return _query(self.database_urls["recruitment"],
-                      "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0]
+        return _query(self.database_urls["recruitment"], "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0]
 
     def applied(self) -> list[str]:
         """Event ids of the ParticipantRecruited events reporting applied (its inbox)."""
@@ -251,8 +269,10 @@ class Mesh:
         return [r[0] for r in rows]
 
     async def dead_letters(self) -> list:
-        return await read_dead_letters({"bootstrap_servers": self.system.bootstrap_servers},
-                                       dead_letter_topic_for("reporting", self.system.namespace))
+        return await read_dead_letters(
+            {"bootstrap_servers": self.system.bootstrap_servers},
+            dead_letter_topic_for("reporting", self.system.namespace),
+        )
 
     def stop(self) -> None:
         self.system.stop()
@@ -291,9 +311,11 @@ class Verdict:
     duplicates_absorbed: int
 
     def __str__(self) -> str:
-        return (f"accepted {self.accepted}, refused {self.refused}, in doubt {self.in_doubt}, committed "
-                f"{self.committed}, applied {self.applied}, people_supported {self.people_supported}, "
-                f"redeliveries absorbed by the inbox {self.duplicates_absorbed}")
+        return (
+            f"accepted {self.accepted}, refused {self.refused}, in doubt {self.in_doubt}, committed "
+            f"{self.committed}, applied {self.applied}, people_supported {self.people_supported}, "
+            f"redeliveries absorbed by the inbox {self.duplicates_absorbed}"
+        )
 
 
 async def settle_and_count(mesh: Mesh, tally: Tally) -> Verdict:
@@ -316,9 +338,15 @@ async def settle_and_count(mesh: Mesh, tally: Tally) -> Verdict:
     applied = mesh.applied()
     assert len(applied) == len(set(applied)) == len(committed)
     assert await mesh.dead_letters() == []
-    verdict = Verdict(accepted=len(accepted), refused=tally.refused, in_doubt=tally.in_doubt,
-                      committed=len(committed), applied=len(applied), people_supported=await mesh.people_supported(),
-                      duplicates_absorbed=mesh.logged("reporting", "event_duplicate_skipped"))
+    verdict = Verdict(
+        accepted=len(accepted),
+        refused=tally.refused,
+        in_doubt=tally.in_doubt,
+        committed=len(committed),
+        applied=len(applied),
+        people_supported=await mesh.people_supported(),
+        duplicates_absorbed=mesh.logged("reporting", "event_duplicate_skipped"),
+    )
     print(f"\n{verdict}")
     return verdict
 

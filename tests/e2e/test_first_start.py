@@ -61,10 +61,22 @@ def start_and_stop(clone: Path, data: Path, transcript: Path, *, timeout: float)
     """Run scripts/up until it says it is ready, press Ctrl-C, and return everything it printed."""
     with open(transcript, "wb") as out:
         process = subprocess.Popen(
-            [str(clone / "scripts" / "up"), "--data-dir", str(data), "--kafka-port", str(free_port()),
-             "--base-port", str(free_port_run(4))],
-            cwd=clone, env=user_env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+            [
+                str(clone / "scripts" / "up"),
+                "--data-dir",
+                str(data),
+                "--kafka-port",
+                str(free_port()),
+                "--base-port",
+                str(free_port_run(4)),
+            ],
+            cwd=clone,
+            env=user_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + timeout
             while READY not in transcript.read_text(errors="replace"):
@@ -84,8 +96,9 @@ def warnings_in(output: str, data: Path) -> list[str]:
     lines = [f"terminal: {line}" for line in output.splitlines() if WARNING.search(line)]
     for name in SERVICES:
         log = data / f"{name}.log"
-        lines += [f"{log.name}: {line}" for line in log.read_text(errors="replace").splitlines()
-                  if WARNING.search(line)]
+        lines += [
+            f"{log.name}: {line}" for line in log.read_text(errors="replace").splitlines() if WARNING.search(line)
+        ]
     return lines
 
 
@@ -115,5 +128,12 @@ def test_two_starts_from_a_fresh_clone(tmp_path):
 
 
 def setup_check(clone: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(clone / "scripts" / "setup"), "--check"], cwd=clone, env=user_env(),
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [str(clone / "scripts" / "setup"), "--check"],
+        cwd=clone,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -17,8 +17,11 @@ from helpers import eventually, make_pesel, participant_form, remember_personal_
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.timeout(900),  # four services and a browser on a shared two-core machine
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (/usr/bin/chromium): "
-                                                "apt-get install -y chromium (scripts/test does it as root)"),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Debian's chromium is not installed (/usr/bin/chromium): "
+        "apt-get install -y chromium (scripts/test does it as root)",
+    ),
 ]
 
 PEOPLE_CARD = "[data-indicator=people_supported] .value"
@@ -31,8 +34,9 @@ def broken_check_digit(pesel: str) -> str:
 async def eligible_participants(system, count: int) -> list[str]:
     """Participants registered and found eligible through the API (machines), to found a cooperative with."""
     ids = []
-    async with httpx.AsyncClient(base_url=system.service("recruitment").url,
-                                 headers=system.operator_headers("recruitment")) as api:
+    async with httpx.AsyncClient(
+        base_url=system.service("recruitment").url, headers=system.operator_headers("recruitment")
+    ) as api:
         for _ in range(count):
             created = await api.post("/participants", json=participant_form(county="rybnicki"))
             assert created.status_code == 201, created.text
@@ -44,8 +48,10 @@ async def eligible_participants(system, count: int) -> list[str]:
 
 
 async def advisory_knows_eligible(system, participant_id: str) -> None:
-    async with httpx.AsyncClient(base_url=system.service("advisory").url,
-                                 headers=system.operator_headers("advisory")) as api:
+    async with httpx.AsyncClient(
+        base_url=system.service("advisory").url, headers=system.operator_headers("advisory")
+    ) as api:
+
         async def known():
             response = await api.get(f"/participants/{participant_id}")
             assert response.status_code == 200 and response.json()["may_receive_support"], response.text
@@ -54,8 +60,9 @@ async def advisory_knows_eligible(system, participant_id: str) -> None:
 
 
 class TestStaffJourney:
-    async def test_from_registration_to_the_printed_report(self, tmp_path, kafka_bootstrap, kafka_idempotence,
-                                                          namespace):
+    async def test_from_registration_to_the_printed_report(
+        self, tmp_path, kafka_bootstrap, kafka_idempotence, namespace
+    ):
         from playwright.async_api import async_playwright
 
         shots = tmp_path / "screenshots"
@@ -81,9 +88,15 @@ class TestStaffJourney:
                     await shot(page, shots, "02-recruitment-register")
 
                     pesel = make_pesel(dt.date(1984, 5, 17), female=True)
-                    typed = remember_personal_data({"pesel": pesel, "first_name": "Zofia",
-                                                    "last_name": "Wójcik-Żak", "phone": "+48 600 700 800",
-                                                    "address": "ul. Górnicza 7, 44-335 Jastrzębie-Zdrój"})
+                    typed = remember_personal_data(
+                        {
+                            "pesel": pesel,
+                            "first_name": "Zofia",
+                            "last_name": "Wójcik-Żak",
+                            "phone": "+48 600 700 800",
+                            "address": "ul. Górnicza 7, 44-335 Jastrzębie-Zdrój",
+                        }
+                    )
                     await page.fill("#pesel", broken_check_digit(pesel))
                     await page.fill("#first_name", typed["first_name"])
                     await page.fill("#last_name", typed["last_name"])
@@ -191,8 +204,8 @@ class TestStaffJourney:
 
                     async def counted(n: int):
                         await coordinator.wait_for_function(
-                            f"document.querySelector('{PEOPLE_CARD}').textContent.trim() === '{n}'",
-                            timeout=30_000)
+                            f"document.querySelector('{PEOPLE_CARD}').textContent.trim() === '{n}'", timeout=30_000
+                        )
 
                     await counted(5)
                     await coordinator.evaluate("window.stillTheSamePage = true")

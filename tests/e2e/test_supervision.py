@@ -69,6 +69,7 @@ async def published_all(mesh: Mesh) -> set[str]:
 async def caught_up(mesh: Mesh, timeout: float = 240) -> None:
     """Until reporting applied every committed event: after a broker restart its consumer may first wait out
     its group session (tens of seconds on a loaded machine) before it fetches again."""
+
     async def all_applied():
         assert mesh.unpublished() == 0
         assert len(set(mesh.applied())) == len(mesh.committed())
@@ -79,7 +80,8 @@ async def caught_up(mesh: Mesh, timeout: float = 240) -> None:
 class TestBrokerDies:
     @pytest.mark.parametrize("broker", ["tansu", pytest.param("kafka", marks=needs_java)])
     async def test_sigkill_under_writes_restarts_it_with_the_history_and_counts_every_write_once(
-            self, tmp_path, namespace, broker):
+        self, tmp_path, namespace, broker
+    ):
         mesh = Mesh(tmp_path / "mesh", namespace, {}, broker=broker)
         try:
             await mesh.start()
@@ -95,8 +97,10 @@ class TestBrokerDies:
                 verdict = await settle_and_count(mesh, writes.tally)
             # what was published before the kill is on the broker again: kept on disk (Apache Kafka) or
             # published again from the outbox (Tansu)
-            on_topic = {header(r, "ce_id") for r in await read_topic(
-                mesh.system.bootstrap_servers, topic_for("recruitment", namespace), idle=0.5)}
+            on_topic = {
+                header(r, "ce_id")
+                for r in await read_topic(mesh.system.bootstrap_servers, topic_for("recruitment", namespace), idle=0.5)
+            }
             assert before <= on_topic
             assert verdict.applied == verdict.committed
             if broker == "tansu":
@@ -136,9 +140,25 @@ class Up:
 
     def __init__(self, data_dir: Path, kafka_port: int, base_port: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "owes_cli.main", "up", "--data-dir", str(data_dir), "--broker", "tansu",
-             "--kafka-port", str(kafka_port), "--base-port", str(base_port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "owes_cli.main",
+                "up",
+                "--data-dir",
+                str(data_dir),
+                "--broker",
+                "tansu",
+                "--kafka-port",
+                str(kafka_port),
+                "--base-port",
+                str(base_port),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -171,7 +191,8 @@ class Up:
                 except OSError:
                     continue
                 if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid and "uvicorn" in (
-                        entry / "cmdline").read_bytes().decode(errors="replace"):
+                    entry / "cmdline"
+                ).read_bytes().decode(errors="replace"):
                     pids.append(int(entry.name))
         assert len(pids) == 4, pids
         return pids
@@ -189,14 +210,15 @@ class Up:
 def _mesh_of(up_dir: Path, kafka_port: int, base_port: int) -> Mesh:
     """Test_faults' counting view of an `owes up` run: its databases, URLs and keys."""
     mesh = Mesh(up_dir, "owes", {}, bootstrap=f"127.0.0.1:{kafka_port}")
-    mesh.system.services = [ServiceProcess(name, base_port + i, None)  # type: ignore[arg-type]
-                            for i, name in enumerate(("recruitment", "advisory", "grants", "reporting"))]
+    mesh.system.services = [
+        ServiceProcess(name, base_port + i, None)  # type: ignore[arg-type]
+        for i, name in enumerate(("recruitment", "advisory", "grants", "reporting"))
+    ]
     return mesh
 
 
 class TestOwesUp:
-    async def test_ctrl_c_with_the_broker_frozen_stops_promptly_a_second_up_refuses_and_nothing_is_lost(
-            self, tmp_path):
+    async def test_ctrl_c_with_the_broker_frozen_stops_promptly_a_second_up_refuses_and_nothing_is_lost(self, tmp_path):
         """Also the Tansu smoke test of `owes up`: after a full stop and start, the history is on the topics."""
         data_dir = tmp_path / "owes"
         kafka_port, base_port = free_port(), free_port()
@@ -219,11 +241,26 @@ class TestOwesUp:
             # ... and at once runs `owes up` again: imported ahead (a loaded machine takes seconds to import),
             # it calls the command's main() the moment it is told to
             second = subprocess.Popen(
-                [sys.executable, "-c", "import sys, owes_cli.main as m; print('imported', flush=True); "
-                                       "sys.stdin.readline(); sys.exit(m.main(sys.argv[1:]))",
-                 "up", "--data-dir", str(data_dir), "--broker", "tansu", "--kafka-port", str(kafka_port),
-                 "--base-port", str(base_port)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys, owes_cli.main as m; print('imported', flush=True); "
+                    "sys.stdin.readline(); sys.exit(m.main(sys.argv[1:]))",
+                    "up",
+                    "--data-dir",
+                    str(data_dir),
+                    "--broker",
+                    "tansu",
+                    "--kafka-port",
+                    str(kafka_port),
+                    "--base-port",
+                    str(base_port),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             assert (await asyncio.to_thread(second.stdout.readline)).strip() == "imported"
             exited_at: list[float] = []
             waiter = threading.Thread(target=lambda: (first.process.wait(120), exited_at.append(time.monotonic())))
@@ -233,8 +270,10 @@ class TestOwesUp:
             out, err = await asyncio.to_thread(second.communicate, "go\n", 300)
             await asyncio.to_thread(waiter.join, 120)
             took = exited_at[0] - pressed
-            print(f"\nCtrl-C with the broker and services frozen: stopped in {took:.1f}s; "
-                  f"second `owes up` said: {err.strip()}")
+            print(
+                f"\nCtrl-C with the broker and services frozen: stopped in {took:.1f}s; "
+                f"second `owes up` said: {err.strip()}"
+            )
             assert second.returncode == 1, out + err
             assert f"pid {first.process.pid}" in err
             assert "Stopped." in first.output
@@ -246,8 +285,10 @@ class TestOwesUp:
             mesh = _mesh_of(data_dir, kafka_port, base_port)
 
             async def republished():
-                on_topic = {header(r, "ce_id") for r in await read_topic(
-                    mesh.system.bootstrap_servers, topic_for("recruitment", "owes"), idle=0.5)}
+                on_topic = {
+                    header(r, "ce_id")
+                    for r in await read_topic(mesh.system.bootstrap_servers, topic_for("recruitment", "owes"), idle=0.5)
+                }
                 assert before <= on_topic
 
             await eventually(republished, timeout=90, interval=1)

@@ -88,7 +88,18 @@ def dead_letter_topic_for(consumer: str, namespace: str = "owes") -> str:
 
 
 __all__ = [
-    "ALL_EVENTS", "PRODUCERS", "Event", "UnknownEventType", "contract_for", "events_of", "topic_for",
-    "dead_letter_topic_for", "AgeBand", "Gender", "LabourMarketStatus", "OrganisationType", "AdvisoryKind",
+    "ALL_EVENTS",
+    "PRODUCERS",
+    "Event",
+    "UnknownEventType",
+    "contract_for",
+    "events_of",
+    "topic_for",
+    "dead_letter_topic_for",
+    "AgeBand",
+    "Gender",
+    "LabourMarketStatus",
+    "OrganisationType",
+    "AdvisoryKind",
     *[e.__name__ for e in ALL_EVENTS],
 ]

@@ -35,11 +35,15 @@ class AdvisorySessionHeld(_AdvisoryEvent):
     hours: Hours
     adviser_id: EntityId = Field(description="Id of the adviser (staff).", examples=["adv_12"])
     participant_id: ParticipantId | None = Field(
-        default=None, description="The participant advised: exactly one of participant_id and organisation_id is set.",
-        examples=["p_3f9c2a7d1b8e4c6f"])
+        default=None,
+        description="The participant advised: exactly one of participant_id and organisation_id is set.",
+        examples=["p_3f9c2a7d1b8e4c6f"],
+    )
     organisation_id: EntityId | None = Field(
-        default=None, description="The organisation advised: exactly one of participant_id and organisation_id is set.",
-        examples=["org_7c1e5b9a"])
+        default=None,
+        description="The organisation advised: exactly one of participant_id and organisation_id is set.",
+        examples=["org_7c1e5b9a"],
+    )
 
     @model_validator(mode="after")
     def _one_beneficiary(self) -> Self:
@@ -57,8 +61,12 @@ class TrainingCompleted(_AdvisoryEvent):
     training_id: EntityId = Field(description="Id of the training.", examples=["trn_2026_05"])
     participant_id: ParticipantId
     completed_on: dt.date = Field(description="Day the participant completed the training.", examples=["2026-05-20"])
-    title: str = Field(min_length=1, max_length=200, description="Title of the training.",
-                       examples=["Zakładanie spółdzielni socjalnej"])
+    title: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Title of the training.",
+        examples=["Zakładanie spółdzielni socjalnej"],
+    )
     hours: Hours
 
 
@@ -73,11 +81,15 @@ class MentoringProvided(_AdvisoryEvent):
     hours: Hours
     mentor_id: EntityId = Field(description="Id of the mentor (staff).", examples=["mentor_3"])
     participant_id: ParticipantId | None = Field(
-        default=None, description="The participant mentored: exactly one of participant_id and organisation_id is set.",
-        examples=["p_3f9c2a7d1b8e4c6f"])
+        default=None,
+        description="The participant mentored: exactly one of participant_id and organisation_id is set.",
+        examples=["p_3f9c2a7d1b8e4c6f"],
+    )
     organisation_id: EntityId | None = Field(
-        default=None, examples=["org_7c1e5b9a"],
-        description="The organisation mentored: exactly one of participant_id and organisation_id is set.")
+        default=None,
+        examples=["org_7c1e5b9a"],
+        description="The organisation mentored: exactly one of participant_id and organisation_id is set.",
+    )
 
     @model_validator(mode="after")
     def _one_beneficiary(self) -> Self:

@@ -11,24 +11,44 @@ from pydantic import BaseModel, ConfigDict, Field
 # Money is PLN with grosze: a Decimal with two places, written to JSON as a string ("1234.50"), never a float.
 Money = Annotated[
     Decimal,
-    Field(max_digits=14, decimal_places=2, ge=0, description="Amount in PLN with grosze, as a decimal string.",
-          examples=["23500.00"]),
+    Field(
+        max_digits=14,
+        decimal_places=2,
+        ge=0,
+        description="Amount in PLN with grosze, as a decimal string.",
+        examples=["23500.00"],
+    ),
 ]
 Hours = Annotated[
     Decimal,
-    Field(max_digits=6, decimal_places=2, gt=0, le=1000, description="Duration in hours (quarter hours allowed).",
-          examples=["1.50"]),
+    Field(
+        max_digits=6,
+        decimal_places=2,
+        gt=0,
+        le=1000,
+        description="Duration in hours (quarter hours allowed).",
+        examples=["1.50"],
+    ),
 ]
 ParticipantId = Annotated[
     str,
-    Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-          description="Pseudonymous participant id: random, never derived from personal data.",
-          examples=["p_3f9c2a7d1b8e4c6f"]),
+    Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Pseudonymous participant id: random, never derived from personal data.",
+        examples=["p_3f9c2a7d1b8e4c6f"],
+    ),
 ]
 EntityId = Annotated[
     str,
-    Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="Identifier of an entity.",
-          examples=["org_7c1e5b9a"]),
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Identifier of an entity.",
+        examples=["org_7c1e5b9a"],
+    ),
 ]
 
 

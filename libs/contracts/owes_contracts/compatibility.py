@@ -133,8 +133,11 @@ class _Checker:
             old_bound, new_bound = _bound(old, bounds), _bound(new, bounds)
             if new_bound is None:
                 continue
-            if (old_bound is None or stricter(new_bound[0], old_bound[0])
-                    or (new_bound[0] == old_bound[0] and new_bound[1] and not old_bound[1])):
+            if (
+                old_bound is None
+                or stricter(new_bound[0], old_bound[0])
+                or (new_bound[0] == old_bound[0] and new_bound[1] and not old_bound[1])
+            ):
                 self.add(path, f"bound tightened from {_bound_label(old_bound)} to {_bound_label(new_bound)}")
         if "multipleOf" in new and (old.get("multipleOf") is None or old["multipleOf"] % new["multipleOf"]):
             self.add(path, f"multipleOf tightened from {old.get('multipleOf')} to {new['multipleOf']}")

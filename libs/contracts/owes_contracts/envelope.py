@@ -67,8 +67,15 @@ class CloudEvent:
         return int(text) if text.isascii() and text.isdigit() else None
 
     @classmethod
-    def record(cls, payload: Event, *, source: str, partner: str | None = None,
-               occurred_at: dt.datetime | None = None, service_version: str | None = None) -> CloudEvent:
+    def record(
+        cls,
+        payload: Event,
+        *,
+        source: str,
+        partner: str | None = None,
+        occurred_at: dt.datetime | None = None,
+        service_version: str | None = None,
+    ) -> CloudEvent:
         """Wrap a payload in a new envelope, linked to the correlation id and causing event in scope."""
         return cls(
             id=new_id(),
@@ -145,13 +152,32 @@ class CloudEvent:
             raise PoisonMessage(f"payload is not JSON: {exc}") from None
         if not isinstance(data, dict):
             raise PoisonMessage("payload is not a JSON object")
-        known = {"id", "source", "type", "specversion", "time", "subject", EXT_SCHEMA_VERSION,
-                 EXT_CORRELATION_ID, EXT_CAUSATION_ID, EXT_PARTNER, EXT_TRACEPARENT}
+        known = {
+            "id",
+            "source",
+            "type",
+            "specversion",
+            "time",
+            "subject",
+            EXT_SCHEMA_VERSION,
+            EXT_CORRELATION_ID,
+            EXT_CAUSATION_ID,
+            EXT_PARTNER,
+            EXT_TRACEPARENT,
+        }
         return cls(
-            id=attrs["id"], source=attrs["source"], type=attrs["type"], time=time, subject=attrs["subject"],
-            schemaversion=version, correlationid=attrs[EXT_CORRELATION_ID], data=data,
-            causationid=attrs.get(EXT_CAUSATION_ID), partner=attrs.get(EXT_PARTNER),
-            traceparent=attrs.get(EXT_TRACEPARENT), specversion=attrs["specversion"],
+            id=attrs["id"],
+            source=attrs["source"],
+            type=attrs["type"],
+            time=time,
+            subject=attrs["subject"],
+            schemaversion=version,
+            correlationid=attrs[EXT_CORRELATION_ID],
+            data=data,
+            causationid=attrs.get(EXT_CAUSATION_ID),
+            partner=attrs.get(EXT_PARTNER),
+            traceparent=attrs.get(EXT_TRACEPARENT),
+            specversion=attrs["specversion"],
             datacontenttype=content_type or CONTENT_TYPE,
             extra={k: v for k, v in attrs.items() if k not in known},
         )
@@ -174,6 +200,7 @@ class CloudEvent:
             errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
             raise PoisonMessage(f"{self.type} v{self.schemaversion} payload invalid: {errors}") from None
         if reading.payload.aggregate_id() != self.subject:
-            raise PoisonMessage(f"subject {self.subject!r} does not match the payload's "
-                                f"{reading.payload.aggregate_field}")
+            raise PoisonMessage(
+                f"subject {self.subject!r} does not match the payload's {reading.payload.aggregate_field}"
+            )
         return reading

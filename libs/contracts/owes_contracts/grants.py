@@ -23,11 +23,13 @@ class GrantApplicationSubmitted(_GrantsEvent):
     application_id: EntityId = Field(description="Id of the grant application.", examples=["app_2026_017"])
     submitted_on: dt.date = Field(description="Day the application was submitted.", examples=["2026-07-01"])
     applicant_kind: Literal["initiative_group", "organisation"] = Field(
-        description="Whether an initiative group or an organisation applies.", examples=["initiative_group"])
+        description="Whether an initiative group or an organisation applies.", examples=["initiative_group"]
+    )
     applicant_id: EntityId = Field(description="Initiative group id or organisation id.", examples=["grp_1"])
     jobs_planned: int = Field(ge=1, le=100, description="Jobs the business plan promises to create.", examples=[5])
-    amount_requested: Money = Field(description="Grant requested, in PLN with grosze, as a decimal string.",
-                                    examples=["117500.00"])
+    amount_requested: Money = Field(
+        description="Grant requested, in PLN with grosze, as a decimal string.", examples=["117500.00"]
+    )
 
 
 class GrantApplicationEvaluated(_GrantsEvent):
@@ -48,14 +50,17 @@ class GrantAwarded(_GrantsEvent):
     name: ClassVar[str] = "GrantAwarded"
     aggregate_field: ClassVar[str] = "application_id"
 
-    application_id: EntityId = Field(description="Id of the application the grant was awarded on.",
-                                     examples=["app_2026_017"])
+    application_id: EntityId = Field(
+        description="Id of the application the grant was awarded on.", examples=["app_2026_017"]
+    )
     awarded_on: dt.date = Field(description="Day of the award.", examples=["2026-07-20"])
     jobs: int = Field(ge=1, le=100, description="Jobs the grant funds.", examples=[5])
-    amount_per_job: Money = Field(description="Grant per job created, in PLN with grosze, as a decimal string.",
-                                  examples=["23500.00"])
-    total_amount: Money = Field(description="Whole grant (jobs x amount_per_job), in PLN, as a decimal string.",
-                                examples=["117500.00"])
+    amount_per_job: Money = Field(
+        description="Grant per job created, in PLN with grosze, as a decimal string.", examples=["23500.00"]
+    )
+    total_amount: Money = Field(
+        description="Whole grant (jobs x amount_per_job), in PLN, as a decimal string.", examples=["117500.00"]
+    )
 
 
 class GrantDisbursed(_GrantsEvent):
@@ -64,12 +69,14 @@ class GrantDisbursed(_GrantsEvent):
     name: ClassVar[str] = "GrantDisbursed"
     aggregate_field: ClassVar[str] = "application_id"
 
-    application_id: EntityId = Field(description="Id of the application whose grant is paid.",
-                                     examples=["app_2026_017"])
+    application_id: EntityId = Field(
+        description="Id of the application whose grant is paid.", examples=["app_2026_017"]
+    )
     disbursement_id: EntityId = Field(description="Id of this payment.", examples=["dsb_2026_017_1"])
     disbursed_on: dt.date = Field(description="Day of the payment.", examples=["2026-08-01"])
-    amount: Money = Field(description="Amount paid out in this payment, in PLN with grosze, as a decimal string.",
-                          examples=["58750.00"])
+    amount: Money = Field(
+        description="Amount paid out in this payment, in PLN with grosze, as a decimal string.", examples=["58750.00"]
+    )
 
 
 class CooperativeFounded(_GrantsEvent):
@@ -79,20 +86,36 @@ class CooperativeFounded(_GrantsEvent):
     aggregate_field: ClassVar[str] = "cooperative_id"
 
     cooperative_id: EntityId = Field(description="Id of the social cooperative.", examples=["coop_4e8a1d"])
-    founded_on: dt.date = Field(description="Day of registration in the KRS court register.",
-                                examples=["2026-08-10"])
-    krs: str = Field(pattern=r"^\d{10}$", description="KRS number, 10 digits with leading zeros.",
-                     examples=["0000380128"])
-    cooperative_name: str = Field(min_length=1, max_length=300, description="Registered name of the cooperative.",
-                                  examples=["Spółdzielnia Socjalna Razem"])
-    county: str = Field(min_length=1, max_length=64, description="County (powiat) of the cooperative's seat.",
-                        examples=["rybnik"])
+    founded_on: dt.date = Field(description="Day of registration in the KRS court register.", examples=["2026-08-10"])
+    krs: str = Field(
+        pattern=r"^\d{10}$", description="KRS number, 10 digits with leading zeros.", examples=["0000380128"]
+    )
+    cooperative_name: str = Field(
+        min_length=1,
+        max_length=300,
+        description="Registered name of the cooperative.",
+        examples=["Spółdzielnia Socjalna Razem"],
+    )
+    county: str = Field(
+        min_length=1, max_length=64, description="County (powiat) of the cooperative's seat.", examples=["rybnik"]
+    )
     founder_ids: list[ParticipantId] = Field(
-        min_length=5, max_length=100, description="Pseudonymous ids of the founders, at least five.",
-        examples=[["p_3f9c2a7d1b8e4c6f", "p_8a1d4e7b2c9f0a3e", "p_c2e7f9a1b4d6e8f0", "p_5b9e2d7a4c1f8e3b",
-                   "p_e4a7c1f9b2d5e8a6"]])
-    application_id: EntityId | None = Field(default=None, description="The grant application that funded it, if any.",
-                                            examples=["app_2026_017"])
+        min_length=5,
+        max_length=100,
+        description="Pseudonymous ids of the founders, at least five.",
+        examples=[
+            [
+                "p_3f9c2a7d1b8e4c6f",
+                "p_8a1d4e7b2c9f0a3e",
+                "p_c2e7f9a1b4d6e8f0",
+                "p_5b9e2d7a4c1f8e3b",
+                "p_e4a7c1f9b2d5e8a6",
+            ]
+        ],
+    )
+    application_id: EntityId | None = Field(
+        default=None, description="The grant application that funded it, if any.", examples=["app_2026_017"]
+    )
 
 
 class JobCreated(_GrantsEvent):
@@ -116,8 +139,7 @@ class BridgeSupportPaid(_GrantsEvent):
     job_id: EntityId = Field(description="Id of the job supported.", examples=["job_9b2f6c"])
     instalment: int = Field(ge=1, le=12, description="Month number of the schedule, 1 to 12.", examples=[1])
     paid_on: dt.date = Field(description="Day the instalment was paid.", examples=["2026-10-05"])
-    amount: Money = Field(description="Instalment paid, in PLN with grosze, as a decimal string.",
-                          examples=["2800.00"])
+    amount: Money = Field(description="Instalment paid, in PLN with grosze, as a decimal string.", examples=["2800.00"])
 
 
 class JobSustained(_GrantsEvent):
@@ -127,8 +149,9 @@ class JobSustained(_GrantsEvent):
     aggregate_field: ClassVar[str] = "job_id"
 
     job_id: EntityId = Field(description="Id of the job checked.", examples=["job_9b2f6c"])
-    checked_on: dt.date = Field(description="Day of the check, 12 months after the job was created.",
-                                examples=["2027-09-01"])
+    checked_on: dt.date = Field(
+        description="Day of the check, 12 months after the job was created.", examples=["2027-09-01"]
+    )
 
 
 class JobEnded(_GrantsEvent):
@@ -139,5 +162,6 @@ class JobEnded(_GrantsEvent):
 
     job_id: EntityId = Field(description="Id of the job that ended.", examples=["job_9b2f6c"])
     ended_on: dt.date = Field(description="Last day of the job.", examples=["2027-03-31"])
-    reason: str = Field(min_length=1, max_length=500, description="Why the job ended.",
-                        examples=["Cooperative dissolved"])
+    reason: str = Field(
+        min_length=1, max_length=500, description="Why the job ended.", examples=["Cooperative dissolved"]
+    )

@@ -71,8 +71,11 @@ def read_tolerantly(model: type[Event], data: dict[str, Any]) -> Reading:
     for name, errors in by_field.items():
         if [e["type"] for e in errors] == ["extra_forbidden"] and len(errors[0]["loc"]) == 1:
             ignored.append(name)
-        elif (all(e["type"] in _ENUM_ERRORS + ("none_required",) for e in errors)
-              and isinstance(data.get(name), str) and _placeholder(model, name) is not None):
+        elif (
+            all(e["type"] in _ENUM_ERRORS + ("none_required",) for e in errors)
+            and isinstance(data.get(name), str)
+            and _placeholder(model, name) is not None
+        ):
             unknown[name] = data[name]
         else:
             raise strict_error  # something no tolerance covers: the event cannot be used

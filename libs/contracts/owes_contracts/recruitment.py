@@ -25,18 +25,24 @@ class ParticipantRecruited(_RecruitmentEvent):
     recruited_on: dt.date = Field(description="Day of registration.", examples=["2026-03-02"])
     gender: Gender = Field(description="Gender, as the indicators report it.", examples=["female"])
     age_band: AgeBand = Field(description="Age band at registration.", examples=["25-34"])
-    county: str = Field(min_length=1, max_length=64, description="County (powiat) of residence.",
-                        examples=["rybnicki"])
-    labour_market_status: LabourMarketStatus = Field(description="Labour-market status at registration.",
-                                                     examples=["unemployed"])
+    county: str = Field(min_length=1, max_length=64, description="County (powiat) of residence.", examples=["rybnicki"])
+    labour_market_status: LabourMarketStatus = Field(
+        description="Labour-market status at registration.", examples=["unemployed"]
+    )
     disability: bool = Field(description="Whether the person has a disability.", examples=[False])
     at_risk_of_exclusion: bool = Field(description="At risk of poverty or social exclusion.", examples=[True])
-    county_teryt: str | None = Field(default=None, pattern=r"^[0-9]{4}$",
-                                     description="TERYT code of the county when it is in the project's subregion.",
-                                     examples=["2412"])
-    outside_subregion: bool | None = Field(default=None, description="The person lives outside the project's "
-                                           "subregion (a limited share may); absent in events before 2026-11.",
-                                           examples=[False])
+    county_teryt: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{4}$",
+        description="TERYT code of the county when it is in the project's subregion.",
+        examples=["2412"],
+    )
+    outside_subregion: bool | None = Field(
+        default=None,
+        description="The person lives outside the project's "
+        "subregion (a limited share may); absent in events before 2026-11.",
+        examples=[False],
+    )
 
 
 class ParticipantEligibilityConfirmed(_RecruitmentEvent):
@@ -57,8 +63,12 @@ class ParticipantEligibilityRejected(_RecruitmentEvent):
 
     participant_id: ParticipantId
     rejected_on: dt.date = Field(description="Day eligibility was rejected.", examples=["2026-03-05"])
-    reason: str = Field(min_length=1, max_length=500, description="Why the person is not eligible.",
-                        examples=["Lives outside the subregion"])
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why the person is not eligible.",
+        examples=["Lives outside the subregion"],
+    )
 
 
 class ParticipantWithdrawn(_RecruitmentEvent):
@@ -69,8 +79,12 @@ class ParticipantWithdrawn(_RecruitmentEvent):
 
     participant_id: ParticipantId
     withdrawn_on: dt.date = Field(description="Day the participant left the project.", examples=["2026-06-30"])
-    reason: str = Field(min_length=1, max_length=500, description="Why the participant left (no personal data).",
-                        examples=["Took up employment elsewhere"])
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why the participant left (no personal data).",
+        examples=["Took up employment elsewhere"],
+    )
 
 
 class ParticipantDataErased(_RecruitmentEvent):
@@ -80,8 +94,9 @@ class ParticipantDataErased(_RecruitmentEvent):
     aggregate_field: ClassVar[str] = "participant_id"
 
     participant_id: ParticipantId
-    erased_on: dt.date = Field(description="Day the personal data was erased in the recruitment service.",
-                               examples=["2027-01-15"])
+    erased_on: dt.date = Field(
+        description="Day the personal data was erased in the recruitment service.", examples=["2027-01-15"]
+    )
 
 
 class OrganisationType(StrEnum):
@@ -103,17 +118,24 @@ class OrganisationEnrolled(_RecruitmentEvent):
     name: ClassVar[str] = "OrganisationEnrolled"
     aggregate_field: ClassVar[str] = "organisation_id"
 
-    organisation_id: EntityId = Field(description="Id of the organisation, the same in every later event.",
-                                      examples=["org_7c1e5b9a"])
+    organisation_id: EntityId = Field(
+        description="Id of the organisation, the same in every later event.", examples=["org_7c1e5b9a"]
+    )
     enrolled_on: dt.date = Field(description="Day of enrolment.", examples=["2026-02-10"])
     organisation_type: OrganisationType = Field(description="Legal form of the entity.", examples=["association"])
-    organisation_name: str = Field(min_length=1, max_length=300, description="Registered name of the entity.",
-                                   examples=["Stowarzyszenie Razem dla Żor"])
-    county: str = Field(min_length=1, max_length=64, description="County (powiat) of the entity's seat.",
-                        examples=["zory"])
+    organisation_name: str = Field(
+        min_length=1,
+        max_length=300,
+        description="Registered name of the entity.",
+        examples=["Stowarzyszenie Razem dla Żor"],
+    )
+    county: str = Field(
+        min_length=1, max_length=64, description="County (powiat) of the entity's seat.", examples=["zory"]
+    )
     is_social_enterprise: bool = Field(description="Already a social enterprise at enrolment.", examples=[False])
-    runs_economic_activity: bool = Field(description="Already runs paid public-benefit or economic activity.",
-                                         examples=[False])
+    runs_economic_activity: bool = Field(
+        description="Already runs paid public-benefit or economic activity.", examples=[False]
+    )
 
 
 class OrganisationEconomicActivityStarted(_RecruitmentEvent):
@@ -122,11 +144,15 @@ class OrganisationEconomicActivityStarted(_RecruitmentEvent):
     name: ClassVar[str] = "OrganisationEconomicActivityStarted"
     aggregate_field: ClassVar[str] = "organisation_id"
 
-    organisation_id: EntityId = Field(description="Id of the organisation (see OrganisationEnrolled).",
-                                      examples=["org_7c1e5b9a"])
+    organisation_id: EntityId = Field(
+        description="Id of the organisation (see OrganisationEnrolled).", examples=["org_7c1e5b9a"]
+    )
     started_on: dt.date = Field(description="Day the activity started.", examples=["2026-09-01"])
-    activity: str = Field(pattern=r"^(paid_public_benefit|economic)$", examples=["economic"],
-                          description="paid_public_benefit or economic")
+    activity: str = Field(
+        pattern=r"^(paid_public_benefit|economic)$",
+        examples=["economic"],
+        description="paid_public_benefit or economic",
+    )
 
 
 class InitiativeGroupFormed(_RecruitmentEvent):
@@ -137,8 +163,12 @@ class InitiativeGroupFormed(_RecruitmentEvent):
 
     group_id: EntityId = Field(description="Id of the initiative group.", examples=["grp_5d2e9f41"])
     formed_on: dt.date = Field(description="Day the group was formed.", examples=["2026-04-01"])
-    county: str = Field(min_length=1, max_length=64, description="County (powiat) where the group works.",
-                        examples=["rybnicki"])
+    county: str = Field(
+        min_length=1, max_length=64, description="County (powiat) where the group works.", examples=["rybnicki"]
+    )
     member_ids: list[ParticipantId] = Field(
-        min_length=1, max_length=100, description="Pseudonymous ids of the members.",
-        examples=[["p_3f9c2a7d1b8e4c6f", "p_8a1d4e7b2c9f0a3e", "p_c2e7f9a1b4d6e8f0"]])
+        min_length=1,
+        max_length=100,
+        description="Pseudonymous ids of the members.",
+        examples=[["p_3f9c2a7d1b8e4c6f", "p_8a1d4e7b2c9f0a3e", "p_c2e7f9a1b4d6e8f0"]],
+    )

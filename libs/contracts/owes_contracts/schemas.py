@@ -87,8 +87,12 @@ def _describe_decimal(prop: dict[str, Any], field: FieldInfo) -> None:
         annotation = next((a for a in typing.get_args(annotation) if a is not type(None)), annotation)
     if annotation is not Decimal:
         return
-    meta = {k: getattr(m, k) for m in field.metadata for k in ("max_digits", "decimal_places", "ge", "gt")
-            if getattr(m, k, None) is not None}
+    meta = {
+        k: getattr(m, k)
+        for m in field.metadata
+        for k in ("max_digits", "decimal_places", "ge", "gt")
+        if getattr(m, k, None) is not None
+    }
     places, digits = meta.get("decimal_places"), meta.get("max_digits")
     sign = "" if meta.get("ge", -1) >= 0 or meta.get("gt", -1) >= 0 else "-?"
     whole = rf"\d{{1,{digits - places}}}" if digits and places is not None else r"\d+"
@@ -182,11 +186,16 @@ def field_docs(model: type[Event]) -> list[FieldDoc]:
             example = field_example(prop, schema)
         except MissingExample:
             example = None
-        docs.append(FieldDoc(
-            name=name, type=type_label(prop, schema), required=name in required,
-            description=resolve(prop, schema).get("description", ""), example=example,
-            constraints=constraints_label(prop, schema),
-        ))
+        docs.append(
+            FieldDoc(
+                name=name,
+                type=type_label(prop, schema),
+                required=name in required,
+                description=resolve(prop, schema).get("description", ""),
+                example=example,
+                constraints=constraints_label(prop, schema),
+            )
+        )
     return docs
 
 
@@ -223,10 +232,16 @@ def example_event(model: type[Event], namespace: str = DEFAULT_NAMESPACE) -> Clo
     partner = EXAMPLE_PARTNERS.get(model.producer, model.producer)
     seed = f"urn:owes:example:{namespace}:{event_key(model)}"
     return CloudEvent(
-        id=str(uuid.uuid5(uuid.NAMESPACE_URL, seed)), source=f"/owes/{partner}/{model.producer}",
-        type=model.ce_type(), time=EXAMPLE_TIME, subject=payload.aggregate_id(), schemaversion=model.version,
-        correlationid=str(uuid.uuid5(uuid.NAMESPACE_URL, seed + ":correlation")), partner=partner,
-        traceparent=EXAMPLE_TRACEPARENT, data=payload.model_dump(mode="json"),
+        id=str(uuid.uuid5(uuid.NAMESPACE_URL, seed)),
+        source=f"/owes/{partner}/{model.producer}",
+        type=model.ce_type(),
+        time=EXAMPLE_TIME,
+        subject=payload.aggregate_id(),
+        schemaversion=model.version,
+        correlationid=str(uuid.uuid5(uuid.NAMESPACE_URL, seed + ":correlation")),
+        partner=partner,
+        traceparent=EXAMPLE_TRACEPARENT,
+        data=payload.model_dump(mode="json"),
     )
 
 

@@ -45,8 +45,9 @@ def _security(kafka: KafkaSettings) -> BaseSecurity | None:
     password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
     use_ssl = kafka.security_protocol == "SASL_SSL"
     cls = {"SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext}[kafka.sasl_mechanism]
-    return cls(kafka.sasl_username or "", password, use_ssl=use_ssl,
-               ssl_context=ssl_context(kafka) if use_ssl else None)
+    return cls(
+        kafka.sasl_username or "", password, use_ssl=use_ssl, ssl_context=ssl_context(kafka) if use_ssl else None
+    )
 
 
 class _TopicsCreatedElsewhere(logging.Filter):
@@ -104,10 +105,12 @@ async def ensure_topics(kafka: KafkaSettings, topics: list[str]) -> None:
         if not missing:
             return
         with contextlib.suppress(TopicAlreadyExistsError):  # another service created them meanwhile
-            await admin.create_topics([
-                NewTopic(t, num_partitions=kafka.topic_partitions, replication_factor=kafka.replication_factor)
-                for t in missing
-            ])
+            await admin.create_topics(
+                [
+                    NewTopic(t, num_partitions=kafka.topic_partitions, replication_factor=kafka.replication_factor)
+                    for t in missing
+                ]
+            )
         # Apache Kafka answers the create before its brokers' metadata shows the topic; a consumer started in that
         # gap logs "not found in cluster metadata" errors until it does, so wait (briefly) for the metadata.
         deadline = time.monotonic() + 15

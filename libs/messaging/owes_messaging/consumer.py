@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import structlog
-from owes_contracts import Event
-from owes_contracts.correlation import correlation_scope
-from owes_contracts.envelope import CloudEvent, PoisonMessage
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from owes_contracts import Event
+from owes_contracts.correlation import correlation_scope
+from owes_contracts.envelope import CloudEvent, PoisonMessage
 
 from .inbox import Inbox
 from .origin import Origin
@@ -33,8 +34,15 @@ Handler = Callable[[AsyncSession, CloudEvent, Event], Awaitable[None]]
 _TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57", "58")
 _TRANSIENT_SQLSTATES = ("55000", "55P03")
 # SQLite result codes (with their extended variants) that mean the file is busy or unreachable for now.
-_TRANSIENT_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_READONLY",
-                     "SQLITE_FULL", "SQLITE_PROTOCOL")
+_TRANSIENT_SQLITE = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_CANTOPEN",
+    "SQLITE_IOERR",
+    "SQLITE_READONLY",
+    "SQLITE_FULL",
+    "SQLITE_PROTOCOL",
+)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -60,14 +68,14 @@ def is_transient(exc: BaseException) -> bool:
         return sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES or sqlstate in _TRANSIENT_SQLSTATES
     return isinstance(exc, OperationalError)
 
+
 DLQ_REASON = "dlq_reason"
 DLQ_ORIGINAL_TOPIC = "dlq_original_topic"
 DLQ_ORIGINAL_PARTITION = "dlq_original_partition"
 DLQ_ORIGINAL_OFFSET = "dlq_original_offset"
 DLQ_CONSUMER = "dlq_consumer"
 DLQ_FAILED_AT = "dlq_failed_at"
-DLQ_HEADERS = (DLQ_REASON, DLQ_ORIGINAL_TOPIC, DLQ_ORIGINAL_PARTITION, DLQ_ORIGINAL_OFFSET, DLQ_CONSUMER,
-               DLQ_FAILED_AT)
+DLQ_HEADERS = (DLQ_REASON, DLQ_ORIGINAL_TOPIC, DLQ_ORIGINAL_PARTITION, DLQ_ORIGINAL_OFFSET, DLQ_CONSUMER, DLQ_FAILED_AT)
 
 
 class Outcome(StrEnum):
@@ -112,10 +120,19 @@ class RetryPolicy:
 class EventConsumer:
     """Applies the events one service cares about, each exactly once in effect."""
 
-    def __init__(self, *, name: str, sessionmaker: async_sessionmaker[AsyncSession], inbox: Inbox,
-                 handlers: dict[type[Event], Handler], dead_letter, dead_letter_topic: str,
-                 retry: RetryPolicy = RetryPolicy(), on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None,
-                 origins: dict[str, Origin] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        inbox: Inbox,
+        handlers: dict[type[Event], Handler],
+        dead_letter,
+        dead_letter_topic: str,
+        retry: RetryPolicy = RetryPolicy(),
+        on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None,
+        origins: dict[str, Origin] | None = None,
+    ) -> None:
         self.name = name
         self.sessionmaker = sessionmaker
         self.inbox = inbox
@@ -136,9 +153,15 @@ class EventConsumer:
         self.outcomes: Counter[Outcome] = Counter()
         self.retries = 0  # attempts that failed and were retried after a back-off
 
-    async def handle_batch(self, records, kafka, *, handle: Callable[[object], Awaitable[object]] | None = None,
-                           together: bool = False, scope: Callable[[object], AbstractContextManager] | None = None
-                           ) -> None:
+    async def handle_batch(
+        self,
+        records,
+        kafka,
+        *,
+        handle: Callable[[object], Awaitable[object]] | None = None,
+        together: bool = False,
+        scope: Callable[[object], AbstractContextManager] | None = None,
+    ) -> None:
         """Process a fetched batch in order, then commit its offsets once (a commit per record cost a third of
         the consumer's CPU, docs/performance.md).
 
@@ -187,8 +210,9 @@ class EventConsumer:
         if done:
             await kafka.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in done.items()})
 
-    async def apply_together(self, records, *, scope: Callable[[object], AbstractContextManager] | None = None
-                             ) -> list[Outcome] | None:
+    async def apply_together(
+        self, records, *, scope: Callable[[object], AbstractContextManager] | None = None
+    ) -> list[Outcome] | None:
         """Apply records in one transaction, inbox claims and effects together (catching up: one commit for
         hundreds of events instead of one each). None, with nothing written, when a record needs the
         one-at-a-time path: it is to be dead-lettered, or applying failed (the failing record is then isolated,
@@ -207,8 +231,10 @@ class EventConsumer:
                 seen = await self.inbox.applied_among(session, [i.event.id for i in items if i.handler])
                 claimed: list[CloudEvent] = []
                 for record, item in zip(records, items, strict=True):
-                    with correlation_scope(item.event.correlationid, event_id=item.event.id), \
-                            (scope(record) if scope else nullcontext()) as span:
+                    with (
+                        correlation_scope(item.event.correlationid, event_id=item.event.id),
+                        scope(record) if scope else nullcontext() as span,
+                    ):
                         if item.handler is None:
                             outcome = Outcome.IGNORED
                         elif item.event.id in seen:
@@ -224,8 +250,12 @@ class EventConsumer:
                     outcomes.append(outcome)
                 await self.inbox.record(session, claimed)
         except Exception as exc:
-            log.warning("batch_apply_failed", records=len(records), error=f"{type(exc).__name__}: {exc}",
-                        detail="applying the batch one event at a time")
+            log.warning(
+                "batch_apply_failed",
+                records=len(records),
+                error=f"{type(exc).__name__}: {exc}",
+                detail="applying the batch one event at a time",
+            )
             return None
         for item, outcome in zip(items, outcomes, strict=True):
             self._observe(item.event, outcome)
@@ -289,8 +319,13 @@ class EventConsumer:
                 self.tolerated[(event.type, name, "ignored_field")] += 1
             for name in reading.unknown_values:
                 self.tolerated[(event.type, name, "unknown_value")] += 1
-            log.warning("event_read_tolerantly", event_type=event.type, schemaversion=event.schemaversion,
-                        ignored_fields=list(reading.ignored_fields), unknown_values=sorted(reading.unknown_values))
+            log.warning(
+                "event_read_tolerantly",
+                event_type=event.type,
+                schemaversion=event.schemaversion,
+                ignored_fields=list(reading.ignored_fields),
+                unknown_values=sorted(reading.unknown_values),
+            )
             if self.on_tolerated:
                 self.on_tolerated(event, reading)
         return reading.payload
@@ -339,8 +374,13 @@ class EventConsumer:
     async def _back_off(self, attempt: int, exc: Exception, *, transient: bool) -> None:
         self.retries += 1
         delay = self.retry.delay(attempt)
-        log.warning("event_retry", attempt=attempt, transient=transient, error=f"{type(exc).__name__}: {exc}",
-                    retry_in=round(delay, 3))
+        log.warning(
+            "event_retry",
+            attempt=attempt,
+            transient=transient,
+            error=f"{type(exc).__name__}: {exc}",
+            retry_in=round(delay, 3),
+        )
         try:
             await asyncio.wait_for(self.stopping.wait(), timeout=delay)
         except TimeoutError:
@@ -358,8 +398,14 @@ class EventConsumer:
             (DLQ_FAILED_AT, dt.datetime.now(dt.UTC).isoformat().encode()),
         ]
         await self.dead_letter(self.dead_letter_topic, record.value, record.key, headers)
-        log.error("event_dead_lettered", reason=reason, topic=record.topic, partition=record.partition,
-                  offset=record.offset, event_id=event.id if event else None)
+        log.error(
+            "event_dead_lettered",
+            reason=reason,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            event_id=event.id if event else None,
+        )
         self._observe(event, Outcome.DEAD_LETTERED)
         return Outcome.DEAD_LETTERED
 

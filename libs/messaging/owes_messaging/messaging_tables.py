@@ -10,7 +10,8 @@ INBOX_TABLE = "inbox"
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:
     table = sa.Table(
-        OUTBOX_TABLE, metadata,
+        OUTBOX_TABLE,
+        metadata,
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("event_id", sa.String(64), nullable=False, unique=True),
         sa.Column("event_type", sa.String(200), nullable=False),
@@ -21,14 +22,19 @@ def outbox_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     )
-    sa.Index("ix_outbox_pending", table.c.seq, sqlite_where=table.c.published_at.is_(None),
-             postgresql_where=table.c.published_at.is_(None))
+    sa.Index(
+        "ix_outbox_pending",
+        table.c.seq,
+        sqlite_where=table.c.published_at.is_(None),
+        postgresql_where=table.c.published_at.is_(None),
+    )
     return table
 
 
 def inbox_table(metadata: sa.MetaData) -> sa.Table:
     return sa.Table(
-        INBOX_TABLE, metadata,
+        INBOX_TABLE,
+        metadata,
         sa.Column("consumer", sa.String(100), primary_key=True),
         sa.Column("event_id", sa.String(64), primary_key=True),
         sa.Column("event_type", sa.String(200), nullable=False),

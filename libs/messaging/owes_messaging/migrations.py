@@ -44,8 +44,9 @@ def run_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
         raise RuntimeError("alembic config has no sqlalchemy.url (alembic_config() sets it)")
 
     def do_run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+        )
         with context.begin_transaction():
             context.run_migrations()
 
@@ -79,8 +80,13 @@ def create_messaging_tables(op: Operations) -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     )
-    op.create_index("ix_outbox_pending", OUTBOX_TABLE, ["seq"],
-                    sqlite_where=sa.text("published_at IS NULL"), postgresql_where=sa.text("published_at IS NULL"))
+    op.create_index(
+        "ix_outbox_pending",
+        OUTBOX_TABLE,
+        ["seq"],
+        sqlite_where=sa.text("published_at IS NULL"),
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
     op.create_table(
         INBOX_TABLE,
         sa.Column("consumer", sa.String(100), primary_key=True),

@@ -22,12 +22,13 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 import structlog
-from owes_contracts import Event
-from owes_contracts.envelope import EXT_TWIN_VERSION, CloudEvent
-from owes_contracts.transition import publications
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+
+from owes_contracts import Event
+from owes_contracts.envelope import EXT_TWIN_VERSION, CloudEvent
+from owes_contracts.transition import publications
 
 from .db import READ_ONLY
 from .tracing import stamp_trace
@@ -38,8 +39,16 @@ log = structlog.get_logger("owes.outbox")
 class OutboxWriter:
     """Adds events to the outbox inside the caller's transaction; wakes the relay when it commits."""
 
-    def __init__(self, *, table: sa.Table, topic: str, source: str, partner: str | None,
-                 service_version: str | None = None, transitions: dict[str, dt.date] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        table: sa.Table,
+        topic: str,
+        source: str,
+        partner: str | None,
+        service_version: str | None = None,
+        transitions: dict[str, dt.date] | None = None,
+    ) -> None:
         self.table = table
         self.topic = topic
         self.source = source
@@ -63,29 +72,32 @@ class OutboxWriter:
 
         In a transition window the same fact is recorded in the previous version too (its twin)."""
         first: CloudEvent | None = None
-        for version, twin in publications(payload, today=self.today(),
-                                          transitions=self.transitions):
+        for version, twin in publications(payload, today=self.today(), transitions=self.transitions):
             event = await self._add(session, version, twin)
             first = first or event
         return first
 
     async def _add(self, session: AsyncSession, payload: Event, twin: int | None) -> CloudEvent:
-        event = CloudEvent.record(payload, source=self.source, partner=self.partner,
-                                  service_version=self.service_version)
+        event = CloudEvent.record(
+            payload, source=self.source, partner=self.partner, service_version=self.service_version
+        )
         if self.extensions:  # e.g. the project definition's fingerprint (owes_service.project)
             event = dataclasses.replace(event, extra=event.extra | self.extensions)
         if twin is not None:
             event = dataclasses.replace(event, extra=event.extra | {EXT_TWIN_VERSION: str(twin)})
         event = stamp_trace(event, tracer=self.tracer, topic=self.topic)
-        await session.execute(self._insert, {
-            "event_id": event.id,
-            "event_type": event.type,
-            "topic": self.topic,
-            "key": event.subject,
-            "headers": [[name, value.decode()] for name, value in event.kafka_headers()],
-            "value": event.kafka_value().decode(),
-            "created_at": dt.datetime.now(dt.UTC),
-        })
+        await session.execute(
+            self._insert,
+            {
+                "event_id": event.id,
+                "event_type": event.type,
+                "topic": self.topic,
+                "key": event.subject,
+                "headers": [[name, value.decode()] for name, value in event.kafka_headers()],
+                "value": event.kafka_value().decode(),
+                "created_at": dt.datetime.now(dt.UTC),
+            },
+        )
         # _wake_relays (below) sets self.committed when this session commits.
         session.sync_session.info.setdefault(_WRITERS, set()).add(self)
         return event
@@ -140,11 +152,22 @@ class BrokerReplaced(Exception):
 class OutboxRelay:
     """Publishes pending outbox rows in commit order and marks them sent."""
 
-    def __init__(self, *, engine: AsyncEngine, table: sa.Table, producer, wakeup: asyncio.Event,
-                 batch_size: int = 500, poll_interval: float = 0.5, lock_name: str = "outbox",
-                 retention: dt.timedelta | None = dt.timedelta(days=7),
-                 prune_interval: float = 3600.0, topic: str | None = None, client_options: dict | None = None,
-                 prepare_broker=None) -> None:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        table: sa.Table,
+        producer,
+        wakeup: asyncio.Event,
+        batch_size: int = 500,
+        poll_interval: float = 0.5,
+        lock_name: str = "outbox",
+        retention: dt.timedelta | None = dt.timedelta(days=7),
+        prune_interval: float = 3600.0,
+        topic: str | None = None,
+        client_options: dict | None = None,
+        prepare_broker=None,
+    ) -> None:
         self.engine = engine
         self.table = table
         self.producer = producer
@@ -234,10 +257,14 @@ class OutboxRelay:
                 # The select reads a snapshot (SQLite: no queueing behind the service's writers); only marking
                 # the rows published takes a write transaction.
                 await conn.execution_options(**{READ_ONLY: True})
-                rows = (await conn.execute(
-                    sa.select(t.c.seq, t.c.event_id, t.c.event_type, t.c.topic, t.c.key, t.c.headers, t.c.value)
-                    .where(t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size)
-                )).all()
+                rows = (
+                    await conn.execute(
+                        sa.select(t.c.seq, t.c.event_id, t.c.event_type, t.c.topic, t.c.key, t.c.headers, t.c.value)
+                        .where(t.c.published_at.is_(None))
+                        .order_by(t.c.seq)
+                        .limit(self.batch_size)
+                    )
+                ).all()
                 await conn.commit()
                 if not rows:
                     return 0
@@ -267,7 +294,9 @@ class OutboxRelay:
         # before marking means a row is marked only once Kafka acknowledged it.
         futures = [
             await self.producer.send(
-                row.topic, value=row.value.encode(), key=row.key.encode(),
+                row.topic,
+                value=row.value.encode(),
+                key=row.key.encode(),
                 headers=[(name, value.encode()) for name, value in row.headers],
             )
             for row in rows
@@ -295,8 +324,10 @@ class OutboxRelay:
         lost = replaced
         if not lost and self.topic is not None and self.client_options is not None:
             async with self.engine.connect() as conn:
-                published = await conn.scalar(
-                    sa.select(sa.func.count()).select_from(t).where(t.c.published_at.is_not(None))) or 0
+                published = (
+                    await conn.scalar(sa.select(sa.func.count()).select_from(t).where(t.c.published_at.is_not(None)))
+                    or 0
+                )
             lost = published > 0 and await records_taken(self.client_options, self.topic) < published
         republish = 0
         if lost:
@@ -321,6 +352,9 @@ class OutboxRelay:
 
     async def pending_count(self) -> int:
         async with self.engine.connect() as conn:
-            return await conn.scalar(
-                sa.select(sa.func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
-            ) or 0
+            return (
+                await conn.scalar(
+                    sa.select(sa.func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
+                )
+                or 0
+            )

@@ -38,9 +38,17 @@ def stamp_trace(event: CloudEvent, *, tracer: Tracer | None, topic: str) -> Clou
     """Record the event's creation as a PRODUCER span and carry that span's context in `traceparent`."""
     if tracer is None:
         return dataclasses.replace(event, traceparent=current_traceparent() or event.traceparent)
-    with tracer.start_as_current_span(f"create {topic}", kind=SpanKind.PRODUCER, attributes={
-        "messaging.system": "kafka", "messaging.operation.type": "create", "messaging.destination.name": topic,
-        "messaging.message.id": event.id, "messaging.kafka.message.key": event.subject,
-        "cloudevents.event_type": event.type, "cloudevents.event_subject": event.subject,
-    }):
+    with tracer.start_as_current_span(
+        f"create {topic}",
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "create",
+            "messaging.destination.name": topic,
+            "messaging.message.id": event.id,
+            "messaging.kafka.message.key": event.subject,
+            "cloudevents.event_type": event.type,
+            "cloudevents.event_subject": event.subject,
+        },
+    ):
         return dataclasses.replace(event, traceparent=current_traceparent())

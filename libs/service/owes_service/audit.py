@@ -158,8 +158,9 @@ class AuditTrail:
         except Exception:  # the change itself is committed; a lost audit row must not turn it into an error
             log.exception("audit_write_failed", method=entry["method"], path=entry["path"])
 
-    async def entries(self, *, limit: int, before: int | None = None, principal: str | None = None,
-                      entity_id: str | None = None) -> list[dict[str, Any]]:
+    async def entries(
+        self, *, limit: int, before: int | None = None, principal: str | None = None, entity_id: str | None = None
+    ) -> list[dict[str, Any]]:
         query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
         if before is not None:
             query = query.where(audit_log.c.id < before)
@@ -227,23 +228,28 @@ class AuditMiddleware:
         content_type = next((v.decode("latin-1") for k, v in start.get("headers", []) if k == b"content-type"), "")
         # an error response names no entity; the route's own parameters still say what was aimed at
         entity_id = entity_id_of(context.path_params, body if status < 400 else b"", content_type)
-        await self.trail.record({
-            "at": dt.datetime.now(dt.UTC),
-            "principal": context.principal.name,
-            "role": context.principal.role,
-            "method": scope["method"],
-            "path": scope["path"][:2000],
-            "status": status,
-            "correlation_id": current_correlation_id()[:100],
-            "entity_id": entity_id,
-        })
+        await self.trail.record(
+            {
+                "at": dt.datetime.now(dt.UTC),
+                "principal": context.principal.name,
+                "role": context.principal.role,
+                "method": scope["method"],
+                "path": scope["path"][:2000],
+                "status": status,
+                "correlation_id": current_correlation_id()[:100],
+                "entity_id": entity_id,
+            }
+        )
 
 
 def audit_router() -> APIRouter:
     router = APIRouter(tags=["audit"])
 
-    @router.get("/audit", summary="Who changed what in this service (operating partner only)",
-                dependencies=[Depends(require_operator)])
+    @router.get(
+        "/audit",
+        summary="Who changed what in this service (operating partner only)",
+        dependencies=[Depends(require_operator)],
+    )
     async def read_audit_log(
         request: Request,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,

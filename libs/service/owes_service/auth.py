@@ -100,9 +100,9 @@ def parse_credential(line: str) -> Credential:
         raise InvalidCredentialEntry(f"invalid principal name {name!r}")
     if not _ROLE.match(role):
         raise InvalidCredentialEntry(f"invalid role {role!r}: use lead, integrator or partner:<service>")
-    if not hashed.startswith(HASH_PREFIX) or not _HEX64.match(hashed[len(HASH_PREFIX):]):
+    if not hashed.startswith(HASH_PREFIX) or not _HEX64.match(hashed[len(HASH_PREFIX) :]):
         raise InvalidCredentialEntry(f"the key of {name!r} must be stored as sha256:<64 hex digits>, never in clear")
-    return Credential(Principal(name, role), bytes.fromhex(hashed[len(HASH_PREFIX):]))
+    return Credential(Principal(name, role), bytes.fromhex(hashed[len(HASH_PREFIX) :]))
 
 
 def is_allowed(*, role: str, operator: str, readers: Iterable[str], access: Access, kind: RouteKind) -> bool:
@@ -131,8 +131,15 @@ def route_kind(request: Request) -> RouteKind:
 class Authenticator:
     """Checks a request's credentials against one service's configured key hashes and its policy."""
 
-    def __init__(self, *, service: str, credentials: list[Credential], operator: str | None = None,
-                 readers: Iterable[str] | None = None, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        service: str,
+        credentials: list[Credential],
+        operator: str | None = None,
+        readers: Iterable[str] | None = None,
+        enabled: bool = True,
+    ) -> None:
         self.service = service
         self.credentials = credentials
         self.operator = operator or DEFAULT_OPERATORS.get(service, f"{PARTNER_PREFIX}{service}")
@@ -150,9 +157,13 @@ class Authenticator:
         if keys_file:
             with open(keys_file, encoding="utf-8") as f:
                 lines += split_entries(f.read())
-        return cls(service=service, credentials=[parse_credential(line) for line in lines],
-                   operator=getattr(settings, "api_operator_role", None),
-                   readers=getattr(settings, "api_readers", None), enabled=getattr(settings, "auth_enabled", True))
+        return cls(
+            service=service,
+            credentials=[parse_credential(line) for line in lines],
+            operator=getattr(settings, "api_operator_role", None),
+            readers=getattr(settings, "api_readers", None),
+            enabled=getattr(settings, "auth_enabled", True),
+        )
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The principal whose key the Authorization header carries (Bearer, or Basic with the key as password)."""
@@ -171,17 +182,16 @@ class Authenticator:
         return found
 
     def authorize(self, principal: Principal, *, access: Access, kind: RouteKind) -> None:
-        if not is_allowed(role=principal.role, operator=self.operator, readers=self.readers, access=access,
-                          kind=kind):
-            raise HTTPException(403, f"Role {principal.role!r} may not {access.value} this resource of "
-                                     f"{self.service}.")
+        if not is_allowed(role=principal.role, operator=self.operator, readers=self.readers, access=access, kind=kind):
+            raise HTTPException(403, f"Role {principal.role!r} may not {access.value} this resource of {self.service}.")
 
     def _unauthorized(self, detail: str, *, error: str | None = None) -> HTTPException:
         bearer = f'Bearer realm="{self.realm}"' + (f', error="{error}"' if error else "")
         # Two challenges in two WWW-Authenticate headers: Chromium reads a comma-joined pair as one Bearer
         # challenge and never offers its sign-in prompt for Basic (the dashboard's way in from a browser).
-        return Unauthorized(detail, headers={"WWW-Authenticate": bearer},
-                            extra_challenges=[f'Basic realm="{self.realm}"'])
+        return Unauthorized(
+            detail, headers={"WWW-Authenticate": bearer}, extra_challenges=[f'Basic realm="{self.realm}"']
+        )
 
 
 class Unauthorized(HTTPException):

@@ -11,8 +11,13 @@ from fastapi.responses import JSONResponse
 Check = Callable[[], Awaitable[None]]
 
 
-def health_router(checks: dict[str, Check], *, service: str | None = None, version: str | None = None,
-                  about: Callable[[], dict] | None = None) -> APIRouter:
+def health_router(
+    checks: dict[str, Check],
+    *,
+    service: str | None = None,
+    version: str | None = None,
+    about: Callable[[], dict] | None = None,
+) -> APIRouter:
     """/healthz and /readyz; `about` adds facts to /readyz that do not make it fail (e.g. the project definition
     this service runs and the partners whose events name another one)."""
     router = APIRouter(tags=["health"])
@@ -21,8 +26,11 @@ def health_router(checks: dict[str, Check], *, service: str | None = None, versi
     async def healthz() -> dict:
         return {"status": "ok", "service": service, "version": version}
 
-    @router.get("/readyz", summary="Readiness: the database and the broker are reachable",
-                responses={503: {"description": "A dependency is unavailable"}})
+    @router.get(
+        "/readyz",
+        summary="Readiness: the database and the broker are reachable",
+        responses={503: {"description": "A dependency is unavailable"}},
+    )
     async def readyz():
         results: dict[str, str] = {}
         for name, check in checks.items():
@@ -35,8 +43,17 @@ def health_router(checks: dict[str, Check], *, service: str | None = None, versi
         facts = about() if about else {}
         if ready:
             return {"status": "ready", "checks": results, **facts}
-        return JSONResponse({"type": "about:blank", "title": "Not ready", "status": 503,
-                             "detail": "A dependency is unavailable.", "checks": results, **facts},
-                            status_code=503, media_type="application/problem+json")
+        return JSONResponse(
+            {
+                "type": "about:blank",
+                "title": "Not ready",
+                "status": 503,
+                "detail": "A dependency is unavailable.",
+                "checks": results,
+                **facts,
+            },
+            status_code=503,
+            media_type="application/problem+json",
+        )
 
     return router

@@ -86,8 +86,11 @@ def _claim_with_the_effect(session: Session) -> None:
     claim = _current.get()
     if claim is None or claim.claimed or session.get_bind() is not claim.engine:
         return
-    session.connection().execute(sa.insert(idempotency_keys).values(
-        caller=claim.caller, key=claim.key, fingerprint=claim.fingerprint, created_at=dt.datetime.now(dt.UTC)))
+    session.connection().execute(
+        sa.insert(idempotency_keys).values(
+            caller=claim.caller, key=claim.key, fingerprint=claim.fingerprint, created_at=dt.datetime.now(dt.UTC)
+        )
+    )
     claim.claimed = True
 
 
@@ -113,9 +116,14 @@ class IdempotencyMiddleware:
             return await self.app(scope, receive, send)
         key = raw_key.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-            return await self._answer(send, *_problem(
-                400, "Invalid Idempotency-Key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII "
-                                                "characters."))
+            return await self._answer(
+                send,
+                *_problem(
+                    400,
+                    "Invalid Idempotency-Key",
+                    f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+                ),
+            )
         body, more = b"", True
         messages = []
         while more:
@@ -126,12 +134,22 @@ class IdempotencyMiddleware:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         caller = hashlib.sha256(headers.get(b"authorization", b"") + b"|" + headers.get(b"cookie", b"")).hexdigest()
-        fingerprint = hashlib.sha256(b"\n".join([scope["method"].encode(), scope["path"].encode(),
-                                                 scope.get("query_string", b""), body])).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
         await self._prune()
         async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(idempotency_keys).where(
-                idempotency_keys.c.caller == caller, idempotency_keys.c.key == key))).mappings().first()
+            row = (
+                (
+                    await conn.execute(
+                        sa.select(idempotency_keys).where(
+                            idempotency_keys.c.caller == caller, idempotency_keys.c.key == key
+                        )
+                    )
+                )
+                .mappings()
+                .first()
+            )
         if row is not None:
             return await self._repeat(send, row, fingerprint)
 
@@ -163,25 +181,43 @@ class IdempotencyMiddleware:
 
     async def _repeat(self, send, row, fingerprint: str) -> None:
         if row["fingerprint"] != fingerprint:
-            return await self._answer(send, *_problem(
-                422, "Idempotency-Key reused", "This Idempotency-Key was already used for another request; use a "
-                                               "new key for a new request."))
+            return await self._answer(
+                send,
+                *_problem(
+                    422,
+                    "Idempotency-Key reused",
+                    "This Idempotency-Key was already used for another request; use a new key for a new request.",
+                ),
+            )
         if row["status"] is None:
-            return await self._answer(send, *_problem(
-                409, "Request in progress", "The first request with this Idempotency-Key has not answered yet; "
-                                            "retry later."), extra=[(b"retry-after", b"1")])
+            return await self._answer(
+                send,
+                *_problem(
+                    409,
+                    "Request in progress",
+                    "The first request with this Idempotency-Key has not answered yet; retry later.",
+                ),
+                extra=[(b"retry-after", b"1")],
+            )
         content_type = (row["content_type"] or "application/json").encode("latin-1")
-        await self._answer(send, row["status"], (row["body"] or "").encode(), content_type=content_type,
-                           extra=[(b"idempotency-replayed", b"true")])
+        await self._answer(
+            send,
+            row["status"],
+            (row["body"] or "").encode(),
+            content_type=content_type,
+            extra=[(b"idempotency-replayed", b"true")],
+        )
 
     async def _store(self, claim: _Claim, start: dict, body: bytes) -> None:
         content_type = next((v.decode("latin-1") for k, v in start.get("headers", []) if k == b"content-type"), None)
         text = body.decode("utf-8", errors="replace") if len(body) <= MAX_STORED_BODY else ""
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(sa.update(idempotency_keys).where(
-                    idempotency_keys.c.caller == claim.caller, idempotency_keys.c.key == claim.key
-                ).values(status=start["status"], content_type=content_type, body=text))
+                await conn.execute(
+                    sa.update(idempotency_keys)
+                    .where(idempotency_keys.c.caller == claim.caller, idempotency_keys.c.key == claim.key)
+                    .values(status=start["status"], content_type=content_type, body=text)
+                )
         except Exception:  # the effect is committed; a repeat answers 409 until the key expires
             log.exception("idempotency_answer_not_stored", key=claim.key)
 
@@ -191,15 +227,32 @@ class IdempotencyMiddleware:
         self._pruned_at = time.monotonic()
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(sa.delete(idempotency_keys).where(
-                    idempotency_keys.c.created_at < dt.datetime.now(dt.UTC) - self.retention))
+                await conn.execute(
+                    sa.delete(idempotency_keys).where(
+                        idempotency_keys.c.created_at < dt.datetime.now(dt.UTC) - self.retention
+                    )
+                )
         except Exception:
             log.exception("idempotency_prune_failed")
 
     @staticmethod
-    async def _answer(send, status: int, body: bytes, *, content_type: bytes = b"application/problem+json",
-                      extra: list[tuple[bytes, bytes]] | None = None) -> None:
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
-                                *(extra or [])]})
+    async def _answer(
+        send,
+        status: int,
+        body: bytes,
+        *,
+        content_type: bytes = b"application/problem+json",
+        extra: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                    *(extra or []),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -106,7 +106,7 @@ def normalise_krs(value: str) -> str:
     "380128". Raise InvalidKrs otherwise."""
     match = _KRS.match(value.strip())
     if match is None or not match.group(1).isascii():
-        raise InvalidKrs("KRS number must be up to 10 digits, optionally after \"KRS\"")
+        raise InvalidKrs('KRS number must be up to 10 digits, optionally after "KRS"')
     krs = match.group(1).zfill(10)
     if krs == "0" * 10:
         raise InvalidKrs("KRS number cannot be zero", zero=True)

@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable, Iterable
 import structlog
 from fastapi import APIRouter
 from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
 from owes_contracts import UnknownEventType, contract_for
 from owes_contracts.envelope import CloudEvent
 from owes_messaging.consumer import Outcome
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 log = structlog.get_logger("owes.metrics")
 
@@ -34,24 +35,42 @@ class ServiceMetrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.http_request_duration = Histogram(
-            "owes_http_request_duration_seconds", "HTTP request latency by route template, method and status.",
-            ["service", "route", "method", "status"], buckets=LATENCY_BUCKETS, registry=r)
+            "owes_http_request_duration_seconds",
+            "HTTP request latency by route template, method and status.",
+            ["service", "route", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.events_published = Counter(
-            "owes_events_published", "Events the outbox relay published and the broker acknowledged.",
-            ["service", "topic", "event_type"], registry=r)
+            "owes_events_published",
+            "Events the outbox relay published and the broker acknowledged.",
+            ["service", "topic", "event_type"],
+            registry=r,
+        )
         self.events_consumed = Counter(
-            "owes_events_consumed", "Events consumed, by outcome (applied, duplicate, ignored, dead_lettered).",
-            ["service", "event_type", "outcome"], registry=r)
+            "owes_events_consumed",
+            "Events consumed, by outcome (applied, duplicate, ignored, dead_lettered).",
+            ["service", "event_type", "outcome"],
+            registry=r,
+        )
         self.events_read_tolerantly = Counter(
-            "owes_events_read_tolerantly", "Fields ignored and enum values counted as unknown by a consumer a "
-            "release behind its producer.", ["service", "event_type", "field", "kind"], registry=r)
+            "owes_events_read_tolerantly",
+            "Fields ignored and enum values counted as unknown by a consumer a release behind its producer.",
+            ["service", "event_type", "field", "kind"],
+            registry=r,
+        )
         self.dead_letters = Counter(
-            "owes_dead_letters", "Records sent to this service's dead-letter topic.", ["service"], registry=r)
+            "owes_dead_letters", "Records sent to this service's dead-letter topic.", ["service"], registry=r
+        )
         self.outbox_backlog = Gauge(
-            "owes_outbox_backlog", "Outbox rows committed but not yet published.", ["service"], registry=r)
+            "owes_outbox_backlog", "Outbox rows committed but not yet published.", ["service"], registry=r
+        )
         self.consumer_lag = Gauge(
-            "owes_consumer_lag", "Records on the partition not yet handed to this service's consumer "
-            "(high watermark minus position).", ["service", "topic", "partition"], registry=r)
+            "owes_consumer_lag",
+            "Records on the partition not yet handed to this service's consumer (high watermark minus position).",
+            ["service", "topic", "partition"],
+            registry=r,
+        )
         self.dead_letters.labels(service)  # a zero series from the start, so increase() sees the first one
 
     # --- fed as things happen ---------------------------------------------------------------------------
@@ -180,5 +199,9 @@ class RequestMetricsMiddleware:
             await self.app(scope, receive, send_with_status)
         finally:
             route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
-            self.metrics.observe_request(route=route, method=scope["method"], status=status[0] if status else 500,
-                                         seconds=time.perf_counter() - started)
+            self.metrics.observe_request(
+                route=route,
+                method=scope["method"],
+                status=status[0] if status else 500,
+                seconds=time.perf_counter() - started,
+            )

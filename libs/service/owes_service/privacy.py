@@ -37,8 +37,11 @@ class KnownValues:
     def __init__(self, values: Iterable[str]) -> None:
         self.canonical = {v.strip().casefold(): v.strip() for v in values if v and v.strip()}
         alternatives = sorted(self.canonical.values(), key=len, reverse=True)
-        self.pattern = (re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alternatives)) + r")(?!\w)", re.IGNORECASE)
-                        if alternatives else None)
+        self.pattern = (
+            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alternatives)) + r")(?!\w)", re.IGNORECASE)
+            if alternatives
+            else None
+        )
 
     def find(self, text: str) -> list[str]:
         if self.pattern is None:
@@ -72,21 +75,28 @@ def scan_record(record: ConsumerRecord[Any, Any], known: Iterable[str] | KnownVa
         if raw is None:
             continue
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
-        findings += [Finding(record.topic, record.partition, record.offset, where, value)
-                     for value in find_personal_data(text, values)]
+        findings += [
+            Finding(record.topic, record.partition, record.offset, where, value)
+            for value in find_personal_data(text, values)
+        ]
     return findings
 
 
-async def scan_topics(client_options: dict[str, Any], *, known: Iterable[str] = (), topic_prefix: str = "",
-                      timeout: float = 300.0) -> tuple[int, list[Finding]]:
+async def scan_topics(
+    client_options: dict[str, Any], *, known: Iterable[str] = (), topic_prefix: str = "", timeout: float = 300.0
+) -> tuple[int, list[Finding]]:
     """Read every record of every topic (or those with a prefix) from the start to the end offsets as of now.
 
     Returns how many records were read and what personal data they held. `client_options` are aiokafka's
     connection options (owes_messaging.broker.client_options(settings.kafka), or {"bootstrap_servers": ...}).
     """
     values = KnownValues(known)
-    consumer = AIOKafkaConsumer(**client_options, enable_auto_commit=False, auto_offset_reset="earliest",
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    consumer = AIOKafkaConsumer(
+        **client_options,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
     await consumer.start()
     try:
         topics = sorted(t for t in await consumer.topics() if t.startswith(topic_prefix) and not t.startswith("__"))

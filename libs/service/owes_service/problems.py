@@ -17,8 +17,13 @@ PROBLEM_JSON = "application/problem+json"
 # The problem responses every service's API may give, for its OpenAPI document (APIRouter(responses=PROBLEMS)).
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"description": description, "content": {PROBLEM_JSON: {}}}
-    for status, description in {400: "Malformed request", 404: "Not found", 409: "Conflicts with the current state",
-                                 413: "Body too large", 422: "Invalid input or a broken rule"}.items()
+    for status, description in {
+        400: "Malformed request",
+        404: "Not found",
+        409: "Conflicts with the current state",
+        413: "Body too large",
+        422: "Invalid input or a broken rule",
+    }.items()
 }
 log = structlog.get_logger("owes.http")
 
@@ -54,8 +59,16 @@ class InvalidInput(Problem):
     type = "https://owes.example/problems/invalid-input"
 
 
-def problem_response(status: int, title: str, detail: str, *, type_: str = "about:blank",
-                     instance: str | None = None, headers: dict | None = None, **extra: Any) -> JSONResponse:
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_: str = "about:blank",
+    instance: str | None = None,
+    headers: dict | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
     if instance:
         body["instance"] = instance
@@ -63,8 +76,10 @@ def problem_response(status: int, title: str, detail: str, *, type_: str = "abou
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [{"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
-            for err in exc.errors()]
+    return [
+        {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
 
 
 # What FastAPI raises (HTTPException 400) when a JSON body cannot even be decoded.
@@ -74,29 +89,54 @@ _BODY_PARSE_ERROR = "There was an error parsing the body"
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, type_=exc.type, instance=request.url.path,
-                                **exc.extra)
+        return problem_response(
+            exc.status, exc.title, exc.detail, type_=exc.type, instance=request.url.path, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
         if any(e["type"] == "json_invalid" for e in errors):
-            return problem_response(400, "Malformed JSON", "The request body is not valid JSON.",
-                                    type_="https://owes.example/problems/malformed-json", instance=request.url.path)
-        return problem_response(422, "Invalid input", "The request does not match the schema.",
-                                type_="https://owes.example/problems/invalid-input", instance=request.url.path,
-                                errors=errors)
+            return problem_response(
+                400,
+                "Malformed JSON",
+                "The request body is not valid JSON.",
+                type_="https://owes.example/problems/malformed-json",
+                instance=request.url.path,
+            )
+        return problem_response(
+            422,
+            "Invalid input",
+            "The request does not match the schema.",
+            type_="https://owes.example/problems/invalid-input",
+            instance=request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:  # FastAPI: not UTF-8, or not decodable
-            return problem_response(400, "Malformed JSON", "The request body is not valid JSON.",
-                                    type_="https://owes.example/problems/malformed-json", instance=request.url.path)
-        title = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-                 405: "Method not allowed", 413: "Content too large", 415: "Unsupported media type",
-                 429: "Too many requests", 503: "Service unavailable"}.get(exc.status_code, "HTTP error")
-        response = problem_response(exc.status_code, title, str(exc.detail), instance=request.url.path,
-                                    headers=getattr(exc, "headers", None))
+            return problem_response(
+                400,
+                "Malformed JSON",
+                "The request body is not valid JSON.",
+                type_="https://owes.example/problems/malformed-json",
+                instance=request.url.path,
+            )
+        title = {
+            400: "Bad request",
+            401: "Unauthorized",
+            403: "Forbidden",
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Content too large",
+            415: "Unsupported media type",
+            429: "Too many requests",
+            503: "Service unavailable",
+        }.get(exc.status_code, "HTTP error")
+        response = problem_response(
+            exc.status_code, title, str(exc.detail), instance=request.url.path, headers=getattr(exc, "headers", None)
+        )
         for challenge in getattr(exc, "extra_challenges", ()):  # each auth scheme in a header of its own
             response.raw_headers.append((b"www-authenticate", challenge.encode("latin-1")))
         return response
@@ -108,29 +148,50 @@ def install_problem_handlers(app: FastAPI) -> None:
         sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
         if is_transient(exc):
             log.warning("database_unavailable", path=request.url.path, error=type(exc.orig).__name__)
-            return problem_response(503, "Service unavailable", "The database is unavailable; retry shortly.",
-                                    type_="https://owes.example/problems/unavailable", instance=request.url.path,
-                                    headers={"Retry-After": "1"})
+            return problem_response(
+                503,
+                "Service unavailable",
+                "The database is unavailable; retry shortly.",
+                type_="https://owes.example/problems/unavailable",
+                instance=request.url.path,
+                headers={"Retry-After": "1"},
+            )
         if isinstance(exc, IntegrityError) or sqlstate.startswith("23"):
-            return problem_response(409, "Conflict", "The request conflicts with data already stored.",
-                                    type_="https://owes.example/problems/conflict", instance=request.url.path)
+            return problem_response(
+                409,
+                "Conflict",
+                "The request conflicts with data already stored.",
+                type_="https://owes.example/problems/conflict",
+                instance=request.url.path,
+            )
         if isinstance(exc, DataError) or sqlstate.startswith("22"):
-            return problem_response(422, "Invalid input", "A value in the request cannot be stored "
-                                    "(too long, out of range or containing a forbidden character).",
-                                    type_="https://owes.example/problems/invalid-input", instance=request.url.path)
+            return problem_response(
+                422,
+                "Invalid input",
+                "A value in the request cannot be stored (too long, out of range or containing a forbidden character).",
+                type_="https://owes.example/problems/invalid-input",
+                instance=request.url.path,
+            )
         log.exception("unhandled_database_error", path=request.url.path)
-        return problem_response(500, "Internal error", "An unexpected error occurred; it has been logged.",
-                                instance=request.url.path)
+        return problem_response(
+            500, "Internal error", "An unexpected error occurred; it has been logged.", instance=request.url.path
+        )
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
         # e.g. an integer beyond 64 bits reaching SQLite's driver (PostgreSQL's answers a DataError instead)
         log.warning("value_out_of_range", path=request.url.path, error=str(exc))
-        return problem_response(422, "Invalid input", "A number in the request is out of range.",
-                                type_="https://owes.example/problems/invalid-input", instance=request.url.path)
+        return problem_response(
+            422,
+            "Invalid input",
+            "A number in the request is out of range.",
+            type_="https://owes.example/problems/invalid-input",
+            instance=request.url.path,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
-        return problem_response(500, "Internal error", "An unexpected error occurred; it has been logged.",
-                                instance=request.url.path)
+        return problem_response(
+            500, "Internal error", "An unexpected error occurred; it has been logged.", instance=request.url.path
+        )

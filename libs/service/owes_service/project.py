@@ -39,8 +39,9 @@ PROGRAMME_PERIODS: dict[Programme, tuple[dt.date, dt.date]] = {
 # The job kept after support ends: 12 months (2014–2020); 12 funded plus 6 (2021–2027, per DOMAIN.md).
 DEFAULT_SUSTAINABILITY_MONTHS = {Programme.ESF_2014_2020: 12, Programme.ESF_PLUS_2021_2027: 18}
 
-UnitRateKind = Literal["job_creation", "job_maintenance_full_time", "job_maintenance_three_quarters",
-                       "job_maintenance_half_time"]
+UnitRateKind = Literal[
+    "job_creation", "job_maintenance_full_time", "job_maintenance_three_quarters", "job_maintenance_half_time"
+]
 
 
 def county_key(name: str) -> str:
@@ -54,8 +55,9 @@ class County(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    teryt: str = Field(pattern=r"^[0-9]{4}$", description="TERYT code of the county: voivodeship and county",
-                       examples=["2412"])
+    teryt: str = Field(
+        pattern=r"^[0-9]{4}$", description="TERYT code of the county: voivodeship and county", examples=["2412"]
+    )
     name: str = Field(min_length=1, max_length=64, examples=["rybnicki"])
 
     @property
@@ -102,8 +104,10 @@ class ProjectDefinition(BaseModel):
     def _consistent(self) -> ProjectDefinition:
         first, last = PROGRAMME_PERIODS[self.programme]
         if not first <= self.starts_on <= self.ends_on <= last:
-            raise ValueError(f"the project period {self.starts_on}..{self.ends_on} must lie within the "
-                             f"{self.programme.value} programme ({first}..{last}) and end after it starts")
+            raise ValueError(
+                f"the project period {self.starts_on}..{self.ends_on} must lie within the "
+                f"{self.programme.value} programme ({first}..{last}) and end after it starts"
+            )
         keys = [county_key(c.name) for c in self.counties]
         if len(set(keys)) != len(keys) or len({c.teryt for c in self.counties}) != len(self.counties):
             raise ValueError("each county of the subregion is listed once (by name and by TERYT code)")
@@ -136,21 +140,25 @@ class ProjectDefinition(BaseModel):
 
     def unit_rate(self, kind: UnitRateKind, on: dt.date) -> Decimal | None:
         """The rate of that kind in force on a day: the one with the latest start not after it."""
-        rates = sorted((r for r in self.unit_rates if r.kind == kind and r.applies_from <= on),
-                       key=lambda r: r.applies_from)
+        rates = sorted(
+            (r for r in self.unit_rates if r.kind == kind and r.applies_from <= on), key=lambda r: r.applies_from
+        )
         return rates[-1].amount if rates else None
 
     def check_fact_date(self, day: dt.date, *, today: dt.date, what: str) -> dt.date:
         """A date a fact is recorded for: within the programme and the project period, and not after today."""
         first, _last = PROGRAMME_PERIODS[self.programme]
         if day < first:
-            raise DateOutOfRange(f"{what} ({day.isoformat()}) is before the {self.programme.value} programme "
-                                 f"began ({first.isoformat()})")
+            raise DateOutOfRange(
+                f"{what} ({day.isoformat()}) is before the {self.programme.value} programme began ({first.isoformat()})"
+            )
         if day > today:
             raise DateOutOfRange(f"{what} ({day.isoformat()}) is in the future (today is {today.isoformat()})")
         if not self.starts_on <= day <= self.ends_on:
-            raise DateOutOfRange(f"{what} ({day.isoformat()}) is outside the project period "
-                                 f"({self.starts_on.isoformat()} to {self.ends_on.isoformat()})")
+            raise DateOutOfRange(
+                f"{what} ({day.isoformat()}) is outside the project period "
+                f"({self.starts_on.isoformat()} to {self.ends_on.isoformat()})"
+            )
         return day
 
 
@@ -191,5 +199,9 @@ class ProjectCopies:
 
     def summary(self) -> dict:
         """What /readyz says of the project definition."""
-        return {"name": self.own.name, "programme": self.own.programme.value, "fingerprint": self.own.fingerprint,
-                "differs_at": self.differing()}
+        return {
+            "name": self.own.name,
+            "programme": self.own.programme.value,
+            "fingerprint": self.own.fingerprint,
+            "differs_at": self.differing(),
+        }

@@ -80,8 +80,9 @@ class ProjectCalendar:
     project: ProjectDefinition | None = None
 
     @classmethod
-    def of(cls, zone_name: str = PROJECT_TIME_ZONE, clock: Clock | None = None,
-           project: ProjectDefinition | None = None) -> ProjectCalendar:
+    def of(
+        cls, zone_name: str = PROJECT_TIME_ZONE, clock: Clock | None = None, project: ProjectDefinition | None = None
+    ) -> ProjectCalendar:
         return cls(time_zone(zone_name), clock or SystemClock(), project)
 
     @classmethod
@@ -162,8 +163,9 @@ def period_of(day: dt.date, *, months: int = 3) -> ReportingPeriod:
     index = (day.month - 1) // months
     first = dt.date(day.year, index * months + 1, 1)
     last = add_months(first, months) - dt.timedelta(days=1)
-    label = {1: month_of(first), 3: f"{day.year}-Q{index + 1}", 6: f"{day.year}-H{index + 1}",
-             12: f"{day.year}"}.get(months, f"{day.year}-P{index + 1}")
+    label = {1: month_of(first), 3: f"{day.year}-Q{index + 1}", 6: f"{day.year}-H{index + 1}", 12: f"{day.year}"}.get(
+        months, f"{day.year}-P{index + 1}"
+    )
     return ReportingPeriod(label, first, last)
 
 

@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+
 from owes_contracts import dead_letter_topic_for, topic_for
 from owes_messaging.broker import build_broker, build_producer, client_options, ensure_topics
 from owes_messaging.consumer import EventConsumer
@@ -33,13 +34,13 @@ from .catalogue.asyncapi import declare_event_publishers
 from .health import health_router
 from .http import BodySizeLimitMiddleware, CorrelationMiddleware
 from .idempotency import IdempotencyMiddleware
-from .text_guard import TextGuardMiddleware
 from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
 from .problems import install_problem_handlers
 from .project import EXT_PROJECT_FINGERPRINT, ProjectCopies, load_project
 from .project_calendar import Clock, ProjectCalendar
 from .spec import ServiceSpec
 from .structured_logging import configure_logging
+from .text_guard import TextGuardMiddleware
 from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
 
 log = structlog.get_logger("owes.runtime")
@@ -84,34 +85,52 @@ class ServiceRuntime:
         self.sessionmaker = create_sessionmaker(self.engine)
         self.topic = topic_for(spec.name, s.topic_namespace)
         self.dead_letter_topic = dead_letter_topic_for(spec.name, s.topic_namespace)
-        self.outbox = OutboxWriter(table=spec.metadata.tables[OUTBOX_TABLE], topic=self.topic,
-                                   source=f"/owes/{spec.partner or spec.name}/{spec.name}", partner=spec.partner,
-                                   service_version=spec.version, transitions=s.event_transitions)
+        self.outbox = OutboxWriter(
+            table=spec.metadata.tables[OUTBOX_TABLE],
+            topic=self.topic,
+            source=f"/owes/{spec.partner or spec.name}/{spec.name}",
+            partner=spec.partner,
+            service_version=spec.version,
+            transitions=s.event_transitions,
+        )
         self.producer = build_producer(s.kafka, client_id=f"{spec.name}-relay")
-        self.relay = OutboxRelay(engine=self.engine, table=spec.metadata.tables[OUTBOX_TABLE], producer=self.producer,
-                                 wakeup=self.outbox.committed, batch_size=s.outbox_batch_size,
-                                 poll_interval=s.outbox_poll_interval, lock_name=f"{spec.name}.outbox",
-                                 retention=s.outbox_retention, prune_interval=s.outbox_prune_interval,
-                                 topic=self.topic, client_options=client_options(s.kafka),
-                                 prepare_broker=self._ensure_topics)
+        self.relay = OutboxRelay(
+            engine=self.engine,
+            table=spec.metadata.tables[OUTBOX_TABLE],
+            producer=self.producer,
+            wakeup=self.outbox.committed,
+            batch_size=s.outbox_batch_size,
+            poll_interval=s.outbox_poll_interval,
+            lock_name=f"{spec.name}.outbox",
+            retention=s.outbox_retention,
+            prune_interval=s.outbox_prune_interval,
+            topic=self.topic,
+            client_options=client_options(s.kafka),
+            prepare_broker=self._ensure_topics,
+        )
         self.broker: KafkaBroker = build_broker(s.kafka, client_id=spec.name, description=spec.description)
         # documentation only (AsyncAPI at /asyncapi.json): the outbox relay is what publishes
         declare_event_publishers(self.broker, producer=spec.name, namespace=s.topic_namespace)
         self.consumed_topics = sorted({topic_for(m.producer, s.topic_namespace) for m in spec.handlers})
         self.consumer = EventConsumer(
-            name=spec.name, sessionmaker=self.sessionmaker,
+            name=spec.name,
+            sessionmaker=self.sessionmaker,
             inbox=Inbox(table=spec.metadata.tables[INBOX_TABLE], consumer=spec.name),
-            handlers=spec.handlers, dead_letter=self._publish_dead_letter, dead_letter_topic=self.dead_letter_topic,
-            origins=origins_by_topic({topic_for(m.producer, s.topic_namespace): m.producer for m in spec.handlers},
-                                     s.producer_partners),
+            handlers=spec.handlers,
+            dead_letter=self._publish_dead_letter,
+            dead_letter_topic=self.dead_letter_topic,
+            origins=origins_by_topic(
+                {topic_for(m.producer, s.topic_namespace): m.producer for m in spec.handlers}, s.producer_partners
+            ),
         )
         if self.consumed_topics:
             self._subscribe()
         self._relay_task: asyncio.Task | None = None
         # Observability (docs/operations.md): a metrics registry and a tracer provider of this runtime's own.
         self.metrics = ServiceMetrics(spec.name)
-        self.tracer_provider = build_tracer_provider(service=spec.name, settings=s.tracing, version=spec.version,
-                                                     partner=spec.partner)
+        self.tracer_provider = build_tracer_provider(
+            service=spec.name, settings=s.tracing, version=spec.version, partner=spec.partner
+        )
         self.tracer = self.tracer_provider.get_tracer("owes_service")
         self.outbox.tracer = self.tracer
         self.relay.on_published = self.metrics.observe_published
@@ -147,16 +166,27 @@ class ServiceRuntime:
         # (MANUAL: it commits, not FastStream).
         # batch_timeout_ms is short because FastStream sleeps that long again after an empty poll (added latency).
         @self.broker.subscriber(
-            *self.consumed_topics, group_id=self.settings.group_id, auto_offset_reset="earliest",
+            *self.consumed_topics,
+            group_id=self.settings.group_id,
+            auto_offset_reset="earliest",
             fetch_max_wait_ms=self.settings.kafka.fetch_max_wait_ms,
-            batch=True, max_records=self.settings.kafka.consume_batch_max, batch_timeout_ms=10,
-            ack_policy=AckPolicy.MANUAL, decoder=raw_body, title=f"{self.spec.name}:events",
+            batch=True,
+            max_records=self.settings.kafka.consume_batch_max,
+            batch_timeout_ms=10,
+            ack_policy=AckPolicy.MANUAL,
+            decoder=raw_body,
+            title=f"{self.spec.name}:events",
             description=f"Events {self.spec.name} applies to its own read models.",
         )
         async def on_events(message: KafkaMessage) -> None:
             if message.raw_message:
-                await consumer.handle_batch(message.raw_message, message.consumer, handle=handle, together=True,
-                                            scope=lambda record: consume_span(self.tracer, record))
+                await consumer.handle_batch(
+                    message.raw_message,
+                    message.consumer,
+                    handle=handle,
+                    together=True,
+                    scope=lambda record: consume_span(self.tracer, record),
+                )
 
     async def _ensure_topics(self) -> None:
         """Create the topics this service writes and reads (again, on a broker that replaced the last one)."""
@@ -226,15 +256,22 @@ class ServiceRuntime:
         app.add_middleware(AuditMiddleware, trail=self.audit)  # innermost: sees the principal and the status
         app.add_middleware(TextGuardMiddleware)  # no control characters or bidi overrides in any text
         # a repeated POST (same Idempotency-Key) answers from here, before audit and the routes
-        app.add_middleware(IdempotencyMiddleware, engine=self.engine,
-                           retention_hours=self.settings.idempotency_retention_hours)
+        app.add_middleware(
+            IdempotencyMiddleware, engine=self.engine, retention_hours=self.settings.idempotency_retention_hours
+        )
         app.add_middleware(BodySizeLimitMiddleware, max_bytes=self.settings.max_body_bytes)
         app.add_middleware(CorrelationMiddleware)
         app.add_middleware(RequestMetricsMiddleware, metrics=self.metrics)
         app.add_middleware(RequestTracingMiddleware, tracer=self.tracer)  # outermost: the span covers everything
         app.include_router(metrics_router(self.metrics, refresh=self._refresh_metrics))
-        app.include_router(health_router({"database": self._check_database, "broker": self._check_broker},
-                                         service=spec.name, version=spec.version, about=self._readiness_facts))
+        app.include_router(
+            health_router(
+                {"database": self._check_database, "broker": self._check_broker},
+                service=spec.name,
+                version=spec.version,
+                about=self._readiness_facts,
+            )
+        )
         app.include_router(audit_router())
         # the event catalogue (/asyncapi.json, /asyncapi, /catalogue): every role may read it, integrators too
         app.include_router(catalogue_router(self.spec, self.broker), dependencies=[Depends(require_api_access)])
@@ -243,9 +280,11 @@ class ServiceRuntime:
         if not self.auth.enabled and not self.settings.development_without_authentication:
             # a deployment that lost its keys' setting must not open its data to anyone: only an explicit
             # second switch, named for what it is, allows it
-            detail = (f"{spec.name.upper()}_AUTH_ENABLED=false is refused: every HTTP caller would act as the "
-                      f"operating partner. For a throw-away local experiment, also set "
-                      f"{spec.name.upper()}_DEVELOPMENT_WITHOUT_AUTHENTICATION=true.")
+            detail = (
+                f"{spec.name.upper()}_AUTH_ENABLED=false is refused: every HTTP caller would act as the "
+                f"operating partner. For a throw-away local experiment, also set "
+                f"{spec.name.upper()}_DEVELOPMENT_WITHOUT_AUTHENTICATION=true."
+            )
             log.error("auth_disabled_refused", detail=detail)
             raise AuthenticationOffRefused(detail)
         if not self.auth.enabled:

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from owes_messaging.settings import KafkaSettings
 from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -17,8 +16,9 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from .auth import split_entries
+from owes_messaging.settings import KafkaSettings
 
+from .auth import split_entries
 
 # The partners that operate the producing services by default (README.md), as each service's own settings say.
 DEFAULT_PRODUCER_PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
@@ -103,10 +103,14 @@ class ServiceSettings(BaseSettings):
         return split_entries(value) if isinstance(value, str) else value
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource,
-                                   dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource):
+    def settings_customise_sources(
+        cls,
+        settings_cls,
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ):
         """Secrets from the environment, or from files named like the variables in OWES_SECRETS_DIR
         (default /run/secrets)."""
         sources = [init_settings, env_settings, dotenv_settings]
@@ -119,8 +123,10 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _retention_outlives_outages(cls, value: float) -> float:
         if 0 < value < 1:
-            raise ValueError("outbox_retention_days: 0 (keep forever) or at least 1 day, so that rows a broker "
-                             "lost can still be published again after an outage")
+            raise ValueError(
+                "outbox_retention_days: 0 (keep forever) or at least 1 day, so that rows a broker "
+                "lost can still be published again after an outage"
+            )
         return value
 
     @property

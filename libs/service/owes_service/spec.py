@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import APIRouter
+
 from owes_contracts import Event
 from owes_contracts.releases import RELEASE
 from owes_messaging.consumer import Handler

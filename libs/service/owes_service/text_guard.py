@@ -18,8 +18,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 ALLOWED_CONTROLS = {"\n"}
-BIDI_CONTROLS = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
-                 "\u200e", "\u200f", "\u061c"}
+BIDI_CONTROLS = {
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+}
 
 
 def unsafe_character(text: str) -> str | None:
@@ -66,12 +78,25 @@ class TextGuardMiddleware:
         content_type = dict(scope.get("headers") or ()).get(b"content-type", b"").decode("latin-1")
         errors = self._errors(body, content_type)
         if errors:
-            payload = json.dumps({"type": "about:blank", "title": "Unsafe characters in text", "status": 422,
-                                  "detail": "Text may not contain control characters or bidirectional overrides.",
-                                  "errors": errors}).encode()
-            await send({"type": "http.response.start", "status": 422,
-                        "headers": [(b"content-type", b"application/problem+json"),
-                                    (b"content-length", str(len(payload)).encode())]})
+            payload = json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": "Unsafe characters in text",
+                    "status": 422,
+                    "detail": "Text may not contain control characters or bidirectional overrides.",
+                    "errors": errors,
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 422,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(payload)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": payload})
             return
         replay = iter(messages)

@@ -42,14 +42,16 @@ def span_exporter(settings: TracingSettings) -> SpanExporter | None:
     return None
 
 
-def build_tracer_provider(*, service: str, settings: TracingSettings, version: str = "0.1.0",
-                          partner: str | None = None) -> TracerProvider:
+def build_tracer_provider(
+    *, service: str, settings: TracingSettings, version: str = "0.1.0", partner: str | None = None
+) -> TracerProvider:
     """A tracer provider of this service's own, exporting where the settings say."""
     attributes = {"service.name": service, "service.version": version, "service.namespace": "owes"}
     if partner:
         attributes["owes.partner"] = partner
-    provider = TracerProvider(resource=Resource.create(attributes),
-                              sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)))
+    provider = TracerProvider(
+        resource=Resource.create(attributes), sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio))
+    )
     exporter = span_exporter(settings)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -71,8 +73,10 @@ def consume_span(tracer: Tracer, record: ConsumerRecord[Any, Any]) -> Iterator[t
     """A CONSUMER span around one Kafka record, parented by the event's traceparent when it has one."""
     parent = context_from_traceparent(_header(record.headers, TRACEPARENT_HEADER))
     attributes = {
-        "messaging.system": "kafka", "messaging.operation.type": "process",
-        "messaging.destination.name": record.topic, "messaging.destination.partition.id": str(record.partition),
+        "messaging.system": "kafka",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": record.topic,
+        "messaging.destination.partition.id": str(record.partition),
         "messaging.kafka.offset": record.offset,
     }
     event_id = _header(record.headers, "ce_id")
@@ -81,8 +85,12 @@ def consume_span(tracer: Tracer, record: ConsumerRecord[Any, Any]) -> Iterator[t
     event_type = _header(record.headers, "ce_type")
     if event_type:
         attributes["cloudevents.event_type"] = event_type
-    with tracer.start_as_current_span(f"process {record.topic}", context=parent, kind=SpanKind.CONSUMER,
-                                      attributes=attributes) as span, _bound_trace_id(span):
+    with (
+        tracer.start_as_current_span(
+            f"process {record.topic}", context=parent, kind=SpanKind.CONSUMER, attributes=attributes
+        ) as span,
+        _bound_trace_id(span),
+    ):
         yield span
 
 
@@ -96,8 +104,11 @@ class RequestTracingMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
             return await self.app(scope, receive, send)
-        incoming = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
-                    if k in (b"traceparent", b"tracestate")}
+        incoming = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in scope["headers"]
+            if k in (b"traceparent", b"tracestate")
+        }
         parent = PROPAGATOR.extract(incoming) if incoming else None
         method = scope["method"]
         status: list[int] = []
@@ -107,10 +118,15 @@ class RequestTracingMiddleware:
                 status.append(message["status"])
             await send(message)
 
-        with self.tracer.start_as_current_span(f"{method} {scope['path']}", context=parent, kind=SpanKind.SERVER,
-                                               attributes={"http.request.method": method,
-                                                           "url.path": scope["path"]}) as span, \
-                _bound_trace_id(span):
+        with (
+            self.tracer.start_as_current_span(
+                f"{method} {scope['path']}",
+                context=parent,
+                kind=SpanKind.SERVER,
+                attributes={"http.request.method": method, "url.path": scope["path"]},
+            ) as span,
+            _bound_trace_id(span),
+        ):
             try:
                 await self.app(scope, receive, send_with_status)
             finally:

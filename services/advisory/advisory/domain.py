@@ -56,8 +56,10 @@ class ParticipantStanding:
 def why_participant_cannot_be_supported(participant_id: str, standing: ParticipantStanding | None) -> str | None:
     """None when the participant may receive support; otherwise the reason, for the caller."""
     if standing is None:
-        return (f"participant {participant_id} is not known to advisory as eligible: recruitment has not "
-                "confirmed their eligibility (or the event has not arrived yet)")
+        return (
+            f"participant {participant_id} is not known to advisory as eligible: recruitment has not "
+            "confirmed their eligibility (or the event has not arrived yet)"
+        )
     if standing.withdrawn:
         return f"participant {participant_id} has withdrawn from the project"
     if standing.eligibility == "rejected":
@@ -76,8 +78,9 @@ def check_attendance_fits(*, attended: Decimal, adding: Decimal, training_hours:
     """The participant's attended hours after adding a record; never more than the training lasts."""
     total = attended + adding
     if total > training_hours:
-        raise AttendanceExceeded(f"{total} hours attended would exceed the training's {training_hours} hours "
-                                 f"({attended} recorded so far)")
+        raise AttendanceExceeded(
+            f"{total} hours attended would exceed the training's {training_hours} hours ({attended} recorded so far)"
+        )
     return total
 
 

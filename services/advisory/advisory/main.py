@@ -19,13 +19,21 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_runtime(settings: AdvisorySettings | None = None, *, clock: Clock | None = None) -> ServiceRuntime:
     settings = settings or AdvisorySettings()
-    return ServiceRuntime(ServiceSpec(
-        name="advisory", title="OWES Mesh: advisory",
-        description="Advisory sessions, trainings and mentoring, for participants and organisations it has learnt "
-                    "of from recruitment's events.",
-        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=api.routers,
-        handlers=HANDLERS, partner=settings.partner,
-    ), clock=clock)
+    return ServiceRuntime(
+        ServiceSpec(
+            name="advisory",
+            title="OWES Mesh: advisory",
+            description="Advisory sessions, trainings and mentoring, for participants and organisations it has learnt "
+            "of from recruitment's events.",
+            settings=settings,
+            metadata=metadata,
+            migrations_dir=MIGRATIONS,
+            routers=api.routers,
+            handlers=HANDLERS,
+            partner=settings.partner,
+        ),
+        clock=clock,
+    )
 
 
 def create_app(settings: AdvisorySettings | None = None, *, clock: Clock | None = None) -> FastAPI:

@@ -16,8 +16,13 @@ from .schemas import AttendanceRecord, CompletionRecord, TrainingCreation
 if TYPE_CHECKING:
     from owes_service.pages import StaffMember
 
-pages = StaffPages(service="advisory", title=N_("Advisory"), package_dir=Path(__file__).parent,
-                   home="/panel/trainings", nav=[("/panel/trainings", N_("Trainings"))])
+pages = StaffPages(
+    service="advisory",
+    title=N_("Advisory"),
+    package_dir=Path(__file__).parent,
+    home="/panel/trainings",
+    nav=[("/panel/trainings", N_("Trainings"))],
+)
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (it cannot read a type made by a call)
@@ -27,15 +32,20 @@ if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (i
 else:
     Staff, Writer, Posted = pages.deps()
 
-TRAINING_LABELS = {"title": N_("Title"), "hours": N_("Length in hours"),
-                   "required_attendance_percent": N_("Attendance required to complete (%)"),
-                   "starts_on": N_("Start date")}
-ATTENDANCE_LABELS = {"participant_id": N_("Participant's identifier"), "hours": N_("Hours attended"),
-                     "attended_on": N_("Day of attendance")}
+TRAINING_LABELS = {
+    "title": N_("Title"),
+    "hours": N_("Length in hours"),
+    "required_attendance_percent": N_("Attendance required to complete (%)"),
+    "starts_on": N_("Start date"),
+}
+ATTENDANCE_LABELS = {
+    "participant_id": N_("Participant's identifier"),
+    "hours": N_("Hours attended"),
+    "attended_on": N_("Day of attendance"),
+}
 
 
-async def _trainings_page(request: Request, *, form: dict | None = None,
-                          errors: FormErrors | None = None) -> Response:
+async def _trainings_page(request: Request, *, form: dict | None = None, errors: FormErrors | None = None) -> Response:
     found = await call_use_case(service.list_trainings, request)
     ctx = {"trainings": found, "form": form or {"required_attendance_percent": "80"}}
     if errors:
@@ -51,16 +61,18 @@ async def trainings(request: Request, staff: Staff) -> Response:
 @router.post("/trainings")
 async def create_training(request: Request, staff: Writer, form: Posted) -> Response:
     body = form_body(form, TRAINING_LABELS, decimals=("hours",))
-    training_id, errors = await pages.attempt(request, service.create_training, schema=TrainingCreation, body=body,
-                                              labels=TRAINING_LABELS)
+    training_id, errors = await pages.attempt(
+        request, service.create_training, schema=TrainingCreation, body=body, labels=TRAINING_LABELS
+    )
     if errors:
         return await _trainings_page(request, form=form, errors=errors)
     pages.flash(request, N_("Training created. Next: record who attended."))
     return pages.redirect(f"/panel/trainings/{training_id}")
 
 
-async def _training_page(request: Request, training_id: str, *, form: dict | None = None,
-                         errors: FormErrors | None = None) -> Response:
+async def _training_page(
+    request: Request, training_id: str, *, form: dict | None = None, errors: FormErrors | None = None
+) -> Response:
     training = await call_use_case(service.get_training, request, training_id=training_id)
     ctx = {"t": training, "form": form or {}}
     if errors:
@@ -76,8 +88,14 @@ async def training(request: Request, staff: Staff, training_id: str) -> Response
 @router.post("/trainings/{training_id}/attendance")
 async def record_attendance(request: Request, staff: Writer, training_id: str, form: Posted) -> Response:
     body = form_body(form, ATTENDANCE_LABELS, decimals=("hours",))
-    _, errors = await pages.attempt(request, service.record_attendance, schema=AttendanceRecord, body=body,
-                                    labels=ATTENDANCE_LABELS, training_id=training_id)
+    _, errors = await pages.attempt(
+        request,
+        service.record_attendance,
+        schema=AttendanceRecord,
+        body=body,
+        labels=ATTENDANCE_LABELS,
+        training_id=training_id,
+    )
     if errors:
         return await _training_page(request, training_id, form=form, errors=errors)
     pages.flash(request, N_("Attendance recorded."))
@@ -86,9 +104,14 @@ async def record_attendance(request: Request, staff: Writer, training_id: str, f
 
 @router.post("/trainings/{training_id}/completion")
 async def complete_training(request: Request, staff: Writer, training_id: str, form: Posted) -> Response:
-    _, errors = await pages.attempt(request, service.complete_training, schema=CompletionRecord,
-                                    body=form_body(form, ("participant_id",)), labels=ATTENDANCE_LABELS,
-                                    training_id=training_id)
+    _, errors = await pages.attempt(
+        request,
+        service.complete_training,
+        schema=CompletionRecord,
+        body=form_body(form, ("participant_id",)),
+        labels=ATTENDANCE_LABELS,
+        training_id=training_id,
+    )
     if errors:
         return await _training_page(request, training_id, errors=errors)
     pages.flash(request, N_("Completion recorded."))

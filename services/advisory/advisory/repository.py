@@ -30,6 +30,7 @@ def _insert(session: AsyncSession, table: sa.Table) -> postgresql.Insert | sqlit
 
 # --- Read models, written only by the event handlers ---------------------------------------------------
 
+
 async def record_participant_standing(session: AsyncSession, *, participant_id: str, **values: Any) -> None:
     """Create or update what advisory knows of one participant (only the given columns change)."""
     stmt = _insert(session, known_participants).values(participant_id=participant_id, **({"withdrawn": False} | values))
@@ -37,8 +38,11 @@ async def record_participant_standing(session: AsyncSession, *, participant_id: 
 
 
 async def get_known_participant(session: AsyncSession, *, participant_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (await session.execute(
-        sa.select(known_participants).where(known_participants.c.participant_id == participant_id))).first()
+    return (
+        await session.execute(
+            sa.select(known_participants).where(known_participants.c.participant_id == participant_id)
+        )
+    ).first()
 
 
 async def record_organisation(session: AsyncSession, *, organisation_id: str, **values: Any) -> None:
@@ -47,19 +51,24 @@ async def record_organisation(session: AsyncSession, *, organisation_id: str, **
 
 
 async def get_known_organisation(session: AsyncSession, *, organisation_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (await session.execute(
-        sa.select(known_organisations).where(known_organisations.c.organisation_id == organisation_id))).first()
+    return (
+        await session.execute(
+            sa.select(known_organisations).where(known_organisations.c.organisation_id == organisation_id)
+        )
+    ).first()
 
 
 # --- Advisory's own records ----------------------------------------------------------------------------
+
 
 async def add_advisory_session(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(advisory_sessions).values(**values))
 
 
 async def get_advisory_session(session: AsyncSession, *, session_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (await session.execute(
-        sa.select(advisory_sessions).where(advisory_sessions.c.session_id == session_id))).first()
+    return (
+        await session.execute(sa.select(advisory_sessions).where(advisory_sessions.c.session_id == session_id))
+    ).first()
 
 
 async def add_mentoring(session: AsyncSession, **values: Any) -> None:
@@ -74,8 +83,9 @@ async def add_training(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(trainings).values(**values))
 
 
-async def get_training(session: AsyncSession, *, training_id: str, for_update: bool = False
-                       ) -> Row[*tuple[Any, ...]] | None:
+async def get_training(
+    session: AsyncSession, *, training_id: str, for_update: bool = False
+) -> Row[*tuple[Any, ...]] | None:
     query = sa.select(trainings).where(trainings.c.training_id == training_id)
     if for_update:  # serialises attendance and completions of one training on PostgreSQL
         query = query.with_for_update()
@@ -88,18 +98,25 @@ async def add_attendance(session: AsyncSession, **values: Any) -> None:
 
 async def attended_hours(session: AsyncSession, *, training_id: str, participant_id: str) -> Decimal:
     total = await session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(training_attendance.c.hours), 0))
-        .where(training_attendance.c.training_id == training_id,
-               training_attendance.c.participant_id == participant_id))
+        sa.select(sa.func.coalesce(sa.func.sum(training_attendance.c.hours), 0)).where(
+            training_attendance.c.training_id == training_id, training_attendance.c.participant_id == participant_id
+        )
+    )
     assert total is not None  # noqa: S101 (COALESCE over an aggregate: always one row, never NULL)
     return Decimal(total).quantize(Decimal("0.01"))
 
 
-async def get_completion(session: AsyncSession, *, training_id: str, participant_id: str
-                         ) -> Row[*tuple[Any, ...]] | None:
-    return (await session.execute(sa.select(training_completions).where(
-        training_completions.c.training_id == training_id,
-        training_completions.c.participant_id == participant_id))).first()
+async def get_completion(
+    session: AsyncSession, *, training_id: str, participant_id: str
+) -> Row[*tuple[Any, ...]] | None:
+    return (
+        await session.execute(
+            sa.select(training_completions).where(
+                training_completions.c.training_id == training_id,
+                training_completions.c.participant_id == participant_id,
+            )
+        )
+    ).first()
 
 
 async def add_completion(session: AsyncSession, **values: Any) -> None:
@@ -108,26 +125,43 @@ async def add_completion(session: AsyncSession, **values: Any) -> None:
 
 async def trainees(session: AsyncSession, *, training_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
     """Each participant with attendance or a completion on a training: attended hours and completion day."""
-    attended = (sa.select(training_attendance.c.participant_id,
-                          sa.func.sum(training_attendance.c.hours).label("attended_hours"))
-                .where(training_attendance.c.training_id == training_id)
-                .group_by(training_attendance.c.participant_id).subquery())
+    attended = (
+        sa.select(
+            training_attendance.c.participant_id, sa.func.sum(training_attendance.c.hours).label("attended_hours")
+        )
+        .where(training_attendance.c.training_id == training_id)
+        .group_by(training_attendance.c.participant_id)
+        .subquery()
+    )
     rows = await session.execute(
         sa.select(attended.c.participant_id, attended.c.attended_hours, training_completions.c.completed_on)
-        .select_from(attended.outerjoin(training_completions, sa.and_(
-            training_completions.c.training_id == training_id,
-            training_completions.c.participant_id == attended.c.participant_id)))
-        .order_by(attended.c.participant_id))
+        .select_from(
+            attended.outerjoin(
+                training_completions,
+                sa.and_(
+                    training_completions.c.training_id == training_id,
+                    training_completions.c.participant_id == attended.c.participant_id,
+                ),
+            )
+        )
+        .order_by(attended.c.participant_id)
+    )
     return rows.all()
 
 
 async def list_trainings(session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
     """Every training on offer with how many participants attended it; the newest first."""
-    attending = (sa.select(training_attendance.c.training_id,
-                           sa.func.count(sa.distinct(training_attendance.c.participant_id)).label("participants"))
-                 .group_by(training_attendance.c.training_id).subquery())
+    attending = (
+        sa.select(
+            training_attendance.c.training_id,
+            sa.func.count(sa.distinct(training_attendance.c.participant_id)).label("participants"),
+        )
+        .group_by(training_attendance.c.training_id)
+        .subquery()
+    )
     rows = await session.execute(
         sa.select(trainings, sa.func.coalesce(attending.c.participants, 0).label("participants"))
         .select_from(trainings.outerjoin(attending, attending.c.training_id == trainings.c.training_id))
-        .order_by(trainings.c.starts_on.desc().nulls_last(), trainings.c.title))
+        .order_by(trainings.c.starts_on.desc().nulls_last(), trainings.c.title)
+    )
     return rows.all()

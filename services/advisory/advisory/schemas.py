@@ -13,9 +13,13 @@ from owes_contracts.base import EntityId, ParticipantId
 
 from . import domain
 
-RequestedHours = Annotated[Decimal, Field(
-    description="Duration in hours, in quarter hours (0.25 steps), as a number or a decimal string.",
-    examples=["1.50"])]
+RequestedHours = Annotated[
+    Decimal,
+    Field(
+        description="Duration in hours, in quarter hours (0.25 steps), as a number or a decimal string.",
+        examples=["1.50"],
+    ),
+]
 
 
 class _OneBeneficiary(BaseModel):
@@ -24,9 +28,11 @@ class _OneBeneficiary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: ParticipantId | None = Field(
-        default=None, description="A participant recruitment confirmed eligible (and who has not withdrawn).")
-    organisation_id: EntityId | None = Field(default=None, description="An organisation recruitment enrolled.",
-                                             examples=["org_7c1e5b9a3d2f4e60"])
+        default=None, description="A participant recruitment confirmed eligible (and who has not withdrawn)."
+    )
+    organisation_id: EntityId | None = Field(
+        default=None, description="An organisation recruitment enrolled.", examples=["org_7c1e5b9a3d2f4e60"]
+    )
 
     @model_validator(mode="after")
     def _exactly_one_beneficiary(self) -> Self:
@@ -38,11 +44,21 @@ class _OneBeneficiary(BaseModel):
 class AdvisorySessionRecord(_OneBeneficiary):
     """An advisory session that took place."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"kind": "legal", "hours": "1.50", "adviser_id": "adv_12", "participant_id": "p_3f9c2a7d1b8e4c6f",
-         "held_on": "2026-04-12"},
-        {"kind": "accounting", "hours": "2", "adviser_id": "adv_7", "organisation_id": "org_7c1e5b9a3d2f4e60"},
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "legal",
+                    "hours": "1.50",
+                    "adviser_id": "adv_12",
+                    "participant_id": "p_3f9c2a7d1b8e4c6f",
+                    "held_on": "2026-04-12",
+                },
+                {"kind": "accounting", "hours": "2", "adviser_id": "adv_7", "organisation_id": "org_7c1e5b9a3d2f4e60"},
+            ]
+        },
+    )
 
     kind: AdvisoryKind = Field(description="General advice, or a specialist field.", examples=["legal"])
     hours: RequestedHours = Field(description=f"Quarter hours, at most {domain.MAX_SESSION_HOURS}.")
@@ -53,10 +69,19 @@ class AdvisorySessionRecord(_OneBeneficiary):
 class MentoringRecord(_OneBeneficiary):
     """Mentoring hours provided."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"mentor_id": "mentor_3", "hours": "3", "organisation_id": "org_7c1e5b9a3d2f4e60",
-         "provided_on": "2026-06-02"},
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "mentor_id": "mentor_3",
+                    "hours": "3",
+                    "organisation_id": "org_7c1e5b9a3d2f4e60",
+                    "provided_on": "2026-06-02",
+                },
+            ]
+        },
+    )
 
     mentor_id: EntityId = Field(examples=["mentor_3"])
     hours: RequestedHours = Field(description=f"Quarter hours, at most {domain.MAX_MENTORING_HOURS}.")
@@ -69,11 +94,16 @@ class TrainingCreation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=200, pattern=r"\S", examples=["Zakładanie spółdzielni socjalnej"])
-    hours: RequestedHours = Field(description=f"Length of the programme, at most {domain.MAX_TRAINING_HOURS}.",
-                                  examples=["24"])
+    hours: RequestedHours = Field(
+        description=f"Length of the programme, at most {domain.MAX_TRAINING_HOURS}.", examples=["24"]
+    )
     required_attendance_percent: int = Field(
-        default=domain.DEFAULT_REQUIRED_ATTENDANCE_PERCENT, ge=1, le=100, examples=[80],
-        description="Share of the hours a participant must attend to complete the training.")
+        default=domain.DEFAULT_REQUIRED_ATTENDANCE_PERCENT,
+        ge=1,
+        le=100,
+        examples=[80],
+        description="Share of the hours a participant must attend to complete the training.",
+    )
     starts_on: dt.date | None = Field(default=None, examples=["2026-05-04"])
 
 
@@ -83,8 +113,9 @@ class AttendanceRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: ParticipantId
-    hours: RequestedHours = Field(description=f"Quarter hours, at most {domain.MAX_ATTENDANCE_HOURS} a day.",
-                                  examples=["6"])
+    hours: RequestedHours = Field(
+        description=f"Quarter hours, at most {domain.MAX_ATTENDANCE_HOURS} a day.", examples=["6"]
+    )
     attended_on: dt.date | None = Field(default=None, description="Defaults to today.")
 
 

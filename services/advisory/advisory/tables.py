@@ -10,7 +10,8 @@ HOURS = sa.Numeric(6, 2)
 
 # Read models, fed only by recruitment's events; advisory never calls recruitment.
 known_participants = sa.Table(
-    "known_participants", metadata,
+    "known_participants",
+    metadata,
     sa.Column("participant_id", sa.String(64), primary_key=True),
     sa.Column("eligibility", sa.String(16), nullable=True),  # eligible | rejected | null: no decision seen
     sa.Column("eligibility_decided_on", sa.Date, nullable=True),
@@ -19,7 +20,8 @@ known_participants = sa.Table(
 )
 
 known_organisations = sa.Table(
-    "known_organisations", metadata,
+    "known_organisations",
+    metadata,
     sa.Column("organisation_id", sa.String(64), primary_key=True),
     sa.Column("organisation_type", sa.String(32), nullable=False),
     sa.Column("organisation_name", sa.String(300), nullable=False),
@@ -28,7 +30,8 @@ known_organisations = sa.Table(
 )
 
 advisory_sessions = sa.Table(
-    "advisory_sessions", metadata,
+    "advisory_sessions",
+    metadata,
     sa.Column("session_id", sa.String(64), primary_key=True),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("hours", HOURS, nullable=False),
@@ -39,7 +42,8 @@ advisory_sessions = sa.Table(
 )
 
 trainings = sa.Table(
-    "trainings", metadata,
+    "trainings",
+    metadata,
     sa.Column("training_id", sa.String(64), primary_key=True),
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("hours", HOURS, nullable=False),
@@ -48,7 +52,8 @@ trainings = sa.Table(
 )
 
 training_attendance = sa.Table(
-    "training_attendance", metadata,
+    "training_attendance",
+    metadata,
     sa.Column("attendance_id", sa.String(64), primary_key=True),
     sa.Column("training_id", sa.String(64), sa.ForeignKey("trainings.training_id"), nullable=False, index=True),
     sa.Column("participant_id", sa.String(64), nullable=False),
@@ -57,7 +62,8 @@ training_attendance = sa.Table(
 )
 
 training_completions = sa.Table(
-    "training_completions", metadata,
+    "training_completions",
+    metadata,
     sa.Column("training_id", sa.String(64), sa.ForeignKey("trainings.training_id"), primary_key=True),
     sa.Column("participant_id", sa.String(64), primary_key=True),
     sa.Column("completed_on", sa.Date, nullable=False),
@@ -65,7 +71,8 @@ training_completions = sa.Table(
 )
 
 mentoring = sa.Table(
-    "mentoring", metadata,
+    "mentoring",
+    metadata,
     sa.Column("mentoring_id", sa.String(64), primary_key=True),
     sa.Column("mentor_id", sa.String(64), nullable=False),
     sa.Column("hours", HOURS, nullable=False),

@@ -35,8 +35,9 @@ routers = [applications, cooperatives, jobs]
 
 
 @applications.post("", status_code=CREATED, summary="Submit a grant application with its business plan")
-async def submit_application(form: ApplicationSubmission, session: SessionDep, outbox: OutboxDep,
-                             calendar: CalendarDep) -> ApplicationView:
+async def submit_application(
+    form: ApplicationSubmission, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> ApplicationView:
     return await service.submit_application(session=session, calendar=calendar, outbox=outbox, form=form)
 
 
@@ -46,29 +47,36 @@ async def read_application(application_id: str, session: SessionDep) -> Applicat
 
 
 @applications.post("/{application_id}/evaluation", summary="Evaluate an application (score and outcome)")
-async def evaluate_application(application_id: str, form: Evaluation, session: SessionDep,
-                               outbox: OutboxDep, calendar: CalendarDep) -> ApplicationView:
-    return await service.evaluate_application(session=session, calendar=calendar, outbox=outbox,
-                                              application_id=application_id, form=form)
+async def evaluate_application(
+    application_id: str, form: Evaluation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> ApplicationView:
+    return await service.evaluate_application(
+        session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
+    )
 
 
 @applications.post("/{application_id}/award", summary="Award a grant after a positive evaluation")
-async def award_grant(application_id: str, form: Award, session: SessionDep, outbox: OutboxDep,
-                      calendar: CalendarDep) -> ApplicationView:
-    return await service.award_grant(session=session, calendar=calendar, outbox=outbox, application_id=application_id,
-                                     form=form)
+async def award_grant(
+    application_id: str, form: Award, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> ApplicationView:
+    return await service.award_grant(
+        session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
+    )
 
 
 @applications.post("/{application_id}/disbursements", status_code=CREATED, summary="Disburse part of a grant")
-async def disburse_grant(application_id: str, form: Disbursement, session: SessionDep,
-                         outbox: OutboxDep, calendar: CalendarDep) -> DisbursementView:
-    return await service.disburse_grant(session=session, calendar=calendar, outbox=outbox,
-                                        application_id=application_id, form=form)
+async def disburse_grant(
+    application_id: str, form: Disbursement, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> DisbursementView:
+    return await service.disburse_grant(
+        session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
+    )
 
 
 @cooperatives.post("", status_code=CREATED, summary="Record a social cooperative founded (KRS, 5+ founders)")
-async def found_cooperative(form: CooperativeFoundation, session: SessionDep, outbox: OutboxDep,
-                            calendar: CalendarDep) -> CooperativeView:
+async def found_cooperative(
+    form: CooperativeFoundation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> CooperativeView:
     return await service.found_cooperative(session=session, calendar=calendar, outbox=outbox, form=form)
 
 
@@ -93,19 +101,23 @@ async def extend_bridge_support(job_id: str, form: BridgeSupportExtension, sessi
 
 
 @jobs.post("/{job_id}/bridge-support/instalments", status_code=CREATED, summary="Record a bridge-support instalment")
-async def pay_bridge_support(job_id: str, form: BridgeSupportPayment, session: SessionDep,
-                             outbox: OutboxDep, calendar: CalendarDep) -> BridgePaymentView:
+async def pay_bridge_support(
+    job_id: str, form: BridgeSupportPayment, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> BridgePaymentView:
     return await service.pay_bridge_support(session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form)
 
 
 @jobs.post("/{job_id}/sustainability-check", summary="Check the job 12 months after its creation")
-async def check_job_sustainability(job_id: str, form: SustainabilityCheck, session: SessionDep,
-                                   outbox: OutboxDep, calendar: CalendarDep) -> JobView:
-    return await service.check_job_sustainability(session=session, calendar=calendar, outbox=outbox, job_id=job_id,
-                                                  form=form)
+async def check_job_sustainability(
+    job_id: str, form: SustainabilityCheck, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> JobView:
+    return await service.check_job_sustainability(
+        session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form
+    )
 
 
 @jobs.post("/{job_id}/end", summary="Record that a job ended")
-async def end_job(job_id: str, form: JobEnding, session: SessionDep, outbox: OutboxDep,
-                  calendar: CalendarDep) -> JobView:
+async def end_job(
+    job_id: str, form: JobEnding, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> JobView:
     return await service.end_job(session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form)

@@ -28,46 +28,68 @@ if TYPE_CHECKING:
 
 
 async def on_participant_recruited(session: AsyncSession, _event: CloudEvent, payload: ParticipantRecruited) -> None:
-    await repository.upsert_participant(session, payload.participant_id, recruited_on=payload.recruited_on,
-                                        county=payload.county)
+    await repository.upsert_participant(
+        session, payload.participant_id, recruited_on=payload.recruited_on, county=payload.county
+    )
 
 
-async def on_eligibility_confirmed(session: AsyncSession, _event: CloudEvent,
-                                   payload: ParticipantEligibilityConfirmed) -> None:
-    await repository.upsert_participant(session, payload.participant_id, eligibility=Eligibility.CONFIRMED.value,
-                                        eligibility_decided_on=payload.confirmed_on)
+async def on_eligibility_confirmed(
+    session: AsyncSession, _event: CloudEvent, payload: ParticipantEligibilityConfirmed
+) -> None:
+    await repository.upsert_participant(
+        session,
+        payload.participant_id,
+        eligibility=Eligibility.CONFIRMED.value,
+        eligibility_decided_on=payload.confirmed_on,
+    )
 
 
-async def on_eligibility_rejected(session: AsyncSession, _event: CloudEvent,
-                                  payload: ParticipantEligibilityRejected) -> None:
-    await repository.upsert_participant(session, payload.participant_id, eligibility=Eligibility.REJECTED.value,
-                                        eligibility_decided_on=payload.rejected_on)
+async def on_eligibility_rejected(
+    session: AsyncSession, _event: CloudEvent, payload: ParticipantEligibilityRejected
+) -> None:
+    await repository.upsert_participant(
+        session,
+        payload.participant_id,
+        eligibility=Eligibility.REJECTED.value,
+        eligibility_decided_on=payload.rejected_on,
+    )
 
 
 async def on_participant_withdrawn(session: AsyncSession, _event: CloudEvent, payload: ParticipantWithdrawn) -> None:
     await repository.upsert_participant(session, payload.participant_id, withdrawn_on=payload.withdrawn_on)
 
 
-async def on_initiative_group_formed(session: AsyncSession, _event: CloudEvent,
-                                     payload: InitiativeGroupFormed) -> None:
-    await repository.upsert_initiative_group(session, group_id=payload.group_id, formed_on=payload.formed_on,
-                                             county=payload.county, member_ids=list(payload.member_ids))
+async def on_initiative_group_formed(session: AsyncSession, _event: CloudEvent, payload: InitiativeGroupFormed) -> None:
+    await repository.upsert_initiative_group(
+        session,
+        group_id=payload.group_id,
+        formed_on=payload.formed_on,
+        county=payload.county,
+        member_ids=list(payload.member_ids),
+    )
 
 
 async def on_organisation_enrolled(session: AsyncSession, _event: CloudEvent, payload: OrganisationEnrolled) -> None:
     await repository.upsert_organisation(
-        session, organisation_id=payload.organisation_id, enrolled_on=payload.enrolled_on,
-        organisation_type=payload.organisation_type.value, organisation_name=payload.organisation_name,
-        county=payload.county, is_social_enterprise=payload.is_social_enterprise,
+        session,
+        organisation_id=payload.organisation_id,
+        enrolled_on=payload.enrolled_on,
+        organisation_type=payload.organisation_type.value,
+        organisation_name=payload.organisation_name,
+        county=payload.county,
+        is_social_enterprise=payload.is_social_enterprise,
     )
 
 
 # Each handler takes the payload type of its key (the consumer parses it so), which a Callable type cannot say.
-HANDLERS = cast("dict[type[Event], Handler]", {
-    ParticipantRecruited: on_participant_recruited,
-    ParticipantEligibilityConfirmed: on_eligibility_confirmed,
-    ParticipantEligibilityRejected: on_eligibility_rejected,
-    ParticipantWithdrawn: on_participant_withdrawn,
-    InitiativeGroupFormed: on_initiative_group_formed,
-    OrganisationEnrolled: on_organisation_enrolled,
-})
+HANDLERS = cast(
+    "dict[type[Event], Handler]",
+    {
+        ParticipantRecruited: on_participant_recruited,
+        ParticipantEligibilityConfirmed: on_eligibility_confirmed,
+        ParticipantEligibilityRejected: on_eligibility_rejected,
+        ParticipantWithdrawn: on_participant_withdrawn,
+        InitiativeGroupFormed: on_initiative_group_formed,
+        OrganisationEnrolled: on_organisation_enrolled,
+    },
+)

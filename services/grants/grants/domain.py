@@ -55,11 +55,11 @@ def new_id(prefix: str) -> str:
 
 # --- money ------------------------------------------------------------------------------------------------
 
+
 def money(value: Decimal | int | str, *, field_name: str = "amount") -> Decimal:
     """An amount in PLN with grosze: a finite Decimal with at most two places, greater than zero."""
     if isinstance(value, float):
-        raise RuleBroken(f"{field_name} must be a decimal string such as \"1500.00\", never a float.",
-                         field=field_name)
+        raise RuleBroken(f'{field_name} must be a decimal string such as "1500.00", never a float.', field=field_name)
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
@@ -67,8 +67,7 @@ def money(value: Decimal | int | str, *, field_name: str = "amount") -> Decimal:
     if not amount.is_finite():
         raise RuleBroken(f"{field_name} must be a finite number.", field=field_name)
     if amount != amount.quantize(GROSZ):
-        raise RuleBroken(f"{field_name} has more than two decimal places (PLN has grosze, not less).",
-                         field=field_name)
+        raise RuleBroken(f"{field_name} has more than two decimal places (PLN has grosze, not less).", field=field_name)
     if amount <= 0:
         raise RuleBroken(f"{field_name} must be greater than zero.", field=field_name)
     if amount > MAX_AMOUNT:
@@ -78,13 +77,16 @@ def money(value: Decimal | int | str, *, field_name: str = "amount") -> Decimal:
 
 # --- dates ------------------------------------------------------------------------------------------------
 
+
 def not_before(day: dt.date, earlier: dt.date, *, what: str, since: str, field_name: str) -> None:
     if day < earlier:
-        raise RuleBroken(f"{what} ({day.isoformat()}) cannot be before {since} ({earlier.isoformat()}).",
-                         field=field_name)
+        raise RuleBroken(
+            f"{what} ({day.isoformat()}) cannot be before {since} ({earlier.isoformat()}).", field=field_name
+        )
 
 
 # --- KRS --------------------------------------------------------------------------------------------------
+
 
 def normalise_krs(text: str) -> str:
     """The KRS number as 10 digits with leading zeros, by the one rule every service applies."""
@@ -93,11 +95,13 @@ def normalise_krs(text: str) -> str:
     except identifiers.InvalidKrs as exc:
         if exc.zero:
             raise RuleBroken("KRS number 0000000000 does not exist.", field="krs") from None
-        raise RuleBroken(f"{text!r} is not a KRS number: expected up to 10 digits, optionally after \"KRS\".",
-                         field="krs") from None
+        raise RuleBroken(
+            f'{text!r} is not a KRS number: expected up to 10 digits, optionally after "KRS".', field="krs"
+        ) from None
 
 
 # --- participants as grants knows them (from recruitment's events) ---------------------------------------
+
 
 class Eligibility(StrEnum):
     PENDING = "pending"
@@ -141,19 +145,26 @@ def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> li
     """A social cooperative needs at least five distinct founders, each an eligible participant."""
     duplicates = sorted({pid for pid in founder_ids if founder_ids.count(pid) > 1})
     if duplicates:
-        raise RuleBroken(f"Founders listed more than once: {', '.join(duplicates)}.", field="founder_ids",
-                         participant_ids=duplicates)
+        raise RuleBroken(
+            f"Founders listed more than once: {', '.join(duplicates)}.", field="founder_ids", participant_ids=duplicates
+        )
     if len(founder_ids) < MIN_FOUNDERS:
-        raise RuleBroken(f"A social cooperative needs at least {MIN_FOUNDERS} founders; {len(founder_ids)} given.",
-                         field="founder_ids")
+        raise RuleBroken(
+            f"A social cooperative needs at least {MIN_FOUNDERS} founders; {len(founder_ids)} given.",
+            field="founder_ids",
+        )
     reasons = ineligible(founder_ids, standings)
     if reasons:
-        raise RuleBroken(f"Every founder must be an eligible participant: {explain_ineligible(reasons)}.",
-                         field="founder_ids", participant_ids=list(reasons))
+        raise RuleBroken(
+            f"Every founder must be an eligible participant: {explain_ineligible(reasons)}.",
+            field="founder_ids",
+            participant_ids=list(reasons),
+        )
     return founder_ids
 
 
 # --- grant applications -----------------------------------------------------------------------------------
+
 
 class ApplicationStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -175,41 +186,49 @@ class Application:
     total_awarded: Decimal | None = None
     disbursed: Decimal = Decimal("0.00")
 
-    def evaluate(self, *, score: int, outcome: Literal["positive", "negative"], on: dt.date
-                 ) -> GrantApplicationEvaluated:
+    def evaluate(
+        self, *, score: int, outcome: Literal["positive", "negative"], on: dt.date
+    ) -> GrantApplicationEvaluated:
         if self.status is not ApplicationStatus.SUBMITTED:
-            raise WrongState(f"Application {self.application_id} was already evaluated.",
-                             application_status=self.status.value)
+            raise WrongState(
+                f"Application {self.application_id} was already evaluated.", application_status=self.status.value
+            )
         if not 0 <= score <= 100:
             raise RuleBroken("The score must be between 0 and 100.", field="score")
         not_before(on, self.submitted_on, what="The evaluation", since="the submission", field_name="evaluated_on")
         self.status = ApplicationStatus.APPROVED if outcome == "positive" else ApplicationStatus.REJECTED
         self.evaluated_on = on
-        return GrantApplicationEvaluated(application_id=self.application_id, evaluated_on=on, score=score,
-                                         outcome=outcome)
+        return GrantApplicationEvaluated(
+            application_id=self.application_id, evaluated_on=on, score=score, outcome=outcome
+        )
 
     def award(self, *, amount_per_job: Decimal, jobs: int | None, on: dt.date) -> GrantAwarded:
         """Award an amount per job; only after a positive evaluation, at most for the jobs planned."""
         if self.status is ApplicationStatus.AWARDED:
-            raise WrongState(f"Application {self.application_id} was already awarded a grant.",
-                             application_status=self.status.value)
+            raise WrongState(
+                f"Application {self.application_id} was already awarded a grant.", application_status=self.status.value
+            )
         if self.status is not ApplicationStatus.APPROVED:
             state = "was evaluated negatively" if self.status is ApplicationStatus.REJECTED else "is not evaluated yet"
-            raise WrongState(f"A grant is awarded only after a positive evaluation; application "
-                             f"{self.application_id} {state}.", application_status=self.status.value)
+            raise WrongState(
+                f"A grant is awarded only after a positive evaluation; application {self.application_id} {state}.",
+                application_status=self.status.value,
+            )
         per_job = money(amount_per_job, field_name="amount_per_job")
         jobs = self.jobs_planned if jobs is None else jobs
         if not 1 <= jobs <= self.jobs_planned:
-            raise RuleBroken(f"The grant can fund 1 to {self.jobs_planned} jobs (the jobs planned); {jobs} given.",
-                             field="jobs")
+            raise RuleBroken(
+                f"The grant can fund 1 to {self.jobs_planned} jobs (the jobs planned); {jobs} given.", field="jobs"
+            )
         total = money(per_job * jobs, field_name="total_amount")
         assert self.evaluated_on is not None
         not_before(on, self.evaluated_on, what="The award", since="the evaluation", field_name="awarded_on")
         self.status = ApplicationStatus.AWARDED
         self.awarded_on = on
         self.total_awarded = total
-        return GrantAwarded(application_id=self.application_id, awarded_on=on, jobs=jobs, amount_per_job=per_job,
-                            total_amount=total)
+        return GrantAwarded(
+            application_id=self.application_id, awarded_on=on, jobs=jobs, amount_per_job=per_job, total_amount=total
+        )
 
     @property
     def remaining(self) -> Decimal:
@@ -218,21 +237,28 @@ class Application:
     def disburse(self, *, amount: Decimal, on: dt.date, disbursement_id: str) -> GrantDisbursed:
         """Pay out part of the award; the payments together never exceed the total awarded."""
         if self.status is not ApplicationStatus.AWARDED:
-            raise WrongState(f"Application {self.application_id} has no grant awarded to disburse.",
-                             application_status=self.status.value)
+            raise WrongState(
+                f"Application {self.application_id} has no grant awarded to disburse.",
+                application_status=self.status.value,
+            )
         amount = money(amount)
         if amount > self.remaining:
-            raise RuleBroken(f"Disbursing {amount} PLN would exceed the grant awarded: {self.total_awarded} PLN, "
-                             f"of which {self.disbursed} PLN is already disbursed and {self.remaining} PLN remains.",
-                             field="amount", remaining=str(self.remaining))
+            raise RuleBroken(
+                f"Disbursing {amount} PLN would exceed the grant awarded: {self.total_awarded} PLN, "
+                f"of which {self.disbursed} PLN is already disbursed and {self.remaining} PLN remains.",
+                field="amount",
+                remaining=str(self.remaining),
+            )
         assert self.awarded_on is not None
         not_before(on, self.awarded_on, what="The disbursement", since="the award", field_name="disbursed_on")
         self.disbursed += amount
-        return GrantDisbursed(application_id=self.application_id, disbursement_id=disbursement_id, disbursed_on=on,
-                              amount=amount)
+        return GrantDisbursed(
+            application_id=self.application_id, disbursement_id=disbursement_id, disbursed_on=on, amount=amount
+        )
 
 
 # --- jobs and bridge support ------------------------------------------------------------------------------
+
 
 @dataclass
 class Job:
@@ -251,24 +277,30 @@ class Job:
 
     def _active(self, action: str) -> None:
         if self.ended_on is not None:
-            raise WrongState(f"Job {self.job_id} ended on {self.ended_on.isoformat()}: {action}.",
-                             ended_on=self.ended_on.isoformat())
+            raise WrongState(
+                f"Job {self.job_id} ended on {self.ended_on.isoformat()}: {action}.", ended_on=self.ended_on.isoformat()
+            )
 
     def extend_bridge_support(self, *, months: int) -> None:
         """Lengthen the schedule beyond the basic six months, up to twelve."""
         self._active("its bridge support cannot be extended")
         if not self.bridge_months < months <= BRIDGE_MAX_MONTHS:
-            raise RuleBroken(f"The schedule of {self.bridge_months} months can be extended to "
-                             f"{self.bridge_months + 1} to {BRIDGE_MAX_MONTHS} months; {months} given.",
-                             field="months")
+            raise RuleBroken(
+                f"The schedule of {self.bridge_months} months can be extended to "
+                f"{self.bridge_months + 1} to {BRIDGE_MAX_MONTHS} months; {months} given.",
+                field="months",
+            )
         self.bridge_months = months
 
     def pay_bridge_support(self, *, instalment: int, amount: Decimal, on: dt.date) -> BridgeSupportPaid:
         """Record one monthly instalment: within the schedule, each paid once."""
         self._active("no more bridge support is paid")
         if not 1 <= instalment <= self.bridge_months:
-            raise RuleBroken(f"Instalment {instalment} is outside the bridge-support schedule of "
-                             f"{self.bridge_months} months.", field="instalment", schedule_months=self.bridge_months)
+            raise RuleBroken(
+                f"Instalment {instalment} is outside the bridge-support schedule of {self.bridge_months} months.",
+                field="instalment",
+                schedule_months=self.bridge_months,
+            )
         if instalment in self.instalments_paid:
             raise WrongState(f"Instalment {instalment} of job {self.job_id} was already paid.", instalment=instalment)
         amount = money(amount)
@@ -279,16 +311,24 @@ class Job:
     def check_sustainability(self, *, on: dt.date) -> JobSustained:
         """Confirm the job lasted 12 months from its creation; a check before then proves nothing."""
         if self.sustained_on is not None:
-            raise WrongState(f"Job {self.job_id} was already found sustained on {self.sustained_on.isoformat()}.",
-                             sustained_on=self.sustained_on.isoformat())
+            raise WrongState(
+                f"Job {self.job_id} was already found sustained on {self.sustained_on.isoformat()}.",
+                sustained_on=self.sustained_on.isoformat(),
+            )
         due = self.sustainability_due_on
         if on < due:
-            raise RuleBroken(f"Sustainability is checked 12 months after the job's creation "
-                             f"({self.created_on.isoformat()}), so not before {due.isoformat()}.",
-                             field="checked_on", due_on=due.isoformat())
+            raise RuleBroken(
+                f"Sustainability is checked 12 months after the job's creation "
+                f"({self.created_on.isoformat()}), so not before {due.isoformat()}.",
+                field="checked_on",
+                due_on=due.isoformat(),
+            )
         if self.ended_on is not None and self.ended_on < due:
-            raise WrongState(f"Job {self.job_id} ended on {self.ended_on.isoformat()}, before the 12 months "
-                             f"ran out ({due.isoformat()}): it was not sustained.", ended_on=self.ended_on.isoformat())
+            raise WrongState(
+                f"Job {self.job_id} ended on {self.ended_on.isoformat()}, before the 12 months "
+                f"ran out ({due.isoformat()}): it was not sustained.",
+                ended_on=self.ended_on.isoformat(),
+            )
         self.sustained_on = on
         return JobSustained(job_id=self.job_id, checked_on=on)
 

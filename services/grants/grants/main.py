@@ -19,13 +19,21 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_runtime(settings: GrantsSettings | None = None, *, clock: Clock | None = None) -> ServiceRuntime:
     settings = settings or GrantsSettings()
-    return ServiceRuntime(ServiceSpec(
-        name="grants", title="OWES Mesh: grants",
-        description="Grant applications, awards, cooperatives, jobs and bridge support. Knows participants, "
-                    "initiative groups and organisations only from recruitment's events.",
-        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=api.routers,
-        handlers=HANDLERS, partner=settings.partner,
-    ), clock=clock)
+    return ServiceRuntime(
+        ServiceSpec(
+            name="grants",
+            title="OWES Mesh: grants",
+            description="Grant applications, awards, cooperatives, jobs and bridge support. Knows participants, "
+            "initiative groups and organisations only from recruitment's events.",
+            settings=settings,
+            metadata=metadata,
+            migrations_dir=MIGRATIONS,
+            routers=api.routers,
+            handlers=HANDLERS,
+            partner=settings.partner,
+        ),
+        clock=clock,
+    )
 
 
 def create_app(settings: GrantsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:

@@ -16,8 +16,13 @@ from .schemas import CooperativeFoundation, JobCreation
 if TYPE_CHECKING:
     from owes_service.pages import StaffMember
 
-pages = StaffPages(service="grants", title=N_("Grants"), package_dir=Path(__file__).parent,
-                   home="/panel/cooperatives", nav=[("/panel/cooperatives", N_("Social cooperatives"))])
+pages = StaffPages(
+    service="grants",
+    title=N_("Grants"),
+    package_dir=Path(__file__).parent,
+    home="/panel/cooperatives",
+    nav=[("/panel/cooperatives", N_("Social cooperatives"))],
+)
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (it cannot read a type made by a call)
@@ -27,9 +32,14 @@ if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (i
 else:
     Staff, Writer, Posted = pages.deps()
 
-COOPERATIVE_LABELS = {"cooperative_name": N_("Name of the cooperative"), "krs": N_("KRS number"),
-                      "county": N_("County"), "founder_ids": N_("Founders"),
-                      "application_id": N_("Grant application that funds it"), "founded_on": N_("Date of founding")}
+COOPERATIVE_LABELS = {
+    "cooperative_name": N_("Name of the cooperative"),
+    "krs": N_("KRS number"),
+    "county": N_("County"),
+    "founder_ids": N_("Founders"),
+    "application_id": N_("Grant application that funds it"),
+    "founded_on": N_("Date of founding"),
+}
 JOB_LABELS = {"participant_id": N_("Participant who holds the job"), "created_on": N_("Date the job was created")}
 JOB_STATUSES = {"active": N_("active"), "ended": N_("ended")}
 
@@ -39,11 +49,16 @@ def _founders(text: str) -> list[str]:
     return [part for part in text.replace(",", " ").split() if part]
 
 
-async def _cooperatives_page(request: Request, *, form: dict | None = None,
-                             errors: FormErrors | None = None) -> Response:
+async def _cooperatives_page(
+    request: Request, *, form: dict | None = None, errors: FormErrors | None = None
+) -> Response:
     found = await call_use_case(service.list_cooperatives, request)
-    ctx = {"cooperatives": found, "form": form or {}, "place_name": place_name,
-           "counties": county_options(getattr(request.app.state.runtime.calendar, "project", None))}
+    ctx = {
+        "cooperatives": found,
+        "form": form or {},
+        "place_name": place_name,
+        "counties": county_options(getattr(request.app.state.runtime.calendar, "project", None)),
+    }
     if errors:
         ctx.update(errors=errors, error_order=tuple(COOPERATIVE_LABELS))
     return pages.render(request, "cooperatives.html", ctx, status=422 if errors else 200)
@@ -58,20 +73,21 @@ async def cooperatives(request: Request, staff: Staff) -> Response:
 async def found_cooperative(request: Request, staff: Writer, form: Posted) -> Response:
     body = form_body(form, COOPERATIVE_LABELS)
     body["founder_ids"] = _founders(form.get("founder_ids") or "")
-    cooperative, errors = await pages.attempt(request, service.found_cooperative, schema=CooperativeFoundation,
-                                              body=body, labels=COOPERATIVE_LABELS)
+    cooperative, errors = await pages.attempt(
+        request, service.found_cooperative, schema=CooperativeFoundation, body=body, labels=COOPERATIVE_LABELS
+    )
     if errors:
         return await _cooperatives_page(request, form=form, errors=errors)
     pages.flash(request, N_("Cooperative recorded. Next: create the jobs in it."))
     return pages.redirect(f"/panel/cooperatives/{cooperative.cooperative_id}")
 
 
-async def _cooperative_page(request: Request, cooperative_id: str, *, form: dict | None = None,
-                            errors: FormErrors | None = None) -> Response:
+async def _cooperative_page(
+    request: Request, cooperative_id: str, *, form: dict | None = None, errors: FormErrors | None = None
+) -> Response:
     cooperative = await call_use_case(service.get_cooperative, request, cooperative_id=cooperative_id)
     jobs = [await call_use_case(service.get_job, request, job_id=job_id) for job_id in cooperative.job_ids]
-    ctx = {"c": cooperative, "jobs": jobs, "job_statuses": JOB_STATUSES, "place_name": place_name,
-           "form": form or {}}
+    ctx = {"c": cooperative, "jobs": jobs, "job_statuses": JOB_STATUSES, "place_name": place_name, "form": form or {}}
     if errors:
         ctx.update(errors=errors, error_order=tuple(JOB_LABELS))
     return pages.render(request, "cooperative.html", ctx, status=422 if errors else 200)

@@ -34,14 +34,21 @@ def _insert(session: AsyncSession, table: sa.Table) -> postgresql.Insert | sqlit
 
 # --- read models ---------------------------------------------------------------------------------------------
 
+
 async def upsert_participant(session: AsyncSession, participant_id: str, **values: Any) -> None:
     """Create the participant's row if missing (eligibility pending), then set the given columns."""
-    stmt = _insert(session, participants).values(
-        participant_id=participant_id, eligibility=domain.Eligibility.PENDING.value,
-    ).on_conflict_do_nothing(index_elements=["participant_id"])
+    stmt = (
+        _insert(session, participants)
+        .values(
+            participant_id=participant_id,
+            eligibility=domain.Eligibility.PENDING.value,
+        )
+        .on_conflict_do_nothing(index_elements=["participant_id"])
+    )
     await session.execute(stmt)
-    await session.execute(sa.update(participants).where(participants.c.participant_id == participant_id)
-                          .values(**values))
+    await session.execute(
+        sa.update(participants).where(participants.c.participant_id == participant_id).values(**values)
+    )
 
 
 async def upsert_initiative_group(session: AsyncSession, *, group_id: str, **values: Any) -> None:
@@ -54,21 +61,29 @@ async def upsert_organisation(session: AsyncSession, *, organisation_id: str, **
     await session.execute(stmt.on_conflict_do_update(index_elements=["organisation_id"], set_=values))
 
 
-async def standings(session: AsyncSession, participant_ids: list[str], *, lock: bool = False
-                    ) -> dict[str, domain.Standing]:
+async def standings(
+    session: AsyncSession, participant_ids: list[str], *, lock: bool = False
+) -> dict[str, domain.Standing]:
     """What grants knows of each participant (absent when nothing is known)."""
     query = sa.select(participants).where(participants.c.participant_id.in_(participant_ids))
     if lock:
         query = query.with_for_update()
     rows = (await session.execute(query)).all()
-    return {r.participant_id: domain.Standing(participant_id=r.participant_id, recruited=r.recruited_on is not None,
-                                              eligibility=domain.Eligibility(r.eligibility),
-                                              withdrawn=r.withdrawn_on is not None) for r in rows}
+    return {
+        r.participant_id: domain.Standing(
+            participant_id=r.participant_id,
+            recruited=r.recruited_on is not None,
+            eligibility=domain.Eligibility(r.eligibility),
+            withdrawn=r.withdrawn_on is not None,
+        )
+        for r in rows
+    }
 
 
 async def get_participant(session: AsyncSession, participant_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (await session.execute(
-        sa.select(participants).where(participants.c.participant_id == participant_id))).first()
+    return (
+        await session.execute(sa.select(participants).where(participants.c.participant_id == participant_id))
+    ).first()
 
 
 async def applicant_exists(session: AsyncSession, *, applicant_kind: str, applicant_id: str) -> bool:
@@ -81,43 +96,56 @@ async def get_initiative_group(session: AsyncSession, group_id: str) -> Row[*tup
 
 
 async def get_organisation(session: AsyncSession, organisation_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (await session.execute(
-        sa.select(organisations).where(organisations.c.organisation_id == organisation_id))).first()
+    return (
+        await session.execute(sa.select(organisations).where(organisations.c.organisation_id == organisation_id))
+    ).first()
 
 
 # --- applications --------------------------------------------------------------------------------------------
+
 
 async def add_application(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(applications).values(**values))
 
 
 async def get_application(session: AsyncSession, application_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (await session.execute(
-        sa.select(applications).where(applications.c.application_id == application_id))).first()
+    return (
+        await session.execute(sa.select(applications).where(applications.c.application_id == application_id))
+    ).first()
 
 
 async def disbursed_total(session: AsyncSession, application_id: str) -> Decimal:
-    total = await session.scalar(sa.select(sa.func.sum(disbursements.c.amount))
-                                 .where(disbursements.c.application_id == application_id))
+    total = await session.scalar(
+        sa.select(sa.func.sum(disbursements.c.amount)).where(disbursements.c.application_id == application_id)
+    )
     return total if total is not None else Decimal("0.00")
 
 
 async def load_application(session: AsyncSession, application_id: str) -> domain.Application | None:
     """The application as an aggregate, its row locked until the transaction ends (serialises payments)."""
-    row = (await session.execute(sa.select(applications).where(applications.c.application_id == application_id)
-                                 .with_for_update())).first()
+    row = (
+        await session.execute(
+            sa.select(applications).where(applications.c.application_id == application_id).with_for_update()
+        )
+    ).first()
     if row is None:
         return None
     return domain.Application(
-        application_id=row.application_id, submitted_on=row.submitted_on, jobs_planned=row.jobs_planned,
-        status=domain.ApplicationStatus(row.status), evaluated_on=row.evaluated_on, awarded_on=row.awarded_on,
-        total_awarded=row.total_awarded, disbursed=await disbursed_total(session, application_id),
+        application_id=row.application_id,
+        submitted_on=row.submitted_on,
+        jobs_planned=row.jobs_planned,
+        status=domain.ApplicationStatus(row.status),
+        evaluated_on=row.evaluated_on,
+        awarded_on=row.awarded_on,
+        total_awarded=row.total_awarded,
+        disbursed=await disbursed_total(session, application_id),
     )
 
 
 async def update_application(session: AsyncSession, application_id: str, **values: Any) -> None:
-    await session.execute(sa.update(applications).where(applications.c.application_id == application_id)
-                          .values(**values))
+    await session.execute(
+        sa.update(applications).where(applications.c.application_id == application_id).values(**values)
+    )
 
 
 async def add_disbursement(session: AsyncSession, **values: Any) -> None:
@@ -125,51 +153,76 @@ async def add_disbursement(session: AsyncSession, **values: Any) -> None:
 
 
 async def list_disbursements(session: AsyncSession, application_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
-    return (await session.execute(sa.select(disbursements).where(disbursements.c.application_id == application_id)
-                                  .order_by(disbursements.c.disbursed_on, disbursements.c.disbursement_id))).all()
+    return (
+        await session.execute(
+            sa.select(disbursements)
+            .where(disbursements.c.application_id == application_id)
+            .order_by(disbursements.c.disbursed_on, disbursements.c.disbursement_id)
+        )
+    ).all()
 
 
 # --- cooperatives --------------------------------------------------------------------------------------------
+
 
 async def krs_taken(session: AsyncSession, krs: str) -> bool:
     return await session.scalar(sa.select(sa.literal(True)).where(cooperatives.c.krs == krs)) is not None
 
 
 async def cooperative_funded_by(session: AsyncSession, application_id: str) -> str | None:
-    return await session.scalar(sa.select(cooperatives.c.cooperative_id)
-                                .where(cooperatives.c.application_id == application_id))
+    return await session.scalar(
+        sa.select(cooperatives.c.cooperative_id).where(cooperatives.c.application_id == application_id)
+    )
 
 
 async def add_cooperative(session: AsyncSession, *, founder_ids: list[str], **values: Any) -> None:
     await session.execute(sa.insert(cooperatives).values(**values))
-    await session.execute(sa.insert(cooperative_founders), [
-        {"cooperative_id": values["cooperative_id"], "participant_id": pid, "position": i}
-        for i, pid in enumerate(founder_ids)
-    ])
+    await session.execute(
+        sa.insert(cooperative_founders),
+        [
+            {"cooperative_id": values["cooperative_id"], "participant_id": pid, "position": i}
+            for i, pid in enumerate(founder_ids)
+        ],
+    )
 
 
 async def get_cooperative(session: AsyncSession, cooperative_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (await session.execute(
-        sa.select(cooperatives).where(cooperatives.c.cooperative_id == cooperative_id))).first()
+    return (
+        await session.execute(sa.select(cooperatives).where(cooperatives.c.cooperative_id == cooperative_id))
+    ).first()
 
 
 async def founders_of(session: AsyncSession, cooperative_id: str) -> list[str]:
-    return list((await session.scalars(
-        sa.select(cooperative_founders.c.participant_id).where(cooperative_founders.c.cooperative_id == cooperative_id)
-        .order_by(cooperative_founders.c.position))).all())
+    return list(
+        (
+            await session.scalars(
+                sa.select(cooperative_founders.c.participant_id)
+                .where(cooperative_founders.c.cooperative_id == cooperative_id)
+                .order_by(cooperative_founders.c.position)
+            )
+        ).all()
+    )
 
 
 async def job_ids_of(session: AsyncSession, cooperative_id: str) -> list[str]:
-    return list((await session.scalars(
-        sa.select(jobs.c.job_id).where(jobs.c.cooperative_id == cooperative_id).order_by(jobs.c.created_on,
-                                                                                         jobs.c.job_id))).all())
+    return list(
+        (
+            await session.scalars(
+                sa.select(jobs.c.job_id)
+                .where(jobs.c.cooperative_id == cooperative_id)
+                .order_by(jobs.c.created_on, jobs.c.job_id)
+            )
+        ).all()
+    )
 
 
 # --- jobs ----------------------------------------------------------------------------------------------------
 
+
 async def active_job_of(session: AsyncSession, participant_id: str) -> str | None:
-    return await session.scalar(sa.select(jobs.c.job_id).where(jobs.c.participant_id == participant_id,
-                                                               jobs.c.ended_on.is_(None)))
+    return await session.scalar(
+        sa.select(jobs.c.job_id).where(jobs.c.participant_id == participant_id, jobs.c.ended_on.is_(None))
+    )
 
 
 async def add_job(session: AsyncSession, **values: Any) -> None:
@@ -181,8 +234,11 @@ async def get_job(session: AsyncSession, job_id: str) -> Row[*tuple[Any, ...]] |
 
 
 async def list_bridge_payments(session: AsyncSession, job_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
-    return (await session.execute(sa.select(bridge_payments).where(bridge_payments.c.job_id == job_id)
-                                  .order_by(bridge_payments.c.instalment))).all()
+    return (
+        await session.execute(
+            sa.select(bridge_payments).where(bridge_payments.c.job_id == job_id).order_by(bridge_payments.c.instalment)
+        )
+    ).all()
 
 
 async def load_job(session: AsyncSession, job_id: str) -> domain.Job | None:
@@ -191,31 +247,49 @@ async def load_job(session: AsyncSession, job_id: str) -> domain.Job | None:
     if row is None:
         return None
     paid = {p.instalment for p in await list_bridge_payments(session, job_id)}
-    return domain.Job(job_id=row.job_id, created_on=row.created_on, bridge_months=row.bridge_months,
-                      instalments_paid=paid, ended_on=row.ended_on, sustained_on=row.sustained_on)
+    return domain.Job(
+        job_id=row.job_id,
+        created_on=row.created_on,
+        bridge_months=row.bridge_months,
+        instalments_paid=paid,
+        ended_on=row.ended_on,
+        sustained_on=row.sustained_on,
+    )
 
 
 async def update_job(session: AsyncSession, job_id: str, **values: Any) -> None:
     await session.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
 
 
-async def add_bridge_payment(session: AsyncSession, *, job_id: str, instalment: int, amount: Decimal,
-                             paid_on: dt.date) -> None:
-    await session.execute(sa.insert(bridge_payments).values(job_id=job_id, instalment=instalment, amount=amount,
-                                                            paid_on=paid_on))
+async def add_bridge_payment(
+    session: AsyncSession, *, job_id: str, instalment: int, amount: Decimal, paid_on: dt.date
+) -> None:
+    await session.execute(
+        sa.insert(bridge_payments).values(job_id=job_id, instalment=instalment, amount=amount, paid_on=paid_on)
+    )
 
 
 async def list_cooperatives(session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
     """Every cooperative recorded, with its number of founders and jobs; the newest first."""
-    founders = (sa.select(cooperative_founders.c.cooperative_id, sa.func.count().label("founders"))
-                .group_by(cooperative_founders.c.cooperative_id).subquery())
-    job_counts = (sa.select(jobs.c.cooperative_id, sa.func.count().label("jobs"))
-                  .group_by(jobs.c.cooperative_id).subquery())
+    founders = (
+        sa.select(cooperative_founders.c.cooperative_id, sa.func.count().label("founders"))
+        .group_by(cooperative_founders.c.cooperative_id)
+        .subquery()
+    )
+    job_counts = (
+        sa.select(jobs.c.cooperative_id, sa.func.count().label("jobs")).group_by(jobs.c.cooperative_id).subquery()
+    )
     rows = await session.execute(
-        sa.select(cooperatives, sa.func.coalesce(founders.c.founders, 0).label("founders"),
-                  sa.func.coalesce(job_counts.c.jobs, 0).label("jobs"))
-        .select_from(cooperatives
-                     .outerjoin(founders, founders.c.cooperative_id == cooperatives.c.cooperative_id)
-                     .outerjoin(job_counts, job_counts.c.cooperative_id == cooperatives.c.cooperative_id))
-        .order_by(cooperatives.c.founded_on.desc(), cooperatives.c.cooperative_name))
+        sa.select(
+            cooperatives,
+            sa.func.coalesce(founders.c.founders, 0).label("founders"),
+            sa.func.coalesce(job_counts.c.jobs, 0).label("jobs"),
+        )
+        .select_from(
+            cooperatives.outerjoin(founders, founders.c.cooperative_id == cooperatives.c.cooperative_id).outerjoin(
+                job_counts, job_counts.c.cooperative_id == cooperatives.c.cooperative_id
+            )
+        )
+        .order_by(cooperatives.c.founded_on.desc(), cooperatives.c.cooperative_name)
+    )
     return rows.all()

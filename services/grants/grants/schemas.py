@@ -21,8 +21,14 @@ def _no_float(value: Any) -> Any:
 Amount = Annotated[
     Decimal,
     BeforeValidator(_no_float),
-    Field(gt=0, max_digits=14, decimal_places=2, allow_inf_nan=False,
-          description="Amount in PLN with grosze, greater than zero, as a decimal string.", examples=["23500.00"]),
+    Field(
+        gt=0,
+        max_digits=14,
+        decimal_places=2,
+        allow_inf_nan=False,
+        description="Amount in PLN with grosze, greater than zero, as a decimal string.",
+        examples=["23500.00"],
+    ),
 ]
 Day = Annotated[dt.date | None, Field(default=None, description="Defaults to today; cannot be in the future.")]
 
@@ -37,13 +43,18 @@ class _Response(BaseModel):
 
 # --- requests ------------------------------------------------------------------------------------------------
 
+
 class ApplicationSubmission(_Request):
     """A grant application with its business plan, by an initiative group or an enrolled organisation."""
 
     applicant_kind: Literal["initiative_group", "organisation"] = Field(examples=["initiative_group"])
     applicant_id: EntityId = Field(description="Initiative group id or organisation id, as recruitment published it.")
-    summary: str = Field(min_length=1, max_length=10_000, description="The business plan in brief.",
-                         examples=["Catering cooperative serving schools in Rybnik"])
+    summary: str = Field(
+        min_length=1,
+        max_length=10_000,
+        description="The business plan in brief.",
+        examples=["Catering cooperative serving schools in Rybnik"],
+    )
     jobs_planned: int = Field(ge=1, le=100, examples=[5])
     amount_requested: Amount
     submitted_on: Day = None
@@ -69,12 +80,17 @@ class Disbursement(_Request):
 class CooperativeFoundation(_Request):
     """A social cooperative registered in the KRS court register by at least five eligible participants."""
 
-    krs: str = Field(min_length=1, max_length=32, description='KRS number: "KRS 0000380128", "0000380128" or '
-                     '"380128"; stored as 10 digits.', examples=["KRS 0000380128"])
+    krs: str = Field(
+        min_length=1,
+        max_length=32,
+        description='KRS number: "KRS 0000380128", "0000380128" or "380128"; stored as 10 digits.',
+        examples=["KRS 0000380128"],
+    )
     cooperative_name: str = Field(min_length=1, max_length=300, examples=["Spółdzielnia Socjalna Razem"])
     county: str = Field(min_length=1, max_length=64, pattern=r"^[\w .-]+$", examples=["rybnik"])
-    founder_ids: list[ParticipantId] = Field(min_length=1, max_length=100,
-                                             description="At least five eligible participants.")
+    founder_ids: list[ParticipantId] = Field(
+        min_length=1, max_length=100, description="At least five eligible participants."
+    )
     application_id: EntityId | None = Field(default=None, description="The awarded grant that funds it, if any.")
     founded_on: Day = None
 
@@ -86,8 +102,9 @@ class JobCreation(_Request):
 
 
 class BridgeSupportExtension(_Request):
-    months: int = Field(ge=1, le=12, description="New length of the schedule in months (more than now, at most 12).",
-                        examples=[12])
+    months: int = Field(
+        ge=1, le=12, description="New length of the schedule in months (more than now, at most 12).", examples=[12]
+    )
 
 
 class BridgeSupportPayment(_Request):
@@ -106,6 +123,7 @@ class JobEnding(_Request):
 
 
 # --- responses -----------------------------------------------------------------------------------------------
+
 
 class DisbursementView(_Response):
     disbursement_id: str

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import CooperativeFounded, GrantApplicationSubmitted, JobCreated
 from owes_messaging.outbox import OutboxWriter
-from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 from owes_service.problems import Conflict, InvalidInput, NotFound
+from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 
 from . import domain, repository
 from .schemas import (
@@ -59,29 +59,46 @@ def _day(calendar: ProjectCalendar, value: dt.date | None, *, field_name: str) -
 
 # --- applications --------------------------------------------------------------------------------------------
 
-async def submit_application(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
-                             form: ApplicationSubmission) -> ApplicationView:
+
+async def submit_application(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: ApplicationSubmission
+) -> ApplicationView:
     """Record an application with its business plan; publish GrantApplicationSubmitted."""
     submitted_on = _day(calendar, form.submitted_on, field_name="submitted_on")
     with _rules():
         amount_requested = domain.money(form.amount_requested, field_name="amount_requested")
     application_id = domain.new_id("app")
     async with session.begin():
-        if not await repository.applicant_exists(session, applicant_kind=form.applicant_kind,
-                                                 applicant_id=form.applicant_id):
+        if not await repository.applicant_exists(
+            session, applicant_kind=form.applicant_kind, applicant_id=form.applicant_id
+        ):
             what = "initiative group" if form.applicant_kind == "initiative_group" else "organisation"
-            raise InvalidInput(f"No {what} {form.applicant_id} is known to grants (recruitment has not published it).",
-                               field="applicant_id")
+            raise InvalidInput(
+                f"No {what} {form.applicant_id} is known to grants (recruitment has not published it).",
+                field="applicant_id",
+            )
         await repository.add_application(
-            session, application_id=application_id, applicant_kind=form.applicant_kind,
-            applicant_id=form.applicant_id, summary=form.summary, jobs_planned=form.jobs_planned,
-            amount_requested=amount_requested, submitted_on=submitted_on,
+            session,
+            application_id=application_id,
+            applicant_kind=form.applicant_kind,
+            applicant_id=form.applicant_id,
+            summary=form.summary,
+            jobs_planned=form.jobs_planned,
+            amount_requested=amount_requested,
+            submitted_on=submitted_on,
             status=domain.ApplicationStatus.SUBMITTED.value,
         )
-        await outbox.add(session, GrantApplicationSubmitted(
-            application_id=application_id, submitted_on=submitted_on, applicant_kind=form.applicant_kind,
-            applicant_id=form.applicant_id, jobs_planned=form.jobs_planned, amount_requested=amount_requested,
-        ))
+        await outbox.add(
+            session,
+            GrantApplicationSubmitted(
+                application_id=application_id,
+                submitted_on=submitted_on,
+                applicant_kind=form.applicant_kind,
+                applicant_id=form.applicant_id,
+                jobs_planned=form.jobs_planned,
+                amount_requested=amount_requested,
+            ),
+        )
         return await _application_view(session, application_id)
 
 
@@ -92,23 +109,25 @@ async def _load_application(session: AsyncSession, application_id: str) -> domai
     return application
 
 
-async def evaluate_application(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
-                               application_id: str,
-                               form: Evaluation) -> ApplicationView:
+async def evaluate_application(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str, form: Evaluation
+) -> ApplicationView:
     """Record the evaluation (score and outcome); publish GrantApplicationEvaluated."""
     evaluated_on = _day(calendar, form.evaluated_on, field_name="evaluated_on")
     async with session.begin():
         application = await _load_application(session, application_id)
         with _rules():
             event = application.evaluate(score=form.score, outcome=form.outcome, on=evaluated_on)
-        await repository.update_application(session, application_id, status=application.status.value,
-                                            score=form.score, evaluated_on=evaluated_on)
+        await repository.update_application(
+            session, application_id, status=application.status.value, score=form.score, evaluated_on=evaluated_on
+        )
         await outbox.add(session, event)
         return await _application_view(session, application_id)
 
 
-async def award_grant(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str,
-                      form: Award) -> ApplicationView:
+async def award_grant(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str, form: Award
+) -> ApplicationView:
     """Award an amount per job after a positive evaluation; publish GrantAwarded."""
     awarded_on = _day(calendar, form.awarded_on, field_name="awarded_on")
     async with session.begin():
@@ -116,15 +135,21 @@ async def award_grant(*, session: AsyncSession, calendar: ProjectCalendar, outbo
         with _rules():
             event = application.award(amount_per_job=form.amount_per_job, jobs=form.jobs, on=awarded_on)
         await repository.update_application(
-            session, application_id, status=application.status.value, jobs_awarded=event.jobs,
-            amount_per_job=event.amount_per_job, total_awarded=event.total_amount, awarded_on=awarded_on,
+            session,
+            application_id,
+            status=application.status.value,
+            jobs_awarded=event.jobs,
+            amount_per_job=event.amount_per_job,
+            total_awarded=event.total_amount,
+            awarded_on=awarded_on,
         )
         await outbox.add(session, event)
         return await _application_view(session, application_id)
 
 
-async def disburse_grant(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str,
-                         form: Disbursement) -> DisbursementView:
+async def disburse_grant(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str, form: Disbursement
+) -> DisbursementView:
     """Pay out part of an awarded grant, never beyond the total; publish GrantDisbursed."""
     disbursed_on = _day(calendar, form.disbursed_on, field_name="disbursed_on")
     disbursement_id = domain.new_id("disb")
@@ -132,8 +157,13 @@ async def disburse_grant(*, session: AsyncSession, calendar: ProjectCalendar, ou
         application = await _load_application(session, application_id)  # locked: payments queue up
         with _rules():
             event = application.disburse(amount=form.amount, on=disbursed_on, disbursement_id=disbursement_id)
-        await repository.add_disbursement(session, disbursement_id=disbursement_id, application_id=application_id,
-                                          amount=event.amount, disbursed_on=disbursed_on)
+        await repository.add_disbursement(
+            session,
+            disbursement_id=disbursement_id,
+            application_id=application_id,
+            amount=event.amount,
+            disbursed_on=disbursed_on,
+        )
         await outbox.add(session, event)
     return DisbursementView(disbursement_id=disbursement_id, amount=event.amount, disbursed_on=disbursed_on)
 
@@ -150,20 +180,35 @@ async def _application_view(session: AsyncSession, application_id: str) -> Appli
     disbursed = sum((p.amount for p in paid), Decimal("0.00"))
     remaining = row.total_awarded - disbursed if row.total_awarded is not None else Decimal("0.00")
     return ApplicationView(
-        application_id=row.application_id, applicant_kind=row.applicant_kind, applicant_id=row.applicant_id,
-        summary=row.summary, jobs_planned=row.jobs_planned, amount_requested=row.amount_requested,
-        submitted_on=row.submitted_on, status=row.status, score=row.score, evaluated_on=row.evaluated_on,
-        jobs_awarded=row.jobs_awarded, amount_per_job=row.amount_per_job, total_awarded=row.total_awarded,
-        awarded_on=row.awarded_on, disbursed=disbursed, remaining=remaining,
-        disbursements=[DisbursementView(disbursement_id=p.disbursement_id, amount=p.amount,
-                                        disbursed_on=p.disbursed_on) for p in paid],
+        application_id=row.application_id,
+        applicant_kind=row.applicant_kind,
+        applicant_id=row.applicant_id,
+        summary=row.summary,
+        jobs_planned=row.jobs_planned,
+        amount_requested=row.amount_requested,
+        submitted_on=row.submitted_on,
+        status=row.status,
+        score=row.score,
+        evaluated_on=row.evaluated_on,
+        jobs_awarded=row.jobs_awarded,
+        amount_per_job=row.amount_per_job,
+        total_awarded=row.total_awarded,
+        awarded_on=row.awarded_on,
+        disbursed=disbursed,
+        remaining=remaining,
+        disbursements=[
+            DisbursementView(disbursement_id=p.disbursement_id, amount=p.amount, disbursed_on=p.disbursed_on)
+            for p in paid
+        ],
     )
 
 
 # --- cooperatives --------------------------------------------------------------------------------------------
 
-async def found_cooperative(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
-                            form: CooperativeFoundation) -> CooperativeView:
+
+async def found_cooperative(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: CooperativeFoundation
+) -> CooperativeView:
     """Record a social cooperative registered in KRS by five or more eligible founders; publish CooperativeFounded."""
     founded_on = _day(calendar, form.founded_on, field_name="founded_on")
     with _rules():
@@ -179,14 +224,27 @@ async def found_cooperative(*, session: AsyncSession, calendar: ProjectCalendar,
             if await repository.krs_taken(session, krs):
                 raise Conflict(f"A cooperative with KRS {krs} is already recorded.", field="krs")
             await repository.add_cooperative(
-                session, founder_ids=founder_ids, cooperative_id=cooperative_id, krs=krs,
-                cooperative_name=form.cooperative_name, county=form.county, founded_on=founded_on,
+                session,
+                founder_ids=founder_ids,
+                cooperative_id=cooperative_id,
+                krs=krs,
+                cooperative_name=form.cooperative_name,
+                county=form.county,
+                founded_on=founded_on,
                 application_id=form.application_id,
             )
-            await outbox.add(session, CooperativeFounded(
-                cooperative_id=cooperative_id, founded_on=founded_on, krs=krs, cooperative_name=form.cooperative_name,
-                county=form.county, founder_ids=founder_ids, application_id=form.application_id,
-            ))
+            await outbox.add(
+                session,
+                CooperativeFounded(
+                    cooperative_id=cooperative_id,
+                    founded_on=founded_on,
+                    krs=krs,
+                    cooperative_name=form.cooperative_name,
+                    county=form.county,
+                    founder_ids=founder_ids,
+                    application_id=form.application_id,
+                ),
+            )
             return await _cooperative_view(session, cooperative_id)
     except IntegrityError:
         # A concurrent request recorded the same KRS between our check and insert: ask the database what is
@@ -203,12 +261,16 @@ async def _check_funding(session: AsyncSession, application_id: str) -> None:
     if row is None:
         raise InvalidInput(f"No application {application_id}.", field="application_id")
     if row.status != domain.ApplicationStatus.AWARDED:
-        raise InvalidInput(f"Application {application_id} has no grant awarded (status {row.status}).",
-                           field="application_id")
+        raise InvalidInput(
+            f"Application {application_id} has no grant awarded (status {row.status}).", field="application_id"
+        )
     funded = await repository.cooperative_funded_by(session, application_id)
     if funded is not None:
-        raise Conflict(f"The grant of application {application_id} already funds cooperative {funded}.",
-                       field="application_id", cooperative_id=funded)
+        raise Conflict(
+            f"The grant of application {application_id} already funds cooperative {funded}.",
+            field="application_id",
+            cooperative_id=funded,
+        )
 
 
 async def get_cooperative(*, session: AsyncSession, cooperative_id: str) -> CooperativeView:
@@ -220,8 +282,12 @@ async def _cooperative_view(session: AsyncSession, cooperative_id: str) -> Coope
     if row is None:
         raise NotFound(f"No cooperative {cooperative_id}.")
     return CooperativeView(
-        cooperative_id=row.cooperative_id, krs=row.krs, cooperative_name=row.cooperative_name, county=row.county,
-        founded_on=row.founded_on, application_id=row.application_id,
+        cooperative_id=row.cooperative_id,
+        krs=row.krs,
+        cooperative_name=row.cooperative_name,
+        county=row.county,
+        founded_on=row.founded_on,
+        application_id=row.application_id,
         founder_ids=await repository.founders_of(session, cooperative_id),
         job_ids=await repository.job_ids_of(session, cooperative_id),
     )
@@ -229,8 +295,10 @@ async def _cooperative_view(session: AsyncSession, cooperative_id: str) -> Coope
 
 # --- jobs ----------------------------------------------------------------------------------------------------
 
-async def create_job(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
-                     form: JobCreation) -> JobView:
+
+async def create_job(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: JobCreation
+) -> JobView:
     """Record a job in a founded cooperative, held by an eligible participant; publish JobCreated."""
     created_on = _day(calendar, form.created_on, field_name="created_on")
     job_id = domain.new_id("job")
@@ -242,20 +310,40 @@ async def create_job(*, session: AsyncSession, calendar: ProjectCalendar, outbox
         standings = await repository.standings(session, [form.participant_id], lock=True)
         reasons = domain.ineligible([form.participant_id], standings)
         if reasons:
-            raise InvalidInput(f"A job is held by an eligible participant: {domain.explain_ineligible(reasons)}.",
-                               field="participant_id")
+            raise InvalidInput(
+                f"A job is held by an eligible participant: {domain.explain_ineligible(reasons)}.",
+                field="participant_id",
+            )
         with _rules():
-            domain.not_before(created_on, cooperative.founded_on, what="The job", since="the cooperative's founding",
-                              field_name="created_on")
+            domain.not_before(
+                created_on,
+                cooperative.founded_on,
+                what="The job",
+                since="the cooperative's founding",
+                field_name="created_on",
+            )
         held = await repository.active_job_of(session, form.participant_id)
         if held is not None:
-            raise Conflict(f"Participant {form.participant_id} already holds job {held}.", field="participant_id",
-                           job_id=held)
-        await repository.add_job(session, job_id=job_id, cooperative_id=form.cooperative_id,
-                                 participant_id=form.participant_id, created_on=created_on,
-                                 bridge_months=domain.BRIDGE_BASIC_MONTHS)
-        await outbox.add(session, JobCreated(job_id=job_id, created_on=created_on,
-                                             cooperative_id=form.cooperative_id, participant_id=form.participant_id))
+            raise Conflict(
+                f"Participant {form.participant_id} already holds job {held}.", field="participant_id", job_id=held
+            )
+        await repository.add_job(
+            session,
+            job_id=job_id,
+            cooperative_id=form.cooperative_id,
+            participant_id=form.participant_id,
+            created_on=created_on,
+            bridge_months=domain.BRIDGE_BASIC_MONTHS,
+        )
+        await outbox.add(
+            session,
+            JobCreated(
+                job_id=job_id,
+                created_on=created_on,
+                cooperative_id=form.cooperative_id,
+                participant_id=form.participant_id,
+            ),
+        )
         return await _job_view(session, job_id)
 
 
@@ -276,23 +364,25 @@ async def extend_bridge_support(*, session: AsyncSession, job_id: str, form: Bri
         return await _job_view(session, job_id)
 
 
-async def pay_bridge_support(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str,
-                             form: BridgeSupportPayment) -> BridgePaymentView:
+async def pay_bridge_support(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str, form: BridgeSupportPayment
+) -> BridgePaymentView:
     """Record one monthly instalment of bridge support; publish BridgeSupportPaid."""
     paid_on = _day(calendar, form.paid_on, field_name="paid_on")
     async with session.begin():
         job = await _load_job(session, job_id)
         with _rules():
             event = job.pay_bridge_support(instalment=form.instalment, amount=form.amount, on=paid_on)
-        await repository.add_bridge_payment(session, job_id=job_id, instalment=event.instalment, amount=event.amount,
-                                            paid_on=paid_on)
+        await repository.add_bridge_payment(
+            session, job_id=job_id, instalment=event.instalment, amount=event.amount, paid_on=paid_on
+        )
         await outbox.add(session, event)
     return BridgePaymentView(instalment=event.instalment, amount=event.amount, paid_on=paid_on)
 
 
-async def check_job_sustainability(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter,
-                                   job_id: str,
-                                   form: SustainabilityCheck) -> JobView:
+async def check_job_sustainability(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str, form: SustainabilityCheck
+) -> JobView:
     """Confirm a job lasted 12 months from its creation; publish JobSustained."""
     checked_on = _day(calendar, form.checked_on, field_name="checked_on")
     async with session.begin():
@@ -304,8 +394,9 @@ async def check_job_sustainability(*, session: AsyncSession, calendar: ProjectCa
         return await _job_view(session, job_id)
 
 
-async def end_job(*, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str,
-                  form: JobEnding) -> JobView:
+async def end_job(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str, form: JobEnding
+) -> JobView:
     """Record that a job ended; publish JobEnded."""
     ended_on = _day(calendar, form.ended_on, field_name="ended_on")
     async with session.begin():
@@ -327,12 +418,19 @@ async def _job_view(session: AsyncSession, job_id: str) -> JobView:
         raise NotFound(f"No job {job_id}.")
     payments = await repository.list_bridge_payments(session, job_id)
     return JobView(
-        job_id=row.job_id, cooperative_id=row.cooperative_id, participant_id=row.participant_id,
-        created_on=row.created_on, status="ended" if row.ended_on else "active", bridge_months=row.bridge_months,
-        bridge_payments=[BridgePaymentView(instalment=p.instalment, amount=p.amount, paid_on=p.paid_on)
-                         for p in payments],
+        job_id=row.job_id,
+        cooperative_id=row.cooperative_id,
+        participant_id=row.participant_id,
+        created_on=row.created_on,
+        status="ended" if row.ended_on else "active",
+        bridge_months=row.bridge_months,
+        bridge_payments=[
+            BridgePaymentView(instalment=p.instalment, amount=p.amount, paid_on=p.paid_on) for p in payments
+        ],
         sustainability_due_on=domain.add_months(row.created_on, domain.SUSTAINABILITY_MONTHS),
-        sustained_on=row.sustained_on, ended_on=row.ended_on, end_reason=row.end_reason,
+        sustained_on=row.sustained_on,
+        ended_on=row.ended_on,
+        end_reason=row.end_reason,
     )
 
 

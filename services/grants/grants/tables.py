@@ -37,7 +37,8 @@ class Grosze(sa.types.TypeDecorator):
 # --- read models: built only from recruitment's events ------------------------------------------------------
 
 participants = sa.Table(
-    "rm_participants", metadata,
+    "rm_participants",
+    metadata,
     sa.Column("participant_id", sa.String(64), primary_key=True),
     # NULL until ParticipantRecruited is seen (an eligibility event may be applied first after a replay).
     sa.Column("recruited_on", sa.Date, nullable=True),
@@ -48,7 +49,8 @@ participants = sa.Table(
 )
 
 initiative_groups = sa.Table(
-    "rm_initiative_groups", metadata,
+    "rm_initiative_groups",
+    metadata,
     sa.Column("group_id", sa.String(64), primary_key=True),
     sa.Column("formed_on", sa.Date, nullable=False),
     sa.Column("county", sa.String(64), nullable=False),
@@ -56,7 +58,8 @@ initiative_groups = sa.Table(
 )
 
 organisations = sa.Table(
-    "rm_organisations", metadata,
+    "rm_organisations",
+    metadata,
     sa.Column("organisation_id", sa.String(64), primary_key=True),
     sa.Column("enrolled_on", sa.Date, nullable=False),
     sa.Column("organisation_type", sa.String(32), nullable=False),
@@ -68,7 +71,8 @@ organisations = sa.Table(
 # --- grants' own records -------------------------------------------------------------------------------------
 
 applications = sa.Table(
-    "applications", metadata,
+    "applications",
+    metadata,
     sa.Column("application_id", sa.String(64), primary_key=True),
     sa.Column("applicant_kind", sa.String(32), nullable=False),  # initiative_group or organisation
     sa.Column("applicant_id", sa.String(64), nullable=False),
@@ -87,16 +91,19 @@ applications = sa.Table(
 )
 
 disbursements = sa.Table(
-    "disbursements", metadata,
+    "disbursements",
+    metadata,
     sa.Column("disbursement_id", sa.String(64), primary_key=True),
-    sa.Column("application_id", sa.String(64), sa.ForeignKey("applications.application_id"), nullable=False,
-              index=True),
+    sa.Column(
+        "application_id", sa.String(64), sa.ForeignKey("applications.application_id"), nullable=False, index=True
+    ),
     sa.Column("amount", Grosze, nullable=False),
     sa.Column("disbursed_on", sa.Date, nullable=False),
 )
 
 cooperatives = sa.Table(
-    "cooperatives", metadata,
+    "cooperatives",
+    metadata,
     sa.Column("cooperative_id", sa.String(64), primary_key=True),
     sa.Column("krs", sa.String(10), nullable=False, unique=True),
     sa.Column("cooperative_name", sa.String(300), nullable=False),
@@ -106,17 +113,20 @@ cooperatives = sa.Table(
 )
 
 cooperative_founders = sa.Table(
-    "cooperative_founders", metadata,
+    "cooperative_founders",
+    metadata,
     sa.Column("cooperative_id", sa.String(64), sa.ForeignKey("cooperatives.cooperative_id"), primary_key=True),
     sa.Column("participant_id", sa.String(64), primary_key=True, index=True),
     sa.Column("position", sa.Integer, nullable=False),
 )
 
 jobs = sa.Table(
-    "jobs", metadata,
+    "jobs",
+    metadata,
     sa.Column("job_id", sa.String(64), primary_key=True),
-    sa.Column("cooperative_id", sa.String(64), sa.ForeignKey("cooperatives.cooperative_id"), nullable=False,
-              index=True),
+    sa.Column(
+        "cooperative_id", sa.String(64), sa.ForeignKey("cooperatives.cooperative_id"), nullable=False, index=True
+    ),
     sa.Column("participant_id", sa.String(64), nullable=False, index=True),
     sa.Column("created_on", sa.Date, nullable=False),
     sa.Column("bridge_months", sa.Integer, nullable=False),
@@ -126,7 +136,8 @@ jobs = sa.Table(
 )
 
 bridge_payments = sa.Table(
-    "bridge_payments", metadata,
+    "bridge_payments",
+    metadata,
     sa.Column("job_id", sa.String(64), sa.ForeignKey("jobs.job_id"), primary_key=True),
     sa.Column("instalment", sa.Integer, primary_key=True),
     sa.Column("amount", Grosze, nullable=False),

@@ -11,7 +11,6 @@ from . import service
 from .schemas import (
     EconomicActivityStart,
     EligibilityDecision,
-    ParticipantStatusChanged,
     InitiativeGroupCreated,
     InitiativeGroupFormation,
     InitiativeGroupView,
@@ -20,10 +19,10 @@ from .schemas import (
     OrganisationView,
     ParticipantCreated,
     ParticipantRegistration,
+    ParticipantStatusChanged,
     ParticipantView,
     Withdrawal,
 )
-
 
 router = APIRouter(prefix="/participants", tags=["participants"], responses=PROBLEMS)
 organisations = APIRouter(prefix="/organisations", tags=["organisations"], responses=PROBLEMS)
@@ -31,10 +30,12 @@ initiative_groups = APIRouter(prefix="/initiative-groups", tags=["initiative gro
 routers = [router, organisations, initiative_groups]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Register a participant",
-             response_model=ParticipantCreated)
-async def register_participant(form: ParticipantRegistration, session: SessionDep, outbox: OutboxDep,
-                               calendar: CalendarDep) -> dict:
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Register a participant", response_model=ParticipantCreated
+)
+async def register_participant(
+    form: ParticipantRegistration, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> dict:
     """Validates the PESEL (checksum, birth date, adult) and publishes ParticipantRecruited with coarse
     attributes only (gender, age band, county, labour-market status, disability)."""
     participant_id = await service.recruit_participant(session=session, outbox=outbox, calendar=calendar, form=form)
@@ -48,38 +49,48 @@ async def read_participant(participant_id: str, session: SessionDep) -> Particip
 
 
 @router.post("/{participant_id}/eligibility", summary="Confirm or reject a participant's eligibility")
-async def decide_eligibility(participant_id: str, decision: EligibilityDecision, session: SessionDep,
-                             outbox: OutboxDep, calendar: CalendarDep) -> ParticipantStatusChanged:
+async def decide_eligibility(
+    participant_id: str, decision: EligibilityDecision, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> ParticipantStatusChanged:
     """Decided once, for a recruited participant. Publishes ParticipantEligibilityConfirmed or
     ParticipantEligibilityRejected (with the reason). 409 when already decided, withdrawn or erased."""
-    decided = await service.decide_eligibility(session=session, outbox=outbox, calendar=calendar,
-                                               participant_id=participant_id, decision=decision)
+    decided = await service.decide_eligibility(
+        session=session, outbox=outbox, calendar=calendar, participant_id=participant_id, decision=decision
+    )
     return ParticipantStatusChanged(participant_id=participant_id, status=decided)
 
 
 @router.post("/{participant_id}/withdrawal", summary="Withdraw a participant from the project")
-async def withdraw_participant(participant_id: str, withdrawal: Withdrawal, session: SessionDep,
-                               outbox: OutboxDep, calendar: CalendarDep) -> ParticipantStatusChanged:
+async def withdraw_participant(
+    participant_id: str, withdrawal: Withdrawal, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> ParticipantStatusChanged:
     """Publishes ParticipantWithdrawn. 409 when already withdrawn or found not eligible."""
-    withdrawn = await service.withdraw_participant(session=session, outbox=outbox, calendar=calendar,
-                                                   participant_id=participant_id, withdrawal=withdrawal)
+    withdrawn = await service.withdraw_participant(
+        session=session, outbox=outbox, calendar=calendar, participant_id=participant_id, withdrawal=withdrawal
+    )
     return ParticipantStatusChanged(participant_id=participant_id, status=withdrawn)
 
 
-@router.delete("/{participant_id}/personal-data", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Erase a participant's personal data (GDPR)")
-async def erase_personal_data(participant_id: str, session: SessionDep, outbox: OutboxDep,
-                              calendar: CalendarDep) -> Response:
+@router.delete(
+    "/{participant_id}/personal-data",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Erase a participant's personal data (GDPR)",
+)
+async def erase_personal_data(
+    participant_id: str, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> Response:
     """Nulls PESEL, names, contact data and address; keeps the pseudonymous id and the coarse attributes the
     indicators need. Publishes ParticipantDataErased once; erasing again is a no-op."""
     await service.erase_personal_data(session=session, outbox=outbox, calendar=calendar, participant_id=participant_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@organisations.post("", status_code=status.HTTP_201_CREATED, summary="Enrol an organisation",
-                    response_model=OrganisationCreated)
-async def enrol_organisation(form: OrganisationEnrolment, session: SessionDep, outbox: OutboxDep,
-                             calendar: CalendarDep) -> dict:
+@organisations.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Enrol an organisation", response_model=OrganisationCreated
+)
+async def enrol_organisation(
+    form: OrganisationEnrolment, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> dict:
     """Validates NIP, REGON (9 or 14 digits) and KRS (normalised to 10 digits); publishes OrganisationEnrolled.
     409 when an organisation with the same NIP is already enrolled."""
     organisation_id = await service.enrol_organisation(session=session, outbox=outbox, calendar=calendar, form=form)
@@ -93,19 +104,23 @@ async def read_organisation(organisation_id: str, session: SessionDep) -> Organi
 
 
 @organisations.post("/{organisation_id}/economic-activity", summary="Record the start of economic activity")
-async def start_economic_activity(organisation_id: str, start: EconomicActivityStart, session: SessionDep,
-                                  outbox: OutboxDep, calendar: CalendarDep) -> OrganisationView:
+async def start_economic_activity(
+    organisation_id: str, start: EconomicActivityStart, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> OrganisationView:
     """For an NGO (association, foundation, church legal person) that did not run paid public-benefit or
     economic activity yet. Publishes OrganisationEconomicActivityStarted."""
-    row = await service.start_economic_activity(session=session, outbox=outbox, calendar=calendar,
-                                                organisation_id=organisation_id, start=start)
+    row = await service.start_economic_activity(
+        session=session, outbox=outbox, calendar=calendar, organisation_id=organisation_id, start=start
+    )
     return OrganisationView(**row._mapping)
 
 
-@initiative_groups.post("", status_code=status.HTTP_201_CREATED, summary="Form an initiative group",
-                        response_model=InitiativeGroupCreated)
-async def form_initiative_group(form: InitiativeGroupFormation, session: SessionDep, outbox: OutboxDep,
-                                calendar: CalendarDep) -> dict:
+@initiative_groups.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Form an initiative group", response_model=InitiativeGroupCreated
+)
+async def form_initiative_group(
+    form: InitiativeGroupFormation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> dict:
     """Every member must be a known, eligible participant who has not withdrawn (422 lists the others).
     Publishes InitiativeGroupFormed with the members' pseudonymous ids."""
     group_id = await service.form_initiative_group(session=session, outbox=outbox, calendar=calendar, form=form)

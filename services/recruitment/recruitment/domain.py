@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from owes_contracts import AgeBand, OrganisationType
+
 # One rule per identifier for every service (owes_service.identifiers, python-stdnum), re-exported for the use cases.
 from owes_service.identifiers import (  # noqa: F401
     InvalidIdentifier,
@@ -54,6 +55,7 @@ def new_group_id() -> str:
 
 # --- Participant life cycle ---------------------------------------------------------------------------
 
+
 class ParticipantStatus(StrEnum):
     """Where a participant is: recruited, then eligible or rejected; withdrawn ends participation."""
 
@@ -93,15 +95,16 @@ def members_who_cannot_join(member_ids: Sequence[str], statuses: Mapping[str, st
         if status is None:
             refused[member_id] = "unknown participant"
         elif status != ParticipantStatus.ELIGIBLE:
-            why_not: dict[str, str] = {ParticipantStatus.RECRUITED: "eligibility not confirmed yet",
-                                       ParticipantStatus.REJECTED: "found not eligible",
-                                       ParticipantStatus.WITHDRAWN: "withdrawn"}
+            why_not: dict[str, str] = {
+                ParticipantStatus.RECRUITED: "eligibility not confirmed yet",
+                ParticipantStatus.REJECTED: "found not eligible",
+                ParticipantStatus.WITHDRAWN: "withdrawn",
+            }
             refused[member_id] = why_not.get(status, status)
     return refused
 
 
-NGO_TYPES = frozenset({OrganisationType.ASSOCIATION, OrganisationType.FOUNDATION,
-                       OrganisationType.CHURCH_LEGAL_PERSON})
+NGO_TYPES = frozenset({OrganisationType.ASSOCIATION, OrganisationType.FOUNDATION, OrganisationType.CHURCH_LEGAL_PERSON})
 
 
 class NotAnNgo(ValueError):
@@ -111,7 +114,9 @@ class NotAnNgo(ValueError):
 def check_can_start_economic_activity(organisation_type: OrganisationType, *, already_runs: bool) -> None:
     """Only an NGO that does not run paid or economic activity yet can start it (the indicator counts NGOs)."""
     if organisation_type not in NGO_TYPES:
-        raise NotAnNgo(f"a {organisation_type.value} is not an NGO; only associations, foundations and church "
-                       "legal persons start paid public-benefit or economic activity")
+        raise NotAnNgo(
+            f"a {organisation_type.value} is not an NGO; only associations, foundations and church "
+            "legal persons start paid public-benefit or economic activity"
+        )
     if already_runs:
         raise StateConflict("the organisation already runs paid public-benefit or economic activity")

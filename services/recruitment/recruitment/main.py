@@ -18,12 +18,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_runtime(settings: RecruitmentSettings | None = None, *, clock: Clock | None = None) -> ServiceRuntime:
     settings = settings or RecruitmentSettings()
-    return ServiceRuntime(ServiceSpec(
-        name="recruitment", title="OWES Mesh: recruitment",
-        description="Participants, organisations and initiative groups. Owns personal data; publishes facts only.",
-        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=api.routers,
-        partner=settings.partner,
-    ), clock=clock)
+    return ServiceRuntime(
+        ServiceSpec(
+            name="recruitment",
+            title="OWES Mesh: recruitment",
+            description="Participants, organisations and initiative groups. Owns personal data; publishes facts only.",
+            settings=settings,
+            metadata=metadata,
+            migrations_dir=MIGRATIONS,
+            routers=api.routers,
+            partner=settings.partner,
+        ),
+        clock=clock,
+    )
 
 
 def create_app(settings: RecruitmentSettings | None = None, *, clock: Clock | None = None) -> FastAPI:

@@ -27,8 +27,13 @@ from .schemas import EligibilityDecision, ParticipantRegistration, Withdrawal
 if TYPE_CHECKING:
     from owes_service.pages import StaffMember
 
-pages = StaffPages(service="recruitment", title=N_("Recruitment"), package_dir=Path(__file__).parent,
-                   home="/panel/participants", nav=[("/panel/participants", N_("Participants"))])
+pages = StaffPages(
+    service="recruitment",
+    title=N_("Recruitment"),
+    package_dir=Path(__file__).parent,
+    home="/panel/participants",
+    nav=[("/panel/participants", N_("Participants"))],
+)
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (it cannot read a type made by a call)
@@ -51,11 +56,18 @@ LABOUR_MARKET = {
     "employed": N_("employed (including self-employed)"),
 }
 REGISTRATION_LABELS = {
-    "pesel": N_("PESEL number"), "first_name": N_("First name"), "last_name": N_("Last name"),
-    "email": N_("E-mail address"), "phone": N_("Telephone"), "address": N_("Address"), "county": N_("County"),
-    "labour_market_status": N_("the situation on the labour market"), "disability": N_("Disability"),
+    "pesel": N_("PESEL number"),
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "email": N_("E-mail address"),
+    "phone": N_("Telephone"),
+    "address": N_("Address"),
+    "county": N_("County"),
+    "labour_market_status": N_("the situation on the labour market"),
+    "disability": N_("Disability"),
     "at_risk_of_exclusion": N_("At risk of poverty or social exclusion"),
-    "consent": N_("Consent to the processing of personal data"), "recruited_on": N_("Date of recruitment"),
+    "consent": N_("Consent to the processing of personal data"),
+    "recruited_on": N_("Date of recruitment"),
 }
 REGISTRATION_ORDER = tuple(REGISTRATION_LABELS)
 CHECKBOXES = ("disability", "at_risk_of_exclusion", "consent")
@@ -74,16 +86,24 @@ def _registration(form: dict[str, Any]) -> dict[str, Any]:
 
 
 def _context(request: Request) -> dict[str, Any]:
-    return {"statuses": STATUSES, "labour_market": LABOUR_MARKET, "place_name": place_name,
-            "counties": county_options(getattr(request.app.state.runtime.calendar, "project", None))}
+    return {
+        "statuses": STATUSES,
+        "labour_market": LABOUR_MARKET,
+        "place_name": place_name,
+        "counties": county_options(getattr(request.app.state.runtime.calendar, "project", None)),
+    }
 
 
 @router.get("/participants")
 async def participants(request: Request, staff: Staff, q: str = "", status: str = "", county: str = "") -> Response:
-    found = await call_use_case(service.search_participants, request, text=q or None, status=status or None,
-                                county=county or None)
-    return pages.render(request, "participants.html", {
-        **_context(request), "participants": found, "form": {"q": q, "status": status, "county": county}})
+    found = await call_use_case(
+        service.search_participants, request, text=q or None, status=status or None, county=county or None
+    )
+    return pages.render(
+        request,
+        "participants.html",
+        {**_context(request), "participants": found, "form": {"q": q, "status": status, "county": county}},
+    )
 
 
 @router.get("/participants/new")
@@ -104,12 +124,22 @@ async def register(request: Request, staff: Writer, form: Posted) -> Response:
     else:
         pages.flash(request, _("Participant registered. Next: decide their eligibility."))
         return pages.redirect(f"/panel/participants/{participant_id}")
-    return pages.render(request, "register.html", {**_context(request), "form": form, "errors": errors,
-                                                   "error_order": REGISTRATION_ORDER}, status=422)
+    return pages.render(
+        request,
+        "register.html",
+        {**_context(request), "form": form, "errors": errors, "error_order": REGISTRATION_ORDER},
+        status=422,
+    )
 
 
-async def _participant_page(request: Request, participant_id: str, *, form: dict | None = None,
-                            errors: FormErrors | None = None, status: int = 200) -> Response:
+async def _participant_page(
+    request: Request,
+    participant_id: str,
+    *,
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
     row = await call_use_case(service.get_participant, request, participant_id=participant_id)
     history = await request.app.state.runtime.audit.entries(limit=50, entity_id=participant_id)
     ctx = {**_context(request), "p": row, "history": history, "form": form or {}}
@@ -136,8 +166,9 @@ async def decide(request: Request, staff: Writer, participant_id: str, form: Pos
     else:
         try:
             decision = EligibilityDecision(eligible=choice == "yes", reason=reason if choice == "no" else None)
-            decided = await call_use_case(service.decide_eligibility, request, participant_id=participant_id,
-                                          decision=decision)
+            decided = await call_use_case(
+                service.decide_eligibility, request, participant_id=participant_id, decision=decision
+            )
         except ValidationError as exc:
             errors = validation_errors(exc, {"reason": N_("The reason")}, _)
         except Problem as exc:
@@ -145,8 +176,9 @@ async def decide(request: Request, staff: Writer, participant_id: str, form: Pos
                 raise
             errors = problem_errors(exc, _, fields=("eligible", "reason"))
         else:
-            pages.flash(request, _("Eligibility confirmed.") if decided == "eligible"
-                        else _("Recorded as not eligible."))
+            pages.flash(
+                request, _("Eligibility confirmed.") if decided == "eligible" else _("Recorded as not eligible.")
+            )
             return pages.redirect(f"/panel/participants/{participant_id}")
     return await _participant_page(request, participant_id, form=form, errors=errors, status=422)
 
@@ -156,8 +188,7 @@ async def withdraw(request: Request, staff: Writer, participant_id: str, form: P
     _ = pages.gettext(request)
     try:
         withdrawal = Withdrawal(reason=(form.get("withdrawal_reason") or "").strip())
-        await call_use_case(service.withdraw_participant, request, participant_id=participant_id,
-                            withdrawal=withdrawal)
+        await call_use_case(service.withdraw_participant, request, participant_id=participant_id, withdrawal=withdrawal)
     except ValidationError as exc:
         errors = validation_errors(exc, {"reason": N_("The reason for withdrawal")}, _)
         errors.messages = {"withdrawal_reason": next(iter(errors.messages.values()))}  # the form's one field
@@ -181,8 +212,12 @@ async def confirm_erasure(request: Request, staff: Writer, participant_id: str) 
 async def erase(request: Request, staff: Writer, participant_id: str, form: Posted) -> Response:
     _ = pages.gettext(request)
     erased_now = await call_use_case(service.erase_personal_data, request, participant_id=participant_id)
-    pages.flash(request, _("Personal data erased. The pseudonymous record stays for the indicators.") if erased_now
-                else _("The personal data had already been erased."))
+    pages.flash(
+        request,
+        _("Personal data erased. The pseudonymous record stays for the indicators.")
+        if erased_now
+        else _("The personal data had already been erased."),
+    )
     return pages.redirect(f"/panel/participants/{participant_id}")
 
 

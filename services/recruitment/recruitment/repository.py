@@ -23,8 +23,9 @@ async def add_participant(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(participants).values(**values))
 
 
-async def get_participant(session: AsyncSession, *, participant_id: str, for_update: bool = False
-                          ) -> Row[*tuple[Any, ...]] | None:
+async def get_participant(
+    session: AsyncSession, *, participant_id: str, for_update: bool = False
+) -> Row[*tuple[Any, ...]] | None:
     query = sa.select(participants).where(participants.c.participant_id == participant_id)
     if for_update:  # serialises concurrent decisions about one participant on PostgreSQL
         query = query.with_for_update()
@@ -32,20 +33,23 @@ async def get_participant(session: AsyncSession, *, participant_id: str, for_upd
 
 
 async def update_participant(session: AsyncSession, *, participant_id: str, **values: Any) -> None:
-    await session.execute(sa.update(participants).where(participants.c.participant_id == participant_id)
-                          .values(**values))
+    await session.execute(
+        sa.update(participants).where(participants.c.participant_id == participant_id).values(**values)
+    )
 
 
 async def erase_personal_data(session: AsyncSession, *, participant_id: str, erased_at: dt.datetime) -> None:
-    await update_participant(session, participant_id=participant_id, erased_at=erased_at,
-                             **dict.fromkeys(PERSONAL_DATA_COLUMNS))
+    await update_participant(
+        session, participant_id=participant_id, erased_at=erased_at, **dict.fromkeys(PERSONAL_DATA_COLUMNS)
+    )
 
 
 async def participant_statuses(session: AsyncSession, *, participant_ids: list[str]) -> dict[str, str]:
     """The status of each listed participant that exists, locking the rows until the transaction ends."""
     rows = await session.execute(
         sa.select(participants.c.participant_id, participants.c.status)
-        .where(participants.c.participant_id.in_(participant_ids)).with_for_update()
+        .where(participants.c.participant_id.in_(participant_ids))
+        .with_for_update()
     )
     return {row.participant_id: row.status for row in rows}
 
@@ -58,8 +62,9 @@ async def add_organisation(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(organisations).values(**values))
 
 
-async def get_organisation(session: AsyncSession, *, organisation_id: str, for_update: bool = False
-                           ) -> Row[*tuple[Any, ...]] | None:
+async def get_organisation(
+    session: AsyncSession, *, organisation_id: str, for_update: bool = False
+) -> Row[*tuple[Any, ...]] | None:
     query = sa.select(organisations).where(organisations.c.organisation_id == organisation_id)
     if for_update:
         query = query.with_for_update()
@@ -67,40 +72,56 @@ async def get_organisation(session: AsyncSession, *, organisation_id: str, for_u
 
 
 async def update_organisation(session: AsyncSession, *, organisation_id: str, **values: Any) -> None:
-    await session.execute(sa.update(organisations).where(organisations.c.organisation_id == organisation_id)
-                          .values(**values))
+    await session.execute(
+        sa.update(organisations).where(organisations.c.organisation_id == organisation_id).values(**values)
+    )
 
 
 async def add_initiative_group(session: AsyncSession, *, member_ids: list[str], **values: Any) -> None:
     await session.execute(sa.insert(initiative_groups).values(**values))
-    await session.execute(sa.insert(initiative_group_members),
-                          [{"group_id": values["group_id"], "participant_id": m} for m in member_ids])
+    await session.execute(
+        sa.insert(initiative_group_members), [{"group_id": values["group_id"], "participant_id": m} for m in member_ids]
+    )
 
 
-async def get_initiative_group(session: AsyncSession, *, group_id: str
-                               ) -> tuple[Row[*tuple[Any, ...]], list[str]] | None:
+async def get_initiative_group(
+    session: AsyncSession, *, group_id: str
+) -> tuple[Row[*tuple[Any, ...]], list[str]] | None:
     """The group row and its member ids, or None."""
     query = sa.select(initiative_groups).where(initiative_groups.c.group_id == group_id)
     group = (await session.execute(query)).first()
     if group is None:
         return None
-    members = (await session.scalars(
-        sa.select(initiative_group_members.c.participant_id).where(initiative_group_members.c.group_id == group_id)
-        .order_by(initiative_group_members.c.participant_id)
-    )).all()
+    members = (
+        await session.scalars(
+            sa.select(initiative_group_members.c.participant_id)
+            .where(initiative_group_members.c.group_id == group_id)
+            .order_by(initiative_group_members.c.participant_id)
+        )
+    ).all()
     return group, list(members)
 
 
-async def search_participants(session: AsyncSession, *, text: str | None = None, status: str | None = None,
-                              county: str | None = None, limit: int = 200) -> list:
+async def search_participants(
+    session: AsyncSession,
+    *,
+    text: str | None = None,
+    status: str | None = None,
+    county: str | None = None,
+    limit: int = 200,
+) -> list:
     """Participants matching a name or PESEL fragment, a status and a county; newest first."""
     query = sa.select(participants).order_by(participants.c.recruited_on.desc(), participants.c.participant_id)
     if text:
         like = f"%{text.strip()}%"
-        query = query.where(sa.or_(participants.c.pesel.startswith(text.strip()),
-                                   (participants.c.first_name + " " + participants.c.last_name).ilike(like),
-                                   (participants.c.last_name + " " + participants.c.first_name).ilike(like),
-                                   participants.c.participant_id == text.strip()))
+        query = query.where(
+            sa.or_(
+                participants.c.pesel.startswith(text.strip()),
+                (participants.c.first_name + " " + participants.c.last_name).ilike(like),
+                (participants.c.last_name + " " + participants.c.first_name).ilike(like),
+                participants.c.participant_id == text.strip(),
+            )
+        )
     if status:
         query = query.where(participants.c.status == status)
     if county:

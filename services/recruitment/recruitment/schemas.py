@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, field_v
 
 from owes_contracts import AgeBand, Gender, LabourMarketStatus, OrganisationType
 
-County = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .-]+$", description="County (powiat).",
-                             examples=["rybnicki"])]
+County = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=r"^[\w .-]+$", description="County (powiat).", examples=["rybnicki"]),
+]
 
 
 class ParticipantRegistration(BaseModel):
@@ -19,18 +21,29 @@ class ParticipantRegistration(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    pesel: str = Field(description="PESEL national id (11 digits, checksum and birth date validated).",
-                       examples=["02070803628"], min_length=1, max_length=20)
+    pesel: str = Field(
+        description="PESEL national id (11 digits, checksum and birth date validated).",
+        examples=["02070803628"],
+        min_length=1,
+        max_length=20,
+    )
     first_name: str = Field(min_length=1, max_length=100, examples=["Anna"])
     last_name: str = Field(min_length=1, max_length=100, examples=["Kowalska"])
     email: EmailStr | None = Field(default=None, examples=["anna@example.org"])
-    phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{6,32}$",
-                              examples=["+48 600 100 200"])
+    phone: str | None = Field(
+        default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{6,32}$", examples=["+48 600 100 200"]
+    )
     address: str | None = Field(default=None, max_length=300, examples=["ul. Wrzosowa 12A, Jastrzębie-Zdrój"])
-    county: County = Field(description="County (powiat) of residence, from the project's subregion (any case, "
-                                       "with or without Polish letters, or its TERYT code).", examples=["rybnicki"])
-    outside_subregion: StrictBool = Field(default=False, description="The person lives outside the project's subregion: "
-                                    "the county is then taken as written and the participant is flagged.")
+    county: County = Field(
+        description="County (powiat) of residence, from the project's subregion (any case, "
+        "with or without Polish letters, or its TERYT code).",
+        examples=["rybnicki"],
+    )
+    outside_subregion: StrictBool = Field(
+        default=False,
+        description="The person lives outside the project's subregion: "
+        "the county is then taken as written and the participant is flagged.",
+    )
     labour_market_status: LabourMarketStatus
     disability: StrictBool = False
     at_risk_of_exclusion: StrictBool = True
@@ -71,14 +84,23 @@ class ParticipantCreated(BaseModel):
 class EligibilityDecision(BaseModel):
     """The outcome of checking a participant's eligibility: eligible, or not with the reason."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"eligible": True},
-        {"eligible": False, "reason": "Lives outside the subregion"},
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"eligible": True},
+                {"eligible": False, "reason": "Lives outside the subregion"},
+            ]
+        },
+    )
 
     eligible: StrictBool = Field(description="Whether the person is eligible for support.")
-    reason: str | None = Field(default=None, min_length=1, max_length=500,
-                               description="Why the person is not eligible; required when eligible is false.")
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Why the person is not eligible; required when eligible is false.",
+    )
     decided_on: dt.date | None = Field(default=None, description="Day of the decision; defaults to today.")
 
     @model_validator(mode="after")
@@ -112,19 +134,33 @@ class OrganisationEnrolment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organisation_type: OrganisationType = Field(examples=["association"])
-    organisation_name: str = Field(min_length=1, max_length=300, pattern=r"\S",
-                                   examples=["Stowarzyszenie Razem dla Żor"])
+    organisation_name: str = Field(
+        min_length=1, max_length=300, pattern=r"\S", examples=["Stowarzyszenie Razem dla Żor"]
+    )
     county: County
-    nip: str = Field(min_length=1, max_length=20, examples=["123-456-32-18"],
-                     description="NIP tax id: 10 digits, dashes and spaces allowed; checksum validated.")
-    regon: str = Field(min_length=1, max_length=20, examples=["123456785"],
-                       description="REGON: 9 digits, or 14 for a local unit; checksum validated.")
-    krs: str | None = Field(default=None, min_length=1, max_length=20, examples=["KRS 0000380128"],
-                            description="KRS court register number; \"KRS 0000380128\" and \"380128\" both "
-                                        "become \"0000380128\".")
+    nip: str = Field(
+        min_length=1,
+        max_length=20,
+        examples=["123-456-32-18"],
+        description="NIP tax id: 10 digits, dashes and spaces allowed; checksum validated.",
+    )
+    regon: str = Field(
+        min_length=1,
+        max_length=20,
+        examples=["123456785"],
+        description="REGON: 9 digits, or 14 for a local unit; checksum validated.",
+    )
+    krs: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        examples=["KRS 0000380128"],
+        description='KRS court register number; "KRS 0000380128" and "380128" both become "0000380128".',
+    )
     is_social_enterprise: StrictBool = Field(default=False, description="Already a social enterprise.")
-    runs_economic_activity: StrictBool = Field(default=False,
-                                         description="Already runs paid public-benefit or economic activity.")
+    runs_economic_activity: StrictBool = Field(
+        default=False, description="Already runs paid public-benefit or economic activity."
+    )
     enrolled_on: dt.date | None = Field(default=None, description="Day of enrolment; defaults to today.")
 
 
@@ -164,8 +200,12 @@ class InitiativeGroupFormation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     county: County
-    member_ids: list[str] = Field(min_length=1, max_length=100, examples=[["p_3f9c2a7d1b8e4c6f", "p_0a1b2c3d4e5f6a7b"]],
-                                  description="Pseudonymous ids of the members; each must be an eligible participant.")
+    member_ids: list[str] = Field(
+        min_length=1,
+        max_length=100,
+        examples=[["p_3f9c2a7d1b8e4c6f", "p_0a1b2c3d4e5f6a7b"]],
+        description="Pseudonymous ids of the members; each must be an eligible participant.",
+    )
     group_name: str | None = Field(default=None, min_length=1, max_length=200, examples=["Grupa Razem"])
     formed_on: dt.date | None = Field(default=None, description="Day the group formed; defaults to today.")
 

@@ -37,8 +37,9 @@ from .schemas import (
 )
 
 
-async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
-                              form: ParticipantRegistration) -> str:
+async def recruit_participant(
+    *, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar, form: ParticipantRegistration
+) -> str:
     """Register a person; publish ParticipantRecruited with coarse attributes only."""
     if not form.consent:
         raise InvalidInput("Consent to the processing of personal data is required.", field="consent")
@@ -60,18 +61,40 @@ async def recruit_participant(*, session: AsyncSession, outbox: OutboxWriter, ca
         if await repository.pesel_taken(session, pesel=form.pesel):
             raise Conflict("A participant with this PESEL is already registered.", field="pesel")
         await repository.add_participant(
-            session, participant_id=participant_id, pesel=form.pesel, first_name=form.first_name,
-            last_name=form.last_name, email=form.email, phone=form.phone, address=form.address,
-            county=county, outside_subregion=outside, gender=gender.value, age_band=band.value,
-            labour_market_status=form.labour_market_status.value, disability=form.disability,
-            at_risk_of_exclusion=form.at_risk_of_exclusion, consent_given_at=calendar.now(),
-            status="recruited", recruited_on=recruited_on,
+            session,
+            participant_id=participant_id,
+            pesel=form.pesel,
+            first_name=form.first_name,
+            last_name=form.last_name,
+            email=form.email,
+            phone=form.phone,
+            address=form.address,
+            county=county,
+            outside_subregion=outside,
+            gender=gender.value,
+            age_band=band.value,
+            labour_market_status=form.labour_market_status.value,
+            disability=form.disability,
+            at_risk_of_exclusion=form.at_risk_of_exclusion,
+            consent_given_at=calendar.now(),
+            status="recruited",
+            recruited_on=recruited_on,
         )
-        await outbox.add(session, ParticipantRecruited(
-            participant_id=participant_id, recruited_on=recruited_on, gender=gender, age_band=band,
-            county=county, labour_market_status=form.labour_market_status, disability=form.disability,
-            at_risk_of_exclusion=form.at_risk_of_exclusion, county_teryt=teryt, outside_subregion=outside,
-        ))
+        await outbox.add(
+            session,
+            ParticipantRecruited(
+                participant_id=participant_id,
+                recruited_on=recruited_on,
+                gender=gender,
+                age_band=band,
+                county=county,
+                labour_market_status=form.labour_market_status,
+                disability=form.disability,
+                at_risk_of_exclusion=form.at_risk_of_exclusion,
+                county_teryt=teryt,
+                outside_subregion=outside,
+            ),
+        )
     return participant_id
 
 
@@ -107,8 +130,11 @@ def _residence(calendar: ProjectCalendar, written: str, *, outside: bool) -> tup
     if outside or project is None:
         return county_key(written).replace(" ", "-"), None, project is not None
     listed = ", ".join(c.name for c in project.counties)
-    raise InvalidInput(f"County {written!r} is not in the project's subregion ({listed}); if the person lives "
-                       "outside it, say so with outside_subregion.", field="county")
+    raise InvalidInput(
+        f"County {written!r} is not in the project's subregion ({listed}); if the person lives "
+        "outside it, say so with outside_subregion.",
+        field="county",
+    )
 
 
 def _subregion_county(calendar: ProjectCalendar, written: str, *, who: str) -> str:
@@ -120,8 +146,10 @@ def _subregion_county(calendar: ProjectCalendar, written: str, *, who: str) -> s
     if project is None:
         return county_key(written).replace(" ", "-")
     listed = ", ".join(c.name for c in project.counties)
-    raise InvalidInput(f"County {written!r} is not in the project's subregion ({listed}): {who} the project "
-                       "supports are based there.", field="county")
+    raise InvalidInput(
+        f"County {written!r} is not in the project's subregion ({listed}): {who} the project supports are based there.",
+        field="county",
+    )
 
 
 def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> None:
@@ -129,8 +157,14 @@ def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> No
         raise InvalidInput(f"The {field.replace('_', ' ')} ({day}) is before the {what} ({earliest}).", field=field)
 
 
-async def decide_eligibility(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
-                             participant_id: str, decision: EligibilityDecision) -> ParticipantStatus:
+async def decide_eligibility(
+    *,
+    session: AsyncSession,
+    outbox: OutboxWriter,
+    calendar: ProjectCalendar,
+    participant_id: str,
+    decision: EligibilityDecision,
+) -> ParticipantStatus:
     """Confirm or reject a recruited participant's eligibility; publish the decision."""
     decided_on = _day(calendar, decision.decided_on, "decided_on")
     async with session.begin():
@@ -148,16 +182,28 @@ async def decide_eligibility(*, session: AsyncSession, outbox: OutboxWriter, cal
             status = ParticipantStatus.REJECTED
             # EligibilityDecision requires a reason whenever eligible is false
             assert decision.reason is not None  # noqa: S101
-            event = ParticipantEligibilityRejected(participant_id=participant_id, rejected_on=decided_on,
-                                                   reason=decision.reason)
-        await repository.update_participant(session, participant_id=participant_id, status=status.value,
-                                            eligibility_decided_on=decided_on, rejection_reason=decision.reason)
+            event = ParticipantEligibilityRejected(
+                participant_id=participant_id, rejected_on=decided_on, reason=decision.reason
+            )
+        await repository.update_participant(
+            session,
+            participant_id=participant_id,
+            status=status.value,
+            eligibility_decided_on=decided_on,
+            rejection_reason=decision.reason,
+        )
         await outbox.add(session, event)
     return status
 
 
-async def withdraw_participant(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
-                               participant_id: str, withdrawal: Withdrawal) -> ParticipantStatus:
+async def withdraw_participant(
+    *,
+    session: AsyncSession,
+    outbox: OutboxWriter,
+    calendar: ProjectCalendar,
+    participant_id: str,
+    withdrawal: Withdrawal,
+) -> ParticipantStatus:
     """Record that a participant left the project; publish ParticipantWithdrawn."""
     withdrawn_on = _day(calendar, withdrawal.withdrawn_on, "withdrawn_on")
     async with session.begin():
@@ -167,16 +213,23 @@ async def withdraw_participant(*, session: AsyncSession, outbox: OutboxWriter, c
         except domain.StateConflict as exc:
             raise Conflict(f"Cannot withdraw {participant_id}: {exc}.") from None
         _not_before(withdrawn_on, row.recruited_on, field="withdrawn_on", what="recruitment date")
-        await repository.update_participant(session, participant_id=participant_id,
-                                            status=ParticipantStatus.WITHDRAWN.value, withdrawn_on=withdrawn_on,
-                                            withdrawal_reason=withdrawal.reason)
-        await outbox.add(session, ParticipantWithdrawn(participant_id=participant_id, withdrawn_on=withdrawn_on,
-                                                       reason=withdrawal.reason))
+        await repository.update_participant(
+            session,
+            participant_id=participant_id,
+            status=ParticipantStatus.WITHDRAWN.value,
+            withdrawn_on=withdrawn_on,
+            withdrawal_reason=withdrawal.reason,
+        )
+        await outbox.add(
+            session,
+            ParticipantWithdrawn(participant_id=participant_id, withdrawn_on=withdrawn_on, reason=withdrawal.reason),
+        )
     return ParticipantStatus.WITHDRAWN
 
 
-async def erase_personal_data(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
-                              participant_id: str) -> bool:
+async def erase_personal_data(
+    *, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar, participant_id: str
+) -> bool:
     """GDPR erasure: null the personal data, keep the pseudonymous id and coarse attributes; publish
     ParticipantDataErased. Erasing again changes nothing and publishes nothing; return whether it erased now."""
     async with session.begin():
@@ -185,8 +238,9 @@ async def erase_personal_data(*, session: AsyncSession, outbox: OutboxWriter, ca
             return False
         now = calendar.now()
         await repository.erase_personal_data(session, participant_id=participant_id, erased_at=now)
-        await outbox.add(session, ParticipantDataErased(participant_id=participant_id,
-                                                        erased_on=calendar.local(now).date()))
+        await outbox.add(
+            session, ParticipantDataErased(participant_id=participant_id, erased_on=calendar.local(now).date())
+        )
     return True
 
 
@@ -197,8 +251,9 @@ def _identifier(normalise: Callable[[str], str], value: str, field: str) -> str:
         raise InvalidInput(f"Invalid {field.upper()}: {exc}.", field=field) from None
 
 
-async def enrol_organisation(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
-                             form: OrganisationEnrolment) -> str:
+async def enrol_organisation(
+    *, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar, form: OrganisationEnrolment
+) -> str:
     """Enrol a social-economy entity after validating its NIP, REGON and KRS; publish OrganisationEnrolled."""
     nip = _identifier(domain.normalise_nip, form.nip, "nip")
     regon = _identifier(domain.normalise_regon, form.regon, "regon")
@@ -211,16 +266,30 @@ async def enrol_organisation(*, session: AsyncSession, outbox: OutboxWriter, cal
         if await repository.nip_taken(session, nip=nip):
             raise Conflict("An organisation with this NIP is already enrolled.", field="nip")
         await repository.add_organisation(
-            session, organisation_id=organisation_id, organisation_type=form.organisation_type.value,
-            organisation_name=name, county=county, nip=nip, regon=regon, krs=krs,
-            is_social_enterprise=form.is_social_enterprise, runs_economic_activity=form.runs_economic_activity,
+            session,
+            organisation_id=organisation_id,
+            organisation_type=form.organisation_type.value,
+            organisation_name=name,
+            county=county,
+            nip=nip,
+            regon=regon,
+            krs=krs,
+            is_social_enterprise=form.is_social_enterprise,
+            runs_economic_activity=form.runs_economic_activity,
             enrolled_on=enrolled_on,
         )
-        await outbox.add(session, OrganisationEnrolled(
-            organisation_id=organisation_id, enrolled_on=enrolled_on, organisation_type=form.organisation_type,
-            organisation_name=name, county=county, is_social_enterprise=form.is_social_enterprise,
-            runs_economic_activity=form.runs_economic_activity,
-        ))
+        await outbox.add(
+            session,
+            OrganisationEnrolled(
+                organisation_id=organisation_id,
+                enrolled_on=enrolled_on,
+                organisation_type=form.organisation_type,
+                organisation_name=name,
+                county=county,
+                is_social_enterprise=form.is_social_enterprise,
+                runs_economic_activity=form.runs_economic_activity,
+            ),
+        )
     return organisation_id
 
 
@@ -231,8 +300,14 @@ async def get_organisation(*, session: AsyncSession, organisation_id: str) -> Ro
     return row
 
 
-async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
-                                  organisation_id: str, start: EconomicActivityStart) -> Row[*tuple[Any, ...]]:
+async def start_economic_activity(
+    *,
+    session: AsyncSession,
+    outbox: OutboxWriter,
+    calendar: ProjectCalendar,
+    organisation_id: str,
+    start: EconomicActivityStart,
+) -> Row[*tuple[Any, ...]]:
     """Record that an enrolled NGO started paid public-benefit or economic activity; publish the fact."""
     started_on = _day(calendar, start.started_on, "started_on")
     async with session.begin():
@@ -240,24 +315,36 @@ async def start_economic_activity(*, session: AsyncSession, outbox: OutboxWriter
         if row is None:
             raise NotFound(f"No organisation {organisation_id}.")
         try:
-            domain.check_can_start_economic_activity(OrganisationType(row.organisation_type),
-                                                     already_runs=row.runs_economic_activity)
+            domain.check_can_start_economic_activity(
+                OrganisationType(row.organisation_type), already_runs=row.runs_economic_activity
+            )
         except domain.NotAnNgo as exc:
             raise InvalidInput(f"Cannot start economic activity: {exc}.") from None
         except domain.StateConflict as exc:
             raise Conflict(f"Cannot start economic activity: {exc}.") from None
         _not_before(started_on, row.enrolled_on, field="started_on", what="enrolment date")
-        await repository.update_organisation(session, organisation_id=organisation_id, runs_economic_activity=True,
-                                             economic_activity=start.activity, economic_activity_started_on=started_on)
-        await outbox.add(session, OrganisationEconomicActivityStarted(
-            organisation_id=organisation_id, started_on=started_on, activity=start.activity))
+        await repository.update_organisation(
+            session,
+            organisation_id=organisation_id,
+            runs_economic_activity=True,
+            economic_activity=start.activity,
+            economic_activity_started_on=started_on,
+        )
+        await outbox.add(
+            session,
+            OrganisationEconomicActivityStarted(
+                organisation_id=organisation_id, started_on=started_on, activity=start.activity
+            ),
+        )
         # the row was read and locked above in this transaction, so it is there
-        return cast("Row[*tuple[Any, ...]]",
-                    await repository.get_organisation(session, organisation_id=organisation_id))
+        return cast(
+            "Row[*tuple[Any, ...]]", await repository.get_organisation(session, organisation_id=organisation_id)
+        )
 
 
-async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar,
-                                form: InitiativeGroupFormation) -> str:
+async def form_initiative_group(
+    *, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar, form: InitiativeGroupFormation
+) -> str:
     """Form a group of eligible participants; publish InitiativeGroupFormed with their pseudonymous ids."""
     formed_on = _day(calendar, form.formed_on, "formed_on")
     county = _subregion_county(calendar, form.county, who="the initiative groups")
@@ -267,12 +354,23 @@ async def form_initiative_group(*, session: AsyncSession, outbox: OutboxWriter, 
         refused = domain.members_who_cannot_join(form.member_ids, statuses)
         if refused:
             listed = "; ".join(f"{member}: {why}" for member, why in refused.items())
-            raise InvalidInput(f"Only eligible participants can form an initiative group ({listed}).",
-                               field="member_ids", refused=refused)
-        await repository.add_initiative_group(session, group_id=group_id, group_name=form.group_name,
-                                              county=county, formed_on=formed_on, member_ids=form.member_ids)
-        await outbox.add(session, InitiativeGroupFormed(group_id=group_id, formed_on=formed_on, county=county,
-                                                        member_ids=form.member_ids))
+            raise InvalidInput(
+                f"Only eligible participants can form an initiative group ({listed}).",
+                field="member_ids",
+                refused=refused,
+            )
+        await repository.add_initiative_group(
+            session,
+            group_id=group_id,
+            group_name=form.group_name,
+            county=county,
+            formed_on=formed_on,
+            member_ids=form.member_ids,
+        )
+        await outbox.add(
+            session,
+            InitiativeGroupFormed(group_id=group_id, formed_on=formed_on, county=county, member_ids=form.member_ids),
+        )
     return group_id
 
 
@@ -283,7 +381,8 @@ async def get_initiative_group(*, session: AsyncSession, group_id: str) -> tuple
     return found
 
 
-async def search_participants(*, session: AsyncSession, text: str | None = None, status: str | None = None,
-                              county: str | None = None) -> list:
+async def search_participants(
+    *, session: AsyncSession, text: str | None = None, status: str | None = None, county: str | None = None
+) -> list:
     """Participants found by name or PESEL, status and county (the staff pages' list)."""
     return await repository.search_participants(session, text=text, status=status, county=county)

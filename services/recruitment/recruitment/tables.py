@@ -7,7 +7,8 @@ from owes_messaging.messaging_tables import inbox_table, outbox_table
 metadata = sa.MetaData()
 
 participants = sa.Table(
-    "participants", metadata,
+    "participants",
+    metadata,
     sa.Column("participant_id", sa.String(64), primary_key=True),
     # Personal data: nulled on GDPR erasure.
     sa.Column("pesel", sa.String(11), nullable=True, unique=True),
@@ -37,7 +38,8 @@ participants = sa.Table(
 )
 
 organisations = sa.Table(
-    "organisations", metadata,
+    "organisations",
+    metadata,
     sa.Column("organisation_id", sa.String(64), primary_key=True),
     sa.Column("organisation_type", sa.String(32), nullable=False),
     sa.Column("organisation_name", sa.String(300), nullable=False),
@@ -53,7 +55,8 @@ organisations = sa.Table(
 )
 
 initiative_groups = sa.Table(
-    "initiative_groups", metadata,
+    "initiative_groups",
+    metadata,
     sa.Column("group_id", sa.String(64), primary_key=True),
     sa.Column("group_name", sa.String(200), nullable=True),
     sa.Column("county", sa.String(64), nullable=False),
@@ -61,7 +64,8 @@ initiative_groups = sa.Table(
 )
 
 initiative_group_members = sa.Table(
-    "initiative_group_members", metadata,
+    "initiative_group_members",
+    metadata,
     sa.Column("group_id", sa.String(64), sa.ForeignKey("initiative_groups.group_id"), primary_key=True),
     sa.Column("participant_id", sa.String(64), sa.ForeignKey("participants.participant_id"), primary_key=True),
 )

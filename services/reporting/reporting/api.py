@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from owes_service.deps import SessionDep
 from owes_service.problems import InvalidInput, NotFound
 
@@ -41,24 +42,34 @@ async def full_report(request: Request, session: SessionDep) -> dict:
     return report_json(await _report(request, session))
 
 
-@router.get("/indicators/{key}", summary="One indicator with its target, breakdowns and monthly series",
-            responses={404: {"description": "No such indicator"}})
+@router.get(
+    "/indicators/{key}",
+    summary="One indicator with its target, breakdowns and monthly series",
+    responses={404: {"description": "No such indicator"}},
+)
 async def one_indicator(key: str, request: Request, session: SessionDep) -> dict:
     indicator = _indicator(key)
     report = await _report(request, session, [indicator.key])
     return figures_json(report.figures[indicator.key], report.months, report.periods)
 
 
-@router.get("/indicators/{key}/breakdowns/{dimension}", summary="One indicator broken down by one dimension",
-            responses={404: {"description": "No such indicator, or no such breakdown of it"}})
+@router.get(
+    "/indicators/{key}/breakdowns/{dimension}",
+    summary="One indicator broken down by one dimension",
+    responses={404: {"description": "No such indicator, or no such breakdown of it"}},
+)
 async def breakdown(key: str, dimension: str, request: Request, session: SessionDep) -> dict:
     indicator = _indicator(key)
     if dimension not in indicator.dimensions:
         raise NotFound(f"{key} has no breakdown by {dimension!r}; it has: {', '.join(indicator.dimensions)}")
     report = await _report(request, session, [indicator.key])
     figures = report.figures[indicator.key]
-    return {"indicator": key, "dimension": dimension, "unit": indicator.unit,
-            "buckets": [{"bucket": b, "value": json_number(v)} for b, v in figures.breakdown(dimension)]}
+    return {
+        "indicator": key,
+        "dimension": dimension,
+        "unit": indicator.unit,
+        "buckets": [{"bucket": b, "value": json_number(v)} for b, v in figures.breakdown(dimension)],
+    }
 
 
 @router.get("/freshness", summary="Last event seen from each partner, and the consumer's lag per topic")
@@ -67,12 +78,21 @@ async def freshness(request: Request) -> dict:
     return freshness_json(lines, lags, now)
 
 
-@router.get("/exports/{filename}", summary="Export: indicators, breakdowns or series, as .csv or .xlsx",
-            responses={200: {"content": {v.split(";")[0]: {} for v in FORMATS.values()}},
-                       404: {"description": "No such export"}, 422: {"description": "Unknown dimension"}})
-async def export(filename: str, request: Request, session: SessionDep,
-                 dimension: Annotated[str | None, Query(description="Breakdowns of this dimension only")] = None
-                 ) -> Response:
+@router.get(
+    "/exports/{filename}",
+    summary="Export: indicators, breakdowns or series, as .csv or .xlsx",
+    responses={
+        200: {"content": {v.split(";")[0]: {} for v in FORMATS.values()}},
+        404: {"description": "No such export"},
+        422: {"description": "Unknown dimension"},
+    },
+)
+async def export(
+    filename: str,
+    request: Request,
+    session: SessionDep,
+    dimension: Annotated[str | None, Query(description="Breakdowns of this dimension only")] = None,
+) -> Response:
     name, _, fmt = filename.rpartition(".")
     if name not in EXPORTS or fmt not in FORMATS:
         raise NotFound(f"no export {filename!r}; try {', '.join(f'{n}.{f}' for n in EXPORTS for f in FORMATS)}")
@@ -81,5 +101,8 @@ async def export(filename: str, request: Request, session: SessionDep,
     report = await _report(request, session)
     body = to_xlsx(report, (name,), dimension) if fmt == "xlsx" else to_csv(*table(report, name, dimension))
     stamp = report.generated_at.strftime("%Y%m%d-%H%M")  # the project's wall clock, as people name files
-    return Response(body, media_type=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="owes-{name}-{stamp}.{fmt}"'})
+    return Response(
+        body,
+        media_type=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="owes-{name}-{stamp}.{fmt}"'},
+    )

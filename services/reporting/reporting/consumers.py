@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from owes_contracts import Event
 from owes_contracts.envelope import CloudEvent
 from owes_messaging.consumer import Handler
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from .domain import FOLDS, Origin, fold
 from .repository import write_rows

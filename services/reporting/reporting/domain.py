@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+
 from owes_contracts import (
     AdvisorySessionHeld,
     BridgeSupportPaid,
@@ -67,17 +68,24 @@ BridgeInstalment = _row_type(tables.bridge_support)
 PartnerActivity = _row_type(tables.partner_activity)
 
 TABLE_OF: dict[type, sa.Table] = {
-    Participant: tables.participants, Organisation: tables.organisations, InitiativeGroup: tables.initiative_groups,
-    AdvisorySession: tables.advisory_sessions, TrainingCompletion: tables.trainings, Mentoring: tables.mentoring,
-    GrantApplication: tables.grant_applications, Disbursement: tables.disbursements,
-    Cooperative: tables.cooperatives, Job: tables.jobs, BridgeInstalment: tables.bridge_support,
+    Participant: tables.participants,
+    Organisation: tables.organisations,
+    InitiativeGroup: tables.initiative_groups,
+    AdvisorySession: tables.advisory_sessions,
+    TrainingCompletion: tables.trainings,
+    Mentoring: tables.mentoring,
+    GrantApplication: tables.grant_applications,
+    Disbursement: tables.disbursements,
+    Cooperative: tables.cooperatives,
+    Job: tables.jobs,
+    BridgeInstalment: tables.bridge_support,
     PartnerActivity: tables.partner_activity,
 }
 
 
 def key_of(row: tuple) -> tuple:
     """The primary key values of a row (the first columns of every read model)."""
-    return row[:_key_length(type(row))]
+    return row[: _key_length(type(row))]
 
 
 @cache
@@ -98,12 +106,16 @@ def merger(row_type: type[Any]) -> Callable[[tuple, tuple], tuple]:
     """merge(old, new): per column, the new non-null value wins ("coalesce"), or the greatest one ("max")."""
     rules = tuple(c.info.get("merge", "coalesce") for c in TABLE_OF[row_type].columns)
     if all(r == "coalesce" for r in rules):
+
         def merge(old: tuple, new: tuple) -> tuple:
             return row_type._make([n if n is not None else o for o, n in zip(old, new)])
     else:
+
         def merge(old: tuple, new: tuple) -> tuple:
-            return row_type._make([_merge_max(n, o) if r == "max" else (n if n is not None else o)
-                                   for r, o, n in zip(rules, old, new)])
+            return row_type._make(
+                [_merge_max(n, o) if r == "max" else (n if n is not None else o) for r, o, n in zip(rules, old, new)]
+            )
+
     return merge
 
 
@@ -129,9 +141,20 @@ Fold = Callable[[Origin, Any], list[tuple]]
 
 
 def participant_recruited(o: Origin, e: ParticipantRecruited) -> list[tuple]:
-    return [Participant(e.participant_id, o.partner, e.county, e.gender.value, e.age_band.value,
-                        e.labour_market_status.value, e.disability, e.at_risk_of_exclusion, e.recruited_on,
-                        outside_subregion=e.outside_subregion)]
+    return [
+        Participant(
+            e.participant_id,
+            o.partner,
+            e.county,
+            e.gender.value,
+            e.age_band.value,
+            e.labour_market_status.value,
+            e.disability,
+            e.at_risk_of_exclusion,
+            e.recruited_on,
+            outside_subregion=e.outside_subregion,
+        )
+    ]
 
 
 def eligibility_confirmed(o: Origin, e: ParticipantEligibilityConfirmed) -> list[tuple]:
@@ -152,8 +175,17 @@ def participant_data_erased(o: Origin, e: ParticipantDataErased) -> list[tuple]:
 
 
 def organisation_enrolled(o: Origin, e: OrganisationEnrolled) -> list[tuple]:
-    return [Organisation(e.organisation_id, o.partner, e.county, e.organisation_type.value, e.is_social_enterprise,
-                         e.runs_economic_activity, e.enrolled_on)]
+    return [
+        Organisation(
+            e.organisation_id,
+            o.partner,
+            e.county,
+            e.organisation_type.value,
+            e.is_social_enterprise,
+            e.runs_economic_activity,
+            e.enrolled_on,
+        )
+    ]
 
 
 def economic_activity_started(o: Origin, e: OrganisationEconomicActivityStarted) -> list[tuple]:
@@ -165,8 +197,11 @@ def initiative_group_formed(o: Origin, e: InitiativeGroupFormed) -> list[tuple]:
 
 
 def advisory_session_held(o: Origin, e: AdvisorySessionHeld) -> list[tuple]:
-    return [AdvisorySession(e.session_id, o.partner, e.held_on, e.kind.value, hundredths(e.hours), e.participant_id,
-                            e.organisation_id)]
+    return [
+        AdvisorySession(
+            e.session_id, o.partner, e.held_on, e.kind.value, hundredths(e.hours), e.participant_id, e.organisation_id
+        )
+    ]
 
 
 def training_completed(o: Origin, e: TrainingCompleted) -> list[tuple]:
@@ -174,13 +209,23 @@ def training_completed(o: Origin, e: TrainingCompleted) -> list[tuple]:
 
 
 def mentoring_provided(o: Origin, e: MentoringProvided) -> list[tuple]:
-    return [Mentoring(e.mentoring_id, o.partner, e.provided_on, hundredths(e.hours), e.participant_id,
-                      e.organisation_id)]
+    return [
+        Mentoring(e.mentoring_id, o.partner, e.provided_on, hundredths(e.hours), e.participant_id, e.organisation_id)
+    ]
 
 
 def grant_application_submitted(o: Origin, e: GrantApplicationSubmitted) -> list[tuple]:
-    return [GrantApplication(e.application_id, o.partner, e.applicant_kind, e.applicant_id, e.submitted_on,
-                             e.jobs_planned, hundredths(e.amount_requested))]
+    return [
+        GrantApplication(
+            e.application_id,
+            o.partner,
+            e.applicant_kind,
+            e.applicant_id,
+            e.submitted_on,
+            e.jobs_planned,
+            hundredths(e.amount_requested),
+        )
+    ]
 
 
 def grant_application_evaluated(o: Origin, e: GrantApplicationEvaluated) -> list[tuple]:
@@ -188,9 +233,15 @@ def grant_application_evaluated(o: Origin, e: GrantApplicationEvaluated) -> list
 
 
 def grant_awarded(o: Origin, e: GrantAwarded) -> list[tuple]:
-    return [GrantApplication(e.application_id, awarded_on=e.awarded_on, jobs_awarded=e.jobs,
-                             amount_per_job_grosze=hundredths(e.amount_per_job),
-                             awarded_grosze=hundredths(e.total_amount))]
+    return [
+        GrantApplication(
+            e.application_id,
+            awarded_on=e.awarded_on,
+            jobs_awarded=e.jobs,
+            amount_per_job_grosze=hundredths(e.amount_per_job),
+            awarded_grosze=hundredths(e.total_amount),
+        )
+    ]
 
 
 def grant_disbursed(o: Origin, e: GrantDisbursed) -> list[tuple]:
@@ -198,8 +249,7 @@ def grant_disbursed(o: Origin, e: GrantDisbursed) -> list[tuple]:
 
 
 def cooperative_founded(o: Origin, e: CooperativeFounded) -> list[tuple]:
-    return [Cooperative(e.cooperative_id, o.partner, e.county, e.founded_on, len(set(e.founder_ids)),
-                        e.application_id)]
+    return [Cooperative(e.cooperative_id, o.partner, e.county, e.founded_on, len(set(e.founder_ids)), e.application_id)]
 
 
 def job_created(o: Origin, e: JobCreated) -> list[tuple]:

@@ -19,14 +19,18 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 EXPORTS = ("indicators", "breakdowns", "series")
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def indicator_rows(report: Report) -> tuple[list[str], list[list]]:
     header = ["indicator", "title", "unit", "value", "target", "progress_percent"]
-    rows = [[f.indicator.key, f.indicator.title, f.indicator.unit, f.value, target_json(f.target),
-             f.progress_percent] for f in report.figures.values()]
+    rows = [
+        [f.indicator.key, f.indicator.title, f.indicator.unit, f.value, target_json(f.target), f.progress_percent]
+        for f in report.figures.values()
+    ]
     return header, rows
 
 

@@ -45,8 +45,10 @@ class PartnerFreshness:
         version reporting cannot read go to the dead-letter topic until reporting is upgraded."""
         if self.release is None or known_release(self.release):
             return None
-        return (f"{self.partner} runs release {self.release}, which this reporting does not know: "
-                f"upgrade reporting to read the event versions it publishes")
+        return (
+            f"{self.partner} runs release {self.release}, which this reporting does not know: "
+            f"upgrade reporting to read the event versions it publishes"
+        )
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -67,19 +69,33 @@ async def consumer_lag(runtime: ServiceRuntime, namespace: str) -> dict[str, Top
             if topic in totals:
                 totals[topic][0] += lag
                 totals[topic][2] += 1
-    return {t: TopicLag(t, topics[t], lag if fetched else None, parts, fetched)
-            for t, (lag, parts, fetched) in totals.items()}
+    return {
+        t: TopicLag(t, topics[t], lag if fetched else None, parts, fetched)
+        for t, (lag, parts, fetched) in totals.items()
+    }
 
 
-async def partner_freshness(connection: Connection, lags: dict[str, TopicLag],
-                            received: dict[str, dt.datetime] | None = None,
-                            releases: dict[str, str] | None = None) -> list[PartnerFreshness]:
+async def partner_freshness(
+    connection: Connection,
+    lags: dict[str, TopicLag],
+    received: dict[str, dt.datetime] | None = None,
+    releases: dict[str, str] | None = None,
+) -> list[PartnerFreshness]:
     """One line per partner seen in events, and one per producing service not heard from yet."""
     rows = await partner_activity_rows(connection)
     lag_of = {lag.producer: lag.lag for lag in lags.values()}
     received, releases = received or {}, releases or {}
-    lines = [PartnerFreshness(r.partner, r.producer, _aware(r.last_event_at), lag_of.get(r.producer),
-                              received.get(r.partner), releases.get(r.partner)) for r in rows]
+    lines = [
+        PartnerFreshness(
+            r.partner,
+            r.producer,
+            _aware(r.last_event_at),
+            lag_of.get(r.producer),
+            received.get(r.partner),
+            releases.get(r.partner),
+        )
+        for r in rows
+    ]
     heard = {r.producer for r in rows}
     lines += [PartnerFreshness("(none yet)", p, None, lag_of.get(p)) for p in PRODUCERS if p not in heard]
     order = {p: i for i, p in enumerate(PRODUCERS)}
@@ -89,15 +105,29 @@ async def partner_freshness(connection: Connection, lags: dict[str, TopicLag],
 def freshness_json(lines: list[PartnerFreshness], lags: dict[str, TopicLag], now: dt.datetime) -> dict:
     return {
         "checked_at": now.isoformat(),
-        "partners": [{
-            "partner": f.partner, "producer": f.producer,
-            "last_event_at": f.last_event_at.isoformat() if f.last_event_at else None,
-            "seconds_since_last_event": round((now - f.last_event_at).total_seconds(), 1) if f.last_event_at
-            else None,
-            "consumer_lag": f.lag,
-            "last_received_at": f.received_at.isoformat() if f.received_at else None,
-            "release": f.release, "release_warning": f.release_warning,
-        } for f in lines],
-        "topics": [{"topic": t.topic, "producer": t.producer, "consumer_lag": t.lag, "partitions": t.partitions,
-                    "partitions_fetched": t.partitions_fetched} for t in lags.values()],
+        "partners": [
+            {
+                "partner": f.partner,
+                "producer": f.producer,
+                "last_event_at": f.last_event_at.isoformat() if f.last_event_at else None,
+                "seconds_since_last_event": round((now - f.last_event_at).total_seconds(), 1)
+                if f.last_event_at
+                else None,
+                "consumer_lag": f.lag,
+                "last_received_at": f.received_at.isoformat() if f.received_at else None,
+                "release": f.release,
+                "release_warning": f.release_warning,
+            }
+            for f in lines
+        ],
+        "topics": [
+            {
+                "topic": t.topic,
+                "producer": t.producer,
+                "consumer_lag": t.lag,
+                "partitions": t.partitions,
+                "partitions_fetched": t.partitions_fetched,
+            }
+            for t in lags.values()
+        ],
     }

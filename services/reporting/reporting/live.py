@@ -75,6 +75,7 @@ class LiveReport:
     async def freshness(self) -> tuple[list[PartnerFreshness], dict[str, TopicLag], dt.datetime]:
         lags = await consumer_lag(self.runtime, self.runtime.settings.topic_namespace)
         async with self.runtime.engine.connect() as connection:
-            lines = await partner_freshness(connection, lags, self.runtime.consumer.last_event_at,
-                                            self.runtime.consumer.partner_releases)
+            lines = await partner_freshness(
+                connection, lags, self.runtime.consumer.last_event_at, self.runtime.consumer.partner_releases
+            )
         return lines, lags, self.runtime.calendar.now()

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import cast
 
 from fastapi import FastAPI
+
 from owes_contracts.envelope import CloudEvent
 from owes_messaging.consumer import Outcome
 from owes_service.project_calendar import Clock
@@ -43,12 +44,20 @@ class ReportingRuntime(ServiceRuntime):
 
 def build_runtime(settings: ReportingSettings | None = None, *, clock: Clock | None = None) -> ReportingRuntime:
     settings = settings or ReportingSettings()
-    return ReportingRuntime(ServiceSpec(
-        name="reporting", title="OWES Mesh: reporting",
-        description="Read models built only from partners' events: indicators against targets, dashboards.",
-        settings=settings, metadata=metadata, migrations_dir=MIGRATIONS, routers=[api.router, dashboard.router],
-        handlers=HANDLERS, partner=settings.partner,
-    ), clock=clock)
+    return ReportingRuntime(
+        ServiceSpec(
+            name="reporting",
+            title="OWES Mesh: reporting",
+            description="Read models built only from partners' events: indicators against targets, dashboards.",
+            settings=settings,
+            metadata=metadata,
+            migrations_dir=MIGRATIONS,
+            routers=[api.router, dashboard.router],
+            handlers=HANDLERS,
+            partner=settings.partner,
+        ),
+        clock=clock,
+    )
 
 
 def create_app(settings: ReportingSettings | None = None, *, clock: Clock | None = None) -> FastAPI:

@@ -18,10 +18,17 @@ from owes_service.pages import N_, StaffMember, StaffPages, place_name
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .service import Report
 
-pages = StaffPages(service="reporting", title=N_("Partnership reporting"), package_dir=Path(__file__).parent,
-                   home="/panel/dashboard", nav=[("/panel/dashboard", N_("Dashboard")),
-                                                 ("/panel/indicators", N_("Indicator tables")),
-                                                 ("/panel/report", N_("Report for the board"))])
+pages = StaffPages(
+    service="reporting",
+    title=N_("Partnership reporting"),
+    package_dir=Path(__file__).parent,
+    home="/panel/dashboard",
+    nav=[
+        ("/panel/dashboard", N_("Dashboard")),
+        ("/panel/indicators", N_("Indicator tables")),
+        ("/panel/report", N_("Report for the board")),
+    ],
+)
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 # Spelled out rather than unpacked from pages.deps() (the same value), so that type checkers take it as a type.
@@ -47,19 +54,32 @@ INDICATOR_TITLES = {
     "grants_awarded_pln": N_("Grants awarded (PLN)"),
     "grants_disbursed_pln": N_("Grants disbursed (PLN)"),
 }
-DIMENSION_TITLES = {"partner": N_("By partner"), "county": N_("By county"), "gender": N_("By sex"),
-                    "age_band": N_("By age")}
+DIMENSION_TITLES = {
+    "partner": N_("By partner"),
+    "county": N_("By county"),
+    "gender": N_("By sex"),
+    "age_band": N_("By age"),
+}
 BUCKETS = {"female": N_("women"), "male": N_("men"), "unknown": N_("not given")}
 SECTIONS = ("updated", "targets", "activity", "partners")
-EXPORT_TITLES = {"indicators": N_("Indicators against targets"), "breakdowns": N_("Breakdowns"),
-                 "series": N_("Monthly series")}
+EXPORT_TITLES = {
+    "indicators": N_("Indicators against targets"),
+    "breakdowns": N_("Breakdowns"),
+    "series": N_("Monthly series"),
+}
 
 
 def _context(report: Report) -> dict[str, Any]:
     figures = list(report.figures.values())
-    return {"report": report, "targeted": [f for f in figures if f.target is not None],
-            "others": [f for f in figures if f.target is None], "titles": INDICATOR_TITLES,
-            "dimensions": DIMENSION_TITLES, "buckets": BUCKETS, "place_name": place_name}
+    return {
+        "report": report,
+        "targeted": [f for f in figures if f.target is not None],
+        "others": [f for f in figures if f.target is None],
+        "titles": INDICATOR_TITLES,
+        "dimensions": DIMENSION_TITLES,
+        "buckets": BUCKETS,
+        "place_name": place_name,
+    }
 
 
 def _sections(request: Request, report: Report) -> dict[str, str]:
@@ -94,13 +114,15 @@ async def dashboard_stream(request: Request, staff: Staff) -> Response:
             else:
                 yield ": keep-alive\n\n"
             try:
-                await live.feed.wait(version, timeout=min(settings.dashboard_heartbeat,
-                                                          max(0.0, deadline - time.monotonic())))
+                await live.feed.wait(
+                    version, timeout=min(settings.dashboard_heartbeat, max(0.0, deadline - time.monotonic()))
+                )
             except asyncio.CancelledError:
                 return
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
 
 
 @router.get("/indicators")
@@ -125,5 +147,8 @@ async def export(request: Request, staff: Staff, filename: str) -> Response:
     report, _version = await request.app.state.runtime.live.report()
     body = to_xlsx(report, (name,)) if fmt == "xlsx" else to_csv(*table(report, name))
     stamp = report.generated_at.strftime("%Y%m%d-%H%M")
-    return Response(body, media_type=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="owes-{name}-{stamp}.{fmt}"'})
+    return Response(
+        body,
+        media_type=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="owes-{name}-{stamp}.{fmt}"'},
+    )

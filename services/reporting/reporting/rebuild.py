@@ -36,10 +36,10 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+
 from owes_contracts import PRODUCERS, Event, UnknownEventType, contract_for, topic_for
 from owes_contracts.envelope import CloudEvent, PoisonMessage
-from owes_messaging.broker import partitions_of
-from owes_messaging.broker import client_options
+from owes_messaging.broker import client_options, partitions_of
 from owes_messaging.db import create_engine
 from owes_messaging.migrations import upgrade_to_head_async
 
@@ -77,14 +77,17 @@ async def live_applied(settings: ReportingSettings) -> dict[str, LiveApplied]:
         async with engine.connect() as conn:
             if not await conn.run_sync(lambda c: sa.inspect(c).has_table("inbox")):
                 return {}
-            inbox = sa.table("inbox", sa.column("consumer"), sa.column("event_id"), sa.column("event_type"),
-                             sa.column("received_at"))
+            inbox = sa.table(
+                "inbox", sa.column("consumer"), sa.column("event_id"), sa.column("event_type"), sa.column("received_at")
+            )
             for producer in PRODUCERS:
-                mine = sa.and_(inbox.c.consumer == settings.service_name,
-                               inbox.c.event_type.like(f"pl.owes.{producer}.%"))
+                mine = sa.and_(
+                    inbox.c.consumer == settings.service_name, inbox.c.event_type.like(f"pl.owes.{producer}.%")
+                )
                 count = await conn.scalar(sa.select(sa.func.count()).select_from(inbox).where(mine)) or 0
-                last = await conn.scalar(sa.select(inbox.c.event_id).where(mine)
-                                         .order_by(inbox.c.received_at.desc()).limit(1))
+                last = await conn.scalar(
+                    sa.select(inbox.c.event_id).where(mine).order_by(inbox.c.received_at.desc()).limit(1)
+                )
                 if count:
                     applied[producer] = LiveApplied(count, last)
     finally:
@@ -99,8 +102,10 @@ def shortfall(live: dict[str, LiveApplied], read: dict[str, int], last_found: se
         got = read.get(producer, 0)
         missing_last = applied.last_event_id is not None and applied.last_event_id not in last_found
         if got < applied.count or missing_last:
-            lines.append(f"{producer}: the live models applied {applied.count} events (the last {applied.last_event_id}"
-                         f"), the log holds {got}{'' if not missing_last else ' and not that last one'}")
+            lines.append(
+                f"{producer}: the live models applied {applied.count} events (the last {applied.last_event_id}"
+                f"), the log holds {got}{'' if not missing_last else ' and not that last one'}"
+            )
     return lines
 
 
@@ -195,8 +200,9 @@ class _Buffer:
         return rows
 
 
-async def _assign_share(consumer: AIOKafkaConsumer, topics: list[str],
-                        share: tuple[int, int]) -> dict[TopicPartition, str]:
+async def _assign_share(
+    consumer: AIOKafkaConsumer, topics: list[str], share: tuple[int, int]
+) -> dict[TopicPartition, str]:
     """Assign this reader's share of the topics' partitions (every n-th, from k) and seek to their beginning."""
     await consumer.topics()  # fetches the cluster's metadata
     every: list[tuple[TopicPartition, str]] = []
@@ -232,15 +238,26 @@ class _Folded:
     found: set[str] = field(default_factory=set)  # which of the watched event ids the log holds
 
 
-async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], emit: Emit,
-                           *, idle_timeout: float = 5.0, watch: frozenset[str] = frozenset()) -> _Folded:
+async def _fold_partitions(
+    settings: ReportingSettings,
+    share: tuple[int, int],
+    emit: Emit,
+    *,
+    idle_timeout: float = 5.0,
+    watch: frozenset[str] = frozenset(),
+) -> _Folded:
     """Read a share of the producer topics from the beginning up to the highwater marks the fetches return,
     fold every event and merge the rows in memory; hand them to `emit` whenever the buffer is full."""
     folded = _Folded()
     topics = [topic_for(p, settings.topic_namespace) for p in PRODUCERS]
     consumer = AIOKafkaConsumer(
-        **client_options(settings.kafka), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
-        client_id="reporting-rebuild", max_partition_fetch_bytes=2 * 1024 * 1024, fetch_max_bytes=16 * 1024 * 1024,
+        **client_options(settings.kafka),
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id="reporting-rebuild",
+        max_partition_fetch_bytes=2 * 1024 * 1024,
+        fetch_max_bytes=16 * 1024 * 1024,
     )
     buffer = _Buffer()
     add, latest = buffer.add, folded.latest
@@ -268,8 +285,7 @@ async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], 
                     partner, time_, payload = decoded
                     key = (partner, producer)
                     # No time: the folds do not read it, and partner activity comes from `latest` at the end.
-                    origin = origins.get(key) or origins.setdefault(
-                        key, Origin(partner, producer, None))  # type: ignore[arg-type]
+                    origin = origins.get(key) or origins.setdefault(key, Origin(partner, producer, None))  # type: ignore[arg-type]
                     for row in fold(origin, payload):
                         add(row)
                     seen = latest.get(key)
@@ -294,8 +310,9 @@ async def _fold_partitions(settings: ReportingSettings, share: tuple[int, int], 
 _ROW_TYPES = list(TABLE_OF)
 
 
-def _worker(settings: ReportingSettings, share: tuple[int, int], conn: Connection[Any, Any],
-            watch: frozenset[str] = frozenset()) -> None:
+def _worker(
+    settings: ReportingSettings, share: tuple[int, int], conn: Connection[Any, Any], watch: frozenset[str] = frozenset()
+) -> None:
     """A forked reader: folds its share and sends merged rows, grouped by read model, as plain tuples."""
     gc.disable()
 
@@ -321,8 +338,9 @@ def start_workers(settings: ReportingSettings, count: int, watch: frozenset[str]
     workers = []
     for k in range(count):
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_worker, args=(settings, (k, count), send, watch), daemon=True,
-                                  name=f"reporting-rebuild-{k}")
+        process = context.Process(
+            target=_worker, args=(settings, (k, count), send, watch), daemon=True, name=f"reporting-rebuild-{k}"
+        )
         process.start()
         send.close()
         workers.append((process, receive))
@@ -359,24 +377,37 @@ async def _commit_group_offsets(settings: ReportingSettings, positions: dict[Top
     """
     if not positions:
         return True
-    consumer = AIOKafkaConsumer(**client_options(settings.kafka), group_id=settings.group_id,
-                                enable_auto_commit=False, client_id="reporting-rebuild")
+    consumer = AIOKafkaConsumer(
+        **client_options(settings.kafka),
+        group_id=settings.group_id,
+        enable_auto_commit=False,
+        client_id="reporting-rebuild",
+    )
     await consumer.start()
     try:
         consumer.assign(list(positions))
         await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in positions.items()})
         return True
     except KafkaError as exc:
-        log.warning("rebuild_offsets_not_committed", error=type(exc).__name__,
-                    note="the service resumes from its own offsets; re-applying events changes nothing")
+        log.warning(
+            "rebuild_offsets_not_committed",
+            error=type(exc).__name__,
+            note="the service resumes from its own offsets; re-applying events changes nothing",
+        )
         return False
     finally:
         await consumer.stop()
 
 
-async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, workers: list | None = None,
-                  idle_timeout: float = 5.0, force: bool = False,
-                  live: dict[str, LiveApplied] | None = None) -> RebuildResult:
+async def rebuild(
+    settings: ReportingSettings,
+    *,
+    commit_offsets: bool = True,
+    workers: list | None = None,
+    idle_timeout: float = 5.0,
+    force: bool = False,
+    live: dict[str, LiveApplied] | None = None,
+) -> RebuildResult:
     """Empty the read models and fold every event of every producer topic into them again: in this process,
     or with `workers` from start_workers() reading and folding while this process writes (pass them the
     `watch` of live_applied()'s last event ids). Raises RebuildRefused, with nothing changed, when the rebuilt
@@ -398,14 +429,19 @@ async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, w
             if workers:
                 shares = await _from_workers(workers, writer)
             else:
-                shares = [await _fold_partitions(settings, (0, 1), writer.write, idle_timeout=idle_timeout,
-                                                 watch=watch)]
+                shares = [
+                    await _fold_partitions(settings, (0, 1), writer.write, idle_timeout=idle_timeout, watch=watch)
+                ]
             latest: dict[tuple[str, str], bytes] = {}
             for share in shares:
                 for key, time_ in share.latest.items():
                     latest[key] = time_ if key not in latest else _later(time_, latest[key])
-            await writer.write([PartnerActivity(partner, producer, dt.datetime.fromisoformat(time_.decode()))
-                                for (partner, producer), time_ in latest.items()])
+            await writer.write(
+                [
+                    PartnerActivity(partner, producer, dt.datetime.fromisoformat(time_.decode()))
+                    for (partner, producer), time_ in latest.items()
+                ]
+            )
             await writer.wait()
             result.row_writes = writer.written
             result.seconds_writing, result.seconds_waited_for_writes = writer.seconds_writing, writer.seconds_waited
@@ -427,28 +463,47 @@ async def rebuild(settings: ReportingSettings, *, commit_offsets: bool = True, w
                 process.terminate()
             process.join(timeout=10)
     positions = {tp: offset for share in shares for tp, offset in share.positions.items()}
-    result.events, result.applied, result.skipped = (sum(s.events for s in shares), sum(s.applied for s in shares),
-                                                     sum(s.skipped for s in shares))
+    result.events, result.applied, result.skipped = (
+        sum(s.events for s in shares),
+        sum(s.applied for s in shares),
+        sum(s.skipped for s in shares),
+    )
     result.positions = {f"{tp.topic}[{tp.partition}]": offset for tp, offset in positions.items()}
     if commit_offsets:
         result.offsets_committed = await _commit_group_offsets(settings, positions)
     result.seconds = time.perf_counter() - started
-    log.info("rebuild_done", events=result.events, applied=result.applied, skipped=result.skipped,
-             rows=result.rows, row_writes=result.row_writes, seconds=round(result.seconds, 2),
-             seconds_writing=round(result.seconds_writing, 2),
-             seconds_waited_for_writes=round(result.seconds_waited_for_writes, 2), workers=len(workers or ()) or 1,
-             events_per_second=round(result.events_per_second))
+    log.info(
+        "rebuild_done",
+        events=result.events,
+        applied=result.applied,
+        skipped=result.skipped,
+        rows=result.rows,
+        row_writes=result.row_writes,
+        seconds=round(result.seconds, 2),
+        seconds_writing=round(result.seconds_writing, 2),
+        seconds_waited_for_writes=round(result.seconds_waited_for_writes, 2),
+        workers=len(workers or ()) or 1,
+        events_per_second=round(result.events_per_second),
+    )
     return result
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(prog="python -m reporting.rebuild", description=__doc__.split("\n")[0])
-    parser.add_argument("--force", action="store_true",
-                        help="swap in the rebuilt models even when they hold less than the live ones")
-    parser.add_argument("--no-commit-offsets", action="store_true",
-                        help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="processes that read and fold partitions while this one writes (default 1: all in one)")
+    parser.add_argument(
+        "--force", action="store_true", help="swap in the rebuilt models even when they hold less than the live ones"
+    )
+    parser.add_argument(
+        "--no-commit-offsets",
+        action="store_true",
+        help="leave the consumer group's offsets alone (the service then re-applies, harmlessly)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes that read and fold partitions while this one writes (default 1: all in one)",
+    )
     return parser
 
 
@@ -461,21 +516,27 @@ def run(args: argparse.Namespace) -> int:
         live = asyncio.run(live_applied(settings))
         watch = frozenset(a.last_event_id for a in live.values() if a.last_event_id)
         workers = start_workers(settings, count, watch) if count > 1 else None
-        result = asyncio.run(rebuild(settings, commit_offsets=not args.no_commit_offsets, workers=workers,
-                                     force=force, live=live))
+        result = asyncio.run(
+            rebuild(settings, commit_offsets=not args.no_commit_offsets, workers=workers, force=force, live=live)
+        )
     except RebuildRefused as exc:
-        print("rebuild refused: the topics hold less than the live read models were built from; nothing was "
-              f"changed.\n{exc}\nRun with --force to rebuild from what the topics hold anyway.", file=sys.stderr)
+        print(
+            "rebuild refused: the topics hold less than the live read models were built from; nothing was "
+            f"changed.\n{exc}\nRun with --force to rebuild from what the topics hold anyway.",
+            file=sys.stderr,
+        )
         return 2
-    except Exception as exc:  # noqa: BLE001 (the command's last word: one line, exit status 1)
+    except Exception as exc:
         print(f"rebuild failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     for line in result.forced_past:
         print(f"warning (--force): {line}", file=sys.stderr)
-    print(f"rebuilt reporting read models from {result.events} events ({result.applied} applied, "
-          f"{result.skipped} skipped) into {result.rows} rows in {result.seconds:.1f}s "
-          f"({result.events_per_second:,.0f} events/s); consumer offsets "
-          f"{'committed' if result.offsets_committed else 'left as they were'}")
+    print(
+        f"rebuilt reporting read models from {result.events} events ({result.applied} applied, "
+        f"{result.skipped} skipped) into {result.rows} rows in {result.seconds:.1f}s "
+        f"({result.events_per_second:,.0f} events/s); consumer offsets "
+        f"{'committed' if result.offsets_committed else 'left as they were'}"
+    )
     return 0
 
 

@@ -49,8 +49,11 @@ def upsert_statement(table: sa.Table, dialect: str) -> sa.Insert:
             continue
         new, old = stmt.excluded[column.name], column
         if column.info.get("merge") == "max":
-            updates[column.name] = (sa.func.greatest(new, old) if dialect == "postgresql" else
-                                    sa.func.max(sa.func.coalesce(new, old), sa.func.coalesce(old, new)))
+            updates[column.name] = (
+                sa.func.greatest(new, old)
+                if dialect == "postgresql"
+                else sa.func.max(sa.func.coalesce(new, old), sa.func.coalesce(old, new))
+            )
         else:
             updates[column.name] = sa.func.coalesce(new, old)
     return stmt.on_conflict_do_update(index_elements=key, set_=updates)
@@ -60,7 +63,7 @@ Connection = AsyncSession | AsyncConnection
 
 
 def dialect_name(connection: Connection) -> str:
-    """"postgresql" or "sqlite", for an AsyncSession or an AsyncConnection."""
+    """ "postgresql" or "sqlite", for an AsyncSession or an AsyncConnection."""
     # The service's sessions are always bound to its engine: a session's bind is never None here.
     bind = cast(AsyncEngine | AsyncConnection, connection.bind) if isinstance(connection, AsyncSession) else connection
     return bind.dialect.name
@@ -103,8 +106,10 @@ class BulkWriter:
         positions = cast(list[str], compiled.positiontup)
         order = [names.index(n) for n in positions]
         # Both drivers take Python bools as they are; dates and times need the dialect's own conversion.
-        processors = [None if isinstance(table.c[n].type, sa.Boolean) else
-                      table.c[n].type._cached_bind_processor(self.dialect) for n in positions]
+        processors = [
+            None if isinstance(table.c[n].type, sa.Boolean) else table.c[n].type._cached_bind_processor(self.dialect)
+            for n in positions
+        ]
         return str(compiled), order, processors
 
     def _prepare(self, row_type: type, rows: list[tuple]) -> tuple[str, list[tuple]]:
@@ -146,8 +151,9 @@ class BulkWriter:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         """On an error, let a write in flight finish before the transaction is rolled back."""
         if exc_type is not None and self._pending is not None:
             with contextlib.suppress(Exception):
@@ -168,32 +174,58 @@ def month_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[An
     return sa.func.substr(column, 1, 7)
 
 
-def _units(dialect: str, *, partner: Expr, month: Expr, value: Expr | None = None, county: Expr | None = None,
-           gender: Expr | None = None, age_band: Expr | None = None, kind: Expr | None = None) -> list[sa.Label[Any]]:
+def _units(
+    dialect: str,
+    *,
+    partner: Expr,
+    month: Expr,
+    value: Expr | None = None,
+    county: Expr | None = None,
+    gender: Expr | None = None,
+    age_band: Expr | None = None,
+    kind: Expr | None = None,
+) -> list[sa.Label[Any]]:
     """The select list every indicator query shares; NULL for dimensions that do not apply."""
+
     def col(expr: Expr | None, name: str) -> sa.Label[Any]:
         return (expr if expr is not None else sa.null()).label(name)
 
-    return [col(partner, "partner"), col(county, "county"), col(gender, "gender"), col(age_band, "age_band"),
-            month_of(month, dialect).label("month"), col(kind, "kind"),
-            (value if value is not None else sa.literal(1)).label("value")]
+    return [
+        col(partner, "partner"),
+        col(county, "county"),
+        col(gender, "gender"),
+        col(age_band, "age_band"),
+        month_of(month, dialect).label("month"),
+        col(kind, "kind"),
+        (value if value is not None else sa.literal(1)).label("value"),
+    ]
 
 
-def _person(dialect: str, *, partner: Expr, month: Expr, value: Expr | None = None,
-            kind: Expr | None = None) -> list[sa.Label[Any]]:
-    return _units(dialect, partner=partner, month=month, value=value, county=P.county, gender=P.gender,
-                  age_band=P.age_band, kind=kind)
+def _person(
+    dialect: str, *, partner: Expr, month: Expr, value: Expr | None = None, kind: Expr | None = None
+) -> list[sa.Label[Any]]:
+    return _units(
+        dialect,
+        partner=partner,
+        month=month,
+        value=value,
+        county=P.county,
+        gender=P.gender,
+        age_band=P.age_band,
+        kind=kind,
+    )
 
 
 def q_people_supported(d: str) -> sa.Select:
     return sa.select(*_person(d, partner=P.partner, month=P.recruited_on)).where(
-        P.recruited_on.is_not(None), sa.or_(P.eligibility.is_(None), P.eligibility != "rejected"))
+        P.recruited_on.is_not(None), sa.or_(P.eligibility.is_(None), P.eligibility != "rejected")
+    )
 
 
 def q_ngos_started_economic_activity(d: str) -> sa.Select:
     return sa.select(*_units(d, partner=O.partner, county=O.county, month=O.activity_started_on)).where(
-        O.organisation_type.in_(NGO_TYPES), O.activity_started_on.is_not(None),
-        O.runs_economic_activity == sa.false())
+        O.organisation_type.in_(NGO_TYPES), O.activity_started_on.is_not(None), O.runs_economic_activity == sa.false()
+    )
 
 
 def q_social_enterprises_strengthened(d: str) -> sa.Select:
@@ -202,22 +234,30 @@ def q_social_enterprises_strengthened(d: str) -> sa.Select:
         sa.select(M.organisation_id, M.provided_on).where(M.organisation_id.is_not(None)),
         sa.select(G.applicant_id, G.awarded_on).where(G.applicant_kind == "organisation", G.awarded_on.is_not(None)),
     ).subquery("supports")
-    first = (sa.select(supports.c.org, sa.func.min(supports.c.support_on).label("first_on"))
-             .group_by(supports.c.org).subquery("first_support"))
-    return (sa.select(*_units(d, partner=O.partner, county=O.county, month=first.c.first_on))
-            .select_from(organisations.join(first, first.c.org == O.organisation_id))
-            .where(O.is_social_enterprise == sa.true(), O.enrolled_on.is_not(None)))
+    first = (
+        sa.select(supports.c.org, sa.func.min(supports.c.support_on).label("first_on"))
+        .group_by(supports.c.org)
+        .subquery("first_support")
+    )
+    return (
+        sa.select(*_units(d, partner=O.partner, county=O.county, month=first.c.first_on))
+        .select_from(organisations.join(first, first.c.org == O.organisation_id))
+        .where(O.is_social_enterprise == sa.true(), O.enrolled_on.is_not(None))
+    )
 
 
 def q_new_social_enterprises(d: str) -> sa.Select:
     return sa.select(*_units(d, partner=C.partner, county=C.county, month=C.founded_on)).where(
-        C.founded_on.is_not(None))
+        C.founded_on.is_not(None)
+    )
 
 
 def _jobs(d: str, when: Expr, *extra: sa.ColumnElement[bool]) -> sa.Select:
-    return (sa.select(*_person(d, partner=J.partner, month=when))
-            .select_from(jobs.outerjoin(participants, P.participant_id == J.participant_id))
-            .where(when.is_not(None), *extra))
+    return (
+        sa.select(*_person(d, partner=J.partner, month=when))
+        .select_from(jobs.outerjoin(participants, P.participant_id == J.participant_id))
+        .where(when.is_not(None), *extra)
+    )
 
 
 def q_jobs_for_people_at_risk(d: str) -> sa.Select:
@@ -237,36 +277,53 @@ def _applicant_county() -> Expr:
 
 
 def _with_applicant(table: sa.FromClause) -> sa.Join:
-    return (table.outerjoin(organisations, sa.and_(G.applicant_kind == "organisation",
-                                                   O.organisation_id == G.applicant_id))
-            .outerjoin(initiative_groups, sa.and_(G.applicant_kind == "initiative_group",
-                                                  IG.group_id == G.applicant_id)))
+    return table.outerjoin(
+        organisations, sa.and_(G.applicant_kind == "organisation", O.organisation_id == G.applicant_id)
+    ).outerjoin(initiative_groups, sa.and_(G.applicant_kind == "initiative_group", IG.group_id == G.applicant_id))
 
 
 def q_joint_cross_sector_initiatives(d: str) -> sa.Select:
-    return (sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on))
-            .select_from(_with_applicant(grant_applications))
-            .where(G.applicant_kind == "organisation", G.awarded_on.is_not(None)))
+    return (
+        sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on))
+        .select_from(_with_applicant(grant_applications))
+        .where(G.applicant_kind == "organisation", G.awarded_on.is_not(None))
+    )
 
 
 def q_initiative_groups(d: str) -> sa.Select:
     return sa.select(*_units(d, partner=IG.partner, county=IG.county, month=IG.formed_on)).where(
-        IG.formed_on.is_not(None))
+        IG.formed_on.is_not(None)
+    )
 
 
 def q_organisations_supported(d: str) -> sa.Select:
     return sa.select(*_units(d, partner=O.partner, county=O.county, month=O.enrolled_on)).where(
-        O.enrolled_on.is_not(None))
+        O.enrolled_on.is_not(None)
+    )
 
 
-def _hours(d: str, table: sa.Table, cols: ReadOnlyColumnCollection[str, sa.Column[Any]], when: Expr,
-           kind: Expr | None = None) -> sa.Select:
-    source = (table.outerjoin(participants, P.participant_id == cols.participant_id)
-              .outerjoin(organisations, O.organisation_id == cols.organisation_id))
-    return (sa.select(*_units(d, partner=cols.partner, county=sa.func.coalesce(P.county, O.county),
-                              gender=P.gender, age_band=P.age_band, month=when, value=cols.hours_hundredths,
-                              kind=kind))
-            .select_from(source).where(when.is_not(None)))
+def _hours(
+    d: str, table: sa.Table, cols: ReadOnlyColumnCollection[str, sa.Column[Any]], when: Expr, kind: Expr | None = None
+) -> sa.Select:
+    source = table.outerjoin(participants, P.participant_id == cols.participant_id).outerjoin(
+        organisations, O.organisation_id == cols.organisation_id
+    )
+    return (
+        sa.select(
+            *_units(
+                d,
+                partner=cols.partner,
+                county=sa.func.coalesce(P.county, O.county),
+                gender=P.gender,
+                age_band=P.age_band,
+                month=when,
+                value=cols.hours_hundredths,
+                kind=kind,
+            )
+        )
+        .select_from(source)
+        .where(when.is_not(None))
+    )
 
 
 def q_advisory_hours(d: str) -> sa.Select:
@@ -278,38 +335,54 @@ def q_mentoring_hours(d: str) -> sa.Select:
 
 
 def q_trainings_completed(d: str) -> sa.Select:
-    return (sa.select(*_person(d, partner=T.partner, month=T.completed_on))
-            .select_from(trainings.outerjoin(participants, P.participant_id == T.participant_id))
-            .where(T.completed_on.is_not(None)))
+    return (
+        sa.select(*_person(d, partner=T.partner, month=T.completed_on))
+        .select_from(trainings.outerjoin(participants, P.participant_id == T.participant_id))
+        .where(T.completed_on.is_not(None))
+    )
 
 
 def q_bridge_support_paid(d: str) -> sa.Select:
-    source = (bridge_support.outerjoin(jobs, J.job_id == B.job_id)
-              .outerjoin(participants, P.participant_id == J.participant_id))
-    return (sa.select(*_person(d, partner=B.partner, month=B.paid_on, value=B.amount_grosze))
-            .select_from(source).where(B.paid_on.is_not(None)))
+    source = bridge_support.outerjoin(jobs, J.job_id == B.job_id).outerjoin(
+        participants, P.participant_id == J.participant_id
+    )
+    return (
+        sa.select(*_person(d, partner=B.partner, month=B.paid_on, value=B.amount_grosze))
+        .select_from(source)
+        .where(B.paid_on.is_not(None))
+    )
 
 
 def q_grants_awarded(d: str) -> sa.Select:
-    return (sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on))
-            .select_from(_with_applicant(grant_applications)).where(G.awarded_on.is_not(None)))
+    return (
+        sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on))
+        .select_from(_with_applicant(grant_applications))
+        .where(G.awarded_on.is_not(None))
+    )
 
 
 def q_grants_awarded_pln(d: str) -> sa.Select:
-    return (sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on,
-                              value=G.awarded_grosze))
-            .select_from(_with_applicant(grant_applications)).where(G.awarded_on.is_not(None)))
+    return (
+        sa.select(*_units(d, partner=G.partner, county=_applicant_county(), month=G.awarded_on, value=G.awarded_grosze))
+        .select_from(_with_applicant(grant_applications))
+        .where(G.awarded_on.is_not(None))
+    )
 
 
 def q_grants_disbursed_pln(d: str) -> sa.Select:
     source = _with_applicant(disbursements.outerjoin(grant_applications, G.application_id == D.application_id))
-    return (sa.select(*_units(d, partner=D.partner, county=_applicant_county(), month=D.disbursed_on,
-                              value=D.amount_grosze))
-            .select_from(source).where(D.disbursed_on.is_not(None)))
+    return (
+        sa.select(
+            *_units(d, partner=D.partner, county=_applicant_county(), month=D.disbursed_on, value=D.amount_grosze)
+        )
+        .select_from(source)
+        .where(D.disbursed_on.is_not(None))
+    )
 
 
-async def indicator_cube(connection: Connection, query: Callable[[str], sa.Select],
-                         dimensions: tuple[str, ...]) -> list[sa.Row[*tuple[Any, ...]]]:
+async def indicator_cube(
+    connection: Connection, query: Callable[[str], sa.Select], dimensions: tuple[str, ...]
+) -> list[sa.Row[*tuple[Any, ...]]]:
     """The indicator's units summed by every combination of its dimensions: rows of (*buckets, value)."""
     units = query(dialect_name(connection)).subquery("units")
     dims = [units.c[d] for d in dimensions]
@@ -323,26 +396,44 @@ async def participant_funnel(connection: Connection) -> dict[str, int]:
     def count(*conditions: sa.ColumnElement[bool]) -> Expr:
         return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(recruited, *conditions), 1), else_=0)), 0)
 
-    row = (await connection.execute(sa.select(
-        count(), count(p.eligibility == "confirmed"), count(p.eligibility == "rejected"),
-        count(p.eligibility.is_(None)), count(p.withdrawn_on.is_not(None)), count(p.erased == sa.true()),
-    ))).one()
+    row = (
+        await connection.execute(
+            sa.select(
+                count(),
+                count(p.eligibility == "confirmed"),
+                count(p.eligibility == "rejected"),
+                count(p.eligibility.is_(None)),
+                count(p.withdrawn_on.is_not(None)),
+                count(p.erased == sa.true()),
+            )
+        )
+    ).one()
     return dict(zip(("recruited", "eligible", "rejected", "pending", "withdrawn", "erased"), map(int, row)))
 
 
 async def people_outside_subregion(connection: Connection) -> tuple[int, int]:
     """(people supported, of them from outside the project's subregion), as the people_supported indicator counts."""
     supported = q_people_supported(dialect_name(connection)).with_only_columns(P.outside_subregion).subquery()
-    row = (await connection.execute(sa.select(
-        sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((supported.c.outside_subregion == sa.true(), 1),
-                                                              else_=0)), 0)).select_from(supported))).one()
+    row = (
+        await connection.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.case((supported.c.outside_subregion == sa.true(), 1), else_=0)), 0),
+            ).select_from(supported)
+        )
+    ).one()
     return int(row[0]), int(row[1])
 
 
 async def partner_activity_rows(connection: Connection) -> list[sa.Row[*tuple[Any, ...]]]:
     """The last event seen from each partner, by producing service and partner."""
-    return list((await connection.execute(sa.select(partner_activity).order_by(partner_activity.c.producer,
-                                                                               partner_activity.c.partner))).all())
+    return list(
+        (
+            await connection.execute(
+                sa.select(partner_activity).order_by(partner_activity.c.producer, partner_activity.c.partner)
+            )
+        ).all()
+    )
 
 
 async def clear_read_models(connection: AsyncConnection) -> None:

@@ -23,16 +23,20 @@ def target_json(target: Decimal | None) -> int | str | None:
 def figures_json(f: IndicatorFigures, months: list[str], periods: Sequence[ReportingPeriod] = ()) -> dict:
     i = f.indicator
     return {
-        "key": i.key, "title": i.title, "unit": i.unit, "definition": i.definition,
-        "value": json_number(f.value), "target": target_json(f.target),
+        "key": i.key,
+        "title": i.title,
+        "unit": i.unit,
+        "definition": i.definition,
+        "value": json_number(f.value),
+        "target": target_json(f.target),
         "progress_percent": json_number(f.progress_percent),
         "dimensions": list(i.dimensions),
-        "breakdowns": {d: [{"bucket": b, "value": json_number(v)} for b, v in f.breakdown(d)]
-                       for d in i.dimensions},
-        "series": [{"month": m, "value": json_number(v), "cumulative": json_number(c)}
-                   for m, v, c in f.series(months)],
-        "periods": [{"period": p.label, "from": p.first_day.isoformat(), "to": p.last_day.isoformat(),
-                     "value": json_number(v)} for p, v in f.by_period(list(periods))],
+        "breakdowns": {d: [{"bucket": b, "value": json_number(v)} for b, v in f.breakdown(d)] for d in i.dimensions},
+        "series": [{"month": m, "value": json_number(v), "cumulative": json_number(c)} for m, v, c in f.series(months)],
+        "periods": [
+            {"period": p.label, "from": p.first_day.isoformat(), "to": p.last_day.isoformat(), "value": json_number(v)}
+            for p, v in f.by_period(list(periods))
+        ],
     }
 
 

@@ -15,8 +15,14 @@ from .indicators import AGE_BANDS, BY_KEY, INDICATORS, UNKNOWN, Indicator
 from .repository import Connection, indicator_cube, participant_funnel, people_outside_subregion
 from .targets import Targets
 
-DIMENSION_TITLES = {"partner": "Partner", "county": "County", "gender": "Gender", "age_band": "Age band",
-                    "month": "Month", "kind": "Kind"}
+DIMENSION_TITLES = {
+    "partner": "Partner",
+    "county": "County",
+    "gender": "Gender",
+    "age_band": "Age band",
+    "month": "Month",
+    "kind": "Kind",
+}
 GENDER_ORDER = ("female", "male")
 
 
@@ -106,8 +112,9 @@ async def indicator_figures(connection: Connection, indicator: Indicator) -> Ind
     return figures
 
 
-async def compute_report(connection: Connection, targets: Targets, keys: list[str] | None = None, *,
-                         calendar: ProjectCalendar) -> Report:
+async def compute_report(
+    connection: Connection, targets: Targets, keys: list[str] | None = None, *, calendar: ProjectCalendar
+) -> Report:
     """Figures of the indicators (all, or the given keys) from one consistent read of the read models.
 
     Months are those of the events' dates, which each service took in the project's calendar, bounded by the
@@ -121,19 +128,31 @@ async def compute_report(connection: Connection, targets: Targets, keys: list[st
         figures[indicator.key] = f
     project = calendar.project
     first, last = (month_of(project.starts_on), month_of(project.ends_on)) if project is not None else ("", "~")
-    months = _month_range({m for f in figures.values() for m in f.by.get("month", {})
-                           if m != UNKNOWN and first <= m <= last})
+    months = _month_range(
+        {m for f in figures.values() for m in f.by.get("month", {}) if m != UNKNOWN and first <= m <= last}
+    )
     period_months = project.reporting_period_months if project is not None else 3
     periods = list({p.label: p for p in (period_of_month(m, months=period_months) for m in months)}.values())
-    return Report(generated_at=calendar.local(calendar.now()), project=targets.project,
-                  targets_source=targets.source, figures=figures, participants=await participant_funnel(connection),
-                  months=months, periods=periods,
-                  outside_subregion=outside_share(*await people_outside_subregion(connection), project))
+    return Report(
+        generated_at=calendar.local(calendar.now()),
+        project=targets.project,
+        targets_source=targets.source,
+        figures=figures,
+        participants=await participant_funnel(connection),
+        months=months,
+        periods=periods,
+        outside_subregion=outside_share(*await people_outside_subregion(connection), project),
+    )
 
 
 def outside_share(supported: int, outside: int, project: ProjectDefinition | None) -> dict[str, Any]:
     """The share of people supported who live outside the subregion, against the project's limit."""
     share = (Decimal(outside) * 100 / supported).quantize(Decimal("0.1")) if supported else Decimal(0)
     limit = project.outside_subregion_limit_percent if project is not None else None
-    return {"people_supported": supported, "outside_subregion": outside, "share_percent": share,
-            "limit_percent": limit, "within_limit": limit is None or share <= limit}
+    return {
+        "people_supported": supported,
+        "outside_subregion": outside,
+        "share_percent": share,
+        "limit_percent": limit,
+        "within_limit": limit is None or share <= limit,
+    }

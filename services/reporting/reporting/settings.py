@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from owes_service.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from owes_service.settings import ServiceSettings
 
 
 class ReportingSettings(ServiceSettings):

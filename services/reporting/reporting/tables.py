@@ -9,6 +9,7 @@ No personal data: pseudonymous ids and the coarse attributes that indicators nee
 """
 
 import sqlalchemy as sa
+
 from owes_messaging.messaging_tables import inbox_table, outbox_table
 
 metadata = sa.MetaData()
@@ -21,7 +22,8 @@ def _key(name: str, length: int = 64) -> sa.Column:
 
 
 participants = sa.Table(
-    "rm_participants", metadata,
+    "rm_participants",
+    metadata,
     _key("participant_id"),
     sa.Column("partner", sa.String(64)),
     sa.Column("county", sa.String(64)),
@@ -40,7 +42,8 @@ participants = sa.Table(
 )
 
 organisations = sa.Table(
-    "rm_organisations", metadata,
+    "rm_organisations",
+    metadata,
     _key("organisation_id"),
     sa.Column("partner", sa.String(64)),
     sa.Column("county", sa.String(64)),
@@ -53,7 +56,8 @@ organisations = sa.Table(
 )
 
 initiative_groups = sa.Table(
-    "rm_initiative_groups", metadata,
+    "rm_initiative_groups",
+    metadata,
     _key("group_id"),
     sa.Column("partner", sa.String(64)),
     sa.Column("county", sa.String(64)),
@@ -62,7 +66,8 @@ initiative_groups = sa.Table(
 )
 
 advisory_sessions = sa.Table(
-    "rm_advisory_sessions", metadata,
+    "rm_advisory_sessions",
+    metadata,
     _key("session_id"),
     sa.Column("partner", sa.String(64)),
     sa.Column("held_on", sa.Date),
@@ -73,7 +78,8 @@ advisory_sessions = sa.Table(
 )
 
 trainings = sa.Table(
-    "rm_trainings_completed", metadata,
+    "rm_trainings_completed",
+    metadata,
     _key("training_id"),
     _key("participant_id"),
     sa.Column("partner", sa.String(64)),
@@ -82,7 +88,8 @@ trainings = sa.Table(
 )
 
 mentoring = sa.Table(
-    "rm_mentoring", metadata,
+    "rm_mentoring",
+    metadata,
     _key("mentoring_id"),
     sa.Column("partner", sa.String(64)),
     sa.Column("provided_on", sa.Date),
@@ -92,7 +99,8 @@ mentoring = sa.Table(
 )
 
 grant_applications = sa.Table(
-    "rm_grant_applications", metadata,
+    "rm_grant_applications",
+    metadata,
     _key("application_id"),
     sa.Column("partner", sa.String(64)),
     sa.Column("applicant_kind", sa.String(32)),
@@ -110,7 +118,8 @@ grant_applications = sa.Table(
 )
 
 disbursements = sa.Table(
-    "rm_grant_disbursements", metadata,
+    "rm_grant_disbursements",
+    metadata,
     _key("disbursement_id"),
     sa.Column("application_id", sa.String(64)),
     sa.Column("partner", sa.String(64)),
@@ -119,7 +128,8 @@ disbursements = sa.Table(
 )
 
 cooperatives = sa.Table(
-    "rm_cooperatives", metadata,
+    "rm_cooperatives",
+    metadata,
     _key("cooperative_id"),
     sa.Column("partner", sa.String(64)),
     sa.Column("county", sa.String(64)),
@@ -129,7 +139,8 @@ cooperatives = sa.Table(
 )
 
 jobs = sa.Table(
-    "rm_jobs", metadata,
+    "rm_jobs",
+    metadata,
     _key("job_id"),
     sa.Column("partner", sa.String(64)),
     sa.Column("cooperative_id", sa.String(64)),
@@ -140,7 +151,8 @@ jobs = sa.Table(
 )
 
 bridge_support = sa.Table(
-    "rm_bridge_support", metadata,
+    "rm_bridge_support",
+    metadata,
     _key("job_id"),
     sa.Column("instalment", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("partner", sa.String(64)),
@@ -149,7 +161,8 @@ bridge_support = sa.Table(
 )
 
 partner_activity = sa.Table(
-    "rm_partner_activity", metadata,
+    "rm_partner_activity",
+    metadata,
     _key("partner"),
     sa.Column("producer", sa.String(32)),
     sa.Column("last_event_at", sa.DateTime(timezone=True), info=MAX),
@@ -157,8 +170,18 @@ partner_activity = sa.Table(
 
 # Every read model, in the order a rebuild truncates and fills them.
 READ_MODELS: tuple[sa.Table, ...] = (
-    participants, organisations, initiative_groups, advisory_sessions, trainings, mentoring, grant_applications,
-    disbursements, cooperatives, jobs, bridge_support, partner_activity,
+    participants,
+    organisations,
+    initiative_groups,
+    advisory_sessions,
+    trainings,
+    mentoring,
+    grant_applications,
+    disbursements,
+    cooperatives,
+    jobs,
+    bridge_support,
+    partner_activity,
 )
 
 outbox = outbox_table(metadata)

@@ -26,13 +26,20 @@ RECRUITMENT_SOURCE = "/owes/jastrzebie-zdroj/recruitment"
 
 @pytest.fixture
 async def advisory_app(database_url, kafka_bootstrap, namespace):
-    return create_app(settings_for(AdvisorySettings, database_url=database_url("advisory"),
-                                   kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return create_app(
+        settings_for(
+            AdvisorySettings,
+            database_url=database_url("advisory"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 @pytest.fixture
 def published(kafka_bootstrap, namespace):
     """Every record advisory has put on its topic, once the outbox of the running service is drained."""
+
     async def read(client) -> list:
         await outbox_drained(client)
         return await read_topic(kafka_bootstrap, topic_for("advisory", namespace), idle=0.5)
@@ -48,30 +55,44 @@ class Recruitment:
         self.topic = topic_for("recruitment", namespace)
 
     async def publish(self, *payloads) -> None:
-        await publish_events(self.bootstrap, [CloudEvent.record(p, source=RECRUITMENT_SOURCE, partner="jastrzebie-zdroj")
-                                              for p in payloads], topic=self.topic)
+        await publish_events(
+            self.bootstrap,
+            [CloudEvent.record(p, source=RECRUITMENT_SOURCE, partner="jastrzebie-zdroj") for p in payloads],
+            topic=self.topic,
+        )
 
     async def eligible_participant(self, client) -> str:
         """A participant recruitment confirmed eligible, once advisory has learnt of it."""
         participant_id = new_participant_id()
-        await self.publish(ParticipantEligibilityConfirmed(participant_id=participant_id,
-                                                           confirmed_on=dt.date(2026, 3, 5)))
+        await self.publish(
+            ParticipantEligibilityConfirmed(participant_id=participant_id, confirmed_on=dt.date(2026, 3, 5))
+        )
         await learnt(client, f"/participants/{participant_id}", may_receive_support=True)
         return participant_id
 
     async def enrolled_organisation(self, client) -> str:
         organisation_id = f"org_{uuid.uuid4().hex[:16]}"
-        await self.publish(OrganisationEnrolled(
-            organisation_id=organisation_id, enrolled_on=dt.date(2026, 2, 10),
-            organisation_type=OrganisationType.ASSOCIATION, organisation_name="Stowarzyszenie Razem dla Żor",
-            county="zory", is_social_enterprise=False, runs_economic_activity=False))
+        await self.publish(
+            OrganisationEnrolled(
+                organisation_id=organisation_id,
+                enrolled_on=dt.date(2026, 2, 10),
+                organisation_type=OrganisationType.ASSOCIATION,
+                organisation_name="Stowarzyszenie Razem dla Żor",
+                county="zory",
+                is_social_enterprise=False,
+                runs_economic_activity=False,
+            )
+        )
         await learnt(client, f"/organisations/{organisation_id}")
         return organisation_id
 
     async def rejected_participant(self, client) -> str:
         participant_id = new_participant_id()
-        await self.publish(ParticipantEligibilityRejected(participant_id=participant_id,
-                                                          rejected_on=dt.date(2026, 3, 5), reason="Too far"))
+        await self.publish(
+            ParticipantEligibilityRejected(
+                participant_id=participant_id, rejected_on=dt.date(2026, 3, 5), reason="Too far"
+            )
+        )
         await learnt(client, f"/participants/{participant_id}", eligibility="rejected")
         return participant_id
 
@@ -79,7 +100,8 @@ class Recruitment:
         participant_id = new_participant_id()
         await self.publish(
             ParticipantEligibilityConfirmed(participant_id=participant_id, confirmed_on=dt.date(2026, 3, 5)),
-            ParticipantWithdrawn(participant_id=participant_id, withdrawn_on=dt.date(2026, 4, 1), reason="Moved"))
+            ParticipantWithdrawn(participant_id=participant_id, withdrawn_on=dt.date(2026, 4, 1), reason="Moved"),
+        )
         await learnt(client, f"/participants/{participant_id}", withdrawn=True, eligibility="eligible")
         return participant_id
 
@@ -90,6 +112,7 @@ def new_participant_id() -> str:
 
 async def learnt(client, path: str, **expected) -> dict:
     """Wait until advisory's read model at path shows the expected values."""
+
     async def check():
         response = await client.get(path)
         assert response.status_code == 200, response.text

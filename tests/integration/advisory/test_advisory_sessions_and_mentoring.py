@@ -12,23 +12,39 @@ PROBLEM = "application/problem+json"
 
 class TestRecordSupport:
     async def test_sessions_and_mentoring_for_a_participant_or_an_organisation_are_recorded_and_published(
-            self, advisory_app, recruitment, published):
+        self, advisory_app, recruitment, published
+    ):
         async with running(advisory_app) as adv:
             participant_id = await recruitment.eligible_participant(adv)
             organisation_id = await recruitment.enrolled_organisation(adv)
 
-            response = await adv.post("/advisory-sessions", json={
-                "kind": "legal", "hours": "1.5", "adviser_id": "adv_12", "participant_id": participant_id,
-                "held_on": "2026-04-12"})
+            response = await adv.post(
+                "/advisory-sessions",
+                json={
+                    "kind": "legal",
+                    "hours": "1.5",
+                    "adviser_id": "adv_12",
+                    "participant_id": participant_id,
+                    "held_on": "2026-04-12",
+                },
+            )
             assert response.status_code == 201, response.text
             legal = response.json()["session_id"]
-            response = await adv.post("/advisory-sessions", json={
-                "kind": "accounting", "hours": 2, "adviser_id": "adv_7", "organisation_id": organisation_id})
+            response = await adv.post(
+                "/advisory-sessions",
+                json={"kind": "accounting", "hours": 2, "adviser_id": "adv_7", "organisation_id": organisation_id},
+            )
             assert response.status_code == 201, response.text
             accounting = response.json()["session_id"]
-            response = await adv.post("/mentoring", json={"mentor_id": "mentor_3", "hours": "3.25",
-                                                          "organisation_id": organisation_id,
-                                                          "provided_on": "2026-06-02"})
+            response = await adv.post(
+                "/mentoring",
+                json={
+                    "mentor_id": "mentor_3",
+                    "hours": "3.25",
+                    "organisation_id": organisation_id,
+                    "provided_on": "2026-06-02",
+                },
+            )
             assert response.status_code == 201, response.text
             mentoring_id = response.json()["mentoring_id"]
 
@@ -40,19 +56,41 @@ class TestRecordSupport:
             records = await published(adv)
 
         assert sorted(payloads(records, "AdvisorySessionHeld"), key=lambda p: p["kind"]) == [
-            {"session_id": accounting, "held_on": str(dt.date.today()), "kind": "accounting", "hours": "2.00",
-             "adviser_id": "adv_7", "participant_id": None, "organisation_id": organisation_id},
-            {"session_id": legal, "held_on": "2026-04-12", "kind": "legal", "hours": "1.50", "adviser_id": "adv_12",
-             "participant_id": participant_id, "organisation_id": None},
+            {
+                "session_id": accounting,
+                "held_on": str(dt.date.today()),
+                "kind": "accounting",
+                "hours": "2.00",
+                "adviser_id": "adv_7",
+                "participant_id": None,
+                "organisation_id": organisation_id,
+            },
+            {
+                "session_id": legal,
+                "held_on": "2026-04-12",
+                "kind": "legal",
+                "hours": "1.50",
+                "adviser_id": "adv_12",
+                "participant_id": participant_id,
+                "organisation_id": None,
+            },
         ]
         assert payloads(records, "MentoringProvided") == [
-            {"mentoring_id": mentoring_id, "provided_on": "2026-06-02", "hours": "3.25", "mentor_id": "mentor_3",
-             "participant_id": None, "organisation_id": organisation_id}]
+            {
+                "mentoring_id": mentoring_id,
+                "provided_on": "2026-06-02",
+                "hours": "3.25",
+                "mentor_id": "mentor_3",
+                "participant_id": None,
+                "organisation_id": organisation_id,
+            }
+        ]
 
 
 class TestRefusals:
     async def test_unknown_ineligible_or_withdrawn_beneficiaries_and_bad_hours_are_refused(
-            self, advisory_app, recruitment, published):
+        self, advisory_app, recruitment, published
+    ):
         async with running(advisory_app) as adv:
             eligible = await recruitment.eligible_participant(adv)
             rejected = await recruitment.rejected_participant(adv)
@@ -66,10 +104,13 @@ class TestRefusals:
                 (None, "org_never_enrolled"): "not known to advisory as enrolled",
             }
             for (participant_id, organisation_id), why in beneficiaries.items():
-                beneficiary = ({"participant_id": participant_id} if participant_id
-                               else {"organisation_id": organisation_id})
-                for path, body in (("/advisory-sessions", {"kind": "general", "hours": 1, "adviser_id": "adv_1"}),
-                                   ("/mentoring", {"mentor_id": "mentor_1", "hours": 1})):
+                beneficiary = (
+                    {"participant_id": participant_id} if participant_id else {"organisation_id": organisation_id}
+                )
+                for path, body in (
+                    ("/advisory-sessions", {"kind": "general", "hours": 1, "adviser_id": "adv_1"}),
+                    ("/mentoring", {"mentor_id": "mentor_1", "hours": 1}),
+                ):
                     response = await adv.post(path, json=body | beneficiary)
                     assert response.status_code == 422, (path, why)
                     assert response.headers["content-type"] == PROBLEM
@@ -83,8 +124,9 @@ class TestRefusals:
                 response = await adv.post("/advisory-sessions", json=session | {"hours": hours})
                 assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
                 assert response.json()["field"] == "hours" and why in response.json()["detail"]
-            response = await adv.post("/mentoring",
-                                      json={"mentor_id": "m_1", "hours": "8.5", "participant_id": eligible})
+            response = await adv.post(
+                "/mentoring", json={"mentor_id": "m_1", "hours": "8.5", "participant_id": eligible}
+            )
             assert response.status_code == 422 and "at most 8" in response.json()["detail"]
 
             tomorrow = str(dt.date.today() + dt.timedelta(days=1))

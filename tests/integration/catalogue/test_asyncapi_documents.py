@@ -11,15 +11,16 @@ from contextlib import AsyncExitStack
 import httpx
 import pytest
 import pytest_asyncio
+from faststream.specification.asyncapi.v3_0_0.schema import ApplicationSchema
+from jsonschema import Draft202012Validator
+
 from advisory.main import create_app as advisory_app
 from advisory.settings import AdvisorySettings
-from faststream.specification.asyncapi.v3_0_0.schema import ApplicationSchema
 from grants.main import create_app as grants_app
 from grants.settings import GrantsSettings
 from helpers import client_as, running, settings_for
-from jsonschema import Draft202012Validator
-from owes_contracts.schemas import event_key, message_id
 from owes_contracts import ALL_EVENTS, events_of, topic_for
+from owes_contracts.schemas import event_key, message_id
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 from reporting.main import create_app as reporting_app
@@ -43,8 +44,14 @@ async def services(tmp_path_factory, kafka_bootstrap) -> AsyncIterator[dict[str,
     async with AsyncExitStack() as stack:
         clients = {}
         for name, (create, settings_cls) in SERVICES.items():
-            app = create(settings_for(settings_cls, database_url=f"sqlite+aiosqlite:///{data}/{name}.db",
-                                      kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+            app = create(
+                settings_for(
+                    settings_cls,
+                    database_url=f"sqlite+aiosqlite:///{data}/{name}.db",
+                    kafka_bootstrap=kafka_bootstrap,
+                    namespace=namespace,
+                )
+            )
             operator = await stack.enter_async_context(running(app))
             clients[name] = await stack.enter_async_context(client_as(operator, "integrator"))
             clients[name].runtime, clients[name].asgi_transport = operator.runtime, operator.asgi_transport
@@ -76,14 +83,19 @@ def refs(node):
 
 
 def messages_of(doc: dict, action: str) -> set[str]:
-    return {ref.rsplit("/", 1)[-1] for op in doc["operations"].values() if op["action"] == action
-            for ref in (m["$ref"] for m in op["messages"])}
+    return {
+        ref.rsplit("/", 1)[-1]
+        for op in doc["operations"].values()
+        if op["action"] == action
+        for ref in (m["$ref"] for m in op["messages"])
+    }
 
 
 def payload_validator(doc: dict, message: dict) -> Draft202012Validator:
     # the payload's $ref points into the document's components: validate with the document as the root
-    return Draft202012Validator(message["payload"] | {"components": doc["components"]},
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        message["payload"] | {"components": doc["components"]}, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 async def asyncapi(client) -> dict:

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaProducer
 from cloudevents.core.bindings import kafka as ce_kafka
+
 from helpers import eventually, publish_events, read_topic
-from owes_messaging.broker import ensure_topics
-from owes_contracts.schemas import event_key, example_payload
-from owes_contracts.schemas import EXAMPLE_PARTNERS
 from owes_contracts import ALL_EVENTS, PRODUCERS, topic_for
 from owes_contracts.envelope import CloudEvent
+from owes_contracts.schemas import EXAMPLE_PARTNERS, event_key, example_payload
+from owes_messaging.broker import ensure_topics
 from owes_messaging.settings import KafkaSettings
 
 # a consumer group of the tests' own settles quicker with short sessions (the broker's minimum is 6 s)
@@ -39,8 +39,9 @@ subscriber = load_example()
 def recorded(model) -> CloudEvent:
     """One valid event of this type, made of the contract's field examples, in a real envelope."""
     partner = EXAMPLE_PARTNERS[model.producer]
-    return CloudEvent.record(model.model_validate(example_payload(model)), source=f"/owes/{partner}/{model.producer}",
-                             partner=partner)
+    return CloudEvent.record(
+        model.model_validate(example_payload(model)), source=f"/owes/{partner}/{model.producer}", partner=partner
+    )
 
 
 async def publish(bootstrap: str, namespace: str, events: list[CloudEvent], *, extra_records=()) -> None:
@@ -64,9 +65,17 @@ async def run_until(bootstrap: str, namespace: str, group_id: str, done, receive
         received.append(event)
         await subscriber.print_event(event)
 
-    task = asyncio.create_task(subscriber.consume(
-        bootstrap, group_id=group_id, topic_names=subscriber.topics(namespace), handle=handle, stop=stop, stats=stats,
-        **FAST_GROUPS))
+    task = asyncio.create_task(
+        subscriber.consume(
+            bootstrap,
+            group_id=group_id,
+            topic_names=subscriber.topics(namespace),
+            handle=handle,
+            stop=stop,
+            stats=stats,
+            **FAST_GROUPS,
+        )
+    )
 
     async def finished():
         assert not task.done() or task.exception() is None
@@ -93,8 +102,13 @@ async def published(kafka_bootstrap, namespace) -> list[CloudEvent]:
 class TestExampleSubscriber:
     async def test_receives_and_parses_every_event_type_once(self, kafka_bootstrap, namespace, published, capsys):
         received: list = []
-        stats = await run_until(kafka_bootstrap, namespace, f"{namespace}.crm",
-                                lambda s: s.handled == 20 and s.duplicates == 1 and s.skipped == 1, received)
+        stats = await run_until(
+            kafka_bootstrap,
+            namespace,
+            f"{namespace}.crm",
+            lambda s: s.handled == 20 and s.duplicates == 1 and s.skipped == 1,
+            received,
+        )
         assert (stats.handled, stats.duplicates, stats.skipped) == (20, 1, 1)
         by_type = {e.type: e for e in received}
         assert sorted(by_type) == sorted(m.ce_type() for m in ALL_EVENTS)
@@ -115,8 +129,13 @@ class TestExampleSubscriber:
         assert sorted(e.id for e in replay) == sorted(e.id for e in first) == sorted(e.id for e in published)
 
     async def test_the_same_group_resumes_after_its_committed_offsets(self, kafka_bootstrap, namespace, published):
-        await run_until(kafka_bootstrap, namespace, f"{namespace}.crm",
-                        lambda s: s.handled == 20 and s.duplicates == 1 and s.skipped == 1, [])
+        await run_until(
+            kafka_bootstrap,
+            namespace,
+            f"{namespace}.crm",
+            lambda s: s.handled == 20 and s.duplicates == 1 and s.skipped == 1,
+            [],
+        )
         later = recorded(ALL_EVENTS[-1])
         await publish(kafka_bootstrap, namespace, [later])
         resumed: list = []
@@ -132,7 +151,8 @@ class TestRecordsOnTheBroker:
         parsed = {}
         for record in events:
             event = ce_kafka.from_binary_event(
-                ce_kafka.KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value))
+                ce_kafka.KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
+            )
             parsed[event.get_id()] = event
         for model, sent in zip(ALL_EVENTS, published, strict=True):
             event = parsed[sent.id]

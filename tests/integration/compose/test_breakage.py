@@ -45,8 +45,12 @@ def rehearse(root: Path, workdir: Path) -> RehearsalFailed:
 def test_a_renamed_variable_fails_the_command_before_anything_starts(copy, tmp_path):
     break_file(copy / ".env.example", "\nADVISORY_KAFKA_PASSWORD=", "\nADVISORY_KAFKA_PASSWORD_=")
     owes = Path(sys.executable).with_name("owes")
-    done = subprocess.run([str(owes), "compose", "rehearse", "--root", str(copy), "--workdir", str(tmp_path / "w")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(owes), "compose", "rehearse", "--root", str(copy), "--workdir", str(tmp_path / "w")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAILED  interpolation: required variable ADVISORY_KAFKA_PASSWORD is missing a value" in done.stderr
     assert not list((tmp_path / "w").glob("*.log"))  # nothing was started
@@ -54,9 +58,11 @@ def test_a_renamed_variable_fails_the_command_before_anything_starts(copy, tmp_p
 
 def test_a_database_without_its_grant_fails_at_the_service_database(copy, tmp_path):
     # the database is created but no longer owned by the service's role; PUBLIC's CONNECT is revoked: locked out
-    break_file(copy / "deploy" / "postgres" / "init-databases.sh",
-               "SELECT format('CREATE DATABASE %I OWNER %I', :'service', :'service') \\gexec",
-               "SELECT format('CREATE DATABASE %I', :'service') \\gexec")
+    break_file(
+        copy / "deploy" / "postgres" / "init-databases.sh",
+        "SELECT format('CREATE DATABASE %I OWNER %I', :'service', :'service') \\gexec",
+        "SELECT format('CREATE DATABASE %I', :'service') \\gexec",
+    )
     failed = rehearse(copy, tmp_path / "work")
     assert failed.step == "recruitment database"
     assert "permission denied for database" in failed.detail

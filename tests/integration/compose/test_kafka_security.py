@@ -54,8 +54,9 @@ async def write(options: dict, topic_name: str, *, idempotent: bool = True) -> N
 async def read(options: dict, topic_name: str, partitions: int) -> list:
     """Every record of a topic from the start, without a group; none when the broker refuses the fetch (aiokafka
     raises TopicAuthorizationFailedError for it, or only logs it, depending on when the answer arrives)."""
-    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, auto_offset_reset="earliest",
-                                request_timeout_ms=15_000)
+    consumer = AIOKafkaConsumer(
+        **options, enable_auto_commit=False, auto_offset_reset="earliest", request_timeout_ms=15_000
+    )
     await consumer.start()
     try:
         assigned = [TopicPartition(topic_name, p) for p in range(partitions)]
@@ -150,8 +151,12 @@ class TestServicePrincipal:
         if consumes:  # the running service itself commits there, as its own principal, once it took the probes
             expected = {topic(compose_stack, p, "events") for p in consumes}
             deadline = time.monotonic() + 60
-            while (own := {tp.topic for tp in run(committed_offsets(admin_options(compose_stack),
-                                                                    group(compose_stack, service)))}) != expected:
+            while (
+                own := {
+                    tp.topic
+                    for tp in run(committed_offsets(admin_options(compose_stack), group(compose_stack, service)))
+                }
+            ) != expected:
                 assert time.monotonic() < deadline, f"{service} committed offsets for {own}, not {expected}"
                 time.sleep(1)
         for other in (*SERVICES, *readers()):
@@ -192,15 +197,21 @@ class TestIntegrator:
 
     def test_cannot_commit_in_a_services_group(self, compose_stack):
         with pytest.raises(GroupAuthorizationFailedError):
-            run(commit(login(compose_stack, "integrator"), topic(compose_stack, "recruitment", "events"),
-                       group(compose_stack, "reporting")))
+            run(
+                commit(
+                    login(compose_stack, "integrator"),
+                    topic(compose_stack, "recruitment", "events"),
+                    group(compose_stack, "reporting"),
+                )
+            )
 
     def test_cannot_write_any_topic(self, compose_stack):
         for service in SERVICES:
             for kind in ("events", "dlq"):
                 with pytest.raises(TopicAuthorizationFailedError):
-                    run(write(login(compose_stack, "integrator"), topic(compose_stack, service, kind),
-                              idempotent=False))
+                    run(
+                        write(login(compose_stack, "integrator"), topic(compose_stack, service, kind), idempotent=False)
+                    )
 
     def test_cannot_even_start_an_idempotent_producer(self, compose_stack):
         with pytest.raises(ClusterAuthorizationFailedError):

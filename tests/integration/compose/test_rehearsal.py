@@ -26,8 +26,10 @@ def test_every_container_compose_starts_came_up_in_its_order(compose_stack):
         assert any(s.startswith(f"{name}: healthy after") for s in steps), name
     for job in ("kafka-security", "kafka-topics"):
         assert f"{job}: completed successfully" in steps
-    order = {name: next(i for i, s in enumerate(steps) if s.startswith(f"{name}:")) for name in
-             ("postgres", "kafka", "kafka-security", "kafka-topics", *SERVICES)}
+    order = {
+        name: next(i for i, s in enumerate(steps) if s.startswith(f"{name}:"))
+        for name in ("postgres", "kafka", "kafka-security", "kafka-topics", *SERVICES)
+    }
     assert max(order["kafka-security"], order["kafka-topics"]) < min(order[s] for s in SERVICES)
     assert order["kafka"] < min(order["kafka-security"], order["kafka-topics"])
 
@@ -65,8 +67,10 @@ def test_each_services_tables_belong_to_its_own_role(compose_stack):
     for service in SERVICES:
         url = f"postgresql://postgres:{password}@127.0.0.1:{port}/{service}"
         with psycopg.connect(url) as conn:
-            owners = {row[0] for row in conn.execute(
-                "SELECT tableowner FROM pg_tables WHERE schemaname = 'public'").fetchall()}
+            owners = {
+                row[0]
+                for row in conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'").fetchall()
+            }
         assert owners == {service}, service
 
 

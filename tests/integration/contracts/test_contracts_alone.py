@@ -18,8 +18,17 @@ from owes_messaging.settings import KafkaSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 # What pydantic itself needs, and the installers a fresh venv starts with.
-ALLOWED = {"owes-contracts", "pydantic", "pydantic-core", "annotated-types", "typing-extensions",
-           "typing-inspection", "pip", "setuptools", "wheel"}
+ALLOWED = {
+    "owes-contracts",
+    "pydantic",
+    "pydantic-core",
+    "annotated-types",
+    "typing-extensions",
+    "typing-inspection",
+    "pip",
+    "setuptools",
+    "wheel",
+}
 
 PARSE = """
 import base64, importlib.metadata, importlib.util, json, sys
@@ -39,26 +48,46 @@ print(json.dumps({
 
 async def test_contracts_install_alone_and_parse_a_recorded_event(kafka_bootstrap, namespace, tmp_path):
     partner = EXAMPLE_PARTNERS["grants"]
-    sent = CloudEvent.record(GrantAwarded.model_validate(example_payload(GrantAwarded)),
-                             source=f"/owes/{partner}/grants", partner=partner)
+    sent = CloudEvent.record(
+        GrantAwarded.model_validate(example_payload(GrantAwarded)), source=f"/owes/{partner}/grants", partner=partner
+    )
     topic = topic_for("grants", namespace)
     await ensure_topics(KafkaSettings(bootstrap_servers=kafka_bootstrap), [topic])
     await publish_events(kafka_bootstrap, [sent], topic=topic)
     [record] = await read_topic(kafka_bootstrap, topic)
     recorded = tmp_path / "record.json"
-    recorded.write_text(json.dumps({"headers": [(k, base64.b64encode(v).decode()) for k, v in record.headers],
-                                    "value": base64.b64encode(record.value).decode()}))
+    recorded.write_text(
+        json.dumps(
+            {
+                "headers": [(k, base64.b64encode(v).decode()) for k, v in record.headers],
+                "value": base64.b64encode(record.value).decode(),
+            }
+        )
+    )
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-c", str(ROOT / "constraints.txt"), str(ROOT / "libs" / "contracts")],
-        capture_output=True, text=True, timeout=600)
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-c",
+            str(ROOT / "constraints.txt"),
+            str(ROOT / "libs" / "contracts"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert install.returncode == 0, install.stderr
-    parsed = subprocess.run([str(python), "-c", PARSE, str(recorded)], capture_output=True, text=True, timeout=120,
-                            cwd=tmp_path)  # not the repository root, so nothing is imported from the tree
+    parsed = subprocess.run(
+        [str(python), "-c", PARSE, str(recorded)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )  # not the repository root, so nothing is imported from the tree
     assert parsed.returncode == 0, parsed.stderr
     result = json.loads(parsed.stdout)
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
 from helpers import eventually, header, participant_form, read_topic, running, settings_for
-from owes_messaging.consumer import Outcome
 from owes_contracts import topic_for
+from owes_messaging.consumer import Outcome
 from owes_messaging.outbox import OutboxRelay
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
@@ -18,13 +18,27 @@ from reporting.settings import ReportingSettings
 
 
 def recruitment(database_url, kafka_bootstrap, namespace, **overrides):
-    return recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                        kafka_bootstrap=kafka_bootstrap, namespace=namespace, **overrides))
+    return recruitment_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+            **overrides,
+        )
+    )
 
 
 def reporting(database_url, kafka_bootstrap, namespace, **overrides):
-    return reporting_app(settings_for(ReportingSettings, database_url=database_url("reporting"),
-                                      kafka_bootstrap=kafka_bootstrap, namespace=namespace, **overrides))
+    return reporting_app(
+        settings_for(
+            ReportingSettings,
+            database_url=database_url("reporting"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+            **overrides,
+        )
+    )
 
 
 async def people_supported(client) -> int:
@@ -37,11 +51,14 @@ class TestFirstPathOnTheEmbeddedBroker:
     """The suite runs on Apache Kafka; this keeps `owes up`'s broker where no Java is installed (Tansu) honest."""
 
     @pytest.mark.parametrize("db_backend", ["sqlite"])
-    async def test_recruited_participant_reaches_reporting_through_tansu(self, database_url, tansu_bootstrap,
-                                                                         namespace):
+    async def test_recruited_participant_reaches_reporting_through_tansu(
+        self, database_url, tansu_bootstrap, namespace
+    ):
         # Tansu has no idempotent producer (InitProducerId)
-        async with running(recruitment(database_url, tansu_bootstrap, namespace, idempotence=False)) as rec, \
-                running(reporting(database_url, tansu_bootstrap, namespace, idempotence=False)) as rep:
+        async with (
+            running(recruitment(database_url, tansu_bootstrap, namespace, idempotence=False)) as rec,
+            running(reporting(database_url, tansu_bootstrap, namespace, idempotence=False)) as rep,
+        ):
             response = await rec.post("/participants", json=participant_form())
             assert response.status_code == 201, response.text
 
@@ -55,12 +72,14 @@ class TestFirstPathOnTheEmbeddedBroker:
 
 class TestParticipantRecruitedEndToEnd:
     async def test_recruited_participant_reaches_reporting_with_cloudevents_headers(
-            self, database_url, kafka_bootstrap, namespace):
-        async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec, \
-                running(reporting(database_url, kafka_bootstrap, namespace)) as rep:
+        self, database_url, kafka_bootstrap, namespace
+    ):
+        async with (
+            running(recruitment(database_url, kafka_bootstrap, namespace)) as rec,
+            running(reporting(database_url, kafka_bootstrap, namespace)) as rep,
+        ):
             assert await people_supported(rep) == 0
-            response = await rec.post("/participants", json=participant_form(),
-                                      headers={"X-Correlation-ID": "req-42"})
+            response = await rec.post("/participants", json=participant_form(), headers={"X-Correlation-ID": "req-42"})
             assert response.status_code == 201, response.text
             participant_id = response.json()["participant_id"]
             assert response.headers["x-correlation-id"] == "req-42"
@@ -84,7 +103,8 @@ class TestParticipantRecruitedEndToEnd:
         assert header(record, "content-type") == "application/json"
 
     async def test_invalid_participant_is_refused_and_nothing_is_published(
-            self, database_url, kafka_bootstrap, namespace):
+        self, database_url, kafka_bootstrap, namespace
+    ):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             response = await rec.post("/participants", json=participant_form(pesel="90010112319"))
             assert response.status_code == 422
@@ -95,7 +115,8 @@ class TestParticipantRecruitedEndToEnd:
 
 class TestOutbox:
     async def test_event_committed_before_relay_died_is_published_once_after_restart(
-            self, database_url, kafka_bootstrap, namespace):
+        self, database_url, kafka_bootstrap, namespace
+    ):
         topic = topic_for("recruitment", namespace)
         urls: dict[str, str] = {}
 
@@ -108,6 +129,7 @@ class TestOutbox:
         assert await read_topic(kafka_bootstrap, topic, idle=0.5) == []  # committed, never published
 
         async with running(recruitment(same_db, kafka_bootstrap, namespace)) as rec:
+
             async def published():
                 records = await read_topic(kafka_bootstrap, topic, idle=0.5)
                 assert len(records) == 1
@@ -124,7 +146,8 @@ class TestOutbox:
         assert len(await read_topic(kafka_bootstrap, topic, idle=0.5)) == 1  # and not again after restart
 
     async def test_relay_dying_after_publish_republishes_and_reporting_counts_once(
-            self, database_url, kafka_bootstrap, namespace):
+        self, database_url, kafka_bootstrap, namespace
+    ):
         topic = topic_for("recruitment", namespace)
         urls: dict[str, str] = {}
 
@@ -140,16 +163,23 @@ class TestOutbox:
                     await super()._publish(rows)
                     raise SystemExit("relay killed between publish and mark")
 
-            crashing = DiesBeforeMarking(engine=runtime.engine, table=runtime.relay.table, producer=runtime.producer,
-                                         wakeup=runtime.outbox.committed)
+            crashing = DiesBeforeMarking(
+                engine=runtime.engine,
+                table=runtime.relay.table,
+                producer=runtime.producer,
+                wakeup=runtime.outbox.committed,
+            )
             try:
                 await crashing.publish_pending()
             except SystemExit:
                 pass
             assert await runtime.relay.pending_count() == 1
 
-        async with running(recruitment(same_db, kafka_bootstrap, namespace)) as rec, \
-                running(reporting(database_url, kafka_bootstrap, namespace)) as rep:
+        async with (
+            running(recruitment(same_db, kafka_bootstrap, namespace)) as rec,
+            running(reporting(database_url, kafka_bootstrap, namespace)) as rep,
+        ):
+
             async def twice_on_topic():
                 assert len(await read_topic(kafka_bootstrap, topic, idle=0.5)) == 2
 
@@ -195,4 +225,3 @@ class TestInbox:
                 assert runtime.consumer.outcomes == {Outcome.APPLIED: 1, Outcome.DUPLICATE: 1}
 
             await eventually(both_seen)
-

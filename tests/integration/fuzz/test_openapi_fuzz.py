@@ -35,8 +35,9 @@ class ServiceApp:
     def __init__(self, service: str, *, database_url: str, kafka_bootstrap: str, namespace: str) -> None:
         main = importlib.import_module(f"{service}.main")
         settings_cls = getattr(importlib.import_module(f"{service}.settings"), f"{service.capitalize()}Settings")
-        self._build = lambda: main.create_app(settings_for(
-            settings_cls, database_url=database_url, kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+        self._build = lambda: main.create_app(
+            settings_for(settings_cls, database_url=database_url, kafka_bootstrap=kafka_bootstrap, namespace=namespace)
+        )
         self._app = None
 
     async def __call__(self, scope, receive, send) -> None:
@@ -57,9 +58,15 @@ def fuzz_operation(operation, mode: GenerationMode, headers: dict[str, str], sta
     """Run one operation's examples in one mode; return what went wrong (empty when nothing did)."""
     failures: list[str] = []
 
-    @hypothesis.settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-                         suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
-                         print_blob=False)
+    @hypothesis.settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+        print_blob=False,
+    )
     @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
         response = case.call(headers=headers)
@@ -84,9 +91,9 @@ def fuzz_operation(operation, mode: GenerationMode, headers: dict[str, str], sta
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")  # inside schemathesis
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_operation_answers_a_server_error_and_client_errors_are_problems(
-        service, database_url, kafka_bootstrap, namespace):
-    app = ServiceApp(service, database_url=database_url(service), kafka_bootstrap=kafka_bootstrap,
-                     namespace=namespace)
+    service, database_url, kafka_bootstrap, namespace
+):
+    app = ServiceApp(service, database_url=database_url(service), kafka_bootstrap=kafka_bootstrap, namespace=namespace)
     try:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)  # starts the app's lifespan
         headers = auth_headers(OPERATORS[service])
@@ -99,7 +106,9 @@ def test_no_operation_answers_a_server_error_and_client_errors_are_problems(
                 failures += fuzz_operation(operation, mode, headers, statuses)
     finally:
         schemathesis_asgi.shutdown_lifespans()
-    print(f"\n{service}: {len(operations)} operations, {sum(statuses.values())} requests, "
-          f"statuses {dict(sorted(statuses.items()))}")
+    print(
+        f"\n{service}: {len(operations)} operations, {sum(statuses.values())} requests, "
+        f"statuses {dict(sorted(statuses.items()))}"
+    )
     assert sum(statuses.values()) >= len(operations)
     assert not failures, f"{len(failures)} failure(s) in {service}:\n\n" + "\n\n".join(failures)

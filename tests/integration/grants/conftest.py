@@ -25,7 +25,6 @@ from grants.main import create_app
 from grants.settings import GrantsSettings
 from grants.tables import participants
 from helpers import assert_problem, eventually, header, read_topic, running, settings_for
-from owes_messaging.consumer import Outcome
 from owes_contracts import (
     Event,
     InitiativeGroupFormed,
@@ -38,12 +37,12 @@ from owes_contracts import (
     topic_for,
 )
 from owes_contracts.envelope import CloudEvent
+from owes_messaging.consumer import Outcome
 
 RECRUITED_ON = dt.date(2024, 9, 2)
 CONFIRMED_ON = dt.date(2024, 9, 9)
 # Tables that hold grants' own records (the read models fed by recruitment are not among them).
-RECORDS = ("applications", "disbursements", "cooperatives", "cooperative_founders", "jobs", "bridge_payments",
-           "outbox")
+RECORDS = ("applications", "disbursements", "cooperatives", "cooperative_founders", "jobs", "bridge_payments", "outbox")
 
 
 def new_participant_id() -> str:
@@ -51,9 +50,16 @@ def new_participant_id() -> str:
 
 
 def recruited(pid: str) -> ParticipantRecruited:
-    return ParticipantRecruited(participant_id=pid, recruited_on=RECRUITED_ON, gender="female", age_band="25-34",
-                                county="rybnicki", labour_market_status="long_term_unemployed", disability=False,
-                                at_risk_of_exclusion=True)
+    return ParticipantRecruited(
+        participant_id=pid,
+        recruited_on=RECRUITED_ON,
+        gender="female",
+        age_band="25-34",
+        county="rybnicki",
+        labour_market_status="long_term_unemployed",
+        disability=False,
+        at_risk_of_exclusion=True,
+    )
 
 
 class RecruitmentFeed:
@@ -75,16 +81,18 @@ class RecruitmentFeed:
 
     async def send(self, event: CloudEvent) -> None:
         """Put one event on the topic (again, to redeliver it)."""
-        await self.producer.send_and_wait(self.topic, event.kafka_value(), key=event.kafka_key(),
-                                          headers=event.kafka_headers())
+        await self.producer.send_and_wait(
+            self.topic, event.kafka_value(), key=event.kafka_key(), headers=event.kafka_headers()
+        )
         self.published += 1
 
     async def eligible_participants(self, count: int) -> list[str]:
         """Participants recruited and confirmed eligible."""
         ids = [new_participant_id() for _ in range(count)]
         for pid in ids:
-            await self.publish(recruited(pid), ParticipantEligibilityConfirmed(participant_id=pid,
-                                                                               confirmed_on=CONFIRMED_ON))
+            await self.publish(
+                recruited(pid), ParticipantEligibilityConfirmed(participant_id=pid, confirmed_on=CONFIRMED_ON)
+            )
         return ids
 
     async def recruited_only(self, participant_id: str | None = None) -> str:
@@ -95,29 +103,46 @@ class RecruitmentFeed:
 
     async def rejected_participant(self) -> str:
         pid = new_participant_id()
-        await self.publish(recruited(pid), ParticipantEligibilityRejected(
-            participant_id=pid, rejected_on=CONFIRMED_ON, reason="Lives outside the subregion"))
+        await self.publish(
+            recruited(pid),
+            ParticipantEligibilityRejected(
+                participant_id=pid, rejected_on=CONFIRMED_ON, reason="Lives outside the subregion"
+            ),
+        )
         return pid
 
     async def withdrawn_participant(self) -> str:
         """A participant once confirmed eligible, who then withdrew."""
         [pid] = await self.eligible_participants(1)
-        await self.publish(ParticipantWithdrawn(participant_id=pid, withdrawn_on=dt.date(2024, 10, 1),
-                                                reason="Took up employment elsewhere"))
+        await self.publish(
+            ParticipantWithdrawn(
+                participant_id=pid, withdrawn_on=dt.date(2024, 10, 1), reason="Took up employment elsewhere"
+            )
+        )
         return pid
 
     async def initiative_group(self, member_ids: list[str]) -> str:
         group_id = f"grp_{uuid.uuid4().hex[:8]}"
-        await self.publish(InitiativeGroupFormed(group_id=group_id, formed_on=dt.date(2024, 10, 1), county="rybnicki",
-                                                 member_ids=member_ids))
+        await self.publish(
+            InitiativeGroupFormed(
+                group_id=group_id, formed_on=dt.date(2024, 10, 1), county="rybnicki", member_ids=member_ids
+            )
+        )
         return group_id
 
     async def organisation(self) -> str:
         organisation_id = f"org_{uuid.uuid4().hex[:8]}"
-        await self.publish(OrganisationEnrolled(
-            organisation_id=organisation_id, enrolled_on=dt.date(2024, 9, 1),
-            organisation_type=OrganisationType.ASSOCIATION, organisation_name="Stowarzyszenie Razem dla Rybnika",
-            county="rybnik", is_social_enterprise=True, runs_economic_activity=True))
+        await self.publish(
+            OrganisationEnrolled(
+                organisation_id=organisation_id,
+                enrolled_on=dt.date(2024, 9, 1),
+                organisation_type=OrganisationType.ASSOCIATION,
+                organisation_name="Stowarzyszenie Razem dla Rybnika",
+                county="rybnik",
+                is_social_enterprise=True,
+                runs_economic_activity=True,
+            )
+        )
         return organisation_id
 
     async def applied_by(self, client) -> None:
@@ -158,14 +183,18 @@ class Probe:
             return found
 
         found = sorted(await eventually(relayed), key=lambda r: (header(r, "ce_time"), r.offset))
-        return [(header(r, "ce_type").rsplit(".", 1)[-1], json.loads(r.value)) for r in found
-                if header(r, "ce_subject") in subjects]
+        return [
+            (header(r, "ce_type").rsplit(".", 1)[-1], json.loads(r.value))
+            for r in found
+            if header(r, "ce_subject") in subjects
+        ]
 
     async def participant(self, participant_id: str):
         """The participant's row in grants' read model."""
         async with self.client.runtime.engine.connect() as conn:
-            return (await conn.execute(sa.select(participants).where(participants.c.participant_id == participant_id))
-                    ).first()
+            return (
+                await conn.execute(sa.select(participants).where(participants.c.participant_id == participant_id))
+            ).first()
 
 
 @pytest.fixture(scope="package", params=["sqlite", "postgres"])
@@ -191,8 +220,9 @@ def grants_namespace(grants_database_url) -> str:
 @pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def grants(grants_database_url, grants_namespace, kafka_bootstrap) -> AsyncIterator:
     """The grants service running in-process; an httpx client with `.runtime`."""
-    settings = settings_for(GrantsSettings, database_url=grants_database_url, kafka_bootstrap=kafka_bootstrap,
-                            namespace=grants_namespace)
+    settings = settings_for(
+        GrantsSettings, database_url=grants_database_url, kafka_bootstrap=kafka_bootstrap, namespace=grants_namespace
+    )
     async with running(create_app(settings)) as client:
         yield client
 

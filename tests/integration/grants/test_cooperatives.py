@@ -17,8 +17,14 @@ def new_krs() -> str:
 
 
 def foundation(founder_ids: list[str], **overrides) -> dict:
-    return {"krs": new_krs(), "cooperative_name": "Spółdzielnia Socjalna Razem", "county": "rybnik",
-            "founder_ids": founder_ids, "founded_on": "2024-12-02", **overrides}
+    return {
+        "krs": new_krs(),
+        "cooperative_name": "Spółdzielnia Socjalna Razem",
+        "county": "rybnik",
+        "founder_ids": founder_ids,
+        "founded_on": "2024-12-02",
+        **overrides,
+    }
 
 
 class TestFoundCooperative:
@@ -32,12 +38,26 @@ class TestFoundCooperative:
         view = response.json()
         cooperative_id = view["cooperative_id"]
         assert (view["krs"], view["founder_ids"], view["job_ids"], view["application_id"]) == (
-            "0000380128", founders, [], None)
+            "0000380128",
+            founders,
+            [],
+            None,
+        )
         assert (await grants.get(f"/cooperatives/{cooperative_id}")).json() == view
-        assert await probe.events_of(cooperative_id) == [("CooperativeFounded", {
-            "cooperative_id": cooperative_id, "founded_on": "2024-12-02", "krs": "0000380128",
-            "cooperative_name": "Spółdzielnia Socjalna Razem", "county": "rybnik", "founder_ids": founders,
-            "application_id": None})]
+        assert await probe.events_of(cooperative_id) == [
+            (
+                "CooperativeFounded",
+                {
+                    "cooperative_id": cooperative_id,
+                    "founded_on": "2024-12-02",
+                    "krs": "0000380128",
+                    "cooperative_name": "Spółdzielnia Socjalna Razem",
+                    "county": "rybnik",
+                    "founder_ids": founders,
+                    "application_id": None,
+                },
+            )
+        ]
 
     @pytest.mark.parametrize("krs", ["KRS 00003801281", "38012A", "REGON 380128", "0000000000", "  "])
     async def test_refuses_a_wrong_krs_number_and_stores_nothing(self, grants, feed, probe, problem, krs):
@@ -56,13 +76,15 @@ class TestFoundCooperative:
         before = await probe.records()
 
         problem(await grants.post("/cooperatives", json=foundation(founders)), 422, "at least 5 founders; 4 given")
-        problem(await grants.post("/cooperatives", json=foundation([*founders, founders[0]])), 422,
-                f"listed more than once: {founders[0]}")
+        problem(
+            await grants.post("/cooperatives", json=foundation([*founders, founders[0]])),
+            422,
+            f"listed more than once: {founders[0]}",
+        )
 
         assert await probe.records() == before
 
-    async def test_refuses_founders_who_are_unknown_undecided_rejected_or_withdrawn(self, grants, feed, probe,
-                                                                                   problem):
+    async def test_refuses_founders_who_are_unknown_undecided_rejected_or_withdrawn(self, grants, feed, probe, problem):
         eligible = await feed.eligible_participants(4)
         not_eligible = {
             "p_neverrecruited": "is not a known participant",
@@ -74,8 +96,11 @@ class TestFoundCooperative:
         before = await probe.records()
 
         for participant_id, reason in not_eligible.items():
-            body = problem(await grants.post("/cooperatives", json=foundation([*eligible, participant_id])), 422,
-                           f"participant {participant_id} {reason}")
+            body = problem(
+                await grants.post("/cooperatives", json=foundation([*eligible, participant_id])),
+                422,
+                f"participant {participant_id} {reason}",
+            )
             assert body["participant_ids"] == [participant_id]
 
         assert await probe.records() == before
@@ -88,13 +113,17 @@ class TestFoundCooperative:
         assert first.status_code == 201, first.text
         before = await probe.records()
 
-        problem(await grants.post("/cooperatives", json=foundation(founders[5:], krs=f"KRS {krs.zfill(10)}")), 409,
-                f"KRS {krs.zfill(10)} is already recorded")
+        problem(
+            await grants.post("/cooperatives", json=foundation(founders[5:], krs=f"KRS {krs.zfill(10)}")),
+            409,
+            f"KRS {krs.zfill(10)} is already recorded",
+        )
 
         assert await probe.records() == before
 
     async def test_a_krs_recorded_by_a_concurrent_request_after_the_check_is_a_conflict(
-            self, grants, feed, probe, problem, monkeypatch):
+        self, grants, feed, probe, problem, monkeypatch
+    ):
         founders = await feed.eligible_participants(10)
         await feed.applied_by(grants)
         krs = new_krs()
@@ -111,8 +140,11 @@ class TestFoundCooperative:
         real_krs_taken = grants_repository.krs_taken
         monkeypatch.setattr(grants_repository, "krs_taken", taken_only_when_asked_again)
 
-        problem(await grants.post("/cooperatives", json=foundation(founders[5:], krs=krs)), 409,
-                f"KRS {krs.zfill(10)} is already recorded")
+        problem(
+            await grants.post("/cooperatives", json=foundation(founders[5:], krs=krs)),
+            409,
+            f"KRS {krs.zfill(10)} is already recorded",
+        )
         assert len(checks) == 2
         assert await probe.records() == before
 
@@ -120,24 +152,43 @@ class TestFoundCooperative:
         founders = await feed.eligible_participants(10)
         group_id = await feed.initiative_group(founders[:5])
         await feed.applied_by(grants)
-        application_id = (await grants.post("/applications", json={
-            "applicant_kind": "initiative_group", "applicant_id": group_id, "summary": "Bakery", "jobs_planned": 5,
-            "amount_requested": "120000.00", "submitted_on": "2024-10-15"})).json()["application_id"]
+        application_id = (
+            await grants.post(
+                "/applications",
+                json={
+                    "applicant_kind": "initiative_group",
+                    "applicant_id": group_id,
+                    "summary": "Bakery",
+                    "jobs_planned": 5,
+                    "amount_requested": "120000.00",
+                    "submitted_on": "2024-10-15",
+                },
+            )
+        ).json()["application_id"]
         funded = foundation(founders[:5], application_id=application_id)
         problem(await grants.post("/cooperatives", json=funded), 422, "has no grant awarded")
-        problem(await grants.post("/cooperatives", json=foundation(founders[:5], application_id="app_missing")), 422,
-                "No application app_missing")
-        await grants.post(f"/applications/{application_id}/evaluation",
-                          json={"score": 90, "outcome": "positive", "evaluated_on": "2024-11-01"})
-        await grants.post(f"/applications/{application_id}/award",
-                          json={"amount_per_job": "24000.00", "awarded_on": "2024-11-15"})
+        problem(
+            await grants.post("/cooperatives", json=foundation(founders[:5], application_id="app_missing")),
+            422,
+            "No application app_missing",
+        )
+        await grants.post(
+            f"/applications/{application_id}/evaluation",
+            json={"score": 90, "outcome": "positive", "evaluated_on": "2024-11-01"},
+        )
+        await grants.post(
+            f"/applications/{application_id}/award", json={"amount_per_job": "24000.00", "awarded_on": "2024-11-15"}
+        )
 
         response = await grants.post("/cooperatives", json=funded)
 
         assert response.status_code == 201, response.text
         assert response.json()["application_id"] == application_id
-        problem(await grants.post("/cooperatives", json=foundation(founders[5:], application_id=application_id)),
-                409, f"already funds cooperative {response.json()['cooperative_id']}")
+        problem(
+            await grants.post("/cooperatives", json=foundation(founders[5:], application_id=application_id)),
+            409,
+            f"already funds cooperative {response.json()['cooperative_id']}",
+        )
         [(name, payload)] = await probe.events_of(response.json()["cooperative_id"])
         assert (name, payload["application_id"]) == ("CooperativeFounded", application_id)
 

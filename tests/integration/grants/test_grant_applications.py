@@ -10,13 +10,18 @@ from helpers import header, read_topic
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
-PLAN = {"summary": "Catering cooperative serving school canteens in Rybnik", "jobs_planned": 5,
-        "amount_requested": "150000.00"}
+PLAN = {
+    "summary": "Catering cooperative serving school canteens in Rybnik",
+    "jobs_planned": 5,
+    "amount_requested": "150000.00",
+}
 
 
 async def submit(client, applicant_id: str, kind: str = "initiative_group", **overrides):
-    return await client.post("/applications", json={"applicant_kind": kind, "applicant_id": applicant_id, **PLAN,
-                                                    "submitted_on": "2025-01-10", **overrides})
+    return await client.post(
+        "/applications",
+        json={"applicant_kind": kind, "applicant_id": applicant_id, **PLAN, "submitted_on": "2025-01-10", **overrides},
+    )
 
 
 async def submitted_application(client, feed, **overrides) -> str:
@@ -29,8 +34,10 @@ async def submitted_application(client, feed, **overrides) -> str:
 
 async def approved_application(client, feed, **overrides) -> str:
     application_id = await submitted_application(client, feed, **overrides)
-    response = await client.post(f"/applications/{application_id}/evaluation",
-                                 json={"score": 82, "outcome": "positive", "evaluated_on": "2025-01-20"})
+    response = await client.post(
+        f"/applications/{application_id}/evaluation",
+        json={"score": 82, "outcome": "positive", "evaluated_on": "2025-01-20"},
+    )
     assert response.status_code == 200, response.text
     return application_id
 
@@ -47,16 +54,26 @@ class TestSubmitApplication:
         application_id = view["application_id"]
         assert (view["status"], view["amount_requested"], view["remaining"]) == ("submitted", "150000.00", "0.00")
         assert (await grants.get(f"/applications/{application_id}")).json() == view
-        assert await probe.events_of(application_id) == [("GrantApplicationSubmitted", {
-            "application_id": application_id, "submitted_on": "2025-01-10", "applicant_kind": "initiative_group",
-            "applicant_id": group_id, "jobs_planned": 5, "amount_requested": "150000.00"})]
-        [record] = [r for r in await read_topic(kafka_bootstrap, probe.topic, idle=0.3)
-                    if r.key == application_id.encode()]
+        assert await probe.events_of(application_id) == [
+            (
+                "GrantApplicationSubmitted",
+                {
+                    "application_id": application_id,
+                    "submitted_on": "2025-01-10",
+                    "applicant_kind": "initiative_group",
+                    "applicant_id": group_id,
+                    "jobs_planned": 5,
+                    "amount_requested": "150000.00",
+                },
+            )
+        ]
+        [record] = [
+            r for r in await read_topic(kafka_bootstrap, probe.topic, idle=0.3) if r.key == application_id.encode()
+        ]
         assert header(record, "ce_source") == "/owes/rybnik/grants"
         assert header(record, "ce_partner") == "rybnik"
 
-    async def test_enrolled_organisation_may_apply_and_an_unknown_applicant_may_not(self, grants, feed, probe,
-                                                                                     problem):
+    async def test_enrolled_organisation_may_apply_and_an_unknown_applicant_may_not(self, grants, feed, probe, problem):
         organisation_id = await feed.organisation()
         await feed.applied_by(grants)
         accepted = await submit(grants, organisation_id, kind="organisation", amount_requested=98000)  # whole PLN
@@ -72,10 +89,12 @@ class TestSubmitApplication:
         assert await probe.records() == before
         [(name, payload)] = await probe.events_of(accepted.json()["application_id"])
         assert (name, payload["applicant_kind"], payload["amount_requested"]) == (
-            "GrantApplicationSubmitted", "organisation", "98000.00")
+            "GrantApplicationSubmitted",
+            "organisation",
+            "98000.00",
+        )
 
-    async def test_refuses_amounts_that_are_not_positive_grosze_and_stores_nothing(self, grants, feed, probe,
-                                                                                  problem):
+    async def test_refuses_amounts_that_are_not_positive_grosze_and_stores_nothing(self, grants, feed, probe, problem):
         group_id = await feed.initiative_group(await feed.eligible_participants(1))
         await feed.applied_by(grants)
         before = await probe.records()
@@ -98,8 +117,10 @@ class TestEvaluateAndAward:
         award = f"/applications/{application_id}/award"
 
         problem(await grants.post(award, json={"amount_per_job": "23500.50"}), 409, "only after a positive evaluation")
-        evaluated = await grants.post(f"/applications/{application_id}/evaluation",
-                                      json={"score": 82, "outcome": "positive", "evaluated_on": "2025-01-20"})
+        evaluated = await grants.post(
+            f"/applications/{application_id}/evaluation",
+            json={"score": 82, "outcome": "positive", "evaluated_on": "2025-01-20"},
+        )
         assert evaluated.status_code == 200 and evaluated.json()["status"] == "approved"
 
         response = await grants.post(award, json={"amount_per_job": "23500.50", "awarded_on": "2025-02-01"})
@@ -107,18 +128,35 @@ class TestEvaluateAndAward:
         assert response.status_code == 200, response.text
         view = response.json()
         assert (view["status"], view["jobs_awarded"], view["amount_per_job"], view["total_awarded"]) == (
-            "awarded", 5, "23500.50", "117502.50")
+            "awarded",
+            5,
+            "23500.50",
+            "117502.50",
+        )
         problem(await grants.post(award, json={"amount_per_job": "1.00"}), 409, "already awarded")
         events = await probe.events_of(application_id)
-        assert [name for name, _ in events] == ["GrantApplicationSubmitted", "GrantApplicationEvaluated",
-                                                "GrantAwarded"]
-        assert events[1][1] == {"application_id": application_id, "evaluated_on": "2025-01-20", "score": 82,
-                                "outcome": "positive"}
-        assert events[2][1] == {"application_id": application_id, "awarded_on": "2025-02-01", "jobs": 5,
-                                "amount_per_job": "23500.50", "total_amount": "117502.50"}
+        assert [name for name, _ in events] == [
+            "GrantApplicationSubmitted",
+            "GrantApplicationEvaluated",
+            "GrantAwarded",
+        ]
+        assert events[1][1] == {
+            "application_id": application_id,
+            "evaluated_on": "2025-01-20",
+            "score": 82,
+            "outcome": "positive",
+        }
+        assert events[2][1] == {
+            "application_id": application_id,
+            "awarded_on": "2025-02-01",
+            "jobs": 5,
+            "amount_per_job": "23500.50",
+            "total_amount": "117502.50",
+        }
 
-    async def test_refuses_award_amounts_that_are_not_positive_grosze_and_stores_nothing(self, grants, feed, probe,
-                                                                                        problem):
+    async def test_refuses_award_amounts_that_are_not_positive_grosze_and_stores_nothing(
+        self, grants, feed, probe, problem
+    ):
         application_id = await approved_application(grants, feed)
         award = f"/applications/{application_id}/award"
         before = await probe.records()
@@ -128,13 +166,18 @@ class TestEvaluateAndAward:
         problem(await grants.post(award, json={"amount_per_job": "23500.005"}), 422, "2 decimal places")
         problem(await grants.post(award, json={"amount_per_job": 23500.5}), 422, "never floats")
         problem(await grants.post(award, json={"amount_per_job": "100.00", "jobs": 6}), 422, "1 to 5 jobs")
-        problem(await grants.post(award, json={"amount_per_job": "100.00", "awarded_on": "2025-01-19"}), 422,
-                "before the evaluation")
+        problem(
+            await grants.post(award, json={"amount_per_job": "100.00", "awarded_on": "2025-01-19"}),
+            422,
+            "before the evaluation",
+        )
 
         assert await probe.records() == before
         assert (await grants.get(f"/applications/{application_id}")).json()["status"] == "approved"
         assert [name for name, _ in await probe.events_of(application_id)] == [
-            "GrantApplicationSubmitted", "GrantApplicationEvaluated"]
+            "GrantApplicationSubmitted",
+            "GrantApplicationEvaluated",
+        ]
 
     async def test_negative_evaluation_closes_the_way_to_an_award(self, grants, feed, probe, problem):
         application_id = await submitted_application(grants, feed)
@@ -145,12 +188,20 @@ class TestEvaluateAndAward:
         assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
 
         problem(await grants.post(evaluation, json={"score": 90, "outcome": "positive"}), 409, "already evaluated")
-        problem(await grants.post(f"/applications/{application_id}/award", json={"amount_per_job": "100.00"}), 409,
-                "evaluated negatively")
-        problem(await grants.post("/applications/app_missing/evaluation", json={"score": 1, "outcome": "negative"}),
-                404, "No application app_missing")
+        problem(
+            await grants.post(f"/applications/{application_id}/award", json={"amount_per_job": "100.00"}),
+            409,
+            "evaluated negatively",
+        )
+        problem(
+            await grants.post("/applications/app_missing/evaluation", json={"score": 1, "outcome": "negative"}),
+            404,
+            "No application app_missing",
+        )
         assert [name for name, _ in await probe.events_of(application_id)] == [
-            "GrantApplicationSubmitted", "GrantApplicationEvaluated"]
+            "GrantApplicationSubmitted",
+            "GrantApplicationEvaluated",
+        ]
 
 
 class TestDisburseGrant:
@@ -158,15 +209,17 @@ class TestDisburseGrant:
         application_id = await approved_application(grants, feed, jobs_planned=2)
         url = f"/applications/{application_id}/disbursements"
         problem(await grants.post(url, json={"amount": "1.00"}), 409, "no grant awarded")
-        awarded = await grants.post(f"/applications/{application_id}/award",
-                                    json={"amount_per_job": "1000.00", "awarded_on": "2025-02-01"})
+        awarded = await grants.post(
+            f"/applications/{application_id}/award", json={"amount_per_job": "1000.00", "awarded_on": "2025-02-01"}
+        )
         assert awarded.json()["total_awarded"] == "2000.00"
 
         first = await grants.post(url, json={"amount": "1500.00", "disbursed_on": "2025-02-05"})
         assert first.status_code == 201, first.text
         before = await probe.records()
-        body = problem(await grants.post(url, json={"amount": "500.01"}), 422, "exceed the grant awarded",
-                       "500.00 PLN remains")
+        body = problem(
+            await grants.post(url, json={"amount": "500.01"}), 422, "exceed the grant awarded", "500.00 PLN remains"
+        )
         assert body["remaining"] == "500.00"
         problem(await grants.post(url, json={"amount": "0"}), 422, "greater than 0")
         problem(await grants.post(url, json={"amount": "-5.00"}), 422, "greater than 0")
@@ -189,8 +242,9 @@ class TestDisburseGrant:
 
     async def test_concurrent_disbursements_never_exceed_the_award_together(self, grants, feed, probe):
         application_id = await approved_application(grants, feed, jobs_planned=2)
-        await grants.post(f"/applications/{application_id}/award",
-                          json={"amount_per_job": "1000.00", "awarded_on": "2025-02-01"})
+        await grants.post(
+            f"/applications/{application_id}/award", json={"amount_per_job": "1000.00", "awarded_on": "2025-02-01"}
+        )
         url = f"/applications/{application_id}/disbursements"
 
         responses = await asyncio.gather(*(grants.post(url, json={"amount": "500.00"}) for _ in range(6)))
@@ -200,6 +254,9 @@ class TestDisburseGrant:
         assert [name for name, _ in await probe.events_of(application_id)].count("GrantDisbursed") == 4
 
     async def test_unknown_application_is_not_found(self, grants, problem):
-        problem(await grants.post("/applications/app_missing/disbursements", json={"amount": "1.00"}), 404,
-                "No application app_missing")
+        problem(
+            await grants.post("/applications/app_missing/disbursements", json={"amount": "1.00"}),
+            404,
+            "No application app_missing",
+        )
         problem(await grants.get("/applications/app_missing"), 404, "No application app_missing")

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from grants.tables import initiative_groups, organisations
-from owes_messaging.consumer import Outcome
 from owes_contracts import ParticipantEligibilityConfirmed, ParticipantEligibilityRejected
+from owes_messaging.consumer import Outcome
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
@@ -32,15 +32,21 @@ class TestParticipantStanding:
 
         standing = {pid: await probe.participant(pid) for pid in (undecided, withdrawn, rejected, confirmed)}
         assert {pid: (r.eligibility, r.withdrawn_on) for pid, r in standing.items()} == {
-            undecided: ("pending", None), withdrawn: ("confirmed", dt.date(2024, 10, 1)),
-            rejected: ("rejected", None), confirmed: ("confirmed", None)}
+            undecided: ("pending", None),
+            withdrawn: ("confirmed", dt.date(2024, 10, 1)),
+            rejected: ("rejected", None),
+            confirmed: ("confirmed", None),
+        }
         assert (standing[confirmed].recruited_on, standing[confirmed].county) == (dt.date(2024, 9, 2), "rybnicki")
         assert await probe.records() == before  # consuming publishes nothing and records nothing of grants' own
 
     async def test_a_later_rejection_overrides_an_earlier_confirmation(self, grants, feed, probe):
         [participant_id] = await feed.eligible_participants(1)
-        await feed.publish(ParticipantEligibilityRejected(participant_id=participant_id,
-                                                          rejected_on=dt.date(2024, 11, 1), reason="Moved away"))
+        await feed.publish(
+            ParticipantEligibilityRejected(
+                participant_id=participant_id, rejected_on=dt.date(2024, 11, 1), reason="Moved away"
+            )
+        )
         await feed.applied_by(grants)
 
         standing = await probe.participant(participant_id)
@@ -49,8 +55,9 @@ class TestParticipantStanding:
 
     async def test_a_decision_seen_before_the_recruitment_is_kept(self, grants, feed, probe):
         participant_id = "p_decidedfirst01"
-        await feed.publish(ParticipantEligibilityConfirmed(participant_id=participant_id,
-                                                           confirmed_on=dt.date(2024, 9, 9)))
+        await feed.publish(
+            ParticipantEligibilityConfirmed(participant_id=participant_id, confirmed_on=dt.date(2024, 9, 9))
+        )
         await feed.applied_by(grants)
         assert (await probe.participant(participant_id)).recruited_on is None  # not yet a known participant
 
@@ -62,10 +69,14 @@ class TestParticipantStanding:
 
     async def test_the_same_event_delivered_twice_is_applied_once(self, grants, feed, probe):
         participant_id = await feed.recruited_only()
-        [confirmation] = await feed.publish(ParticipantEligibilityConfirmed(participant_id=participant_id,
-                                                                            confirmed_on=dt.date(2024, 9, 9)))
-        await feed.publish(ParticipantEligibilityRejected(participant_id=participant_id,
-                                                          rejected_on=dt.date(2024, 9, 20), reason="Outside"))
+        [confirmation] = await feed.publish(
+            ParticipantEligibilityConfirmed(participant_id=participant_id, confirmed_on=dt.date(2024, 9, 9))
+        )
+        await feed.publish(
+            ParticipantEligibilityRejected(
+                participant_id=participant_id, rejected_on=dt.date(2024, 9, 20), reason="Outside"
+            )
+        )
         duplicates = grants.runtime.consumer.outcomes[Outcome.DUPLICATE]
 
         await feed.send(confirmation)  # a redelivery, as after a lost offset commit

@@ -24,11 +24,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import helpers
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from aiokafka.protocol.group import MemberAssignment
+
+import helpers
 from e2e.test_faults import Mesh, WriteStream, settle_and_count
 from helpers import eventually
 from owes_cli import kafka
@@ -97,16 +98,26 @@ class KraftCluster:
         assignment = {p: [leader, *(others if p % 2 == 0 else others[::-1])] for p in range(PARTITIONS)}
         admin = await self.admin()
         try:
-            await admin.create_topics([NewTopic(topic, -1, -1, replica_assignments=assignment,
-                                                topic_configs={"min.insync.replicas": "2"})])
+            await admin.create_topics(
+                [NewTopic(topic, -1, -1, replica_assignments=assignment, topic_configs={"min.insync.replicas": "2"})]
+            )
         finally:
             await admin.close()
 
     def active_controller(self) -> int:
         """The KRaft quorum's leader (the active controller), as kafka-metadata-quorum.sh describes it."""
-        done = subprocess.run([str(kafka.bin_dir() / "kafka-metadata-quorum.sh"), "--bootstrap-server",
-                               self.live_bootstrap, "describe", "--status"], capture_output=True, text=True,
-                              timeout=60)
+        done = subprocess.run(
+            [
+                str(kafka.bin_dir() / "kafka-metadata-quorum.sh"),
+                "--bootstrap-server",
+                self.live_bootstrap,
+                "describe",
+                "--status",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         match = re.search(r"^LeaderId:\s+(\d+)", done.stdout, re.M)
         assert match, f"kafka-metadata-quorum.sh: {done.stdout}{done.stderr}"
         return int(match.group(1))
@@ -157,8 +168,10 @@ class ClusterMesh(Mesh):
         self.system.external_bootstrap = cluster.bootstrap  # also turns idempotent producers on
         for name in SERVICES:
             prefix = name.upper()
-            self.system.extra_env |= {f"{prefix}_KAFKA__REPLICATION_FACTOR": "3",
-                                      f"{prefix}_KAFKA__TOPIC_PARTITIONS": str(PARTITIONS)}
+            self.system.extra_env |= {
+                f"{prefix}_KAFKA__REPLICATION_FACTOR": "3",
+                f"{prefix}_KAFKA__TOPIC_PARTITIONS": str(PARTITIONS),
+            }
         self.replicas: list[LocalSystem] = []
 
     async def start(self) -> ClusterMesh:
@@ -170,9 +183,13 @@ class ClusterMesh(Mesh):
 
     async def start_reporting_replica(self) -> LocalSystem:
         """Another reporting process on the same database and consumer group (its own port and log)."""
-        replica = LocalSystem(data_dir=self.system.data_dir / f"reporting-{len(self.replicas) + 2}",
-                              namespace=self.system.namespace, extra_env=self.system.extra_env,
-                              external_bootstrap=self.cluster.bootstrap, api_keys=self.system.load_api_keys())
+        replica = LocalSystem(
+            data_dir=self.system.data_dir / f"reporting-{len(self.replicas) + 2}",
+            namespace=self.system.namespace,
+            extra_env=self.system.extra_env,
+            external_bootstrap=self.cluster.bootstrap,
+            api_keys=self.system.load_api_keys(),
+        )
         replica.data_dir.mkdir(parents=True)
         replica.start_service("reporting", free_port())
         self.replicas.append(replica)
@@ -182,8 +199,10 @@ class ClusterMesh(Mesh):
         async def read() -> list:
             # a node just restarted may answer metadata without the topic's partitions yet: read_dead_letters then
             # fails an assertion inside aiokafka, and asking again (another node, or later) answers
-            return await read_dead_letters({"bootstrap_servers": self.cluster.live_bootstrap},
-                                           dead_letter_topic_for("reporting", self.system.namespace))
+            return await read_dead_letters(
+                {"bootstrap_servers": self.cluster.live_bootstrap},
+                dead_letter_topic_for("reporting", self.system.namespace),
+            )
 
         return await eventually(read, timeout=30, interval=0.5)
 
@@ -212,7 +231,8 @@ class Timeline:
 @pytest.mark.parametrize("db_backend", ["postgres"])
 class TestReportingReplicas:
     async def test_two_replicas_share_the_partitions_and_one_takes_over_when_the_other_is_killed(
-            self, kraft_cluster, tmp_path, namespace, database_url):
+        self, kraft_cluster, tmp_path, namespace, database_url
+    ):
         cluster = kraft_cluster
         topic = topic_for("recruitment", namespace)
         # both replicas on one PostgreSQL database, as replicas of a service share its database
@@ -253,8 +273,10 @@ class TestReportingReplicas:
 
             verdict = await settle_and_count(mesh, writes.tally)
             at("every accepted write counted once")
-            print(f"\nsurvivor held all {PARTITIONS} partitions {takeover:.1f}s after the kill; redeliveries absorbed "
-                  f"by its inbox {verdict.duplicates_absorbed}\n{at}")
+            print(
+                f"\nsurvivor held all {PARTITIONS} partitions {takeover:.1f}s after the kill; redeliveries absorbed "
+                f"by its inbox {verdict.duplicates_absorbed}\n{at}"
+            )
             assert verdict.refused == 0
         finally:
             await asyncio.to_thread(mesh.stop)
@@ -262,7 +284,8 @@ class TestReportingReplicas:
 
 class TestBrokerFaultsOnTheCluster:
     async def test_partition_leader_and_active_controller_killed_every_accepted_write_counted_once(
-            self, kraft_cluster, tmp_path, namespace):
+        self, kraft_cluster, tmp_path, namespace
+    ):
         cluster = kraft_cluster
         topic = topic_for("recruitment", namespace)
         controller = await asyncio.to_thread(cluster.active_controller)
@@ -300,8 +323,9 @@ class TestBrokerFaultsOnTheCluster:
                 await writes.more_accepted(40)
                 await eventually(relay_caught_up, timeout=60, interval=0.2)
                 drained = at("recruitment's outbox drained to the new leaders") - killed
-                assert {len(p["isr"]) for p in await cluster.partitions(topic)} == {2}, \
+                assert {len(p["isr"]) for p in await cluster.partitions(topic)} == {2}, (
                     "two in-sync replicas left, min.insync.replicas=2 still met"
+                )
                 await asyncio.to_thread(cluster.node(leader).start, timeout=180)
                 at(f"node {leader} restarted")
                 await eventually(all_in_sync, timeout=90, interval=0.5)
@@ -328,8 +352,10 @@ class TestBrokerFaultsOnTheCluster:
 
             verdict = await settle_and_count(mesh, writes.tally)
             at("every accepted write counted once")
-            print(f"\nleader killed: new leaders after {failover:.1f}s, outbox drained {drained:.1f}s after the kill; "
-                  f"controller killed: new controller seen after {election:.1f}s (one look takes {tool:.1f}s)\n{at}")
+            print(
+                f"\nleader killed: new leaders after {failover:.1f}s, outbox drained {drained:.1f}s after the kill; "
+                f"controller killed: new controller seen after {election:.1f}s (one look takes {tool:.1f}s)\n{at}"
+            )
             assert verdict.accepted >= 170
         finally:
             await asyncio.to_thread(mesh.stop)

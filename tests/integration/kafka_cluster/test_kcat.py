@@ -11,8 +11,9 @@ import shutil
 import subprocess
 import uuid
 
-import helpers
 import pytest
+
+import helpers
 from helpers import eventually, participant_form, running, settings_for
 from owes_contracts import ParticipantRecruited, dead_letter_topic_for, topic_for
 from recruitment.main import create_app as recruitment_app
@@ -30,6 +31,7 @@ pytestmark = [
 
 async def kcat(*args: str, stdin: str | None = None) -> str:
     """Run kcat as an integrator would, from the shell; fail the test with its stderr if it fails."""
+
     def run() -> subprocess.CompletedProcess[str]:
         return subprocess.run([KCAT, *args], input=stdin, capture_output=True, text=True, timeout=60)
 
@@ -51,13 +53,25 @@ def headers_of(record: dict) -> dict[str, str]:
 
 
 def recruitment(kafka_bootstrap, database_url, namespace):
-    return recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                        kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return recruitment_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 def reporting(kafka_bootstrap, database_url, namespace):
-    return reporting_app(settings_for(ReportingSettings, database_url=database_url("reporting"),
-                                      kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return reporting_app(
+        settings_for(
+            ReportingSettings,
+            database_url=database_url("reporting"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 async def people_supported(client) -> int:
@@ -69,7 +83,8 @@ async def people_supported(client) -> int:
 @pytest.mark.parametrize("db_backend", ["sqlite"])
 class TestKcatOnApacheKafka:
     async def test_kcat_reads_participant_recruited_with_its_cloudevents_headers(
-            self, kafka_bootstrap, database_url, namespace):
+        self, kafka_bootstrap, database_url, namespace
+    ):
         async with running(recruitment(kafka_bootstrap, database_url, namespace)) as rec:
             form = participant_form()
             response = await rec.post("/participants", json=form)
@@ -102,24 +117,58 @@ class TestKcatOnApacheKafka:
             assert form[field] not in shown, field
 
     async def test_kcat_writes_an_event_reporting_applies_and_a_broken_one_it_dead_letters(
-            self, kafka_bootstrap, database_url, namespace):
+        self, kafka_bootstrap, database_url, namespace
+    ):
         topic = topic_for("recruitment", namespace)
         dlq = dead_letter_topic_for("reporting", namespace)
         participant_id = f"p_{uuid.uuid4().hex[:16]}"
         event_id = str(uuid.uuid4())
-        payload = {"participant_id": participant_id, "recruited_on": "2026-03-02", "gender": "female",
-                   "age_band": "25-34", "county": "rybnicki", "labour_market_status": "unemployed",
-                   "disability": False, "at_risk_of_exclusion": True}
-        good = ["-H", f"ce_id={event_id}", "-H", "ce_source=/owes/jastrzebie-zdroj/recruitment",
-                "-H", f"ce_type={ParticipantRecruited.ce_type()}", "-H", "ce_specversion=1.0",
-                "-H", "ce_time=2026-03-02T09:00:00Z", "-H", f"ce_subject={participant_id}",
-                "-H", "ce_schemaversion=1", "-H", f"ce_correlationid={uuid.uuid4()}",
-                "-H", "ce_partner=jastrzebie-zdroj", "-H", "content-type=application/json"]
+        payload = {
+            "participant_id": participant_id,
+            "recruited_on": "2026-03-02",
+            "gender": "female",
+            "age_band": "25-34",
+            "county": "rybnicki",
+            "labour_market_status": "unemployed",
+            "disability": False,
+            "at_risk_of_exclusion": True,
+        }
+        good = [
+            "-H",
+            f"ce_id={event_id}",
+            "-H",
+            "ce_source=/owes/jastrzebie-zdroj/recruitment",
+            "-H",
+            f"ce_type={ParticipantRecruited.ce_type()}",
+            "-H",
+            "ce_specversion=1.0",
+            "-H",
+            "ce_time=2026-03-02T09:00:00Z",
+            "-H",
+            f"ce_subject={participant_id}",
+            "-H",
+            "ce_schemaversion=1",
+            "-H",
+            f"ce_correlationid={uuid.uuid4()}",
+            "-H",
+            "ce_partner=jastrzebie-zdroj",
+            "-H",
+            "content-type=application/json",
+        ]
         async with running(reporting(kafka_bootstrap, database_url, namespace)) as rep:
             assert await people_supported(rep) == 0
             # -K: key and value on one line split at the delimiter, as an integrator replays an event by hand
-            await kcat("-b", kafka_bootstrap, "-P", "-t", topic, "-K", "\t", *good,
-                       stdin=f"{participant_id}\t{json.dumps(payload)}\n")
+            await kcat(
+                "-b",
+                kafka_bootstrap,
+                "-P",
+                "-t",
+                topic,
+                "-K",
+                "\t",
+                *good,
+                stdin=f"{participant_id}\t{json.dumps(payload)}\n",
+            )
 
             async def applied():
                 assert await people_supported(rep) == 1
@@ -129,8 +178,9 @@ class TestKcatOnApacheKafka:
             # the same headers but a value that is not JSON: a poison message, dead-lettered with the reason
             broken_id = str(uuid.uuid4())
             broken = [h if not h.startswith("ce_id=") else f"ce_id={broken_id}" for h in good]
-            await kcat("-b", kafka_bootstrap, "-P", "-t", topic, "-K", "\t", *broken,
-                       stdin=f"{participant_id}\t{{not json\n")
+            await kcat(
+                "-b", kafka_bootstrap, "-P", "-t", topic, "-K", "\t", *broken, stdin=f"{participant_id}\t{{not json\n"
+            )
 
             async def dead_lettered():
                 records = await kcat_read(kafka_bootstrap, dlq)

@@ -66,25 +66,78 @@ class Night:
 # the last Sunday of March (31 March 2024, 30 March 2025) and back at 01:00 UTC on the last Sunday of October
 # (31 October 2027, 29 October 2028).
 NIGHTS = [
-    Night("new year", dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC), "2026-01-01", "2026-01", "2026-Q1",
-          "2026-01-01 00:30:00 CET", "2027-01-01", dt.datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "2027-01"),
-    Night("spring change, before it", dt.datetime(2024, 3, 30, 23, 30, tzinfo=UTC), "2024-03-31", "2024-03",
-          "2024-Q1", "2024-03-31 00:30:00 CET", "2025-03-31", dt.datetime(2025, 3, 30, 22, 30, tzinfo=UTC), "2025-03"),
-    Night("spring change, the night after", dt.datetime(2024, 3, 31, 22, 30, tzinfo=UTC), "2024-04-01", "2024-04",
-          "2024-Q2", "2024-04-01 00:30:00 CEST", "2025-04-01", dt.datetime(2025, 3, 31, 22, 30, tzinfo=UTC), "2025-04"),
-    Night("autumn change, before it", dt.datetime(2027, 10, 30, 22, 30, tzinfo=UTC), "2027-10-31", "2027-10",
-          "2027-Q4", "2027-10-31 00:30:00 CEST", "2028-10-31",
-          dt.datetime(2028, 10, 30, 23, 30, tzinfo=UTC), "2028-10"),
-    Night("autumn change, the night after", dt.datetime(2027, 10, 31, 23, 30, tzinfo=UTC), "2027-11-01", "2027-11",
-          "2027-Q4", "2027-11-01 00:30:00 CET", "2028-11-01",
-          dt.datetime(2028, 10, 31, 23, 30, tzinfo=UTC), "2028-11"),
+    Night(
+        "new year",
+        dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC),
+        "2026-01-01",
+        "2026-01",
+        "2026-Q1",
+        "2026-01-01 00:30:00 CET",
+        "2027-01-01",
+        dt.datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
+        "2027-01",
+    ),
+    Night(
+        "spring change, before it",
+        dt.datetime(2024, 3, 30, 23, 30, tzinfo=UTC),
+        "2024-03-31",
+        "2024-03",
+        "2024-Q1",
+        "2024-03-31 00:30:00 CET",
+        "2025-03-31",
+        dt.datetime(2025, 3, 30, 22, 30, tzinfo=UTC),
+        "2025-03",
+    ),
+    Night(
+        "spring change, the night after",
+        dt.datetime(2024, 3, 31, 22, 30, tzinfo=UTC),
+        "2024-04-01",
+        "2024-04",
+        "2024-Q2",
+        "2024-04-01 00:30:00 CEST",
+        "2025-04-01",
+        dt.datetime(2025, 3, 31, 22, 30, tzinfo=UTC),
+        "2025-04",
+    ),
+    Night(
+        "autumn change, before it",
+        dt.datetime(2027, 10, 30, 22, 30, tzinfo=UTC),
+        "2027-10-31",
+        "2027-10",
+        "2027-Q4",
+        "2027-10-31 00:30:00 CEST",
+        "2028-10-31",
+        dt.datetime(2028, 10, 30, 23, 30, tzinfo=UTC),
+        "2028-10",
+    ),
+    Night(
+        "autumn change, the night after",
+        dt.datetime(2027, 10, 31, 23, 30, tzinfo=UTC),
+        "2027-11-01",
+        "2027-11",
+        "2027-Q4",
+        "2027-11-01 00:30:00 CET",
+        "2028-11-01",
+        dt.datetime(2028, 10, 31, 23, 30, tzinfo=UTC),
+        "2028-11",
+    ),
 ]
 # what each night's scenario adds to reporting, all in the night's month (sustained: 12 months later)
-PER_NIGHT = {"people_supported": 6, "organisations_supported": 1, "ngos_started_economic_activity": 1,
-             "initiative_groups_supported": 1, "trainings_completed": 1, "advisory_hours": "1.50",
-             "mentoring_hours": "2.00", "grants_awarded": 1, "grants_awarded_pln": "117500.00",
-             "grants_disbursed_pln": "117500.00", "new_social_enterprises": 1, "jobs_created": 1,
-             "bridge_support_paid_pln": "2750.00"}
+PER_NIGHT = {
+    "people_supported": 6,
+    "organisations_supported": 1,
+    "ngos_started_economic_activity": 1,
+    "initiative_groups_supported": 1,
+    "trainings_completed": 1,
+    "advisory_hours": "1.50",
+    "mentoring_hours": "2.00",
+    "grants_awarded": 1,
+    "grants_awarded_pln": "117500.00",
+    "grants_disbursed_pln": "117500.00",
+    "new_social_enterprises": 1,
+    "jobs_created": 1,
+    "bridge_support_paid_pln": "2750.00",
+}
 
 
 @contextmanager
@@ -141,14 +194,32 @@ def host_zone(request):
 class TestProjectCalendar:
     @pytest.mark.timeout(900)  # five nights of a whole participant life through four services, on a shared machine
     async def test_every_default_date_month_and_period_is_warsaws_on_any_host(
-            self, host_zone, database_url, kafka_bootstrap, namespace):
+        self, host_zone, database_url, kafka_bootstrap, namespace
+    ):
         clock = FixedClock(NIGHTS[0].instant)
-        apps = {"recruitment": (recruitment_app, RecruitmentSettings), "advisory": (advisory_app, AdvisorySettings),
-                "grants": (grants_app, GrantsSettings), "reporting": (reporting_app, ReportingSettings)}
+        apps = {
+            "recruitment": (recruitment_app, RecruitmentSettings),
+            "advisory": (advisory_app, AdvisorySettings),
+            "grants": (grants_app, GrantsSettings),
+            "reporting": (reporting_app, ReportingSettings),
+        }
         async with AsyncExitStack() as stack:
-            c = {name: await stack.enter_async_context(running(create(settings_for(
-                     settings, database_url=database_url(name), kafka_bootstrap=kafka_bootstrap, namespace=namespace),
-                     clock=clock))) for name, (create, settings) in apps.items()}
+            c = {
+                name: await stack.enter_async_context(
+                    running(
+                        create(
+                            settings_for(
+                                settings,
+                                database_url=database_url(name),
+                                kafka_bootstrap=kafka_bootstrap,
+                                namespace=namespace,
+                            ),
+                            clock=clock,
+                        )
+                    )
+                )
+                for name, (create, settings) in apps.items()
+            }
             jobs = []
             for n, night in enumerate(NIGHTS, start=1):
                 clock.set(night.instant)
@@ -156,8 +227,9 @@ class TestProjectCalendar:
                 # recruitment: every default is the Warsaw date
                 ids = []
                 for k in range(6):
-                    created = await c["recruitment"].post("/participants", json=participant_form(
-                        make_pesel(dt.date(1985, 5, k + 1)), county="rybnicki"))
+                    created = await c["recruitment"].post(
+                        "/participants", json=participant_form(make_pesel(dt.date(1985, 5, k + 1)), county="rybnicki")
+                    )
                     assert created.status_code == 201, created.text
                     ids.append(created.json()["participant_id"])
                     assert (await c["recruitment"].get(f"/participants/{ids[-1]}")).json()["recruited_on"] == day
@@ -170,19 +242,29 @@ class TestProjectCalendar:
                 assert left.status_code == 200, left.text
                 assert (await c["recruitment"].get(f"/participants/{leaver}")).json()["withdrawn_on"] == day
                 assert (await c["recruitment"].delete(f"/participants/{leaver}/personal-data")).status_code == 204
-                group = await c["recruitment"].post("/initiative-groups", json={
-                    "county": "rybnicki", "member_ids": ids, "group_name": f"Grupa {n}"})
+                group = await c["recruitment"].post(
+                    "/initiative-groups", json={"county": "rybnicki", "member_ids": ids, "group_name": f"Grupa {n}"}
+                )
                 assert group.status_code == 201, group.text
                 group_id = group.json()["group_id"]
                 assert (await c["recruitment"].get(f"/initiative-groups/{group_id}")).json()["formed_on"] == day
-                organisation = await c["recruitment"].post("/organisations", json={
-                    "organisation_type": "association", "organisation_name": f"Stowarzyszenie {n}",
-                    "county": "zory", "nip": make_nip(7000 + n), "regon": "123456785",
-                    "is_social_enterprise": False, "runs_economic_activity": False})
+                organisation = await c["recruitment"].post(
+                    "/organisations",
+                    json={
+                        "organisation_type": "association",
+                        "organisation_name": f"Stowarzyszenie {n}",
+                        "county": "zory",
+                        "nip": make_nip(7000 + n),
+                        "regon": "123456785",
+                        "is_social_enterprise": False,
+                        "runs_economic_activity": False,
+                    },
+                )
                 assert organisation.status_code == 201, organisation.text
                 org_id = organisation.json()["organisation_id"]
-                started = await c["recruitment"].post(f"/organisations/{org_id}/economic-activity",
-                                                      json={"activity": "economic"})
+                started = await c["recruitment"].post(
+                    f"/organisations/{org_id}/economic-activity", json={"activity": "economic"}
+                )
                 assert started.status_code == 200, started.text
                 assert (started.json()["enrolled_on"], started.json()["economic_activity_started_on"]) == (day, day)
 
@@ -194,62 +276,87 @@ class TestProjectCalendar:
                     assert known.status_code == 200 and known.json()["may_receive_support"] is True, known.text
 
                 await eventually(advisory_knows)
-                held = await c["advisory"].post("/advisory-sessions", json={
-                    "kind": "business", "hours": "1.50", "adviser_id": "adv_1", "participant_id": holder})
+                held = await c["advisory"].post(
+                    "/advisory-sessions",
+                    json={"kind": "business", "hours": "1.50", "adviser_id": "adv_1", "participant_id": holder},
+                )
                 assert held.status_code == 201, held.text
                 session_view = await c["advisory"].get(f"/advisory-sessions/{held.json()['session_id']}")
                 assert session_view.json()["held_on"] == day
-                mentored = await c["advisory"].post("/mentoring", json={
-                    "mentor_id": "men_1", "hours": "2", "participant_id": holder})
+                mentored = await c["advisory"].post(
+                    "/mentoring", json={"mentor_id": "men_1", "hours": "2", "participant_id": holder}
+                )
                 assert mentored.status_code == 201, mentored.text
                 mentoring_view = await c["advisory"].get(f"/mentoring/{mentored.json()['mentoring_id']}")
                 assert mentoring_view.json()["provided_on"] == day
-                training_id = (await c["advisory"].post("/trainings", json={
-                    "title": "Księgowość", "hours": "4"})).json()["training_id"]
-                attended = await c["advisory"].post(f"/trainings/{training_id}/attendance",
-                                                    json={"participant_id": holder, "hours": "4"})
+                training_id = (
+                    await c["advisory"].post("/trainings", json={"title": "Księgowość", "hours": "4"})
+                ).json()["training_id"]
+                attended = await c["advisory"].post(
+                    f"/trainings/{training_id}/attendance", json={"participant_id": holder, "hours": "4"}
+                )
                 assert attended.status_code == 201, attended.text
-                completed = await c["advisory"].post(f"/trainings/{training_id}/completions",
-                                                     json={"participant_id": holder})
+                completed = await c["advisory"].post(
+                    f"/trainings/{training_id}/completions", json={"participant_id": holder}
+                )
                 assert completed.status_code == 201 and completed.json()["completed_on"] == day, completed.text
                 trainees = (await c["advisory"].get(f"/trainings/{training_id}")).json()["trainees"]
                 assert [t["completed_on"] for t in trainees] == [day]
 
                 # grants, once it has heard of the group
                 async def application_accepted(group_id=group_id):
-                    submitted = await c["grants"].post("/applications", json={
-                        "applicant_kind": "initiative_group", "applicant_id": group_id, "summary": "Catering",
-                        "jobs_planned": 5, "amount_requested": "117500.00"})
+                    submitted = await c["grants"].post(
+                        "/applications",
+                        json={
+                            "applicant_kind": "initiative_group",
+                            "applicant_id": group_id,
+                            "summary": "Catering",
+                            "jobs_planned": 5,
+                            "amount_requested": "117500.00",
+                        },
+                    )
                     assert submitted.status_code == 201, submitted.text
                     return submitted.json()
 
                 application = await eventually(application_accepted)
                 app_id = application["application_id"]
                 assert application["submitted_on"] == day
-                evaluated = await c["grants"].post(f"/applications/{app_id}/evaluation",
-                                                   json={"score": 80, "outcome": "positive"})
+                evaluated = await c["grants"].post(
+                    f"/applications/{app_id}/evaluation", json={"score": 80, "outcome": "positive"}
+                )
                 assert evaluated.status_code == 200 and evaluated.json()["evaluated_on"] == day, evaluated.text
                 awarded = await c["grants"].post(f"/applications/{app_id}/award", json={"amount_per_job": "23500.00"})
                 assert awarded.status_code == 200 and awarded.json()["awarded_on"] == day, awarded.text
-                disbursed = await c["grants"].post(f"/applications/{app_id}/disbursements",
-                                                   json={"amount": "117500.00"})
+                disbursed = await c["grants"].post(
+                    f"/applications/{app_id}/disbursements", json={"amount": "117500.00"}
+                )
                 assert disbursed.status_code == 201 and disbursed.json()["disbursed_on"] == day, disbursed.text
+
                 async def founded(n=n, ids=ids, app_id=app_id):  # once grants has heard of every founder
-                    cooperative = await c["grants"].post("/cooperatives", json={
-                        "krs": f"{380100 + n:010d}", "cooperative_name": f"Spółdzielnia {n}", "county": "rybnicki",
-                        "founder_ids": ids, "application_id": app_id})
+                    cooperative = await c["grants"].post(
+                        "/cooperatives",
+                        json={
+                            "krs": f"{380100 + n:010d}",
+                            "cooperative_name": f"Spółdzielnia {n}",
+                            "county": "rybnicki",
+                            "founder_ids": ids,
+                            "application_id": app_id,
+                        },
+                    )
                     assert cooperative.status_code == 201, cooperative.text
                     return cooperative
 
                 cooperative = await eventually(founded)
                 assert cooperative.json()["founded_on"] == day
-                job = await c["grants"].post("/jobs", json={"cooperative_id": cooperative.json()["cooperative_id"],
-                                                            "participant_id": holder})
+                job = await c["grants"].post(
+                    "/jobs", json={"cooperative_id": cooperative.json()["cooperative_id"], "participant_id": holder}
+                )
                 assert job.status_code == 201, job.text
                 job_id = job.json()["job_id"]
                 assert (job.json()["created_on"], job.json()["sustainability_due_on"]) == (day, night.due)
-                paid = await c["grants"].post(f"/jobs/{job_id}/bridge-support/instalments",
-                                              json={"instalment": 1, "amount": "2750.00"})
+                paid = await c["grants"].post(
+                    f"/jobs/{job_id}/bridge-support/instalments", json={"instalment": 1, "amount": "2750.00"}
+                )
                 assert paid.status_code == 201 and paid.json()["paid_on"] == day, paid.text
                 jobs.append((night, job_id))
 
@@ -257,15 +364,33 @@ class TestProjectCalendar:
             # project period (2024-01-01 to 2029-12-31), each a 422 naming the field; nothing is recorded.
             clock.set(NIGHTS[0].instant)
             refusals = [
-                ("recruitment", "/participants", participant_form(make_pesel(dt.date(1985, 6, 1)),
-                                                                  recruited_on="2026-01-02"),
-                 "recruited_on", "recruited_on (2026-01-02) is in the future (today is 2026-01-01)"),
-                ("advisory", "/advisory-sessions", {"kind": "business", "hours": "1", "adviser_id": "adv_1",
-                                                    "participant_id": holder,
-                                                    "held_on": "2023-12-31"},
-                 "held_on", "held_on (2023-12-31) is outside the project period (2024-01-01 to 2029-12-31)"),
-                ("grants", f"/jobs/{jobs[0][1]}/end", {"reason": "resigned", "ended_on": "2020-12-31"},
-                 "ended_on", "ended_on (2020-12-31) is before the 2021-2027 programme began (2021-01-01)"),
+                (
+                    "recruitment",
+                    "/participants",
+                    participant_form(make_pesel(dt.date(1985, 6, 1)), recruited_on="2026-01-02"),
+                    "recruited_on",
+                    "recruited_on (2026-01-02) is in the future (today is 2026-01-01)",
+                ),
+                (
+                    "advisory",
+                    "/advisory-sessions",
+                    {
+                        "kind": "business",
+                        "hours": "1",
+                        "adviser_id": "adv_1",
+                        "participant_id": holder,
+                        "held_on": "2023-12-31",
+                    },
+                    "held_on",
+                    "held_on (2023-12-31) is outside the project period (2024-01-01 to 2029-12-31)",
+                ),
+                (
+                    "grants",
+                    f"/jobs/{jobs[0][1]}/end",
+                    {"reason": "resigned", "ended_on": "2020-12-31"},
+                    "ended_on",
+                    "ended_on (2020-12-31) is before the 2021-2027 programme began (2021-01-01)",
+                ),
             ]
             for service, path, body, field, why in refusals:
                 refused = await c[service].post(path, json=body)
@@ -300,10 +425,20 @@ class TestProjectCalendar:
                     assert got == months, (key, got)
                 return report
 
-            stray = CloudEvent.record(ParticipantRecruited(
-                participant_id=STRAY, recruited_on=dt.date(2023, 6, 1), gender="female",
-                age_band="25-34", county="rybnicki", labour_market_status="unemployed", disability=False,
-                at_risk_of_exclusion=True), source="/owes/jastrzebie-zdroj/recruitment", partner="jastrzebie-zdroj")
+            stray = CloudEvent.record(
+                ParticipantRecruited(
+                    participant_id=STRAY,
+                    recruited_on=dt.date(2023, 6, 1),
+                    gender="female",
+                    age_band="25-34",
+                    county="rybnicki",
+                    labour_market_status="unemployed",
+                    disability=False,
+                    at_risk_of_exclusion=True,
+                ),
+                source="/owes/jastrzebie-zdroj/recruitment",
+                partner="jastrzebie-zdroj",
+            )
             await send_event(kafka_bootstrap, topic_for("recruitment", namespace), stray)
             expected_months["people_supported"]["2023-06"] = 1  # the read model keeps it; the series do not
 
@@ -314,8 +449,11 @@ class TestProjectCalendar:
             by_quarter: dict[str, int] = {}
             for night in NIGHTS:
                 by_quarter[night.quarter] = by_quarter.get(night.quarter, 0) + PER_NIGHT["people_supported"]
-            assert {k: v for k, v in people.items() if v} == by_quarter == {
-                "2024-Q1": 6, "2024-Q2": 6, "2026-Q1": 6, "2027-Q4": 12}
+            assert (
+                {k: v for k, v in people.items() if v}
+                == by_quarter
+                == {"2024-Q1": 6, "2024-Q2": 6, "2026-Q1": 6, "2027-Q4": 12}
+            )
             quarters = {p["period"]: (p["from"], p["to"]) for p in figures["people_supported"]["periods"]}
             assert quarters["2024-Q2"] == ("2024-04-01", "2024-06-30")
             sustained = {p["period"]: p["value"] for p in figures["jobs_sustained_12_months"]["periods"] if p["value"]}
@@ -331,8 +469,9 @@ class TestProjectCalendar:
             export = await c["reporting"].get("/exports/indicators.xlsx")
             assert export.status_code == 200
             assert 'filename="owes-indicators-20260101-0030.xlsx"' in export.headers["content-disposition"]
-            about = {row[0]: row[1] for row in load_workbook(io.BytesIO(export.content))["About"].iter_rows(
-                values_only=True)}
+            about = {
+                row[0]: row[1] for row in load_workbook(io.BytesIO(export.content))["About"].iter_rows(values_only=True)
+            }
             assert (about["generated_at"], about["time_zone"]) == ("2026-01-01T00:30:00+01:00", "Europe/Warsaw")
             clock.set(NIGHTS[3].instant)
             report = (await c["reporting"].get("/indicators/report")).json()

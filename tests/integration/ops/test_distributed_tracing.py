@@ -18,13 +18,25 @@ CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
 def recruitment(database_url, kafka_bootstrap, namespace):
-    return recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                        kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return recruitment_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 def reporting(database_url, kafka_bootstrap, namespace):
-    return reporting_app(settings_for(ReportingSettings, database_url=database_url("reporting"),
-                                      kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return reporting_app(
+        settings_for(
+            ReportingSettings,
+            database_url=database_url("reporting"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 def recorded(client) -> InMemorySpanExporter:
@@ -42,9 +54,12 @@ def one(spans, kind: SpanKind, name: str | None = None):
 
 class TestOneTraceAcrossServices:
     async def test_consumer_span_in_reporting_continues_the_http_trace_of_recruitment(
-            self, database_url, kafka_bootstrap, namespace):
-        async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec, \
-                running(reporting(database_url, kafka_bootstrap, namespace)) as rep:
+        self, database_url, kafka_bootstrap, namespace
+    ):
+        async with (
+            running(recruitment(database_url, kafka_bootstrap, namespace)) as rec,
+            running(reporting(database_url, kafka_bootstrap, namespace)) as rep,
+        ):
             recruitment_spans, reporting_spans = recorded(rec), recorded(rep)
             response = await rec.post("/participants", json=participant_form())
             assert response.status_code == 201
@@ -66,13 +81,18 @@ class TestOneTraceAcrossServices:
         assert consumer.attributes["messaging.destination.name"] == topic_for("recruitment", namespace)
 
         (record,) = await read_topic(kafka_bootstrap, topic_for("recruitment", namespace), idle=0.3)
-        assert header(record, "ce_traceparent").split("-")[1:3] == [f"{http.context.trace_id:032x}",
-                                                                     f"{producer.context.span_id:016x}"]
+        assert header(record, "ce_traceparent").split("-")[1:3] == [
+            f"{http.context.trace_id:032x}",
+            f"{producer.context.span_id:016x}",
+        ]
 
     async def test_a_callers_trace_flows_into_the_event(self, database_url, kafka_bootstrap, namespace):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
-            response = await rec.post("/participants", json=participant_form(),
-                                      headers={"traceparent": f"00-{CALLER_TRACE}-00f067aa0ba902b7-01"})
+            response = await rec.post(
+                "/participants",
+                json=participant_form(),
+                headers={"traceparent": f"00-{CALLER_TRACE}-00f067aa0ba902b7-01"},
+            )
             assert response.status_code == 201
 
             async def published():

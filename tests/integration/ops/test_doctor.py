@@ -14,16 +14,26 @@ from owes_cli.status import write_state
 
 
 def doctor(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "owes_cli.main", "doctor", *args], capture_output=True, text=True,
-                          env=env or dict(os.environ), cwd=cwd, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "owes_cli.main", "doctor", *args],
+        capture_output=True,
+        text=True,
+        env=env or dict(os.environ),
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
 
 
 def without_tools(tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment with an empty PATH: no java, no mvn, no kcat, no chromium on it."""
     empty = tmp_path / "empty-bin"
     empty.mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("JAVA", "OWES_TEST_BROKER", "OWES_TEST_KAFKA_BOOTSTRAP", "OWES_TEST_TESTCONTAINERS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("JAVA", "OWES_TEST_BROKER", "OWES_TEST_KAFKA_BOOTSTRAP", "OWES_TEST_TESTCONTAINERS")
+    }
     return env | {"PATH": str(empty)} | extra
 
 
@@ -38,8 +48,10 @@ def test_no_java_on_path_fails_the_tests_check_and_names_the_package(tmp_path):
     lines = done.stdout.splitlines()
     java = next(i for i, line in enumerate(lines) if "Java" in line and "MISSING" in line)
     assert "no java on PATH" in lines[java]
-    assert lines[java + 1].strip() == "fix: apt-get install -y openjdk-17-jre-headless" or \
-        lines[java + 1].strip() == "fix: sudo apt-get install -y openjdk-17-jre-headless"
+    assert (
+        lines[java + 1].strip() == "fix: apt-get install -y openjdk-17-jre-headless"
+        or lines[java + 1].strip() == "fix: sudo apt-get install -y openjdk-17-jre-headless"
+    )
     assert "required thing(s) missing (Java" in lines[-1]
 
 
@@ -77,8 +89,9 @@ def test_a_port_held_by_something_else_fails_the_up_check(tmp_path):
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         port = squatter.getsockname()[1]
-        done = doctor("--for", "up", "--data-dir", str(data), "--kafka-port", str(port),
-                      "--base-port", str(free_port()))
+        done = doctor(
+            "--for", "up", "--data-dir", str(data), "--kafka-port", str(port), "--base-port", str(free_port())
+        )
 
     assert done.returncode == 1, done.stdout
     assert f"in use: {port}" in done.stdout
@@ -93,18 +106,34 @@ def test_ports_held_by_the_running_owes_up_are_fine_and_a_stopped_one_is_not(tmp
         broker_port.bind(("127.0.0.1", 0))
         broker_port.listen()
         port = broker_port.getsockname()[1]
-        args = ("--for", "up", "--json", "--data-dir", str(data), "--kafka-port", str(port),
-                "--base-port", str(free_port()))
+        args = (
+            "--for",
+            "up",
+            "--json",
+            "--data-dir",
+            str(data),
+            "--kafka-port",
+            str(port),
+            "--base-port",
+            str(free_port()),
+        )
 
-        write_state(data, {"pid": os.getpid(), "broker": {"kind": "tansu", "bootstrap_servers": f"127.0.0.1:{port}"},
-                           "services": {}})
+        write_state(
+            data,
+            {"pid": os.getpid(), "broker": {"kind": "tansu", "bootstrap_servers": f"127.0.0.1:{port}"}, "services": {}},
+        )
         running = checks_by_name(doctor(*args))["Free ports"]
 
         dead_pid = subprocess.Popen(["true"])  # a process that has exited: what a stopped `owes up` leaves behind
         dead_pid.wait()
-        write_state(data, {"pid": dead_pid.pid, "broker": {"kind": "tansu",
-                                                           "bootstrap_servers": f"127.0.0.1:{port}"},
-                           "services": {}})
+        write_state(
+            data,
+            {
+                "pid": dead_pid.pid,
+                "broker": {"kind": "tansu", "bootstrap_servers": f"127.0.0.1:{port}"},
+                "services": {},
+            },
+        )
         after_stop = checks_by_name(doctor(*args))["Free ports"]
 
     assert running["ok"] is True and f"pid {os.getpid()}" in running["found"], running
@@ -117,8 +146,17 @@ def test_a_data_folder_others_can_read_fails_until_the_printed_fix_is_run(tmp_pa
     data.chmod(0o755)
     (data / "recruitment.db").write_bytes(b"")
     (data / "recruitment.db").chmod(0o644)
-    args = ("--for", "up", "--json", "--data-dir", str(data), "--kafka-port", str(free_port()),
-            "--base-port", str(free_port()))
+    args = (
+        "--for",
+        "up",
+        "--json",
+        "--data-dir",
+        str(data),
+        "--kafka-port",
+        str(free_port()),
+        "--base-port",
+        str(free_port()),
+    )
 
     before = checks_by_name(doctor(*args))["Data folder"]
     assert before["ok"] is False and "recruitment.db" in before["found"], before

@@ -20,13 +20,25 @@ RECRUITED = ParticipantRecruited.ce_type()
 
 
 def recruitment(database_url, kafka_bootstrap, namespace):
-    return recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                        kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return recruitment_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 def reporting(database_url, kafka_bootstrap, namespace):
-    return reporting_app(settings_for(ReportingSettings, database_url=database_url("reporting"),
-                                      kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return reporting_app(
+        settings_for(
+            ReportingSettings,
+            database_url=database_url("reporting"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 async def scrape(client) -> dict[tuple[str, tuple], float]:
@@ -42,21 +54,34 @@ def value(samples, name: str, **labels) -> float | None:
 
 
 def lags(samples, topic: str) -> dict[str, float]:
-    return {dict(labels)["partition"]: v for (name, labels), v in samples.items()
-            if name == "owes_consumer_lag" and dict(labels)["topic"] == topic}
+    return {
+        dict(labels)["partition"]: v
+        for (name, labels), v in samples.items()
+        if name == "owes_consumer_lag" and dict(labels)["topic"] == topic
+    }
 
 
 class TestMetricsEndpoint:
     async def test_request_publication_and_consumption_are_counted(self, database_url, kafka_bootstrap, namespace):
         topic = topic_for("recruitment", namespace)
-        async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec, \
-                running(reporting(database_url, kafka_bootstrap, namespace)) as rep:
+        async with (
+            running(recruitment(database_url, kafka_bootstrap, namespace)) as rec,
+            running(reporting(database_url, kafka_bootstrap, namespace)) as rep,
+        ):
             assert (await rec.post("/participants", json=participant_form())).status_code == 201
 
             async def applied():
                 samples = await scrape(rep)
-                assert value(samples, "owes_events_consumed_total", service="reporting", event_type=RECRUITED,
-                             outcome="applied") == 1
+                assert (
+                    value(
+                        samples,
+                        "owes_events_consumed_total",
+                        service="reporting",
+                        event_type=RECRUITED,
+                        outcome="applied",
+                    )
+                    == 1
+                )
                 assert lags(samples, topic) and set(lags(samples, topic).values()) == {0}
                 return samples
 
@@ -64,14 +89,27 @@ class TestMetricsEndpoint:
 
             async def published():
                 samples = await scrape(rec)
-                assert value(samples, "owes_events_published_total", service="recruitment", topic=topic,
-                             event_type=RECRUITED) == 1
+                assert (
+                    value(
+                        samples, "owes_events_published_total", service="recruitment", topic=topic, event_type=RECRUITED
+                    )
+                    == 1
+                )
                 assert value(samples, "owes_outbox_backlog", service="recruitment") == 0
                 return samples
 
             recruitment_samples = await eventually(published)
-        assert value(recruitment_samples, "owes_http_request_duration_seconds_count", service="recruitment",
-                     route="/participants", method="POST", status="201") == 1
+        assert (
+            value(
+                recruitment_samples,
+                "owes_http_request_duration_seconds_count",
+                service="recruitment",
+                route="/participants",
+                method="POST",
+                status="201",
+            )
+            == 1
+        )
         assert value(reporting_samples, "owes_dead_letters_total", service="reporting") == 0
         assert not lags(recruitment_samples, topic)  # recruitment consumes nothing
 
@@ -88,13 +126,22 @@ class TestMetricsEndpoint:
             async def dead_lettered():
                 samples = await scrape(rep)
                 assert value(samples, "owes_dead_letters_total", service="reporting") == 1
-                assert value(samples, "owes_events_consumed_total", service="reporting", event_type="unparseable",
-                             outcome="dead_lettered") == 1
+                assert (
+                    value(
+                        samples,
+                        "owes_events_consumed_total",
+                        service="reporting",
+                        event_type="unparseable",
+                        outcome="dead_lettered",
+                    )
+                    == 1
+                )
 
             await eventually(dead_lettered)
 
     async def test_consumer_lag_rises_while_reporting_is_held_up_and_falls_when_it_catches_up(
-            self, database_url, kafka_bootstrap, namespace):
+        self, database_url, kafka_bootstrap, namespace
+    ):
         topic = topic_for("recruitment", namespace)
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             assert (await rec.post("/participants", json=participant_form())).status_code == 201
@@ -122,8 +169,9 @@ class TestMetricsEndpoint:
             await producer.start()
             try:  # two redeliveries of the same event arrive behind it, on the same partition
                 for _ in range(2):
-                    await producer.send_and_wait(topic, original.value, key=original.key,
-                                                 headers=list(original.headers))
+                    await producer.send_and_wait(
+                        topic, original.value, key=original.key, headers=list(original.headers)
+                    )
             finally:
                 await producer.stop()
 
@@ -136,9 +184,25 @@ class TestMetricsEndpoint:
             async def caught_up():
                 samples = await scrape(rep)
                 assert lags(samples, topic).get(str(original.partition)) == 0
-                assert value(samples, "owes_events_consumed_total", service="reporting", event_type=RECRUITED,
-                             outcome="applied") == 1
-                assert value(samples, "owes_events_consumed_total", service="reporting", event_type=RECRUITED,
-                             outcome="duplicate") == 2
+                assert (
+                    value(
+                        samples,
+                        "owes_events_consumed_total",
+                        service="reporting",
+                        event_type=RECRUITED,
+                        outcome="applied",
+                    )
+                    == 1
+                )
+                assert (
+                    value(
+                        samples,
+                        "owes_events_consumed_total",
+                        service="reporting",
+                        event_type=RECRUITED,
+                        outcome="duplicate",
+                    )
+                    == 2
+                )
 
             await eventually(caught_up)

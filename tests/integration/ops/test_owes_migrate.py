@@ -19,8 +19,9 @@ SERVICES = ("recruitment", "advisory", "grants", "reporting")
 
 
 def version_of(url: str) -> set[str]:
-    engine = sa.create_engine(url.replace("sqlite+aiosqlite", "sqlite").replace("postgresql+asyncpg",
-                                                                                "postgresql+psycopg"))
+    engine = sa.create_engine(
+        url.replace("sqlite+aiosqlite", "sqlite").replace("postgresql+asyncpg", "postgresql+psycopg")
+    )
     try:
         with engine.connect() as conn:
             if not sa.inspect(conn).has_table("alembic_version"):
@@ -69,8 +70,9 @@ def test_replicas_migrating_at_once_on_postgres_take_turns_and_both_succeed(data
     # Two processes, as two replicas' init containers would be (plain alembic fails here: duplicate tables).
     url = database_url("reporting")
     command = [sys.executable, "-m", "owes_cli.main", "migrate", "reporting", "--database-url", url]
-    replicas = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                for _ in range(2)]
+    replicas = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)
+    ]
     outputs = [replica.communicate(timeout=120)[0] for replica in replicas]
     assert [replica.returncode for replica in replicas] == [0, 0], outputs
     assert version_of(url) == heads("reporting")

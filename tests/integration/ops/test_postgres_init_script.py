@@ -39,9 +39,14 @@ def services(server, postgres_admin_url):
 
 
 def run_script(server, services: list[str], passwords: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {"PATH": os.environ["PATH"], "PGHOST": server.hostname, "PGPORT": str(server.port or 5432),
-           "POSTGRES_USER": server.username, "POSTGRES_DB": server.path.lstrip("/") or "postgres",
-           "OWES_SERVICES": " ".join(services)}
+    env = {
+        "PATH": os.environ["PATH"],
+        "PGHOST": server.hostname,
+        "PGPORT": str(server.port or 5432),
+        "POSTGRES_USER": server.username,
+        "POSTGRES_DB": server.path.lstrip("/") or "postgres",
+        "OWES_SERVICES": " ".join(services),
+    }
     env |= {f"OWES_DB_PASSWORD_{name.upper()}": password for name, password in passwords.items()}
     return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
 
@@ -54,10 +59,14 @@ def test_each_service_gets_its_own_database_owned_by_its_own_role(server, servic
     result = run_script(server, services, {name: f"pw-{name}" for name in services})
     assert result.returncode == 0, result.stderr
     with psycopg.connect(postgres_admin_url) as conn:
-        owners = dict(conn.execute("SELECT datname, pg_get_userbyid(datdba) FROM pg_database "
-                                   "WHERE datname = ANY(%s)", (services,)).fetchall())
-        superusers = conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s) AND rolsuper",
-                                  (services,)).fetchone()[0]
+        owners = dict(
+            conn.execute(
+                "SELECT datname, pg_get_userbyid(datdba) FROM pg_database WHERE datname = ANY(%s)", (services,)
+            ).fetchall()
+        )
+        superusers = conn.execute(
+            "SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s) AND rolsuper", (services,)
+        ).fetchone()[0]
     assert owners == {name: name for name in services}
     assert superusers == 0
 

@@ -42,11 +42,25 @@ def write_rows(engine: sa.Engine, step: str) -> str:
         tables = sa.MetaData()
         outbox = sa.Table(OUTBOX_TABLE, tables, autoload_with=conn)
         inbox = sa.Table(INBOX_TABLE, tables, autoload_with=conn)
-        conn.execute(outbox.insert().values(
-            event_id=event_id, event_type="pl.owes.test.Upgraded", topic="owes.test.events", key=f"k-{step}",
-            headers=[["ce_id", event_id]], value='{"step": "%s"}' % step, created_at=dt.datetime.now(dt.UTC)))
-        conn.execute(inbox.insert().values(consumer="test", event_id=event_id, event_type="pl.owes.test.Upgraded",
-                                           received_at=dt.datetime.now(dt.UTC)))
+        conn.execute(
+            outbox.insert().values(
+                event_id=event_id,
+                event_type="pl.owes.test.Upgraded",
+                topic="owes.test.events",
+                key=f"k-{step}",
+                headers=[["ce_id", event_id]],
+                value='{"step": "%s"}' % step,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        conn.execute(
+            inbox.insert().values(
+                consumer="test",
+                event_id=event_id,
+                event_type="pl.owes.test.Upgraded",
+                received_at=dt.datetime.now(dt.UTC),
+            )
+        )
     return event_id
 
 
@@ -64,8 +78,9 @@ def test_upgrading_step_by_step_from_the_first_revision_keeps_every_row(service,
         upgrade_to_head(migrations_dir(service), url)
 
         with engine.connect() as conn:
-            pending = conn.execute(sa.text(f"SELECT event_id, value FROM {OUTBOX_TABLE} "
-                                           "WHERE published_at IS NULL ORDER BY seq")).all()
+            pending = conn.execute(
+                sa.text(f"SELECT event_id, value FROM {OUTBOX_TABLE} WHERE published_at IS NULL ORDER BY seq")
+            ).all()
             inboxed = set(conn.scalars(sa.text(f"SELECT event_id FROM {INBOX_TABLE} WHERE consumer = 'test'")))
             at = set(conn.scalars(sa.text("SELECT version_num FROM alembic_version")))
         assert [row.event_id for row in pending] == written  # in commit order, none lost, none marked sent

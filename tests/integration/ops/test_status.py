@@ -22,8 +22,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
 
 
 def status(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "owes_cli.main", "status", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, timeout=120, check=False, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "owes_cli.main", "status", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=dict(os.environ),
+    )
 
 
 def free_port_run(count: int) -> int:
@@ -54,10 +60,10 @@ def test_no_system_started_says_how_to_start_one(tmp_path):
 
 @pytest.fixture
 async def system(tmp_path):
-    system = LocalSystem(data_dir=tmp_path / "data", kafka_port=free_port(), base_port=free_port_run(4),
-                         namespace="st")
+    system = LocalSystem(data_dir=tmp_path / "data", kafka_port=free_port(), base_port=free_port_run(4), namespace="st")
     await asyncio.to_thread(system.start)  # starting Apache Kafka runs an event loop of its own
     try:
+
         async def all_ready():
             async with httpx.AsyncClient(timeout=5) as client:
                 for svc in system.services:
@@ -76,15 +82,19 @@ async def system(tmp_path):
 async def test_status_table_then_a_stopped_service(system):
     data = system.data_dir
     async with httpx.AsyncClient(timeout=30) as client:
-        created = await client.post(f"{system.service('recruitment').url}/participants", json=participant_form(),
-                                    headers=system.operator_headers("recruitment"))
+        created = await client.post(
+            f"{system.service('recruitment').url}/participants",
+            json=participant_form(),
+            headers=system.operator_headers("recruitment"),
+        )
         assert created.status_code == 201, created.text
     # a record reporting cannot read: it goes to reporting's dead-letter topic, which status counts
     producer = AIOKafkaProducer(bootstrap_servers=system.bootstrap_servers, enable_idempotence=False)
     await producer.start()
     try:
-        await producer.send_and_wait("st.recruitment.events", b"not json", key=b"poison",
-                                     headers=[("ce_type", b"pl.owes.nothing.Nothing")])
+        await producer.send_and_wait(
+            "st.recruitment.events", b"not json", key=b"poison", headers=[("ce_type", b"pl.owes.nothing.Nothing")]
+        )
     finally:
         await producer.stop()
 
@@ -97,7 +107,8 @@ async def test_status_table_then_a_stopped_service(system):
         assert report["last_events_unknown"] is None, report["last_events_unknown"]
         assert rows["recruitment"]["outbox_pending"] == 0, rows["recruitment"]
         assert rows["recruitment"]["last_events"] and rows["recruitment"]["last_events"][0].startswith(
-            "jastrzebie-zdroj "), rows["recruitment"]
+            "jastrzebie-zdroj "
+        ), rows["recruitment"]
         assert rows["reporting"]["dead_letters"] == 1, rows["reporting"]
         return report
 
@@ -124,6 +135,9 @@ async def test_status_table_then_a_stopped_service(system):
     assert rows["grants"]["health"] == "down (nothing listens)" and rows["grants"]["ready"] is False
     assert rows["grants"]["outbox_pending"] is None  # unknown, not zero, while it is down
     assert {n: s["health"] for n, s in rows.items() if n != "grants"} == {
-        "recruitment": "ready", "advisory": "ready", "reporting": "ready"}
+        "recruitment": "ready",
+        "advisory": "ready",
+        "reporting": "ready",
+    }
     grants_line = next(line for line in status(data).stdout.splitlines() if line.startswith("grants "))
     assert "down (nothing listens)" in grants_line

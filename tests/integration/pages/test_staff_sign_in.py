@@ -20,14 +20,21 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture
 async def pages(database_url, kafka_bootstrap, namespace):
     """The recruitment service with a recruiter and a read-only account; an anonymous browser-like client."""
-    app = create_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                  kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    app = create_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
     async with running(app) as api:
         engine = api.runtime.engine
         await create_account(engine, service="recruitment", login="anna", role="recruiter", password=PASSWORD)
         await create_account(engine, service="recruitment", login="olga", role="read_only", password=PASSWORD)
-        async with httpx.AsyncClient(transport=api.asgi_transport, base_url="http://test",
-                                     headers={"Accept-Language": "pl-PL,pl;q=0.9"}) as browser:
+        async with httpx.AsyncClient(
+            transport=api.asgi_transport, base_url="http://test", headers={"Accept-Language": "pl-PL,pl;q=0.9"}
+        ) as browser:
             browser.api = api
             yield browser
 
@@ -38,8 +45,9 @@ async def token(client, path: str = "/panel/sign-in") -> str:
 
 
 async def sign_in(client, login: str, password: str = PASSWORD) -> httpx.Response:
-    return await client.post("/panel/sign-in", data={"csrf_token": await token(client), "login": login,
-                                                     "password": password})
+    return await client.post(
+        "/panel/sign-in", data={"csrf_token": await token(client), "login": login, "password": password}
+    )
 
 
 class TestSignIn:
@@ -88,8 +96,7 @@ class TestForms:
     async def test_a_form_without_the_session_s_csrf_token_changes_nothing(self, pages):
         await sign_in(pages, "anna")
         form = {k: str(v).lower() if isinstance(v, bool) else v for k, v in participant_form().items()}
-        response = await pages.post("/panel/participants/new", data={**form, "consent": "yes",
-                                                                     "csrf_token": "forged"})
+        response = await pages.post("/panel/participants/new", data={**form, "consent": "yes", "csrf_token": "forged"})
         assert response.status_code == 400 and "Formularz wygasł" in response.text
         listed = await pages.get(f"/panel/participants?q={form['pesel']}")
         assert "Znaleziono 0 uczestników" in listed.text
@@ -97,8 +104,10 @@ class TestForms:
     async def test_a_read_only_person_sees_but_cannot_register(self, pages):
         await sign_in(pages, "olga")
         assert (await pages.get("/panel/participants")).status_code == 200
-        refused = await pages.post("/panel/participants/new",
-                                   data={**participant_form(), "csrf_token": await token(pages, "/panel/participants")})
+        refused = await pages.post(
+            "/panel/participants/new",
+            data={**participant_form(), "csrf_token": await token(pages, "/panel/participants")},
+        )
         assert refused.status_code == 403 and "Nie możesz tu niczego zmieniać" in refused.text
 
     async def test_a_refused_pesel_keeps_what_was_typed_and_saves_nothing(self, pages):
@@ -107,9 +116,18 @@ class TestForms:
         pesel = make_pesel()
         wrong = pesel[:10] + str((int(pesel[10]) + 1) % 10)
         form = participant_form(pesel=wrong, first_name="Zofia", last_name="Wójcik")
-        response = await pages.post("/panel/participants/new", data={
-            "csrf_token": csrf, "pesel": wrong, "first_name": form["first_name"], "last_name": form["last_name"],
-            "county": "rybnicki", "labour_market_status": "unemployed", "consent": "yes"})
+        response = await pages.post(
+            "/panel/participants/new",
+            data={
+                "csrf_token": csrf,
+                "pesel": wrong,
+                "first_name": form["first_name"],
+                "last_name": form["last_name"],
+                "county": "rybnicki",
+                "labour_market_status": "unemployed",
+                "consent": "yes",
+            },
+        )
         assert response.status_code == 422
         assert response.text.count("Nieprawidłowy numer PESEL: błędna cyfra kontrolna") == 2  # summary, field
         assert 'href="#pesel"' in response.text
@@ -120,9 +138,18 @@ class TestForms:
         await sign_in(pages, "anna")
         csrf = await token(pages, "/panel/participants/new")
         form = participant_form(first_name="Jerzy", last_name="Kałuża")
-        registered = await pages.post("/panel/participants/new", data={
-            "csrf_token": csrf, "pesel": form["pesel"], "first_name": "Jerzy", "last_name": "Kałuża",
-            "county": "wodzislawski", "labour_market_status": "inactive", "consent": "yes"})
+        registered = await pages.post(
+            "/panel/participants/new",
+            data={
+                "csrf_token": csrf,
+                "pesel": form["pesel"],
+                "first_name": "Jerzy",
+                "last_name": "Kałuża",
+                "county": "wodzislawski",
+                "labour_market_status": "inactive",
+                "consent": "yes",
+            },
+        )
         assert registered.status_code == 303
         page = await pages.get(registered.headers["location"])
         assert "Kałuża" in page.text and "powiat wodzisławski" in page.text

@@ -12,13 +12,20 @@ from recruitment.settings import RecruitmentSettings
 
 @pytest.fixture
 async def recruitment_app(database_url, kafka_bootstrap, namespace):
-    return create_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                   kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return create_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 @pytest.fixture
 def published(kafka_bootstrap, namespace):
     """Every record recruitment has put on its topic, once the outbox of the running service is drained."""
+
     async def read(client) -> list:
         await outbox_drained(client)
         return await read_topic(kafka_bootstrap, topic_for("recruitment", namespace), idle=0.5)

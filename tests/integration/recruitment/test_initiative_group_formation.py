@@ -12,8 +12,9 @@ async def participant(client, *, decision: dict | None = None, withdraw: bool = 
     if decision:
         assert (await client.post(f"/participants/{participant_id}/eligibility", json=decision)).status_code == 200
     if withdraw:
-        assert (await client.post(f"/participants/{participant_id}/withdrawal",
-                                  json={"reason": "Moved away"})).status_code == 200
+        assert (
+            await client.post(f"/participants/{participant_id}/withdrawal", json={"reason": "Moved away"})
+        ).status_code == 200
     return participant_id
 
 
@@ -22,11 +23,19 @@ ELIGIBLE = {"eligible": True}
 
 class TestFormInitiativeGroup:
     async def test_eligible_participants_form_a_group_published_with_their_pseudonymous_ids(
-            self, recruitment_app, published):
+        self, recruitment_app, published
+    ):
         async with running(recruitment_app) as rec:
             members = [await participant(rec, decision=ELIGIBLE) for _ in range(3)]
-            response = await rec.post("/initiative-groups", json={
-                "county": "rybnicki", "member_ids": members, "group_name": "Grupa Razem", "formed_on": "2026-04-01"})
+            response = await rec.post(
+                "/initiative-groups",
+                json={
+                    "county": "rybnicki",
+                    "member_ids": members,
+                    "group_name": "Grupa Razem",
+                    "formed_on": "2026-04-01",
+                },
+            )
             assert response.status_code == 201, response.text
             group_id = response.json()["group_id"]
 
@@ -36,7 +45,8 @@ class TestFormInitiativeGroup:
             records = await published(rec)
 
         assert payloads(records, "InitiativeGroupFormed") == [
-            {"group_id": group_id, "formed_on": "2026-04-01", "county": "rybnicki", "member_ids": members}]
+            {"group_id": group_id, "formed_on": "2026-04-01", "county": "rybnicki", "member_ids": members}
+        ]
 
     async def test_a_group_with_any_member_not_eligible_is_refused_naming_each(self, recruitment_app, published):
         async with running(recruitment_app) as rec:
@@ -46,18 +56,25 @@ class TestFormInitiativeGroup:
             withdrawn = await participant(rec, decision=ELIGIBLE, withdraw=True)
             unknown = "p_0000000000000000"
 
-            response = await rec.post("/initiative-groups", json={
-                "county": "rybnicki", "member_ids": [eligible, pending, rejected, withdrawn, unknown]})
+            response = await rec.post(
+                "/initiative-groups",
+                json={"county": "rybnicki", "member_ids": [eligible, pending, rejected, withdrawn, unknown]},
+            )
             assert response.status_code == 422
             assert response.headers["content-type"] == PROBLEM
-            assert response.json()["refused"] == {pending: "eligibility not confirmed yet",
-                                                  rejected: "found not eligible", withdrawn: "withdrawn",
-                                                  unknown: "unknown participant"}
+            assert response.json()["refused"] == {
+                pending: "eligibility not confirmed yet",
+                rejected: "found not eligible",
+                withdrawn: "withdrawn",
+                unknown: "unknown participant",
+            }
             assert eligible not in response.json()["detail"]
 
-            for body in ({"county": "rybnicki", "member_ids": []},
-                         {"county": "rybnicki", "member_ids": [eligible, eligible]},
-                         {"member_ids": [eligible]}):
+            for body in (
+                {"county": "rybnicki", "member_ids": []},
+                {"county": "rybnicki", "member_ids": [eligible, eligible]},
+                {"member_ids": [eligible]},
+            ):
                 response = await rec.post("/initiative-groups", json=body)
                 assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
             assert await row_count(rec, "initiative_groups") == 0

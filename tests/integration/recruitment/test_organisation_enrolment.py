@@ -10,8 +10,14 @@ PROBLEM = "application/problem+json"
 
 
 def organisation_form(**overrides) -> dict:
-    form = {"organisation_type": "association", "organisation_name": "Stowarzyszenie Razem dla Żor",
-            "county": "zory", "nip": "123-456-32-18", "regon": "123456785", "krs": "KRS 0000380128"}
+    form = {
+        "organisation_type": "association",
+        "organisation_name": "Stowarzyszenie Razem dla Żor",
+        "county": "zory",
+        "nip": "123-456-32-18",
+        "regon": "123456785",
+        "krs": "KRS 0000380128",
+    }
     return form | overrides
 
 
@@ -21,10 +27,18 @@ class TestEnrolOrganisation:
             response = await rec.post("/organisations", json=organisation_form(enrolled_on="2026-02-10"))
             assert response.status_code == 201, response.text
             organisation_id = response.json()["organisation_id"]
-            local_unit = await rec.post("/organisations", json=organisation_form(
-                organisation_type="social_cooperative", organisation_name="Spółdzielnia Socjalna Razem",
-                nip="5260250274", regon="12345678512347", krs="380128", is_social_enterprise=True,
-                runs_economic_activity=True))
+            local_unit = await rec.post(
+                "/organisations",
+                json=organisation_form(
+                    organisation_type="social_cooperative",
+                    organisation_name="Spółdzielnia Socjalna Razem",
+                    nip="5260250274",
+                    regon="12345678512347",
+                    krs="380128",
+                    is_social_enterprise=True,
+                    runs_economic_activity=True,
+                ),
+            )
             assert local_unit.status_code == 201, local_unit.text
 
             view = (await rec.get(f"/organisations/{organisation_id}")).json()
@@ -40,19 +54,28 @@ class TestEnrolOrganisation:
 
         enrolled = payloads(records, "OrganisationEnrolled")
         assert len(enrolled) == 2
-        assert {"organisation_id": organisation_id, "enrolled_on": "2026-02-10", "organisation_type": "association",
-                "organisation_name": "Stowarzyszenie Razem dla Żor", "county": "zory", "is_social_enterprise": False,
-                "runs_economic_activity": False} in enrolled
+        assert {
+            "organisation_id": organisation_id,
+            "enrolled_on": "2026-02-10",
+            "organisation_type": "association",
+            "organisation_name": "Stowarzyszenie Razem dla Żor",
+            "county": "zory",
+            "is_social_enterprise": False,
+            "runs_economic_activity": False,
+        } in enrolled
 
-    async def test_invalid_identifiers_are_refused_and_nothing_is_stored_or_published(
-            self, recruitment_app, published):
+    async def test_invalid_identifiers_are_refused_and_nothing_is_stored_or_published(self, recruitment_app, published):
         refused = {
             "nip": organisation_form(nip="1234563217"),
             "regon": organisation_form(regon="123456786"),
             "krs": organisation_form(krs="KRS 00003801289"),
         }
-        schema_errors = [organisation_form(nip=None), organisation_form(organisation_type="club"),
-                         organisation_form(county=""), organisation_form(vat_payer=True)]
+        schema_errors = [
+            organisation_form(nip=None),
+            organisation_form(organisation_type="club"),
+            organisation_form(county=""),
+            organisation_form(vat_payer=True),
+        ]
         async with running(recruitment_app) as rec:
             for field, form in refused.items():
                 response = await rec.post("/organisations", json=form)
@@ -72,33 +95,51 @@ class TestStartEconomicActivity:
     async def test_an_ngo_starting_economic_activity_is_recorded_once(self, recruitment_app, published):
         async with running(recruitment_app) as rec:
             ngo = (await rec.post("/organisations", json=organisation_form(enrolled_on="2026-02-10"))).json()
-            business = (await rec.post("/organisations", json=organisation_form(
-                organisation_type="local_business", nip="5260250274", krs=None))).json()
+            business = (
+                await rec.post(
+                    "/organisations",
+                    json=organisation_form(organisation_type="local_business", nip="5260250274", krs=None),
+                )
+            ).json()
 
-            early = await rec.post(f"/organisations/{ngo['organisation_id']}/economic-activity",
-                                   json={"activity": "economic", "started_on": "2026-02-09"})
+            early = await rec.post(
+                f"/organisations/{ngo['organisation_id']}/economic-activity",
+                json={"activity": "economic", "started_on": "2026-02-09"},
+            )
             assert early.status_code == 422 and early.json()["field"] == "started_on"
-            response = await rec.post(f"/organisations/{ngo['organisation_id']}/economic-activity",
-                                      json={"activity": "paid_public_benefit", "started_on": "2026-09-01"})
+            response = await rec.post(
+                f"/organisations/{ngo['organisation_id']}/economic-activity",
+                json={"activity": "paid_public_benefit", "started_on": "2026-09-01"},
+            )
             assert response.status_code == 200, response.text
             assert response.json()["runs_economic_activity"] is True
             assert response.json()["economic_activity"] == "paid_public_benefit"
 
-            again = await rec.post(f"/organisations/{ngo['organisation_id']}/economic-activity",
-                                   json={"activity": "economic"})
+            again = await rec.post(
+                f"/organisations/{ngo['organisation_id']}/economic-activity", json={"activity": "economic"}
+            )
             assert again.status_code == 409 and "already runs" in again.json()["detail"]
-            not_ngo = await rec.post(f"/organisations/{business['organisation_id']}/economic-activity",
-                                     json={"activity": "economic"})
+            not_ngo = await rec.post(
+                f"/organisations/{business['organisation_id']}/economic-activity", json={"activity": "economic"}
+            )
             assert not_ngo.status_code == 422 and "not an NGO" in not_ngo.json()["detail"]
             unknown = await rec.post("/organisations/org_unknown/economic-activity", json={"activity": "economic"})
             assert unknown.status_code == 404
-            wrong_kind = await rec.post(f"/organisations/{ngo['organisation_id']}/economic-activity",
-                                        json={"activity": "charity"})
+            wrong_kind = await rec.post(
+                f"/organisations/{ngo['organisation_id']}/economic-activity", json={"activity": "charity"}
+            )
             assert wrong_kind.status_code == 422
             records = await published(rec)
 
         assert sorted(event_name(r) for r in records) == [
-            "OrganisationEconomicActivityStarted", "OrganisationEnrolled", "OrganisationEnrolled"]
+            "OrganisationEconomicActivityStarted",
+            "OrganisationEnrolled",
+            "OrganisationEnrolled",
+        ]
         assert payloads(records, "OrganisationEconomicActivityStarted") == [
-            {"organisation_id": ngo["organisation_id"], "started_on": str(dt.date(2026, 9, 1)),
-             "activity": "paid_public_benefit"}]
+            {
+                "organisation_id": ngo["organisation_id"],
+                "started_on": str(dt.date(2026, 9, 1)),
+                "activity": "paid_public_benefit",
+            }
+        ]

@@ -20,8 +20,15 @@ async def register(client, **overrides) -> str:
 
 async def participant_row(client, participant_id: str):
     async with client.runtime.engine.connect() as conn:
-        return (await conn.execute(sa.text("SELECT * FROM participants WHERE participant_id = :id"),
-                                   {"id": participant_id})).mappings().one()
+        return (
+            (
+                await conn.execute(
+                    sa.text("SELECT * FROM participants WHERE participant_id = :id"), {"id": participant_id}
+                )
+            )
+            .mappings()
+            .one()
+        )
 
 
 class TestEligibility:
@@ -29,12 +36,15 @@ class TestEligibility:
         async with running(recruitment_app) as rec:
             eligible = await register(rec)
             rejected = await register(rec)
-            response = await rec.post(f"/participants/{eligible}/eligibility",
-                                      json={"eligible": True, "decided_on": str(dt.date.today())})
+            response = await rec.post(
+                f"/participants/{eligible}/eligibility", json={"eligible": True, "decided_on": str(dt.date.today())}
+            )
             assert response.status_code == 200, response.text
             assert response.json() == {"participant_id": eligible, "status": "eligible"}
-            response = await rec.post(f"/participants/{rejected}/eligibility",
-                                      json={"eligible": False, "reason": "Lives outside the subregion"})
+            response = await rec.post(
+                f"/participants/{rejected}/eligibility",
+                json={"eligible": False, "reason": "Lives outside the subregion"},
+            )
             assert response.status_code == 200, response.text
             assert response.json()["status"] == "rejected"
 
@@ -44,9 +54,11 @@ class TestEligibility:
             records = await published(rec)
 
         assert payloads(records, "ParticipantEligibilityConfirmed") == [
-            {"participant_id": eligible, "confirmed_on": str(dt.date.today())}]
+            {"participant_id": eligible, "confirmed_on": str(dt.date.today())}
+        ]
         assert payloads(records, "ParticipantEligibilityRejected") == [
-            {"participant_id": rejected, "rejected_on": str(dt.date.today()), "reason": "Lives outside the subregion"}]
+            {"participant_id": rejected, "rejected_on": str(dt.date.today()), "reason": "Lives outside the subregion"}
+        ]
         assert len(payloads(records, "ParticipantRecruited")) == 2
 
     async def test_malformed_decisions_are_refused_and_nothing_is_published(self, recruitment_app, published):
@@ -87,13 +99,16 @@ class TestStateRules:
             assert again.headers["content-type"] == PROBLEM
             assert "already decided" in again.json()["detail"]
 
-            response = await rec.post(f"/participants/{participant_id}/withdrawal",
-                                      json={"reason": "Took up employment elsewhere"})
+            response = await rec.post(
+                f"/participants/{participant_id}/withdrawal", json={"reason": "Took up employment elsewhere"}
+            )
             assert response.status_code == 200, response.text
             assert response.json()["status"] == "withdrawn"
 
-            for path, body in ((f"/participants/{participant_id}/withdrawal", {"reason": "Again"}),
-                               (f"/participants/{participant_id}/eligibility", confirm)):
+            for path, body in (
+                (f"/participants/{participant_id}/withdrawal", {"reason": "Again"}),
+                (f"/participants/{participant_id}/eligibility", confirm),
+            ):
                 response = await rec.post(path, json=body)
                 assert response.status_code == 409, path
                 assert "withdrawn" in response.json()["detail"]
@@ -111,17 +126,30 @@ class TestStateRules:
             records = await published(rec)
 
         assert sorted(event_name(r) for r in records) == [
-            "ParticipantEligibilityConfirmed", "ParticipantEligibilityRejected", "ParticipantRecruited",
-            "ParticipantRecruited", "ParticipantWithdrawn"]
+            "ParticipantEligibilityConfirmed",
+            "ParticipantEligibilityRejected",
+            "ParticipantRecruited",
+            "ParticipantRecruited",
+            "ParticipantWithdrawn",
+        ]
         assert payloads(records, "ParticipantWithdrawn") == [
-            {"participant_id": participant_id, "withdrawn_on": str(dt.date.today()),
-             "reason": "Took up employment elsewhere"}]
+            {
+                "participant_id": participant_id,
+                "withdrawn_on": str(dt.date.today()),
+                "reason": "Took up employment elsewhere",
+            }
+        ]
 
 
 class TestErasure:
     async def test_erasure_removes_personal_data_and_keeps_the_coarse_attributes(self, recruitment_app, published):
-        form = participant_form(phone="+48 600 100 200", address="ul. Wrzosowa 12A, Jastrzębie-Zdrój",
-                                county="wodzislawski", disability=True, labour_market_status="long_term_unemployed")
+        form = participant_form(
+            phone="+48 600 100 200",
+            address="ul. Wrzosowa 12A, Jastrzębie-Zdrój",
+            county="wodzislawski",
+            disability=True,
+            labour_market_status="long_term_unemployed",
+        )
         async with running(recruitment_app) as rec:
             response = await rec.post("/participants", json=form)
             participant_id = response.json()["participant_id"]
@@ -135,8 +163,17 @@ class TestErasure:
             after = await participant_row(rec, participant_id)
             for column in ("pesel", "first_name", "last_name", "email", "phone", "address"):
                 assert before[column] is not None and after[column] is None, column
-            for column in ("participant_id", "county", "gender", "age_band", "labour_market_status", "disability",
-                           "at_risk_of_exclusion", "status", "recruited_on"):
+            for column in (
+                "participant_id",
+                "county",
+                "gender",
+                "age_band",
+                "labour_market_status",
+                "disability",
+                "at_risk_of_exclusion",
+                "status",
+                "recruited_on",
+            ):
                 assert after[column] == before[column], column
             assert after["county"] == "wodzislawski" and after["disability"] and after["status"] == "eligible"
             view = (await rec.get(f"/participants/{participant_id}")).json()
@@ -150,7 +187,8 @@ class TestErasure:
             records = await published(rec)
 
         assert payloads(records, "ParticipantDataErased") == [
-            {"participant_id": participant_id, "erased_on": str(dt.date.today())}]
+            {"participant_id": participant_id, "erased_on": str(dt.date.today())}
+        ]
         pesel = form["pesel"].encode()
         assert not any(pesel in r.value or b"Nowak" in r.value for r in records)
 

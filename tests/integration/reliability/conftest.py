@@ -22,9 +22,14 @@ RECRUITMENT_SOURCE = "/owes/jastrzebie-zdroj/recruitment"
 def recruited_event(**overrides) -> CloudEvent:
     """A well-formed ParticipantRecruited event, as the recruitment service would publish it."""
     payload = ParticipantRecruited(
-        participant_id=f"p_{uuid.uuid4().hex[:16]}", recruited_on=dt.date(2026, 3, 2), gender=Gender.FEMALE,
-        age_band=AgeBand.FROM_25, county="rybnicki", labour_market_status=LabourMarketStatus.UNEMPLOYED,
-        disability=False, at_risk_of_exclusion=True,
+        participant_id=f"p_{uuid.uuid4().hex[:16]}",
+        recruited_on=dt.date(2026, 3, 2),
+        gender=Gender.FEMALE,
+        age_band=AgeBand.FROM_25,
+        county="rybnicki",
+        labour_market_status=LabourMarketStatus.UNEMPLOYED,
+        disability=False,
+        at_risk_of_exclusion=True,
     )
     return CloudEvent.record(payload, **({"source": RECRUITMENT_SOURCE, "partner": "jastrzebie-zdroj"} | overrides))
 
@@ -35,8 +40,11 @@ def reporting(database_url, kafka_bootstrap, namespace) -> Callable[..., object]
     url = database_url("reporting")
 
     def make(**overrides):
-        return reporting_app(settings_for(ReportingSettings, database_url=url, kafka_bootstrap=kafka_bootstrap,
-                                          namespace=namespace, **overrides))
+        return reporting_app(
+            settings_for(
+                ReportingSettings, database_url=url, kafka_bootstrap=kafka_bootstrap, namespace=namespace, **overrides
+            )
+        )
 
     make.database_url = url
     return make
@@ -48,14 +56,19 @@ class Publisher:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer
 
-    async def record(self, topic: str, *, value: bytes | None, key: bytes | None = None,
-                     headers: list[tuple[str, bytes]] | None = None):
+    async def record(
+        self,
+        topic: str,
+        *,
+        value: bytes | None,
+        key: bytes | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ):
         """Send one record and return its metadata (partition, offset)."""
         return await self.producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
 
     async def event(self, topic: str, event: CloudEvent):
-        return await self.record(topic, value=event.kafka_value(), key=event.kafka_key(),
-                                 headers=event.kafka_headers())
+        return await self.record(topic, value=event.kafka_value(), key=event.kafka_key(), headers=event.kafka_headers())
 
 
 @pytest.fixture

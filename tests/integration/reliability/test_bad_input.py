@@ -17,9 +17,15 @@ MAX_BODY = 64 * 1024
 
 @pytest.fixture
 async def recruitment(database_url, kafka_bootstrap, namespace):
-    app = recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                       kafka_bootstrap=kafka_bootstrap, namespace=namespace,
-                                       max_body_bytes=MAX_BODY))
+    app = recruitment_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+            max_body_bytes=MAX_BODY,
+        )
+    )
     async with running(app) as client:
         yield client
 
@@ -30,18 +36,22 @@ async def assert_nothing_stored(client) -> None:
 
 
 class TestMalformedBodies:
-    @pytest.mark.parametrize("body", [b'{"pesel": "02070803628",', b"\x00\xff\xfe", b"pesel=02070803628&consent=1",
-                                      b"{'pesel': '02070803628'}"],
-                             ids=["truncated", "binary", "form-encoded", "single-quoted"])
+    @pytest.mark.parametrize(
+        "body",
+        [b'{"pesel": "02070803628",', b"\x00\xff\xfe", b"pesel=02070803628&consent=1", b"{'pesel': '02070803628'}"],
+        ids=["truncated", "binary", "form-encoded", "single-quoted"],
+    )
     async def test_malformed_json_is_a_400_problem(self, recruitment, body):
-        response = await recruitment.post("/participants", content=body,
-                                          headers={"content-type": "application/json"})
+        response = await recruitment.post("/participants", content=body, headers={"content-type": "application/json"})
         problem = assert_problem(response, 400)
         assert problem["title"] == "Malformed JSON"
         await assert_nothing_stored(recruitment)
 
-    @pytest.mark.parametrize("body", [[], None, "a string", 42, [participant_form()]],
-                             ids=["empty-list", "null", "string", "number", "list-of-forms"])
+    @pytest.mark.parametrize(
+        "body",
+        [[], None, "a string", 42, [participant_form()]],
+        ids=["empty-list", "null", "string", "number", "list-of-forms"],
+    )
     async def test_json_that_is_not_an_object_is_a_422_problem(self, recruitment, body):
         assert_problem(await recruitment.post("/participants", json=body), 422)
         await assert_nothing_stored(recruitment)
@@ -53,18 +63,28 @@ class TestMalformedBodies:
         await assert_nothing_stored(recruitment)
 
     async def test_a_body_that_is_not_json_at_all_is_refused(self, recruitment):
-        response = await recruitment.post("/participants", content=b"Anna Nowak, 02070803628",
-                                          headers={"content-type": "text/plain"})
+        response = await recruitment.post(
+            "/participants", content=b"Anna Nowak, 02070803628", headers={"content-type": "text/plain"}
+        )
         assert 400 <= response.status_code < 500 and response.headers["content-type"] == PROBLEM_JSON
         await assert_nothing_stored(recruitment)
 
 
 class TestWrongTypesAndUnknownFields:
-    @pytest.mark.parametrize("field,value", [
-        ("pesel", 2070803628), ("disability", "perhaps"), ("consent", {"yes": True}), ("county", ["rybnicki"]),
-        ("labour_market_status", "retired-pirate"), ("recruited_on", "yesterday"), ("email", "not-an-email"),
-        ("first_name", ""), ("first_name", "A" * 101),
-    ])
+    @pytest.mark.parametrize(
+        "field,value",
+        [
+            ("pesel", 2070803628),
+            ("disability", "perhaps"),
+            ("consent", {"yes": True}),
+            ("county", ["rybnicki"]),
+            ("labour_market_status", "retired-pirate"),
+            ("recruited_on", "yesterday"),
+            ("email", "not-an-email"),
+            ("first_name", ""),
+            ("first_name", "A" * 101),
+        ],
+    )
     async def test_each_is_a_422_problem_naming_the_field(self, recruitment, field, value):
         response = await recruitment.post("/participants", json=participant_form(**{field: value}))
         problem = assert_problem(response, 422)
@@ -96,10 +116,11 @@ class TestOversizeBodies:
 
         async def chunks():  # chunked transfer: the size is only known by reading
             for start in range(0, len(body), 8192):
-                yield body[start:start + 8192]
+                yield body[start : start + 8192]
 
-        response = await recruitment.post("/participants", content=chunks(),
-                                          headers={"content-type": "application/json"})
+        response = await recruitment.post(
+            "/participants", content=chunks(), headers={"content-type": "application/json"}
+        )
         assert "content-length" not in response.request.headers
         assert_problem(response, 413)
         await assert_nothing_stored(recruitment)
@@ -134,17 +155,27 @@ class TestInjectionStrings:
             assert read.json()[field] == value
         assert await row_count(recruitment, "participants") == 2  # the table is still there, with both rows
 
-    @pytest.mark.parametrize("identifier", ["' OR '1'='1", "1; DROP TABLE participants", "<script>x</script>",
-                                            "..%2F..%2Fetc%2Fpasswd", "%00", "p_" + "9" * 300],
-                             ids=["sql", "sql-statement", "script", "traversal", "nul", "too-long"])
+    @pytest.mark.parametrize(
+        "identifier",
+        [
+            "' OR '1'='1",
+            "1; DROP TABLE participants",
+            "<script>x</script>",
+            "..%2F..%2Fetc%2Fpasswd",
+            "%00",
+            "p_" + "9" * 300,
+        ],
+        ids=["sql", "sql-statement", "script", "traversal", "nul", "too-long"],
+    )
     async def test_as_identifiers_are_a_404_problem(self, recruitment, identifier):
         created = await recruitment.post("/participants", json=participant_form())
         assert created.status_code == 201
         response = await recruitment.get(f"/participants/{identifier}")
         # PostgreSQL cannot even compare a NUL, so that one may be refused as invalid rather than not found
         assert_problem(response, 422 if identifier == "%00" and response.status_code == 422 else 404)
-        withdrawal = await recruitment.post(f"/participants/{identifier}/withdrawal",
-                                            json={"withdrawn_on": "2026-03-02", "reason": "moved away"})
+        withdrawal = await recruitment.post(
+            f"/participants/{identifier}/withdrawal", json={"withdrawn_on": "2026-03-02", "reason": "moved away"}
+        )
         assert 400 <= withdrawal.status_code < 500 and withdrawal.headers["content-type"] == PROBLEM_JSON
         assert await row_count(recruitment, "participants") == 1
         assert await row_count(recruitment, "outbox") == 1  # the registration only: no withdrawal published
@@ -170,7 +201,8 @@ class TestNumbersOutOfRange:
 
 class TestConcurrentDuplicates:
     async def test_the_same_registration_sent_concurrently_is_stored_once_and_the_rest_are_409_problems(
-            self, recruitment):
+        self, recruitment
+    ):
         import asyncio
 
         form = participant_form()

@@ -56,7 +56,8 @@ class TestCatchingUp:
 
     @pytest.mark.parametrize("db_backend", ["sqlite"])
     async def test_a_poison_record_in_a_batch_is_dead_lettered_and_the_rest_applied_once(
-            self, reporting, publisher, kafka_bootstrap, namespace):
+        self, reporting, publisher, kafka_bootstrap, namespace
+    ):
         topic = topic_for("recruitment", namespace)
         async with running(reporting()):
             pass
@@ -68,14 +69,16 @@ class TestCatchingUp:
         for event in good[20:]:
             await publisher.event(topic, event)
         async with running(reporting()) as rep:
+
             async def caught_up():
                 assert (await rep.get("/indicators")).json()["people_supported"] == 40
 
             await eventually(caught_up, timeout=60, interval=0.3)
 
             async def dead_lettered():
-                letters = await read_dead_letters({"bootstrap_servers": kafka_bootstrap},
-                                                  dead_letter_topic_for("reporting", namespace))
+                letters = await read_dead_letters(
+                    {"bootstrap_servers": kafka_bootstrap}, dead_letter_topic_for("reporting", namespace)
+                )
                 assert len(letters) == 1
                 return letters
 

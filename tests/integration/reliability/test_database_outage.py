@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from helpers import DatabaseOutage, eventually, participant_form, running, settings_for
-from owes_messaging.consumer import Outcome
 from owes_contracts import topic_for
+from owes_messaging.consumer import Outcome
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 
@@ -22,7 +22,8 @@ async def people_supported(client) -> int:
 
 class TestConsumerWhileItsDatabaseIsAway:
     async def test_events_arriving_during_the_outage_are_applied_once_when_it_ends(
-            self, db_backend, reporting, publisher, recruited, namespace):
+        self, db_backend, reporting, publisher, recruited, namespace
+    ):
         topic = topic_for("recruitment", namespace)
         async with running(reporting()) as rep:
             consumer = rep.runtime.consumer
@@ -42,6 +43,7 @@ class TestConsumerWhileItsDatabaseIsAway:
                 if outage.is_sqlite:  # writers queue on the lock (busy timeout) instead of failing
                     await asyncio.sleep(2)
                 else:
+
                     async def retrying():
                         assert consumer.retries >= 2
 
@@ -60,10 +62,12 @@ class TestConsumerWhileItsDatabaseIsAway:
 class TestWritesWhileTheDatabaseIsAway:
     @pytest.mark.parametrize("db_backend", ["postgres"])  # SQLite writers wait out a lock rather than fail
     async def test_are_refused_with_503_and_nothing_is_stored_then_accepted_when_it_is_back(
-            self, db_backend, database_url, kafka_bootstrap, namespace):
+        self, db_backend, database_url, kafka_bootstrap, namespace
+    ):
         url = database_url("recruitment")
-        app = recruitment_app(settings_for(RecruitmentSettings, database_url=url, kafka_bootstrap=kafka_bootstrap,
-                                           namespace=namespace))
+        app = recruitment_app(
+            settings_for(RecruitmentSettings, database_url=url, kafka_bootstrap=kafka_bootstrap, namespace=namespace)
+        )
         async with running(app) as rec:
             outage = DatabaseOutage(url)
             form = participant_form()

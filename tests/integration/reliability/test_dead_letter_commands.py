@@ -8,14 +8,15 @@ import json
 import sys
 
 from helpers import eventually, read_topic, running
-from owes_messaging.consumer import Outcome, RetryPolicy
 from owes_contracts import topic_for
+from owes_messaging.consumer import Outcome, RetryPolicy
 
 
 async def owes(*args: str) -> tuple[int, str, str]:
     """Run the real `owes` command in its own process."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "owes_cli.main", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable, "-m", "owes_cli.main", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     return process.returncode, out.decode(), err.decode()
 
@@ -28,7 +29,8 @@ async def people_supported(client) -> int:
 
 class TestDeadLetterCommands:
     async def test_list_then_replay_after_the_fix_applies_the_event_exactly_once(
-            self, reporting, publisher, recruited, kafka_bootstrap, namespace):
+        self, reporting, publisher, recruited, kafka_bootstrap, namespace
+    ):
         topic = topic_for("recruitment", namespace)
         unlucky, bad = recruited(), recruited()
         where = ["--bootstrap-servers", kafka_bootstrap, "--namespace", namespace]
@@ -69,14 +71,18 @@ class TestDeadLetterCommands:
             assert letters[bad.id]["reason"].startswith("no contract for")
 
             consumer.handlers[key] = apply_recruited  # the fix is deployed
-            code, out, err = await owes("dlq", "replay", "reporting", "--id", unlucky.id, *where,
-                                        "--database-url", reporting.database_url)
+            code, out, err = await owes(
+                "dlq", "replay", "reporting", "--id", unlucky.id, *where, "--database-url", reporting.database_url
+            )
             assert code == 0, err
             assert f"replayed {letters[unlucky.id]['position']}" in out and "1 record(s) replayed" in out
             entries = (await rep.get("/audit", params={"entity_id": unlucky.id})).json()["entries"]
             assert [(e["method"], e["role"], e["status"]) for e in entries] == [("CLI", "operator", 0)]
             assert entries[0]["principal"].startswith("cli:")
-            assert entries[0]["path"] == f"owes dlq replay reporting: replayed {letters[unlucky.id]['position']} to {topic}"
+            assert (
+                entries[0]["path"]
+                == f"owes dlq replay reporting: replayed {letters[unlucky.id]['position']} to {topic}"
+            )
 
             async def applied_once():
                 assert consumer.outcomes == {Outcome.DEAD_LETTERED: 2, Outcome.APPLIED: 1}
@@ -84,8 +90,9 @@ class TestDeadLetterCommands:
 
             await eventually(applied_once)
 
-            code, out, err = await owes("dlq", "replay", "reporting", "--id", unlucky.id, *where,
-                                        "--database-url", reporting.database_url)
+            code, out, err = await owes(
+                "dlq", "replay", "reporting", "--id", unlucky.id, *where, "--database-url", reporting.database_url
+            )
             assert code == 0, err
 
             async def replay_again_is_a_duplicate():
@@ -105,7 +112,8 @@ class TestDeadLetterCommands:
 
 class TestForgedDeadLetters:
     async def test_replay_refuses_a_letter_whose_original_record_is_not_where_it_says(
-            self, reporting, publisher, recruited, kafka_bootstrap, namespace):
+        self, reporting, publisher, recruited, kafka_bootstrap, namespace
+    ):
         """Someone with write access to a dead-letter topic plants records there with made-up dlq_* headers."""
         topic, dlq = topic_for("recruitment", namespace), f"{namespace}.reporting.dlq"
         real = recruited()
@@ -114,16 +122,29 @@ class TestForgedDeadLetters:
         invented, other_id, altered = recruited(), recruited(), recruited()
 
         def forged(event, offset: int, value: bytes) -> list:
-            return [*event.kafka_headers(), ("dlq_reason", b"forged"), ("dlq_original_topic", topic.encode()),
-                    ("dlq_original_partition", str(sent.partition).encode()),
-                    ("dlq_original_offset", str(offset).encode()), ("dlq_consumer", b"reporting")]
+            return [
+                *event.kafka_headers(),
+                ("dlq_reason", b"forged"),
+                ("dlq_original_topic", topic.encode()),
+                ("dlq_original_partition", str(sent.partition).encode()),
+                ("dlq_original_offset", str(offset).encode()),
+                ("dlq_consumer", b"reporting"),
+            ]
 
         # an offset where nothing was ever written; a real offset holding another event; the real event's id
         # with another payload
-        await publisher.record(dlq, value=invented.kafka_value(), key=invented.kafka_key(),
-                               headers=forged(invented, sent.offset + 1000, invented.kafka_value()))
-        await publisher.record(dlq, value=other_id.kafka_value(), key=other_id.kafka_key(),
-                               headers=forged(other_id, sent.offset, other_id.kafka_value()))
+        await publisher.record(
+            dlq,
+            value=invented.kafka_value(),
+            key=invented.kafka_key(),
+            headers=forged(invented, sent.offset + 1000, invented.kafka_value()),
+        )
+        await publisher.record(
+            dlq,
+            value=other_id.kafka_value(),
+            key=other_id.kafka_key(),
+            headers=forged(other_id, sent.offset, other_id.kafka_value()),
+        )
         tampered = real.kafka_value().replace(b'"rybnicki"', b'"invented"')
         await publisher.record(dlq, value=tampered, key=real.kafka_key(), headers=forged(real, sent.offset, tampered))
         before = await read_topic(kafka_bootstrap, topic, idle=0.3)

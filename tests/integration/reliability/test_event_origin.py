@@ -22,7 +22,8 @@ async def people_supported(client) -> int:
 
 class TestEventOrigin:
     async def test_foreign_type_unknown_source_or_partner_is_dead_lettered_with_the_reason(
-            self, reporting, publisher, recruited, kafka_bootstrap, namespace):
+        self, reporting, publisher, recruited, kafka_bootstrap, namespace
+    ):
         on_grants_topic = recruited()
         invented_source = recruited(source="/owes/invented-partner/recruitment")
         invented_partner = recruited(partner="invented-partner")
@@ -42,15 +43,18 @@ class TestEventOrigin:
         dead = await read_topic(kafka_bootstrap, dead_letter_topic_for("reporting", namespace), idle=0.5)
         reasons = {header(d, "ce_id"): header(d, DLQ_REASON) for d in dead}
         assert reasons == {
-            on_grants_topic.id: (f"origin: pl.owes.recruitment.ParticipantRecruited belongs to recruitment, not to "
-                                 f"grants who writes {namespace}.grants.events"),
-            invented_source.id: ("origin: source '/owes/invented-partner/recruitment' is not recruitment's configured "
-                                 "source '/owes/jastrzebie-zdroj/recruitment'"),
+            on_grants_topic.id: (
+                f"origin: pl.owes.recruitment.ParticipantRecruited belongs to recruitment, not to "
+                f"grants who writes {namespace}.grants.events"
+            ),
+            invented_source.id: (
+                "origin: source '/owes/invented-partner/recruitment' is not recruitment's configured "
+                "source '/owes/jastrzebie-zdroj/recruitment'"
+            ),
             invented_partner.id: "origin: partner 'invented-partner' is not 'jastrzebie-zdroj', who operates recruitment",
         }
 
-    async def test_the_partner_operating_a_producer_is_configuration(
-            self, reporting, publisher, recruited, namespace):
+    async def test_the_partner_operating_a_producer_is_configuration(self, reporting, publisher, recruited, namespace):
         from_raciborz = recruited(source="/owes/raciborz/recruitment", partner="raciborz")
         from_the_default = recruited()
         async with running(reporting(producer_partners={"recruitment": "raciborz"})) as rep:

@@ -40,8 +40,13 @@ class TestBrokerReplacedUnderARunningRelay:
         port = free_port()
         first = EmbeddedBroker(port).start()
         url = database_url("recruitment")
-        settings = settings_for(RecruitmentSettings, database_url=url, kafka_bootstrap=first.bootstrap_servers,
-                                namespace=namespace, idempotence=False)
+        settings = settings_for(
+            RecruitmentSettings,
+            database_url=url,
+            kafka_bootstrap=first.bootstrap_servers,
+            namespace=namespace,
+            idempotence=False,
+        )
         topic = topic_for("recruitment", namespace)
         second = None
         try:
@@ -88,9 +93,15 @@ class TestBrokerReplacedUnderARunningRelay:
 class TestOutboxRetention:
     @pytest.mark.parametrize("db_backend", ["sqlite", "postgres"])
     async def test_rows_published_longer_ago_than_the_retention_are_pruned_and_no_others(
-            self, database_url, kafka_bootstrap, namespace):
-        settings = settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                kafka_bootstrap=kafka_bootstrap, namespace=namespace, outbox_retention_days=1)
+        self, database_url, kafka_bootstrap, namespace
+    ):
+        settings = settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+            outbox_retention_days=1,
+        )
         async with running(recruitment_app(settings)) as rec:
             relay: OutboxRelay = rec.runtime.relay
             assert relay.retention == dt.timedelta(days=1)
@@ -104,8 +115,11 @@ class TestOutboxRetention:
             table = relay.table
             async with rec.runtime.engine.begin() as conn:
                 seqs = (await conn.execute(sa.select(table.c.seq).order_by(table.c.seq))).scalars().all()
-                await conn.execute(sa.update(table).where(table.c.seq == seqs[0]).values(
-                    published_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=2)))
+                await conn.execute(
+                    sa.update(table)
+                    .where(table.c.seq == seqs[0])
+                    .values(published_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
+                )
             assert await relay.prune_published() == 1
             async with rec.runtime.engine.connect() as conn:
                 left = (await conn.execute(sa.select(table.c.seq).order_by(table.c.seq))).scalars().all()
@@ -142,8 +156,7 @@ async def _recreate(bootstrap: str, topic: str) -> None:
 
 class TestRebuildFromATruncatedLog:
     @pytest.mark.parametrize("db_backend", ["sqlite"])
-    async def test_refused_with_the_difference_unless_forced(self, reporting, publisher, kafka_bootstrap,
-                                                            namespace):
+    async def test_refused_with_the_difference_unless_forced(self, reporting, publisher, kafka_bootstrap, namespace):
         topic = topic_for("recruitment", namespace)
         events = [recruited_event() for _ in range(6)]
         async with running(reporting()) as rep:
@@ -158,8 +171,9 @@ class TestRebuildFromATruncatedLog:
         await _recreate(kafka_bootstrap, topic)
         for event in events[:2]:  # the log keeps a third of what the live models were built from
             await publisher.event(topic, event)
-        settings = settings_for(ReportingSettings, database_url=reporting.database_url,
-                                kafka_bootstrap=kafka_bootstrap, namespace=namespace)
+        settings = settings_for(
+            ReportingSettings, database_url=reporting.database_url, kafka_bootstrap=kafka_bootstrap, namespace=namespace
+        )
         with pytest.raises(RebuildRefused) as refused:
             await rebuild(settings, commit_offsets=False)
         assert "recruitment: the live models applied 6 events" in str(refused.value)
@@ -172,8 +186,7 @@ class TestRebuildFromATruncatedLog:
             assert (await rep.get("/indicators")).json()["people_supported"] == 2
 
     @pytest.mark.parametrize("db_backend", ["sqlite"])
-    async def test_a_complete_log_rebuilds_without_complaint(self, reporting, publisher, kafka_bootstrap,
-                                                            namespace):
+    async def test_a_complete_log_rebuilds_without_complaint(self, reporting, publisher, kafka_bootstrap, namespace):
         topic = topic_for("recruitment", namespace)
         async with running(reporting()) as rep:
             for _ in range(4):
@@ -183,7 +196,8 @@ class TestRebuildFromATruncatedLog:
                 assert (await rep.get("/indicators")).json()["people_supported"] == 4
 
             await eventually(all_counted, timeout=60)
-        settings = settings_for(ReportingSettings, database_url=reporting.database_url,
-                                kafka_bootstrap=kafka_bootstrap, namespace=namespace)
+        settings = settings_for(
+            ReportingSettings, database_url=reporting.database_url, kafka_bootstrap=kafka_bootstrap, namespace=namespace
+        )
         result = await rebuild(settings, commit_offsets=False)
         assert result.applied == 4 and result.forced_past == []

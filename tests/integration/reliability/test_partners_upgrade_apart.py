@@ -10,9 +10,9 @@ from enum import StrEnum
 from typing import ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from aiokafka import AIOKafkaProducer
 from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 import owes_contracts
 from helpers import eventually, header, participant_form, read_topic, running, settings_for
@@ -59,20 +59,31 @@ async def people_supported(client) -> int:
 
 
 def recruited_payload(model=ParticipantRecruited, **fields):
-    values = dict(participant_id=f"p_{uuid.uuid4().hex[:16]}", recruited_on=dt.date(2026, 3, 2), gender="female",
-                  age_band=AgeBand.FROM_25, county="rybnicki", labour_market_status=LabourMarketStatus.UNEMPLOYED,
-                  disability=False, at_risk_of_exclusion=True)
+    values = dict(
+        participant_id=f"p_{uuid.uuid4().hex[:16]}",
+        recruited_on=dt.date(2026, 3, 2),
+        gender="female",
+        age_band=AgeBand.FROM_25,
+        county="rybnicki",
+        labour_market_status=LabourMarketStatus.UNEMPLOYED,
+        disability=False,
+        at_risk_of_exclusion=True,
+    )
     return model(**(values | fields))
 
 
 class TestToleratedGrowth:
     async def test_todays_consumers_apply_events_of_a_grown_contract(
-            self, reporting, publisher, kafka_bootstrap, namespace):
+        self, reporting, publisher, kafka_bootstrap, namespace
+    ):
         assert breaking_changes(event_schema(ParticipantRecruited), event_schema(GrownParticipantRecruited)) == []
         topic = topic_for("recruitment", namespace)
-        grown = CloudEvent.record(recruited_payload(GrownParticipantRecruited, gender="non_binary",
-                                                    referred_by="PUP Rybnik"),
-                                  source=SOURCE, partner=PARTNER, service_version="0.3.0")
+        grown = CloudEvent.record(
+            recruited_payload(GrownParticipantRecruited, gender="non_binary", referred_by="PUP Rybnik"),
+            source=SOURCE,
+            partner=PARTNER,
+            service_version="0.3.0",
+        )
         today = CloudEvent.record(recruited_payload(), source=SOURCE, partner=PARTNER, service_version=RELEASE)
         async with running(reporting()) as rep:
             await publisher.event(topic, grown)
@@ -85,10 +96,14 @@ class TestToleratedGrowth:
             assert await people_supported(rep) == 2
             assert await buckets(rep, "people_supported", "gender") == {"female": 1, "unknown": 1}
             assert rep.runtime.consumer.tolerated == {
-                (grown.type, "referred_by", "ignored_field"): 1, (grown.type, "gender", "unknown_value"): 1}
+                (grown.type, "referred_by", "ignored_field"): 1,
+                (grown.type, "gender", "unknown_value"): 1,
+            }
             metrics = (await rep.get("/metrics")).text
-            assert ('owes_events_read_tolerantly_total{event_type="pl.owes.recruitment.ParticipantRecruited",'
-                    'field="gender",kind="unknown_value",service="reporting"} 1.0') in metrics
+            assert (
+                'owes_events_read_tolerantly_total{event_type="pl.owes.recruitment.ParticipantRecruited",'
+                'field="gender",kind="unknown_value",service="reporting"} 1.0'
+            ) in metrics
             # the partner's release shows beside its freshness, with a warning: reporting does not know 0.3.0
             line = next(p for p in (await rep.get("/freshness")).json()["partners"] if p["partner"] == PARTNER)
             assert line["release"] in ("0.3.0", RELEASE)  # whichever of the two partitions was read last
@@ -97,7 +112,8 @@ class TestToleratedGrowth:
         assert b'"referred_by":"PUP Rybnik"' in kept[0].value and b'"non_binary"' in kept[0].value
 
     async def test_reporting_warns_when_a_partner_runs_a_release_it_does_not_know(
-            self, reporting, publisher, namespace):
+        self, reporting, publisher, namespace
+    ):
         newer = CloudEvent.record(recruited_payload(), source=SOURCE, partner=PARTNER, service_version="9.0.0")
         async with running(reporting()) as rep:
             await publisher.event(topic_for("recruitment", namespace), newer)
@@ -108,16 +124,20 @@ class TestToleratedGrowth:
                 line = lines[0]
                 assert line["release_warning"] == (
                     "jastrzebie-zdroj runs release 9.0.0, which this reporting does not know: upgrade reporting "
-                    "to read the event versions it publishes")
+                    "to read the event versions it publishes"
+                )
 
             await eventually(shown)
 
     async def test_what_no_tolerance_covers_is_still_dead_lettered(self, reporting, publisher, namespace):
         event = CloudEvent.record(recruited_payload(), source=SOURCE, partner=PARTNER)
         async with running(reporting()) as rep:  # a wrong type is not growth
-            await publisher.record(topic_for("recruitment", namespace), key=event.kafka_key(),
-                                   value=event.kafka_value().replace(b'"disability":false', b'"disability":"perhaps"'),
-                                   headers=event.kafka_headers())
+            await publisher.record(
+                topic_for("recruitment", namespace),
+                key=event.kafka_key(),
+                value=event.kafka_value().replace(b'"disability":false', b'"disability":"perhaps"'),
+                headers=event.kafka_headers(),
+            )
 
             async def dead():
                 assert rep.runtime.consumer.outcomes == {Outcome.DEAD_LETTERED: 1}
@@ -140,17 +160,20 @@ class ParticipantRecruitedV2(Event):
     county: str
     labour_market_status: LabourMarketStatus
     disability: bool
-    exclusion_risk: str | None = Field(description="Why the person is at risk of social exclusion, as a code; "
-                                                   "None when not at risk.")
+    exclusion_risk: str | None = Field(
+        description="Why the person is at risk of social exclusion, as a code; None when not at risk."
+    )
 
     def downcast(self) -> ParticipantRecruited:
-        return ParticipantRecruited(**self.model_dump(exclude={"exclusion_risk"}),
-                                    at_risk_of_exclusion=self.exclusion_risk is not None)
+        return ParticipantRecruited(
+            **self.model_dump(exclude={"exclusion_risk"}), at_risk_of_exclusion=self.exclusion_risk is not None
+        )
 
 
 class TestTransitionWindow:
     async def test_a_new_version_during_its_window_is_counted_once_by_consumers_of_both_releases(
-            self, database_url, kafka_bootstrap, namespace, monkeypatch):
+        self, database_url, kafka_bootstrap, namespace, monkeypatch
+    ):
         monkeypatch.setitem(owes_contracts._REGISTRY, (ParticipantRecruitedV2.ce_type(), 2), ParticipantRecruitedV2)
         topic = topic_for("recruitment", namespace)
         # the producer of the new release, inside its window: each fact goes into its outbox in both versions
@@ -158,13 +181,28 @@ class TestTransitionWindow:
         table = outbox_table(metadata := sa.MetaData())
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
-        writer = OutboxWriter(table=table, topic=topic, source=SOURCE, partner=PARTNER, service_version="0.3.0",
-                              transitions={ParticipantRecruitedV2.ce_type(): dt.date.today() + dt.timedelta(days=30)})
+        writer = OutboxWriter(
+            table=table,
+            topic=topic,
+            source=SOURCE,
+            partner=PARTNER,
+            service_version="0.3.0",
+            transitions={ParticipantRecruitedV2.ce_type(): dt.date.today() + dt.timedelta(days=30)},
+        )
         before_window = CloudEvent.record(recruited_payload(), source=SOURCE, partner=PARTNER, service_version=RELEASE)
-        facts = [ParticipantRecruitedV2(participant_id=f"p_{uuid.uuid4().hex[:16]}", recruited_on=dt.date(2026, 4, 1),
-                                        gender="male", age_band=AgeBand.FROM_35, county="rybnicki",
-                                        labour_market_status=LabourMarketStatus.INACTIVE, disability=False,
-                                        exclusion_risk=code) for code in ("homeless", None, "disability")]
+        facts = [
+            ParticipantRecruitedV2(
+                participant_id=f"p_{uuid.uuid4().hex[:16]}",
+                recruited_on=dt.date(2026, 4, 1),
+                gender="male",
+                age_band=AgeBand.FROM_35,
+                county="rybnicki",
+                labour_market_status=LabourMarketStatus.INACTIVE,
+                disability=False,
+                exclusion_risk=code,
+            )
+            for code in ("homeless", None, "disability")
+        ]
         async with AsyncSession(engine) as session, session.begin():
             for fact in facts:
                 await writer.add(session, fact)
@@ -175,9 +213,15 @@ class TestTransitionWindow:
         assert [dict(r["headers"])["ce_twinversion"] for r in rows] == ["1", "2"] * 3
 
         def reporting(release: str):
-            return reporting_app(settings_for(ReportingSettings, database_url=database_url(f"reporting_{release}"),
-                                              kafka_bootstrap=kafka_bootstrap, namespace=namespace,
-                                              consumer_group=f"{namespace}.reporting.{release}"))
+            return reporting_app(
+                settings_for(
+                    ReportingSettings,
+                    database_url=database_url(f"reporting_{release}"),
+                    kafka_bootstrap=kafka_bootstrap,
+                    namespace=namespace,
+                    consumer_group=f"{namespace}.reporting.{release}",
+                )
+            )
 
         async with running(reporting("old")) as old, running(reporting("new")) as new:
             apply_v1 = new.runtime.consumer.handlers[(ParticipantRecruited.ce_type(), 1)]
@@ -189,11 +233,19 @@ class TestTransitionWindow:
             producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
             await producer.start()
             try:
-                await producer.send_and_wait(topic, before_window.kafka_value(), key=before_window.kafka_key(),
-                                             headers=before_window.kafka_headers())
+                await producer.send_and_wait(
+                    topic,
+                    before_window.kafka_value(),
+                    key=before_window.kafka_key(),
+                    headers=before_window.kafka_headers(),
+                )
                 for row in rows:  # as the relay publishes them
-                    await producer.send_and_wait(topic, row["value"].encode(), key=row["key"].encode(),
-                                                 headers=[(k, v.encode()) for k, v in row["headers"]])
+                    await producer.send_and_wait(
+                        topic,
+                        row["value"].encode(),
+                        key=row["key"].encode(),
+                        headers=[(k, v.encode()) for k, v in row["headers"]],
+                    )
             finally:
                 await producer.stop()
 
@@ -203,14 +255,21 @@ class TestTransitionWindow:
                     assert await people_supported(rep) == 4
 
             await eventually(each_fact_once)
-            assert await buckets(old, "people_supported", "age_band") == await buckets(new, "people_supported",
-                                                                                         "age_band")
+            assert await buckets(old, "people_supported", "age_band") == await buckets(
+                new, "people_supported", "age_band"
+            )
 
 
 class TestReleaseOnTheWire:
     async def test_every_event_and_healthz_name_the_release(self, database_url, kafka_bootstrap, namespace):
-        app = recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                           kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+        app = recruitment_app(
+            settings_for(
+                RecruitmentSettings,
+                database_url=database_url("recruitment"),
+                kafka_bootstrap=kafka_bootstrap,
+                namespace=namespace,
+            )
+        )
         async with running(app) as rec:
             health = (await rec.get("/healthz")).json()
             assert health == {"status": "ok", "service": "recruitment", "version": RELEASE}

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from helpers import eventually, header, read_topic, running
+from owes_contracts import dead_letter_topic_for, topic_for
+from owes_contracts.envelope import CloudEvent
 from owes_messaging.consumer import (
     DLQ_CONSUMER,
     DLQ_FAILED_AT,
@@ -19,8 +21,6 @@ from owes_messaging.consumer import (
     Outcome,
     RetryPolicy,
 )
-from owes_contracts import dead_letter_topic_for, topic_for
-from owes_contracts.envelope import CloudEvent
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,8 @@ async def people_supported(client) -> int:
 
 class TestPoisonMessages:
     async def test_each_kind_is_dead_lettered_with_reason_and_original_record_and_the_next_event_is_applied(
-            self, reporting, publisher, recruited, kafka_bootstrap, namespace):
+        self, reporting, publisher, recruited, kafka_bootstrap, namespace
+    ):
         topic = topic_for("recruitment", namespace)
         sent: dict[str, tuple] = {}
         async with running(reporting()) as rep:
@@ -82,13 +83,16 @@ class TestPoisonMessages:
                 value, headers = poison.spoil(spoiled)
                 # Same key: the valid event queues behind the poison one on the same partition.
                 meta = await publisher.record(topic, value=value, key=spoiled.kafka_key(), headers=headers)
-                await publisher.record(topic, value=valid.kafka_value(), key=spoiled.kafka_key(),
-                                       headers=valid.kafka_headers())
+                await publisher.record(
+                    topic, value=valid.kafka_value(), key=spoiled.kafka_key(), headers=valid.kafka_headers()
+                )
                 sent[poison.kind] = (meta, value, spoiled.kafka_key(), headers)
 
             async def moved_on():
-                assert rep.runtime.consumer.outcomes == {Outcome.DEAD_LETTERED: len(POISONS),
-                                                         Outcome.APPLIED: len(POISONS)}
+                assert rep.runtime.consumer.outcomes == {
+                    Outcome.DEAD_LETTERED: len(POISONS),
+                    Outcome.APPLIED: len(POISONS),
+                }
                 assert await people_supported(rep) == len(POISONS)
 
             await eventually(moved_on)
@@ -109,7 +113,8 @@ class TestPoisonMessages:
 
 class TestHandlerThatKeepsFailing:
     async def test_event_is_dead_lettered_after_the_retry_budget_and_later_events_still_apply(
-            self, reporting, publisher, recruited, kafka_bootstrap, namespace):
+        self, reporting, publisher, recruited, kafka_bootstrap, namespace
+    ):
         topic = topic_for("recruitment", namespace)
         crashes, queries_a_missing_table, fine = recruited(), recruited(), recruited()
         async with running(reporting()) as rep:
@@ -141,6 +146,7 @@ class TestHandlerThatKeepsFailing:
         assert set(reasons) == {crashes.id, queries_a_missing_table.id}
         budget = consumer.retry.max_attempts
         assert reasons[crashes.id] == (
-            f"handler failed {budget} times: ZeroDivisionError: division by zero in the age-band projection")
+            f"handler failed {budget} times: ZeroDivisionError: division by zero in the age-band projection"
+        )
         assert reasons[queries_a_missing_table.id].startswith(f"handler failed {budget} times: ")
         assert "rm_not_migrated_yet" in reasons[queries_a_missing_table.id]

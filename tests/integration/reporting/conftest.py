@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from helpers import settings_for
 from reporting.main import create_app
 from reporting.settings import ReportingSettings
@@ -15,8 +16,14 @@ def reporting_settings(database_url, kafka_bootstrap, namespace):
 
     def make(db: str = "reporting", **overrides) -> ReportingSettings:
         url = urls.setdefault(db, database_url(db))
-        return settings_for(ReportingSettings, database_url=url, kafka_bootstrap=kafka_bootstrap,
-                            namespace=namespace, dashboard_min_interval=0.1, **overrides)
+        return settings_for(
+            ReportingSettings,
+            database_url=url,
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+            dashboard_min_interval=0.1,
+            **overrides,
+        )
 
     return make
 

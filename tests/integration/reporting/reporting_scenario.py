@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from aiokafka import AIOKafkaProducer
-from owes_messaging.broker import ensure_topics
-from owes_messaging.settings import KafkaSettings
+
+from helpers import publish_events
 from owes_contracts import (
     AdvisorySessionHeld,
     BridgeSupportPaid,
@@ -32,8 +32,8 @@ from owes_contracts import (
     TrainingCompleted,
 )
 from owes_contracts.envelope import CloudEvent
-
-from helpers import publish_events
+from owes_messaging.broker import ensure_topics
+from owes_messaging.settings import KafkaSettings
 
 PARTNERS = {"recruitment": "jastrzebie-zdroj", "advisory": "zory", "grants": "rybnik"}
 D = dt.date
@@ -46,8 +46,9 @@ def pid(n: int) -> str:
 
 def envelope(payload: Event, *, occurred_at: dt.datetime | None = None) -> CloudEvent:
     partner = PARTNERS[payload.producer]
-    return CloudEvent.record(payload, source=f"/owes/{partner}/{payload.producer}", partner=partner,
-                             occurred_at=occurred_at)
+    return CloudEvent.record(
+        payload, source=f"/owes/{partner}/{payload.producer}", partner=partner, occurred_at=occurred_at
+    )
 
 
 async def publish(bootstrap: str, namespace: str, events: list[CloudEvent]) -> None:
@@ -66,9 +67,16 @@ async def publish_raw(bootstrap: str, topic: str, value: bytes, headers: list[tu
 
 
 def recruited(n, gender, age_band, county, on, *, at_risk=True):
-    return ParticipantRecruited(participant_id=pid(n), recruited_on=on, gender=gender, age_band=age_band,
-                                county=county, labour_market_status="unemployed", disability=False,
-                                at_risk_of_exclusion=at_risk)
+    return ParticipantRecruited(
+        participant_id=pid(n),
+        recruited_on=on,
+        gender=gender,
+        age_band=age_band,
+        county=county,
+        labour_market_status="unemployed",
+        disability=False,
+        at_risk_of_exclusion=at_risk,
+    )
 
 
 def recruitment_events() -> list[Event]:
@@ -81,89 +89,221 @@ def recruitment_events() -> list[Event]:
         recruited(6, "male", "18-24", "rybnicki", D(2026, 3, 1)),
         recruited(7, "female", "35-49", "wodzislawski", D(2026, 3, 5)),
         *[ParticipantEligibilityConfirmed(participant_id=pid(n), confirmed_on=D(2026, 3, 6)) for n in (1, 2, 3, 4, 7)],
-        ParticipantEligibilityRejected(participant_id=pid(5), rejected_on=D(2026, 2, 25),
-                                       reason="Lives outside the subregion"),
+        ParticipantEligibilityRejected(
+            participant_id=pid(5), rejected_on=D(2026, 2, 25), reason="Lives outside the subregion"
+        ),
         ParticipantWithdrawn(participant_id=pid(4), withdrawn_on=D(2026, 5, 1), reason="Took up employment"),
         ParticipantDataErased(participant_id=pid(6), erased_on=D(2026, 6, 1)),
-        OrganisationEnrolled(organisation_id="org_1", enrolled_on=D(2026, 1, 5), organisation_type="association",
-                             organisation_name="Stowarzyszenie Razem", county="rybnicki", is_social_enterprise=False,
-                             runs_economic_activity=False),
-        OrganisationEnrolled(organisation_id="org_2", enrolled_on=D(2026, 1, 8), organisation_type="foundation",
-                             organisation_name="Fundacja Pomocna Dłoń", county="zory", is_social_enterprise=False,
-                             runs_economic_activity=True),
-        OrganisationEnrolled(organisation_id="org_3", enrolled_on=D(2026, 1, 20),
-                             organisation_type="social_cooperative", organisation_name="Spółdzielnia Socjalna Most",
-                             county="raciborski", is_social_enterprise=True, runs_economic_activity=True),
-        OrganisationEnrolled(organisation_id="org_4", enrolled_on=D(2026, 2, 1), organisation_type="cis",
-                             organisation_name="CIS Rybnik", county="rybnicki", is_social_enterprise=True,
-                             runs_economic_activity=True),
-        OrganisationEnrolled(organisation_id="org_5", enrolled_on=D(2026, 2, 5), organisation_type="wtz",
-                             organisation_name="WTZ Wodzisław", county="wodzislawski", is_social_enterprise=True,
-                             runs_economic_activity=False),
-        OrganisationEnrolled(organisation_id="org_6", enrolled_on=D(2026, 3, 1), organisation_type="local_business",
-                             organisation_name="Piekarnia Lokalna", county="rybnicki", is_social_enterprise=False,
-                             runs_economic_activity=True),
+        OrganisationEnrolled(
+            organisation_id="org_1",
+            enrolled_on=D(2026, 1, 5),
+            organisation_type="association",
+            organisation_name="Stowarzyszenie Razem",
+            county="rybnicki",
+            is_social_enterprise=False,
+            runs_economic_activity=False,
+        ),
+        OrganisationEnrolled(
+            organisation_id="org_2",
+            enrolled_on=D(2026, 1, 8),
+            organisation_type="foundation",
+            organisation_name="Fundacja Pomocna Dłoń",
+            county="zory",
+            is_social_enterprise=False,
+            runs_economic_activity=True,
+        ),
+        OrganisationEnrolled(
+            organisation_id="org_3",
+            enrolled_on=D(2026, 1, 20),
+            organisation_type="social_cooperative",
+            organisation_name="Spółdzielnia Socjalna Most",
+            county="raciborski",
+            is_social_enterprise=True,
+            runs_economic_activity=True,
+        ),
+        OrganisationEnrolled(
+            organisation_id="org_4",
+            enrolled_on=D(2026, 2, 1),
+            organisation_type="cis",
+            organisation_name="CIS Rybnik",
+            county="rybnicki",
+            is_social_enterprise=True,
+            runs_economic_activity=True,
+        ),
+        OrganisationEnrolled(
+            organisation_id="org_5",
+            enrolled_on=D(2026, 2, 5),
+            organisation_type="wtz",
+            organisation_name="WTZ Wodzisław",
+            county="wodzislawski",
+            is_social_enterprise=True,
+            runs_economic_activity=False,
+        ),
+        OrganisationEnrolled(
+            organisation_id="org_6",
+            enrolled_on=D(2026, 3, 1),
+            organisation_type="local_business",
+            organisation_name="Piekarnia Lokalna",
+            county="rybnicki",
+            is_social_enterprise=False,
+            runs_economic_activity=True,
+        ),
         OrganisationEconomicActivityStarted(organisation_id="org_1", started_on=D(2026, 4, 10), activity="economic"),
-        OrganisationEconomicActivityStarted(organisation_id="org_2", started_on=D(2026, 4, 15),
-                                            activity="paid_public_benefit"),
-        InitiativeGroupFormed(group_id="grp_1", formed_on=D(2026, 3, 10), county="rybnicki",
-                              member_ids=[pid(n) for n in (1, 2, 3, 6, 7)]),
-        InitiativeGroupFormed(group_id="grp_2", formed_on=D(2026, 4, 1), county="wodzislawski",
-                              member_ids=[pid(3), pid(7)]),
+        OrganisationEconomicActivityStarted(
+            organisation_id="org_2", started_on=D(2026, 4, 15), activity="paid_public_benefit"
+        ),
+        InitiativeGroupFormed(
+            group_id="grp_1", formed_on=D(2026, 3, 10), county="rybnicki", member_ids=[pid(n) for n in (1, 2, 3, 6, 7)]
+        ),
+        InitiativeGroupFormed(
+            group_id="grp_2", formed_on=D(2026, 4, 1), county="wodzislawski", member_ids=[pid(3), pid(7)]
+        ),
     ]
 
 
 def advisory_events() -> list[Event]:
     return [
-        AdvisorySessionHeld(session_id="s_1", held_on=D(2026, 2, 1), kind="general", hours=PLN("2.00"),
-                            adviser_id="adv_1", participant_id=pid(1)),
-        AdvisorySessionHeld(session_id="s_2", held_on=D(2026, 2, 10), kind="legal", hours=PLN("3.00"),
-                            adviser_id="adv_2", organisation_id="org_3"),
-        AdvisorySessionHeld(session_id="s_3", held_on=D(2026, 3, 15), kind="marketing", hours=PLN("1.50"),
-                            adviser_id="adv_1", participant_id=pid(2)),
-        AdvisorySessionHeld(session_id="s_4", held_on=D(2026, 4, 2), kind="accounting", hours=PLN("4.25"),
-                            adviser_id="adv_3", participant_id=pid(7)),
-        AdvisorySessionHeld(session_id="s_5", held_on=D(2026, 4, 20), kind="general", hours=PLN("1.00"),
-                            adviser_id="adv_1", participant_id=pid(3)),
-        *[TrainingCompleted(training_id="tr_1", participant_id=pid(n), completed_on=D(2026, 3, 20),
-                            title="Zakładanie spółdzielni socjalnej", hours=PLN("8.00")) for n in (1, 2, 3)],
-        TrainingCompleted(training_id="tr_2", participant_id=pid(1), completed_on=D(2026, 4, 5),
-                          title="Marketing", hours=PLN("4.00")),
-        MentoringProvided(mentoring_id="m_1", provided_on=D(2026, 3, 12), hours=PLN("2.50"), mentor_id="mentor_1",
-                          organisation_id="org_4"),
-        MentoringProvided(mentoring_id="m_2", provided_on=D(2026, 5, 2), hours=PLN("1.25"), mentor_id="mentor_1",
-                          participant_id=pid(7)),
+        AdvisorySessionHeld(
+            session_id="s_1",
+            held_on=D(2026, 2, 1),
+            kind="general",
+            hours=PLN("2.00"),
+            adviser_id="adv_1",
+            participant_id=pid(1),
+        ),
+        AdvisorySessionHeld(
+            session_id="s_2",
+            held_on=D(2026, 2, 10),
+            kind="legal",
+            hours=PLN("3.00"),
+            adviser_id="adv_2",
+            organisation_id="org_3",
+        ),
+        AdvisorySessionHeld(
+            session_id="s_3",
+            held_on=D(2026, 3, 15),
+            kind="marketing",
+            hours=PLN("1.50"),
+            adviser_id="adv_1",
+            participant_id=pid(2),
+        ),
+        AdvisorySessionHeld(
+            session_id="s_4",
+            held_on=D(2026, 4, 2),
+            kind="accounting",
+            hours=PLN("4.25"),
+            adviser_id="adv_3",
+            participant_id=pid(7),
+        ),
+        AdvisorySessionHeld(
+            session_id="s_5",
+            held_on=D(2026, 4, 20),
+            kind="general",
+            hours=PLN("1.00"),
+            adviser_id="adv_1",
+            participant_id=pid(3),
+        ),
+        *[
+            TrainingCompleted(
+                training_id="tr_1",
+                participant_id=pid(n),
+                completed_on=D(2026, 3, 20),
+                title="Zakładanie spółdzielni socjalnej",
+                hours=PLN("8.00"),
+            )
+            for n in (1, 2, 3)
+        ],
+        TrainingCompleted(
+            training_id="tr_2", participant_id=pid(1), completed_on=D(2026, 4, 5), title="Marketing", hours=PLN("4.00")
+        ),
+        MentoringProvided(
+            mentoring_id="m_1",
+            provided_on=D(2026, 3, 12),
+            hours=PLN("2.50"),
+            mentor_id="mentor_1",
+            organisation_id="org_4",
+        ),
+        MentoringProvided(
+            mentoring_id="m_2",
+            provided_on=D(2026, 5, 2),
+            hours=PLN("1.25"),
+            mentor_id="mentor_1",
+            participant_id=pid(7),
+        ),
     ]
 
 
 def grants_events() -> list[Event]:
     return [
-        GrantApplicationSubmitted(application_id="app_1", submitted_on=D(2026, 4, 10),
-                                  applicant_kind="initiative_group", applicant_id="grp_1", jobs_planned=5,
-                                  amount_requested=PLN("150000.00")),
-        GrantApplicationSubmitted(application_id="app_2", submitted_on=D(2026, 4, 12), applicant_kind="organisation",
-                                  applicant_id="org_4", jobs_planned=2, amount_requested=PLN("47000.00")),
-        GrantApplicationSubmitted(application_id="app_3", submitted_on=D(2026, 4, 15), applicant_kind="organisation",
-                                  applicant_id="org_6", jobs_planned=1, amount_requested=PLN("23500.00")),
+        GrantApplicationSubmitted(
+            application_id="app_1",
+            submitted_on=D(2026, 4, 10),
+            applicant_kind="initiative_group",
+            applicant_id="grp_1",
+            jobs_planned=5,
+            amount_requested=PLN("150000.00"),
+        ),
+        GrantApplicationSubmitted(
+            application_id="app_2",
+            submitted_on=D(2026, 4, 12),
+            applicant_kind="organisation",
+            applicant_id="org_4",
+            jobs_planned=2,
+            amount_requested=PLN("47000.00"),
+        ),
+        GrantApplicationSubmitted(
+            application_id="app_3",
+            submitted_on=D(2026, 4, 15),
+            applicant_kind="organisation",
+            applicant_id="org_6",
+            jobs_planned=1,
+            amount_requested=PLN("23500.00"),
+        ),
         GrantApplicationEvaluated(application_id="app_1", evaluated_on=D(2026, 4, 25), score=82, outcome="positive"),
         GrantApplicationEvaluated(application_id="app_2", evaluated_on=D(2026, 4, 28), score=75, outcome="positive"),
         GrantApplicationEvaluated(application_id="app_3", evaluated_on=D(2026, 4, 30), score=40, outcome="negative"),
-        GrantAwarded(application_id="app_1", awarded_on=D(2026, 5, 5), jobs=5, amount_per_job=PLN("23500.00"),
-                     total_amount=PLN("117500.00")),
-        GrantAwarded(application_id="app_2", awarded_on=D(2026, 5, 20), jobs=2, amount_per_job=PLN("23500.00"),
-                     total_amount=PLN("47000.00")),
-        GrantDisbursed(application_id="app_1", disbursement_id="dis_1", disbursed_on=D(2026, 5, 10),
-                       amount=PLN("100000.00")),
-        GrantDisbursed(application_id="app_1", disbursement_id="dis_2", disbursed_on=D(2026, 6, 10),
-                       amount=PLN("17500.00")),
-        GrantDisbursed(application_id="app_2", disbursement_id="dis_3", disbursed_on=D(2026, 5, 25),
-                       amount=PLN("47000.00")),
-        CooperativeFounded(cooperative_id="coop_1", founded_on=D(2026, 5, 15), krs="0000380128",
-                           cooperative_name="Spółdzielnia Socjalna Razem", county="rybnicki",
-                           founder_ids=[pid(n) for n in (1, 2, 3, 6, 7)], application_id="app_1"),
-        *[JobCreated(job_id=f"job_{n}", created_on=on, cooperative_id="coop_1", participant_id=pid(n))
-          for n, on in ((1, D(2026, 6, 1)), (2, D(2026, 6, 1)), (3, D(2026, 6, 1)), (4, D(2026, 6, 15)),
-                        (6, D(2026, 6, 15)))],
+        GrantAwarded(
+            application_id="app_1",
+            awarded_on=D(2026, 5, 5),
+            jobs=5,
+            amount_per_job=PLN("23500.00"),
+            total_amount=PLN("117500.00"),
+        ),
+        GrantAwarded(
+            application_id="app_2",
+            awarded_on=D(2026, 5, 20),
+            jobs=2,
+            amount_per_job=PLN("23500.00"),
+            total_amount=PLN("47000.00"),
+        ),
+        GrantDisbursed(
+            application_id="app_1", disbursement_id="dis_1", disbursed_on=D(2026, 5, 10), amount=PLN("100000.00")
+        ),
+        GrantDisbursed(
+            application_id="app_1", disbursement_id="dis_2", disbursed_on=D(2026, 6, 10), amount=PLN("17500.00")
+        ),
+        GrantDisbursed(
+            application_id="app_2", disbursement_id="dis_3", disbursed_on=D(2026, 5, 25), amount=PLN("47000.00")
+        ),
+        CooperativeFounded(
+            cooperative_id="coop_1",
+            founded_on=D(2026, 5, 15),
+            krs="0000380128",
+            cooperative_name="Spółdzielnia Socjalna Razem",
+            county="rybnicki",
+            founder_ids=[pid(n) for n in (1, 2, 3, 6, 7)],
+            application_id="app_1",
+        ),
+        *[
+            JobCreated(job_id=f"job_{n}", created_on=on, cooperative_id="coop_1", participant_id=pid(n))
+            for n, on in (
+                (1, D(2026, 6, 1)),
+                (2, D(2026, 6, 1)),
+                (3, D(2026, 6, 1)),
+                (4, D(2026, 6, 15)),
+                (6, D(2026, 6, 15)),
+            )
+        ],
         BridgeSupportPaid(job_id="job_1", instalment=1, paid_on=D(2026, 7, 5), amount=PLN("2800.00")),
         BridgeSupportPaid(job_id="job_1", instalment=2, paid_on=D(2026, 8, 5), amount=PLN("2800.00")),
         BridgeSupportPaid(job_id="job_2", instalment=1, paid_on=D(2026, 7, 5), amount=PLN("2800.00")),

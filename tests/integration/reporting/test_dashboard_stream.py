@@ -16,18 +16,21 @@ def pushed_sections(body: str) -> list[dict]:
     for block in body.split("\n\n"):
         lines = block.split("\n")
         if "event: dashboard" in lines:
-            messages.append(json.loads(next(l[len("data: "):] for l in lines if l.startswith("data: "))))
+            messages.append(json.loads(next(l[len("data: ") :] for l in lines if l.startswith("data: "))))
     return messages
 
 
 class TestDashboard:
-    async def test_stream_pushes_the_changed_card_when_an_event_is_applied_and_the_page_renders_it(self, reporting_app, kafka_bootstrap,
-                                                                           namespace):
+    async def test_stream_pushes_the_changed_card_when_an_event_is_applied_and_the_page_renders_it(
+        self, reporting_app, kafka_bootstrap, namespace
+    ):
         async with running(reporting_app(dashboard_stream_seconds=4.0, dashboard_heartbeat=0.5)) as rep:
+
             async def publish_soon():
                 await asyncio.sleep(1.0)
-                await publish(kafka_bootstrap, namespace, [envelope(recruited(1, "male", "35-49", "zory",
-                                                                              dt.date(2026, 3, 2)))])
+                await publish(
+                    kafka_bootstrap, namespace, [envelope(recruited(1, "male", "35-49", "zory", dt.date(2026, 3, 2)))]
+                )
 
             publisher = asyncio.create_task(publish_soon())
             response = await rep.get("/dashboard/stream")  # the stream ends after dashboard_stream_seconds

@@ -6,9 +6,10 @@ import csv
 import io
 from decimal import Decimal
 
+from openpyxl import load_workbook
+
 from helpers import assert_problem, eventually, running
 from integration.reporting.reporting_scenario import EXPECTED_FIGURES, publish, scenario
-from openpyxl import load_workbook
 
 
 async def scenario_applied(rep, kafka_bootstrap, namespace) -> None:
@@ -21,7 +22,9 @@ async def scenario_applied(rep, kafka_bootstrap, namespace) -> None:
 
 
 class TestExportsAndApi:
-    async def test_exports_and_json_carry_the_same_figures_and_bad_requests_get_problems(self, reporting_app, kafka_bootstrap, namespace):
+    async def test_exports_and_json_carry_the_same_figures_and_bad_requests_get_problems(
+        self, reporting_app, kafka_bootstrap, namespace
+    ):
         async with running(reporting_app()) as rep:
             await scenario_applied(rep, kafka_bootstrap, namespace)
 
@@ -37,7 +40,9 @@ class TestExportsAndApi:
             rows = list(csv.DictReader(io.StringIO(response.text)))
             assert {r["dimension"] for r in rows} == {"gender"}
             assert {(r["bucket"], r["value"]) for r in rows if r["indicator"] == "people_supported"} == {
-                ("female", "4"), ("male", "2")}
+                ("female", "4"),
+                ("male", "2"),
+            }
 
             response = await rep.get("/exports/breakdowns.xlsx")
             assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -62,9 +67,15 @@ class TestExportsAndApi:
 
             # bad requests get problem details
             assert "people_supported" in assert_problem(await rep.get("/indicators/happiness"), 404)["detail"]
-            detail = assert_problem(await rep.get("/indicators/organisations_supported/breakdowns/gender"), 404)["detail"]
+            detail = assert_problem(await rep.get("/indicators/organisations_supported/breakdowns/gender"), 404)[
+                "detail"
+            ]
             assert "partner, county, month" in detail
             assert_problem(await rep.get("/exports/indicators.pdf"), 404)
             assert_problem(await rep.get("/exports/budget.csv"), 404)
-            assert "unknown dimension" in assert_problem(await rep.get("/exports/breakdowns.csv",
-                                                                params={"dimension": "shoe_size"}), 422)["detail"]
+            assert (
+                "unknown dimension"
+                in assert_problem(await rep.get("/exports/breakdowns.csv", params={"dimension": "shoe_size"}), 422)[
+                    "detail"
+                ]
+            )

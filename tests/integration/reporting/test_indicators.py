@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 
 import sqlalchemy as sa
+
 from helpers import eventually, running
 from integration.reporting.reporting_scenario import (
     EXPECTED_BREAKDOWNS,
@@ -38,7 +39,8 @@ async def wait_for_figures(client, expected: dict) -> None:
 
 class TestScenario:
     async def test_events_of_all_three_services_give_the_hand_counted_figures(
-            self, reporting_app, kafka_bootstrap, namespace):
+        self, reporting_app, kafka_bootstrap, namespace
+    ):
         async with running(reporting_app()) as rep:
             events = scenario()
             redelivered = dataclasses.replace(events[-1])  # the same event (same id) delivered twice
@@ -47,8 +49,9 @@ class TestScenario:
             await publish(kafka_bootstrap, namespace, [*events, redelivered, restated])
             # and a poison record: dead-lettered, counted nowhere
             other = envelope(recruited(99, "male", "25-34", "rybnicki", dt.date(2026, 1, 10)))
-            await publish_raw(kafka_bootstrap, topic_for("recruitment", namespace), b'{"participant_id": 1}',
-                              other.kafka_headers())
+            await publish_raw(
+                kafka_bootstrap, topic_for("recruitment", namespace), b'{"participant_id": 1}', other.kafka_headers()
+            )
             await wait_for_figures(rep, EXPECTED_FIGURES)
             assert rep.runtime.consumer.outcomes["dead_lettered"] == 1
 
@@ -79,30 +82,69 @@ async def stored_values_and_participant(rep, participant_id: str) -> tuple[list[
         tables = await conn.run_sync(lambda c: sa.inspect(c).get_table_names())
         stored = []
         for name in tables:
-            stored += [str(v) for row in await conn.execute(sa.text(f"SELECT * FROM {name}"))
-                       for v in row if v is not None]
-        row = (await conn.execute(sa.select(rm_participants).where(
-            rm_participants.c.participant_id == participant_id))).one()._asdict()
+            stored += [
+                str(v) for row in await conn.execute(sa.text(f"SELECT * FROM {name}")) for v in row if v is not None
+            ]
+        row = (
+            (await conn.execute(sa.select(rm_participants).where(rm_participants.c.participant_id == participant_id)))
+            .one()
+            ._asdict()
+        )
     return stored, row
 
 
 # Values of the scenario's events that could point at a person or an entity; reporting must keep none of them.
-IDENTIFYING = ("Stowarzyszenie Razem", "Fundacja Pomocna", "Piekarnia Lokalna", "CIS Rybnik",
-               "Spółdzielnia Socjalna Razem", "0000380128", "Lives outside the subregion", "Took up employment",
-               "Moved away", "Zakładanie spółdzielni socjalnej", "adv_1", "mentor_1")
-PARTICIPANT_COLUMNS = {"participant_id", "partner", "county", "gender", "age_band", "labour_market_status",
-                       "disability", "at_risk_of_exclusion", "recruited_on", "eligibility", "eligibility_on",
-                       "withdrawn_on", "erased", "erased_on", "outside_subregion"}
+IDENTIFYING = (
+    "Stowarzyszenie Razem",
+    "Fundacja Pomocna",
+    "Piekarnia Lokalna",
+    "CIS Rybnik",
+    "Spółdzielnia Socjalna Razem",
+    "0000380128",
+    "Lives outside the subregion",
+    "Took up employment",
+    "Moved away",
+    "Zakładanie spółdzielni socjalnej",
+    "adv_1",
+    "mentor_1",
+)
+PARTICIPANT_COLUMNS = {
+    "participant_id",
+    "partner",
+    "county",
+    "gender",
+    "age_band",
+    "labour_market_status",
+    "disability",
+    "at_risk_of_exclusion",
+    "recruited_on",
+    "eligibility",
+    "eligibility_on",
+    "withdrawn_on",
+    "erased",
+    "erased_on",
+    "outside_subregion",
+}
 
 
 class TestErasure:
     async def test_erased_participant_still_counts(self, reporting_app, kafka_bootstrap, namespace):
         async with running(reporting_app()) as rep:
-            await publish(kafka_bootstrap, namespace, [
-                envelope(recruited(1, "female", "25-34", "rybnicki", dt.date(2026, 1, 10))),
-                envelope(JobCreated(job_id="job_1", created_on=dt.date(2026, 6, 1), cooperative_id="coop_1",
-                                    participant_id=pid(1))),
-            ])
+            await publish(
+                kafka_bootstrap,
+                namespace,
+                [
+                    envelope(recruited(1, "female", "25-34", "rybnicki", dt.date(2026, 1, 10))),
+                    envelope(
+                        JobCreated(
+                            job_id="job_1",
+                            created_on=dt.date(2026, 6, 1),
+                            cooperative_id="coop_1",
+                            participant_id=pid(1),
+                        )
+                    ),
+                ],
+            )
 
             async def counted():
                 got = await figures(rep)
@@ -110,8 +152,11 @@ class TestErasure:
 
             await eventually(counted, timeout=60)
             before = await figures(rep)
-            await publish(kafka_bootstrap, namespace, [envelope(ParticipantDataErased(
-                participant_id=pid(1), erased_on=dt.date(2026, 7, 1)))])
+            await publish(
+                kafka_bootstrap,
+                namespace,
+                [envelope(ParticipantDataErased(participant_id=pid(1), erased_on=dt.date(2026, 7, 1)))],
+            )
 
             async def erased():
                 report = (await rep.get("/indicators/report")).json()

@@ -7,6 +7,8 @@ import asyncio
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from helpers import eventually, running
 from integration.reporting.reporting_scenario import (
     EXPECTED_FIGURES,
@@ -21,7 +23,6 @@ from owes_contracts import topic_for
 from owes_messaging.db import create_engine
 from reporting.rebuild import rebuild
 from reporting.tables import READ_MODELS, participants
-from sqlalchemy.ext.asyncio import create_async_engine
 
 
 async def read_models(url: str) -> dict[str, list[tuple]]:
@@ -29,8 +30,10 @@ async def read_models(url: str) -> dict[str, list[tuple]]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return {t.name: [tuple(r) for r in await conn.execute(sa.select(t).order_by(*t.primary_key.columns))]
-                    for t in READ_MODELS}
+            return {
+                t.name: [tuple(r) for r in await conn.execute(sa.select(t).order_by(*t.primary_key.columns))]
+                for t in READ_MODELS
+            }
     finally:
         await engine.dispose()
 
@@ -49,7 +52,8 @@ async def publish_scenario_with_a_poison_record(kafka_bootstrap, namespace) -> N
 
 class TestRebuild:
     async def test_rebuild_gives_the_same_read_models_as_the_live_path_and_the_service_resumes_after_it(
-            self, reporting_app, reporting_settings, kafka_bootstrap, namespace):
+        self, reporting_app, reporting_settings, kafka_bootstrap, namespace
+    ):
         async with running(reporting_app("live")) as rep:
             await publish_scenario_with_a_poison_record(kafka_bootstrap, namespace)
 
@@ -93,11 +97,16 @@ class TestRebuild:
 
 class TestRebuildCommand:
     def test_owes_reporting_rebuild_with_worker_processes_gives_the_same_rows(
-            self, reporting_settings, kafka_bootstrap, namespace, monkeypatch, capsys):
+        self, reporting_settings, kafka_bootstrap, namespace, monkeypatch, capsys
+    ):
         settings = reporting_settings("cli")
         asyncio.run(publish(kafka_bootstrap, namespace, scenario()))
-        for name, value in {"DATABASE_URL": settings.database_url, "TOPIC_NAMESPACE": namespace,
-                            "KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "KAFKA__ENABLE_IDEMPOTENCE": "false"}.items():
+        for name, value in {
+            "DATABASE_URL": settings.database_url,
+            "TOPIC_NAMESPACE": namespace,
+            "KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "KAFKA__ENABLE_IDEMPOTENCE": "false",
+        }.items():
             monkeypatch.setenv(f"REPORTING_{name}", value)
 
         assert owes(["reporting", "rebuild", "--workers", "2", "--no-commit-offsets"]) == 0

@@ -7,7 +7,6 @@ Access does not depend on the database, so these tests run on SQLite only; the a
 from __future__ import annotations
 
 import base64
-
 import json
 
 import pytest
@@ -39,13 +38,27 @@ PARTNERS_OF_OTHER_SERVICES = ["partner:advisory", "partner:grants"]
 
 
 def recruitment(database_url, kafka_bootstrap, namespace, **overrides):
-    return recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                        kafka_bootstrap=kafka_bootstrap, namespace=namespace, **overrides))
+    return recruitment_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+            **overrides,
+        )
+    )
 
 
 def reporting(database_url, kafka_bootstrap, namespace, **overrides):
-    return reporting_app(settings_for(ReportingSettings, database_url=database_url("reporting"),
-                                      kafka_bootstrap=kafka_bootstrap, namespace=namespace, **overrides))
+    return reporting_app(
+        settings_for(
+            ReportingSettings,
+            database_url=database_url("reporting"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+            **overrides,
+        )
+    )
 
 
 def assert_problem(response, status: int) -> dict:
@@ -69,8 +82,7 @@ async def participants_stored(client) -> int:
 
 
 class TestRecruitmentAccess:
-    async def test_operating_partner_registers_and_reads_participants(self, database_url, kafka_bootstrap,
-                                                                       namespace):
+    async def test_operating_partner_registers_and_reads_participants(self, database_url, kafka_bootstrap, namespace):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             created = await rec.post("/participants", json=participant_form())
             assert created.status_code == 201, created.text
@@ -78,8 +90,9 @@ class TestRecruitmentAccess:
             assert read.status_code == 200
             assert read.json()["last_name"] == "Nowak"
 
-    async def test_without_valid_credentials_nothing_is_stored_or_published(self, database_url, kafka_bootstrap,
-                                                                            namespace):
+    async def test_without_valid_credentials_nothing_is_stored_or_published(
+        self, database_url, kafka_bootstrap, namespace
+    ):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             async with client_as(rec, None) as anonymous:
                 assert_unauthorized(await anonymous.post("/participants", json=participant_form()))
@@ -89,13 +102,15 @@ class TestRecruitmentAccess:
                 assert_unauthorized(response)
                 assert 'error="invalid_token"' in response.headers["www-authenticate"]
                 wrong_scheme = {"Authorization": f"Token {TEST_API_KEYS['partner:recruitment']}"}
-                assert_unauthorized(await anonymous.post("/participants", json=participant_form(),
-                                                         headers=wrong_scheme))
+                assert_unauthorized(
+                    await anonymous.post("/participants", json=participant_form(), headers=wrong_scheme)
+                )
             assert await participants_stored(rec) == 0
         assert await read_topic(kafka_bootstrap, topic_for("recruitment", namespace), idle=0.5) == []
 
     async def test_other_roles_may_not_register_and_nothing_is_stored_or_published(
-            self, database_url, kafka_bootstrap, namespace):
+        self, database_url, kafka_bootstrap, namespace
+    ):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             for role in [*PARTNERS_OF_OTHER_SERVICES, "lead", "integrator"]:
                 response = await rec.post("/participants", json=participant_form(), headers=auth_headers(role))
@@ -112,18 +127,19 @@ class TestRecruitmentAccess:
                 assert "Nowak" not in response.text
 
     async def test_the_lead_reads_where_the_partner_lets_it_and_still_may_not_write(
-            self, database_url, kafka_bootstrap, namespace):
+        self, database_url, kafka_bootstrap, namespace
+    ):
         app = recruitment(database_url, kafka_bootstrap, namespace, api_readers=["lead"])
         async with running(app) as rec:
             participant_id = (await rec.post("/participants", json=participant_form())).json()["participant_id"]
             lead = auth_headers("lead")
             assert (await rec.get(f"/participants/{participant_id}", headers=lead)).status_code == 200
             assert_problem(await rec.post("/participants", json=participant_form(), headers=lead), 403)
-            assert_problem(await rec.get(f"/participants/{participant_id}", headers=auth_headers("integrator")),
-                           403)
+            assert_problem(await rec.get(f"/participants/{participant_id}", headers=auth_headers("integrator")), 403)
 
-    async def test_integrators_read_its_event_catalogue_and_nothing_else(self, database_url, kafka_bootstrap,
-                                                                          namespace):
+    async def test_integrators_read_its_event_catalogue_and_nothing_else(
+        self, database_url, kafka_bootstrap, namespace
+    ):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             integrator = auth_headers("integrator")
             assert (await rec.get("/asyncapi.json", headers=integrator)).status_code == 200
@@ -132,13 +148,15 @@ class TestRecruitmentAccess:
             async with client_as(rec, None) as anonymous:
                 assert_unauthorized(await anonymous.get("/asyncapi.json"))
 
-    async def test_a_browser_signs_in_with_basic_auth_using_the_key_as_password(self, database_url,
-                                                                              kafka_bootstrap, namespace):
+    async def test_a_browser_signs_in_with_basic_auth_using_the_key_as_password(
+        self, database_url, kafka_bootstrap, namespace
+    ):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             async with client_as(rec, None) as browser:
                 basic = base64.b64encode(f"jastrzebie-zdroj:{TEST_API_KEYS['partner:recruitment']}".encode())
-                response = await browser.post("/participants", json=participant_form(),
-                                              headers={"Authorization": f"Basic {basic.decode()}"})
+                response = await browser.post(
+                    "/participants", json=participant_form(), headers={"Authorization": f"Basic {basic.decode()}"}
+                )
                 assert response.status_code == 201, response.text
 
 
@@ -182,12 +200,24 @@ async def event_catalogue() -> dict:
 
 
 def advisory_with_probe(database_url, kafka_bootstrap, namespace, **overrides):
-    settings = settings_for(AdvisorySettings, database_url=database_url("advisory"),
-                            kafka_bootstrap=kafka_bootstrap, namespace=namespace, **overrides)
-    return ServiceRuntime(ServiceSpec(
-        name="advisory", title="advisory with probe routes", description="", settings=settings,
-        metadata=advisory_metadata, migrations_dir=ADVISORY_MIGRATIONS, routers=[probe, catalogue],
-    )).create_app()
+    settings = settings_for(
+        AdvisorySettings,
+        database_url=database_url("advisory"),
+        kafka_bootstrap=kafka_bootstrap,
+        namespace=namespace,
+        **overrides,
+    )
+    return ServiceRuntime(
+        ServiceSpec(
+            name="advisory",
+            title="advisory with probe routes",
+            description="",
+            settings=settings,
+            metadata=advisory_metadata,
+            migrations_dir=ADVISORY_MIGRATIONS,
+            routers=[probe, catalogue],
+        )
+    ).create_app()
 
 
 class TestRuntimeAccess:
@@ -222,7 +252,8 @@ class TestRuntimeAccess:
             assert_unauthorized(await adv.get("/probe-things"))
 
     async def test_switching_authentication_off_alone_refuses_to_start_and_says_so(
-            self, database_url, kafka_bootstrap, namespace, capsys):
+        self, database_url, kafka_bootstrap, namespace, capsys
+    ):
         from owes_service.runtime import AuthenticationOffRefused
 
         with pytest.raises(AuthenticationOffRefused) as refused:
@@ -230,12 +261,14 @@ class TestRuntimeAccess:
         assert "ADVISORY_DEVELOPMENT_WITHOUT_AUTHENTICATION=true" in str(refused.value)
         logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
         assert [(e["event"], e["level"]) for e in logged if e["event"].startswith("auth_")] == [
-            ("auth_disabled_refused", "error")]
+            ("auth_disabled_refused", "error")
+        ]
 
     async def test_switched_off_authentication_treats_every_caller_as_the_operator(
-            self, database_url, kafka_bootstrap, namespace):
-        app = advisory_with_probe(database_url, kafka_bootstrap, namespace, auth_enabled=False,
-                                  development_without_authentication=True)
-        async with running(app) as adv:
-            async with client_as(adv, None) as anonymous:
-                assert (await anonymous.post("/probe-things/t3")).status_code == 201
+        self, database_url, kafka_bootstrap, namespace
+    ):
+        app = advisory_with_probe(
+            database_url, kafka_bootstrap, namespace, auth_enabled=False, development_without_authentication=True
+        )
+        async with running(app) as adv, client_as(adv, None) as anonymous:
+            assert (await anonymous.post("/probe-things/t3")).status_code == 201

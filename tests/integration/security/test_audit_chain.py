@@ -15,7 +15,8 @@ from recruitment.settings import RecruitmentSettings
 
 async def owes(*args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "owes_cli.main", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable, "-m", "owes_cli.main", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     return process.returncode, out.decode(), err.decode()
 
@@ -23,8 +24,9 @@ async def owes(*args: str) -> tuple[int, str, str]:
 class TestAuditChain:
     async def test_verify_detects_a_changed_row_and_a_deleted_row(self, database_url, kafka_bootstrap, namespace):
         url = database_url("recruitment")
-        app = recruitment_app(settings_for(RecruitmentSettings, database_url=url, kafka_bootstrap=kafka_bootstrap,
-                                           namespace=namespace))
+        app = recruitment_app(
+            settings_for(RecruitmentSettings, database_url=url, kafka_bootstrap=kafka_bootstrap, namespace=namespace)
+        )
         async with running(app) as rec:
             for _ in range(4):
                 assert (await rec.post("/participants", json=participant_form())).status_code == 201
@@ -35,8 +37,9 @@ class TestAuditChain:
             async with engine.begin() as conn:
                 ids = (await conn.execute(sa.text("SELECT id FROM audit_log ORDER BY id"))).scalars().all()
                 assert len(ids) == 5  # four registrations and the verification itself
-                await conn.execute(sa.text("UPDATE audit_log SET principal = 'someone-else' WHERE id = :id"),
-                                   {"id": ids[1]})
+                await conn.execute(
+                    sa.text("UPDATE audit_log SET principal = 'someone-else' WHERE id = :id"), {"id": ids[1]}
+                )
             code, out, err = await owes("audit", "verify", "recruitment", "--database-url", url)
             assert code == 1 and f"row {ids[1]} was changed after it was written" in err, (out, err)
 

@@ -19,8 +19,15 @@ from recruitment.settings import RecruitmentSettings
 
 
 def recruitment(database_url, kafka_bootstrap, namespace, **overrides):
-    return recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                        kafka_bootstrap=kafka_bootstrap, namespace=namespace, **overrides))
+    return recruitment_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+            **overrides,
+        )
+    )
 
 
 async def audit_entries(client, **params) -> list[dict]:
@@ -32,8 +39,7 @@ async def audit_entries(client, **params) -> list[dict]:
 class TestAuditLog:
     async def test_records_who_registered_a_participant(self, database_url, kafka_bootstrap, namespace, capsys):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
-            created = await rec.post("/participants", json=participant_form(),
-                                     headers={"X-Correlation-ID": "audit-42"})
+            created = await rec.post("/participants", json=participant_form(), headers={"X-Correlation-ID": "audit-42"})
             assert created.status_code == 201
             [entry] = await audit_entries(rec)
         assert entry["principal"] == "jastrzebie-zdroj"
@@ -43,24 +49,33 @@ class TestAuditLog:
         assert entry["entity_id"] == created.json()["participant_id"]
         assert dt.datetime.fromisoformat(entry["at"]).utcoffset() == dt.timedelta(0)
         logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"audit"' in line]
-        assert any(line.get("event") == "audit" and line["correlation_id"] == "audit-42"
-                   and line["principal"] == "jastrzebie-zdroj" and line["status"] == 201 for line in logged)
+        assert any(
+            line.get("event") == "audit"
+            and line["correlation_id"] == "audit-42"
+            and line["principal"] == "jastrzebie-zdroj"
+            and line["status"] == 201
+            for line in logged
+        )
 
-    async def test_records_refused_and_invalid_writes_but_not_reads(self, database_url, kafka_bootstrap,
-                                                                    namespace):
+    async def test_records_refused_and_invalid_writes_but_not_reads(self, database_url, kafka_bootstrap, namespace):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             participant_id = (await rec.post("/participants", json=participant_form())).json()["participant_id"]
             assert (await rec.get(f"/participants/{participant_id}")).status_code == 200
-            assert (await rec.post("/participants", json=participant_form(),
-                                   headers=auth_headers("partner:grants"))).status_code == 403
+            assert (
+                await rec.post("/participants", json=participant_form(), headers=auth_headers("partner:grants"))
+            ).status_code == 403
             assert (await rec.post("/participants", json=participant_form(pesel="90010112319"))).status_code == 422
             entries = await audit_entries(rec)
         assert [(e["principal"], e["method"], e["status"]) for e in entries] == [
-            ("jastrzebie-zdroj", "POST", 422), ("rybnik", "POST", 403), ("jastrzebie-zdroj", "POST", 201)]
+            ("jastrzebie-zdroj", "POST", 422),
+            ("rybnik", "POST", 403),
+            ("jastrzebie-zdroj", "POST", 201),
+        ]
         assert entries[0]["entity_id"] is None and entries[1]["entity_id"] is None
 
-    async def test_anonymous_attempts_are_logged_but_never_fill_the_table(self, database_url, kafka_bootstrap,
-                                                                          namespace, capsys):
+    async def test_anonymous_attempts_are_logged_but_never_fill_the_table(
+        self, database_url, kafka_bootstrap, namespace, capsys
+    ):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             async with client_as(rec, None) as anonymous:
                 assert (await anonymous.post("/participants", json=participant_form())).status_code == 401
@@ -75,11 +90,11 @@ class TestAuditLog:
         assert (erased["method"], erased["status"], erased["entity_id"]) == ("DELETE", 204, participant_id)
         assert erased["path"] == f"/participants/{participant_id}/personal-data"
 
-    async def test_filters_by_entity_and_principal_and_pages_backwards(self, database_url, kafka_bootstrap,
-                                                                       namespace):
+    async def test_filters_by_entity_and_principal_and_pages_backwards(self, database_url, kafka_bootstrap, namespace):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
-            ids = [(await rec.post("/participants", json=participant_form())).json()["participant_id"]
-                   for _ in range(3)]
+            ids = [
+                (await rec.post("/participants", json=participant_form())).json()["participant_id"] for _ in range(3)
+            ]
             await rec.post("/participants", json=participant_form(), headers=auth_headers("lead"))
             [only] = await audit_entries(rec, entity_id=ids[1])
             assert only["entity_id"] == ids[1]
@@ -108,12 +123,23 @@ async def fail(failure_id: str) -> dict:
 
 class TestAuditOfFailures:
     async def test_an_unhandled_error_is_recorded_as_500(self, database_url, kafka_bootstrap, namespace):
-        settings = settings_for(AdvisorySettings, database_url=database_url("advisory"),
-                                kafka_bootstrap=kafka_bootstrap, namespace=namespace)
-        app = ServiceRuntime(ServiceSpec(
-            name="advisory", title="advisory with a failing route", description="", settings=settings,
-            metadata=advisory_metadata, migrations_dir=ADVISORY_MIGRATIONS, routers=[failing],
-        )).create_app()
+        settings = settings_for(
+            AdvisorySettings,
+            database_url=database_url("advisory"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+        app = ServiceRuntime(
+            ServiceSpec(
+                name="advisory",
+                title="advisory with a failing route",
+                description="",
+                settings=settings,
+                metadata=advisory_metadata,
+                migrations_dir=ADVISORY_MIGRATIONS,
+                routers=[failing],
+            )
+        ).create_app()
         async with running(app) as adv:
             with pytest.raises(RuntimeError):  # the in-process transport re-raises what the server answers 500
                 await adv.post("/probe-failures/f1")

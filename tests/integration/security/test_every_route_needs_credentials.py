@@ -60,8 +60,12 @@ def expected_for(service: str, role: str, method: str, template: str, tags: list
 async def service_app(request, tmp_path):
     """A service's app without its lifespan: the credential check needs neither database nor broker."""
     factory, settings_cls, _operator = SERVICES[request.param]
-    settings = settings_for(settings_cls, database_url=f"sqlite+aiosqlite:///{tmp_path}/unused.db",
-                            kafka_bootstrap="127.0.0.1:1", namespace="unused")
+    settings = settings_for(
+        settings_cls,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/unused.db",
+        kafka_bootstrap="127.0.0.1:1",
+        namespace="unused",
+    )
     app = factory(settings)
     yield request.param, app
     await app.state.runtime.producer.stop()  # built with the runtime, never started: close it quietly

@@ -13,19 +13,41 @@ from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 
 PEOPLE = [
-    participant_form(make_pesel(dt.date(1985, 3, 14), female=True), first_name="Grażyna", last_name="Wiśniewska",
-                     email="grazyna.w@example.org", phone="+48 601 222 333", address="ul. Wrzosowa 12A, Żory"),
-    participant_form(make_pesel(dt.date(1999, 11, 2), female=False), first_name="Zdzisław", last_name="Kaczmarek",
-                     email="zdzislaw@example.org", phone="32 475 11 22", address="os. Pszczyńskie 4/7, Rybnik"),
-    participant_form(make_pesel(dt.date(2001, 6, 30), female=True), first_name="Ludmiła", last_name="Zawadzka",
-                     email="l.zawadzka@example.org"),
+    participant_form(
+        make_pesel(dt.date(1985, 3, 14), female=True),
+        first_name="Grażyna",
+        last_name="Wiśniewska",
+        email="grazyna.w@example.org",
+        phone="+48 601 222 333",
+        address="ul. Wrzosowa 12A, Żory",
+    ),
+    participant_form(
+        make_pesel(dt.date(1999, 11, 2), female=False),
+        first_name="Zdzisław",
+        last_name="Kaczmarek",
+        email="zdzislaw@example.org",
+        phone="32 475 11 22",
+        address="os. Pszczyńskie 4/7, Rybnik",
+    ),
+    participant_form(
+        make_pesel(dt.date(2001, 6, 30), female=True),
+        first_name="Ludmiła",
+        last_name="Zawadzka",
+        email="l.zawadzka@example.org",
+    ),
 ]
 PERSONAL = ("pesel", "first_name", "last_name", "email", "phone", "address")
 
 
 def recruitment(database_url, kafka_bootstrap, namespace):
-    return recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                        kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return recruitment_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 async def published(kafka_bootstrap, topic, at_least: int) -> list:
@@ -55,13 +77,18 @@ class TestRecruitmentEvents:
         assert findings == []
         assert {record.key.decode() for record in records} == set(ids)  # keyed by the pseudonymous id only
 
-    async def test_the_same_person_gets_unrelated_ids_in_two_databases(self, database_url, kafka_bootstrap,
-                                                                       namespace):
+    async def test_the_same_person_gets_unrelated_ids_in_two_databases(self, database_url, kafka_bootstrap, namespace):
         person = participant_form(make_pesel(dt.date(1970, 1, 1)))
         ids = []
         for run in ("first", "second"):  # two fresh recruitment databases: the id cannot be derived from PESEL
-            app = recruitment_app(settings_for(RecruitmentSettings, database_url=database_url(f"recruitment{run}"),
-                                               kafka_bootstrap=kafka_bootstrap, namespace=f"{namespace}{run}"))
+            app = recruitment_app(
+                settings_for(
+                    RecruitmentSettings,
+                    database_url=database_url(f"recruitment{run}"),
+                    kafka_bootstrap=kafka_bootstrap,
+                    namespace=f"{namespace}{run}",
+                )
+            )
             async with running(app) as rec:
                 response = await rec.post("/participants", json=person)
                 assert response.status_code == 201

@@ -9,17 +9,25 @@ from helpers import participant_form, row_count, running, settings_for
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 
-UNSAFE = [("first_name", "Anna\u202eNowak", "U+202E RIGHT-TO-LEFT OVERRIDE"),
-          ("last_name", "Nowak\x00", "U+0000"),
-          ("address", "ul. Wrzosowa\r12", "U+000D"),
-          ("first_name", "An\u2066na", "U+2066 LEFT-TO-RIGHT ISOLATE")]
+UNSAFE = [
+    ("first_name", "Anna\u202eNowak", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("last_name", "Nowak\x00", "U+0000"),
+    ("address", "ul. Wrzosowa\r12", "U+000D"),
+    ("first_name", "An\u2066na", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+]
 NOT_BOOLEANS = [("consent", "yes"), ("consent", 1), ("disability", "true"), ("at_risk_of_exclusion", 0)]
 
 
 @pytest.fixture
 def recruitment(database_url, kafka_bootstrap, namespace):
-    return lambda: recruitment_app(settings_for(RecruitmentSettings, database_url=database_url("recruitment"),
-                                        kafka_bootstrap=kafka_bootstrap, namespace=namespace))
+    return lambda: recruitment_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+        )
+    )
 
 
 class TestTextAndBooleanBounds:

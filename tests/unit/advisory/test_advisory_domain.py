@@ -35,27 +35,32 @@ class TestWhoMayBeSupported:
         standing = domain.ParticipantStanding(eligibility="eligible", withdrawn=False)
         assert domain.why_participant_cannot_be_supported("p_12345678", standing) is None
 
-    @pytest.mark.parametrize("standing,why", [
-        (None, "not known to advisory as eligible"),
-        (domain.ParticipantStanding(eligibility="eligible", withdrawn=True), "withdrawn"),
-        (domain.ParticipantStanding(eligibility=None, withdrawn=True), "withdrawn"),
-        (domain.ParticipantStanding(eligibility="rejected", withdrawn=False), "found not eligible"),
-        (domain.ParticipantStanding(eligibility=None, withdrawn=False), "not been confirmed"),
-    ])
+    @pytest.mark.parametrize(
+        "standing,why",
+        [
+            (None, "not known to advisory as eligible"),
+            (domain.ParticipantStanding(eligibility="eligible", withdrawn=True), "withdrawn"),
+            (domain.ParticipantStanding(eligibility=None, withdrawn=True), "withdrawn"),
+            (domain.ParticipantStanding(eligibility="rejected", withdrawn=False), "found not eligible"),
+            (domain.ParticipantStanding(eligibility=None, withdrawn=False), "not been confirmed"),
+        ],
+    )
     def test_nobody_else(self, standing, why):
         reason = domain.why_participant_cannot_be_supported("p_12345678", standing)
         assert why in reason and "p_12345678" in reason
 
 
 class TestTrainingAttendance:
-    @pytest.mark.parametrize("hours,percent,needed", [("24", 80, "19.20"), ("10", 85, "8.50"), ("7.5", 33, "2.48"),
-                                                      ("16", 100, "16.00")])
+    @pytest.mark.parametrize(
+        "hours,percent,needed", [("24", 80, "19.20"), ("10", 85, "8.50"), ("7.5", 33, "2.48"), ("16", 100, "16.00")]
+    )
     def test_required_attendance_is_a_share_of_the_hours_rounded_up(self, hours, percent, needed):
         assert str(domain.required_attendance(Decimal(hours), percent)) == needed
 
     def test_attendance_adds_up_to_the_length_of_the_training(self):
-        assert domain.check_attendance_fits(attended=Decimal("6"), adding=Decimal("4"),
-                                            training_hours=Decimal("10")) == Decimal("10")
+        assert domain.check_attendance_fits(
+            attended=Decimal("6"), adding=Decimal("4"), training_hours=Decimal("10")
+        ) == Decimal("10")
 
     def test_attendance_never_exceeds_the_length_of_the_training(self):
         with pytest.raises(domain.AttendanceExceeded, match="exceed the training's 10 hours"):

@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from owes_contracts import ALL_EVENTS, ParticipantRecruited
 from owes_contracts.schemas import event_key, schema_file_name
 from owes_service.catalogue.export import CATALOGUE_FILE, check, expected_files, export, main
-from owes_contracts import ALL_EVENTS, ParticipantRecruited
 
 COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "events"
 RECRUITED = schema_file_name(ParticipantRecruited)
@@ -40,7 +41,8 @@ class TestCommittedCatalogue:
 
     def test_has_one_schema_per_event_version(self):
         assert sorted(p.name for p in COMMITTED.glob("*.schema.json")) == sorted(
-            f"{event_key(m)}.schema.json" for m in ALL_EVENTS)
+            f"{event_key(m)}.schema.json" for m in ALL_EVENTS
+        )
 
 
 class TestExport:
@@ -63,8 +65,10 @@ class TestExport:
         assert main(["export", "--dir", str(exported)]) == 1
         assert "legacy" in json.loads((exported / RECRUITED).read_text())["properties"]
         assert (exported / CATALOGUE_FILE).read_text() == "old catalogue\n"
-        assert "breaking change to pl.owes.recruitment.ParticipantRecruited.v1.schema.json: legacy: field removed" \
+        assert (
+            "breaking change to pl.owes.recruitment.ParticipantRecruited.v1.schema.json: legacy: field removed"
             in capsys.readouterr().err
+        )
 
     def test_a_removed_version_is_a_breaking_change(self, exported):
         shutil.copy(exported / RECRUITED, exported / "pl.owes.recruitment.ParticipantRecruited.v0.schema.json")

@@ -6,9 +6,10 @@ import json
 import re
 
 import pytest
+
+from owes_contracts import ALL_EVENTS, JobCreated
 from owes_contracts.schemas import event_key, example_payload, field_docs, schema_file_name
 from owes_service.catalogue.pages import catalogue_html, render_html, render_markdown
-from owes_contracts import ALL_EVENTS, JobCreated
 
 EVENTS = pytest.mark.parametrize("model", ALL_EVENTS, ids=event_key)
 
@@ -33,7 +34,7 @@ def section(html: str, model) -> str:
 def markdown_section(markdown: str, model) -> str:
     start = markdown.index(f"### {model.name} (v{model.version})")
     end = markdown.find("\n### ", start + 1)
-    return markdown[start:end if end > 0 else None]
+    return markdown[start : end if end > 0 else None]
 
 
 class TestMarkdownCatalogue:

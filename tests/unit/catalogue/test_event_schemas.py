@@ -10,9 +10,10 @@ import pytest
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.v1 import kafka as ce_kafka_v1
 from jsonschema import Draft202012Validator
-from owes_contracts.schemas import MissingExample, event_key, event_schema, example_event, example_payload, field_docs
-from owes_contracts import ALL_EVENTS, AdvisorySessionHeld, Event, GrantAwarded
 from pydantic import Field
+
+from owes_contracts import ALL_EVENTS, AdvisorySessionHeld, Event, GrantAwarded
+from owes_contracts.schemas import MissingExample, event_key, event_schema, example_event, example_payload, field_docs
 
 EVENTS = pytest.mark.parametrize("model", ALL_EVENTS, ids=event_key)
 
@@ -87,8 +88,9 @@ class TestCloudEventsHeaders:
     @EVENTS
     def test_parse_with_the_cloudevents_sdk(self, model):
         event = example_event(model)
-        message = ce_kafka.KafkaMessage(headers=dict(event.kafka_headers()), key=event.kafka_key(),
-                                        value=event.kafka_value())
+        message = ce_kafka.KafkaMessage(
+            headers=dict(event.kafka_headers()), key=event.kafka_key(), value=event.kafka_value()
+        )
         parsed = ce_kafka.from_binary_event(message)
         assert parsed.get_type() == model.ce_type()
         assert parsed.get_id() == event.id
@@ -106,8 +108,9 @@ class TestCloudEventsHeaders:
     @EVENTS
     def test_parse_with_the_cloudevents_sdk_v1_api(self, model):
         event = example_event(model)
-        message = ce_kafka_v1.KafkaMessage(headers=dict(event.kafka_headers()), key=event.kafka_key(),
-                                           value=event.kafka_value())
+        message = ce_kafka_v1.KafkaMessage(
+            headers=dict(event.kafka_headers()), key=event.kafka_key(), value=event.kafka_value()
+        )
         parsed = ce_kafka_v1.from_binary(message)
         assert parsed["type"] == model.ce_type()
         assert parsed["specversion"] == "1.0"

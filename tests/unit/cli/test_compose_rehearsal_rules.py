@@ -31,7 +31,7 @@ def test_interpolation_follows_compose_rules():
 
 def test_dotenv_reads_quotes_and_skips_comments(tmp_path):
     path = tmp_path / ".env"
-    path.write_text('# comment\nA=1\nB="two words"\nC=\'x\'\n\nD=\n')
+    path.write_text("# comment\nA=1\nB=\"two words\"\nC='x'\n\nD=\n")
     assert read_dotenv(path) == {"A": "1", "B": "two words", "C": "x", "D": ""}
 
 

@@ -20,8 +20,12 @@ class TestLocalSystemCredentials:
 
     def test_each_service_lets_in_its_operator_by_the_key_owes_up_prints(self, tmp_path):
         system = LocalSystem(data_dir=tmp_path, external_bootstrap="kafka:9092")
-        for service, role in [("recruitment", "partner:recruitment"), ("advisory", "partner:advisory"),
-                              ("grants", "partner:grants"), ("reporting", "lead")]:
+        for service, role in [
+            ("recruitment", "partner:recruitment"),
+            ("advisory", "partner:advisory"),
+            ("grants", "partner:grants"),
+            ("reporting", "lead"),
+        ]:
             auth = authenticator_of(system.service_env(service), service)
             principal = auth.authenticate(system.operator_headers(service)["Authorization"])
             assert principal.role == role == auth.operator

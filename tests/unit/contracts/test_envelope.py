@@ -9,9 +9,16 @@ from owes_contracts.envelope import CloudEvent, PoisonMessage
 
 
 def recruited(**overrides) -> ParticipantRecruited:
-    values = dict(participant_id="p_0123456789abcdef", recruited_on=dt.date(2026, 3, 2), gender="female",
-                  age_band="25-34", county="rybnicki", labour_market_status="unemployed", disability=False,
-                  at_risk_of_exclusion=True)
+    values = dict(
+        participant_id="p_0123456789abcdef",
+        recruited_on=dt.date(2026, 3, 2),
+        gender="female",
+        age_band="25-34",
+        county="rybnicki",
+        labour_market_status="unemployed",
+        disability=False,
+        at_risk_of_exclusion=True,
+    )
     return ParticipantRecruited(**(values | overrides))
 
 
@@ -43,13 +50,16 @@ def _headers(**changes):
     return list(headers.items()), event.kafka_value()
 
 
-@pytest.mark.parametrize("changes,reason", [
-    ({"ce_id": None}, "missing CloudEvents attributes: id"),
-    ({"ce_specversion": b"0.3"}, "unsupported specversion"),
-    ({"ce_schemaversion": b"one"}, "not an integer"),
-    ({"ce_time": b"yesterday"}, "not RFC 3339"),
-    ({"content-type": b"application/avro"}, "unsupported content-type"),
-])
+@pytest.mark.parametrize(
+    "changes,reason",
+    [
+        ({"ce_id": None}, "missing CloudEvents attributes: id"),
+        ({"ce_specversion": b"0.3"}, "unsupported specversion"),
+        ({"ce_schemaversion": b"one"}, "not an integer"),
+        ({"ce_time": b"yesterday"}, "not RFC 3339"),
+        ({"content-type": b"application/avro"}, "unsupported content-type"),
+    ],
+)
 def test_malformed_envelopes_are_poison(changes, reason):
     headers, value = _headers(**changes)
     with pytest.raises(PoisonMessage, match=reason):
@@ -89,10 +99,13 @@ def test_money_is_written_as_a_decimal_string():
 
     from owes_contracts import GrantDisbursed
 
-    event = GrantDisbursed(application_id="app_1", disbursement_id="d_1", disbursed_on=dt.date(2026, 8, 1),
-                           amount=Decimal("23500.50"))
+    event = GrantDisbursed(
+        application_id="app_1", disbursement_id="d_1", disbursed_on=dt.date(2026, 8, 1), amount=Decimal("23500.50")
+    )
     assert json.loads(CloudEvent.record(event, source="/x").kafka_value())["amount"] == "23500.50"
     with pytest.raises(ValueError):
         GrantDisbursed(application_id="a", disbursement_id="d", disbursed_on=dt.date(2026, 8, 1), amount=Decimal("-1"))
     with pytest.raises(ValueError):
-        GrantDisbursed(application_id="a", disbursement_id="d", disbursed_on=dt.date(2026, 8, 1), amount=Decimal("1.005"))
+        GrantDisbursed(
+            application_id="a", disbursement_id="d", disbursed_on=dt.date(2026, 8, 1), amount=Decimal("1.005")
+        )

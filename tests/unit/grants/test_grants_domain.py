@@ -18,10 +18,17 @@ ALL_ELIGIBLE = {pid: eligible(pid) for pid in FOUNDERS}
 
 
 class TestMoney:
-    @pytest.mark.parametrize(("given", "expected"), [
-        ("1500", Decimal("1500.00")), ("1500.5", Decimal("1500.50")), ("0.01", Decimal("0.01")),
-        (Decimal("23500.00"), Decimal("23500.00")), (7, Decimal("7.00")), ("1500.500", Decimal("1500.50")),
-    ])
+    @pytest.mark.parametrize(
+        ("given", "expected"),
+        [
+            ("1500", Decimal("1500.00")),
+            ("1500.5", Decimal("1500.50")),
+            ("0.01", Decimal("0.01")),
+            (Decimal("23500.00"), Decimal("23500.00")),
+            (7, Decimal("7.00")),
+            ("1500.500", Decimal("1500.50")),
+        ],
+    )
     def test_accepts_amounts_with_grosze_and_gives_two_places(self, given, expected):
         amount = domain.money(given)
         assert amount == expected
@@ -56,13 +63,15 @@ class TestMoney:
 
 
 class TestKrs:
-    @pytest.mark.parametrize("given", ["KRS 0000380128", "0000380128", "380128", "krs:380128", " KRS0000380128 ",
-                                       "KRS nr 380128"])
+    @pytest.mark.parametrize(
+        "given", ["KRS 0000380128", "0000380128", "380128", "krs:380128", " KRS0000380128 ", "KRS nr 380128"]
+    )
     def test_normalises_to_ten_digits(self, given):
         assert domain.normalise_krs(given) == "0000380128"
 
-    @pytest.mark.parametrize("given", ["", "KRS", "00003801281", "KRS 12345678901", "38012a", "380 128", "-380128",
-                                       "NIP 380128"])
+    @pytest.mark.parametrize(
+        "given", ["", "KRS", "00003801281", "KRS 12345678901", "38012a", "380 128", "-380128", "NIP 380128"]
+    )
     def test_refuses_what_is_not_a_krs_number(self, given):
         with pytest.raises(RuleBroken, match="not a KRS number"):
             domain.normalise_krs(given)
@@ -73,10 +82,16 @@ class TestKrs:
 
 
 class TestAddMonths:
-    @pytest.mark.parametrize(("day", "months", "expected"), [
-        (D(2025, 1, 1), 12, D(2026, 1, 1)), (D(2025, 8, 31), 6, D(2026, 2, 28)), (D(2024, 2, 29), 12, D(2025, 2, 28)),
-        (D(2025, 12, 15), 1, D(2026, 1, 15)), (D(2025, 3, 31), 1, D(2025, 4, 30)),
-    ])
+    @pytest.mark.parametrize(
+        ("day", "months", "expected"),
+        [
+            (D(2025, 1, 1), 12, D(2026, 1, 1)),
+            (D(2025, 8, 31), 6, D(2026, 2, 28)),
+            (D(2024, 2, 29), 12, D(2025, 2, 28)),
+            (D(2025, 12, 15), 1, D(2026, 1, 15)),
+            (D(2025, 3, 31), 1, D(2025, 4, 30)),
+        ],
+    )
     def test_moves_by_calendar_months_clamping_to_the_month_end(self, day, months, expected):
         assert domain.add_months(day, months) == expected
 
@@ -85,18 +100,25 @@ class TestEligibility:
     def test_a_confirmed_participant_who_stayed_is_eligible(self):
         assert eligible("p_00000001").why_not_eligible() is None
 
-    @pytest.mark.parametrize(("standing", "reason"), [
-        (Standing("p_1", recruited=False, eligibility=Eligibility.CONFIRMED, withdrawn=False), "not a known"),
-        (Standing("p_1", recruited=True, eligibility=Eligibility.PENDING, withdrawn=False), "no confirmed eligibility"),
-        (Standing("p_1", recruited=True, eligibility=Eligibility.REJECTED, withdrawn=False), "not eligible"),
-        (Standing("p_1", recruited=True, eligibility=Eligibility.CONFIRMED, withdrawn=True), "withdrawn"),
-    ])
+    @pytest.mark.parametrize(
+        ("standing", "reason"),
+        [
+            (Standing("p_1", recruited=False, eligibility=Eligibility.CONFIRMED, withdrawn=False), "not a known"),
+            (
+                Standing("p_1", recruited=True, eligibility=Eligibility.PENDING, withdrawn=False),
+                "no confirmed eligibility",
+            ),
+            (Standing("p_1", recruited=True, eligibility=Eligibility.REJECTED, withdrawn=False), "not eligible"),
+            (Standing("p_1", recruited=True, eligibility=Eligibility.CONFIRMED, withdrawn=True), "withdrawn"),
+        ],
+    )
     def test_explains_why_a_participant_cannot_take_part(self, standing, reason):
         assert reason in standing.why_not_eligible()
 
     def test_lists_unknown_participants_as_ineligible(self):
         assert domain.ineligible(["p_00000001", "p_unknown01"], {"p_00000001": eligible("p_00000001")}) == {
-            "p_unknown01": "is not a known participant"}
+            "p_unknown01": "is not a known participant"
+        }
 
 
 class TestCheckFounders:
@@ -114,8 +136,9 @@ class TestCheckFounders:
 
     def test_refuses_unknown_and_ineligible_founders_naming_each(self):
         standings = dict(ALL_ELIGIBLE)
-        standings[FOUNDERS[1]] = Standing(FOUNDERS[1], recruited=True, eligibility=Eligibility.REJECTED,
-                                          withdrawn=False)
+        standings[FOUNDERS[1]] = Standing(
+            FOUNDERS[1], recruited=True, eligibility=Eligibility.REJECTED, withdrawn=False
+        )
         del standings[FOUNDERS[2]]
         with pytest.raises(RuleBroken) as refused:
             domain.check_founders(FOUNDERS[:5], standings)
@@ -167,8 +190,9 @@ class TestAwardGrant:
         assert (event.jobs, event.amount_per_job, event.total_amount) == (5, Decimal("23500.50"), Decimal("117502.50"))
 
     def test_may_fund_fewer_jobs_than_planned(self):
-        assert approved(jobs_planned=5).award(amount_per_job=Decimal("100"), jobs=3,
-                                              on=D(2025, 2, 1)).total_amount == Decimal("300.00")
+        assert approved(jobs_planned=5).award(
+            amount_per_job=Decimal("100"), jobs=3, on=D(2025, 2, 1)
+        ).total_amount == Decimal("300.00")
 
     def test_refuses_more_jobs_than_planned(self):
         with pytest.raises(RuleBroken, match="1 to 5 jobs"):
@@ -239,8 +263,9 @@ class TestBridgeSupport:
     def test_extended_schedule_allows_later_instalments(self):
         extended = job()
         extended.extend_bridge_support(months=12)
-        assert extended.pay_bridge_support(instalment=12, amount=Decimal("2500.00"),
-                                           on=D(2025, 12, 28)).instalment == 12
+        assert (
+            extended.pay_bridge_support(instalment=12, amount=Decimal("2500.00"), on=D(2025, 12, 28)).instalment == 12
+        )
 
     @pytest.mark.parametrize("months", [6, 5, 13])
     def test_refuses_an_extension_that_does_not_lengthen_within_twelve_months(self, months):

@@ -37,8 +37,9 @@ class KafkaConsumer:
 
 
 def consumer() -> EventConsumer:
-    return EventConsumer(name="test", sessionmaker=None, inbox=None, handlers={}, dead_letter=None,
-                         dead_letter_topic="dlq")
+    return EventConsumer(
+        name="test", sessionmaker=None, inbox=None, handlers={}, dead_letter=None, dead_letter_topic="dlq"
+    )
 
 
 A0, A1 = TopicPartition("t", 0), TopicPartition("t", 1)

@@ -11,8 +11,12 @@ import sqlalchemy as sa
 from owes_messaging.db import create_engine
 
 metadata = sa.MetaData()
-entries = sa.Table("entries", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                   sa.Column("writer", sa.Integer, nullable=False))
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("writer", sa.Integer, nullable=False),
+)
 
 
 @pytest.fixture

@@ -22,12 +22,20 @@ PRINCIPALS = DEPLOY / "kafka" / "principals.conf"
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
 
 # What a service cannot run without in a container: its own database and an authenticated, idempotent producer.
-REQUIRED_SETTINGS = ("DATABASE_URL", "KAFKA__BOOTSTRAP_SERVERS", "KAFKA__ENABLE_IDEMPOTENCE",
-                     "KAFKA__SECURITY_PROTOCOL", "KAFKA__SASL_MECHANISM", "KAFKA__SASL_USERNAME",
-                     "KAFKA__SASL_PASSWORD")
+REQUIRED_SETTINGS = (
+    "DATABASE_URL",
+    "KAFKA__BOOTSTRAP_SERVERS",
+    "KAFKA__ENABLE_IDEMPOTENCE",
+    "KAFKA__SECURITY_PROTOCOL",
+    "KAFKA__SASL_MECHANISM",
+    "KAFKA__SASL_USERNAME",
+    "KAFKA__SASL_PASSWORD",
+)
 
-_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
-                       r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*)|(?P<escaped>\$))")
+_VARIABLE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*)|(?P<escaped>\$))"
+)
 
 
 def settings_class(service: str):
@@ -43,15 +51,18 @@ def setting_for(service: str, name: str) -> tuple[str, ...] | None:
     prefix = env_prefix(service)
     if not name.upper().startswith(prefix):
         return None
-    parts = tuple(name[len(prefix):].lower().split("__"))
+    parts = tuple(name[len(prefix) :].lower().split("__"))
     model = settings_class(service)
     for i, part in enumerate(parts):
         field = model.model_fields.get(part)
         if field is None:
             return None
         if i < len(parts) - 1:
-            nested = [t for t in (field.annotation, *typing.get_args(field.annotation))
-                      if isinstance(t, type) and issubclass(t, BaseModel)]
+            nested = [
+                t
+                for t in (field.annotation, *typing.get_args(field.annotation))
+                if isinstance(t, type) and issubclass(t, BaseModel)
+            ]
             if not nested:
                 return None
             model = nested[0]

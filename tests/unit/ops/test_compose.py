@@ -77,8 +77,12 @@ class TestComposeFile:
         assert any("healthchek" in error for error in schema_errors(broken))
 
     def test_every_variable_is_in_env_example_or_has_a_default(self, compose, env_example):
-        missing = {name for text in strings_in(compose) for name, op in variables(text)
-                   if name not in env_example and op not in (":-", "-")}
+        missing = {
+            name
+            for text in strings_in(compose)
+            for name, op in variables(text)
+            if name not in env_example and op not in (":-", "-")
+        }
         assert missing == set()
 
     def test_resolves_with_env_example_and_refuses_to_start_without_secrets(self, compose, env_example):
@@ -177,11 +181,13 @@ class TestServiceContainer:
         assert {f"{prefix}{name}" for name in REQUIRED_SETTINGS} <= set(environment)
 
     def test_settings_read_from_the_environment_reach_its_own_database_and_principal(
-            self, resolved, env_example, service):
+        self, resolved, env_example, service
+    ):
         settings = load_settings(service, resolved["services"][service]["environment"])
         prefix = service.upper()
-        assert settings.database_url == (f"postgresql+asyncpg://{service}:{env_example[prefix + '_DB_PASSWORD']}"
-                                         f"@postgres:5432/{service}")
+        assert settings.database_url == (
+            f"postgresql+asyncpg://{service}:{env_example[prefix + '_DB_PASSWORD']}@postgres:5432/{service}"
+        )
         kafka: KafkaSettings = settings.kafka
         assert kafka.bootstrap_servers == "kafka:9092"
         assert kafka.enable_idempotence is True
@@ -213,8 +219,12 @@ class TestKafkaAccess:
             assert variable[1] == ":?" and variable[0] in env_example
 
     def test_reads_are_the_ones_the_partnership_agreed(self):
-        assert principals() == {"recruitment": [], "advisory": ["recruitment"], "grants": ["recruitment"],
-                                "reporting": ["recruitment", "advisory", "grants"]}
+        assert principals() == {
+            "recruitment": [],
+            "advisory": ["recruitment"],
+            "grants": ["recruitment"],
+            "reporting": ["recruitment", "advisory", "grants"],
+        }
 
     @pytest.mark.parametrize("service", SERVICES)
     async def test_each_service_may_read_every_topic_its_code_consumes(self, service, tmp_path):

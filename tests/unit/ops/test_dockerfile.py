@@ -34,7 +34,7 @@ def instructions(dockerfile: DockerfileParser, name: str) -> list[str]:
 
 
 def exec_form(value: str) -> list[str]:
-    return json.loads(value[value.index("["):])
+    return json.loads(value[value.index("[") :])
 
 
 def runtime_closure(roots: list[str]) -> set[str]:
@@ -48,23 +48,33 @@ def runtime_closure(roots: list[str]) -> set[str]:
         seen.add((canonicalize_name(name), extras))
         for line in metadata.distribution(name).requires or []:
             requirement = Requirement(line)
-            if requirement.marker is None or any(requirement.marker.evaluate({"extra": extra})
-                                                 for extra in (extras or {""})):
+            if requirement.marker is None or any(
+                requirement.marker.evaluate({"extra": extra}) for extra in (extras or {""})
+            ):
                 todo.append((requirement.name, frozenset(requirement.extras)))
     return {name for name, _ in seen}
 
 
 class TestLinters:
     def test_hadolint_finds_nothing(self):
-        result = subprocess.run([str(BIN / "hadolint"), "--no-color", "--format", "json", str(DOCKERFILE)],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [str(BIN / "hadolint"), "--no-color", "--format", "json", str(DOCKERFILE)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert json.loads(result.stdout or "[]") == [], result.stdout
 
     def test_shellcheck_finds_nothing_in_the_deploy_scripts(self):
         scripts = sorted(DEPLOY.rglob("*.sh"))
         assert len(scripts) >= 5
-        result = subprocess.run([str(BIN / "shellcheck"), "--external-sources", "--source-path=SCRIPTDIR",
-                                 *map(str, scripts)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        result = subprocess.run(
+            [str(BIN / "shellcheck"), "--external-sources", "--source-path=SCRIPTDIR", *map(str, scripts)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
         assert result.returncode == 0, result.stdout
 
 
@@ -84,8 +94,9 @@ class TestImage:
         assert instructions(dockerfile, "ADD") == []
 
     def test_copies_only_what_exists_and_the_ignore_file_lets_through(self, dockerfile):
-        allowed = {line[1:] for line in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
-                   if line.startswith("!")}
+        allowed = {
+            line[1:] for line in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines() if line.startswith("!")
+        }
         for value in instructions(dockerfile, "COPY"):
             *sources, _destination = shlex.split(value)
             for source in sources:
@@ -100,8 +111,11 @@ class TestImage:
         assert "grep -v '^-e cli$' requirements.txt" in install
 
     def test_every_package_the_services_need_is_pinned_in_constraints(self):
-        pinned = {canonicalize_name(line.split("==")[0]) for line in (ROOT / "constraints.txt").read_text().splitlines()
-                  if "==" in line and not line.startswith("#")}
+        pinned = {
+            canonicalize_name(line.split("==")[0])
+            for line in (ROOT / "constraints.txt").read_text().splitlines()
+            if "==" in line and not line.startswith("#")
+        }
         lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
         roots = [f"owes-{Path(line[3:]).name}" for line in lines if line.startswith("-e ") and line != "-e cli"]
         roots += [Requirement(line).name for line in lines if line and not line.startswith(("#", "-"))]
@@ -126,7 +140,7 @@ class TestImage:
 
 
 class _Health(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's naming)
+    def do_GET(self):
         self.send_response(200 if self.path in ("/healthz", "/readyz") else 404)
         self.end_headers()
 
@@ -145,8 +159,9 @@ def health_server():
 
 
 class TestHealthChecks:
-    def test_image_healthcheck_passes_when_healthz_answers_and_fails_when_nothing_listens(self, dockerfile,
-                                                                                          health_server):
+    def test_image_healthcheck_passes_when_healthz_answers_and_fails_when_nothing_listens(
+        self, dockerfile, health_server
+    ):
         value = instructions(dockerfile, "HEALTHCHECK")[0]
         command = exec_form(value.split("CMD", 1)[1].strip())
         assert command[0] == "python"

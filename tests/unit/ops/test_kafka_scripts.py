@@ -25,8 +25,14 @@ done
 [[ $tool == kafka-server-start.sh ]] && cp "$1" "$FAKE_KAFKA_LOG.server.properties"
 exit 0
 """
-TOOLS = ("kafka-storage.sh", "kafka-server-start.sh", "kafka-configs.sh", "kafka-acls.sh", "kafka-topics.sh",
-         "kafka-broker-api-versions.sh")
+TOOLS = (
+    "kafka-storage.sh",
+    "kafka-server-start.sh",
+    "kafka-configs.sh",
+    "kafka-acls.sh",
+    "kafka-topics.sh",
+    "kafka-broker-api-versions.sh",
+)
 PASSWORDS = {name: f"{name}-secret-0123" for name in (*SERVICES, "integrator")}
 
 
@@ -43,10 +49,10 @@ class FakeKafka:
         self.log = root / "calls.log"
 
     def run(self, script: str, **env: str) -> subprocess.CompletedProcess:
-        environment = {"PATH": os.environ["PATH"], "KAFKA_BIN": str(self.bin), "FAKE_KAFKA_LOG": str(self.log),
-                       **env}
-        return subprocess.run(["bash", str(KAFKA_SCRIPTS / script)], env=environment, capture_output=True,
-                               text=True, timeout=60)
+        environment = {"PATH": os.environ["PATH"], "KAFKA_BIN": str(self.bin), "FAKE_KAFKA_LOG": str(self.log), **env}
+        return subprocess.run(
+            ["bash", str(KAFKA_SCRIPTS / script)], env=environment, capture_output=True, text=True, timeout=60
+        )
 
     def calls(self, tool: str | None = None) -> list[list[str]]:
         if not self.log.exists():
@@ -91,8 +97,11 @@ def granted(kafka: FakeKafka) -> dict[str, set[tuple[str, str, str]]]:
 
 class TestBrokerStart:
     def start(self, kafka: FakeKafka, tmp_path, **env: str) -> subprocess.CompletedProcess:
-        env = {"OWES_KAFKA_CLUSTER_ID": "4L6g3nShT-eMCtK--X86sw", "OWES_KAFKA_ADMIN_PASSWORD": "admin-secret",
-               "OWES_KAFKA_CONFIG": str(tmp_path / "server.properties")} | env
+        env = {
+            "OWES_KAFKA_CLUSTER_ID": "4L6g3nShT-eMCtK--X86sw",
+            "OWES_KAFKA_ADMIN_PASSWORD": "admin-secret",
+            "OWES_KAFKA_CONFIG": str(tmp_path / "server.properties"),
+        } | env
         return kafka.run("start-kafka.sh", **env)
 
     def test_formats_the_storage_with_the_admin_scram_credential_then_starts(self, kafka, tmp_path):
@@ -108,8 +117,12 @@ class TestBrokerStart:
         self.start(kafka, tmp_path)
         config = kafka.properties("server")
         protocols = dict(entry.split(":") for entry in config["listener.security.protocol.map"].split(","))
-        assert protocols == {"CONTROLLER": "PLAINTEXT", "INTERNAL": "PLAINTEXT", "CLIENT": "SASL_PLAINTEXT",
-                             "EXTERNAL": "SASL_PLAINTEXT"}
+        assert protocols == {
+            "CONTROLLER": "PLAINTEXT",
+            "INTERNAL": "PLAINTEXT",
+            "CLIENT": "SASL_PLAINTEXT",
+            "EXTERNAL": "SASL_PLAINTEXT",
+        }
         assert config["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
         for listener in ("client", "external"):
             assert "ScramLoginModule required" in config[f"listener.name.{listener}.scram-sha-512.sasl.jaas.config"]
@@ -142,22 +155,32 @@ class TestBrokerStart:
         assert f"kafka-data:{kafka.properties('server')['log.dirs']}" in volumes
 
     def test_outside_a_container_ports_addresses_and_data_folder_move_by_environment(self, kafka, tmp_path):
-        self.start(kafka, tmp_path, OWES_KAFKA_DATA_DIR=str(tmp_path / "data"), OWES_KAFKA_LISTEN_ADDRESS="127.0.0.1",
-                   OWES_KAFKA_CLIENT_HOST="127.0.0.1", OWES_KAFKA_CLIENT_PORT="19092",
-                   OWES_KAFKA_CONTROLLER_PORT="19093", OWES_KAFKA_EXTERNAL_LISTEN_PORT="19094",
-                   OWES_KAFKA_INTERNAL_PORT="19096")
+        self.start(
+            kafka,
+            tmp_path,
+            OWES_KAFKA_DATA_DIR=str(tmp_path / "data"),
+            OWES_KAFKA_LISTEN_ADDRESS="127.0.0.1",
+            OWES_KAFKA_CLIENT_HOST="127.0.0.1",
+            OWES_KAFKA_CLIENT_PORT="19092",
+            OWES_KAFKA_CONTROLLER_PORT="19093",
+            OWES_KAFKA_EXTERNAL_LISTEN_PORT="19094",
+            OWES_KAFKA_INTERNAL_PORT="19096",
+        )
         config = kafka.properties("server")
         assert config["log.dirs"] == str(tmp_path / "data")
-        assert config["listeners"] == ("CONTROLLER://127.0.0.1:19093,INTERNAL://127.0.0.1:19096,"
-                                       "CLIENT://127.0.0.1:19092,EXTERNAL://127.0.0.1:19094")
+        assert config["listeners"] == (
+            "CONTROLLER://127.0.0.1:19093,INTERNAL://127.0.0.1:19096,"
+            "CLIENT://127.0.0.1:19092,EXTERNAL://127.0.0.1:19094"
+        )
         assert config["advertised.listeners"].startswith("INTERNAL://127.0.0.1:19096,CLIENT://127.0.0.1:19092,")
         assert config["controller.quorum.voters"] == "1@127.0.0.1:19093"
 
     def test_in_the_container_listens_where_compose_expects(self, kafka, tmp_path):
         self.start(kafka, tmp_path)
         config = kafka.properties("server")
-        assert config["listeners"] == ("CONTROLLER://127.0.0.1:9093,INTERNAL://127.0.0.1:9096,"
-                                       "CLIENT://0.0.0.0:9092,EXTERNAL://0.0.0.0:9094")
+        assert config["listeners"] == (
+            "CONTROLLER://127.0.0.1:9093,INTERNAL://127.0.0.1:9096,CLIENT://0.0.0.0:9092,EXTERNAL://0.0.0.0:9094"
+        )
         assert "127.0.0.1:9096" in load_compose()["services"]["kafka"]["healthcheck"]["test"][1]
 
     def test_refuses_a_password_scram_syntax_cannot_carry(self, kafka, tmp_path):
@@ -170,8 +193,10 @@ class TestPrincipalsAndAcls:
     def test_creates_one_scram_principal_per_service_with_its_password(self, kafka):
         result = kafka.run("init-security.sh", **init_env())
         assert result.returncode == 0, result.stderr
-        created = {options(call, "--entity-name")[0]: options(call, "--add-config")[0]
-                   for call in kafka.calls("kafka-configs.sh")}
+        created = {
+            options(call, "--entity-name")[0]: options(call, "--add-config")[0]
+            for call in kafka.calls("kafka-configs.sh")
+        }
         assert created == {s: f"SCRAM-SHA-512=[iterations=8192,password={PASSWORDS[s]}]" for s in PASSWORDS}
 
     def test_each_service_writes_only_its_own_topics_and_reads_only_what_it_consumes(self, kafka):
@@ -179,8 +204,9 @@ class TestPrincipalsAndAcls:
         grants = granted(kafka)
         assert set(grants) == {f"User:{s}" for s in (*SERVICES, *readers())}
         for service, reads in principals().items():
-            expected = {("topic", f"owes.{service}.{kind}", op) for kind in ("events", "dlq")
-                        for op in ("Write", "Describe")}
+            expected = {
+                ("topic", f"owes.{service}.{kind}", op) for kind in ("events", "dlq") for op in ("Write", "Describe")
+            }
             expected.add(("cluster", "kafka-cluster", "IdempotentWrite"))
             expected |= {("topic", f"owes.{producer}.events", op) for producer in reads for op in ("Read", "Describe")}
             if reads:
@@ -214,13 +240,21 @@ class TestPrincipalsAndAcls:
         admin = kafka.properties("admin")
         assert admin["security.protocol"] == "SASL_PLAINTEXT" and admin["sasl.mechanism"] == "SCRAM-SHA-512"
         assert 'username="root" password="admin-secret";' in admin["sasl.jaas.config"]
-        assert all(options(call, "--bootstrap-server") == ["kafka:9092"] for call in kafka.calls()
-                   if call and call[0] != "format")
+        assert all(
+            options(call, "--bootstrap-server") == ["kafka:9092"]
+            for call in kafka.calls()
+            if call and call[0] != "format"
+        )
 
     def test_reaches_an_external_cluster_over_tls_with_its_ca(self, kafka):
-        kafka.run("init-security.sh", **init_env(OWES_KAFKA_BOOTSTRAP="b1.example.org:9093",
-                                                 OWES_KAFKA_ADMIN_SECURITY_PROTOCOL="SASL_SSL",
-                                                 OWES_KAFKA_ADMIN_CA_FILE="/etc/kafka/ca.pem"))
+        kafka.run(
+            "init-security.sh",
+            **init_env(
+                OWES_KAFKA_BOOTSTRAP="b1.example.org:9093",
+                OWES_KAFKA_ADMIN_SECURITY_PROTOCOL="SASL_SSL",
+                OWES_KAFKA_ADMIN_CA_FILE="/etc/kafka/ca.pem",
+            ),
+        )
         admin = kafka.properties("admin")
         assert admin["security.protocol"] == "SASL_SSL"
         assert (admin["ssl.truststore.type"], admin["ssl.truststore.location"]) == ("PEM", "/etc/kafka/ca.pem")

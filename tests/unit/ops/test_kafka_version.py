@@ -10,6 +10,7 @@ import re
 import subprocess
 
 import pytest
+
 from owes_cli import kafka
 from unit.ops.ops_checks import ROOT, load_compose
 
@@ -19,8 +20,9 @@ VERSION = kafka.KAFKA_VERSION
 
 def tracked_text_files() -> list[str]:
     """Every file git tracks that mentions the image: compose, deploy/ (k8s, scripts), docs, CI."""
-    done = subprocess.run(["git", "grep", "-l", "-I", "apache/kafka", "--", "."], cwd=ROOT, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        ["git", "grep", "-l", "-I", "apache/kafka", "--", "."], cwd=ROOT, capture_output=True, text=True
+    )
     if done.returncode not in (0, 1):  # 1: no match
         pytest.skip(f"not a git checkout: {done.stderr.strip()}")
     return [line for line in done.stdout.splitlines() if line]
@@ -31,8 +33,11 @@ def test_the_version_is_a_4x_release():
 
 
 def test_compose_kafka_images_carry_the_pinned_tag():
-    images = {name: svc["image"] for name, svc in load_compose()["services"].items()
-              if str(svc.get("image", "")).startswith("apache/kafka")}
+    images = {
+        name: svc["image"]
+        for name, svc in load_compose()["services"].items()
+        if str(svc.get("image", "")).startswith("apache/kafka")
+    }
     assert images, "docker-compose.yml runs no apache/kafka image"
     wrong = {name: image for name, image in images.items() if image != f"apache/kafka:{VERSION}"}
     assert not wrong, f"compose images differ from KAFKA_VERSION {VERSION}: {wrong}"
@@ -61,8 +66,11 @@ def test_deploy_k8s_runs_no_kafka_of_its_own_version():
 
 def _container_image_argument() -> ast.expr:
     tree = ast.parse((ROOT / "tests" / "conftest.py").read_text())
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
-             and getattr(node.func, "id", getattr(node.func, "attr", None)) == "KafkaContainer"]
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "KafkaContainer"
+    ]
     assert len(calls) == 1, "tests/conftest.py should start exactly one KafkaContainer"
     assert calls[0].args, "KafkaContainer() without an image would run testcontainers' own default"
     return calls[0].args[0]

@@ -21,8 +21,12 @@ def documents(path) -> list[dict]:
 
 
 def manifests() -> list[tuple[str, dict]]:
-    return [(path.name, doc) for path in sorted(K8S.glob("*.yaml")) if path.name != "kustomization.yaml"
-            for doc in documents(path)]
+    return [
+        (path.name, doc)
+        for path in sorted(K8S.glob("*.yaml"))
+        if path.name != "kustomization.yaml"
+        for doc in documents(path)
+    ]
 
 
 def resource(kind: str, name: str) -> dict:
@@ -51,8 +55,9 @@ def test_manifest_is_valid_against_the_kubernetes_schema(file, manifest):
 
 def test_schema_check_catches_a_misspelt_field():
     broken = resource("Deployment", "grants")
-    broken["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {"httpGet": {"path": "/readyz",
-                                                                                       "port": "http"}}
+    broken["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {
+        "httpGet": {"path": "/readyz", "port": "http"}
+    }
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
 
@@ -91,7 +96,8 @@ class TestServiceDeployment:
         misspelt = {k.replace("KAFKA__SASL_USERNAME", "KAFKA__SASL_USER"): v for k, v in env.items()}
         assert environment_problems(service, misspelt) == [
             f"{prefix}KAFKA__SASL_USER is read by no setting of {service}",
-            f"{prefix}KAFKA__SASL_USERNAME (required) is not set"]
+            f"{prefix}KAFKA__SASL_USERNAME (required) is not set",
+        ]
 
     def test_secrets_stay_in_the_secret_and_settings_load(self, service):
         config = resource("ConfigMap", service)["data"]
@@ -122,8 +128,11 @@ class TestServiceDeployment:
         assert spec["securityContext"]["runAsUser"] == image_uid
         assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
         for c in spec["containers"] + spec["initContainers"]:
-            assert c["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                            "capabilities": {"drop": ["ALL"]}}
+            assert c["securityContext"] == {
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": True,
+                "capabilities": {"drop": ["ALL"]},
+            }
             assert c["resources"]["requests"] and c["resources"]["limits"]["memory"]
 
     def test_service_and_disruption_budget_select_its_pods(self, service):

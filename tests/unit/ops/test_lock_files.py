@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-OWN = {"owes-contracts", "owes-messaging", "owes-service", "owes-recruitment", "owes-advisory", "owes-grants",
-       "owes-reporting", "owes-cli"}
+OWN = {
+    "owes-contracts",
+    "owes-messaging",
+    "owes-service",
+    "owes-recruitment",
+    "owes-advisory",
+    "owes-grants",
+    "owes-reporting",
+    "owes-cli",
+}
 LOCKS = {"requirements.lock": "requirements.txt", "requirements-test.lock": "requirements-test.txt"}
 
 
@@ -33,8 +41,11 @@ def locked(lock: str) -> dict[str, tuple[str, list[str]]]:
 
 
 def pinned(path: str) -> dict[str, str]:
-    return {canonical(m[1]): m[2] for line in (ROOT / path).read_text().splitlines()
-            if (m := re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s;]+)", line))}
+    return {
+        canonical(m[1]): m[2]
+        for line in (ROOT / path).read_text().splitlines()
+        if (m := re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s;]+)", line))
+    }
 
 
 def required(path: str) -> set[str]:
@@ -62,8 +73,11 @@ def test_every_locked_package_has_a_version_and_hashes(lock):
 @pytest.mark.parametrize("lock", sorted(LOCKS))
 def test_the_lock_agrees_with_constraints(lock):
     constraints = pinned("constraints.txt")
-    disagree = {name: (version, constraints[name]) for name, (version, _) in locked(lock).items()
-                if name in constraints and constraints[name] != version}
+    disagree = {
+        name: (version, constraints[name])
+        for name, (version, _) in locked(lock).items()
+        if name in constraints and constraints[name] != version
+    }
     assert disagree == {}, "run scripts/lock after changing constraints.txt"
 
 
@@ -76,15 +90,25 @@ def test_the_lock_holds_every_requirement_and_none_of_the_repositorys_own_packag
 
 def test_setup_installs_from_the_locks_with_hashes_and_the_repositorys_packages_without_deps():
     setup = (ROOT / "scripts" / "setup").read_text()
-    assert "--require-hashes --no-deps -r \"$lock\"" in setup
+    assert '--require-hashes --no-deps -r "$lock"' in setup
     assert "lock=requirements-test.lock" in setup and "lock=requirements.lock" in setup
-    editables = {line.split()[1] for line in (ROOT / "requirements.txt").read_text().splitlines()
-                 if line.startswith("-e ")}
+    editables = {
+        line.split()[1] for line in (ROOT / "requirements.txt").read_text().splitlines() if line.startswith("-e ")
+    }
     assert {"libs/contracts", "libs/messaging", "libs/service", "cli"} <= editables
 
 
-@pytest.mark.parametrize("pyproject", sorted(str(p.relative_to(ROOT)) for p in [
-    *ROOT.glob("libs/*/pyproject.toml"), *ROOT.glob("services/*/pyproject.toml"), ROOT / "cli" / "pyproject.toml"]))
+@pytest.mark.parametrize(
+    "pyproject",
+    sorted(
+        str(p.relative_to(ROOT))
+        for p in [
+            *ROOT.glob("libs/*/pyproject.toml"),
+            *ROOT.glob("services/*/pyproject.toml"),
+            ROOT / "cli" / "pyproject.toml",
+        ]
+    ),
+)
 def test_every_dependency_a_package_declares_is_locked(pyproject):
     project = tomllib.loads((ROOT / pyproject).read_text())["project"]
     declared = {canonical(re.match(r"[A-Za-z0-9_.\-]+", d)[0]) for d in project.get("dependencies", [])}

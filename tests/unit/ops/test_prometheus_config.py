@@ -8,9 +8,9 @@ import re
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from unit.ops.ops_checks import DEPLOY, SERVICES, load_compose
 from owes_messaging.consumer import Outcome
 from owes_service.metrics import ServiceMetrics
+from unit.ops.ops_checks import DEPLOY, SERVICES, load_compose
 
 PROMETHEUS = DEPLOY / "prometheus"
 

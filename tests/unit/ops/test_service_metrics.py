@@ -11,8 +11,8 @@ from aiokafka import TopicPartition
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
-from owes_messaging.consumer import Outcome
 from owes_contracts import ParticipantRecruited
+from owes_messaging.consumer import Outcome
 from owes_service.metrics import RequestMetricsMiddleware, ServiceMetrics, consumer_lag
 
 
@@ -82,8 +82,16 @@ class TestConsumption:
         metrics = ServiceMetrics("recruitment")
         row = SimpleNamespace(topic="owes.recruitment.events", event_type="pl.owes.recruitment.ParticipantRecruited")
         metrics.observe_published([row, row])
-        assert value(metrics, "owes_events_published_total", service="recruitment", topic=row.topic,
-                     event_type=row.event_type) == 2
+        assert (
+            value(
+                metrics,
+                "owes_events_published_total",
+                service="recruitment",
+                topic=row.topic,
+                event_type=row.event_type,
+            )
+            == 2
+        )
 
 
 class TestConsumerLag:
@@ -92,8 +100,9 @@ class TestConsumerLag:
         assert await consumer_lag(consumer) == {("t", 0): 3, ("t", 1): 0}
 
     async def test_partitions_not_fetched_yet_or_without_position_are_left_out(self):
-        consumer = FakeConsumer({TopicPartition("t", 0): (None, 0), TopicPartition("t", 1): (5, None),
-                                 TopicPartition("t", 2): (5, 2)})
+        consumer = FakeConsumer(
+            {TopicPartition("t", 0): (None, 0), TopicPartition("t", 1): (5, None), TopicPartition("t", 2): (5, 2)}
+        )
         assert await consumer_lag(consumer, timeout=0.05) == {("t", 2): 3}
 
     async def test_a_refresh_forgets_partitions_the_consumer_lost(self):
@@ -132,6 +141,8 @@ class TestHttpLatency:
             await client.get("/applications/a2")
             await client.get("/nowhere/x")
         count = "owes_http_request_duration_seconds_count"
-        assert value(metrics, count, service="grants", route="/applications/{application_id}", method="GET",
-                     status="200") == 2
+        assert (
+            value(metrics, count, service="grants", route="/applications/{application_id}", method="GET", status="200")
+            == 2
+        )
         assert value(metrics, count, service="grants", route="<unmatched>", method="GET", status="404") == 1

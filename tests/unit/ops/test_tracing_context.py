@@ -17,9 +17,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from owes_contracts.envelope import CloudEvent
+from owes_messaging.tracing import stamp_trace
 from owes_service.settings import TracingSettings
 from owes_service.tracing import RequestTracingMiddleware, build_tracer_provider, consume_span, span_exporter
-from owes_messaging.tracing import stamp_trace
 
 CALLER_TRACE = "0af7651916cd43dd8448eb211c80319c"
 CALLER_TRACEPARENT = f"00-{CALLER_TRACE}-b7ad6b7169203331-01"
@@ -38,8 +38,16 @@ def tracer(spans):
 
 
 def an_event() -> CloudEvent:
-    return CloudEvent(id="e1", source="/owes/test", type="pl.owes.test.Thing", time=dt.datetime.now(dt.UTC),
-                      subject="thing-1", schemaversion=1, correlationid="c1", data={})
+    return CloudEvent(
+        id="e1",
+        source="/owes/test",
+        type="pl.owes.test.Thing",
+        time=dt.datetime.now(dt.UTC),
+        subject="thing-1",
+        schemaversion=1,
+        correlationid="c1",
+        data={},
+    )
 
 
 def record(headers: list[tuple[str, bytes]]):
@@ -49,8 +57,10 @@ def record(headers: list[tuple[str, bytes]]):
 class TestExporter:
     def test_exports_nothing_by_default(self):
         assert span_exporter(TracingSettings()) is None
-        assert build_tracer_provider(service="grants", settings=TracingSettings()).resource.attributes[
-            "service.name"] == "grants"
+        assert (
+            build_tracer_provider(service="grants", settings=TracingSettings()).resource.attributes["service.name"]
+            == "grants"
+        )
 
     def test_console_and_otlp_exporters_on_request(self):
         assert isinstance(span_exporter(TracingSettings(exporter="console")), ConsoleSpanExporter)

@@ -13,12 +13,15 @@ class TestAccounts:
         assert "coordinator" in SERVICE_ROLES["reporting"]
         assert all("coordinator" not in SERVICE_ROLES[s] for s in ("recruitment", "advisory", "grants"))
 
-    @pytest.mark.parametrize(("service", "login", "role", "password", "why"), [
-        ("recruitment", "anna", "grant_officer", "x" * 12, "does not exist in recruitment"),
-        ("payroll", "anna", "recruiter", "x" * 12, "unknown service"),
-        ("recruitment", "A nna", "recruiter", "x" * 12, "a login is"),
-        ("recruitment", "anna", "recruiter", "short", "at least 12"),
-    ])
+    @pytest.mark.parametrize(
+        ("service", "login", "role", "password", "why"),
+        [
+            ("recruitment", "anna", "grant_officer", "x" * 12, "does not exist in recruitment"),
+            ("payroll", "anna", "recruiter", "x" * 12, "unknown service"),
+            ("recruitment", "A nna", "recruiter", "x" * 12, "a login is"),
+            ("recruitment", "anna", "recruiter", "short", "at least 12"),
+        ],
+    )
     def test_refuses_an_account_that_cannot_exist(self, service, login, role, password, why):
         with pytest.raises(InvalidAccount, match=why):
             check_new_account(service=service, login=login, role=role, password=password)
@@ -48,12 +51,15 @@ class TestThrottle:
         assert throttle.wait_seconds(login="anna", address="y") == 0
 
 
-@pytest.mark.parametrize(("target", "expected"), [
-    ("/panel/participants/p_1", "/panel/participants/p_1"),
-    ("https://evil.example/", "/panel/home"),
-    ("//evil.example/panel/", "/panel/home"),
-    ("/docs", "/panel/home"),
-    ("/panel/\\evil", "/panel/home"),
-])
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/panel/participants/p_1", "/panel/participants/p_1"),
+        ("https://evil.example/", "/panel/home"),
+        ("//evil.example/panel/", "/panel/home"),
+        ("/docs", "/panel/home"),
+        ("/panel/\\evil", "/panel/home"),
+    ],
+)
 def test_sign_in_leads_only_to_a_page_of_the_console(target, expected):
     assert _safe_next(target, "/panel/home") == expected

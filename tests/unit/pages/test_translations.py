@@ -50,8 +50,10 @@ def test_polish_dates_money_and_numbers():
     assert pl.datetime(dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC)) == "01.07.2026 12:00"  # Warsaw, summer
 
 
-@pytest.mark.parametrize(("count", "expected"), [(1, "Znaleziono 1 uczestnika"), (3, "Znaleziono 3 uczestników"),
-                                                 (22, "Znaleziono 22 uczestników")])
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, "Znaleziono 1 uczestnika"), (3, "Znaleziono 3 uczestników"), (22, "Znaleziono 22 uczestników")],
+)
 def test_polish_plural_forms(count, expected):
     translations = load_translations([SERVICES["recruitment"] / "locale", SHARED / "locale"], "pl")
     text = translations.ngettext("%(num)d participant found", "%(num)d participants found", count) % {"num": count}
@@ -60,8 +62,9 @@ def test_polish_plural_forms(count, expected):
 
 def test_three_plural_forms_for_changes():
     translations = load_translations([SERVICES["recruitment"] / "locale"], "pl")
-    forms = [translations.ngettext("%(num)d recorded change", "%(num)d recorded changes", n) % {"num": n}
-             for n in (1, 2, 5)]
+    forms = [
+        translations.ngettext("%(num)d recorded change", "%(num)d recorded changes", n) % {"num": n} for n in (1, 2, 5)
+    ]
     assert forms == ["1 zapisana zmiana", "2 zapisane zmiany", "5 zapisanych zmian"]
 
 

@@ -39,8 +39,9 @@ class TestPesel:
 
 
 class TestAgeBand:
-    @pytest.mark.parametrize("age,band", [(18, "18-24"), (24, "18-24"), (25, "25-34"), (49, "35-49"),
-                                          (64, "50-64"), (65, "65+")])
+    @pytest.mark.parametrize(
+        "age,band", [(18, "18-24"), (24, "18-24"), (25, "25-34"), (49, "35-49"), (64, "50-64"), (65, "65+")]
+    )
     def test_bands(self, age, band):
         assert domain.age_band(age) == band
 
@@ -56,8 +57,10 @@ def test_participant_ids_are_random_and_pseudonymous():
 
 
 class TestNip:
-    @pytest.mark.parametrize("value,normalised", [("1234563218", "1234563218"), ("526-025-02-74", "5260250274"),
-                                                  (" 526 025 02 74 ", "5260250274")])
+    @pytest.mark.parametrize(
+        "value,normalised",
+        [("1234563218", "1234563218"), ("526-025-02-74", "5260250274"), (" 526 025 02 74 ", "5260250274")],
+    )
     def test_accepts_valid_numbers_with_or_without_separators(self, value, normalised):
         assert domain.normalise_nip(value) == normalised
 
@@ -104,8 +107,9 @@ class TestRegon:
 
 
 class TestKrs:
-    @pytest.mark.parametrize("value", ["KRS 0000380128", "krs0000380128", "KRS: 380128", "0000380128", "380128",
-                                       " 380128 "])
+    @pytest.mark.parametrize(
+        "value", ["KRS 0000380128", "krs0000380128", "KRS: 380128", "0000380128", "380128", " 380128 "]
+    )
     def test_normalises_to_ten_digits_with_leading_zeros(self, value):
         assert domain.normalise_krs(value) == "0000380128"
 
@@ -119,8 +123,9 @@ class TestParticipantLifeCycle:
     def test_eligibility_is_decided_for_a_recruited_participant(self):
         domain.check_eligibility_can_be_decided("recruited", erased=False)
 
-    @pytest.mark.parametrize("status,why", [("eligible", "already decided"), ("rejected", "already decided"),
-                                            ("withdrawn", "withdrawn")])
+    @pytest.mark.parametrize(
+        "status,why", [("eligible", "already decided"), ("rejected", "already decided"), ("withdrawn", "withdrawn")]
+    )
     def test_eligibility_is_decided_once_and_never_after_withdrawal(self, status, why):
         with pytest.raises(domain.StateConflict, match=why):
             domain.check_eligibility_can_be_decided(status, erased=False)
@@ -143,8 +148,12 @@ class TestInitiativeGroupMembers:
     def test_only_eligible_participants_join_and_every_other_is_named_with_the_reason(self):
         statuses = {"p_a": "eligible", "p_b": "recruited", "p_c": "rejected", "p_d": "withdrawn"}
         refused = domain.members_who_cannot_join(["p_a", "p_b", "p_c", "p_d", "p_e"], statuses)
-        assert refused == {"p_b": "eligibility not confirmed yet", "p_c": "found not eligible", "p_d": "withdrawn",
-                           "p_e": "unknown participant"}
+        assert refused == {
+            "p_b": "eligibility not confirmed yet",
+            "p_c": "found not eligible",
+            "p_d": "withdrawn",
+            "p_e": "unknown participant",
+        }
 
     def test_a_group_of_eligible_participants_is_accepted(self):
         assert domain.members_who_cannot_join(["p_a", "p_b"], {"p_a": "eligible", "p_b": "eligible"}) == {}

@@ -22,17 +22,26 @@ def report_with(people_by_month: dict[str, int]) -> Report:
         people.total += n
         people.by["month"][month] += n
         people.by["gender"]["female"] += n
-    return Report(dt.datetime(2026, 5, 1, tzinfo=dt.UTC), "Test project", "test", figures,
-                  {"recruited": people.total, "eligible": 0, "rejected": 0, "pending": 0, "withdrawn": 0,
-                   "erased": 0}, _month_range(set(people_by_month)))
+    return Report(
+        dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
+        "Test project",
+        "test",
+        figures,
+        {"recruited": people.total, "eligible": 0, "rejected": 0, "pending": 0, "withdrawn": 0, "erased": 0},
+        _month_range(set(people_by_month)),
+    )
 
 
 class TestCharts:
     def test_charts_are_well_formed_svg_with_or_without_data(self):
-        for svg in (sparkline([]), sparkline([1, 0, Decimal("2.5")]),
-                    cumulative_chart([], target=Decimal(400)),
-                    cumulative_chart([("2026-01", 2, 2), ("2026-02", 0, 2), ("2026-03", 5, 7)], target=Decimal(8)),
-                    bar_chart([]), bar_chart([("legal & tax", Decimal("3.00")), ("general", Decimal("0.00"))])):
+        for svg in (
+            sparkline([]),
+            sparkline([1, 0, Decimal("2.5")]),
+            cumulative_chart([], target=Decimal(400)),
+            cumulative_chart([("2026-01", 2, 2), ("2026-02", 0, 2), ("2026-03", 5, 7)], target=Decimal(8)),
+            bar_chart([]),
+            bar_chart([("legal & tax", Decimal("3.00")), ("general", Decimal("0.00"))]),
+        ):
             root = ET.fromstring(svg)
             assert root.tag == "svg" and root.get("viewBox")
 
@@ -56,8 +65,10 @@ class TestPage:
     def test_page_shows_cards_freshness_and_links_only_to_itself(self):
         report = report_with({"2026-01": 3})
         now = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
-        freshness = [PartnerFreshness("jastrzebie-zdroj", "recruitment", now - dt.timedelta(minutes=5), 0),
-                     PartnerFreshness("(none yet)", "grants", None, None)]
+        freshness = [
+            PartnerFreshness("jastrzebie-zdroj", "recruitment", now - dt.timedelta(minutes=5), 0),
+            PartnerFreshness("(none yet)", "grants", None, None),
+        ]
         sections = render_sections(report, freshness, now)
         assert "last event 5 min ago · lag 0 events" in sections["freshness"]
         assert "no events yet · lag unknown" in sections["freshness"]
@@ -69,8 +80,10 @@ class TestPage:
     def test_freshness_shows_each_partners_release_and_warns_of_an_unknown_one(self):
         now = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
         seen = now - dt.timedelta(minutes=1)
-        freshness = [PartnerFreshness("jastrzebie-zdroj", "recruitment", seen, 0, release="0.2.0"),
-                     PartnerFreshness("rybnik", "grants", seen, 0, release="9.0.0")]
+        freshness = [
+            PartnerFreshness("jastrzebie-zdroj", "recruitment", seen, 0, release="0.2.0"),
+            PartnerFreshness("rybnik", "grants", seen, 0, release="9.0.0"),
+        ]
         html = render_sections(report_with({"2026-01": 1}), freshness, now)["freshness"]
         recruitment, grants = html.split('data-producer="grants"')
         assert "release 0.2.0" in recruitment and "does not know" not in recruitment

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from aiokafka import TopicPartition
+
 from reporting.freshness import consumer_lag, freshness_json
 
 
@@ -34,12 +35,14 @@ class FakeRuntime:
 
 class TestConsumerLag:
     async def test_lag_sums_highwater_minus_position_and_is_unknown_before_any_fetch(self):
-        consumer = FakeConsumer({
-            TopicPartition("ns.recruitment.events", 0): (10, 7),
-            TopicPartition("ns.recruitment.events", 1): (5, 5),
-            TopicPartition("ns.advisory.events", 0): (None, 0),  # not fetched yet
-            TopicPartition("ns.grants.events", 0): (3, 3),
-        })
+        consumer = FakeConsumer(
+            {
+                TopicPartition("ns.recruitment.events", 0): (10, 7),
+                TopicPartition("ns.recruitment.events", 1): (5, 5),
+                TopicPartition("ns.advisory.events", 0): (None, 0),  # not fetched yet
+                TopicPartition("ns.grants.events", 0): (3, 3),
+            }
+        )
         lags = await consumer_lag(FakeRuntime(consumer), "ns")
         assert {lag.producer: lag.lag for lag in lags.values()} == {"recruitment": 3, "advisory": None, "grants": 0}
         assert lags["ns.recruitment.events"].partitions == 2
@@ -47,4 +50,7 @@ class TestConsumerLag:
         now = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
         body = freshness_json([], lags, now)
         assert {t["producer"]: t["consumer_lag"] for t in body["topics"]} == {
-            "recruitment": 3, "advisory": None, "grants": 0}
+            "recruitment": 3,
+            "advisory": None,
+            "grants": 0,
+        }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from aiokafka.structs import ConsumerRecord
+
 from integration.reporting.reporting_scenario import scenario
 from reporting.rebuild import _later, _reference_decode, decode
 

@@ -37,14 +37,17 @@ class TestApiKeys:
         assert line == f"zory partner:advisory {hash_api_key(key)}"
         assert parse_credential(line).principal == Principal("zory", "partner:advisory")
 
-    @pytest.mark.parametrize("line", [
-        "zory partner:advisory",  # no hash
-        "zory partner:advisory owes_plaintextkey",  # a key in clear
-        "zory partner:advisory sha256:abc",  # not a sha256
-        "zory admin sha256:" + "0" * 64,  # unknown role
-        "zory partner:Advisory sha256:" + "0" * 64,
-        "bad name lead sha256:" + "0" * 64,
-    ])
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "zory partner:advisory",  # no hash
+            "zory partner:advisory owes_plaintextkey",  # a key in clear
+            "zory partner:advisory sha256:abc",  # not a sha256
+            "zory admin sha256:" + "0" * 64,  # unknown role
+            "zory partner:Advisory sha256:" + "0" * 64,
+            "bad name lead sha256:" + "0" * 64,
+        ],
+    )
     def test_rejects_malformed_entries(self, line):
         with pytest.raises(InvalidCredentialEntry):
             parse_credential(line)
@@ -64,8 +67,10 @@ class TestAuthenticate:
         basic = base64.b64encode(f"whoever:{keys['integrator']}".encode()).decode()
         assert auth.authenticate(f"Basic {basic}") == Principal("integrator", "integrator")
 
-    @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Token abc", "Basic !!!", "Basic " +
-                                        base64.b64encode(b"no-colon").decode()])
+    @pytest.mark.parametrize(
+        "header",
+        [None, "", "Bearer", "Bearer ", "Token abc", "Basic !!!", "Basic " + base64.b64encode(b"no-colon").decode()],
+    )
     def test_missing_or_malformed_credentials_are_401_with_a_challenge(self, header):
         auth, _ = authenticator()
         with pytest.raises(HTTPException) as caught:
@@ -121,8 +126,9 @@ class TestPolicy:
 
     @pytest.mark.parametrize("role", ["partner:recruitment", "lead", "integrator"])
     def test_nobody_else_writes(self, role):
-        assert not is_allowed(role=role, operator="partner:grants", readers=("lead", "partner:*"), access=WRITE,
-                              kind=DATA)
+        assert not is_allowed(
+            role=role, operator="partner:grants", readers=("lead", "partner:*"), access=WRITE, kind=DATA
+        )
 
     @pytest.mark.parametrize("role", ["partner:recruitment", "lead", "integrator"])
     def test_nobody_else_reads_data_unless_listed(self, role):
@@ -142,5 +148,6 @@ class TestPolicy:
 
     @pytest.mark.parametrize("role", ["partner:recruitment", "lead", "integrator"])
     def test_only_the_operator_reads_the_audit_log_even_as_a_listed_reader(self, role):
-        assert not is_allowed(role=role, operator="partner:grants", readers=(role, "partner:*"), access=READ,
-                              kind=AUDIT)
+        assert not is_allowed(
+            role=role, operator="partner:grants", readers=(role, "partner:*"), access=READ, kind=AUDIT
+        )

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from helpers import make_pesel, participant_form, personal_values_used
-from owes_service.privacy import find_pesels, find_personal_data, is_pesel_shaped, scan_record
+from owes_service.privacy import find_personal_data, find_pesels, is_pesel_shaped, scan_record
 
 
 class TestPeselShape:
@@ -45,34 +45,53 @@ class TestFindPesels:
     def test_pseudonymous_ids_uuids_and_timestamps_are_not_flagged(self):
         from recruitment.domain import new_participant_id
 
-        text = " ".join([new_participant_id() for _ in range(2000)] + [str(uuid.uuid4()) for _ in range(2000)]
-                        + ["2025-03-01T10:15:30.123456+00:00", "1740823530123", "0000380128", "5213017228"])
+        text = " ".join(
+            [new_participant_id() for _ in range(2000)]
+            + [str(uuid.uuid4()) for _ in range(2000)]
+            + ["2025-03-01T10:15:30.123456+00:00", "1740823530123", "0000380128", "5213017228"]
+        )
         assert find_pesels(text) == []
 
 
 class TestFindPersonalData:
     def test_finds_known_names_and_contacts_as_words_in_any_case(self):
         text = '{"who": "ANNA nowak", "mail": "anna@example.org"}'
-        assert find_personal_data(text, ["Anna", "Nowak", "anna@example.org"]) == ["Anna", "Nowak",
-                                                                                  "anna@example.org"]
+        assert find_personal_data(text, ["Anna", "Nowak", "anna@example.org"]) == ["Anna", "Nowak", "anna@example.org"]
 
     def test_a_known_name_inside_another_word_is_not_a_finding(self):
         assert find_personal_data("Hannah Nowakowska", ["Anna", "Nowak"]) == []
 
     def test_scans_key_value_and_headers_of_a_record(self):
         pesel = make_pesel()
-        record = SimpleNamespace(topic="t.recruitment.events", partition=2, offset=7, key=b"p_1",
-                                 value=b'{"ok": true}', headers=[("ce_subject", pesel.encode())])
+        record = SimpleNamespace(
+            topic="t.recruitment.events",
+            partition=2,
+            offset=7,
+            key=b"p_1",
+            value=b'{"ok": true}',
+            headers=[("ce_subject", pesel.encode())],
+        )
         [finding] = scan_record(record)
         assert (finding.topic, finding.partition, finding.offset, finding.where, finding.value) == (
-            "t.recruitment.events", 2, 7, "header ce_subject", pesel)
+            "t.recruitment.events",
+            2,
+            7,
+            "header ce_subject",
+            pesel,
+        )
 
 
 class TestParticipantFormRemembersWhatToLookFor:
     def test_every_personal_value_a_test_sends_is_remembered(self):
         form = participant_form(first_name="Zbigniew", phone="+48 600 100 200", address="ul. Długa 7, Żory")
-        assert {form["pesel"], "Zbigniew", "Nowak", "anna@example.org", "+48 600 100 200",
-                "ul. Długa 7, Żory"} <= personal_values_used
+        assert {
+            form["pesel"],
+            "Zbigniew",
+            "Nowak",
+            "anna@example.org",
+            "+48 600 100 200",
+            "ul. Długa 7, Żory",
+        } <= personal_values_used
 
     @pytest.mark.parametrize("field", ["county", "labour_market_status"])
     def test_coarse_attributes_are_not_personal(self, field):

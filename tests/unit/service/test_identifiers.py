@@ -18,8 +18,12 @@ NOT_KRS = ["", "KRS", "12345678901", "KRS 38O128", "0000000000", "-380128", "380
 class TestKrs:
     @pytest.mark.parametrize("written", KRS_WRITTEN)
     def test_recruitment_and_grants_read_a_number_the_same_way(self, written):
-        assert identifiers.normalise_krs(written) == recruitment_domain.normalise_krs(written) == \
-            grants_domain.normalise_krs(written) == "0000380128"
+        assert (
+            identifiers.normalise_krs(written)
+            == recruitment_domain.normalise_krs(written)
+            == grants_domain.normalise_krs(written)
+            == "0000380128"
+        )
 
     @pytest.mark.parametrize("written", NOT_KRS)
     def test_recruitment_and_grants_refuse_the_same_numbers(self, written):
@@ -41,9 +45,15 @@ class TestPesel:
         assert identifiers.pesel_gender("44051401359") == "male"
         assert identifiers.pesel_gender("02270803624") == "female"
 
-    @pytest.mark.parametrize(("value", "message"), [
-        ("44051401358", "checksum"), ("4405140135", "11 digits"), ("４４051401359", "11 digits"),
-        ("44051401359 ", "11 digits")])
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            ("44051401358", "checksum"),
+            ("4405140135", "11 digits"),
+            ("４４051401359", "11 digits"),
+            ("44051401359 ", "11 digits"),
+        ],
+    )
     def test_refusals_say_why(self, value, message):
         with pytest.raises(identifiers.InvalidPesel, match=message):
             identifiers.pesel_birth_date(value)

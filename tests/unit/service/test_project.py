@@ -24,10 +24,19 @@ class TestTheDefault:
     def test_is_a_2021_2027_project_of_the_western_subregion_in_warsaw_time(self):
         project = load_project()
         assert (project.programme, project.starts_on, project.ends_on, project.time_zone) == (
-            Programme.ESF_PLUS_2021_2027, dt.date(2024, 1, 1), dt.date(2029, 12, 31), "Europe/Warsaw")
+            Programme.ESF_PLUS_2021_2027,
+            dt.date(2024, 1, 1),
+            dt.date(2029, 12, 31),
+            "Europe/Warsaw",
+        )
         assert {c.teryt: c.name for c in project.counties} == {
-            "2467": "Jastrzębie-Zdrój", "2479": "Żory", "2473": "Rybnik", "2412": "rybnicki", "2415": "wodzisławski",
-            "2411": "raciborski"}
+            "2467": "Jastrzębie-Zdrój",
+            "2479": "Żory",
+            "2473": "Rybnik",
+            "2412": "rybnicki",
+            "2415": "wodzisławski",
+            "2411": "raciborski",
+        }
         assert project.outside_subregion_limit_percent == 20 and project.reporting_period_months == 3
         assert project.sustainability == 18 and not project.bridge_support
 
@@ -64,8 +73,9 @@ class TestRules:
             validated(starts_on=dt.date(2020, 6, 1))
         with pytest.raises(ValidationError, match="within the 2014-2020 programme"):
             validated(programme="2014-2020", unit_rates=[])  # 2024-2029 is past 2014-2020's eligibility
-        old = validated(programme="2014-2020", starts_on=dt.date(2019, 1, 1), ends_on=dt.date(2022, 12, 31),
-                        unit_rates=[])
+        old = validated(
+            programme="2014-2020", starts_on=dt.date(2019, 1, 1), ends_on=dt.date(2022, 12, 31), unit_rates=[]
+        )
         assert old.sustainability == 12 and old.bridge_support
 
     def test_maintenance_rates_are_for_2021_2027_projects(self):

@@ -31,32 +31,42 @@ def warsaw_at(instant: dt.datetime) -> ProjectCalendar:
 
 
 class TestToday:
-    @pytest.mark.parametrize(("instant", "today"), [
-        (dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC), dt.date(2026, 1, 1)),  # 00:30 CET on New Year's Day
-        (dt.datetime(2025, 12, 31, 22, 59, tzinfo=UTC), dt.date(2025, 12, 31)),
-        (dt.datetime(2024, 3, 30, 23, 30, tzinfo=UTC), dt.date(2024, 3, 31)),  # CET, the night the clocks go forward
-        (dt.datetime(2024, 3, 31, 21, 59, tzinfo=UTC), dt.date(2024, 3, 31)),  # 23:59 CEST: +2 from 01:00 UTC
-        (dt.datetime(2024, 3, 31, 22, 30, tzinfo=UTC), dt.date(2024, 4, 1)),  # 00:30 CEST: April, Q2
-        (dt.datetime(2027, 10, 30, 22, 30, tzinfo=UTC), dt.date(2027, 10, 31)),  # 00:30 CEST, before they go back
-        (dt.datetime(2027, 10, 31, 22, 30, tzinfo=UTC), dt.date(2027, 10, 31)),  # 23:30 CET: +1 again
-        (dt.datetime(2027, 10, 31, 23, 30, tzinfo=UTC), dt.date(2027, 11, 1)),
-    ])
+    @pytest.mark.parametrize(
+        ("instant", "today"),
+        [
+            (dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC), dt.date(2026, 1, 1)),  # 00:30 CET on New Year's Day
+            (dt.datetime(2025, 12, 31, 22, 59, tzinfo=UTC), dt.date(2025, 12, 31)),
+            (
+                dt.datetime(2024, 3, 30, 23, 30, tzinfo=UTC),
+                dt.date(2024, 3, 31),
+            ),  # CET, the night the clocks go forward
+            (dt.datetime(2024, 3, 31, 21, 59, tzinfo=UTC), dt.date(2024, 3, 31)),  # 23:59 CEST: +2 from 01:00 UTC
+            (dt.datetime(2024, 3, 31, 22, 30, tzinfo=UTC), dt.date(2024, 4, 1)),  # 00:30 CEST: April, Q2
+            (dt.datetime(2027, 10, 30, 22, 30, tzinfo=UTC), dt.date(2027, 10, 31)),  # 00:30 CEST, before they go back
+            (dt.datetime(2027, 10, 31, 22, 30, tzinfo=UTC), dt.date(2027, 10, 31)),  # 23:30 CET: +1 again
+            (dt.datetime(2027, 10, 31, 23, 30, tzinfo=UTC), dt.date(2027, 11, 1)),
+        ],
+    )
     def test_is_the_date_on_a_warsaw_wall_clock(self, instant, today):
         assert warsaw_at(instant).today() == today
 
     def test_another_zone_is_a_setting(self):
-        assert ProjectCalendar.of("UTC", FixedClock(dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC))).today() == \
-            dt.date(2025, 12, 31)
+        assert ProjectCalendar.of("UTC", FixedClock(dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC))).today() == dt.date(
+            2025, 12, 31
+        )
 
     @pytest.mark.parametrize("host_zone", ["UTC", "America/New_York", "Pacific/Kiritimati"])
     def test_does_not_depend_on_the_hosts_zone(self, host_zone):
         """Run in a process of its own whose TZ is another zone: the answer is the same Warsaw date."""
-        code = ("import datetime as dt; from owes_service.project_calendar import *; "
-                "c = ProjectCalendar.of('Europe/Warsaw', FixedClock(dt.datetime(2025, 12, 31, 23, 30, "
-                "tzinfo=dt.UTC))); print(c.today(), c.local_text(c.now()), dt.datetime(2025, 12, 31, 23, 30, "
-                "tzinfo=dt.UTC).astimezone().date())")
-        out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, TZ=host_zone), check=True,
-                             capture_output=True, text=True).stdout.split()
+        code = (
+            "import datetime as dt; from owes_service.project_calendar import *; "
+            "c = ProjectCalendar.of('Europe/Warsaw', FixedClock(dt.datetime(2025, 12, 31, 23, 30, "
+            "tzinfo=dt.UTC))); print(c.today(), c.local_text(c.now()), dt.datetime(2025, 12, 31, 23, 30, "
+            "tzinfo=dt.UTC).astimezone().date())"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=dict(os.environ, TZ=host_zone), check=True, capture_output=True, text=True
+        ).stdout.split()
         host_date = {"UTC": "2025-12-31", "America/New_York": "2025-12-31", "Pacific/Kiritimati": "2026-01-01"}
         assert out == ["2026-01-01", "2026-01-01", "00:30", "CET", host_date[host_zone]]
 
@@ -94,9 +104,12 @@ class TestMonthsAndPeriods:
 
     def test_quarters_halves_and_months(self):
         q = period_of(dt.date(2024, 4, 1))
-        assert (q.label, q.first_day, q.last_day, q.months()) == ("2024-Q2", dt.date(2024, 4, 1),
-                                                                   dt.date(2024, 6, 30), ["2024-04", "2024-05",
-                                                                                          "2024-06"])
+        assert (q.label, q.first_day, q.last_day, q.months()) == (
+            "2024-Q2",
+            dt.date(2024, 4, 1),
+            dt.date(2024, 6, 30),
+            ["2024-04", "2024-05", "2024-06"],
+        )
         assert dt.date(2024, 3, 31) not in q and dt.date(2024, 6, 30) in q
         assert period_of(dt.date(2027, 11, 1), months=6).label == "2027-H2"
         assert period_of(dt.date(2027, 11, 1), months=1).label == "2027-11"
@@ -110,13 +123,16 @@ class TestMonthsAndPeriods:
 
 class TestFactDates:
     def test_default_to_today_and_refuse_the_future_the_past_before_the_programme_and_outside_the_project(self):
-        calendar = ProjectCalendar.for_project(load_project(), FixedClock(dt.datetime(2025, 12, 31, 23, 30,
-                                                                                     tzinfo=UTC)))
+        calendar = ProjectCalendar.for_project(
+            load_project(), FixedClock(dt.datetime(2025, 12, 31, 23, 30, tzinfo=UTC))
+        )
         assert calendar.fact_date(None, field="recruited_on") == dt.date(2026, 1, 1)
         assert calendar.fact_date(dt.date(2024, 1, 1), field="recruited_on") == dt.date(2024, 1, 1)
-        for day, why in [(dt.date(2026, 1, 2), "in the future (today is 2026-01-01)"),
-                         (dt.date(2023, 12, 31), "outside the project period (2024-01-01 to 2029-12-31)"),
-                         (dt.date(2020, 12, 31), "before the 2021-2027 programme began (2021-01-01)")]:
+        for day, why in [
+            (dt.date(2026, 1, 2), "in the future (today is 2026-01-01)"),
+            (dt.date(2023, 12, 31), "outside the project period (2024-01-01 to 2029-12-31)"),
+            (dt.date(2020, 12, 31), "before the 2021-2027 programme began (2021-01-01)"),
+        ]:
             with pytest.raises(DateOutOfRange, match=re.escape(f"recruited_on ({day.isoformat()}) is {why}")) as e:
                 calendar.fact_date(day, field="recruited_on")
             assert e.value.field == "recruited_on"

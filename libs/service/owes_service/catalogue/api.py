@@ -31,11 +31,15 @@ def catalogue_router(spec: ServiceSpec, broker: KafkaBroker) -> APIRouter:
 
     @router.get("/asyncapi", response_class=HTMLResponse, summary="The AsyncAPI document as a page")
     async def asyncapi_page() -> HTMLResponse:
-        return HTMLResponse(render_html(
-            title=f"{spec.title}: events", intro=spec.description,
-            sections=[(f"Published by {name}", events_of(name)), (f"Consumed by {name}", list(spec.handlers))],
-            namespace=namespace, links=[("AsyncAPI 3.0 (JSON)", "asyncapi.json"), ("All events", "catalogue")],
-        ))
+        return HTMLResponse(
+            render_html(
+                title=f"{spec.title}: events",
+                intro=spec.description,
+                sections=[(f"Published by {name}", events_of(name)), (f"Consumed by {name}", list(spec.handlers))],
+                namespace=namespace,
+                links=[("AsyncAPI 3.0 (JSON)", "asyncapi.json"), ("All events", "catalogue")],
+            )
+        )
 
     @router.get("/catalogue", response_class=HTMLResponse, summary="Every event of every partner's service")
     async def catalogue_page() -> HTMLResponse:

@@ -43,17 +43,30 @@ def declare_event_publishers(broker: KafkaBroker, *, producer: str, namespace: s
 def asyncapi_document(spec: ServiceSpec, broker: KafkaBroker) -> dict[str, Any]:
     """The AsyncAPI 3.0 document of one running service: what it publishes and what it consumes."""
     settings = spec.settings
-    description = (f"{spec.description}\n\nEvents are CloudEvents 1.0 in Kafka binary mode: attributes in `ce_*` "
-                   "headers, JSON payload as the record value, the aggregate id as the record key. Delivery is at "
-                   "least once: deduplicate by `ce_id`. Guide: docs/integrators.md; every event: GET /catalogue.")
-    raw = AsyncAPI(broker, title=spec.title, version=spec.version, description=description,
-                   identifier=f"urn:owes:service:{spec.name}", schema_version="3.0.0").to_specification()
-    return complete_document(raw.to_jsonable(), published=events_of(spec.name), consumed=list(spec.handlers),
-                             namespace=settings.topic_namespace)
+    description = (
+        f"{spec.description}\n\nEvents are CloudEvents 1.0 in Kafka binary mode: attributes in `ce_*` "
+        "headers, JSON payload as the record value, the aggregate id as the record key. Delivery is at "
+        "least once: deduplicate by `ce_id`. Guide: docs/integrators.md; every event: GET /catalogue."
+    )
+    raw = AsyncAPI(
+        broker,
+        title=spec.title,
+        version=spec.version,
+        description=description,
+        identifier=f"urn:owes:service:{spec.name}",
+        schema_version="3.0.0",
+    ).to_specification()
+    return complete_document(
+        raw.to_jsonable(),
+        published=events_of(spec.name),
+        consumed=list(spec.handlers),
+        namespace=settings.topic_namespace,
+    )
 
 
-def complete_document(doc: dict[str, Any], *, published: Iterable[type[Event]], consumed: Iterable[type[Event]],
-                      namespace: str) -> dict[str, Any]:
+def complete_document(
+    doc: dict[str, Any], *, published: Iterable[type[Event]], consumed: Iterable[type[Event]], namespace: str
+) -> dict[str, Any]:
     """Put full CloudEvents messages on FastStream's channels and operations."""
     components = doc.setdefault("components", {})
     schemas: dict[str, Any] = {}
@@ -69,8 +82,11 @@ def complete_document(doc: dict[str, Any], *, published: Iterable[type[Event]], 
     for model in published:
         key = message_id(model)  # the publisher's title names its channel and its operation
         channels[key]["messages"] = {key: message_ref(model)}
-        operations[key] |= {"title": f"Publish {model.name}", "summary": summary(model),
-                            "messages": [{"$ref": _pointer("channels", key, "messages", key)}]}
+        operations[key] |= {
+            "title": f"Publish {model.name}",
+            "summary": summary(model),
+            "messages": [{"$ref": _pointer("channels", key, "messages", key)}],
+        }
     consumed = list(consumed)
     for op in operations.values():
         if op.get("action") != "receive":
@@ -97,8 +113,10 @@ def _payload_schema(model: type[Event], namespace: str, schemas: dict[str, Any])
 
     def relink(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: (v.replace("#/$defs/", "#/components/schemas/") if k == "$ref" else relink(v))
-                    for k, v in node.items()}
+            return {
+                k: (v.replace("#/$defs/", "#/components/schemas/") if k == "$ref" else relink(v))
+                for k, v in node.items()
+            }
         return [relink(v) for v in node] if isinstance(node, list) else node
 
     for name, definition in defs.items():
@@ -117,16 +135,15 @@ def headers_schema(model: type[Event]) -> dict[str, Any]:
         "ce_specversion": text | {"const": SPEC_VERSION},
         "ce_time": text | {"format": "date-time", "description": "When the fact happened (RFC 3339, UTC)."},
         "ce_subject": text | {"description": f"The payload's {model.aggregate_field}; also the Kafka record key."},
-        f"ce_{EXT_SCHEMA_VERSION}": text | {"const": str(model.version),
-                                            "description": "Version of the payload schema (extension)."},
+        f"ce_{EXT_SCHEMA_VERSION}": text
+        | {"const": str(model.version), "description": "Version of the payload schema (extension)."},
         f"ce_{EXT_CORRELATION_ID}": text | {"description": "Id shared by everything one request caused (extension)."},
         f"ce_{EXT_CAUSATION_ID}": text | {"description": "ce_id of the event that caused this one (extension)."},
         f"ce_{EXT_PARTNER}": text | {"description": "The partner operating the publishing service (extension)."},
         f"ce_{EXT_TRACEPARENT}": text | {"description": "W3C Trace Context of the publishing span (extension)."},
         "content-type": text | {"const": CONTENT_TYPE, "description": "The CloudEvents datacontenttype."},
     }
-    return {"type": "object", "required": [f"ce_{a}" for a in REQUIRED] + ["content-type"],
-            "properties": properties}
+    return {"type": "object", "required": [f"ce_{a}" for a in REQUIRED] + ["content-type"], "properties": properties}
 
 
 def _message(model: type[Event], namespace: str, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -136,18 +153,35 @@ def _message(model: type[Event], namespace: str, schemas: dict[str, Any]) -> dic
         "name": model.name,
         "title": f"{model.name} v{model.version}",
         "summary": summary(model),
-        "description": (f"CloudEvents type `{model.ce_type()}`, schemaversion {model.version}, on topic "
-                        f"`{topic_for(model.producer, namespace)}`, keyed by `{model.aggregate_field}`."),
+        "description": (
+            f"CloudEvents type `{model.ce_type()}`, schemaversion {model.version}, on topic "
+            f"`{topic_for(model.producer, namespace)}`, keyed by `{model.aggregate_field}`."
+        ),
         "contentType": CONTENT_TYPE,
         "headers": headers_schema(model),
         "payload": _payload_schema(model, namespace, schemas),
-        "correlationId": {"description": "Correlation id of the request that caused the event.",
-                          "location": f"$message.header#/ce_{EXT_CORRELATION_ID}"},
-        "bindings": {"kafka": {"key": {"type": "string", "description": f"The payload's {model.aggregate_field}.",
-                                       "examples": [key_example]},
-                               "bindingVersion": KAFKA_BINDING_VERSION}},
-        "examples": [{"name": "example", "summary": f"A {model.name} event",
-                      "headers": {k: v.decode() for k, v in example.kafka_headers()}, "payload": example.data}],
+        "correlationId": {
+            "description": "Correlation id of the request that caused the event.",
+            "location": f"$message.header#/ce_{EXT_CORRELATION_ID}",
+        },
+        "bindings": {
+            "kafka": {
+                "key": {
+                    "type": "string",
+                    "description": f"The payload's {model.aggregate_field}.",
+                    "examples": [key_example],
+                },
+                "bindingVersion": KAFKA_BINDING_VERSION,
+            }
+        },
+        "examples": [
+            {
+                "name": "example",
+                "summary": f"A {model.name} event",
+                "headers": {k: v.decode() for k, v in example.kafka_headers()},
+                "payload": example.data,
+            }
+        ],
         "x-cloudevents-type": model.ce_type(),
         "x-schema-version": model.version,
     }

@@ -55,6 +55,7 @@ def released_schemas(directory: Path) -> dict[str, list[dict]]:
 
     Empty outside a git checkout: the committed schemas are then the only history there is.
     """
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=directory, capture_output=True, text=True, check=True).stdout
 
@@ -80,8 +81,9 @@ def check(directory: Path = DEFAULT_DIR) -> Report:
     for path in sorted(directory.glob(f"*{SCHEMA_SUFFIX}")):
         committed = json.loads(path.read_text(encoding="utf-8"))
         if path.name not in live:
-            report.breaking[path.name] = [BreakingChange("", "version removed from the contracts; readers and "
-                                                             "events on the topics still use it")]
+            report.breaking[path.name] = [
+                BreakingChange("", "version removed from the contracts; readers and events on the topics still use it")
+            ]
         elif changes := transitive_breaking_changes([committed, *history.get(path.name, [])], live[path.name]):
             report.breaking[path.name] = changes
     for name, text in expected.items():
@@ -105,8 +107,10 @@ def export(directory: Path = DEFAULT_DIR) -> Report:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
-    for action, text in (("export", "write docs/events (JSON Schemas, catalogue.md)"),
-                         ("check", "fail when docs/events is stale or a change breaks a published version")):
+    for action, text in (
+        ("export", "write docs/events (JSON Schemas, catalogue.md)"),
+        ("check", "fail when docs/events is stale or a change breaks a published version"),
+    ):
         p = sub.add_parser(action, help=text)
         p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"default {DEFAULT_DIR}")
 
@@ -117,8 +121,10 @@ def run(args: argparse.Namespace) -> int:
         for line in report.lines() if report.breaking else []:
             print(line, file=sys.stderr)
         if report.breaking:
-            print("nothing written: add a new version of the event (a new class with version = N+1) instead",
-                  file=sys.stderr)
+            print(
+                "nothing written: add a new version of the event (a new class with version = N+1) instead",
+                file=sys.stderr,
+            )
             return 1
         print(f"{len(report.stale)} file(s) written to {args.dir}" if report.stale else f"{args.dir} is up to date")
         return 0

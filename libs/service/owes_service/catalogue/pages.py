@@ -17,9 +17,11 @@ from owes_contracts.schemas import (
     summary,
 )
 
-INTRO = ("Every event is a CloudEvents 1.0 event on Kafka in binary mode: the attributes travel as `ce_*` "
-         "headers, the payload is the JSON record value, and the record key is the aggregate id, so the events "
-         "of one entity keep their order. Delivery is at least once: deduplicate by `ce_id`.")
+INTRO = (
+    "Every event is a CloudEvents 1.0 event on Kafka in binary mode: the attributes travel as `ce_*` "
+    "headers, the payload is the JSON record value, and the record key is the aggregate id, so the events "
+    "of one entity keep their order. Delivery is at least once: deduplicate by `ce_id`."
+)
 
 
 def anchor(model: type[Event]) -> str:
@@ -44,18 +46,23 @@ def _cell(text: str) -> str:
 def render_markdown(namespace: str = DEFAULT_NAMESPACE) -> str:
     """docs/events/catalogue.md: every event of every producer, generated from the contracts."""
     lines = [
-        "# OWES Mesh event catalogue", "",
+        "# OWES Mesh event catalogue",
+        "",
         "Generated from `owes_contracts` by `python -m owes_service.catalogue export`; do not edit by hand.",
         "How to subscribe: [the integrators' guide](../integrators.md). The JSON Schema of each event version is "
-        "the `*.schema.json` file beside this one.", "",
-        INTRO, "",
+        "the `*.schema.json` file beside this one.",
+        "",
+        INTRO,
+        "",
         "| event | topic | key | CloudEvents type | version | JSON Schema |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for producer in PRODUCERS:
         for m in events_of(producer):
-            lines.append(f"| [{m.name}](#{anchor(m)}) | `{topic_for(producer, namespace)}` | `{m.aggregate_field}` "
-                         f"| `{m.ce_type()}` | {m.version} | [schema]({schema_file_name(m)}) |")
+            lines.append(
+                f"| [{m.name}](#{anchor(m)}) | `{topic_for(producer, namespace)}` | `{m.aggregate_field}` "
+                f"| `{m.ce_type()}` | {m.version} | [schema]({schema_file_name(m)}) |"
+            )
     for producer in PRODUCERS:
         lines += ["", f"## Published by {producer}", ""]
         for m in events_of(producer):
@@ -65,22 +72,42 @@ def render_markdown(namespace: str = DEFAULT_NAMESPACE) -> str:
 
 def _markdown_event(m: type[Event], namespace: str) -> list[str]:
     lines = [
-        f'<a id="{anchor(m)}"></a>', "", f"### {m.name} (v{m.version})", "",
-        (m.__doc__ or "").strip(), "",
+        f'<a id="{anchor(m)}"></a>',
+        "",
+        f"### {m.name} (v{m.version})",
+        "",
+        (m.__doc__ or "").strip(),
+        "",
         f"- topic: `{topic_for(m.producer, namespace)}`",
         f"- key: `{m.aggregate_field}` (also the CloudEvents `subject`)",
         f"- CloudEvents type: `{m.ce_type()}`, extension `schemaversion`: `{m.version}`",
-        f"- JSON Schema: [{schema_file_name(m)}]({schema_file_name(m)})", "",
+        f"- JSON Schema: [{schema_file_name(m)}]({schema_file_name(m)})",
+        "",
         "| field | type | required | description | example | constraints |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for f in field_docs(m):
         constraints = f"`{_cell(f.constraints)}`" if f.constraints else ""
-        lines.append(f"| `{f.name}` | {_cell(f.type)} | {'yes' if f.required else 'no'} | {_cell(f.description)} "
-                     f"| `{_cell(_example_text(f.example))}` | {constraints} |")
+        lines.append(
+            f"| `{f.name}` | {_cell(f.type)} | {'yes' if f.required else 'no'} | {_cell(f.description)} "
+            f"| `{_cell(_example_text(f.example))}` | {constraints} |"
+        )
     headers = "\n".join(f"{k}: {v}" for k, v in example_headers(m, namespace).items())
-    lines += ["", "Example record: key `" + example_payload(m)[m.aggregate_field] + "`, headers:", "",
-              "```", headers, "```", "", "value:", "", "```json", _json(example_payload(m)), "```", ""]
+    lines += [
+        "",
+        "Example record: key `" + example_payload(m)[m.aggregate_field] + "`, headers:",
+        "",
+        "```",
+        headers,
+        "```",
+        "",
+        "value:",
+        "",
+        "```json",
+        _json(example_payload(m)),
+        "```",
+        "",
+    ]
     return lines
 
 
@@ -99,13 +126,20 @@ nav ul{columns:2}.muted{color:#5b6b7c}
 """
 
 
-def render_html(*, title: str, intro: str, sections: Sequence[tuple[str, Sequence[type[Event]]]],
-                namespace: str = DEFAULT_NAMESPACE, links: Sequence[tuple[str, str]] = ()) -> str:
+def render_html(
+    *,
+    title: str,
+    intro: str,
+    sections: Sequence[tuple[str, Sequence[type[Event]]]],
+    namespace: str = DEFAULT_NAMESPACE,
+    links: Sequence[tuple[str, str]] = (),
+) -> str:
     """One page listing events under section headings, e.g. [("Published by grants", events)]."""
     nav = "".join(
         f"<li><a href='#{anchor(m)}'>{escape(m.name)}</a> "
         f"<span class='muted'>v{m.version}, {escape(heading)}</span></li>"
-        for heading, models in sections for m in models
+        for heading, models in sections
+        for m in models
     )
     body = [f"<h1>{escape(title)}</h1>", f"<p>{_inline_code(intro)}</p>", f"<p>{_inline_code(INTRO)}</p>"]
     if links:
@@ -115,10 +149,12 @@ def render_html(*, title: str, intro: str, sections: Sequence[tuple[str, Sequenc
         if models:
             body.append(f"<h2>{escape(heading)}</h2>")
             body += [_html_event(m, namespace) for m in models]
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width,initial-scale=1'>"
-            f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-            f"<body><main>{''.join(body)}</main></body></html>")
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>"
+    )
 
 
 def _inline_code(text: str) -> str:
@@ -136,18 +172,23 @@ def _html_event(m: type[Event], namespace: str) -> str:
     )
     headers = "\n".join(f"{k}: {v}" for k, v in example_headers(m, namespace).items())
     meta = {
-        "topic": topic_for(m.producer, namespace), "key": f"{m.aggregate_field} (also the CloudEvents subject)",
-        "CloudEvents type": m.ce_type(), "schemaversion": str(m.version), "producer": m.producer,
+        "topic": topic_for(m.producer, namespace),
+        "key": f"{m.aggregate_field} (also the CloudEvents subject)",
+        "CloudEvents type": m.ce_type(),
+        "schemaversion": str(m.version),
+        "producer": m.producer,
         "JSON Schema": schema_file_name(m),
     }
     dl = "".join(f"<dt>{escape(k)}</dt><dd><code>{escape(v)}</code></dd>" for k, v in meta.items())
-    return (f"<section class='event' id='{anchor(m)}' data-event='{escape(event_key(m))}'>"
-            f"<h3>{escape(m.name)} <span class='muted'>v{m.version}</span></h3><p>{escape(summary(m))}</p>"
-            f"<dl class='meta'>{dl}</dl>"
-            "<table><thead><tr><th>field</th><th>type</th><th>required</th><th>description</th><th>example</th>"
-            f"<th>constraints</th></tr></thead><tbody>{rows}</tbody></table>"
-            f"<p>Example headers</p><pre>{escape(headers)}</pre>"
-            f"<p>Example value</p><pre>{escape(_json(example_payload(m)))}</pre></section>")
+    return (
+        f"<section class='event' id='{anchor(m)}' data-event='{escape(event_key(m))}'>"
+        f"<h3>{escape(m.name)} <span class='muted'>v{m.version}</span></h3><p>{escape(summary(m))}</p>"
+        f"<dl class='meta'>{dl}</dl>"
+        "<table><thead><tr><th>field</th><th>type</th><th>required</th><th>description</th><th>example</th>"
+        f"<th>constraints</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<p>Example headers</p><pre>{escape(headers)}</pre>"
+        f"<p>Example value</p><pre>{escape(_json(example_payload(m)))}</pre></section>"
+    )
 
 
 def catalogue_html(namespace: str = DEFAULT_NAMESPACE) -> str:
@@ -155,6 +196,7 @@ def catalogue_html(namespace: str = DEFAULT_NAMESPACE) -> str:
     return render_html(
         title="OWES Mesh event catalogue",
         intro="Every event the partners' services publish. Subscribe to the topics below; see docs/integrators.md.",
-        sections=[(f"Published by {p}", events_of(p)) for p in PRODUCERS], namespace=namespace,
+        sections=[(f"Published by {p}", events_of(p)) for p in PRODUCERS],
+        namespace=namespace,
         links=[("AsyncAPI document of this service", "asyncapi.json")],
     )

@@ -5,5 +5,17 @@ from .places import county_options, place_name
 from .usecases import call_use_case
 from .web import N_, FormErrors, StaffPages, form_body, problem_errors, problem_message, validation_errors
 
-__all__ = ["N_", "SERVICE_ROLES", "FormErrors", "StaffMember", "StaffPages", "call_use_case", "county_options",
-           "form_body", "place_name", "problem_errors", "problem_message", "validation_errors"]
+__all__ = [
+    "N_",
+    "SERVICE_ROLES",
+    "FormErrors",
+    "StaffMember",
+    "StaffPages",
+    "call_use_case",
+    "county_options",
+    "form_body",
+    "place_name",
+    "problem_errors",
+    "problem_message",
+    "validation_errors",
+]

@@ -93,8 +93,9 @@ def check_new_account(*, service: str, login: str, role: str, password: str) -> 
         raise InvalidAccount(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
 
 
-async def create_account(engine: AsyncEngine, *, service: str, login: str, role: str, password: str,
-                         display_name: str | None = None) -> None:
+async def create_account(
+    engine: AsyncEngine, *, service: str, login: str, role: str, password: str, display_name: str | None = None
+) -> None:
     """Store a new account with the password's argon2 hash; raise InvalidAccount when the login is taken."""
     check_new_account(service=service, login=login, role=role, password=password)
     password_hash = await asyncio.to_thread(_hasher.hash, password)
@@ -102,9 +103,15 @@ async def create_account(engine: AsyncEngine, *, service: str, login: str, role:
         taken = await conn.scalar(sa.select(staff_accounts.c.login).where(staff_accounts.c.login == login))
         if taken:
             raise InvalidAccount(f"an account {login!r} already exists in {service}")
-        await conn.execute(sa.insert(staff_accounts).values(
-            login=login, display_name=display_name or login, role=role, password_hash=password_hash,
-            created_at=dt.datetime.now(dt.UTC)))
+        await conn.execute(
+            sa.insert(staff_accounts).values(
+                login=login,
+                display_name=display_name or login,
+                role=role,
+                password_hash=password_hash,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
 
 
 class StaffDirectory:

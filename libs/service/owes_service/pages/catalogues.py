@@ -34,7 +34,8 @@ def extract(folder: Path) -> dict[Message, list[str]]:
         return Path(dirname).name not in SKIP
 
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            folder, method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS, directory_filter=wanted):
+        folder, method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS, directory_filter=wanted
+    ):
         if filename.endswith(".py") and Path(filename).name not in ("pages.py", "web.py", "places.py"):
             continue  # only page code speaks to people; the rest of the service speaks to machines
         key: Message = tuple(message) if isinstance(message, tuple | list) else message
@@ -93,6 +94,7 @@ def update(folder: Path, language: str = "pl", extra: Iterable[str] = ()) -> int
 if __name__ == "__main__":
     for arg in sys.argv[1:]:
         folder = Path(arg)
-        refusals = set().union(*(domain_refusals(folder / n) for n in ("domain.py", "service.py")
-                                 if (folder / n).exists()))
+        refusals = set().union(
+            *(domain_refusals(folder / n) for n in ("domain.py", "service.py") if (folder / n).exists())
+        )
         print(folder, update(folder, extra=refusals))

@@ -79,8 +79,12 @@ class Formats:
     def datetime(self, value: dt.datetime | None) -> str:
         if value is None:
             return "—"
-        return format_datetime(value, "dd.MM.yyyy HH:mm" if self.locale.language == "pl" else "d MMM yyyy HH:mm",
-                               tzinfo=WARSAW, locale=self.locale)
+        return format_datetime(
+            value,
+            "dd.MM.yyyy HH:mm" if self.locale.language == "pl" else "d MMM yyyy HH:mm",
+            tzinfo=WARSAW,
+            locale=self.locale,
+        )
 
     def money(self, value: Decimal | int | str | None) -> str:
         if value is None:

@@ -44,11 +44,17 @@ def N_(message: str) -> str:
     return message
 
 
-ROLE_TITLES = {"recruiter": N_("recruiter"), "adviser": N_("adviser"), "grant_officer": N_("grant officer"),
-               "coordinator": N_("project coordinator"), "read_only": N_("read only")}
+ROLE_TITLES = {
+    "recruiter": N_("recruiter"),
+    "adviser": N_("adviser"),
+    "grant_officer": N_("grant officer"),
+    "coordinator": N_("project coordinator"),
+    "read_only": N_("read only"),
+}
 
 
 # --- session ----------------------------------------------------------------------------------------------------
+
 
 class SignInRequired(Exception):
     """The page needs a signed-in member of staff."""
@@ -223,6 +229,7 @@ def problem_errors(exc: Problem, _: Callable[[str], str], *, fields: Iterable[st
 
 # --- the pages ----------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class NavItem:
     path: str
@@ -232,8 +239,9 @@ class NavItem:
 class StaffPages:
     """Everything one service's pages share: its router, templates, catalogues, sessions and sign-in."""
 
-    def __init__(self, *, service: str, title: str, package_dir: Path, home: str,
-                 nav: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self, *, service: str, title: str, package_dir: Path, home: str, nav: Iterable[tuple[str, str]] = ()
+    ) -> None:
         self.service = service
         self.title = title
         self.home = home
@@ -241,8 +249,10 @@ class StaffPages:
         self.roles = SERVICE_ROLES[service]
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(package_dir / "templates"), FileSystemLoader(SHARED / "templates")]),
-            autoescape=select_autoescape(default=True, default_for_string=True), auto_reload=False,
-            trim_blocks=True, lstrip_blocks=True,
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            auto_reload=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
         self.locale_dirs = [package_dir / "locale", SHARED_LOCALE]
         self.translations = {lang: load_translations(self.locale_dirs, lang) for lang in ("pl", "en")}
@@ -258,8 +268,11 @@ class StaffPages:
         """Add the pages to a service's app; returns the app so a composition root can do it in one line."""
         app.include_router(self.router)
         if self.secret_generated:  # said when the pages are served, not whenever the module is imported
-            log.warning("staff_session_secret_generated", service=self.service,
-                        detail=f"set {self.service.upper()}_STAFF_SESSION_SECRET so sessions survive a restart")
+            log.warning(
+                "staff_session_secret_generated",
+                service=self.service,
+                detail=f"set {self.service.upper()}_STAFF_SESSION_SECRET so sessions survive a restart",
+            )
         # Per app, not per module: each app (a test builds several in one process) has its own database and
         # its own record of failed sign-ins.
         app.state.staff_directory = StaffDirectory(app.state.runtime.engine, service=self.service)
@@ -288,19 +301,38 @@ class StaffPages:
                     except SignInRequired:
                         response = RedirectResponse(f"{PREFIX}/sign-in?next={quote(request.url.path)}", 303)
                     except NotPermitted:
-                        response = pages.render(request, "error.html", {
-                            "heading": N_("You cannot change anything here"),
-                            "message": N_("Your role may only read this service. Ask the service's coordinator "
-                                          "for a role that may record changes.")}, status=403)
+                        response = pages.render(
+                            request,
+                            "error.html",
+                            {
+                                "heading": N_("You cannot change anything here"),
+                                "message": N_(
+                                    "Your role may only read this service. Ask the service's coordinator "
+                                    "for a role that may record changes."
+                                ),
+                            },
+                            status=403,
+                        )
                     except FormExpired:
-                        response = pages.render(request, "error.html", {
-                            "heading": N_("The form has expired"),
-                            "message": N_("Go back, reload the page and send the form again. Nothing was saved.")},
-                            status=400)
+                        response = pages.render(
+                            request,
+                            "error.html",
+                            {
+                                "heading": N_("The form has expired"),
+                                "message": N_("Go back, reload the page and send the form again. Nothing was saved."),
+                            },
+                            status=400,
+                        )
                     except Problem as exc:
-                        response = pages.render(request, "error.html", {
-                            "heading": N_("Page not found") if exc.status == 404 else N_("This cannot be done"),
-                            "message": problem_message(exc, pages.gettext(request))}, status=exc.status)
+                        response = pages.render(
+                            request,
+                            "error.html",
+                            {
+                                "heading": N_("Page not found") if exc.status == 404 else N_("This cannot be done"),
+                                "message": problem_message(exc, pages.gettext(request)),
+                            },
+                            status=exc.status,
+                        )
                     pages._save_session(request, response, session)
                     return response
 
@@ -320,8 +352,15 @@ class StaffPages:
 
     def _save_session(self, request: Request, response: Response, session: StaffSession) -> None:
         if session.dirty or "login" in session.data:  # a signed-in session slides: 8 hours from the last page
-            response.set_cookie(self.cookie, self.serializer.dumps(session.data), max_age=SESSION_SECONDS,
-                                path=PREFIX, httponly=True, samesite="lax", secure=request.url.scheme == "https")
+            response.set_cookie(
+                self.cookie,
+                self.serializer.dumps(session.data),
+                max_age=SESSION_SECONDS,
+                path=PREFIX,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+            )
         response.headers.setdefault("Cache-Control", "no-store")  # pages show personal data: never cached
 
     @staticmethod
@@ -330,15 +369,19 @@ class StaffPages:
 
     # -- language --
     def language(self, request: Request) -> str:
-        return choose_language(asked=request.query_params.get("lang"), remembered=self.session(request).get("lang"),
-                               accept_language=request.headers.get("accept-language"))
+        return choose_language(
+            asked=request.query_params.get("lang"),
+            remembered=self.session(request).get("lang"),
+            accept_language=request.headers.get("accept-language"),
+        )
 
     def gettext(self, request: Request) -> Callable[[str], str]:
         return self.translations[self.language(request)].gettext
 
     # -- rendering --
-    def render(self, request: Request, template: str, context: Mapping[str, Any] | None = None, *,
-               status: int = 200) -> HTMLResponse:
+    def render(
+        self, request: Request, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200
+    ) -> HTMLResponse:
         html = self.env.get_template(template).render(self.context(request, context))
         return HTMLResponse(html, status_code=status)
 
@@ -349,18 +392,38 @@ class StaffPages:
         session = self.session(request)
         member = getattr(request.state, "staff_member", None)
         values = {
-            "_": translations.gettext, "ngettext": translations.ngettext, "fmt": Formats(lang), "lang": lang,
-            "other_lang": "en" if lang == "pl" else "pl", "service_title": translations.gettext(self.title),
-            "nav": self.nav, "path": request.url.path, "staff": member, "csrf_field": CSRF_FIELD,
-            "csrf_token": session.get("csrf"), "flash": session.pop("flash"), "prefix": PREFIX,
-            "errors": FormErrors(), "form": {}, "error_order": (), "role_titles": ROLE_TITLES,
+            "_": translations.gettext,
+            "ngettext": translations.ngettext,
+            "fmt": Formats(lang),
+            "lang": lang,
+            "other_lang": "en" if lang == "pl" else "pl",
+            "service_title": translations.gettext(self.title),
+            "nav": self.nav,
+            "path": request.url.path,
+            "staff": member,
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": session.get("csrf"),
+            "flash": session.pop("flash"),
+            "prefix": PREFIX,
+            "errors": FormErrors(),
+            "form": {},
+            "error_order": (),
+            "role_titles": ROLE_TITLES,
         }
         values.update(context or {})
         return values
 
-    async def attempt(self, request: Request, use_case: Callable, *, schema: type | None = None,
-                      body: Mapping[str, Any] | None = None, argument: str = "form",
-                      labels: Mapping[str, str] = {}, **arguments: Any) -> tuple[Any, FormErrors | None]:
+    async def attempt(
+        self,
+        request: Request,
+        use_case: Callable,
+        *,
+        schema: type | None = None,
+        body: Mapping[str, Any] | None = None,
+        argument: str = "form",
+        labels: Mapping[str, str] = {},
+        **arguments: Any,
+    ) -> tuple[Any, FormErrors | None]:
         """Parse a form into the API's schema and run the use case: (its result, None) or (None, the errors)."""
         _ = self.gettext(request)
         try:
@@ -416,8 +479,11 @@ class StaffPages:
 
     def deps(self) -> tuple[Any, Any, Any]:
         """Typed dependency aliases for a service's pages: (signed in, may write, posted form)."""
-        return (Annotated[StaffMember, Depends(self.signed_in)], Annotated[StaffMember, Depends(self.writer)],
-                Annotated[dict, Depends(self.posted)])
+        return (
+            Annotated[StaffMember, Depends(self.signed_in)],
+            Annotated[StaffMember, Depends(self.writer)],
+            Annotated[dict, Depends(self.posted)],
+        )
 
     # -- sign-in, sign-out, assets --
     def _add_shared_routes(self) -> None:
@@ -451,9 +517,15 @@ class StaffPages:
                 wait = throttle.wait_seconds(login=login, address=address)
                 if wait > 0:
                     minutes = max(1, round(wait / 60))
-                    errors.add("login", self.translations[self.language(request)].ngettext(
-                        "Too many failed sign-ins. Try again in %(num)d minute.",
-                        "Too many failed sign-ins. Try again in %(num)d minutes.", minutes) % {"num": minutes})
+                    errors.add(
+                        "login",
+                        self.translations[self.language(request)].ngettext(
+                            "Too many failed sign-ins. Try again in %(num)d minute.",
+                            "Too many failed sign-ins. Try again in %(num)d minutes.",
+                            minutes,
+                        )
+                        % {"num": minutes},
+                    )
                     status = 429
                 else:
                     member = await self.directory(request).verify(login, password)
@@ -466,9 +538,12 @@ class StaffPages:
                         self.session(request).restart(login=member.login)
                         log.info("staff_signed_in", login=member.login, role=member.role)
                         return self.redirect(target)
-            return self.render(request, "sign_in.html", {
-                "next": target, "form": {"login": login}, "errors": errors,
-                "error_order": ("login", "password")}, status=status)
+            return self.render(
+                request,
+                "sign_in.html",
+                {"next": target, "form": {"login": login}, "errors": errors, "error_order": ("login", "password")},
+                status=status,
+            )
 
         @router.post("/sign-out")
         async def sign_out(request: Request, _form: Posted) -> Response:
@@ -480,12 +555,16 @@ class StaffPages:
         async def static(name: str) -> Response:
             if name not in STATIC_TYPES:
                 return Response(status_code=404)
-            return Response((SHARED / "static" / name).read_bytes(), media_type=STATIC_TYPES[name],
-                            headers={"Cache-Control": "max-age=300"})
+            return Response(
+                (SHARED / "static" / name).read_bytes(),
+                media_type=STATIC_TYPES[name],
+                headers={"Cache-Control": "max-age=300"},
+            )
 
 
-def form_body(form: Mapping[str, Any], fields: Iterable[str], *, checkboxes: Iterable[str] = (),
-              decimals: Iterable[str] = ()) -> dict[str, Any]:
+def form_body(
+    form: Mapping[str, Any], fields: Iterable[str], *, checkboxes: Iterable[str] = (), decimals: Iterable[str] = ()
+) -> dict[str, Any]:
     """Form fields as the API's body: ticked boxes are true, empty optional fields are left out (the defaults),
     amounts written the Polish way (1 800,50) read as numbers."""
     ticked, amounts = set(checkboxes), set(decimals)

@@ -2,6 +2,7 @@ from typing import cast
 
 from alembic import context
 from alembic.runtime.environment import EnvironmentContext
+
 from owes_messaging.migrations import run_env
 from reporting.tables import metadata
 

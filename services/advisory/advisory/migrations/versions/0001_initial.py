@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 from typing import cast
 
 from alembic import op

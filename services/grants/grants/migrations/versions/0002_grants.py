@@ -5,6 +5,7 @@ Money columns hold whole grosze (BIGINT): 23500.00 PLN is 2350000.
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -105,6 +106,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("bridge_payments", "jobs", "cooperative_founders", "cooperatives", "disbursements",
-                  "applications", "rm_organisations", "rm_initiative_groups", "rm_participants"):
+    for table in (
+        "bridge_payments",
+        "jobs",
+        "cooperative_founders",
+        "cooperatives",
+        "disbursements",
+        "applications",
+        "rm_organisations",
+        "rm_initiative_groups",
+        "rm_participants",
+    ):
         op.drop_table(table)

@@ -3,6 +3,7 @@
 Revision ID: 0900
 Revises: 0002
 """
+
 from typing import cast
 
 from alembic import op

@@ -3,6 +3,7 @@
 Revision ID: 0930
 Revises: 0920 (idempotency keys)
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -3,11 +3,13 @@
 Revision ID: 0001
 Revises:
 """
+
 from typing import cast
 
 import sqlalchemy as sa
 from alembic import op
 from alembic.operations import Operations
+
 from owes_messaging.migrations import create_messaging_tables
 
 revision = "0001"

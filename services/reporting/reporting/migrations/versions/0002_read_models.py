@@ -7,6 +7,7 @@ Rows written by 0001 keep their values; the columns added here fill in as events
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -34,76 +35,135 @@ def upgrade() -> None:
         batch.add_column(sa.Column("erased", sa.Boolean))
         batch.add_column(sa.Column("erased_on", sa.Date))
     op.create_table(
-        "rm_organisations", _key("organisation_id"),
-        sa.Column("partner", sa.String(64)), sa.Column("county", sa.String(64)),
-        sa.Column("organisation_type", sa.String(32)), sa.Column("is_social_enterprise", sa.Boolean),
-        sa.Column("runs_economic_activity", sa.Boolean), sa.Column("enrolled_on", sa.Date),
-        sa.Column("activity", sa.String(32)), sa.Column("activity_started_on", sa.Date),
+        "rm_organisations",
+        _key("organisation_id"),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("county", sa.String(64)),
+        sa.Column("organisation_type", sa.String(32)),
+        sa.Column("is_social_enterprise", sa.Boolean),
+        sa.Column("runs_economic_activity", sa.Boolean),
+        sa.Column("enrolled_on", sa.Date),
+        sa.Column("activity", sa.String(32)),
+        sa.Column("activity_started_on", sa.Date),
     )
     op.create_table(
-        "rm_initiative_groups", _key("group_id"),
-        sa.Column("partner", sa.String(64)), sa.Column("county", sa.String(64)), sa.Column("formed_on", sa.Date),
+        "rm_initiative_groups",
+        _key("group_id"),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("county", sa.String(64)),
+        sa.Column("formed_on", sa.Date),
         sa.Column("members", sa.Integer),
     )
     op.create_table(
-        "rm_advisory_sessions", _key("session_id"),
-        sa.Column("partner", sa.String(64)), sa.Column("held_on", sa.Date), sa.Column("kind", sa.String(16)),
-        sa.Column("hours_hundredths", sa.Integer), sa.Column("participant_id", sa.String(64)),
+        "rm_advisory_sessions",
+        _key("session_id"),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("held_on", sa.Date),
+        sa.Column("kind", sa.String(16)),
+        sa.Column("hours_hundredths", sa.Integer),
+        sa.Column("participant_id", sa.String(64)),
         sa.Column("organisation_id", sa.String(64)),
     )
     op.create_table(
-        "rm_trainings_completed", _key("training_id"), _key("participant_id"),
-        sa.Column("partner", sa.String(64)), sa.Column("completed_on", sa.Date),
+        "rm_trainings_completed",
+        _key("training_id"),
+        _key("participant_id"),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("completed_on", sa.Date),
         sa.Column("hours_hundredths", sa.Integer),
     )
     op.create_table(
-        "rm_mentoring", _key("mentoring_id"),
-        sa.Column("partner", sa.String(64)), sa.Column("provided_on", sa.Date),
-        sa.Column("hours_hundredths", sa.Integer), sa.Column("participant_id", sa.String(64)),
+        "rm_mentoring",
+        _key("mentoring_id"),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("provided_on", sa.Date),
+        sa.Column("hours_hundredths", sa.Integer),
+        sa.Column("participant_id", sa.String(64)),
         sa.Column("organisation_id", sa.String(64)),
     )
     op.create_table(
-        "rm_grant_applications", _key("application_id"),
-        sa.Column("partner", sa.String(64)), sa.Column("applicant_kind", sa.String(32)),
-        sa.Column("applicant_id", sa.String(64)), sa.Column("submitted_on", sa.Date),
-        sa.Column("jobs_planned", sa.Integer), sa.Column("requested_grosze", sa.BigInteger),
-        sa.Column("evaluated_on", sa.Date), sa.Column("score", sa.Integer), sa.Column("outcome", sa.String(16)),
-        sa.Column("awarded_on", sa.Date), sa.Column("jobs_awarded", sa.Integer),
-        sa.Column("amount_per_job_grosze", sa.BigInteger), sa.Column("awarded_grosze", sa.BigInteger),
+        "rm_grant_applications",
+        _key("application_id"),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("applicant_kind", sa.String(32)),
+        sa.Column("applicant_id", sa.String(64)),
+        sa.Column("submitted_on", sa.Date),
+        sa.Column("jobs_planned", sa.Integer),
+        sa.Column("requested_grosze", sa.BigInteger),
+        sa.Column("evaluated_on", sa.Date),
+        sa.Column("score", sa.Integer),
+        sa.Column("outcome", sa.String(16)),
+        sa.Column("awarded_on", sa.Date),
+        sa.Column("jobs_awarded", sa.Integer),
+        sa.Column("amount_per_job_grosze", sa.BigInteger),
+        sa.Column("awarded_grosze", sa.BigInteger),
     )
     op.create_table(
-        "rm_grant_disbursements", _key("disbursement_id"),
-        sa.Column("application_id", sa.String(64)), sa.Column("partner", sa.String(64)),
-        sa.Column("disbursed_on", sa.Date), sa.Column("amount_grosze", sa.BigInteger),
+        "rm_grant_disbursements",
+        _key("disbursement_id"),
+        sa.Column("application_id", sa.String(64)),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("disbursed_on", sa.Date),
+        sa.Column("amount_grosze", sa.BigInteger),
     )
     op.create_table(
-        "rm_cooperatives", _key("cooperative_id"),
-        sa.Column("partner", sa.String(64)), sa.Column("county", sa.String(64)), sa.Column("founded_on", sa.Date),
-        sa.Column("founders", sa.Integer), sa.Column("application_id", sa.String(64)),
+        "rm_cooperatives",
+        _key("cooperative_id"),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("county", sa.String(64)),
+        sa.Column("founded_on", sa.Date),
+        sa.Column("founders", sa.Integer),
+        sa.Column("application_id", sa.String(64)),
     )
     op.create_table(
-        "rm_jobs", _key("job_id"),
-        sa.Column("partner", sa.String(64)), sa.Column("cooperative_id", sa.String(64)),
-        sa.Column("participant_id", sa.String(64)), sa.Column("created_on", sa.Date),
-        sa.Column("sustained_on", sa.Date), sa.Column("ended_on", sa.Date),
+        "rm_jobs",
+        _key("job_id"),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("cooperative_id", sa.String(64)),
+        sa.Column("participant_id", sa.String(64)),
+        sa.Column("created_on", sa.Date),
+        sa.Column("sustained_on", sa.Date),
+        sa.Column("ended_on", sa.Date),
     )
     op.create_table(
-        "rm_bridge_support", _key("job_id"),
+        "rm_bridge_support",
+        _key("job_id"),
         sa.Column("instalment", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("partner", sa.String(64)), sa.Column("paid_on", sa.Date), sa.Column("amount_grosze", sa.BigInteger),
+        sa.Column("partner", sa.String(64)),
+        sa.Column("paid_on", sa.Date),
+        sa.Column("amount_grosze", sa.BigInteger),
     )
     op.create_table(
-        "rm_partner_activity", _key("partner"),
-        sa.Column("producer", sa.String(32)), sa.Column("last_event_at", sa.DateTime(timezone=True)),
+        "rm_partner_activity",
+        _key("partner"),
+        sa.Column("producer", sa.String(32)),
+        sa.Column("last_event_at", sa.DateTime(timezone=True)),
     )
 
 
 def downgrade() -> None:
-    for table in ("rm_partner_activity", "rm_bridge_support", "rm_jobs", "rm_cooperatives", "rm_grant_disbursements",
-                  "rm_grant_applications", "rm_mentoring", "rm_trainings_completed", "rm_advisory_sessions",
-                  "rm_initiative_groups", "rm_organisations"):
+    for table in (
+        "rm_partner_activity",
+        "rm_bridge_support",
+        "rm_jobs",
+        "rm_cooperatives",
+        "rm_grant_disbursements",
+        "rm_grant_applications",
+        "rm_mentoring",
+        "rm_trainings_completed",
+        "rm_advisory_sessions",
+        "rm_initiative_groups",
+        "rm_organisations",
+    ):
         op.drop_table(table)
     with op.batch_alter_table("rm_participants") as batch:
-        for name in ("erased_on", "erased", "withdrawn_on", "eligibility_on", "eligibility", "disability",
-                     "labour_market_status"):
+        for name in (
+            "erased_on",
+            "erased",
+            "withdrawn_on",
+            "eligibility_on",
+            "eligibility",
+            "disability",
+            "labour_market_status",
+        ):
             batch.drop_column(name)

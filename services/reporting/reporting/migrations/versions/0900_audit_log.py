@@ -3,10 +3,12 @@
 Revision ID: 0900
 Revises: 0002
 """
+
 from typing import cast
 
 from alembic import op
 from alembic.operations import Operations
+
 from owes_service.audit import create_audit_table, drop_audit_table
 
 revision = "0900"

@@ -3,6 +3,7 @@
 Revision ID: 0910
 Revises: 0900
 """
+
 from alembic import op
 
 from owes_service.pages.accounts import create_staff_table, drop_staff_table

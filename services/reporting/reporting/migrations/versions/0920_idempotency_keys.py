@@ -3,6 +3,7 @@
 Revision ID: 0920
 Revises: 0910
 """
+
 from alembic import op
 
 from owes_service.idempotency import create_idempotency_table, drop_idempotency_table

@@ -3,6 +3,7 @@
 Revision ID: 0940
 Revises: 0920
 """
+
 from typing import cast
 
 from alembic import op

@@ -3,6 +3,7 @@
 Revision ID: 0950
 Revises: 0940 (audit chain)
 """
+
 import sqlalchemy as sa
 from alembic import op
 
