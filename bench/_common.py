@@ -646,7 +646,7 @@ def pesel(n: int) -> str:
     birth = dt.date(1960, 1, 1) + dt.timedelta(days=n // 10_000)
     month = birth.month + (20 if birth.year >= 2000 else 0)
     digits = f"{birth.year % 100:02d}{month:02d}{birth.day:02d}{n % 10_000:04d}"
-    check = (10 - sum(w * int(d) for w, d in zip((1, 3, 7, 9, 1, 3, 7, 9, 1, 3), digits)) % 10) % 10
+    check = (10 - sum(w * int(d) for w, d in zip((1, 3, 7, 9, 1, 3, 7, 9, 1, 3), digits, strict=False)) % 10) % 10
     return digits + str(check)
 
 
@@ -899,7 +899,7 @@ def report_main(main, args) -> None:
     if len(reports) > 1:
         side_by_side(reports, brokers).print()
         print()
-    for name, report in zip(brokers, reports):
+    for name, report in zip(brokers, reports, strict=False):
         if len(reports) > 1:
             report.title += f" ({BROKERS[name]})"
         report.print()

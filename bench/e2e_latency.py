@@ -1,9 +1,9 @@
 """End-to-end latency: from an HTTP write in recruitment to reporting's read model holding it.
 
 Recruitment and reporting run as real uvicorn processes on the embedded broker (or Apache Kafka: --broker),
-each on its own SQLite database (the `owes up` default). An open-loop generator POSTs /participants at a steady rate (each request
-leaves on its schedule whether or not earlier ones have answered, so a slow system cannot slow the load
-down and hide its own latency). The client notes the wall-clock time each request was sent.
+each on its own SQLite database (the `owes up` default). An open-loop generator POSTs /participants at a steady
+rate (each request leaves on its schedule whether or not earlier ones have answered, so a slow system cannot slow
+the load down and hide its own latency). The client notes the wall-clock time each request was sent.
 
 Observation: reporting applies an event and records it in its inbox in one transaction, so the inbox row
 becomes visible exactly when the read model holds the participant. An observer thread polls reporting's
@@ -188,7 +188,9 @@ async def main(args) -> c.Report:
         if seen is None:
             missing += 1
             continue
-        for name, value in zip(checkpoints, (epoch(created), epoch(published), claimed.get(event_id), seen)):
+        for name, value in zip(
+            checkpoints, (epoch(created), epoch(published), claimed.get(event_id), seen), strict=False
+        ):
             if value is not None:
                 checkpoints[name].append(value - t_sent)
     e2e = checkpoints["read model holds it (observed)"]

@@ -44,7 +44,7 @@ def unique_pesel() -> str:
     serial = n % 5000
     month = birth.month + (20 if birth.year >= 2000 else 0)
     body = f"{birth.year % 100:02d}{month:02d}{birth.day:02d}{serial % 1000:03d}{(serial // 1000) * 2}"
-    check = (10 - sum(w * int(d) for w, d in zip(PESEL_WEIGHTS, body)) % 10) % 10
+    check = (10 - sum(w * int(d) for w, d in zip(PESEL_WEIGHTS, body, strict=False)) % 10) % 10
     return body + str(check)
 
 

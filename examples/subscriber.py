@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -262,7 +263,7 @@ def main() -> None:
         }
     if args.security_protocol == "SASL_SSL":
         options["ssl_context"] = create_ssl_context()  # the system's trusted CAs
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             consume(
                 args.bootstrap_servers,
@@ -272,8 +273,6 @@ def main() -> None:
                 **options,
             )
         )
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

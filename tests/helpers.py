@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import itertools
 import json
 import os
 import time
@@ -22,9 +24,6 @@ from owes_service.auth import credential_line
 
 T = TypeVar("T")
 
-import datetime as dt
-import itertools
-
 _serials = itertools.count(1)
 
 
@@ -35,7 +34,7 @@ def make_pesel(birth: dt.date = dt.date(1990, 1, 1), *, female: bool = True, ser
     body = f"{birth.year % 100:02d}{month:02d}{birth.day:02d}{serial % 1000:03d}"
     sex = (serial // 1000 % 5) * 2 + (0 if female else 1)
     digits = [int(c) for c in body + str(sex)]
-    check = (10 - sum(w * d for w, d in zip((1, 3, 7, 9, 1, 3, 7, 9, 1, 3), digits)) % 10) % 10
+    check = (10 - sum(w * d for w, d in zip((1, 3, 7, 9, 1, 3, 7, 9, 1, 3), digits, strict=False)) % 10) % 10
     return body + str(sex) + str(check)
 
 

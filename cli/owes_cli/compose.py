@@ -594,7 +594,7 @@ class Rehearsal:
         port = self.ports[name][5432] = free_port()
         tool_env = {**self.base_env(), "PATH": f"{bindir}:{self.base_env()['PATH']}", "HOME": str(self._pg_root)}
         as_pg = _as_user(self._pg_user)
-        init = subprocess.run(  # noqa: S603
+        init = subprocess.run(
             [
                 str(bindir / "initdb"),
                 "-D",
@@ -834,7 +834,7 @@ class Rehearsal:
                 last, pause = "nothing listens on its ports yet", 0.2  # no check (a JVM, for Kafka) spent on it
             else:
                 try:
-                    done = subprocess.run(check, capture_output=True, text=True, env=env, timeout=timeout)  # noqa: S603
+                    done = subprocess.run(check, capture_output=True, text=True, env=env, timeout=timeout)
                 except subprocess.TimeoutExpired:
                     last = f"the check took longer than its timeout ({timeout:.0f}s)"
                 else:

@@ -51,7 +51,7 @@ def _run(cmd: list[str]) -> str | None:
     """The command's combined output, or None when it cannot run."""
     try:
         # the tools' own paths, found on PATH or in PostgreSQL's bin folder: no user input
-        done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=30)  # noqa: S603
+        done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return (done.stdout + done.stderr).strip() if done.returncode == 0 else None

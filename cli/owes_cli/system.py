@@ -383,30 +383,29 @@ class LocalSystem:
 
     def start_service(self, name: str, port: int) -> ServiceProcess:
         env = {**os.environ, **self.service_env(name), **self.extra_env}
-        log = open(self.data_dir / f"{name}.log", "ab")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                f"{name}.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--timeout-graceful-shutdown",
-                "15",
-                "--no-access-log",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=self.data_dir,
-            start_new_session=True,
-            pass_fds=self._inherited,
-        )
-        log.close()  # the child has its own copy
+        with open(self.data_dir / f"{name}.log", "ab") as log:  # the child has its own copy
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    f"{name}.main:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--timeout-graceful-shutdown",
+                    "15",
+                    "--no-access-log",
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.data_dir,
+                start_new_session=True,
+                pass_fds=self._inherited,
+            )
         svc = ServiceProcess(name, port, process)
         self.services = [s for s in self.services if s.name != name] + [svc]
         return svc

@@ -221,7 +221,8 @@ class Application:
                 f"The grant can fund 1 to {self.jobs_planned} jobs (the jobs planned); {jobs} given.", field="jobs"
             )
         total = money(per_job * jobs, field_name="total_amount")
-        assert self.evaluated_on is not None
+        if self.evaluated_on is None:  # AWARDABLE statuses are reached only through evaluate()
+            raise RuleBroken("The application has not been evaluated yet.", field="awarded_on")
         not_before(on, self.evaluated_on, what="The award", since="the evaluation", field_name="awarded_on")
         self.status = ApplicationStatus.AWARDED
         self.awarded_on = on
@@ -249,7 +250,8 @@ class Application:
                 field="amount",
                 remaining=str(self.remaining),
             )
-        assert self.awarded_on is not None
+        if self.awarded_on is None:  # disbursement needs an award, checked above
+            raise RuleBroken("The grant has not been awarded yet.", field="disbursed_on")
         not_before(on, self.awarded_on, what="The disbursement", since="the award", field_name="disbursed_on")
         self.disbursed += amount
         return GrantDisbursed(

@@ -106,7 +106,7 @@ def cumulative_chart(
     bar = max(2.0, slot * 0.55)
     step = max(1, len(months) // 8)
     points = []
-    for i, (month, v, c) in enumerate(zip(months, monthly, running)):
+    for i, (month, v, c) in enumerate(zip(months, monthly, running, strict=False)):
         cx = left + slot * i + slot / 2
         out.append(
             f'<rect x="{cx - bar / 2:.1f}" y="{y(v):.1f}" width="{bar:.1f}" height="{max(0.0, y(0) - y(v)):.1f}" '

@@ -65,7 +65,8 @@ def _card(f: IndicatorFigures, months: list[str], color: str, *, compact: bool =
     suffix = _unit_suffix(i.unit)
     value = f"{fmt(f.value)}{f'<small>{suffix}</small>' if suffix else ''}"
     parts = [
-        f'<article class="card{" compact" if compact else ""}" data-indicator="{i.key}" title="{escape(i.definition)}">',
+        f'<article class="card{" compact" if compact else ""}" data-indicator="{i.key}" '
+        f'title="{escape(i.definition)}">',
         f'<div class="title">{escape(i.title)}</div><div class="value">{value}</div>',
     ]
     if f.target is not None:

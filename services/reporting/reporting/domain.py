@@ -108,12 +108,15 @@ def merger(row_type: type[Any]) -> Callable[[tuple, tuple], tuple]:
     if all(r == "coalesce" for r in rules):
 
         def merge(old: tuple, new: tuple) -> tuple:
-            return row_type._make([n if n is not None else o for o, n in zip(old, new)])
+            return row_type._make([n if n is not None else o for o, n in zip(old, new, strict=False)])
     else:
 
         def merge(old: tuple, new: tuple) -> tuple:
             return row_type._make(
-                [_merge_max(n, o) if r == "max" else (n if n is not None else o) for r, o, n in zip(rules, old, new)]
+                [
+                    _merge_max(n, o) if r == "max" else (n if n is not None else o)
+                    for r, o, n in zip(rules, old, new, strict=False)
+                ]
             )
 
     return merge

@@ -355,7 +355,7 @@ async def _from_workers(workers: list, writer: BulkWriter) -> list[_Folded]:
     async def drain(receive: Connection[Any, Any]) -> _Folded:
         while True:
             try:
-                kind, body = pickle.loads(await loop.run_in_executor(None, receive.recv_bytes))
+                kind, body = pickle.loads(await loop.run_in_executor(None, receive.recv_bytes))  # noqa: S301 (our own worker)
             except EOFError:
                 raise RuntimeError("a rebuild worker ended without finishing") from None
             if kind == "rows":

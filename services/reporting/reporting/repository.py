@@ -114,7 +114,7 @@ class BulkWriter:
 
     def _prepare(self, row_type: type, rows: list[tuple]) -> tuple[str, list[tuple]]:
         sql, order, processors = self._plan(row_type)
-        steps = list(zip(order, processors))
+        steps = list(zip(order, processors, strict=False))
         if all(p is None for _, p in steps) and order == list(range(len(order))):
             return sql, rows
         return sql, [tuple(v if (v := row[i]) is None or p is None else p(v) for i, p in steps) for row in rows]
@@ -163,7 +163,9 @@ class BulkWriter:
 # --- indicator queries: one row per counted unit, with its dimensions -----------------------------------
 NGO_TYPES = ("association", "foundation", "church_legal_person")
 Expr = sa.ColumnElement[Any]
-P, O, G, A, M, T = participants.c, organisations.c, grant_applications.c, advisory_sessions.c, mentoring.c, trainings.c
+# each table's columns by the table's initial
+P, G, A, M, T = participants.c, grant_applications.c, advisory_sessions.c, mentoring.c, trainings.c
+O = organisations.c  # noqa: E741
 J, B, C, D, IG = jobs.c, bridge_support.c, cooperatives.c, disbursements.c, initiative_groups.c
 
 
@@ -408,7 +410,9 @@ async def participant_funnel(connection: Connection) -> dict[str, int]:
             )
         )
     ).one()
-    return dict(zip(("recruited", "eligible", "rejected", "pending", "withdrawn", "erased"), map(int, row)))
+    return dict(
+        zip(("recruited", "eligible", "rejected", "pending", "withdrawn", "erased"), map(int, row), strict=False)
+    )
 
 
 async def people_outside_subregion(connection: Connection) -> tuple[int, int]:

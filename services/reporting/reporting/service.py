@@ -107,7 +107,7 @@ async def indicator_figures(connection: Connection, indicator: Indicator) -> Ind
     for *buckets, value in await indicator_cube(connection, indicator.query, indicator.dimensions):
         value = int(value or 0)
         figures.total += value
-        for dimension, bucket in zip(indicator.dimensions, buckets):
+        for dimension, bucket in zip(indicator.dimensions, buckets, strict=False):
             figures.by[dimension][bucket if bucket is not None else UNKNOWN] += value
     return figures
 

@@ -49,7 +49,7 @@ def write_rows(engine: sa.Engine, step: str) -> str:
                 topic="owes.test.events",
                 key=f"k-{step}",
                 headers=[["ce_id", event_id]],
-                value='{"step": "%s"}' % step,
+                value=f'{{"step": "{step}"}}',
                 created_at=dt.datetime.now(dt.UTC),
             )
         )

@@ -119,7 +119,7 @@ class TestForgedDeadLetters:
         real = recruited()
         async with running(reporting()):  # creates the topics and migrates the database the audit rows go to
             sent = await publisher.event(topic, real)
-        invented, other_id, altered = recruited(), recruited(), recruited()
+        invented, other_id = recruited(), recruited()
 
         def forged(event, offset: int, value: bytes) -> list:
             return [

@@ -51,7 +51,9 @@ class TestEventOrigin:
                 "origin: source '/owes/invented-partner/recruitment' is not recruitment's configured "
                 "source '/owes/jastrzebie-zdroj/recruitment'"
             ),
-            invented_partner.id: "origin: partner 'invented-partner' is not 'jastrzebie-zdroj', who operates recruitment",
+            invented_partner.id: (
+                "origin: partner 'invented-partner' is not 'jastrzebie-zdroj', who operates recruitment"
+            ),
         }
 
     async def test_the_partner_operating_a_producer_is_configuration(self, reporting, publisher, recruited, namespace):

@@ -16,7 +16,7 @@ def pushed_sections(body: str) -> list[dict]:
     for block in body.split("\n\n"):
         lines = block.split("\n")
         if "event: dashboard" in lines:
-            messages.append(json.loads(next(l[len("data: ") :] for l in lines if l.startswith("data: "))))
+            messages.append(json.loads(next(line[len("data: ") :] for line in lines if line.startswith("data: "))))
     return messages
 
 

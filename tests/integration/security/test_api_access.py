@@ -151,13 +151,15 @@ class TestRecruitmentAccess:
     async def test_a_browser_signs_in_with_basic_auth_using_the_key_as_password(
         self, database_url, kafka_bootstrap, namespace
     ):
-        async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
-            async with client_as(rec, None) as browser:
-                basic = base64.b64encode(f"jastrzebie-zdroj:{TEST_API_KEYS['partner:recruitment']}".encode())
-                response = await browser.post(
-                    "/participants", json=participant_form(), headers={"Authorization": f"Basic {basic.decode()}"}
-                )
-                assert response.status_code == 201, response.text
+        async with (
+            running(recruitment(database_url, kafka_bootstrap, namespace)) as rec,
+            client_as(rec, None) as browser,
+        ):
+            basic = base64.b64encode(f"jastrzebie-zdroj:{TEST_API_KEYS['partner:recruitment']}".encode())
+            response = await browser.post(
+                "/participants", json=participant_form(), headers={"Authorization": f"Basic {basic.decode()}"}
+            )
+            assert response.status_code == 201, response.text
 
 
 class TestReportingAccess:
@@ -240,12 +242,14 @@ class TestRuntimeAccess:
                 assert_unauthorized(await anonymous.get("/probe-event-catalogue"))
 
     async def test_health_and_metrics_need_no_credentials(self, database_url, kafka_bootstrap, namespace):
-        async with running(advisory_with_probe(database_url, kafka_bootstrap, namespace)) as adv:
-            async with client_as(adv, None) as anonymous:
-                assert (await anonymous.get("/healthz")).status_code == 200
-                assert (await anonymous.get("/readyz")).status_code == 200
-                metrics = await anonymous.get("/metrics")
-                assert metrics.status_code in (200, 404)  # open where the service serves metrics
+        async with (
+            running(advisory_with_probe(database_url, kafka_bootstrap, namespace)) as adv,
+            client_as(adv, None) as anonymous,
+        ):
+            assert (await anonymous.get("/healthz")).status_code == 200
+            assert (await anonymous.get("/readyz")).status_code == 200
+            metrics = await anonymous.get("/metrics")
+            assert metrics.status_code in (200, 404)  # open where the service serves metrics
 
     async def test_a_service_without_keys_refuses_everyone(self, database_url, kafka_bootstrap, namespace):
         async with running(advisory_with_probe(database_url, kafka_bootstrap, namespace, api_keys=[])) as adv:

@@ -68,7 +68,7 @@ class TestTrainingAttendance:
 
     def test_completion_needs_the_required_share(self):
         domain.check_attendance_met(attended=Decimal("8"), training_hours=Decimal("10"), percent=80)
-        with pytest.raises(domain.AttendanceNotMet, match="attended 7.75 of 10 hours; 8.00 .80%. are required"):
+        with pytest.raises(domain.AttendanceNotMet, match=r"attended 7.75 of 10 hours; 8.00 .80%. are required"):
             domain.check_attendance_met(attended=Decimal("7.75"), training_hours=Decimal("10"), percent=80)
 
 

@@ -80,7 +80,7 @@ class TestExamplePayload:
 
             thing_id: str = Field(description="Id.")
 
-        with pytest.raises(MissingExample, match="Undocumented.thing_id"):
+        with pytest.raises(MissingExample, match=r"Undocumented.thing_id"):
             example_payload(Undocumented)
 
 

@@ -25,7 +25,7 @@ class TestPesel:
     def test_rejects_date_that_does_not_exist(self):
         # 30 February 1990 with a correct checksum
         body = "9002300011"
-        check = (10 - sum(w * int(d) for w, d in zip((1, 3, 7, 9, 1, 3, 7, 9, 1, 3), body)) % 10) % 10
+        check = (10 - sum(w * int(d) for w, d in zip((1, 3, 7, 9, 1, 3, 7, 9, 1, 3), body, strict=False)) % 10) % 10
         with pytest.raises(domain.InvalidPesel, match="does not exist"):
             domain.pesel_birth_date(body + str(check))
 
@@ -96,7 +96,7 @@ class TestRegon:
     def test_rejects_14_digits_whose_entity_regon_is_invalid(self):
         # the 13-digit checksum alone would pass (remainder 0 -> 0), but 123456789 is not a valid REGON
         digits = [int(c) for c in "1234567890000"]
-        check = sum(w * d for w, d in zip((2, 4, 8, 5, 0, 9, 7, 3, 6, 1, 2, 4, 8), digits)) % 11 % 10
+        check = sum(w * d for w, d in zip((2, 4, 8, 5, 0, 9, 7, 3, 6, 1, 2, 4, 8), digits, strict=False)) % 11 % 10
         with pytest.raises(domain.InvalidRegon, match="first 9 digits"):
             domain.normalise_regon("1234567890000" + str(check))
 
