@@ -203,7 +203,7 @@ def _hashable(value: Any) -> Any:
     return repr(value) if isinstance(value, (dict, list)) else value
 
 
-def _bound(node: dict, keys) -> tuple[float, bool] | None:
+def _bound(node: dict, keys: tuple[tuple[str, bool], ...]) -> tuple[float, bool] | None:
     found = [(node[k], exclusive) for k, exclusive in keys if k in node]
     if not found:
         return None

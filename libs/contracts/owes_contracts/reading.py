@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from .base import Event
 
@@ -63,7 +64,7 @@ def read_tolerantly(model: type[Event], data: dict[str, Any]) -> Reading:
         return Reading(model.model_validate(data))
     except ValidationError as exc:
         strict_error = exc
-    by_field: dict[str, list[dict]] = {}
+    by_field: dict[str, list[ErrorDetails]] = {}
     for error in strict_error.errors():
         by_field.setdefault(str(error["loc"][0]) if error["loc"] else "", []).append(error)
     ignored: list[str] = []

@@ -7,10 +7,11 @@ import asyncio
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, cast
 
 import structlog
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from owes_contracts import Event
 from owes_contracts.correlation import correlation_scope
 from owes_contracts.envelope import CloudEvent, PoisonMessage
+from owes_contracts.reading import Reading
 
 from .inbox import Inbox
 from .origin import Origin
@@ -27,6 +29,10 @@ from .origin import Origin
 log = structlog.get_logger("owes.consumer")
 
 Handler = Callable[[AsyncSession, CloudEvent, Event], Awaitable[None]]
+# Publishes one record to the dead-letter topic: (topic, value, key, headers).
+DeadLetter = Callable[[str, bytes | None, bytes | None, list[tuple[str, bytes]]], Awaitable[None]]
+# An aiokafka ConsumerRecord (aiokafka has no type information).
+Record = Any
 
 # PostgreSQL SQLSTATE classes and codes that mean "away, busy or restarting", not "wrong":
 # 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention (shutdown, cannot connect
@@ -90,7 +96,7 @@ class Admitted:
     """A record that parsed and passed every check: ready to apply (handler None: this service ignores it)."""
 
     event: CloudEvent
-    payload: Event | None  # None: its twin is the one applied here (a transition window)
+    payload: Event | None  # None: its twin is the one applied here (a transition window), and no handler
     handler: Handler | None
 
 
@@ -127,7 +133,7 @@ class EventConsumer:
         sessionmaker: async_sessionmaker[AsyncSession],
         inbox: Inbox,
         handlers: dict[type[Event], Handler],
-        dead_letter,
+        dead_letter: DeadLetter,
         dead_letter_topic: str,
         retry: RetryPolicy = RetryPolicy(),
         on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None,
@@ -137,13 +143,13 @@ class EventConsumer:
         self.sessionmaker = sessionmaker
         self.inbox = inbox
         self.handlers = {(model.ce_type(), model.version): handler for model, handler in handlers.items()}
-        self.dead_letter = dead_letter  # async callable(topic, value, key, headers)
+        self.dead_letter = dead_letter
         self.dead_letter_topic = dead_letter_topic
         self.retry = retry
         self.on_outcome = on_outcome
         # What tolerant reading let through, by (event type, field, "ignored_field" | "unknown_value").
         self.tolerated: Counter[tuple[str, str, str]] = Counter()
-        self.on_tolerated: Callable[[CloudEvent, object], None] | None = None
+        self.on_tolerated: Callable[[CloudEvent, Reading], None] | None = None
         # topic -> the producer and partner whose events alone it may carry (owes_messaging.origin); a topic
         # missing here is refused, so a consumer never applies what nobody said it may read
         self.origins = origins
@@ -155,8 +161,8 @@ class EventConsumer:
 
     async def handle_batch(
         self,
-        records,
-        kafka,
+        records: Sequence[Record],
+        kafka: Any,
         *,
         handle: Callable[[object], Awaitable[object]] | None = None,
         together: bool = False,
@@ -211,7 +217,7 @@ class EventConsumer:
             await kafka.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in done.items()})
 
     async def apply_together(
-        self, records, *, scope: Callable[[object], AbstractContextManager] | None = None
+        self, records: Sequence[Record], *, scope: Callable[[object], AbstractContextManager] | None = None
     ) -> list[Outcome] | None:
         """Apply records in one transaction, inbox claims and effects together (catching up: one commit for
         hundreds of events instead of one each). None, with nothing written, when a record needs the
@@ -241,7 +247,7 @@ class EventConsumer:
                             log.info("event_duplicate_skipped", event_type=item.event.type)
                             outcome = Outcome.DUPLICATE
                         else:
-                            await item.handler(session, item.event, item.payload)
+                            await item.handler(session, item.event, cast(Event, item.payload))
                             seen.add(item.event.id)
                             claimed.append(item.event)
                             outcome = Outcome.APPLIED
@@ -262,7 +268,7 @@ class EventConsumer:
         log.info("events_applied", count=outcomes.count(Outcome.APPLIED), batch=len(records))
         return outcomes
 
-    def admit(self, record) -> Admitted | Rejected:
+    def admit(self, record: Record) -> Admitted | Rejected:
         """Parse and check one record before anything is written: the envelope, its origin, its payload."""
         try:
             event = CloudEvent.from_kafka(record.headers, record.value)
@@ -278,7 +284,7 @@ class EventConsumer:
         handler = self.handlers.get((event.type, event.schemaversion)) if payload is not None else None
         return Admitted(event, payload, handler)
 
-    async def handle_record(self, record) -> Outcome:
+    async def handle_record(self, record: Record) -> Outcome:
         """Process one Kafka record (an aiokafka ConsumerRecord) to a final outcome, or raise ShuttingDown."""
         item = self.admit(record)
         if isinstance(item, Rejected):
@@ -368,7 +374,7 @@ class EventConsumer:
         if not await self.inbox.claim(session, item.event):
             log.info("event_duplicate_skipped", event_type=item.event.type)
             return Outcome.DUPLICATE
-        await item.handler(session, item.event, item.payload)
+        await item.handler(session, item.event, cast(Event, item.payload))
         return Outcome.APPLIED
 
     async def _back_off(self, attempt: int, exc: Exception, *, transient: bool) -> None:
@@ -387,7 +393,7 @@ class EventConsumer:
             return
         raise ShuttingDown()
 
-    async def _dead_letter(self, record, reason: str, event: CloudEvent | None) -> Outcome:
+    async def _dead_letter(self, record: Record, reason: str, event: CloudEvent | None) -> Outcome:
         headers = [(k, v) for k, v in (record.headers or ()) if k not in DLQ_HEADERS]
         headers += [
             (DLQ_REASON, reason.encode()),

@@ -15,13 +15,16 @@ retention, then pruned on a schedule; the embedded Tansu system keeps them forev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
+from opentelemetry.trace import Tracer
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
@@ -62,7 +65,8 @@ class OutboxWriter:
         self.today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()
         self.transitions = transitions or {}
         self.committed = asyncio.Event()
-        self.tracer = None  # set by the runtime: each event gets a PRODUCER span and carries its traceparent
+        # set by the runtime: each event gets a PRODUCER span and carries its traceparent
+        self.tracer: Tracer | None = None
         # One statement, its values passed as parameters: SQLAlchemy compiles it once (values() would make it
         # build and hash a new statement per event).
         self._insert = sa.insert(table)
@@ -75,6 +79,8 @@ class OutboxWriter:
         for version, twin in publications(payload, today=self.today(), transitions=self.transitions):
             event = await self._add(session, version, twin)
             first = first or event
+        if first is None:  # publications() always names the payload's own version first
+            raise RuntimeError(f"no version of {payload.ce_type()} to publish")
         return first
 
     async def _add(self, session: AsyncSession, payload: Event, twin: int | None) -> CloudEvent:
@@ -114,7 +120,7 @@ def _wake_relays(session: Session) -> None:
         writer.committed.set()
 
 
-async def broker_identity(producer) -> str:
+async def broker_identity(producer: Any) -> str:
     """The cluster id of the broker a started aiokafka producer reaches now (a Metadata request, v2 or newer)."""
     from aiokafka.protocol.metadata import MetadataRequest
 
@@ -157,7 +163,7 @@ class OutboxRelay:
         *,
         engine: AsyncEngine,
         table: sa.Table,
-        producer,
+        producer: Any,
         wakeup: asyncio.Event,
         batch_size: int = 500,
         poll_interval: float = 0.5,
@@ -166,7 +172,7 @@ class OutboxRelay:
         prune_interval: float = 3600.0,
         topic: str | None = None,
         client_options: dict | None = None,
-        prepare_broker=None,
+        prepare_broker: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.engine = engine
         self.table = table
@@ -188,7 +194,8 @@ class OutboxRelay:
         # publish, which keeps the order of rows on the topic.
         self.lock_key = zlib.crc32(lock_name.encode())
         self.published_total = 0
-        self.on_published = None  # callable(rows) after rows are marked published (metrics)
+        # called with the rows just marked published (metrics)
+        self.on_published: Callable[[Sequence[sa.Row[*tuple[Any, ...]]]], None] | None = None
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -230,16 +237,12 @@ class OutboxRelay:
         self.wakeup.set()
 
     async def _wait_for_work(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_interval)
-        except TimeoutError:
-            pass
 
     async def _sleep(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows; return how many were published."""
@@ -289,7 +292,7 @@ class OutboxRelay:
         log.debug("outbox_published", count=len(rows), last_seq=rows[-1].seq)
         return len(rows)
 
-    async def _publish(self, rows) -> None:
+    async def _publish(self, rows: Sequence[sa.Row[*tuple[Any, ...]]]) -> None:
         # send() only enqueues; the futures resolve when the broker has the batch. Awaiting all of them
         # before marking means a row is marked only once Kafka acknowledged it.
         futures = [

@@ -30,6 +30,7 @@ import structlog
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 IDEMPOTENCY_TABLE = "idempotency_keys"
 HEADER = b"idempotency-key"
@@ -55,13 +56,13 @@ def idempotency_columns() -> list[sa.Column]:
 idempotency_keys = sa.Table(IDEMPOTENCY_TABLE, sa.MetaData(), *idempotency_columns())
 
 
-def create_idempotency_table(op) -> None:
-    """Migration step shared by every service with POSTs that create something."""
+def create_idempotency_table(op: Any) -> None:
+    """Migration step shared by every service with POSTs that create something (`op`: alembic's `op`)."""
     op.create_table(IDEMPOTENCY_TABLE, *idempotency_columns())
     op.create_index("ix_idempotency_keys_created_at", IDEMPOTENCY_TABLE, ["created_at"])
 
 
-def drop_idempotency_table(op) -> None:
+def drop_idempotency_table(op: Any) -> None:
     op.drop_index("ix_idempotency_keys_created_at", table_name=IDEMPOTENCY_TABLE)
     op.drop_table(IDEMPOTENCY_TABLE)
 
@@ -101,13 +102,13 @@ def _problem(status: int, title: str, detail: str) -> tuple[int, bytes]:
 class IdempotencyMiddleware:
     """Honours `Idempotency-Key` on POST requests (see the module's docstring)."""
 
-    def __init__(self, app, *, engine: AsyncEngine, retention_hours: float = 24.0) -> None:
+    def __init__(self, app: ASGIApp, *, engine: AsyncEngine, retention_hours: float = 24.0) -> None:
         self.app = app
         self.engine = engine
         self.retention = dt.timedelta(hours=max(retention_hours, 24.0))  # the draft's minimum is a day here
         self._pruned_at = 0.0
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or ())
@@ -125,7 +126,7 @@ class IdempotencyMiddleware:
                 ),
             )
         body, more = b"", True
-        messages = []
+        messages: list[Message] = []
         while more:
             message = await receive()
             messages.append(message)
@@ -155,14 +156,14 @@ class IdempotencyMiddleware:
 
         replay = iter(messages)
 
-        async def receive_again():
+        async def receive_again() -> Message:
             message = next(replay, None)
             return message if message is not None else await receive()
 
-        start: dict | None = None
+        start: Message | None = None
         chunks: list[bytes] = []
 
-        async def capture(message):
+        async def capture(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
                 start = message
@@ -179,7 +180,7 @@ class IdempotencyMiddleware:
         if claim.claimed and start is not None:
             await self._store(claim, start, b"".join(chunks))
 
-    async def _repeat(self, send, row, fingerprint: str) -> None:
+    async def _repeat(self, send: Send, row: sa.RowMapping, fingerprint: str) -> None:
         if row["fingerprint"] != fingerprint:
             return await self._answer(
                 send,
@@ -208,7 +209,7 @@ class IdempotencyMiddleware:
             extra=[(b"idempotency-replayed", b"true")],
         )
 
-    async def _store(self, claim: _Claim, start: dict, body: bytes) -> None:
+    async def _store(self, claim: _Claim, start: Message, body: bytes) -> None:
         content_type = next((v.decode("latin-1") for k, v in start.get("headers", []) if k == b"content-type"), None)
         text = body.decode("utf-8", errors="replace") if len(body) <= MAX_STORED_BODY else ""
         try:
@@ -237,7 +238,7 @@ class IdempotencyMiddleware:
 
     @staticmethod
     async def _answer(
-        send,
+        send: Send,
         status: int,
         body: bytes,
         *,

@@ -10,15 +10,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import structlog
 from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from owes_contracts import UnknownEventType, contract_for
 from owes_contracts.envelope import CloudEvent
+from owes_contracts.reading import Reading
 from owes_messaging.consumer import Outcome
+from owes_messaging.outbox import OutboxRelay
 
 log = structlog.get_logger("owes.metrics")
 
@@ -82,7 +86,7 @@ class ServiceMetrics:
         for row in rows:
             self.events_published.labels(self.service, row.topic, getattr(row, "event_type", "") or "").inc()
 
-    def observe_tolerated(self, event: CloudEvent, reading) -> None:
+    def observe_tolerated(self, event: CloudEvent, reading: Reading) -> None:
         """An event applied although it carried fields or enum values this release does not know."""
         for name in reading.ignored_fields:
             self.events_read_tolerantly.labels(self.service, event.type, name, "ignored_field").inc()
@@ -95,7 +99,7 @@ class ServiceMetrics:
             self.dead_letters.labels(self.service).inc()
 
     # --- measured at scrape time ------------------------------------------------------------------------
-    async def refresh(self, *, relay=None, consumers: Iterable = ()) -> None:
+    async def refresh(self, *, relay: OutboxRelay | None = None, consumers: Iterable[Any] = ()) -> None:
         """Measure the outbox backlog and the consumer lag now."""
         if relay is not None:
             try:
@@ -124,7 +128,7 @@ def _known_type(event: CloudEvent | None) -> str:
     return event.type
 
 
-async def consumer_lag(consumer, *, timeout: float = 1.0) -> dict[tuple[str, int], int]:
+async def consumer_lag(consumer: Any, *, timeout: float = 1.0) -> dict[tuple[str, int], int]:
     """Lag per assigned partition: the partition's end offset minus the consumer's position.
 
     The end offset is the larger of what the broker answers now (`end_offsets()`, exact on Apache Kafka, which
@@ -155,7 +159,7 @@ async def consumer_lag(consumer, *, timeout: float = 1.0) -> dict[tuple[str, int
     return lags
 
 
-def kafka_consumers(broker) -> list:
+def kafka_consumers(broker: Any) -> list[Any]:
     """The aiokafka consumers behind a FastStream broker's running subscribers."""
     consumers = []
     for subscriber in broker.subscribers:
@@ -180,17 +184,17 @@ def metrics_router(metrics: ServiceMetrics, *, refresh: Callable[[], Awaitable[N
 class RequestMetricsMiddleware:
     """Times every HTTP request, labelled by route template (never the raw path: ids would explode the series)."""
 
-    def __init__(self, app, *, metrics: ServiceMetrics) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: ServiceMetrics) -> None:
         self.app = app
         self.metrics = metrics
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         status: list[int] = []
 
-        async def send_with_status(message):
+        async def send_with_status(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
             await send(message)

@@ -17,11 +17,14 @@ import unicodedata
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .project_calendar import PROJECT_TIME_ZONE, DateOutOfRange, time_zone
+
+if TYPE_CHECKING:
+    from owes_contracts.envelope import CloudEvent
 
 DEFAULT_PROJECT_FILE = Path(__file__).with_name("project.toml")
 
@@ -185,10 +188,10 @@ class ProjectCopies:
         self.own = own
         self.seen: dict[tuple[str, str], str] = {}  # (partner, producing service) -> fingerprint
 
-    def observe(self, event, _outcome=None) -> None:
+    def observe(self, event: CloudEvent | None, _outcome: object = None) -> None:
         """Note the fingerprint an event carries (a consumer's outcome observer)."""
         fingerprint = getattr(event, "extra", {}).get(EXT_PROJECT_FINGERPRINT) if event is not None else None
-        if fingerprint:
+        if event is not None and fingerprint:
             producer = event.type.split(".")[2] if event.type.count(".") >= 3 else event.source
             self.seen[(event.partner or event.source, producer)] = fingerprint
 

@@ -10,6 +10,8 @@ import signal
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import FrameType
+from typing import Any
 
 import structlog
 from fastapi import Depends, FastAPI
@@ -18,8 +20,9 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from owes_contracts import dead_letter_topic_for, topic_for
+from owes_contracts.envelope import CloudEvent
 from owes_messaging.broker import build_broker, build_producer, client_options, ensure_topics
-from owes_messaging.consumer import EventConsumer
+from owes_messaging.consumer import EventConsumer, Outcome, Record
 from owes_messaging.db import create_engine, create_sessionmaker, ping_database
 from owes_messaging.inbox import Inbox
 from owes_messaging.messaging_tables import INBOX_TABLE, OUTBOX_TABLE
@@ -60,7 +63,8 @@ def exit_cleanly_after_draining_on_sigterm() -> None:
     if server is None or not hasattr(server, "should_exit") or not hasattr(server, "capture_signals"):
         return
 
-    def drain(_sig, _frame) -> None:  # what uvicorn's own handler does, minus recording the signal
+    # what uvicorn's own handler does, minus recording the signal
+    def drain(_sig: int, _frame: FrameType | None) -> None:
         server.should_exit = True
 
     signal.signal(signal.SIGTERM, drain)
@@ -141,7 +145,7 @@ class ServiceRuntime:
         self.project_copies = ProjectCopies(self.project)
         observers = (self.metrics.observe_outcome, self.project_copies.observe)
 
-        def on_outcome(event, outcome) -> None:
+        def on_outcome(event: CloudEvent | None, outcome: Outcome) -> None:
             for observe in observers:
                 observe(event, outcome)
 
@@ -154,10 +158,10 @@ class ServiceRuntime:
     def _subscribe(self) -> None:
         consumer = self.consumer
 
-        async def raw_body(message):  # the consumer parses the CloudEvent itself, poison included
+        async def raw_body(message: Any) -> Any:  # the consumer parses the CloudEvent itself, poison included
             return message.body
 
-        async def handle(record) -> None:
+        async def handle(record: Record) -> None:
             with consume_span(self.tracer, record) as span:  # parented by the event's traceparent
                 span.set_attribute("owes.outcome", str(await consumer.handle_record(record)))
 
@@ -192,7 +196,9 @@ class ServiceRuntime:
         """Create the topics this service writes and reads (again, on a broker that replaced the last one)."""
         await ensure_topics(self.settings.kafka, [self.topic, self.dead_letter_topic, *self.consumed_topics])
 
-    async def _publish_dead_letter(self, topic: str, value, key, headers) -> None:
+    async def _publish_dead_letter(
+        self, topic: str, value: bytes | None, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
         await (await self.producer.send(topic, value=value, key=key, headers=headers))
 
     async def _check_broker(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -99,18 +99,18 @@ class ServiceSettings(BaseSettings):
 
     @field_validator("api_keys", "api_readers", mode="before")
     @classmethod
-    def _split_entries(cls, value):
+    def _split_entries(cls, value: Any) -> Any:
         return split_entries(value) if isinstance(value, str) else value
 
     @classmethod
     def settings_customise_sources(
         cls,
-        settings_cls,
+        settings_cls: type[BaseSettings],
         init_settings: PydanticBaseSettingsSource,
         env_settings: PydanticBaseSettingsSource,
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
-    ):
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Secrets from the environment, or from files named like the variables in OWES_SECRETS_DIR
         (default /run/secrets)."""
         sources = [init_settings, env_settings, dotenv_settings]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -113,6 +113,7 @@ class TextGuardMiddleware:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return []  # not text: the route's own parsing answers it
+        found: Iterable[tuple[tuple, str]]
         if "json" in content_type:
             try:
                 data = json.loads(text)
