@@ -73,7 +73,7 @@ def read_tolerantly(model: type[Event], data: dict[str, Any]) -> Reading:
         if [e["type"] for e in errors] == ["extra_forbidden"] and len(errors[0]["loc"]) == 1:
             ignored.append(name)
         elif (
-            all(e["type"] in _ENUM_ERRORS + ("none_required",) for e in errors)
+            all(e["type"] in (*_ENUM_ERRORS, "none_required") for e in errors)
             and isinstance(data.get(name), str)
             and _placeholder(model, name) is not None
         ):

@@ -120,7 +120,7 @@ class RetryPolicy:
     max_attempts: int = 5
 
     def delay(self, attempt: int) -> float:
-        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not a secret)
 
 
 class EventConsumer:
@@ -181,16 +181,21 @@ class EventConsumer:
         from aiokafka.structs import OffsetAndMetadata
 
         handle = handle or self.handle_record
-        if together and len(records) > 1 and not self.stopping.is_set():
-            if await self.apply_together(records, scope=scope) is not None:
-                ends: dict[TopicPartition, int] = {}
-                for record in records:
-                    ends[TopicPartition(record.topic, record.partition)] = record.offset + 1
-                try:
-                    await kafka.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
-                except Exception as commit_error:  # broker away: the batch comes again, the inbox skips it
-                    log.warning("offsets_not_committed", error=repr(commit_error))
-                return
+        applied_together = (
+            together
+            and len(records) > 1
+            and not self.stopping.is_set()
+            and await self.apply_together(records, scope=scope) is not None
+        )
+        if applied_together:
+            ends: dict[TopicPartition, int] = {}
+            for record in records:
+                ends[TopicPartition(record.topic, record.partition)] = record.offset + 1
+            try:
+                await kafka.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
+            except Exception as commit_error:  # broker away: the batch comes again, the inbox skips it
+                log.warning("offsets_not_committed", error=repr(commit_error))
+            return
         done: dict[TopicPartition, int] = {}
         try:
             for record in records:

@@ -153,9 +153,10 @@ async def consumer_lag(consumer: Any, *, timeout: float = 1.0) -> dict[tuple[str
             continue
         try:
             position = await asyncio.wait_for(consumer.position(tp), timeout)
-        except Exception:  # no position yet (rebalancing, offsets being fetched)
-            continue
-        lags[(tp.topic, tp.partition)] = max(0, max(known) - position)
+        except Exception:  # no position yet (rebalancing, offsets being fetched): no lag to report
+            position = None
+        if position is not None:
+            lags[(tp.topic, tp.partition)] = max(0, max(known) - position)
     return lags
 
 

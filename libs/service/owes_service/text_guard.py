@@ -3,7 +3,8 @@
 Control characters (NUL included) and the Unicode bidirectional overrides and isolates can hide or reorder what
 a person reads on a page, in an export or in a log line ("Trojan Source"), so a JSON or form body carrying one in
 any string, key or value, is answered 422 with the field, before any route sees it. A line feed is allowed (notes
-have lines; a browser's CR LF counts as one); a tab or a lone carriage return is not (they start spreadsheet formulas, and a CR splits log lines).
+have lines; a browser's CR LF counts as one); a tab or a lone carriage return is not (they start spreadsheet
+formulas, and a CR splits log lines).
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class TextGuardMiddleware:
         if "json" in content_type:
             try:
                 data = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested deeper than a parser will go
                 return []
             found = _strings(data, ("body",))
         elif "x-www-form-urlencoded" in content_type:
