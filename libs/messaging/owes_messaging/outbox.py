@@ -271,6 +271,10 @@ class OutboxRelay:
                 await conn.commit()
                 if not rows:
                     return 0
+                # Asked before sending too: rows sent to a replacement before the kept rows are published again
+                # there would reach it out of commit order (a key's later event before its earlier one).
+                if await broker_identity(self.producer) != self.broker_id:
+                    raise BrokerReplaced(f"broker {self.broker_id!r} replaced: {len(rows)} rows held back")
                 await self._publish(rows)
                 # The acknowledgements count only if they came from the broker published to before: asked
                 # after the acks, so a broker replaced before or during the batch is caught here.
