@@ -113,12 +113,28 @@ async def ensure_topics(kafka: KafkaSettings, topics: list[str]) -> None:
             )
         # Apache Kafka answers the create before its brokers' metadata shows the topic; a consumer started in that
         # gap logs "not found in cluster metadata" errors until it does, so wait (briefly) for the metadata.
+        # A produce in the gap before every partition has a leader fails with NotLeaderForPartition, so wait for
+        # the leaders too.
         deadline = time.monotonic() + 15
-        while not set(missing) <= set(await admin.list_topics()) and time.monotonic() < deadline:
+        while not await _led(admin, missing) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         log.info("topics_created", topics=missing)
     finally:
         await admin.close()
+
+
+async def _led(admin: AIOKafkaAdminClient, topics: list[str]) -> bool:
+    """Whether the cluster's metadata shows every topic with a leader for each of its partitions."""
+    if not set(topics) <= set(await admin.list_topics()):
+        return False
+    try:
+        described = await admin.describe_topics(topics)
+    except Exception:  # metadata not settled yet
+        return False
+    return all(
+        t.get("error_code", 0) == 0 and t.get("partitions") and all(p.get("leader", -1) >= 0 for p in t["partitions"])
+        for t in described
+    )
 
 
 async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
