@@ -9,14 +9,16 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 
-from helpers import eventually, header, participant_form, read_topic, running, settings_for
+from helpers import eventually, header, participant_form, publish_events, read_topic, running, settings_for
 from integration.reliability.conftest import recruited_event
 from owes_cli.embedded import EmbeddedBroker, free_port
 from owes_contracts import topic_for
+from owes_messaging.broker import ensure_topics
 from owes_messaging.outbox import OutboxRelay
+from owes_messaging.settings import KafkaSettings
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
 from reporting.rebuild import RebuildRefused, rebuild
@@ -144,10 +146,11 @@ async def _recreate(bootstrap: str, topic: str) -> None:
         await eventually(gone, timeout=30)
 
         async def created():
-            try:
-                await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+            try:  # created, and every partition has a leader before anything is produced to it
+                await ensure_topics(KafkaSettings(bootstrap_servers=bootstrap, topic_partitions=3), [topic])
             except Exception as exc:  # still being deleted
                 raise AssertionError(repr(exc)) from None
+            assert topic in await admin.list_topics()
 
         await eventually(created, timeout=30, interval=0.5)
     finally:
@@ -169,8 +172,9 @@ class TestRebuildFromATruncatedLog:
 
             await eventually(all_counted, timeout=60)
         await _recreate(kafka_bootstrap, topic)
-        for event in events[:2]:  # the log keeps a third of what the live models were built from
-            await publisher.event(topic, event)
+        # the log keeps a third of what the live models were built from (a new producer: the fixture's knows the
+        # deleted topic's leaders)
+        await publish_events(kafka_bootstrap, events[:2], topic=topic)
         settings = settings_for(
             ReportingSettings, database_url=reporting.database_url, kafka_bootstrap=kafka_bootstrap, namespace=namespace
         )
