@@ -165,3 +165,31 @@ async def list_trainings(session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]
         .order_by(trainings.c.starts_on.desc().nulls_last(), trainings.c.title)
     )
     return rows.all()
+
+
+def _for_beneficiary(
+    table: sa.Table, query: sa.Select, participant_id: str | None, organisation_id: str | None
+) -> sa.Select:
+    if participant_id:
+        query = query.where(table.c.participant_id == participant_id)
+    if organisation_id:
+        query = query.where(table.c.organisation_id == organisation_id)
+    return query
+
+
+async def list_advisory_sessions(
+    session: AsyncSession, *, participant_id: str | None = None, organisation_id: str | None = None, limit: int = 500
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """Advisory sessions, of one participant or organisation when given; the latest first."""
+    query = sa.select(advisory_sessions).order_by(advisory_sessions.c.held_on.desc(), advisory_sessions.c.session_id)
+    query = _for_beneficiary(advisory_sessions, query, participant_id, organisation_id)
+    return (await session.execute(query.limit(limit))).all()
+
+
+async def list_mentoring(
+    session: AsyncSession, *, participant_id: str | None = None, organisation_id: str | None = None, limit: int = 500
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """Mentoring records, of one participant or organisation when given; the latest first."""
+    query = sa.select(mentoring).order_by(mentoring.c.provided_on.desc(), mentoring.c.mentoring_id)
+    query = _for_beneficiary(mentoring, query, participant_id, organisation_id)
+    return (await session.execute(query.limit(limit))).all()

@@ -273,3 +273,19 @@ async def get_known_organisation(*, session: AsyncSession, organisation_id: str)
 async def list_trainings(*, session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
     """The trainings on offer, for the staff pages' list."""
     return await repository.list_trainings(session)
+
+
+async def list_advisory_sessions(
+    *, session: AsyncSession, participant_id: str | None = None, organisation_id: str | None = None
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """Advisory sessions, all or one beneficiary's (the staff pages' lists)."""
+    return await repository.list_advisory_sessions(
+        session, participant_id=participant_id, organisation_id=organisation_id
+    )
+
+
+async def list_mentoring(
+    *, session: AsyncSession, participant_id: str | None = None, organisation_id: str | None = None
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """Mentoring records, all or one beneficiary's (the staff pages' lists)."""
+    return await repository.list_mentoring(session, participant_id=participant_id, organisation_id=organisation_id)

@@ -293,3 +293,19 @@ async def list_cooperatives(session: AsyncSession) -> Sequence[Row[*tuple[Any, .
         .order_by(cooperatives.c.founded_on.desc(), cooperatives.c.cooperative_name)
     )
     return rows.all()
+
+
+async def list_applications(session: AsyncSession, *, limit: int = 500) -> Sequence[Row[*tuple[Any, ...]]]:
+    """Every application with what has been paid out of it, the newest first."""
+    paid = (
+        sa.select(disbursements.c.application_id, sa.func.sum(disbursements.c.amount).label("disbursed"))
+        .group_by(disbursements.c.application_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        sa.select(applications, paid.c.disbursed)
+        .select_from(applications.outerjoin(paid, paid.c.application_id == applications.c.application_id))
+        .order_by(applications.c.submitted_on.desc(), applications.c.application_id)
+        .limit(limit)
+    )
+    return rows.all()

@@ -437,3 +437,8 @@ async def _job_view(session: AsyncSession, job_id: str) -> JobView:
 async def list_cooperatives(*, session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
     """The cooperatives recorded, for the staff pages' list."""
     return await repository.list_cooperatives(session)
+
+
+async def list_applications(*, session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
+    """The applications recorded, for the staff pages' list."""
+    return await repository.list_applications(session)

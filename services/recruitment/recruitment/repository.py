@@ -127,3 +127,24 @@ async def search_participants(
     if county:
         query = query.where(participants.c.county == county)
     return list((await session.execute(query.limit(limit))).all())
+
+
+async def list_organisations(session: AsyncSession, *, limit: int = 500) -> list[Row[*tuple[Any, ...]]]:
+    """Enrolled organisations, the newest enrolment first (the staff pages' list)."""
+    query = sa.select(organisations).order_by(organisations.c.enrolled_on.desc(), organisations.c.organisation_name)
+    return list((await session.execute(query.limit(limit))).all())
+
+
+async def list_initiative_groups(session: AsyncSession, *, limit: int = 500) -> list[Row[*tuple[Any, ...]]]:
+    """Initiative groups with their number of members, the newest first."""
+    members = (
+        sa.select(initiative_group_members.c.group_id, sa.func.count().label("members"))
+        .group_by(initiative_group_members.c.group_id)
+        .subquery()
+    )
+    query = (
+        sa.select(initiative_groups, sa.func.coalesce(members.c.members, 0).label("members"))
+        .select_from(initiative_groups.outerjoin(members, members.c.group_id == initiative_groups.c.group_id))
+        .order_by(initiative_groups.c.formed_on.desc(), initiative_groups.c.group_id)
+    )
+    return list((await session.execute(query.limit(limit))).all())

@@ -386,3 +386,13 @@ async def search_participants(
 ) -> list:
     """Participants found by name or PESEL, status and county (the staff pages' list)."""
     return await repository.search_participants(session, text=text, status=status, county=county)
+
+
+async def list_organisations(*, session: AsyncSession) -> list[Row[*tuple[Any, ...]]]:
+    """Enrolled organisations (the staff pages' list)."""
+    return await repository.list_organisations(session)
+
+
+async def list_initiative_groups(*, session: AsyncSession) -> list[Row[*tuple[Any, ...]]]:
+    """Initiative groups with their number of members (the staff pages' list)."""
+    return await repository.list_initiative_groups(session)
