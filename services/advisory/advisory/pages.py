@@ -4,17 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fastapi import Request, Response
 
-from owes_service.pages import N_, FormErrors, StaffPages, call_use_case, form_body
+from owes_service.pages import N_, FormErrors, Posted, Staff, StaffPages, Writer, call_use_case, form_body
 
 from . import service
 from .schemas import AttendanceRecord, CompletionRecord, TrainingCreation
-
-if TYPE_CHECKING:
-    from owes_service.pages import StaffMember
 
 pages = StaffPages(
     service="advisory",
@@ -25,12 +21,6 @@ pages = StaffPages(
 )
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
-if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (it cannot read a type made by a call)
-    Staff: TypeAlias = StaffMember
-    Writer: TypeAlias = StaffMember
-    Posted: TypeAlias = dict[str, Any]
-else:
-    Staff, Writer, Posted = pages.deps()
 
 TRAINING_LABELS = {
     "title": N_("Title"),

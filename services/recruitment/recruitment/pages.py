@@ -4,7 +4,7 @@ use case (service.py, as the API does), render."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any
 
 from fastapi import Request, Response
 from pydantic import ValidationError
@@ -12,7 +12,10 @@ from pydantic import ValidationError
 from owes_service.pages import (
     N_,
     FormErrors,
+    Posted,
+    Staff,
     StaffPages,
+    Writer,
     call_use_case,
     county_options,
     place_name,
@@ -24,9 +27,6 @@ from owes_service.problems import Problem
 from . import service
 from .schemas import EligibilityDecision, ParticipantRegistration, Withdrawal
 
-if TYPE_CHECKING:
-    from owes_service.pages import StaffMember
-
 pages = StaffPages(
     service="recruitment",
     title=N_("Recruitment"),
@@ -36,12 +36,6 @@ pages = StaffPages(
 )
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
-if TYPE_CHECKING:  # what pages.deps() builds at run time, spelt out for mypy (it cannot read a type made by a call)
-    Staff: TypeAlias = StaffMember
-    Writer: TypeAlias = StaffMember
-    Posted: TypeAlias = dict[str, Any]
-else:
-    Staff, Writer, Posted = pages.deps()
 
 STATUSES = {
     "recruited": N_("recruited"),

@@ -8,12 +8,12 @@ import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
-from owes_service.pages import N_, StaffMember, StaffPages, place_name
+from owes_service.pages import N_, Staff, StaffPages, place_name
 
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .service import Report
@@ -31,9 +31,6 @@ pages = StaffPages(
 )
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
-# Spelled out rather than unpacked from pages.deps() (the same value), so that type checkers take it as a type.
-Staff = Annotated[StaffMember, Depends(pages.signed_in)]
-_, Writer, Posted = pages.deps()
 
 INDICATOR_TITLES = {
     "people_supported": N_("People supported"),

@@ -3,14 +3,28 @@
 from .accounts import SERVICE_ROLES, StaffMember
 from .places import county_options, place_name
 from .usecases import call_use_case
-from .web import N_, FormErrors, StaffPages, form_body, problem_errors, problem_message, validation_errors
+from .web import (
+    N_,
+    FormErrors,
+    Posted,
+    Staff,
+    StaffPages,
+    Writer,
+    form_body,
+    problem_errors,
+    problem_message,
+    validation_errors,
+)
 
 __all__ = [
     "N_",
     "SERVICE_ROLES",
     "FormErrors",
+    "Posted",
+    "Staff",
     "StaffMember",
     "StaffPages",
+    "Writer",
     "call_use_case",
     "county_options",
     "form_body",

@@ -444,51 +444,9 @@ class StaffPages:
     def redirect(self, path: str) -> RedirectResponse:
         return RedirectResponse(path, status_code=303)
 
-    # -- dependencies --
-    async def signed_in(self, request: Request) -> StaffMember:
-        login = self.session(request).get("login")
-        member = await self.directory(request).find(login) if login else None
-        if member is None:
-            raise SignInRequired
-        request.state.staff_member = member
-        caller = request.scope.get(CALLER_SCOPE_KEY)
-        if isinstance(caller, Caller):  # the audit trail records which person made a change
-            caller.principal = Principal(member.login, f"staff:{member.role}")
-        return member
-
-    async def writer(self, request: Request) -> StaffMember:
-        member = await self.signed_in(request)
-        if not member.may_write:
-            raise NotPermitted
-        return member
-
-    async def posted(self, request: Request) -> dict[str, Any]:
-        """The submitted form, after its CSRF token matched this session's."""
-        form = await request.form()
-        token = form.get(CSRF_FIELD)
-        expected = self.session(request).get("csrf")
-        if not isinstance(token, str) or not expected or not hmac.compare_digest(token, expected):
-            raise FormExpired
-        values: dict[str, Any] = {}
-        for key in form:
-            if key == CSRF_FIELD:
-                continue
-            items = [v for v in form.getlist(key) if isinstance(v, str)]
-            values[key] = items if len(items) > 1 else (items[0] if items else "")
-        return values
-
-    def deps(self) -> tuple[Any, Any, Any]:
-        """Typed dependency aliases for a service's pages: (signed in, may write, posted form)."""
-        return (
-            Annotated[StaffMember, Depends(self.signed_in)],
-            Annotated[StaffMember, Depends(self.writer)],
-            Annotated[dict, Depends(self.posted)],
-        )
-
     # -- sign-in, sign-out, assets --
     def _add_shared_routes(self) -> None:
         router = self.router
-        Posted = Annotated[dict, Depends(self.posted)]
 
         @router.get("")
         @router.get("/")
@@ -560,6 +518,49 @@ class StaffPages:
                 media_type=STATIC_TYPES[name],
                 headers={"Cache-Control": "max-age=300"},
             )
+
+
+async def signed_in(request: Request) -> StaffMember:
+    """The signed-in staff member; the audit trail then records this person as the one making a change."""
+    login = StaffPages.session(request).get("login")
+    member = await StaffPages.directory(request).find(login) if login else None
+    if member is None:
+        raise SignInRequired
+    request.state.staff_member = member
+    caller = request.scope.get(CALLER_SCOPE_KEY)
+    if isinstance(caller, Caller):
+        caller.principal = Principal(member.login, f"staff:{member.role}")
+    return member
+
+
+async def writer(request: Request) -> StaffMember:
+    """The signed-in staff member, who may change things (not read-only)."""
+    member = await signed_in(request)
+    if not member.may_write:
+        raise NotPermitted
+    return member
+
+
+async def posted(request: Request) -> dict[str, Any]:
+    """The submitted form, after its CSRF token matched this session's."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    expected = StaffPages.session(request).get("csrf")
+    if not isinstance(token, str) or not expected or not hmac.compare_digest(token, expected):
+        raise FormExpired
+    values: dict[str, Any] = {}
+    for key in form:
+        if key == CSRF_FIELD:
+            continue
+        items = [v for v in form.getlist(key) if isinstance(v, str)]
+        values[key] = items if len(items) > 1 else (items[0] if items else "")
+    return values
+
+
+# The typed dependencies of every service's page handlers (the session and directory they read are per app).
+Staff = Annotated[StaffMember, Depends(signed_in)]
+Writer = Annotated[StaffMember, Depends(writer)]
+Posted = Annotated[dict[str, Any], Depends(posted)]
 
 
 def form_body(
