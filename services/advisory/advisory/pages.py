@@ -12,13 +12,7 @@ from owes_service.pages import N_, FormErrors, Posted, Staff, StaffPages, Writer
 from . import service
 from .schemas import AttendanceRecord, CompletionRecord, TrainingCreation
 
-pages = StaffPages(
-    service="advisory",
-    title=N_("Advisory"),
-    package_dir=Path(__file__).parent,
-    home="/panel/trainings",
-    nav=[("/panel/trainings", N_("Trainings"))],
-)
+pages = StaffPages("advisory", N_("Advisory"), Path(__file__).parent, nav=[("/panel/trainings", N_("Trainings"))])
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 

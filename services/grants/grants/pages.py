@@ -24,11 +24,7 @@ from . import service
 from .schemas import CooperativeFoundation, JobCreation
 
 pages = StaffPages(
-    service="grants",
-    title=N_("Grants"),
-    package_dir=Path(__file__).parent,
-    home="/panel/cooperatives",
-    nav=[("/panel/cooperatives", N_("Social cooperatives"))],
+    "grants", N_("Grants"), Path(__file__).parent, nav=[("/panel/cooperatives", N_("Social cooperatives"))]
 )
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)

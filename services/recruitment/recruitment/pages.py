@@ -28,11 +28,7 @@ from . import service
 from .schemas import EligibilityDecision, ParticipantRegistration, Withdrawal
 
 pages = StaffPages(
-    service="recruitment",
-    title=N_("Recruitment"),
-    package_dir=Path(__file__).parent,
-    home="/panel/participants",
-    nav=[("/panel/participants", N_("Participants"))],
+    "recruitment", N_("Recruitment"), Path(__file__).parent, nav=[("/panel/participants", N_("Participants"))]
 )
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)

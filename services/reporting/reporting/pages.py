@@ -19,10 +19,9 @@ from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .service import Report
 
 pages = StaffPages(
-    service="reporting",
-    title=N_("Partnership reporting"),
-    package_dir=Path(__file__).parent,
-    home="/panel/dashboard",
+    "reporting",
+    N_("Partnership reporting"),
+    Path(__file__).parent,
     nav=[
         ("/panel/dashboard", N_("Dashboard")),
         ("/panel/indicators", N_("Indicator tables")),

@@ -161,6 +161,10 @@ VALIDATION_MESSAGES = {
     "literal_error": N_("Choose %(label)s"),
     "bool_parsing": N_("Choose %(label)s"),
     "value_error": N_("%(label)s is not valid"),
+    "personal_data": N_(
+        "%(label)s must not contain a PESEL, an e-mail address or a phone number: personal data belongs in the "
+        "participant's record"
+    ),
 }
 # The start of a message about a refused identifier, followed by the domain's reason (translated too).
 FIELD_PROBLEMS = {
@@ -240,12 +244,12 @@ class StaffPages:
     """Everything one service's pages share: its router, templates, catalogues, sessions and sign-in."""
 
     def __init__(
-        self, *, service: str, title: str, package_dir: Path, home: str, nav: Iterable[tuple[str, str]] = ()
+        self, service: str, title: str, package_dir: Path, *, nav: Iterable[tuple[str, str]], home: str = ""
     ) -> None:
         self.service = service
         self.title = title
-        self.home = home
         self.nav = [NavItem(p, label) for p, label in nav]
+        self.home = home or self.nav[0].path  # the first page of the navigation unless told otherwise
         self.roles = SERVICE_ROLES[service]
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(package_dir / "templates"), FileSystemLoader(SHARED / "templates")]),
