@@ -56,7 +56,7 @@ async def hold_advisory_session(
 
 @sessions.get("/{session_id}", summary="Read an advisory session")
 async def read_advisory_session(session_id: str, session: SessionDep) -> AdvisorySessionView:
-    return AdvisorySessionView(**(await service.get_advisory_session(session=session, session_id=session_id))._mapping)
+    return await service.get_advisory_session(session=session, session_id=session_id)
 
 
 @mentoring.post(
@@ -76,7 +76,7 @@ async def provide_mentoring(
 
 @mentoring.get("/{mentoring_id}", summary="Read a mentoring record")
 async def read_mentoring(mentoring_id: str, session: SessionDep) -> MentoringView:
-    return MentoringView(**(await service.get_mentoring(session=session, mentoring_id=mentoring_id))._mapping)
+    return await service.get_mentoring(session=session, mentoring_id=mentoring_id)
 
 
 @trainings.post("", status_code=status.HTTP_201_CREATED, summary="Create a training", response_model=TrainingCreated)
@@ -87,7 +87,7 @@ async def create_training(form: TrainingCreation, session: SessionDep) -> dict:
 
 @trainings.get("/{training_id}", summary="Read a training with its trainees' attendance")
 async def read_training(training_id: str, session: SessionDep) -> TrainingView:
-    return TrainingView(**await service.get_training(session=session, training_id=training_id))
+    return await service.get_training(session=session, training_id=training_id)
 
 
 @trainings.post(
@@ -100,9 +100,7 @@ async def record_attendance(
 ) -> AttendanceRecorded:
     """Hours one eligible participant attended on one day; the total never exceeds the training's length.
     Nothing is published: completion is the fact others need."""
-    return AttendanceRecorded(
-        **await service.record_attendance(session=session, calendar=calendar, training_id=training_id, form=form)
-    )
+    return await service.record_attendance(session=session, calendar=calendar, training_id=training_id, form=form)
 
 
 @trainings.post(
@@ -115,10 +113,8 @@ async def complete_training(
 ) -> CompletionRecorded:
     """The participant's attendance must meet the training's requirement (422 otherwise); once per participant
     (409 on repeat). Publishes TrainingCompleted with the training's title and hours."""
-    return CompletionRecorded(
-        **await service.complete_training(
-            session=session, calendar=calendar, outbox=outbox, training_id=training_id, form=form
-        )
+    return await service.complete_training(
+        session=session, calendar=calendar, outbox=outbox, training_id=training_id, form=form
     )
 
 
@@ -126,10 +122,9 @@ async def complete_training(
 async def read_known_participant(participant_id: str, session: SessionDep) -> KnownParticipantView:
     """Eligibility and withdrawal as learnt from recruitment's events (no personal data). 404 when no event about
     the participant has arrived."""
-    return KnownParticipantView(**await service.get_known_participant(session=session, participant_id=participant_id))
+    return await service.get_known_participant(session=session, participant_id=participant_id)
 
 
 @beneficiaries.get("/organisations/{organisation_id}", summary="What advisory knows of an organisation")
 async def read_known_organisation(organisation_id: str, session: SessionDep) -> KnownOrganisationView:
-    row = await service.get_known_organisation(session=session, organisation_id=organisation_id)
-    return KnownOrganisationView(**row._mapping)
+    return await service.get_known_organisation(session=session, organisation_id=organisation_id)

@@ -1,10 +1,17 @@
-"""Advisory domain rules: pure functions and values, no framework imports."""
+"""Advisory domain rules: pure values and decisions, no framework imports.
+
+As in grants, what a decision causes is returned as its event; the service layer stores the new state and
+writes that event to the outbox in the same transaction.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal, InvalidOperation
+
+from owes_contracts import AdvisoryKind, AdvisorySessionHeld, MentoringProvided, TrainingCompleted
 
 HOURS_STEP = Decimal("0.25")  # time is recorded in quarter hours
 MAX_SESSION_HOURS = Decimal("8")  # one advisory session is one sitting
@@ -88,6 +95,78 @@ def check_attendance_met(*, attended: Decimal, training_hours: Decimal, percent:
     needed = required_attendance(training_hours, percent)
     if attended < needed:
         raise AttendanceNotMet(f"attended {attended} of {training_hours} hours; {needed} ({percent}%) are required")
+
+
+def hold_session(
+    *,
+    session_id: str,
+    kind: AdvisoryKind,
+    hours: Decimal,
+    adviser_id: str,
+    participant_id: str | None,
+    organisation_id: str | None,
+    held_on: dt.date,
+) -> AdvisorySessionHeld:
+    """An advisory session of one sitting, for one beneficiary (the caller checked it may be supported)."""
+    return AdvisorySessionHeld(
+        session_id=session_id,
+        held_on=held_on,
+        kind=kind,
+        hours=valid_hours(hours, at_most=MAX_SESSION_HOURS),
+        adviser_id=adviser_id,
+        participant_id=participant_id,
+        organisation_id=organisation_id,
+    )
+
+
+def provide_mentoring(
+    *,
+    mentoring_id: str,
+    mentor_id: str,
+    hours: Decimal,
+    participant_id: str | None,
+    organisation_id: str | None,
+    provided_on: dt.date,
+) -> MentoringProvided:
+    """One day's mentoring for one beneficiary (the caller checked it may be supported)."""
+    return MentoringProvided(
+        mentoring_id=mentoring_id,
+        provided_on=provided_on,
+        hours=valid_hours(hours, at_most=MAX_MENTORING_HOURS),
+        mentor_id=mentor_id,
+        participant_id=participant_id,
+        organisation_id=organisation_id,
+    )
+
+
+@dataclass(frozen=True)
+class Training:
+    """A training on offer: its length and the share of it a participant must attend to complete it."""
+
+    training_id: str
+    title: str
+    hours: Decimal
+    required_attendance_percent: int
+    starts_on: dt.date | None = None
+
+    @property
+    def required_hours(self) -> Decimal:
+        return required_attendance(self.hours, self.required_attendance_percent)
+
+    def attend(self, *, attended: Decimal, adding: Decimal) -> Decimal:
+        """A participant's attended hours after one more day's record; never more than the training lasts."""
+        return check_attendance_fits(attended=attended, adding=adding, training_hours=self.hours)
+
+    def complete(self, *, participant_id: str, attended: Decimal, on: dt.date) -> TrainingCompleted:
+        """A participant completes the training once their attendance meets its requirement."""
+        check_attendance_met(attended=attended, training_hours=self.hours, percent=self.required_attendance_percent)
+        return TrainingCompleted(
+            training_id=self.training_id,
+            participant_id=participant_id,
+            completed_on=on,
+            title=self.title,
+            hours=self.hours,
+        )
 
 
 def new_id(prefix: str) -> str:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .domain import Training
+from .schemas import (
+    AdvisorySessionView,
+    KnownOrganisationView,
+    KnownParticipant,
+    MentoringView,
+    TraineeView,
+    TrainingSummary,
+)
 from .tables import (
     advisory_sessions,
     known_organisations,
@@ -20,6 +29,12 @@ from .tables import (
     training_completions,
     trainings,
 )
+
+V = TypeVar("V", bound=BaseModel)
+
+
+def _view(view: type[V], row: Row[Any] | None) -> V | None:
+    return None if row is None else view.model_validate(row, from_attributes=True)
 
 
 def _insert(session: AsyncSession, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
@@ -37,12 +52,9 @@ async def record_participant_standing(session: AsyncSession, *, participant_id: 
     await session.execute(stmt.on_conflict_do_update(index_elements=["participant_id"], set_=values))
 
 
-async def get_known_participant(session: AsyncSession, *, participant_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (
-        await session.execute(
-            sa.select(known_participants).where(known_participants.c.participant_id == participant_id)
-        )
-    ).first()
+async def get_known_participant(session: AsyncSession, *, participant_id: str) -> KnownParticipant | None:
+    query = sa.select(known_participants).where(known_participants.c.participant_id == participant_id)
+    return _view(KnownParticipant, (await session.execute(query)).first())
 
 
 async def record_organisation(session: AsyncSession, *, organisation_id: str, **values: Any) -> None:
@@ -50,12 +62,9 @@ async def record_organisation(session: AsyncSession, *, organisation_id: str, **
     await session.execute(stmt.on_conflict_do_update(index_elements=["organisation_id"], set_=values))
 
 
-async def get_known_organisation(session: AsyncSession, *, organisation_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (
-        await session.execute(
-            sa.select(known_organisations).where(known_organisations.c.organisation_id == organisation_id)
-        )
-    ).first()
+async def get_known_organisation(session: AsyncSession, *, organisation_id: str) -> KnownOrganisationView | None:
+    query = sa.select(known_organisations).where(known_organisations.c.organisation_id == organisation_id)
+    return _view(KnownOrganisationView, (await session.execute(query)).first())
 
 
 # --- Advisory's own records ----------------------------------------------------------------------------
@@ -65,31 +74,30 @@ async def add_advisory_session(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(advisory_sessions).values(**values))
 
 
-async def get_advisory_session(session: AsyncSession, *, session_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (
-        await session.execute(sa.select(advisory_sessions).where(advisory_sessions.c.session_id == session_id))
-    ).first()
+async def get_advisory_session(session: AsyncSession, *, session_id: str) -> AdvisorySessionView | None:
+    query = sa.select(advisory_sessions).where(advisory_sessions.c.session_id == session_id)
+    return _view(AdvisorySessionView, (await session.execute(query)).first())
 
 
 async def add_mentoring(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(mentoring).values(**values))
 
 
-async def get_mentoring(session: AsyncSession, *, mentoring_id: str) -> Row[*tuple[Any, ...]] | None:
-    return (await session.execute(sa.select(mentoring).where(mentoring.c.mentoring_id == mentoring_id))).first()
+async def get_mentoring(session: AsyncSession, *, mentoring_id: str) -> MentoringView | None:
+    query = sa.select(mentoring).where(mentoring.c.mentoring_id == mentoring_id)
+    return _view(MentoringView, (await session.execute(query)).first())
 
 
 async def add_training(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(trainings).values(**values))
 
 
-async def get_training(
-    session: AsyncSession, *, training_id: str, for_update: bool = False
-) -> Row[*tuple[Any, ...]] | None:
+async def get_training(session: AsyncSession, *, training_id: str, for_update: bool = False) -> Training | None:
     query = sa.select(trainings).where(trainings.c.training_id == training_id)
     if for_update:  # serialises attendance and completions of one training on PostgreSQL
         query = query.with_for_update()
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else Training(**row._mapping)
 
 
 async def add_attendance(session: AsyncSession, **values: Any) -> None:
@@ -123,7 +131,7 @@ async def add_completion(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(training_completions).values(**values))
 
 
-async def trainees(session: AsyncSession, *, training_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
+async def trainees(session: AsyncSession, *, training_id: str) -> list[TraineeView]:
     """Each participant with attendance or a completion on a training: attended hours and completion day."""
     attended = (
         sa.select(
@@ -146,10 +154,10 @@ async def trainees(session: AsyncSession, *, training_id: str) -> Sequence[Row[*
         )
         .order_by(attended.c.participant_id)
     )
-    return rows.all()
+    return [TraineeView.model_validate(row, from_attributes=True) for row in rows]
 
 
-async def list_trainings(session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
+async def list_trainings(session: AsyncSession) -> list[TrainingSummary]:
     """Every training on offer with how many participants attended it; the newest first."""
     attending = (
         sa.select(
@@ -164,7 +172,7 @@ async def list_trainings(session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]
         .select_from(trainings.outerjoin(attending, attending.c.training_id == trainings.c.training_id))
         .order_by(trainings.c.starts_on.desc().nulls_last(), trainings.c.title)
     )
-    return rows.all()
+    return [TrainingSummary.model_validate(row, from_attributes=True) for row in rows]
 
 
 def _for_beneficiary(
@@ -179,17 +187,19 @@ def _for_beneficiary(
 
 async def list_advisory_sessions(
     session: AsyncSession, *, participant_id: str | None = None, organisation_id: str | None = None, limit: int = 500
-) -> Sequence[Row[*tuple[Any, ...]]]:
+) -> list[AdvisorySessionView]:
     """Advisory sessions, of one participant or organisation when given; the latest first."""
     query = sa.select(advisory_sessions).order_by(advisory_sessions.c.held_on.desc(), advisory_sessions.c.session_id)
     query = _for_beneficiary(advisory_sessions, query, participant_id, organisation_id)
-    return (await session.execute(query.limit(limit))).all()
+    rows = await session.execute(query.limit(limit))
+    return [AdvisorySessionView.model_validate(row, from_attributes=True) for row in rows]
 
 
 async def list_mentoring(
     session: AsyncSession, *, participant_id: str | None = None, organisation_id: str | None = None, limit: int = 500
-) -> Sequence[Row[*tuple[Any, ...]]]:
+) -> list[MentoringView]:
     """Mentoring records, of one participant or organisation when given; the latest first."""
     query = sa.select(mentoring).order_by(mentoring.c.provided_on.desc(), mentoring.c.mentoring_id)
     query = _for_beneficiary(mentoring, query, participant_id, organisation_id)
-    return (await session.execute(query.limit(limit))).all()
+    rows = await session.execute(query.limit(limit))
+    return [MentoringView.model_validate(row, from_attributes=True) for row in rows]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from owes_contracts import AdvisoryKind
 from owes_contracts.base import EntityId, ParticipantId
+from owes_service.text_guard import FreeText
 
 from . import domain
 
@@ -93,7 +94,8 @@ class TrainingCreation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200, pattern=r"\S", examples=["Zakładanie spółdzielni socjalnej"])
+    # the title travels in TrainingCompleted: no PESEL, e-mail or phone in it
+    title: FreeText = Field(min_length=1, max_length=200, pattern=r"\S", examples=["Zakładanie spółdzielni socjalnej"])
     hours: RequestedHours = Field(
         description=f"Length of the programme, at most {domain.MAX_TRAINING_HOURS}.", examples=["24"]
     )
@@ -179,6 +181,17 @@ class TraineeView(BaseModel):
     completed_on: dt.date | None
 
 
+class TrainingSummary(BaseModel):
+    """A training in the list of those on offer, with how many participants attended it."""
+
+    training_id: str
+    title: str
+    hours: Decimal
+    required_attendance_percent: int
+    starts_on: dt.date | None
+    participants: int
+
+
 class TrainingView(BaseModel):
     training_id: str
     title: str
@@ -189,7 +202,7 @@ class TrainingView(BaseModel):
     trainees: list[TraineeView]
 
 
-class KnownParticipantView(BaseModel):
+class KnownParticipant(BaseModel):
     """What advisory has learnt about a participant from recruitment's events."""
 
     participant_id: str
@@ -197,6 +210,15 @@ class KnownParticipantView(BaseModel):
     eligibility_decided_on: dt.date | None
     withdrawn: bool
     withdrawn_on: dt.date | None
+
+    @property
+    def standing(self) -> domain.ParticipantStanding:
+        return domain.ParticipantStanding(self.eligibility, self.withdrawn)
+
+
+class KnownParticipantView(KnownParticipant):
+    """What advisory has learnt about a participant, and whether it may receive support now."""
+
     may_receive_support: bool
 
 

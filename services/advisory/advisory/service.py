@@ -9,18 +9,29 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owes_contracts import AdvisorySessionHeld, MentoringProvided, TrainingCompleted
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
 from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 
 from . import domain, repository
-from .schemas import AdvisorySessionRecord, AttendanceRecord, CompletionRecord, MentoringRecord, TrainingCreation
+from .schemas import (
+    AdvisorySessionRecord,
+    AdvisorySessionView,
+    AttendanceRecord,
+    AttendanceRecorded,
+    CompletionRecord,
+    CompletionRecorded,
+    KnownOrganisationView,
+    KnownParticipantView,
+    MentoringRecord,
+    MentoringView,
+    TrainingCreation,
+    TrainingSummary,
+    TrainingView,
+)
 
 
 def _hours(hours: Decimal, *, at_most: Decimal, field: str = "hours") -> Decimal:
@@ -39,9 +50,8 @@ def _day(calendar: ProjectCalendar, day: dt.date | None, field: str) -> dt.date:
 
 
 async def _require_participant_supported(session: AsyncSession, participant_id: str) -> None:
-    row = await repository.get_known_participant(session, participant_id=participant_id)
-    standing = domain.ParticipantStanding(row.eligibility, row.withdrawn) if row else None
-    reason = domain.why_participant_cannot_be_supported(participant_id, standing)
+    known = await repository.get_known_participant(session, participant_id=participant_id)
+    reason = domain.why_participant_cannot_be_supported(participant_id, known.standing if known else None)
     if reason:
         raise InvalidInput(f"Cannot support this participant: {reason}.", field="participant_id")
 
@@ -66,66 +76,45 @@ async def hold_advisory_session(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: AdvisorySessionRecord
 ) -> str:
     """Record an advisory session for an eligible participant or an enrolled organisation; publish it."""
-    hours = _hours(form.hours, at_most=domain.MAX_SESSION_HOURS)
-    held_on = _day(calendar, form.held_on, "held_on")
-    session_id = domain.new_id("ses")
-    async with session.begin():
-        await _require_beneficiary(session, participant_id=form.participant_id, organisation_id=form.organisation_id)
-        await repository.add_advisory_session(
-            session,
-            session_id=session_id,
-            kind=form.kind.value,
-            hours=hours,
+    try:
+        held = domain.hold_session(
+            session_id=domain.new_id("ses"),
+            kind=form.kind,
+            hours=form.hours,
             adviser_id=form.adviser_id,
             participant_id=form.participant_id,
             organisation_id=form.organisation_id,
-            held_on=held_on,
+            held_on=_day(calendar, form.held_on, "held_on"),
         )
-        await outbox.add(
-            session,
-            AdvisorySessionHeld(
-                session_id=session_id,
-                held_on=held_on,
-                kind=form.kind,
-                hours=hours,
-                adviser_id=form.adviser_id,
-                participant_id=form.participant_id,
-                organisation_id=form.organisation_id,
-            ),
-        )
-    return session_id
+    except domain.InvalidHours as exc:
+        raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
+    async with session.begin():
+        await _require_beneficiary(session, participant_id=form.participant_id, organisation_id=form.organisation_id)
+        await repository.add_advisory_session(session, **held.model_dump())
+        await outbox.add(session, held)
+    return held.session_id
 
 
 async def provide_mentoring(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: MentoringRecord
 ) -> str:
     """Record mentoring hours for an eligible participant or an enrolled organisation; publish them."""
-    hours = _hours(form.hours, at_most=domain.MAX_MENTORING_HOURS)
-    provided_on = _day(calendar, form.provided_on, "provided_on")
-    mentoring_id = domain.new_id("men")
-    async with session.begin():
-        await _require_beneficiary(session, participant_id=form.participant_id, organisation_id=form.organisation_id)
-        await repository.add_mentoring(
-            session,
-            mentoring_id=mentoring_id,
+    try:
+        provided = domain.provide_mentoring(
+            mentoring_id=domain.new_id("men"),
             mentor_id=form.mentor_id,
-            hours=hours,
+            hours=form.hours,
             participant_id=form.participant_id,
             organisation_id=form.organisation_id,
-            provided_on=provided_on,
+            provided_on=_day(calendar, form.provided_on, "provided_on"),
         )
-        await outbox.add(
-            session,
-            MentoringProvided(
-                mentoring_id=mentoring_id,
-                provided_on=provided_on,
-                hours=hours,
-                mentor_id=form.mentor_id,
-                participant_id=form.participant_id,
-                organisation_id=form.organisation_id,
-            ),
-        )
-    return mentoring_id
+    except domain.InvalidHours as exc:
+        raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
+    async with session.begin():
+        await _require_beneficiary(session, participant_id=form.participant_id, organisation_id=form.organisation_id)
+        await repository.add_mentoring(session, **provided.model_dump())
+        await outbox.add(session, provided)
+    return provided.mentoring_id
 
 
 async def create_training(*, session: AsyncSession, form: TrainingCreation) -> str:
@@ -144,16 +133,21 @@ async def create_training(*, session: AsyncSession, form: TrainingCreation) -> s
     return training_id
 
 
-async def _training_for_update(session: AsyncSession, training_id: str) -> Row[*tuple[Any, ...]]:
+async def _training_for_update(session: AsyncSession, training_id: str) -> domain.Training:
     training = await repository.get_training(session, training_id=training_id, for_update=True)
     if training is None:
         raise NotFound(f"No training {training_id}.")
     return training
 
 
+async def _not_completed_yet(session: AsyncSession, *, training_id: str, participant_id: str) -> None:
+    if await repository.get_completion(session, training_id=training_id, participant_id=participant_id):
+        raise Conflict(f"Participant {participant_id} has already completed this training.")
+
+
 async def record_attendance(
     *, session: AsyncSession, calendar: ProjectCalendar, training_id: str, form: AttendanceRecord
-) -> dict:
+) -> AttendanceRecorded:
     """Add hours an eligible participant attended; they never exceed the training's length."""
     hours = _hours(form.hours, at_most=domain.MAX_ATTENDANCE_HOURS)
     attended_on = _day(calendar, form.attended_on, "attended_on")
@@ -161,11 +155,10 @@ async def record_attendance(
     async with session.begin():
         training = await _training_for_update(session, training_id)
         await _require_participant_supported(session, form.participant_id)
-        if await repository.get_completion(session, training_id=training_id, participant_id=form.participant_id):
-            raise Conflict(f"Participant {form.participant_id} has already completed this training.")
+        await _not_completed_yet(session, training_id=training_id, participant_id=form.participant_id)
         attended = await repository.attended_hours(session, training_id=training_id, participant_id=form.participant_id)
         try:
-            total = domain.check_attendance_fits(attended=attended, adding=hours, training_hours=training.hours)
+            total = training.attend(attended=attended, adding=hours)
         except domain.AttendanceExceeded as exc:
             raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
         await repository.add_attendance(
@@ -176,29 +169,26 @@ async def record_attendance(
             attended_on=attended_on,
             hours=hours,
         )
-    return {
-        "attendance_id": attendance_id,
-        "participant_id": form.participant_id,
-        "attended_hours": total,
-        "required_hours": domain.required_attendance(training.hours, training.required_attendance_percent),
-    }
+    return AttendanceRecorded(
+        attendance_id=attendance_id,
+        participant_id=form.participant_id,
+        attended_hours=total,
+        required_hours=training.required_hours,
+    )
 
 
 async def complete_training(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, training_id: str, form: CompletionRecord
-) -> dict:
+) -> CompletionRecorded:
     """Record that an eligible participant completed a training, their attendance met; publish TrainingCompleted."""
     completed_on = _day(calendar, form.completed_on, "completed_on")
     async with session.begin():
         training = await _training_for_update(session, training_id)
         await _require_participant_supported(session, form.participant_id)
-        if await repository.get_completion(session, training_id=training_id, participant_id=form.participant_id):
-            raise Conflict(f"Participant {form.participant_id} has already completed this training.")
+        await _not_completed_yet(session, training_id=training_id, participant_id=form.participant_id)
         attended = await repository.attended_hours(session, training_id=training_id, participant_id=form.participant_id)
         try:
-            domain.check_attendance_met(
-                attended=attended, training_hours=training.hours, percent=training.required_attendance_percent
-            )
+            completed = training.complete(participant_id=form.participant_id, attended=attended, on=completed_on)
         except domain.AttendanceNotMet as exc:
             raise InvalidInput(f"Training not completed: {exc}.", field="participant_id") from None
         await repository.add_completion(
@@ -208,76 +198,66 @@ async def complete_training(
             completed_on=completed_on,
             attended_hours=attended,
         )
-        await outbox.add(
-            session,
-            TrainingCompleted(
-                training_id=training_id,
-                participant_id=form.participant_id,
-                completed_on=completed_on,
-                title=training.title,
-                hours=training.hours,
-            ),
-        )
-    return {
-        "training_id": training_id,
-        "participant_id": form.participant_id,
-        "completed_on": completed_on,
-        "attended_hours": attended,
-    }
+        await outbox.add(session, completed)
+    return CompletionRecorded(
+        training_id=training_id, participant_id=form.participant_id, completed_on=completed_on, attended_hours=attended
+    )
 
 
-async def get_advisory_session(*, session: AsyncSession, session_id: str) -> Row[*tuple[Any, ...]]:
-    row = await repository.get_advisory_session(session, session_id=session_id)
-    if row is None:
+async def get_advisory_session(*, session: AsyncSession, session_id: str) -> AdvisorySessionView:
+    found = await repository.get_advisory_session(session, session_id=session_id)
+    if found is None:
         raise NotFound(f"No advisory session {session_id}.")
-    return row
+    return found
 
 
-async def get_mentoring(*, session: AsyncSession, mentoring_id: str) -> Row[*tuple[Any, ...]]:
-    row = await repository.get_mentoring(session, mentoring_id=mentoring_id)
-    if row is None:
+async def get_mentoring(*, session: AsyncSession, mentoring_id: str) -> MentoringView:
+    found = await repository.get_mentoring(session, mentoring_id=mentoring_id)
+    if found is None:
         raise NotFound(f"No mentoring record {mentoring_id}.")
-    return row
+    return found
 
 
-async def get_training(*, session: AsyncSession, training_id: str) -> dict:
+async def get_training(*, session: AsyncSession, training_id: str) -> TrainingView:
     training = await repository.get_training(session, training_id=training_id)
     if training is None:
         raise NotFound(f"No training {training_id}.")
-    trainees = await repository.trainees(session, training_id=training_id)
-    return {
-        **training._mapping,
-        "trainees": [row._mapping for row in trainees],
-        "required_hours": domain.required_attendance(training.hours, training.required_attendance_percent),
-    }
+    return TrainingView(
+        training_id=training.training_id,
+        title=training.title,
+        hours=training.hours,
+        required_attendance_percent=training.required_attendance_percent,
+        required_hours=training.required_hours,
+        starts_on=training.starts_on,
+        trainees=await repository.trainees(session, training_id=training_id),
+    )
 
 
-async def get_known_participant(*, session: AsyncSession, participant_id: str) -> dict:
-    row = await repository.get_known_participant(session, participant_id=participant_id)
-    if row is None:
+async def get_known_participant(*, session: AsyncSession, participant_id: str) -> KnownParticipantView:
+    standing = await repository.get_known_participant(session, participant_id=participant_id)
+    if standing is None:
         raise NotFound(f"Advisory has not heard of participant {participant_id}.")
-    standing = domain.ParticipantStanding(row.eligibility, row.withdrawn)
-    return {
-        **row._mapping,
-        "may_receive_support": domain.why_participant_cannot_be_supported(participant_id, standing) is None,
-    }
+    return KnownParticipantView(
+        **standing.model_dump(),
+        may_receive_support=domain.why_participant_cannot_be_supported(participant_id, standing.standing) is None,
+    )
 
 
-async def get_known_organisation(*, session: AsyncSession, organisation_id: str) -> Row[*tuple[Any, ...]]:
-    row = await repository.get_known_organisation(session, organisation_id=organisation_id)
-    if row is None:
+async def get_known_organisation(*, session: AsyncSession, organisation_id: str) -> KnownOrganisationView:
+    found = await repository.get_known_organisation(session, organisation_id=organisation_id)
+    if found is None:
         raise NotFound(f"Advisory has not heard of organisation {organisation_id}.")
-    return row
+    return found
 
 
-async def list_trainings(*, session: AsyncSession) -> Sequence[Row[*tuple[Any, ...]]]:
+async def list_trainings(*, session: AsyncSession) -> Sequence[TrainingSummary]:
     """The trainings on offer, for the staff pages' list."""
     return await repository.list_trainings(session)
 
 
 async def list_advisory_sessions(
     *, session: AsyncSession, participant_id: str | None = None, organisation_id: str | None = None
-) -> Sequence[Row[*tuple[Any, ...]]]:
+) -> Sequence[AdvisorySessionView]:
     """Advisory sessions, all or one beneficiary's (the staff pages' lists)."""
     return await repository.list_advisory_sessions(
         session, participant_id=participant_id, organisation_id=organisation_id
@@ -286,6 +266,6 @@ async def list_advisory_sessions(
 
 async def list_mentoring(
     *, session: AsyncSession, participant_id: str | None = None, organisation_id: str | None = None
-) -> Sequence[Row[*tuple[Any, ...]]]:
+) -> Sequence[MentoringView]:
     """Mentoring records, all or one beneficiary's (the staff pages' lists)."""
     return await repository.list_mentoring(session, participant_id=participant_id, organisation_id=organisation_id)
