@@ -19,7 +19,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import zlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,6 +51,9 @@ class OutboxWriter:
         partner: str | None,
         service_version: str | None = None,
         transitions: dict[str, dt.date] | None = None,
+        extensions: Mapping[str, str] | None = None,
+        today: Callable[[], dt.date] | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.table = table
         self.topic = topic
@@ -59,14 +62,14 @@ class OutboxWriter:
         # the release that publishes (the `serviceversion` extension of every event), and the event types
         # published in their previous version too until a day (owes_contracts.transition)
         self.service_version = service_version
-        # CloudEvents extension attributes every event of this writer carries (set by the runtime).
-        self.extensions: dict[str, str] = {}
+        # CloudEvents extension attributes every event of this writer carries (the project's fingerprint).
+        self.extensions = dict(extensions or {})
         # The project's today (the runtime passes its calendar's): transition windows end on a project date.
-        self.today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()
+        self.today: Callable[[], dt.date] = today or (lambda: dt.datetime.now(dt.UTC).date())
         self.transitions = transitions or {}
         self.committed = asyncio.Event()
-        # set by the runtime: each event gets a PRODUCER span and carries its traceparent
-        self.tracer: Tracer | None = None
+        # with a tracer, each event gets a PRODUCER span and carries its traceparent
+        self.tracer = tracer
         # One statement, its values passed as parameters: SQLAlchemy compiles it once (values() would make it
         # build and hash a new statement per event).
         self._insert = sa.insert(table)
@@ -173,6 +176,7 @@ class OutboxRelay:
         topic: str | None = None,
         client_options: dict | None = None,
         prepare_broker: Callable[[], Awaitable[None]] | None = None,
+        on_published: Callable[[Sequence[sa.Row[*tuple[Any, ...]]]], None] | None = None,
     ) -> None:
         self.engine = engine
         self.table = table
@@ -195,7 +199,7 @@ class OutboxRelay:
         self.lock_key = zlib.crc32(lock_name.encode())
         self.published_total = 0
         # called with the rows just marked published (metrics)
-        self.on_published: Callable[[Sequence[sa.Row[*tuple[Any, ...]]]], None] | None = None
+        self.on_published = on_published
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:

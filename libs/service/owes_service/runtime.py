@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from types import FrameType
 from typing import Any
 
@@ -47,6 +47,8 @@ from .text_guard import TextGuardMiddleware
 from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
 
 log = structlog.get_logger("owes.runtime")
+# Sees the outcome of each event the consumer handles (None: a record that was not a CloudEvent).
+OutcomeObserver = Callable[[CloudEvent | None, Outcome], None]
 
 
 def exit_cleanly_after_draining_on_sigterm() -> None:
@@ -77,7 +79,10 @@ class AuthenticationOffRefused(RuntimeError):
 class ServiceRuntime:
     """Owns the long-lived resources of one service process."""
 
-    def __init__(self, spec: ServiceSpec, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, spec: ServiceSpec, *, clock: Clock | None = None, outcome_observers: Sequence[OutcomeObserver] = ()
+    ) -> None:
+        """Build every part with what it depends on; ``outcome_observers`` also see each consumed event's outcome."""
         s = spec.settings
         self.spec = spec
         self.settings = s
@@ -85,6 +90,12 @@ class ServiceRuntime:
         # project's zone (tests pass a FixedClock).
         self.project = load_project(s.project_file)
         self.calendar = ProjectCalendar.for_project(self.project, clock)
+        # Observability (docs/operations.md): a metrics registry and a tracer provider of this runtime's own.
+        self.metrics = ServiceMetrics(spec.name)
+        self.tracer_provider = build_tracer_provider(
+            service=spec.name, settings=s.tracing, version=spec.version, partner=spec.partner
+        )
+        self.tracer = self.tracer_provider.get_tracer("owes_service")
         self.engine = create_engine(s.database_url, echo=s.database_echo)
         self.sessionmaker = create_sessionmaker(self.engine)
         self.topic = topic_for(spec.name, s.topic_namespace)
@@ -96,6 +107,11 @@ class ServiceRuntime:
             partner=spec.partner,
             service_version=spec.version,
             transitions=s.event_transitions,
+            # Every event carries this service's project fingerprint; those on the events it reads are noted, so
+            # a partner running another definition shows on /readyz (and reporting's dashboard).
+            extensions={EXT_PROJECT_FINGERPRINT: self.project.fingerprint},
+            today=self.calendar.today,
+            tracer=self.tracer,
         )
         self.producer = build_producer(s.kafka, client_id=f"{spec.name}-relay")
         self.relay = OutboxRelay(
@@ -111,11 +127,20 @@ class ServiceRuntime:
             topic=self.topic,
             client_options=client_options(s.kafka),
             prepare_broker=self._ensure_topics,
+            on_published=self.metrics.observe_published,
         )
         self.broker: KafkaBroker = build_broker(s.kafka, client_id=spec.name, description=spec.description)
         # documentation only (AsyncAPI at /asyncapi.json): the outbox relay is what publishes
         declare_event_publishers(self.broker, producer=spec.name, namespace=s.topic_namespace)
         self.consumed_topics = sorted({topic_for(m.producer, s.topic_namespace) for m in spec.handlers})
+        self.project_copies = ProjectCopies(self.project)
+        observers: list[OutcomeObserver] = [self.metrics.observe_outcome, self.project_copies.observe]
+        observers += outcome_observers
+
+        def on_outcome(event: CloudEvent | None, outcome: Outcome) -> None:
+            for observe in observers:
+                observe(event, outcome)
+
         self.consumer = EventConsumer(
             name=spec.name,
             sessionmaker=self.sessionmaker,
@@ -126,30 +151,11 @@ class ServiceRuntime:
             origins=origins_by_topic(
                 {topic_for(m.producer, s.topic_namespace): m.producer for m in spec.handlers}, s.producer_partners
             ),
+            on_outcome=on_outcome,
         )
         if self.consumed_topics:
             self._subscribe()
         self._relay_task: asyncio.Task | None = None
-        # Observability (docs/operations.md): a metrics registry and a tracer provider of this runtime's own.
-        self.metrics = ServiceMetrics(spec.name)
-        self.tracer_provider = build_tracer_provider(
-            service=spec.name, settings=s.tracing, version=spec.version, partner=spec.partner
-        )
-        self.tracer = self.tracer_provider.get_tracer("owes_service")
-        self.outbox.tracer = self.tracer
-        self.relay.on_published = self.metrics.observe_published
-        # Every event carries this service's project fingerprint; those on the events it reads are noted, so a
-        # partner running another definition shows on /readyz (and reporting's dashboard).
-        self.outbox.extensions = {EXT_PROJECT_FINGERPRINT: self.project.fingerprint}
-        self.outbox.today = self.calendar.today
-        self.project_copies = ProjectCopies(self.project)
-        observers = (self.metrics.observe_outcome, self.project_copies.observe)
-
-        def on_outcome(event: CloudEvent | None, outcome: Outcome) -> None:
-            for observe in observers:
-                observe(event, outcome)
-
-        self.consumer.on_outcome = on_outcome
         self.consumer.on_tolerated = self.metrics.observe_tolerated
         # Who may call the HTTP API (owes_service.auth) and the record of who changed what (owes_service.audit).
         self.auth = Authenticator.from_settings(service=spec.name, settings=s)
@@ -164,6 +170,13 @@ class ServiceRuntime:
         async def handle(record: Record) -> None:
             with consume_span(self.tracer, record) as span:  # parented by the event's traceparent
                 span.set_attribute("owes.outcome", str(await consumer.handle_record(record)))
+
+        def batch_scope(record: Record) -> AbstractContextManager:
+            # A span per record of a batch cost a fifth of a catch-up's CPU (docs/performance.md): made only while
+            # something records spans (an exporter, or a test's processor added at run time).
+            if not self.tracer_provider._active_span_processor._span_processors:
+                return nullcontext()
+            return consume_span(self.tracer, record)
 
         # A batch subscriber: a fetched batch is applied in one transaction with its inbox claims, and one record
         # at a time only to isolate one that fails; EventConsumer.handle_batch commits the batch's offsets once
@@ -189,7 +202,7 @@ class ServiceRuntime:
                     message.consumer,
                     handle=handle,
                     together=True,
-                    scope=lambda record: consume_span(self.tracer, record),
+                    scope=batch_scope,
                 )
 
     async def _ensure_topics(self) -> None:
