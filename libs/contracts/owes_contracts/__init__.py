@@ -17,9 +17,11 @@ from .grants import (
     GrantDisbursed,
     JobCreated,
     JobEnded,
+    JobEndReason,
     JobSustained,
 )
 from .recruitment import (
+    EligibilityRejectionReason,
     InitiativeGroupFormed,
     OrganisationEconomicActivityStarted,
     OrganisationEnrolled,
@@ -29,6 +31,7 @@ from .recruitment import (
     ParticipantEligibilityRejected,
     ParticipantRecruited,
     ParticipantWithdrawn,
+    WithdrawalReason,
 )
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -101,5 +104,8 @@ __all__ = [
     "LabourMarketStatus",
     "OrganisationType",
     "AdvisoryKind",
+    "EligibilityRejectionReason",
+    "WithdrawalReason",
+    "JobEndReason",
     *[e.__name__ for e in ALL_EVENTS],
 ]

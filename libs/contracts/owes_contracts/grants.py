@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -155,7 +156,7 @@ class JobSustained(_GrantsEvent):
 
 
 class JobEnded(_GrantsEvent):
-    """The job ended."""
+    """The job ended, with the reason as a fixed code (never staff's own words)."""
 
     name: ClassVar[str] = "JobEnded"
     aggregate_field: ClassVar[str] = "job_id"
@@ -163,5 +164,50 @@ class JobEnded(_GrantsEvent):
     job_id: EntityId = Field(description="Id of the job that ended.", examples=["job_9b2f6c"])
     ended_on: dt.date = Field(description="Last day of the job.", examples=["2027-03-31"])
     reason: str = Field(
-        min_length=1, max_length=500, description="Why the job ended.", examples=["Cooperative dissolved"]
+        min_length=1,
+        max_length=500,
+        description="The fixed English label of reason_code (free text typed by staff in events before 2026-11: "
+        "read reason_code where present).",
+        examples=["Cooperative dissolved"],
     )
+    reason_code: JobEndReason | None = Field(
+        default=None,
+        description="Why the job ended, as a code; absent in events before 2026-11. Staff's note stays in grants.",
+        examples=["cooperative_dissolved"],
+    )
+class JobEndReason(StrEnum):
+    """Why a job ended: a fixed code (staff's own words stay in grants as a note)."""
+
+    COOPERATIVE_DISSOLVED = "cooperative_dissolved"
+    EMPLOYEE_RESIGNED = "employee_resigned"
+    DISMISSED = "dismissed"
+    CONTRACT_ENDED = "contract_ended"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The fixed English text events carry in `reason` beside the code."""
+        return _JOB_END_LABELS[self]
+
+
+_JOB_END_LABELS = {
+    JobEndReason.COOPERATIVE_DISSOLVED: "Cooperative dissolved",
+    JobEndReason.EMPLOYEE_RESIGNED: "Employee resigned",
+    JobEndReason.DISMISSED: "Employee dismissed",
+    JobEndReason.CONTRACT_ENDED: "Contract ended",
+    JobEndReason.OTHER: "Other reason",
+}
+
+
+class JobNotSustained(_GrantsEvent):
+    """The sustainability check found that the job ended before the required period ran out."""
+
+    name: ClassVar[str] = "JobNotSustained"
+    aggregate_field: ClassVar[str] = "job_id"
+
+    job_id: EntityId = Field(description="Id of the job checked.", examples=["job_9b2f6c"])
+    checked_on: dt.date = Field(description="Day of the check.", examples=["2027-09-01"])
+    ended_on: dt.date = Field(description="Last day of the job, before the period ran out.", examples=["2027-03-31"])
+    due_on: dt.date = Field(description="Day the required period ran out.", examples=["2027-09-01"])
+
+

@@ -55,8 +55,64 @@ class ParticipantEligibilityConfirmed(_RecruitmentEvent):
     confirmed_on: dt.date = Field(description="Day eligibility was confirmed.", examples=["2026-03-05"])
 
 
+class EligibilityRejectionReason(StrEnum):
+    """Why a person is not eligible: a fixed code, so no staff-typed text (which may name a person) travels."""
+
+    OUTSIDE_SUBREGION = "outside_subregion"
+    NOT_AT_RISK_OF_EXCLUSION = "not_at_risk_of_exclusion"
+    NOT_IN_TARGET_GROUP = "not_in_target_group"
+    ALREADY_SUPPORTED = "already_supported"
+    INCOMPLETE_DOCUMENTS = "incomplete_documents"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The fixed English text events carry in `reason` beside the code."""
+        return _REJECTION_LABELS[self]
+
+
+_REJECTION_LABELS = {
+    EligibilityRejectionReason.OUTSIDE_SUBREGION: "Lives outside the subregion",
+    EligibilityRejectionReason.NOT_AT_RISK_OF_EXCLUSION: "Not at risk of poverty or social exclusion",
+    EligibilityRejectionReason.NOT_IN_TARGET_GROUP: "Not in the project's target group",
+    EligibilityRejectionReason.ALREADY_SUPPORTED: "Already supported by another project",
+    EligibilityRejectionReason.INCOMPLETE_DOCUMENTS: "Documents incomplete",
+    EligibilityRejectionReason.OTHER: "Other reason",
+}
+
+
+class WithdrawalReason(StrEnum):
+    """Why a participant left: a fixed code (staff's own words stay in recruitment as a note)."""
+
+    EMPLOYMENT = "employment"
+    EDUCATION = "education"
+    HEALTH = "health"
+    FAMILY = "family"
+    MOVED_AWAY = "moved_away"
+    LOST_CONTACT = "lost_contact"
+    OWN_DECISION = "own_decision"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The fixed English text events carry in `reason` beside the code."""
+        return _WITHDRAWAL_LABELS[self]
+
+
+_WITHDRAWAL_LABELS = {
+    WithdrawalReason.EMPLOYMENT: "Took up employment",
+    WithdrawalReason.EDUCATION: "Took up education",
+    WithdrawalReason.HEALTH: "Health",
+    WithdrawalReason.FAMILY: "Family matters",
+    WithdrawalReason.MOVED_AWAY: "Moved away",
+    WithdrawalReason.LOST_CONTACT: "Lost contact",
+    WithdrawalReason.OWN_DECISION: "Own decision",
+    WithdrawalReason.OTHER: "Other reason",
+}
+
+
 class ParticipantEligibilityRejected(_RecruitmentEvent):
-    """The participant was found not eligible, with the reason."""
+    """The participant was found not eligible, with the reason as a fixed code (never staff's own words)."""
 
     name: ClassVar[str] = "ParticipantEligibilityRejected"
     aggregate_field: ClassVar[str] = "participant_id"
@@ -66,13 +122,20 @@ class ParticipantEligibilityRejected(_RecruitmentEvent):
     reason: str = Field(
         min_length=1,
         max_length=500,
-        description="Why the person is not eligible.",
+        description="The fixed English label of reason_code (free text typed by staff in events before 2026-11: "
+        "read reason_code where present).",
         examples=["Lives outside the subregion"],
+    )
+    reason_code: EligibilityRejectionReason | None = Field(
+        default=None,
+        description="Why the person is not eligible, as a code; absent in events before 2026-11. "
+        "Staff's note on it stays in recruitment.",
+        examples=["outside_subregion"],
     )
 
 
 class ParticipantWithdrawn(_RecruitmentEvent):
-    """The participant left the project."""
+    """The participant left the project, with the reason as a fixed code (never staff's own words)."""
 
     name: ClassVar[str] = "ParticipantWithdrawn"
     aggregate_field: ClassVar[str] = "participant_id"
@@ -82,8 +145,15 @@ class ParticipantWithdrawn(_RecruitmentEvent):
     reason: str = Field(
         min_length=1,
         max_length=500,
-        description="Why the participant left (no personal data).",
-        examples=["Took up employment elsewhere"],
+        description="The fixed English label of reason_code (free text typed by staff in events before 2026-11: "
+        "read reason_code where present).",
+        examples=["Took up employment"],
+    )
+    reason_code: WithdrawalReason | None = Field(
+        default=None,
+        description="Why the participant left, as a code; absent in events before 2026-11. "
+        "Staff's note on it stays in recruitment.",
+        examples=["employment"],
     )
 
 

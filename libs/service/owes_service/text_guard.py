@@ -10,11 +10,14 @@ formulas, and a CR splits log lines).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
@@ -43,6 +46,45 @@ def unsafe_character(text: str) -> str | None:
         if char in BIDI_CONTROLS or unicodedata.category(char) == "Cc":
             return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}"
     return None
+
+
+# Digits written with single separators between them ("600 100 200", "+48-600-100-200", "020708 03628").
+_DIGIT_RUN = re.compile(r"\+?\(?\d(?:[ ().-]{0,2}\d){6,}")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def personal_data_in(text: str) -> str | None:
+    """What in a free text looks like personal data ("a PESEL", "an e-mail address", "a phone number"), or None.
+
+    Free text (a reason's note, a title, a summary, a name) is read by people who must not see a person's
+    identifiers there, and some of it is copied to other systems: a PESEL, an e-mail or a phone number belongs
+    in the participant's record only. Eleven digits read as a PESEL, nine (or any number after a "+") as a
+    phone number; ten digits (a NIP or KRS number, not personal) and dates pass.
+    """
+    if _EMAIL.search(text):
+        return "an e-mail address"
+    for match in _DIGIT_RUN.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if len(digits) == 11 and not match.group().startswith("+"):
+            return "a PESEL"
+        if len(digits) == 9 or (match.group().startswith("+") and len(digits) >= 9):
+            return "a phone number"
+    return None
+
+
+def _no_personal_data(text: str) -> str:
+    found = personal_data_in(text)
+    if found:
+        raise PydanticCustomError(
+            "personal_data",
+            "Text that looks like {found} is refused here: personal data stays in the participant's record",
+            {"found": found},
+        )
+    return text
+
+
+# A free-text field of any service: refused (422) when it looks like it holds a PESEL, an e-mail or a phone number.
+FreeText = Annotated[str, AfterValidator(_no_personal_data)]
 
 
 def _strings(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:

@@ -11,8 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .tables import initiative_group_members, initiative_groups, organisations, participants
 
-# Erasure nulls these columns; the pseudonymous id and the coarse attributes stay.
-PERSONAL_DATA_COLUMNS = ("pesel", "first_name", "last_name", "email", "phone", "address")
+# Erasure nulls these columns (the notes too: staff's words may name the person); the pseudonymous id, the coarse
+# attributes and the reason codes stay.
+PERSONAL_DATA_COLUMNS = (
+    "pesel",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address",
+    "rejection_reason",
+    "withdrawal_reason",
+)
 
 
 async def pesel_taken(session: AsyncSession, *, pesel: str) -> bool:

@@ -8,7 +8,15 @@ from typing import Annotated, Literal, Self
 # StrictBool on what a caller sends: "yes", "true" or 1 is not a boolean (issue 13, "Bounds")
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, field_validator, model_validator
 
-from owes_contracts import AgeBand, Gender, LabourMarketStatus, OrganisationType
+from owes_contracts import (
+    AgeBand,
+    EligibilityRejectionReason,
+    Gender,
+    LabourMarketStatus,
+    OrganisationType,
+    WithdrawalReason,
+)
+from owes_service.text_guard import FreeText
 
 County = Annotated[
     str,
@@ -71,9 +79,11 @@ class ParticipantView(BaseModel):
     phone: str | None = None
     address: str | None = None
     eligibility_decided_on: dt.date | None = None
-    rejection_reason: str | None = None
+    rejection_reason_code: EligibilityRejectionReason | None = None
+    rejection_reason: str | None = Field(default=None, description="Staff's note on the rejection (stays here).")
     withdrawn_on: dt.date | None = None
-    withdrawal_reason: str | None = None
+    withdrawal_reason_code: WithdrawalReason | None = None
+    withdrawal_reason: str | None = Field(default=None, description="Staff's note on the withdrawal (stays here).")
     erased: bool
 
 
@@ -89,25 +99,41 @@ class EligibilityDecision(BaseModel):
         json_schema_extra={
             "examples": [
                 {"eligible": True},
-                {"eligible": False, "reason": "Lives outside the subregion"},
+                {"eligible": False, "reason_code": "outside_subregion", "note": "Lives in Katowice"},
             ]
         },
     )
 
     eligible: StrictBool = Field(description="Whether the person is eligible for support.")
-    reason: str | None = Field(
+    reason_code: EligibilityRejectionReason | None = Field(
+        default=None, description="Why the person is not eligible (this code travels in the event)."
+    )
+    note: FreeText | None = Field(
         default=None,
         min_length=1,
         max_length=500,
-        description="Why the person is not eligible; required when eligible is false.",
+        description="Staff's own words on the rejection: kept here, never published; no PESEL, e-mail or phone.",
+    )
+    reason: FreeText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Deprecated: free text taken as the note, with reason_code other.",
+        deprecated=True,
     )
     decided_on: dt.date | None = Field(default=None, description="Day of the decision; defaults to today.")
 
     @model_validator(mode="after")
     def _reason_only_for_rejection(self) -> Self:
-        if not self.eligible and not (self.reason and self.reason.strip()):
+        if self.reason is not None:  # a caller of the free-text API: its words become the note, never the event
+            if not self.reason.strip():
+                raise ValueError("a reason is required when the participant is not eligible")
+            self.note = self.note or self.reason
+            self.reason_code = self.reason_code or EligibilityRejectionReason.OTHER
+            self.reason = None
+        if not self.eligible and self.reason_code is None:
             raise ValueError("a reason is required when the participant is not eligible")
-        if self.eligible and self.reason is not None:
+        if self.eligible and (self.reason_code is not None or self.note is not None):
             raise ValueError("a reason is given only when the participant is not eligible")
         return self
 
@@ -124,8 +150,35 @@ class Withdrawal(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500, pattern=r"\S", examples=["Took up employment elsewhere"])
+    reason_code: WithdrawalReason | None = Field(
+        default=None, description="Why the participant left (this code travels in the event).", examples=["employment"]
+    )
+    note: FreeText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        pattern=r"\S",
+        description="Staff's own words on the withdrawal: kept here, never published; no PESEL, e-mail or phone.",
+    )
+    reason: FreeText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        pattern=r"\S",
+        description="Deprecated: free text taken as the note, with reason_code other.",
+        deprecated=True,
+    )
     withdrawn_on: dt.date | None = Field(default=None, description="Day of withdrawal; defaults to today.")
+
+    @model_validator(mode="after")
+    def _a_reason(self) -> Self:
+        if self.reason is not None:  # a caller of the free-text API: its words become the note, never the event
+            self.note = self.note or self.reason
+            self.reason_code = self.reason_code or WithdrawalReason.OTHER
+            self.reason = None
+        if self.reason_code is None:
+            raise ValueError("a reason_code is required")
+        return self
 
 
 class OrganisationEnrolment(BaseModel):
@@ -134,7 +187,7 @@ class OrganisationEnrolment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organisation_type: OrganisationType = Field(examples=["association"])
-    organisation_name: str = Field(
+    organisation_name: FreeText = Field(
         min_length=1, max_length=300, pattern=r"\S", examples=["Stowarzyszenie Razem dla Żor"]
     )
     county: County
@@ -206,7 +259,7 @@ class InitiativeGroupFormation(BaseModel):
         examples=[["p_3f9c2a7d1b8e4c6f", "p_0a1b2c3d4e5f6a7b"]],
         description="Pseudonymous ids of the members; each must be an eligible participant.",
     )
-    group_name: str | None = Field(default=None, min_length=1, max_length=200, examples=["Grupa Razem"])
+    group_name: FreeText | None = Field(default=None, min_length=1, max_length=200, examples=["Grupa Razem"])
     formed_on: dt.date | None = Field(default=None, description="Day the group formed; defaults to today.")
 
     @field_validator("member_ids")

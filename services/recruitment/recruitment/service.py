@@ -180,17 +180,22 @@ async def decide_eligibility(
             event = ParticipantEligibilityConfirmed(participant_id=participant_id, confirmed_on=decided_on)
         else:
             status = ParticipantStatus.REJECTED
-            # EligibilityDecision requires a reason whenever eligible is false
-            assert decision.reason is not None  # noqa: S101
+            # EligibilityDecision requires a reason code whenever eligible is false
+            assert decision.reason_code is not None  # noqa: S101
+            # only the code and its fixed label travel: staff's note may name the person and stays here
             event = ParticipantEligibilityRejected(
-                participant_id=participant_id, rejected_on=decided_on, reason=decision.reason
+                participant_id=participant_id,
+                rejected_on=decided_on,
+                reason=decision.reason_code.label,
+                reason_code=decision.reason_code,
             )
         await repository.update_participant(
             session,
             participant_id=participant_id,
             status=status.value,
             eligibility_decided_on=decided_on,
-            rejection_reason=decision.reason,
+            rejection_reason_code=decision.reason_code.value if decision.reason_code else None,
+            rejection_reason=decision.note,
         )
         await outbox.add(session, event)
     return status
@@ -206,6 +211,8 @@ async def withdraw_participant(
 ) -> ParticipantStatus:
     """Record that a participant left the project; publish ParticipantWithdrawn."""
     withdrawn_on = _day(calendar, withdrawal.withdrawn_on, "withdrawn_on")
+    code = withdrawal.reason_code
+    assert code is not None  # noqa: S101  Withdrawal requires it
     async with session.begin():
         row = await _participant_for_update(session, participant_id)
         try:
@@ -218,11 +225,14 @@ async def withdraw_participant(
             participant_id=participant_id,
             status=ParticipantStatus.WITHDRAWN.value,
             withdrawn_on=withdrawn_on,
-            withdrawal_reason=withdrawal.reason,
+            withdrawal_reason_code=code.value,
+            withdrawal_reason=withdrawal.note,
         )
         await outbox.add(
             session,
-            ParticipantWithdrawn(participant_id=participant_id, withdrawn_on=withdrawn_on, reason=withdrawal.reason),
+            ParticipantWithdrawn(
+                participant_id=participant_id, withdrawn_on=withdrawn_on, reason=code.label, reason_code=code
+            ),
         )
     return ParticipantStatus.WITHDRAWN
 

@@ -35,6 +35,10 @@ participants = sa.Table(
     sa.Column("withdrawal_reason", sa.String(500), nullable=True),
     # 0930: flagged when the person lives outside the project's subregion (NULL: recruited before the rule).
     sa.Column("outside_subregion", sa.Boolean, nullable=True),
+    # 0960: reasons as codes (they travel); rejection_reason and withdrawal_reason hold staff's note (personal
+    # data may slip into it: nulled on erasure).
+    sa.Column("rejection_reason_code", sa.String(32), nullable=True),
+    sa.Column("withdrawal_reason_code", sa.String(32), nullable=True),
 )
 
 organisations = sa.Table(

@@ -43,23 +43,45 @@ class TestEligibility:
             assert response.json() == {"participant_id": eligible, "status": "eligible"}
             response = await rec.post(
                 f"/participants/{rejected}/eligibility",
-                json={"eligible": False, "reason": "Lives outside the subregion"},
+                json={"eligible": False, "reason_code": "outside_subregion", "note": "Mieszka w Katowicach u siostry"},
             )
             assert response.status_code == 200, response.text
             assert response.json()["status"] == "rejected"
+            # a caller of the earlier free-text API: its words are kept as the note, the event says "other"
+            legacy = await register(rec)
+            response = await rec.post(
+                f"/participants/{legacy}/eligibility", json={"eligible": False, "reason": "Nie pasuje do grupy"}
+            )
+            assert response.status_code == 200, response.text
 
             view = (await rec.get(f"/participants/{rejected}")).json()
-            assert view["status"] == "rejected" and view["rejection_reason"] == "Lives outside the subregion"
+            assert view["status"] == "rejected" and view["rejection_reason_code"] == "outside_subregion"
+            assert view["rejection_reason"] == "Mieszka w Katowicach u siostry"  # the note, kept here
             assert view["eligibility_decided_on"] == str(dt.date.today())
+            legacy_view = (await rec.get(f"/participants/{legacy}")).json()
+            assert legacy_view["rejection_reason_code"] == "other"
+            assert legacy_view["rejection_reason"] == "Nie pasuje do grupy"
             records = await published(rec)
 
         assert payloads(records, "ParticipantEligibilityConfirmed") == [
             {"participant_id": eligible, "confirmed_on": str(dt.date.today())}
         ]
-        assert payloads(records, "ParticipantEligibilityRejected") == [
-            {"participant_id": rejected, "rejected_on": str(dt.date.today()), "reason": "Lives outside the subregion"}
+        # only the code and its fixed label travel; staff's words never do
+        assert sorted(payloads(records, "ParticipantEligibilityRejected"), key=lambda p: p["reason_code"]) == [
+            {
+                "participant_id": legacy,
+                "rejected_on": str(dt.date.today()),
+                "reason": "Other reason",
+                "reason_code": "other",
+            },
+            {
+                "participant_id": rejected,
+                "rejected_on": str(dt.date.today()),
+                "reason": "Lives outside the subregion",
+                "reason_code": "outside_subregion",
+            },
         ]
-        assert len(payloads(records, "ParticipantRecruited")) == 2
+        assert len(payloads(records, "ParticipantRecruited")) == 3
 
     async def test_malformed_decisions_are_refused_and_nothing_is_published(self, recruitment_app, published):
         async with running(recruitment_app) as rec:
@@ -68,6 +90,11 @@ class TestEligibility:
                 "rejection without a reason": {"eligible": False},
                 "rejection with a blank reason": {"eligible": False, "reason": "   "},
                 "confirmation with a reason": {"eligible": True, "reason": "Fits"},
+                "confirmation with a reason code": {"eligible": True, "reason_code": "other"},
+                "unknown reason code": {"eligible": False, "reason_code": "too_old"},
+                "a PESEL in the note": {"eligible": False, "reason_code": "other", "note": "Jan, 02070803628"},
+                "an e-mail in the note": {"eligible": False, "reason_code": "other", "note": "pisać: jan@example.org"},
+                "a phone in the legacy reason": {"eligible": False, "reason": "dzwonić 600 100 200"},
                 "unknown field": {"eligible": True, "score": 7},
                 "decision before recruitment": {"eligible": True, "decided_on": "2026-03-01"},
             }
@@ -99,8 +126,14 @@ class TestStateRules:
             assert again.headers["content-type"] == PROBLEM
             assert "already decided" in again.json()["detail"]
 
+            refused = await rec.post(
+                f"/participants/{participant_id}/withdrawal",
+                json={"reason_code": "employment", "note": "nowy numer +48 600 100 200"},
+            )
+            assert refused.status_code == 422 and refused.json()["errors"][0]["type"] == "personal_data"
             response = await rec.post(
-                f"/participants/{participant_id}/withdrawal", json={"reason": "Took up employment elsewhere"}
+                f"/participants/{participant_id}/withdrawal",
+                json={"reason_code": "employment", "note": "Took up employment elsewhere"},
             )
             assert response.status_code == 200, response.text
             assert response.json()["status"] == "withdrawn"
@@ -123,6 +156,7 @@ class TestStateRules:
 
             view = (await rec.get(f"/participants/{participant_id}")).json()
             assert view["status"] == "withdrawn" and view["withdrawal_reason"] == "Took up employment elsewhere"
+            assert view["withdrawal_reason_code"] == "employment"
             records = await published(rec)
 
         assert sorted(event_name(r) for r in records) == [
@@ -136,7 +170,8 @@ class TestStateRules:
             {
                 "participant_id": participant_id,
                 "withdrawn_on": str(dt.date.today()),
-                "reason": "Took up employment elsewhere",
+                "reason": "Took up employment",
+                "reason_code": "employment",
             }
         ]
 
