@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,15 +14,15 @@ from owes_service.problems import InvalidInput, NotFound
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .freshness import freshness_json
 from .indicators import BY_KEY, DIMENSIONS, Indicator
+from .live import LiveDep, LiveReport
 from .schemas import figures_json, json_number, report_json
 from .service import Report, compute_report
 
 router = APIRouter(tags=["indicators"])
 
 
-async def _report(request: Request, session: AsyncSession, keys: list[str] | None = None) -> Report:
-    runtime = request.app.state.runtime
-    return await compute_report(session, runtime.targets, keys, calendar=runtime.calendar)
+async def _report(live: LiveReport, session: AsyncSession, keys: list[str] | None = None) -> Report:
+    return await compute_report(session, live.targets, keys, calendar=live.runtime.calendar)
 
 
 def _indicator(key: str) -> Indicator:
@@ -32,14 +32,14 @@ def _indicator(key: str) -> Indicator:
 
 
 @router.get("/indicators", summary="Every indicator's current figure (counts; hours and PLN as decimal strings)")
-async def indicators(request: Request, session: SessionDep) -> dict:
-    report = await _report(request, session)
+async def indicators(live: LiveDep, session: SessionDep) -> dict:
+    report = await _report(live, session)
     return {key: json_number(value) for key, value in report.figures_only().items()}
 
 
 @router.get("/indicators/report", summary="Every indicator with target, progress, breakdowns and monthly series")
-async def full_report(request: Request, session: SessionDep) -> dict:
-    return report_json(await _report(request, session))
+async def full_report(live: LiveDep, session: SessionDep) -> dict:
+    return report_json(await _report(live, session))
 
 
 @router.get(
@@ -47,9 +47,9 @@ async def full_report(request: Request, session: SessionDep) -> dict:
     summary="One indicator with its target, breakdowns and monthly series",
     responses={404: {"description": "No such indicator"}},
 )
-async def one_indicator(key: str, request: Request, session: SessionDep) -> dict:
+async def one_indicator(key: str, live: LiveDep, session: SessionDep) -> dict:
     indicator = _indicator(key)
-    report = await _report(request, session, [indicator.key])
+    report = await _report(live, session, [indicator.key])
     return figures_json(report.figures[indicator.key], report.months, report.periods)
 
 
@@ -58,11 +58,11 @@ async def one_indicator(key: str, request: Request, session: SessionDep) -> dict
     summary="One indicator broken down by one dimension",
     responses={404: {"description": "No such indicator, or no such breakdown of it"}},
 )
-async def breakdown(key: str, dimension: str, request: Request, session: SessionDep) -> dict:
+async def breakdown(key: str, dimension: str, live: LiveDep, session: SessionDep) -> dict:
     indicator = _indicator(key)
     if dimension not in indicator.dimensions:
         raise NotFound(f"{key} has no breakdown by {dimension!r}; it has: {', '.join(indicator.dimensions)}")
-    report = await _report(request, session, [indicator.key])
+    report = await _report(live, session, [indicator.key])
     figures = report.figures[indicator.key]
     return {
         "indicator": key,
@@ -73,8 +73,8 @@ async def breakdown(key: str, dimension: str, request: Request, session: Session
 
 
 @router.get("/freshness", summary="Last event seen from each partner, and the consumer's lag per topic")
-async def freshness(request: Request) -> dict:
-    lines, lags, now = await request.app.state.runtime.live.freshness()
+async def freshness(live: LiveDep) -> dict:
+    lines, lags, now = await live.freshness()
     return freshness_json(lines, lags, now)
 
 
@@ -89,7 +89,7 @@ async def freshness(request: Request) -> dict:
 )
 async def export(
     filename: str,
-    request: Request,
+    live: LiveDep,
     session: SessionDep,
     dimension: Annotated[str | None, Query(description="Breakdowns of this dimension only")] = None,
 ) -> Response:
@@ -98,7 +98,7 @@ async def export(
         raise NotFound(f"no export {filename!r}; try {', '.join(f'{n}.{f}' for n in EXPORTS for f in FORMATS)}")
     if dimension is not None and dimension not in DIMENSIONS:
         raise InvalidInput(f"unknown dimension {dimension!r}; known: {', '.join(DIMENSIONS)}")
-    report = await _report(request, session)
+    report = await _report(live, session)
     body = to_xlsx(report, (name,), dimension) if fmt == "xlsx" else to_csv(*table(report, name, dimension))
     stamp = report.generated_at.strftime("%Y%m%d-%H%M")  # the project's wall clock, as people name files
     return Response(

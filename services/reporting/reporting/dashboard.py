@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from html import escape
 from pathlib import Path
+from typing import cast
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -18,9 +19,10 @@ from owes_service.problems import NotFound
 
 from .charts import PALETTE, bar_chart, cumulative_chart, sparkline
 from .freshness import PartnerFreshness
-from .live import LiveReport
+from .live import LiveDep, LiveReport
 from .schemas import target_json
 from .service import DIMENSION_TITLES, IndicatorFigures, Report
+from .settings import ReportingSettings
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"dashboard.css": "text/css; charset=utf-8", "dashboard.js": "text/javascript; charset=utf-8"}
@@ -258,8 +260,8 @@ async def _snapshot(live: LiveReport) -> tuple[dict[str, str], int]:
 
 
 @router.get("/dashboard", response_class=HTMLResponse, summary="The lead organisation's live dashboard")
-async def dashboard(request: Request) -> HTMLResponse:
-    sections, version = await _snapshot(request.app.state.runtime.live)
+async def dashboard(live: LiveDep) -> HTMLResponse:
+    sections, version = await _snapshot(live)
     return HTMLResponse(render_page(sections, version), headers={"Cache-Control": "no-store"})
 
 
@@ -275,10 +277,8 @@ async def asset(name: str) -> Response:
     summary="Server-sent events: the dashboard's sections whenever figures change",
     response_class=StreamingResponse,
 )
-async def stream(request: Request) -> StreamingResponse:
-    runtime = request.app.state.runtime
-    settings = runtime.settings
-    live = runtime.live
+async def stream(request: Request, live: LiveDep) -> StreamingResponse:
+    settings = cast(ReportingSettings, live.runtime.settings)  # the reporting runtime is built with them
 
     async def events() -> AsyncIterator[str]:
         yield "retry: 1000\n\n"

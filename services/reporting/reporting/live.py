@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Protocol, cast
+
+from fastapi import Depends
 
 from owes_contracts.envelope import CloudEvent
 from owes_messaging.consumer import Outcome
+from owes_service.deps import RuntimeDep
 
 from .freshness import PartnerFreshness, TopicLag, consumer_lag, partner_freshness
 from .service import Report, compute_report
@@ -79,3 +82,15 @@ class LiveReport:
                 connection, lags, self.runtime.consumer.last_event_at, self.runtime.consumer.partner_releases
             )
         return lines, lags, self.runtime.calendar.now()
+
+
+class _WithLiveReport(Protocol):
+    live: LiveReport
+
+
+async def get_live_report(runtime: RuntimeDep) -> LiveReport:
+    """The reporting runtime's live report (main.py's ReportingRuntime builds it)."""
+    return cast(_WithLiveReport, runtime).live
+
+
+LiveDep = Annotated[LiveReport, Depends(get_live_report)]
