@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .project_calendar import PROJECT_TIME_ZONE, DateOutOfRange, time_zone
+from .time_zones import PROJECT_TIME_ZONE, DateOutOfRange, time_zone
 
 if TYPE_CHECKING:
     from owes_contracts.envelope import CloudEvent

@@ -15,21 +15,27 @@ from __future__ import annotations
 import calendar as _gregorian
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    from .project import ProjectDefinition
+from .project import ProjectDefinition
+from .time_zones import PROJECT_TIME_ZONE, DateOutOfRange, time_zone
 
-PROJECT_TIME_ZONE = "Europe/Warsaw"
-
-
-class DateOutOfRange(ValueError):
-    """A date outside what the project allows; the message says which bound, `field` which input."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+# What other modules import from here (the calendar is where services look for dates).
+__all__ = [
+    "PROJECT_TIME_ZONE",
+    "Clock",
+    "DateOutOfRange",
+    "FixedClock",
+    "ProjectCalendar",
+    "ReportingPeriod",
+    "SystemClock",
+    "add_months",
+    "month_of",
+    "period_of",
+    "period_of_month",
+    "time_zone",
+]
 
 
 class Clock(Protocol):
@@ -60,14 +66,6 @@ class FixedClock:
 
     def now(self) -> dt.datetime:
         return self.instant
-
-
-def time_zone(name: str) -> ZoneInfo:
-    """The IANA zone of that name; a clear error for a misspelt one (settings and the project definition)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (an IANA name such as {PROJECT_TIME_ZONE!r})") from None
 
 
 @dataclass(frozen=True)
