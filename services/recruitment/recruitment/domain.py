@@ -1,13 +1,28 @@
-"""Recruitment domain rules: pure functions and values, no framework imports."""
+"""Recruitment domain rules: pure values and decisions, no framework imports.
+
+As in grants, each decision about a participant or an organisation returns the event it causes; the service layer
+stores the new state and writes that event to the outbox in the same transaction.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
-from owes_contracts import AgeBand, OrganisationType
+from owes_contracts import (
+    AgeBand,
+    EligibilityRejectionReason,
+    OrganisationEconomicActivityStarted,
+    OrganisationType,
+    ParticipantDataErased,
+    ParticipantEligibilityConfirmed,
+    ParticipantEligibilityRejected,
+    ParticipantWithdrawn,
+    WithdrawalReason,
+)
 
 # One rule per identifier for every service (owes_service.identifiers, python-stdnum), re-exported for the use cases.
 from owes_service.identifiers import (  # noqa: F401
@@ -87,6 +102,46 @@ def check_can_withdraw(status: str) -> None:
         raise StateConflict("the participant was found not eligible and is not taking part")
 
 
+@dataclass
+class Participant:
+    """A participant as recruitment decides about them (the personal data is the repository's business)."""
+
+    participant_id: str
+    status: ParticipantStatus
+    recruited_on: dt.date
+    erased: bool = False
+
+    def decide_eligibility(
+        self, *, eligible: bool, on: dt.date, reason_code: EligibilityRejectionReason | None = None
+    ) -> ParticipantEligibilityConfirmed | ParticipantEligibilityRejected:
+        """Confirm or reject eligibility, once; a rejection carries its fixed code (staff's note stays here)."""
+        check_eligibility_can_be_decided(self.status, erased=self.erased)
+        if eligible:
+            self.status = ParticipantStatus.ELIGIBLE
+            return ParticipantEligibilityConfirmed(participant_id=self.participant_id, confirmed_on=on)
+        if reason_code is None:
+            raise ValueError("a rejection needs its reason code")
+        self.status = ParticipantStatus.REJECTED
+        return ParticipantEligibilityRejected(
+            participant_id=self.participant_id, rejected_on=on, reason=reason_code.label, reason_code=reason_code
+        )
+
+    def withdraw(self, *, on: dt.date, reason_code: WithdrawalReason) -> ParticipantWithdrawn:
+        """Leave the project (recruited or eligible only), with the fixed code of why."""
+        check_can_withdraw(self.status)
+        self.status = ParticipantStatus.WITHDRAWN
+        return ParticipantWithdrawn(
+            participant_id=self.participant_id, withdrawn_on=on, reason=reason_code.label, reason_code=reason_code
+        )
+
+    def erase(self, *, on: dt.date) -> ParticipantDataErased | None:
+        """Erase the personal data (GDPR); erasing again changes nothing and causes no event."""
+        if self.erased:
+            return None
+        self.erased = True
+        return ParticipantDataErased(participant_id=self.participant_id, erased_on=on)
+
+
 def members_who_cannot_join(member_ids: Sequence[str], statuses: Mapping[str, str]) -> dict[str, str]:
     """For each would-be member of an initiative group who cannot join, why: only eligible participants join."""
     refused = {}
@@ -120,3 +175,20 @@ def check_can_start_economic_activity(organisation_type: OrganisationType, *, al
         )
     if already_runs:
         raise StateConflict("the organisation already runs paid public-benefit or economic activity")
+
+
+@dataclass
+class Organisation:
+    """An enrolled organisation as recruitment decides about it."""
+
+    organisation_id: str
+    organisation_type: OrganisationType
+    runs_economic_activity: bool
+
+    def start_economic_activity(self, *, activity: str, on: dt.date) -> OrganisationEconomicActivityStarted:
+        """An NGO starts paid public-benefit or economic activity, once."""
+        check_can_start_economic_activity(self.organisation_type, already_runs=self.runs_economic_activity)
+        self.runs_economic_activity = True
+        return OrganisationEconomicActivityStarted(
+            organisation_id=self.organisation_id, started_on=on, activity=activity
+        )

@@ -176,3 +176,67 @@ class TestEconomicActivity:
 
 def test_organisation_and_group_ids_are_random():
     assert len({domain.new_organisation_id() for _ in range(100)} | {domain.new_group_id() for _ in range(100)}) == 200
+
+
+class TestParticipantDecisions:
+    """The aggregate returns the event each decision causes and refuses what its state does not allow."""
+
+    DAY = dt.date(2026, 3, 5)
+
+    def participant(self, status=domain.ParticipantStatus.RECRUITED, *, erased=False):
+        return domain.Participant("p_0123456789abcdef", status, dt.date(2026, 3, 1), erased=erased)
+
+    def test_a_confirmation_is_recorded_once(self):
+        participant = self.participant()
+        event = participant.decide_eligibility(eligible=True, on=self.DAY)
+        assert event == domain.ParticipantEligibilityConfirmed(
+            participant_id="p_0123456789abcdef", confirmed_on=self.DAY
+        )
+        assert participant.status is domain.ParticipantStatus.ELIGIBLE
+        with pytest.raises(domain.StateConflict, match="already decided"):
+            participant.decide_eligibility(
+                eligible=False, on=self.DAY, reason_code=domain.EligibilityRejectionReason.OTHER
+            )
+
+    def test_a_rejection_carries_the_code_and_its_fixed_label_only(self):
+        code = domain.EligibilityRejectionReason.OUTSIDE_SUBREGION
+        event = self.participant().decide_eligibility(eligible=False, on=self.DAY, reason_code=code)
+        assert isinstance(event, domain.ParticipantEligibilityRejected)
+        assert (event.reason_code, event.reason) == (code, code.label)
+
+    def test_no_decision_about_a_person_whose_data_was_erased(self):
+        with pytest.raises(domain.StateConflict, match="erased"):
+            self.participant(erased=True).decide_eligibility(eligible=True, on=self.DAY)
+
+    def test_a_rejected_participant_cannot_withdraw(self):
+        with pytest.raises(domain.StateConflict, match="not eligible"):
+            self.participant(domain.ParticipantStatus.REJECTED).withdraw(
+                on=self.DAY, reason_code=domain.WithdrawalReason.EMPLOYMENT
+            )
+
+    def test_withdrawal_changes_the_status_and_says_why_by_code(self):
+        participant = self.participant(domain.ParticipantStatus.ELIGIBLE)
+        event = participant.withdraw(on=self.DAY, reason_code=domain.WithdrawalReason.HEALTH)
+        assert participant.status is domain.ParticipantStatus.WITHDRAWN
+        assert (event.withdrawn_on, event.reason_code) == (self.DAY, domain.WithdrawalReason.HEALTH)
+
+    def test_erasing_twice_causes_one_event(self):
+        participant = self.participant()
+        assert participant.erase(on=self.DAY) == domain.ParticipantDataErased(
+            participant_id="p_0123456789abcdef", erased_on=self.DAY
+        )
+        assert participant.erase(on=self.DAY) is None
+
+
+class TestOrganisationDecisions:
+    def test_an_ngo_starts_economic_activity_once(self):
+        ngo = domain.Organisation("org_0123456789abcdef", domain.OrganisationType.FOUNDATION, False)
+        event = ngo.start_economic_activity(activity="economic", on=dt.date(2026, 9, 1))
+        assert (event.organisation_id, event.activity) == ("org_0123456789abcdef", "economic")
+        with pytest.raises(domain.StateConflict, match="already runs"):
+            ngo.start_economic_activity(activity="economic", on=dt.date(2026, 9, 2))
+
+    def test_only_an_ngo_starts_it(self):
+        cooperative = domain.Organisation("org_0123456789abcdef", domain.OrganisationType.SOCIAL_COOPERATIVE, False)
+        with pytest.raises(domain.NotAnNgo):
+            cooperative.start_economic_activity(activity="economic", on=dt.date(2026, 9, 1))
