@@ -332,6 +332,9 @@ class LocalSystem:
     def lock_data_folder(self) -> None:
         """Take the data folder, or raise DataFolderHeld naming the process that has it."""
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # personal data and keys: owner-only
+        # every file this process and the broker and services it starts create (databases and their WAL, logs,
+        # Kafka's log segments, keys) is owner-only too, whatever the shell's umask was (issue 13)
+        os.umask(0o077)
         if self.lock is None:
             self.lock = DataFolderLock(self.data_dir)
             try:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 import weakref
 from typing import Any
 
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
@@ -22,10 +24,36 @@ READ_ONLY = "owes_read_only"
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine tuned per dialect: SQLite in WAL mode with immediate write locks; PostgreSQL pooled."""
     if url.startswith("sqlite"):
+        _create_owner_only(url)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _make_sqlite_transactions_immediate(engine)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _create_owner_only(url: str) -> None:
+    """Create a SQLite database file readable by its owner only; SQLite gives its -wal and -shm the same mode."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError, FileNotFoundError):  # an existing file keeps its mode
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+async def truncate_sqlite_wal(engine: AsyncEngine) -> bool:
+    """Copy SQLite's write-ahead log into the database file and empty it; whether it could (True on PostgreSQL).
+
+    The WAL keeps earlier versions of every page it logged until a checkpoint: after an erasure the PESEL
+    would still be in the -wal file. With secure_delete the copied pages hold no trace of the old rows."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()  # no BEGIN: a checkpoint cannot run inside a transaction
+        driver: Any = raw.driver_connection
+        cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = (await cursor.fetchone())[0]
+        await cursor.close()
+    return not busy  # busy: a reader held an older snapshot past busy_timeout
 
 
 def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
@@ -41,6 +69,8 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
+        # erased personal data is overwritten with zeros, not just unlinked, in the file's free space (issue 13)
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     # SQLite's busy handler polls with sleeps growing to 100 ms and favours no one: under concurrent requests,

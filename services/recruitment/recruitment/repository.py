@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .tables import initiative_group_members, initiative_groups, organisations, participants
+from owes_contracts import EligibilityRejectionReason, WithdrawalReason
+
+from .tables import initiative_group_members, initiative_groups, organisations, outbox, participants
 
 # Erasure nulls these columns (the notes too: staff's words may name the person); the pseudonymous id, the coarse
 # attributes and the reason codes stay.
@@ -52,6 +55,36 @@ async def erase_personal_data(session: AsyncSession, *, participant_id: str, era
     await update_participant(
         session, participant_id=participant_id, erased_at=erased_at, **dict.fromkeys(PERSONAL_DATA_COLUMNS)
     )
+
+
+# Events whose `reason` was staff's free text before reasons became codes (issue 13); only these may hold words
+# typed about a person in the outbox.
+_FREE_TEXT_REASONS: dict[str, type[EligibilityRejectionReason] | type[WithdrawalReason]] = {
+    "pl.owes.recruitment.ParticipantEligibilityRejected": EligibilityRejectionReason,
+    "pl.owes.recruitment.ParticipantWithdrawn": WithdrawalReason,
+}
+
+
+async def scrub_outbox(session: AsyncSession, *, participant_id: str) -> int:
+    """Replace the free-text reason in the participant's outbox rows by the fixed label of its code ("other" for
+    rows written before codes); return how many rows changed. The outbox is kept (and republished to a broker
+    that lost its log), so an erasure must reach it too."""
+    rows = await session.execute(
+        sa.select(outbox.c.seq, outbox.c.event_type, outbox.c.value).where(
+            outbox.c.key == participant_id, outbox.c.event_type.in_(list(_FREE_TEXT_REASONS))
+        )
+    )
+    changed = 0
+    for row in rows:
+        payload = json.loads(row.value)
+        codes = _FREE_TEXT_REASONS[row.event_type]
+        code = codes(payload.get("reason_code") or "other")
+        if payload.get("reason") == code.label and payload.get("reason_code") == code.value:
+            continue
+        payload |= {"reason": code.label, "reason_code": code.value}
+        await session.execute(sa.update(outbox).where(outbox.c.seq == row.seq).values(value=json.dumps(payload)))
+        changed += 1
+    return changed
 
 
 async def participant_statuses(session: AsyncSession, *, participant_ids: list[str]) -> dict[str, str]:

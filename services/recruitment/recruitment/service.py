@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, cast
 
+import structlog
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from owes_contracts import (
     InitiativeGroupFormed,
@@ -20,6 +21,7 @@ from owes_contracts import (
     ParticipantRecruited,
     ParticipantWithdrawn,
 )
+from owes_messaging.db import truncate_sqlite_wal
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
 from owes_service.project import county_key
@@ -35,6 +37,8 @@ from .schemas import (
     ParticipantRegistration,
     Withdrawal,
 )
+
+log = structlog.get_logger("owes.recruitment")
 
 
 async def recruit_participant(
@@ -244,14 +248,18 @@ async def erase_personal_data(
     ParticipantDataErased. Erasing again changes nothing and publishes nothing; return whether it erased now."""
     async with session.begin():
         row = await _participant_for_update(session, participant_id)
-        if row.erased_at is not None:
-            return False
-        now = calendar.now()
-        await repository.erase_personal_data(session, participant_id=participant_id, erased_at=now)
-        await outbox.add(
-            session, ParticipantDataErased(participant_id=participant_id, erased_on=calendar.local(now).date())
-        )
-    return True
+        erased_now = row.erased_at is None
+        if erased_now:
+            now = calendar.now()
+            await repository.erase_personal_data(session, participant_id=participant_id, erased_at=now)
+            await repository.scrub_outbox(session, participant_id=participant_id)
+            await outbox.add(
+                session, ParticipantDataErased(participant_id=participant_id, erased_on=calendar.local(now).date())
+            )
+    # SQLite's WAL still holds the erased values until a checkpoint; a repeated erasure tries again
+    if not await truncate_sqlite_wal(cast(AsyncEngine, session.bind)):
+        log.warning("erasure_wal_not_truncated", participant_id=participant_id)
+    return erased_now
 
 
 def _identifier(normalise: Callable[[str], str], value: str, field: str) -> str:
