@@ -6,6 +6,7 @@ topic dump) use `find_personal_data` to prove no record carries more.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterable
@@ -17,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from owes_messaging.broker import partitions_of
 
 from .identifiers import is_pesel
+from .text_guard import personal_data_in
 
 # 11 digits standing alone: not part of a longer number, a hex id or a word.
 _ELEVEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{11}(?![0-9A-Za-z])")
@@ -55,6 +57,30 @@ def find_personal_data(text: str, known: Iterable[str] | KnownValues = ()) -> li
     return find_pesels(text) + known.find(text)
 
 
+# Fields of an event payload that hold words rather than codes (a reason, a note, a title, a summary, a name): the
+# only places a person's e-mail or phone could be typed in, so each is also searched for their shapes.
+_FREE_TEXT_FIELD = re.compile(r"(reason|note|title|summary|name|description|comment)", re.IGNORECASE)
+
+
+def free_text_findings(payload: Any, path: str = "") -> list[tuple[str, str]]:
+    """(field, what it looks like: text) for each free-text field of a decoded payload that holds a PESEL, an
+    e-mail address or a phone number by shape (owes_service.text_guard.personal_data_in)."""
+    out: list[tuple[str, str]] = []
+    if isinstance(payload, dict):
+        for key, item in payload.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(item, str) and _FREE_TEXT_FIELD.search(str(key)):
+                found = personal_data_in(item)
+                if found:
+                    out.append((where, f"{found}: {item}"))
+            else:
+                out += free_text_findings(item, where)
+    elif isinstance(payload, list):
+        for index, item in enumerate(payload):
+            out += free_text_findings(item, f"{path}[{index}]")
+    return out
+
+
 @dataclass(frozen=True)
 class Finding:
     """Personal data found in one record: where (key, value or a header) and what."""
@@ -79,6 +105,15 @@ def scan_record(record: ConsumerRecord[Any, Any], known: Iterable[str] | KnownVa
             Finding(record.topic, record.partition, record.offset, where, value)
             for value in find_personal_data(text, values)
         ]
+        if where == "value":
+            try:
+                payload = json.loads(text)
+            except ValueError:
+                continue
+            findings += [
+                Finding(record.topic, record.partition, record.offset, f"value.{field}", what)
+                for field, what in free_text_findings(payload)
+            ]
     return findings
 
 

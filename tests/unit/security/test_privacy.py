@@ -81,6 +81,44 @@ class TestFindPersonalData:
         )
 
 
+class TestFreeTextFieldsOfEvents:
+    """The end-of-run scan also reads each reason, note, title, summary and name for a PESEL, e-mail or phone."""
+
+    def record(self, payload: dict) -> SimpleNamespace:
+        return SimpleNamespace(
+            topic="t.grants.events", partition=0, offset=3, key=b"job_1", value=json.dumps(payload).encode(), headers=[]
+        )
+
+    @pytest.mark.parametrize(
+        ("payload", "field", "looks_like"),
+        [
+            ({"job_id": "job_1", "reason": "zadzwonić 600 100 200"}, "reason", "a phone number"),
+            ({"participant_id": "p_1", "note": "pisać na z.kowal@example.com"}, "note", "an e-mail address"),
+            ({"training_id": "t_1", "title": "Szkolenie +48 32 123 45 67"}, "title", "a phone number"),
+            (
+                {"cooperative": {"cooperative_name": "Spółdzielnia 12345678903"}},
+                "cooperative.cooperative_name",
+                "a PESEL",
+            ),
+        ],
+    )
+    def test_personal_data_by_shape_in_a_free_text_field_is_a_finding(self, payload, field, looks_like):
+        findings = [f for f in scan_record(self.record(payload)) if f.where == f"value.{field}"]
+        assert len(findings) == 1 and findings[0].value.startswith(looks_like), findings
+
+    def test_codes_ids_dates_amounts_and_krs_numbers_are_not_findings(self):
+        payload = {
+            "job_id": "job_9b2f6c",
+            "reason": "Cooperative dissolved",
+            "reason_code": "cooperative_dissolved",
+            "ended_on": "2027-03-31",
+            "amount": "23500.00",
+            "krs": "0000380128",
+            "cooperative_name": "Spółdzielnia Socjalna Razem",
+        }
+        assert scan_record(self.record(payload)) == []
+
+
 class TestParticipantFormRemembersWhatToLookFor:
     def test_every_personal_value_a_test_sends_is_remembered(self):
         form = participant_form(first_name="Zbigniew", phone="+48 600 100 200", address="ul. Długa 7, Żory")
