@@ -23,6 +23,7 @@ from .grants import (
 from .recruitment import (
     EligibilityRejectionReason,
     InitiativeGroupFormed,
+    LegalForm,
     OrganisationEconomicActivityStarted,
     OrganisationEnrolled,
     OrganisationType,
@@ -105,6 +106,7 @@ __all__ = [
     "OrganisationType",
     "AdvisoryKind",
     "EligibilityRejectionReason",
+    "LegalForm",
     "WithdrawalReason",
     "JobEndReason",
     *[e.__name__ for e in ALL_EVENTS],

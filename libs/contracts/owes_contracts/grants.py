@@ -11,6 +11,14 @@ from pydantic import Field
 from .base import EntityId, Event, Money, ParticipantId
 
 
+class WorkingTime(StrEnum):
+    """Working time of a funded job: a funded job is at least half time."""
+
+    FULL_TIME = "full_time"
+    THREE_QUARTERS = "three_quarters"
+    HALF_TIME = "half_time"
+
+
 class _GrantsEvent(Event):
     producer: ClassVar[str] = "grants"
 
@@ -129,6 +137,27 @@ class JobCreated(_GrantsEvent):
     created_on: dt.date = Field(description="First day of the job.", examples=["2026-09-01"])
     cooperative_id: EntityId = Field(description="Id of the social enterprise that employs.", examples=["coop_4e8a1d"])
     participant_id: ParticipantId
+    working_time: WorkingTime | None = Field(
+        default=None,
+        description="Working time of the job (at least half time); absent in events before 2026-12.",
+        examples=["full_time"],
+    )
+
+
+class JobMaintenanceFunded(_GrantsEvent):
+    """A job was granted the 2021–2027 unit rate for job maintenance (12 months, by working time)."""
+
+    name: ClassVar[str] = "JobMaintenanceFunded"
+    aggregate_field: ClassVar[str] = "job_id"
+
+    job_id: EntityId = Field(description="Id of the job supported.", examples=["job_9b2f6c"])
+    funded_on: dt.date = Field(description="Day the maintenance support was granted.", examples=["2026-09-01"])
+    working_time: WorkingTime = Field(description="Working time the rate is for.", examples=["full_time"])
+    amount: Money = Field(
+        description="The unit rate in force on the job's first day, in PLN, as a decimal string.",
+        examples=["38700.00"],
+    )
+    months: int = Field(ge=1, le=24, description="Months the maintenance support covers.", examples=[12])
 
 
 class BridgeSupportPaid(_GrantsEvent):
@@ -144,37 +173,19 @@ class BridgeSupportPaid(_GrantsEvent):
 
 
 class JobSustained(_GrantsEvent):
-    """The job still existed when checked 12 months after its creation."""
+    """The job still existed when checked at the end of the sustainability period after its creation."""
 
     name: ClassVar[str] = "JobSustained"
     aggregate_field: ClassVar[str] = "job_id"
 
     job_id: EntityId = Field(description="Id of the job checked.", examples=["job_9b2f6c"])
     checked_on: dt.date = Field(
-        description="Day of the check, 12 months after the job was created.", examples=["2027-09-01"]
+        description="Day of the check, at the end of the project's sustainability period (12 months in "
+        "2014–2020, 18 by default in 2021–2027) after the job was created.",
+        examples=["2027-09-01"],
     )
 
 
-class JobEnded(_GrantsEvent):
-    """The job ended, with the reason as a fixed code (never staff's own words)."""
-
-    name: ClassVar[str] = "JobEnded"
-    aggregate_field: ClassVar[str] = "job_id"
-
-    job_id: EntityId = Field(description="Id of the job that ended.", examples=["job_9b2f6c"])
-    ended_on: dt.date = Field(description="Last day of the job.", examples=["2027-03-31"])
-    reason: str = Field(
-        min_length=1,
-        max_length=500,
-        description="The fixed English label of reason_code (free text typed by staff in events before 2026-11: "
-        "read reason_code where present).",
-        examples=["Cooperative dissolved"],
-    )
-    reason_code: JobEndReason | None = Field(
-        default=None,
-        description="Why the job ended, as a code; absent in events before 2026-11. Staff's note stays in grants.",
-        examples=["cooperative_dissolved"],
-    )
 class JobEndReason(StrEnum):
     """Why a job ended: a fixed code (staff's own words stay in grants as a note)."""
 
@@ -211,3 +222,23 @@ class JobNotSustained(_GrantsEvent):
     due_on: dt.date = Field(description="Day the required period ran out.", examples=["2027-09-01"])
 
 
+class JobEnded(_GrantsEvent):
+    """The job ended, with the reason as a fixed code (never staff's own words)."""
+
+    name: ClassVar[str] = "JobEnded"
+    aggregate_field: ClassVar[str] = "job_id"
+
+    job_id: EntityId = Field(description="Id of the job that ended.", examples=["job_9b2f6c"])
+    ended_on: dt.date = Field(description="Last day of the job.", examples=["2027-03-31"])
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The fixed English label of reason_code (free text typed by staff in events before 2026-11: "
+        "read reason_code where present).",
+        examples=["Cooperative dissolved"],
+    )
+    reason_code: JobEndReason | None = Field(
+        default=None,
+        description="Why the job ended, as a code; absent in events before 2026-11. Staff's note stays in grants.",
+        examples=["cooperative_dissolved"],
+    )

@@ -182,8 +182,29 @@ class OrganisationType(StrEnum):
     LOCAL_BUSINESS = "local_business"
 
 
+class LegalForm(StrEnum):
+    """Who the entity is in law: a legal person, or people doing business under their own names."""
+
+    LEGAL_PERSON = "legal_person"
+    SOLE_TRADER = "sole_trader"  # jednoosobowa działalność gospodarcza: its business name holds the owner's name
+    CIVIL_PARTNERSHIP = "civil_partnership"  # spółka cywilna: a contract between people, named after them as a rule
+
+    @property
+    def names_a_person(self) -> bool:
+        """Whether the registered name is, as a rule, a person's name (personal data that stays in recruitment)."""
+        return self is not LegalForm.LEGAL_PERSON
+
+
+def withheld_name(legal_form: LegalForm, organisation_id: str) -> str:
+    """What OrganisationEnrolled carries in organisation_name for an entity whose name names a person."""
+    label = "Sole trader" if legal_form is LegalForm.SOLE_TRADER else "Civil partnership"
+    return f"{label} {organisation_id}"
+
+
 class OrganisationEnrolled(_RecruitmentEvent):
-    """A social-economy entity was enrolled for support."""
+    """A social-economy entity was enrolled for support. The registered name travels for legal persons only: a
+    sole trader's or a civil partnership's name is, as a rule, its owners' names (personal data) and stays in
+    recruitment; the event then carries "Sole trader <organisation_id>" or "Civil partnership <organisation_id>"."""
 
     name: ClassVar[str] = "OrganisationEnrolled"
     aggregate_field: ClassVar[str] = "organisation_id"
@@ -196,7 +217,9 @@ class OrganisationEnrolled(_RecruitmentEvent):
     organisation_name: str = Field(
         min_length=1,
         max_length=300,
-        description="Registered name of the entity.",
+        description="Registered name of the entity when it is a legal person (public in the KRS court register); "
+        'for a sole trader or a civil partnership (see legal_form), "Sole trader <organisation_id>" or '
+        '"Civil partnership <organisation_id>" instead, since their names are their owners\' names.',
         examples=["Stowarzyszenie Razem dla Żor"],
     )
     county: str = Field(
@@ -205,6 +228,12 @@ class OrganisationEnrolled(_RecruitmentEvent):
     is_social_enterprise: bool = Field(description="Already a social enterprise at enrolment.", examples=[False])
     runs_economic_activity: bool = Field(
         description="Already runs paid public-benefit or economic activity.", examples=[False]
+    )
+    legal_form: LegalForm | None = Field(
+        default=None,
+        description="legal_person, sole_trader or civil_partnership; absent in events before 2026-11 "
+        "(legal persons, and local businesses whose name did travel).",
+        examples=["legal_person"],
     )
 
 

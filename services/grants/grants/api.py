@@ -23,6 +23,7 @@ from .schemas import (
     JobCreation,
     JobEnding,
     JobView,
+    MaintenanceFunding,
     SustainabilityCheck,
 )
 
@@ -91,13 +92,15 @@ async def create_job(form: JobCreation, session: SessionDep, outbox: OutboxDep, 
 
 
 @jobs.get("/{job_id}", summary="Read a job, its bridge support and sustainability")
-async def read_job(job_id: str, session: SessionDep) -> JobView:
-    return await service.get_job(session=session, job_id=job_id)
+async def read_job(job_id: str, session: SessionDep, calendar: CalendarDep) -> JobView:
+    return await service.get_job(session=session, calendar=calendar, job_id=job_id)
 
 
 @jobs.post("/{job_id}/bridge-support/extension", summary="Extend the bridge-support schedule (up to 12 months)")
-async def extend_bridge_support(job_id: str, form: BridgeSupportExtension, session: SessionDep) -> JobView:
-    return await service.extend_bridge_support(session=session, job_id=job_id, form=form)
+async def extend_bridge_support(
+    job_id: str, form: BridgeSupportExtension, session: SessionDep, calendar: CalendarDep
+) -> JobView:
+    return await service.extend_bridge_support(session=session, calendar=calendar, job_id=job_id, form=form)
 
 
 @jobs.post("/{job_id}/bridge-support/instalments", status_code=CREATED, summary="Record a bridge-support instalment")
@@ -107,7 +110,18 @@ async def pay_bridge_support(
     return await service.pay_bridge_support(session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form)
 
 
-@jobs.post("/{job_id}/sustainability-check", summary="Check the job 12 months after its creation")
+@jobs.post(
+    "/{job_id}/maintenance", summary="Grant the 2021–2027 job maintenance unit rate (12 months, by working time)"
+)
+async def fund_job_maintenance(
+    job_id: str, form: MaintenanceFunding, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> JobView:
+    return await service.fund_job_maintenance(
+        session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form
+    )
+
+
+@jobs.post("/{job_id}/sustainability-check", summary="Check the job at the end of the sustainability period")
 async def check_job_sustainability(
     job_id: str, form: SustainabilityCheck, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
 ) -> JobView:

@@ -29,7 +29,11 @@ if TYPE_CHECKING:
 
 async def on_participant_recruited(session: AsyncSession, _event: CloudEvent, payload: ParticipantRecruited) -> None:
     await repository.upsert_participant(
-        session, payload.participant_id, recruited_on=payload.recruited_on, county=payload.county
+        session,
+        payload.participant_id,
+        recruited_on=payload.recruited_on,
+        county=payload.county,
+        at_risk_of_exclusion=payload.at_risk_of_exclusion,
     )
 
 

@@ -19,10 +19,14 @@ from owes_contracts import (
     GrantAwarded,
     GrantDisbursed,
     JobEnded,
+    JobMaintenanceFunded,
+    JobNotSustained,
     JobSustained,
 )
+    WorkingTime,
 from owes_service import identifiers
 from owes_service.project_calendar import add_months  # one rule for "N months later" in every service
+from owes_service.project import Programme, ProjectDefinition, UnitRateKind
 
 GROSZ = Decimal("0.01")
 # The largest amount the contracts carry (Money: 14 digits, 2 of them after the point).
@@ -31,7 +35,14 @@ MIN_FOUNDERS = 5
 BRIDGE_BASIC_MONTHS = 6
 BRIDGE_MAX_MONTHS = 12
 SUSTAINABILITY_MONTHS = 12
+# The 2014–2020 period; a project's own comes from its definition (ProjectDefinition.sustainability).
 
+MAINTENANCE_MONTHS = 12
+MAINTENANCE_RATES: dict[WorkingTime, UnitRateKind] = {
+    WorkingTime.FULL_TIME: "job_maintenance_full_time",
+    WorkingTime.THREE_QUARTERS: "job_maintenance_three_quarters",
+    WorkingTime.HALF_TIME: "job_maintenance_half_time",
+}
 
 class RuleBroken(ValueError):
     """The request breaks a rule of the domain (HTTP 422)."""
@@ -118,6 +129,8 @@ class Standing:
     eligibility: Eligibility
     withdrawn: bool
 
+    # Recorded at recruitment (art. 2 pkt 6 of the social economy act); None: recruitment's event did not say.
+    at_risk_of_exclusion: bool | None = None
     def why_not_eligible(self) -> str | None:
         if not self.recruited:
             return "is not a known participant"
@@ -164,6 +177,67 @@ def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> li
 
 
 # --- grant applications -----------------------------------------------------------------------------------
+# --- unit rates (2021–2027) ----------------------------------------------------------------------------------
+
+
+def amount_per_job_on(project: ProjectDefinition, day: dt.date, *, given: Decimal | None) -> Decimal:
+    """The grant per job created: the unit rate in 2021–2027 projects, the amount given (capped) in 2014–2020."""
+    rate = project.unit_rate("job_creation", day)
+    if project.programme is Programme.ESF_PLUS_2021_2027:
+        if rate is None:
+            raise RuleBroken(
+                f"The project defines no unit rate for job creation in force on {day.isoformat()}.",
+                field="amount_per_job",
+            )
+        if given is not None and money(given, field_name="amount_per_job") != rate:
+            raise RuleBroken(
+                f"In a 2021–2027 project the grant per job is the unit rate for job creation in force on "
+                f"{day.isoformat()}: {rate} PLN; {given} given.",
+                field="amount_per_job",
+                unit_rate=str(rate),
+            )
+        return rate
+    if given is None:
+        raise RuleBroken("amount_per_job is required in a 2014–2020 project.", field="amount_per_job")
+    per_job = money(given, field_name="amount_per_job")
+    if rate is not None and per_job > rate:
+        raise RuleBroken(
+            f"The grant per job is at most {rate} PLN (the project's rate on {day.isoformat()}); {per_job} given.",
+            field="amount_per_job",
+            unit_rate=str(rate),
+        )
+    return per_job
+
+
+def maintenance_rate(project: ProjectDefinition, working_time: WorkingTime, day: dt.date) -> Decimal:
+    """The 2021–2027 unit rate for maintaining a job of that working time, in force on that day."""
+    if project.programme is not Programme.ESF_PLUS_2021_2027:
+        raise RuleBroken(
+            "The job maintenance unit rate exists only in 2021–2027 projects; "
+            "this project runs under 2014–2020 rules (bridge support).",
+            field="job_id",
+        )
+    rate = project.unit_rate(MAINTENANCE_RATES[working_time], day)
+    if rate is None:
+        raise RuleBroken(
+            f"The project defines no maintenance unit rate for {working_time.value} jobs in force on "
+            f"{day.isoformat()}.",
+            field="job_id",
+        )
+    return rate
+
+
+def require_bridge_support(project: ProjectDefinition) -> None:
+    """Bridge support belongs to 2014–2020 projects; 2021–2027 ones fund maintenance at a unit rate instead."""
+    if not project.bridge_support:
+        raise RuleBroken(
+            f"Bridge support exists only in 2014–2020 projects; this project runs under {project.programme.value} "
+            "rules: a job is supported with the job maintenance unit rate (POST /jobs/{job_id}/maintenance).",
+            field="job_id",
+            programme=project.programme.value,
+        )
+
+
 
 
 class ApplicationStatus(StrEnum):
@@ -202,8 +276,14 @@ class Application:
             application_id=self.application_id, evaluated_on=on, score=score, outcome=outcome
         )
 
-    def award(self, *, amount_per_job: Decimal, jobs: int | None, on: dt.date) -> GrantAwarded:
-        """Award an amount per job; only after a positive evaluation, at most for the jobs planned."""
+    def award(
+        self, *, amount_per_job: Decimal | None, jobs: int | None, on: dt.date, project: ProjectDefinition
+    ) -> GrantAwarded:
+        """Award an amount per job; only after a positive evaluation, at most for the jobs planned.
+
+        2021–2027: the amount is the unit rate for job creation in force on the day of the award (given or not);
+        2014–2020: the amount given, at most the rate where the project sets one.
+        """
         if self.status is ApplicationStatus.AWARDED:
             raise WrongState(
                 f"Application {self.application_id} was already awarded a grant.", application_status=self.status.value
@@ -214,17 +294,17 @@ class Application:
                 f"A grant is awarded only after a positive evaluation; application {self.application_id} {state}.",
                 application_status=self.status.value,
             )
-        per_job = money(amount_per_job, field_name="amount_per_job")
         jobs = self.jobs_planned if jobs is None else jobs
         if not 1 <= jobs <= self.jobs_planned:
             raise RuleBroken(
                 f"The grant can fund 1 to {self.jobs_planned} jobs (the jobs planned); {jobs} given.", field="jobs"
             )
-        total = money(per_job * jobs, field_name="total_amount")
         if self.evaluated_on is None:  # AWARDABLE statuses are reached only through evaluate()
             raise RuleBroken("The application has not been evaluated yet.", field="awarded_on")
         not_before(on, self.evaluated_on, what="The award", since="the evaluation", field_name="awarded_on")
         self.status = ApplicationStatus.AWARDED
+        per_job = amount_per_job_on(project, on, given=amount_per_job)
+        total = money(per_job * jobs, field_name="total_amount")
         self.awarded_on = on
         self.total_awarded = total
         return GrantAwarded(
@@ -273,9 +353,30 @@ class Job:
     ended_on: dt.date | None = None
     sustained_on: dt.date | None = None
 
+    sustainability_months: int = SUSTAINABILITY_MONTHS
+    working_time: WorkingTime = WorkingTime.FULL_TIME
+    maintenance_funded_on: dt.date | None = None
+    not_sustained_on: dt.date | None = None
     @property
     def sustainability_due_on(self) -> dt.date:
-        return add_months(self.created_on, SUSTAINABILITY_MONTHS)
+        return add_months(self.created_on, self.sustainability_months)
+
+    def fund_maintenance(self, *, rate: Decimal, on: dt.date) -> JobMaintenanceFunded:
+        """Grant the maintenance unit rate once per job (12 months, by its working time)."""
+        self._active("its maintenance cannot be funded")
+        if self.maintenance_funded_on is not None:
+            raise WrongState(
+                f"Job {self.job_id} was already granted maintenance support on "
+                f"{self.maintenance_funded_on.isoformat()}.",
+                funded_on=self.maintenance_funded_on.isoformat(),
+            )
+        not_before(
+            on, self.created_on, what="The maintenance support", since="the job's creation", field_name="funded_on"
+        )
+        self.maintenance_funded_on = on
+        return JobMaintenanceFunded(
+            job_id=self.job_id, funded_on=on, working_time=self.working_time, amount=rate, months=MAINTENANCE_MONTHS
+        )
 
     def _active(self, action: str) -> None:
         if self.ended_on is not None:
@@ -310,27 +411,31 @@ class Job:
         self.instalments_paid.add(instalment)
         return BridgeSupportPaid(job_id=self.job_id, instalment=instalment, paid_on=on, amount=amount)
 
-    def check_sustainability(self, *, on: dt.date) -> JobSustained:
-        """Confirm the job lasted 12 months from its creation; a check before then proves nothing."""
+    def check_sustainability(self, *, on: dt.date) -> JobSustained | JobNotSustained:
+        """Check the job at the end of the sustainability period; either outcome is recorded (and reported)."""
         if self.sustained_on is not None:
             raise WrongState(
                 f"Job {self.job_id} was already found sustained on {self.sustained_on.isoformat()}.",
                 sustained_on=self.sustained_on.isoformat(),
             )
         due = self.sustainability_due_on
-        if on < due:
+        if self.not_sustained_on is not None:
+            raise WrongState(
+                f"Job {self.job_id} was already found not sustained on {self.not_sustained_on.isoformat()}.",
+                not_sustained_on=self.not_sustained_on.isoformat(),
+            )
+        ended_early = self.ended_on is not None and self.ended_on < due
+        if on < due and not ended_early:
             raise RuleBroken(
-                f"Sustainability is checked 12 months after the job's creation "
+                f"Sustainability is checked {self.sustainability_months} months after the job's creation "
                 f"({self.created_on.isoformat()}), so not before {due.isoformat()}.",
                 field="checked_on",
                 due_on=due.isoformat(),
             )
-        if self.ended_on is not None and self.ended_on < due:
-            raise WrongState(
-                f"Job {self.job_id} ended on {self.ended_on.isoformat()}, before the 12 months "
-                f"ran out ({due.isoformat()}): it was not sustained.",
-                ended_on=self.ended_on.isoformat(),
-            )
+        if self.ended_on is not None and ended_early:
+            not_before(on, self.ended_on, what="The check", since="the job's end", field_name="checked_on")
+            self.not_sustained_on = on
+            return JobNotSustained(job_id=self.job_id, checked_on=on, ended_on=self.ended_on, due_on=due)
         self.sustained_on = on
         return JobSustained(job_id=self.job_id, checked_on=on)
 

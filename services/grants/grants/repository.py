@@ -75,6 +75,7 @@ async def standings(
             recruited=r.recruited_on is not None,
             eligibility=domain.Eligibility(r.eligibility),
             withdrawn=r.withdrawn_on is not None,
+            at_risk_of_exclusion=r.at_risk_of_exclusion,
         )
         for r in rows
     }
@@ -241,7 +242,7 @@ async def list_bridge_payments(session: AsyncSession, job_id: str) -> Sequence[R
     ).all()
 
 
-async def load_job(session: AsyncSession, job_id: str) -> domain.Job | None:
+async def load_job(session: AsyncSession, job_id: str, *, sustainability_months: int) -> domain.Job | None:
     """The job as an aggregate, its row locked until the transaction ends."""
     row = (await session.execute(sa.select(jobs).where(jobs.c.job_id == job_id).with_for_update())).first()
     if row is None:
@@ -254,6 +255,10 @@ async def load_job(session: AsyncSession, job_id: str) -> domain.Job | None:
         instalments_paid=paid,
         ended_on=row.ended_on,
         sustained_on=row.sustained_on,
+        sustainability_months=sustainability_months,
+        working_time=domain.WorkingTime(row.working_time or domain.WorkingTime.FULL_TIME),
+        maintenance_funded_on=row.maintenance_funded_on,
+        not_sustained_on=row.not_sustained_on,
     )
 
 

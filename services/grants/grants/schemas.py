@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from owes_contracts import WorkingTime
 from owes_contracts.base import EntityId, ParticipantId
 
 
@@ -67,7 +68,11 @@ class Evaluation(_Request):
 
 
 class Award(_Request):
-    amount_per_job: Amount
+    amount_per_job: Amount | None = Field(
+        default=None,
+        description="2021–2027: the unit rate for job creation applies (omit it, or give that rate); "
+        "2014–2020: required, at most the project's rate where it sets one.",
+    )
     jobs: int | None = Field(default=None, ge=1, le=100, description="Jobs funded; defaults to the jobs planned.")
     awarded_on: Day = None
 
@@ -97,11 +102,23 @@ class CooperativeFoundation(_Request):
 
 class JobCreation(_Request):
     cooperative_id: EntityId
-    participant_id: ParticipantId = Field(description="The eligible participant who holds the job.")
+    participant_id: ParticipantId = Field(
+        description="The eligible participant who holds the job, at risk of social exclusion (recorded at recruitment)."
+    )
+    working_time: WorkingTime = Field(
+        default=WorkingTime.FULL_TIME,
+        description="full_time, three_quarters or half_time: a funded job is at least half time.",
+    )
     created_on: Day = None
 
 
 class BridgeSupportExtension(_Request):
+class MaintenanceFunding(_Request):
+    """The 2021–2027 unit rate for maintaining a job 12 months, at the rate of its working time."""
+
+    funded_on: Day = None
+
+
     months: int = Field(
         ge=1, le=12, description="New length of the schedule in months (more than now, at most 12).", examples=[12]
     )
@@ -180,3 +197,7 @@ class JobView(_Response):
     sustained_on: dt.date | None
     ended_on: dt.date | None
     end_reason: str | None
+    working_time: str
+    maintenance_amount: Decimal | None = Field(description="The maintenance unit rate granted (2021–2027).")
+    maintenance_funded_on: dt.date | None
+    not_sustained_on: dt.date | None = Field(description="Day the check found the job ended before it was due.")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owes_contracts import CooperativeFounded, GrantApplicationSubmitted, JobCreated
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
+from owes_service.project import ProjectDefinition, load_project
 from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 
 from . import domain, repository
@@ -33,8 +34,14 @@ from .schemas import (
     JobCreation,
     JobEnding,
     JobView,
+    MaintenanceFunding,
     SustainabilityCheck,
 )
+
+
+def _project(calendar: ProjectCalendar) -> ProjectDefinition:
+    """The project whose rules apply (the runtime's calendar always carries it; the shipped one otherwise)."""
+    return calendar.project or load_project()
 
 
 @contextmanager
@@ -128,12 +135,14 @@ async def evaluate_application(
 async def award_grant(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str, form: Award
 ) -> ApplicationView:
-    """Award an amount per job after a positive evaluation; publish GrantAwarded."""
+    """Award an amount per job after a positive evaluation (the unit rate in 2021–2027); publish GrantAwarded."""
     awarded_on = _day(calendar, form.awarded_on, field_name="awarded_on")
     async with session.begin():
         application = await _load_application(session, application_id)
         with _rules():
-            event = application.award(amount_per_job=form.amount_per_job, jobs=form.jobs, on=awarded_on)
+            event = application.award(
+                amount_per_job=form.amount_per_job, jobs=form.jobs, on=awarded_on, project=_project(calendar)
+            )
         await repository.update_application(
             session,
             application_id,
@@ -314,6 +323,12 @@ async def create_job(
                 f"A job is held by an eligible participant: {domain.explain_ineligible(reasons)}.",
                 field="participant_id",
             )
+        if standings[form.participant_id].at_risk_of_exclusion is not True:
+            raise InvalidInput(
+                f"A funded job is held by a person at risk of social exclusion (art. 2 pkt 6 of the social economy "
+                f"act); recruitment did not record participant {form.participant_id} as one.",
+                field="participant_id",
+            )
         with _rules():
             domain.not_before(
                 created_on,
@@ -334,6 +349,7 @@ async def create_job(
             participant_id=form.participant_id,
             created_on=created_on,
             bridge_months=domain.BRIDGE_BASIC_MONTHS,
+            working_time=form.working_time.value,
         )
         await outbox.add(
             session,
@@ -342,26 +358,31 @@ async def create_job(
                 created_on=created_on,
                 cooperative_id=form.cooperative_id,
                 participant_id=form.participant_id,
+                working_time=form.working_time,
             ),
         )
-        return await _job_view(session, job_id)
+        return await _job_view(session, calendar, job_id)
 
 
-async def _load_job(session: AsyncSession, job_id: str) -> domain.Job:
-    job = await repository.load_job(session, job_id)
+async def _load_job(session: AsyncSession, calendar: ProjectCalendar, job_id: str) -> domain.Job:
+    job = await repository.load_job(session, job_id, sustainability_months=_project(calendar).sustainability)
     if job is None:
         raise NotFound(f"No job {job_id}.")
     return job
 
 
-async def extend_bridge_support(*, session: AsyncSession, job_id: str, form: BridgeSupportExtension) -> JobView:
+async def extend_bridge_support(
+    *, session: AsyncSession, calendar: ProjectCalendar, job_id: str, form: BridgeSupportExtension
+) -> JobView:
     """Lengthen a job's bridge-support schedule (6 months basic, up to 12); grants' own record, no event."""
+    with _rules():
+        domain.require_bridge_support(_project(calendar))
     async with session.begin():
-        job = await _load_job(session, job_id)
+        job = await _load_job(session, calendar, job_id)
         with _rules():
             job.extend_bridge_support(months=form.months)
         await repository.update_job(session, job_id, bridge_months=job.bridge_months)
-        return await _job_view(session, job_id)
+        return await _job_view(session, calendar, job_id)
 
 
 async def pay_bridge_support(
@@ -369,8 +390,10 @@ async def pay_bridge_support(
 ) -> BridgePaymentView:
     """Record one monthly instalment of bridge support; publish BridgeSupportPaid."""
     paid_on = _day(calendar, form.paid_on, field_name="paid_on")
+    with _rules():
+        domain.require_bridge_support(_project(calendar))
     async with session.begin():
-        job = await _load_job(session, job_id)
+        job = await _load_job(session, calendar, job_id)
         with _rules():
             event = job.pay_bridge_support(instalment=form.instalment, amount=form.amount, on=paid_on)
         await repository.add_bridge_payment(
@@ -383,15 +406,35 @@ async def pay_bridge_support(
 async def check_job_sustainability(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str, form: SustainabilityCheck
 ) -> JobView:
-    """Confirm a job lasted 12 months from its creation; publish JobSustained."""
+    """Check a job at the end of the project's sustainability period; publish JobSustained or JobNotSustained."""
     checked_on = _day(calendar, form.checked_on, field_name="checked_on")
     async with session.begin():
-        job = await _load_job(session, job_id)
+        job = await _load_job(session, calendar, job_id)
         with _rules():
             event = job.check_sustainability(on=checked_on)
-        await repository.update_job(session, job_id, sustained_on=checked_on)
+        await repository.update_job(
+            session, job_id, sustained_on=job.sustained_on, not_sustained_on=job.not_sustained_on
+        )
         await outbox.add(session, event)
-        return await _job_view(session, job_id)
+        return await _job_view(session, calendar, job_id)
+
+
+async def fund_job_maintenance(
+    *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str, form: MaintenanceFunding
+) -> JobView:
+    """Grant a job the 2021–2027 maintenance unit rate of its working time, in force on its first day; publish
+    JobMaintenanceFunded."""
+    funded_on = _day(calendar, form.funded_on, field_name="funded_on")
+    async with session.begin():
+        job = await _load_job(session, calendar, job_id)
+        with _rules():
+            rate = domain.maintenance_rate(_project(calendar), job.working_time, job.created_on)
+            event = job.fund_maintenance(rate=rate, on=funded_on)
+        await repository.update_job(
+            session, job_id, maintenance_amount=event.amount, maintenance_funded_on=event.funded_on
+        )
+        await outbox.add(session, event)
+        return await _job_view(session, calendar, job_id)
 
 
 async def end_job(
@@ -400,19 +443,19 @@ async def end_job(
     """Record that a job ended; publish JobEnded."""
     ended_on = _day(calendar, form.ended_on, field_name="ended_on")
     async with session.begin():
-        job = await _load_job(session, job_id)
+        job = await _load_job(session, calendar, job_id)
         with _rules():
             event = job.end(reason=form.reason, on=ended_on)
         await repository.update_job(session, job_id, ended_on=ended_on, end_reason=form.reason)
         await outbox.add(session, event)
-        return await _job_view(session, job_id)
+        return await _job_view(session, calendar, job_id)
 
 
-async def get_job(*, session: AsyncSession, job_id: str) -> JobView:
-    return await _job_view(session, job_id)
+async def get_job(*, session: AsyncSession, calendar: ProjectCalendar, job_id: str) -> JobView:
+    return await _job_view(session, calendar, job_id)
 
 
-async def _job_view(session: AsyncSession, job_id: str) -> JobView:
+async def _job_view(session: AsyncSession, calendar: ProjectCalendar, job_id: str) -> JobView:
     row = await repository.get_job(session, job_id)
     if row is None:
         raise NotFound(f"No job {job_id}.")
@@ -427,7 +470,11 @@ async def _job_view(session: AsyncSession, job_id: str) -> JobView:
         bridge_payments=[
             BridgePaymentView(instalment=p.instalment, amount=p.amount, paid_on=p.paid_on) for p in payments
         ],
-        sustainability_due_on=domain.add_months(row.created_on, domain.SUSTAINABILITY_MONTHS),
+        working_time=row.working_time or domain.WorkingTime.FULL_TIME.value,
+        maintenance_amount=row.maintenance_amount,
+        maintenance_funded_on=row.maintenance_funded_on,
+        not_sustained_on=row.not_sustained_on,
+        sustainability_due_on=domain.add_months(row.created_on, _project(calendar).sustainability),
         sustained_on=row.sustained_on,
         ended_on=row.ended_on,
         end_reason=row.end_reason,

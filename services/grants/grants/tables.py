@@ -46,6 +46,8 @@ participants = sa.Table(
     sa.Column("eligibility", sa.String(16), nullable=False),  # pending, confirmed, rejected
     sa.Column("eligibility_decided_on", sa.Date, nullable=True),
     sa.Column("withdrawn_on", sa.Date, nullable=True),
+    # At risk of social exclusion as recruitment recorded it (NULL: not said); a funded job needs it.
+    sa.Column("at_risk_of_exclusion", sa.Boolean, nullable=True),
 )
 
 initiative_groups = sa.Table(
@@ -130,6 +132,11 @@ jobs = sa.Table(
     sa.Column("participant_id", sa.String(64), nullable=False, index=True),
     sa.Column("created_on", sa.Date, nullable=False),
     sa.Column("bridge_months", sa.Integer, nullable=False),
+    # full_time, three_quarters or half_time (NULL in rows before 0960: full time)
+    sa.Column("working_time", sa.String(16), nullable=True),
+    sa.Column("maintenance_amount", Grosze, nullable=True),
+    sa.Column("maintenance_funded_on", sa.Date, nullable=True),
+    sa.Column("not_sustained_on", sa.Date, nullable=True),
     sa.Column("sustained_on", sa.Date, nullable=True),
     sa.Column("ended_on", sa.Date, nullable=True),
     sa.Column("end_reason", sa.String(500), nullable=True),

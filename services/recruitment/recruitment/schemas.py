@@ -13,6 +13,7 @@ from owes_contracts import (
     EligibilityRejectionReason,
     Gender,
     LabourMarketStatus,
+    LegalForm,
     OrganisationType,
     WithdrawalReason,
 )
@@ -187,6 +188,12 @@ class OrganisationEnrolment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organisation_type: OrganisationType = Field(examples=["association"])
+    legal_form: LegalForm = Field(
+        default=LegalForm.LEGAL_PERSON,
+        description="A local business may be a sole trader or a civil partnership: its name names people, so it "
+        "stays here and events carry a neutral one. Every other type is a legal person.",
+        examples=["legal_person"],
+    )
     organisation_name: FreeText = Field(
         min_length=1, max_length=300, pattern=r"\S", examples=["Stowarzyszenie Razem dla Żor"]
     )
@@ -216,6 +223,13 @@ class OrganisationEnrolment(BaseModel):
     )
     enrolled_on: dt.date | None = Field(default=None, description="Day of enrolment; defaults to today.")
 
+    @model_validator(mode="after")
+    def _people_run_local_businesses_only(self) -> Self:
+        people = self.legal_form is not LegalForm.LEGAL_PERSON
+        if people and self.organisation_type is not OrganisationType.LOCAL_BUSINESS:
+            raise ValueError(f"a {self.organisation_type.value} is a legal person: legal_form must be legal_person")
+        return self
+
 
 class OrganisationCreated(BaseModel):
     organisation_id: str = Field(examples=["org_7c1e5b9a3d2f4e60"])
@@ -235,6 +249,7 @@ class OrganisationView(BaseModel):
 
     organisation_id: str
     organisation_type: OrganisationType
+    legal_form: LegalForm | None = None
     organisation_name: str
     county: str
     nip: str

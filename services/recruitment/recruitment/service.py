@@ -21,6 +21,7 @@ from owes_contracts import (
     ParticipantRecruited,
     ParticipantWithdrawn,
 )
+from owes_contracts.recruitment import withheld_name
 from owes_messaging.db import truncate_sqlite_wal
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
@@ -287,6 +288,7 @@ async def enrol_organisation(
             session,
             organisation_id=organisation_id,
             organisation_type=form.organisation_type.value,
+            legal_form=form.legal_form.value,
             organisation_name=name,
             county=county,
             nip=nip,
@@ -302,7 +304,11 @@ async def enrol_organisation(
                 organisation_id=organisation_id,
                 enrolled_on=enrolled_on,
                 organisation_type=form.organisation_type,
-                organisation_name=name,
+                # a sole trader's or a civil partnership's name is its owners' names: it stays here
+                organisation_name=(
+                    withheld_name(form.legal_form, organisation_id) if form.legal_form.names_a_person else name
+                ),
+                legal_form=form.legal_form,
                 county=county,
                 is_social_enterprise=form.is_social_enterprise,
                 runs_economic_activity=form.runs_economic_activity,

@@ -56,6 +56,7 @@ organisations = sa.Table(
     sa.Column("enrolled_on", sa.Date, nullable=False),
     sa.Column("economic_activity", sa.String(32), nullable=True),
     sa.Column("economic_activity_started_on", sa.Date, nullable=True),
+    sa.Column("legal_form", sa.String(32), nullable=True),  # 0970: NULL before it was asked
 )
 
 initiative_groups = sa.Table(

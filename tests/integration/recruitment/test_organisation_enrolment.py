@@ -62,6 +62,7 @@ class TestEnrolOrganisation:
             "county": "zory",
             "is_social_enterprise": False,
             "runs_economic_activity": False,
+            "legal_form": "legal_person",
         } in enrolled
 
     async def test_invalid_identifiers_are_refused_and_nothing_is_stored_or_published(self, recruitment_app, published):
@@ -143,3 +144,39 @@ class TestStartEconomicActivity:
                 "activity": "paid_public_benefit",
             }
         ]
+
+
+class TestNamesThatNamePeople:
+    """A sole trader's or a civil partnership's name is its owners' names: it stays in recruitment (issue 13)."""
+
+    async def test_the_name_of_a_sole_trader_stays_home_and_a_legal_persons_travels(self, recruitment_app, published):
+        async with running(recruitment_app) as rec:
+            response = await rec.post(
+                "/organisations",
+                json=organisation_form(
+                    organisation_type="local_business",
+                    legal_form="sole_trader",
+                    organisation_name="Zdzisław Wróblewicz Usługi Remontowe",
+                    nip="5260250274",
+                    krs=None,
+                ),
+            )
+            assert response.status_code == 201, response.text
+            sole_trader = response.json()["organisation_id"]
+            view = (await rec.get(f"/organisations/{sole_trader}")).json()
+            assert view["organisation_name"] == "Zdzisław Wróblewicz Usługi Remontowe"  # staff still see it
+            assert view["legal_form"] == "sole_trader"
+
+            # only a local business may be people doing business under their own names
+            refused = await rec.post(
+                "/organisations",
+                json=organisation_form(legal_form="civil_partnership", nip="7740001454", krs=None),
+            )
+            assert refused.status_code == 422 and "legal person" in refused.text
+            assert await row_count(rec, "organisations") == 1
+            records = await published(rec)
+
+        [enrolled] = payloads(records, "OrganisationEnrolled")
+        assert enrolled["organisation_name"] == f"Sole trader {sole_trader}"
+        assert enrolled["legal_form"] == "sole_trader"
+        assert not any(b"Wr\xc3\xb3blewicz" in r.value for r in records)
