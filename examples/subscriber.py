@@ -169,7 +169,11 @@ DESCRIBE: dict[tuple[str, int], Callable[[dict], str]] = {
     (T + "grants.BridgeSupportPaid", 1): lambda d: (
         f"bridge support month {d['instalment']} for job {d['job_id']}: PLN {d['amount']}"
     ),
-    (T + "grants.JobSustained", 1): lambda d: f"job {d['job_id']} still there after 12 months",
+    (T + "grants.JobMaintenanceFunded", 1): lambda d: (
+        f"job {d['job_id']} ({d['working_time']}) granted PLN {d['amount']} for {d['months']} months of maintenance"
+    ),
+    (T + "grants.JobSustained", 1): lambda d: f"job {d['job_id']} still there at the sustainability check",
+    (T + "grants.JobNotSustained", 1): lambda d: f"job {d['job_id']} ended {d['ended_on']}, before {d['due_on']}",
     (T + "grants.JobEnded", 1): lambda d: f"job {d['job_id']} ended: {d['reason']}",
 }
 

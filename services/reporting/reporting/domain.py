@@ -29,6 +29,8 @@ from owes_contracts import (
     InitiativeGroupFormed,
     JobCreated,
     JobEnded,
+    JobMaintenanceFunded,
+    JobNotSustained,
     JobSustained,
     MentoringProvided,
     OrganisationEconomicActivityStarted,
@@ -256,7 +258,16 @@ def cooperative_founded(o: Origin, e: CooperativeFounded) -> list[tuple]:
 
 
 def job_created(o: Origin, e: JobCreated) -> list[tuple]:
-    return [Job(e.job_id, o.partner, e.cooperative_id, e.participant_id, e.created_on)]
+    working_time = e.working_time.value if e.working_time else None
+    return [Job(e.job_id, o.partner, e.cooperative_id, e.participant_id, e.created_on, working_time=working_time)]
+
+
+def job_maintenance_funded(o: Origin, e: JobMaintenanceFunded) -> list[tuple]:
+    return [Job(e.job_id, maintenance_funded_on=e.funded_on, maintenance_grosze=hundredths(e.amount))]
+
+
+def job_not_sustained(o: Origin, e: JobNotSustained) -> list[tuple]:
+    return [Job(e.job_id, not_sustained_on=e.checked_on)]
 
 
 def bridge_support_paid(o: Origin, e: BridgeSupportPaid) -> list[tuple]:
@@ -291,6 +302,8 @@ FOLDS: dict[type[Event], Fold] = {
     JobCreated: job_created,
     BridgeSupportPaid: bridge_support_paid,
     JobSustained: job_sustained,
+    JobNotSustained: job_not_sustained,
+    JobMaintenanceFunded: job_maintenance_funded,
     JobEnded: job_ended,
 }
 

@@ -46,6 +46,8 @@ INDICATOR_TITLES = {
     "mentoring_hours": N_("Mentoring hours"),
     "trainings_completed": N_("Trainings completed"),
     "bridge_support_paid_pln": N_("Bridge support paid"),
+    "job_maintenance_funded_pln": N_("Job maintenance unit rates granted"),
+    "jobs_not_sustained": N_("Jobs not sustained"),
     "grants_awarded": N_("Grants awarded"),
     "grants_awarded_pln": N_("Grants awarded (PLN)"),
     "grants_disbursed_pln": N_("Grants disbursed (PLN)"),

@@ -312,6 +312,18 @@ def _hours(
     )
     return (
         sa.select(
+def q_jobs_not_sustained(d: str) -> sa.Select:
+    return _jobs(d, J.not_sustained_on)
+
+
+def q_job_maintenance_funded(d: str) -> sa.Select:
+    return (
+        sa.select(*_person(d, partner=J.partner, month=J.maintenance_funded_on, value=J.maintenance_grosze))
+        .select_from(jobs.outerjoin(participants, P.participant_id == J.participant_id))
+        .where(J.maintenance_funded_on.is_not(None))
+    )
+
+
             *_units(
                 d,
                 partner=cols.partner,

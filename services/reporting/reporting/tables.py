@@ -148,6 +148,10 @@ jobs = sa.Table(
     sa.Column("created_on", sa.Date),
     sa.Column("sustained_on", sa.Date),
     sa.Column("ended_on", sa.Date),
+    sa.Column("working_time", sa.String(16)),
+    sa.Column("maintenance_funded_on", sa.Date),
+    sa.Column("maintenance_grosze", sa.BigInteger),
+    sa.Column("not_sustained_on", sa.Date),
 )
 
 bridge_support = sa.Table(

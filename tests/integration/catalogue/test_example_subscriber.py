@@ -106,10 +106,10 @@ class TestExampleSubscriber:
             kafka_bootstrap,
             namespace,
             f"{namespace}.crm",
-            lambda s: s.handled == 20 and s.duplicates == 1 and s.skipped == 1,
+            lambda s: s.handled == len(ALL_EVENTS) and s.duplicates == 1 and s.skipped == 1,
             received,
         )
-        assert (stats.handled, stats.duplicates, stats.skipped) == (20, 1, 1)
+        assert (stats.handled, stats.duplicates, stats.skipped) == (len(ALL_EVENTS), 1, 1)
         by_type = {e.type: e for e in received}
         assert sorted(by_type) == sorted(m.ce_type() for m in ALL_EVENTS)
         for model, sent in zip(ALL_EVENTS, published, strict=True):
@@ -119,13 +119,15 @@ class TestExampleSubscriber:
             assert got.data == example_payload(model), event_key(model)
             assert got.topic == topic_for(model.producer, namespace)
         lines = capsys.readouterr().out.splitlines()
-        assert len([line for line in lines if ": " in line]) == 20
+        assert len([line for line in lines if ": " in line]) == len(ALL_EVENTS)
         assert any("application app_2026_017 awarded PLN 117500.00 for 5 jobs" in line for line in lines)
 
     async def test_a_new_consumer_group_replays_every_event(self, kafka_bootstrap, namespace, published):
         first, replay = [], []
-        await run_until(kafka_bootstrap, namespace, f"{namespace}.crm", lambda s: s.handled == 20, first)
-        await run_until(kafka_bootstrap, namespace, f"{namespace}.warehouse", lambda s: s.handled == 20, replay)
+        await run_until(kafka_bootstrap, namespace, f"{namespace}.crm", lambda s: s.handled == len(ALL_EVENTS), first)
+        await run_until(
+            kafka_bootstrap, namespace, f"{namespace}.warehouse", lambda s: s.handled == len(ALL_EVENTS), replay
+        )
         assert sorted(e.id for e in replay) == sorted(e.id for e in first) == sorted(e.id for e in published)
 
     async def test_the_same_group_resumes_after_its_committed_offsets(self, kafka_bootstrap, namespace, published):
@@ -133,7 +135,7 @@ class TestExampleSubscriber:
             kafka_bootstrap,
             namespace,
             f"{namespace}.crm",
-            lambda s: s.handled == 20 and s.duplicates == 1 and s.skipped == 1,
+            lambda s: s.handled == len(ALL_EVENTS) and s.duplicates == 1 and s.skipped == 1,
             [],
         )
         later = recorded(ALL_EVENTS[-1])

@@ -49,7 +49,7 @@ def new_participant_id() -> str:
     return f"p_{uuid.uuid4().hex[:16]}"
 
 
-def recruited(pid: str) -> ParticipantRecruited:
+def recruited(pid: str, *, at_risk_of_exclusion: bool = True) -> ParticipantRecruited:
     return ParticipantRecruited(
         participant_id=pid,
         recruited_on=RECRUITED_ON,
@@ -58,7 +58,7 @@ def recruited(pid: str) -> ParticipantRecruited:
         county="rybnicki",
         labour_market_status="long_term_unemployed",
         disability=False,
-        at_risk_of_exclusion=True,
+        at_risk_of_exclusion=at_risk_of_exclusion,
     )
 
 
@@ -94,6 +94,15 @@ class RecruitmentFeed:
                 recruited(pid), ParticipantEligibilityConfirmed(participant_id=pid, confirmed_on=CONFIRMED_ON)
             )
         return ids
+
+    async def eligible_not_at_risk(self) -> str:
+        """A participant confirmed eligible whom recruitment did not record as at risk of social exclusion."""
+        pid = new_participant_id()
+        await self.publish(
+            recruited(pid, at_risk_of_exclusion=False),
+            ParticipantEligibilityConfirmed(participant_id=pid, confirmed_on=CONFIRMED_ON),
+        )
+        return pid
 
     async def recruited_only(self, participant_id: str | None = None) -> str:
         """A participant recruited, whose eligibility is not decided yet."""
@@ -241,6 +250,66 @@ async def feed(grants, kafka_bootstrap, grants_namespace) -> AsyncIterator[Recru
 @pytest.fixture(scope="package")
 def probe(grants, kafka_bootstrap, grants_namespace) -> Probe:
     return Probe(grants, kafka_bootstrap, topic_for("grants", grants_namespace))
+
+
+# A 2014–2020 project (bridge support, 12-month sustainability, amounts per job): the same rules file every
+# operator installs, with another programme; its facts fall within that programme (it ended in 2023).
+PROJECT_2014_2020 = """
+[project]
+name = "OWES Subregionu Zachodniego 2014-2020"
+programme = "2014-2020"
+starts_on = 2019-01-01
+ends_on = 2023-12-31
+counties = [{ teryt = "2412", name = "rybnicki" }, { teryt = "2473", name = "Rybnik" }]
+"""
+
+
+@pytest.fixture(scope="package")
+def project_2014_2020_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("project") / "project-2014-2020.toml"
+    path.write_text(PROJECT_2014_2020, encoding="utf-8")
+    return path
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
+async def grants_2014(
+    grants_database_url, kafka_bootstrap, project_2014_2020_file, postgres_admin_url
+) -> AsyncIterator:
+    """A second grants service, running a 2014–2020 project, on a database (same backend) and topics of its own."""
+    namespace = f"t{uuid.uuid4().hex[:12]}"
+    url = grants_database_url
+    database = f"{url.rsplit('/', 1)[1]}_2014"
+    if url.startswith("sqlite"):
+        url = url.replace("grants.db", "grants-2014.db")
+    else:
+        url = f"{url.rsplit('/', 1)[0]}/{database}"
+        with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+    settings = settings_for(
+        GrantsSettings,
+        database_url=url,
+        kafka_bootstrap=kafka_bootstrap,
+        namespace=namespace,
+        project_file=project_2014_2020_file,
+    )
+    async with running(create_app(settings)) as client:
+        client.namespace = namespace
+        yield client
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
+async def feed_2014(grants_2014, kafka_bootstrap) -> AsyncIterator[RecruitmentFeed]:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        yield RecruitmentFeed(producer, topic_for("recruitment", grants_2014.namespace))
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture(scope="package")
+def probe_2014(grants_2014, kafka_bootstrap) -> Probe:
+    return Probe(grants_2014, kafka_bootstrap, topic_for("grants", grants_2014.namespace))
 
 
 @pytest.fixture(scope="session")

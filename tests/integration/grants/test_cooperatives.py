@@ -176,9 +176,7 @@ class TestFoundCooperative:
             f"/applications/{application_id}/evaluation",
             json={"score": 90, "outcome": "positive", "evaluated_on": "2024-11-01"},
         )
-        await grants.post(
-            f"/applications/{application_id}/award", json={"amount_per_job": "24000.00", "awarded_on": "2024-11-15"}
-        )
+        await grants.post(f"/applications/{application_id}/award", json={"awarded_on": "2024-11-15"})
 
         response = await grants.post("/cooperatives", json=funded)
 

@@ -112,26 +112,38 @@ class TestSubmitApplication:
 
 
 class TestEvaluateAndAward:
-    async def test_grant_is_awarded_per_job_only_after_a_positive_evaluation(self, grants, feed, probe, problem):
+    async def test_grant_is_the_job_creation_unit_rate_per_job_only_after_a_positive_evaluation(
+        self, grants, feed, probe, problem
+    ):
+        """The shipped project is a 2021–2027 one: the grant per job is the unit rate in force on the award day."""
         application_id = await submitted_application(grants, feed)
         award = f"/applications/{application_id}/award"
 
-        problem(await grants.post(award, json={"amount_per_job": "23500.50"}), 409, "only after a positive evaluation")
+        problem(await grants.post(award, json={}), 409, "only after a positive evaluation")
         evaluated = await grants.post(
             f"/applications/{application_id}/evaluation",
             json={"score": 82, "outcome": "positive", "evaluated_on": "2025-01-20"},
         )
         assert evaluated.status_code == 200 and evaluated.json()["status"] == "approved"
 
-        response = await grants.post(award, json={"amount_per_job": "23500.50", "awarded_on": "2025-02-01"})
+        before = await probe.records()
+        refused = problem(
+            await grants.post(award, json={"amount_per_job": "23500.50", "awarded_on": "2025-02-01"}),
+            422,
+            "unit rate for job creation in force on 2025-02-01: 35212.00 PLN",
+        )
+        assert refused["unit_rate"] == "35212.00"
+        assert await probe.records() == before
+
+        response = await grants.post(award, json={"awarded_on": "2025-02-01"})
 
         assert response.status_code == 200, response.text
         view = response.json()
         assert (view["status"], view["jobs_awarded"], view["amount_per_job"], view["total_awarded"]) == (
             "awarded",
             5,
-            "23500.50",
-            "117502.50",
+            "35212.00",
+            "176060.00",
         )
         problem(await grants.post(award, json={"amount_per_job": "1.00"}), 409, "already awarded")
         events = await probe.events_of(application_id)
@@ -150,8 +162,8 @@ class TestEvaluateAndAward:
             "application_id": application_id,
             "awarded_on": "2025-02-01",
             "jobs": 5,
-            "amount_per_job": "23500.50",
-            "total_amount": "117502.50",
+            "amount_per_job": "35212.00",
+            "total_amount": "176060.00",
         }
 
     async def test_refuses_award_amounts_that_are_not_positive_grosze_and_stores_nothing(
@@ -209,48 +221,45 @@ class TestDisburseGrant:
         application_id = await approved_application(grants, feed, jobs_planned=2)
         url = f"/applications/{application_id}/disbursements"
         problem(await grants.post(url, json={"amount": "1.00"}), 409, "no grant awarded")
-        awarded = await grants.post(
-            f"/applications/{application_id}/award", json={"amount_per_job": "1000.00", "awarded_on": "2025-02-01"}
-        )
-        assert awarded.json()["total_awarded"] == "2000.00"
+        awarded = await grants.post(f"/applications/{application_id}/award", json={"awarded_on": "2025-02-01"})
+        assert awarded.json()["total_awarded"] == "70424.00"  # two jobs at the rate of 35212.00
 
-        first = await grants.post(url, json={"amount": "1500.00", "disbursed_on": "2025-02-05"})
+        first = await grants.post(url, json={"amount": "70000.00", "disbursed_on": "2025-02-05"})
         assert first.status_code == 201, first.text
         before = await probe.records()
         body = problem(
-            await grants.post(url, json={"amount": "500.01"}), 422, "exceed the grant awarded", "500.00 PLN remains"
+            await grants.post(url, json={"amount": "424.01"}), 422, "exceed the grant awarded", "424.00 PLN remains"
         )
-        assert body["remaining"] == "500.00"
+        assert body["remaining"] == "424.00"
         problem(await grants.post(url, json={"amount": "0"}), 422, "greater than 0")
         problem(await grants.post(url, json={"amount": "-5.00"}), 422, "greater than 0")
         problem(await grants.post(url, json={"amount": "1.001"}), 422, "2 decimal places")
         problem(await grants.post(url, json={"amount": "5.00", "disbursed_on": "2025-01-31"}), 422, "before the award")
         assert await probe.records() == before
-        last = await grants.post(url, json={"amount": "500.00", "disbursed_on": "2025-03-05"})
+        last = await grants.post(url, json={"amount": "424.00", "disbursed_on": "2025-03-05"})
         assert last.status_code == 201, last.text
         problem(await grants.post(url, json={"amount": "0.01"}), 422, "exceed the grant awarded")
 
         view = (await grants.get(f"/applications/{application_id}")).json()
-        assert (view["total_awarded"], view["disbursed"], view["remaining"]) == ("2000.00", "2000.00", "0.00")
-        assert [d["amount"] for d in view["disbursements"]] == ["1500.00", "500.00"]
+        assert (view["total_awarded"], view["disbursed"], view["remaining"]) == ("70424.00", "70424.00", "0.00")
+        assert [d["amount"] for d in view["disbursements"]] == ["70000.00", "424.00"]
         events = await probe.events_of(application_id)
         assert [(name, payload.get("disbursement_id"), payload.get("amount")) for name, payload in events][2:] == [
             ("GrantAwarded", None, None),
-            ("GrantDisbursed", first.json()["disbursement_id"], "1500.00"),
-            ("GrantDisbursed", last.json()["disbursement_id"], "500.00"),
+            ("GrantDisbursed", first.json()["disbursement_id"], "70000.00"),
+            ("GrantDisbursed", last.json()["disbursement_id"], "424.00"),
         ]
 
     async def test_concurrent_disbursements_never_exceed_the_award_together(self, grants, feed, probe):
         application_id = await approved_application(grants, feed, jobs_planned=2)
-        await grants.post(
-            f"/applications/{application_id}/award", json={"amount_per_job": "1000.00", "awarded_on": "2025-02-01"}
-        )
+        await grants.post(f"/applications/{application_id}/award", json={"awarded_on": "2025-02-01"})
         url = f"/applications/{application_id}/disbursements"
 
-        responses = await asyncio.gather(*(grants.post(url, json={"amount": "500.00"}) for _ in range(6)))
+        # 70424.00 awarded (two jobs at the unit rate): room for four payments of a quarter of it
+        responses = await asyncio.gather(*(grants.post(url, json={"amount": "17606.00"}) for _ in range(6)))
 
         assert sorted(r.status_code for r in responses) == [201] * 4 + [422] * 2
-        assert (await grants.get(f"/applications/{application_id}")).json()["disbursed"] == "2000.00"
+        assert (await grants.get(f"/applications/{application_id}")).json()["disbursed"] == "70424.00"
         assert [name for name, _ in await probe.events_of(application_id)].count("GrantDisbursed") == 4
 
     async def test_unknown_application_is_not_found(self, grants, problem):

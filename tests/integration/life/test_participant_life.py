@@ -1,7 +1,8 @@
 """A whole participant life across recruitment, advisory and grants, over the real broker and databases.
 
 Recruited -> eligible -> initiative group -> training and advisory -> grant (submitted, evaluated, awarded,
-disbursed) -> social cooperative of five founders -> a job -> bridge support -> sustained 12 months later, scripted
+disbursed) -> social cooperative of five founders -> a job -> its maintenance unit rate -> sustained 18 months
+later (the shipped project runs under the 2021–2027 rules; tests/integration/programme runs both kinds), scripted
 only through the services' HTTP APIs with dates in the past, each service on its own database and all on one topic
 namespace. Advisory and grants learn who is eligible from recruitment's events alone; reporting counts it all from
 everyone's events. The topics are then read back: every event expected, nothing else, each carrying the correlation
@@ -59,8 +60,6 @@ PEOPLE = [
     ("Ewa", "Dąbrowska", dt.date(1966, 2, 10), True),
 ]
 ASCII = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
-INSTALMENT = "2750.00"
-INSTALMENTS_PAID_ON = ["2025-01-31", "2025-02-28", "2025-03-31", "2025-04-30", "2025-05-30", "2025-06-30"]
 
 
 def app_of(service: str, database_url, kafka_bootstrap: str, namespace: str):
@@ -162,7 +161,7 @@ def concerns(payload: dict, *, participant_id: str, group_id: str, application_i
 
 
 class TestParticipantLife:
-    async def test_five_people_go_from_recruitment_to_a_job_sustained_for_twelve_months_across_the_services(
+    async def test_five_people_go_from_recruitment_to_a_job_sustained_for_eighteen_months_across_the_services(
         self, database_url, kafka_bootstrap, namespace
     ):
         forms = [form_of(*person) for person in PEOPLE]
@@ -303,13 +302,13 @@ class TestParticipantLife:
             awarded = await life.call(
                 "grants",
                 f"/applications/{app_id}/award",
-                {"amount_per_job": "23500.00", "awarded_on": "2024-11-15"},
+                {"awarded_on": "2024-11-15"},  # the job-creation unit rate in force: 35212.00 from July 2024
                 status=200,
                 publishes="GrantAwarded",
                 about=app_id,
             )
-            assert (awarded["status"], awarded["jobs_awarded"], awarded["total_awarded"]) == ("awarded", 5, "117500.00")
-            for amount, day in (("70500.00", "2024-12-02"), ("47000.00", "2025-02-03")):
+            assert (awarded["status"], awarded["jobs_awarded"], awarded["total_awarded"]) == ("awarded", 5, "176060.00")
+            for amount, day in (("100000.00", "2024-12-02"), ("76060.00", "2025-02-03")):
                 await life.call(
                     "grants",
                     f"/applications/{app_id}/disbursements",
@@ -319,7 +318,7 @@ class TestParticipantLife:
                     about=app_id,
                 )
             paid_out = await life.call("grants", f"/applications/{app_id}", method="GET", status=200)
-            assert (paid_out["disbursed"], paid_out["remaining"]) == ("117500.00", "0.00")
+            assert (paid_out["disbursed"], paid_out["remaining"]) == ("176060.00", "0.00")
 
             # The five found a social cooperative registered in KRS, funded by the grant; one of them gets a job.
             cooperative = await life.call(
@@ -348,32 +347,36 @@ class TestParticipantLife:
                 about=lambda created: created["job_id"],
             )
             job_id = job["job_id"]
-            assert (job["status"], job["bridge_months"], job["sustainability_due_on"]) == ("active", 6, "2026-01-02")
-
-            # Six monthly instalments of bridge support; then the 12-month check, refused a few days too early.
-            for instalment, paid_on in enumerate(INSTALMENTS_PAID_ON, start=1):
-                await life.call(
-                    "grants",
-                    f"/jobs/{job_id}/bridge-support/instalments",
-                    {"instalment": instalment, "amount": INSTALMENT, "paid_on": paid_on},
-                    status=201,
-                    publishes="BridgeSupportPaid",
-                    about=job_id,
-                )
-            too_early = await life.call(
-                "grants", f"/jobs/{job_id}/sustainability-check", {"checked_on": "2025-12-31"}, status=422
+            assert (job["status"], job["working_time"], job["sustainability_due_on"]) == (
+                "active",
+                "full_time",
+                "2026-07-02",
             )
-            assert (too_early["field"], too_early["due_on"]) == ("checked_on", "2026-01-02")
+
+            # The maintenance unit rate of a full-time job created in 2025 (38700.00 from July 2024); then the
+            # 18-month check, refused a few days too early.
+            maintained = await life.call(
+                "grants",
+                f"/jobs/{job_id}/maintenance",
+                {"funded_on": "2025-01-31"},
+                status=200,
+                publishes="JobMaintenanceFunded",
+                about=job_id,
+            )
+            assert maintained["maintenance_amount"] == "38700.00"
+            too_early = await life.call(
+                "grants", f"/jobs/{job_id}/sustainability-check", {"checked_on": "2026-06-30"}, status=422
+            )
+            assert (too_early["field"], too_early["due_on"]) == ("checked_on", "2026-07-02")
             sustained = await life.call(
                 "grants",
                 f"/jobs/{job_id}/sustainability-check",
-                {"checked_on": "2026-01-05"},
+                {"checked_on": "2026-07-06"},
                 status=200,
                 publishes="JobSustained",
                 about=job_id,
             )
-            assert sustained["sustained_on"] == "2026-01-05"
-            assert [p["instalment"] for p in sustained["bridge_payments"]] == [1, 2, 3, 4, 5, 6]
+            assert sustained["sustained_on"] == "2026-07-06"
 
             # Reporting counts the life from the three services' events.
             async def counted():
@@ -394,6 +397,7 @@ class TestParticipantLife:
                         "jobs_created",
                         "jobs_for_people_at_risk",
                         "bridge_support_paid_pln",
+                        "job_maintenance_funded_pln",
                         "jobs_sustained_12_months",
                     )
                 } == {
@@ -402,12 +406,13 @@ class TestParticipantLife:
                     "trainings_completed": 5,
                     "advisory_hours": "1.50",
                     "grants_awarded": 1,
-                    "grants_awarded_pln": "117500.00",
-                    "grants_disbursed_pln": "117500.00",
+                    "grants_awarded_pln": "176060.00",
+                    "grants_disbursed_pln": "176060.00",
                     "new_social_enterprises": 1,
                     "jobs_created": 1,
                     "jobs_for_people_at_risk": 1,
-                    "bridge_support_paid_pln": "16500.00",
+                    "bridge_support_paid_pln": "0.00",
+                    "job_maintenance_funded_pln": "38700.00",
                     "jobs_sustained_12_months": 1,
                 }
 
@@ -439,7 +444,7 @@ class TestParticipantLife:
             "GrantDisbursed",
             "CooperativeFounded",
             "JobCreated",
-            "BridgeSupportPaid",
+            "JobMaintenanceFunded",
             "JobSustained",
         }
 
@@ -463,7 +468,7 @@ class TestParticipantLife:
             "GrantDisbursed",
             "CooperativeFounded",
             "JobCreated",
-            *["BridgeSupportPaid"] * 6,
+            "JobMaintenanceFunded",
             "JobSustained",
         ]
         by_name = {
@@ -482,7 +487,7 @@ class TestParticipantLife:
         assert by_name["CooperativeFounded"]["application_id"] == app_id
         assert sorted(by_name["CooperativeFounded"]["founder_ids"]) == sorted(ids)
         assert (by_name["JobCreated"]["participant_id"], by_name["JobCreated"]["cooperative_id"]) == (holder, coop_id)
-        assert by_name["JobSustained"] == {"job_id": job_id, "checked_on": "2026-01-05"}
+        assert by_name["JobSustained"] == {"job_id": job_id, "checked_on": "2026-07-06"}
 
         # No event carries a PESEL, a name or a contact: only the pseudonymous ids.
         personal = [form[f] for form in forms for f in ("pesel", "first_name", "last_name", "email")]

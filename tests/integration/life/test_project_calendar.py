@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import time
 from contextlib import AsyncExitStack, contextmanager
@@ -37,6 +38,7 @@ from helpers import (
 )
 from owes_contracts import ParticipantRecruited, topic_for
 from owes_contracts.envelope import CloudEvent
+from owes_service.project import load_project
 from owes_service.project_calendar import FixedClock
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
@@ -136,7 +138,16 @@ PER_NIGHT = {
     "grants_disbursed_pln": "117500.00",
     "new_social_enterprises": 1,
     "jobs_created": 1,
-    "bridge_support_paid_pln": "2750.00",
+    "job_maintenance_funded_pln": "32400.00",
+}
+# The shipped 2021–2027 project with this test's own rules (rates and the sustainability period are configuration):
+# one job-creation rate and a 12-month period, so the nights' figures and due days do not depend on indexation.
+PROJECT_RULES = {
+    "sustainability_months": 12,
+    "unit_rates": [
+        {"kind": "job_creation", "amount": "23500.00", "applies_from": "2021-01-01"},
+        {"kind": "job_maintenance_full_time", "amount": "32400.00", "applies_from": "2021-01-01"},
+    ],
 }
 
 
@@ -194,9 +205,11 @@ def host_zone(request):
 class TestProjectCalendar:
     @pytest.mark.timeout(900)  # five nights of a whole participant life through four services, on a shared machine
     async def test_every_default_date_month_and_period_is_warsaws_on_any_host(
-        self, host_zone, database_url, kafka_bootstrap, namespace
+        self, host_zone, database_url, kafka_bootstrap, namespace, tmp_path
     ):
         clock = FixedClock(NIGHTS[0].instant)
+        project_file = tmp_path / "project.json"
+        project_file.write_text(json.dumps(load_project().model_dump(mode="json") | PROJECT_RULES), encoding="utf-8")
         apps = {
             "recruitment": (recruitment_app, RecruitmentSettings),
             "advisory": (advisory_app, AdvisorySettings),
@@ -213,6 +226,7 @@ class TestProjectCalendar:
                                 database_url=database_url(name),
                                 kafka_bootstrap=kafka_bootstrap,
                                 namespace=namespace,
+                                project_file=project_file,
                             ),
                             clock=clock,
                         )
@@ -354,10 +368,8 @@ class TestProjectCalendar:
                 assert job.status_code == 201, job.text
                 job_id = job.json()["job_id"]
                 assert (job.json()["created_on"], job.json()["sustainability_due_on"]) == (day, night.due)
-                paid = await c["grants"].post(
-                    f"/jobs/{job_id}/bridge-support/instalments", json={"instalment": 1, "amount": "2750.00"}
-                )
-                assert paid.status_code == 201 and paid.json()["paid_on"] == day, paid.text
+                paid = await c["grants"].post(f"/jobs/{job_id}/maintenance", json={})
+                assert paid.status_code == 200 and paid.json()["maintenance_funded_on"] == day, paid.text
                 jobs.append((night, job_id))
 
             # Dates are bounded at the edge: not after the project's today, not before the programme nor outside the

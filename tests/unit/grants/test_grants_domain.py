@@ -5,8 +5,16 @@ import pytest
 
 from grants import domain
 from grants.domain import Application, ApplicationStatus, Eligibility, Job, RuleBroken, Standing, WrongState
+from owes_contracts import JobEndReason, JobNotSustained, WorkingTime
+from owes_service.project import ProjectDefinition, load_project
 
 D = dt.date
+CURRENT = load_project()  # the shipped definition: 2021–2027, unit rates indexed from July 2024
+# Amounts per job are the partnership's choice in 2014–2020 projects (the award rules themselves are the same).
+BY_AMOUNT = ProjectDefinition.model_validate(
+    CURRENT.model_dump()
+    | {"programme": "2014-2020", "starts_on": D(2019, 1, 1), "ends_on": D(2023, 12, 31), "unit_rates": ()}
+)
 
 
 def eligible(pid: str) -> Standing:
@@ -159,7 +167,7 @@ def approved(jobs_planned: int = 5) -> Application:
 
 def awarded(per_job: str = "30000.00", jobs: int = 5) -> Application:
     application = approved(jobs)
-    application.award(amount_per_job=Decimal(per_job), jobs=jobs, on=D(2025, 2, 1))
+    application.award(amount_per_job=Decimal(per_job), jobs=jobs, on=D(2025, 2, 1), project=BY_AMOUNT)
     return application
 
 
@@ -186,37 +194,39 @@ class TestEvaluateApplication:
 
 class TestAwardGrant:
     def test_total_is_amount_per_job_times_jobs(self):
-        event = approved(jobs_planned=5).award(amount_per_job=Decimal("23500.50"), jobs=None, on=D(2025, 2, 1))
+        event = approved(jobs_planned=5).award(
+            amount_per_job=Decimal("23500.50"), jobs=None, on=D(2025, 2, 1), project=BY_AMOUNT
+        )
         assert (event.jobs, event.amount_per_job, event.total_amount) == (5, Decimal("23500.50"), Decimal("117502.50"))
 
     def test_may_fund_fewer_jobs_than_planned(self):
         assert approved(jobs_planned=5).award(
-            amount_per_job=Decimal("100"), jobs=3, on=D(2025, 2, 1)
+            amount_per_job=Decimal("100"), jobs=3, on=D(2025, 2, 1), project=BY_AMOUNT
         ).total_amount == Decimal("300.00")
 
     def test_refuses_more_jobs_than_planned(self):
         with pytest.raises(RuleBroken, match="1 to 5 jobs"):
-            approved(jobs_planned=5).award(amount_per_job=Decimal("100"), jobs=6, on=D(2025, 2, 1))
+            approved(jobs_planned=5).award(amount_per_job=Decimal("100"), jobs=6, on=D(2025, 2, 1), project=BY_AMOUNT)
 
     def test_refuses_award_before_evaluation(self):
         with pytest.raises(WrongState, match="not evaluated yet"):
-            submitted().award(amount_per_job=Decimal("100"), jobs=None, on=D(2025, 2, 1))
+            submitted().award(amount_per_job=Decimal("100"), jobs=None, on=D(2025, 2, 1), project=BY_AMOUNT)
 
     def test_refuses_award_after_negative_evaluation(self):
         application = submitted()
         application.evaluate(score=20, outcome="negative", on=D(2025, 1, 20))
         with pytest.raises(WrongState, match="evaluated negatively"):
-            application.award(amount_per_job=Decimal("100"), jobs=None, on=D(2025, 2, 1))
+            application.award(amount_per_job=Decimal("100"), jobs=None, on=D(2025, 2, 1), project=BY_AMOUNT)
 
     def test_refuses_a_second_award(self):
         with pytest.raises(WrongState, match="already awarded"):
-            awarded().award(amount_per_job=Decimal("100"), jobs=None, on=D(2025, 2, 2))
+            awarded().award(amount_per_job=Decimal("100"), jobs=None, on=D(2025, 2, 2), project=BY_AMOUNT)
 
     @pytest.mark.parametrize("amount", ["0", "-100", "100.001"])
     def test_refuses_amounts_that_are_not_positive_grosze(self, amount):
         application = approved()
         with pytest.raises(RuleBroken):
-            application.award(amount_per_job=Decimal(amount), jobs=None, on=D(2025, 2, 1))
+            application.award(amount_per_job=Decimal(amount), jobs=None, on=D(2025, 2, 1), project=BY_AMOUNT)
         assert application.status is ApplicationStatus.APPROVED
 
 
@@ -285,7 +295,7 @@ class TestBridgeSupport:
 
     def test_refuses_paying_for_an_ended_job(self):
         ended = job()
-        ended.end(reason="Cooperative dissolved", on=D(2025, 3, 1))
+        ended.end(reason=JobEndReason.COOPERATIVE_DISSOLVED, on=D(2025, 3, 1))
         with pytest.raises(WrongState, match="ended on 2025-03-01"):
             ended.pay_bridge_support(instalment=3, amount=Decimal("2500.00"), on=D(2025, 3, 28))
 
@@ -304,15 +314,26 @@ class TestSustainability:
             job().check_sustainability(on=D(2025, 12, 31))
         assert refused.value.extra["due_on"] == "2026-01-01"
 
-    def test_a_job_that_ended_before_twelve_months_was_not_sustained(self):
+    def test_a_job_that_ended_before_twelve_months_is_found_not_sustained(self):
         ended = job()
-        ended.end(reason="Resigned", on=D(2025, 10, 1))
-        with pytest.raises(WrongState, match="not sustained"):
+        ended.end(reason=JobEndReason.EMPLOYEE_RESIGNED, on=D(2025, 10, 1))
+        outcome = ended.check_sustainability(on=D(2025, 10, 2))
+        assert outcome == JobNotSustained(
+            job_id="job_1", checked_on=D(2025, 10, 2), ended_on=D(2025, 10, 1), due_on=D(2026, 1, 1)
+        )
+        with pytest.raises(WrongState, match="already found not sustained"):
             ended.check_sustainability(on=D(2026, 1, 2))
+
+    def test_the_period_is_the_projects(self):
+        eighteen = job(sustainability_months=CURRENT.sustainability)
+        assert (CURRENT.sustainability, eighteen.sustainability_due_on) == (18, D(2026, 7, 1))
+        with pytest.raises(RuleBroken, match="18 months after"):
+            eighteen.check_sustainability(on=D(2026, 6, 30))
+        assert eighteen.check_sustainability(on=D(2026, 7, 1)).checked_on == D(2026, 7, 1)
 
     def test_a_job_that_ended_after_twelve_months_was_sustained(self):
         ended = job()
-        ended.end(reason="Contract completed", on=D(2026, 2, 1))
+        ended.end(reason=JobEndReason.CONTRACT_ENDED, on=D(2026, 2, 1))
         assert ended.check_sustainability(on=D(2026, 3, 1)).job_id == "job_1"
 
     def test_refuses_a_second_check(self):
@@ -324,15 +345,76 @@ class TestSustainability:
 
 class TestEndJob:
     def test_records_the_end_and_reason(self):
-        event = job().end(reason="Cooperative dissolved", on=D(2025, 6, 30))
-        assert (event.ended_on, event.reason) == (D(2025, 6, 30), "Cooperative dissolved")
+        event = job().end(reason=JobEndReason.COOPERATIVE_DISSOLVED, on=D(2025, 6, 30))
+        assert (event.ended_on, event.reason, event.reason_code) == (
+            D(2025, 6, 30),
+            "Cooperative dissolved",
+            "cooperative_dissolved",
+        )
 
     def test_refuses_ending_twice(self):
         ended = job()
-        ended.end(reason="Resigned", on=D(2025, 6, 30))
+        ended.end(reason=JobEndReason.EMPLOYEE_RESIGNED, on=D(2025, 6, 30))
         with pytest.raises(WrongState):
-            ended.end(reason="Resigned", on=D(2025, 7, 30))
+            ended.end(reason=JobEndReason.EMPLOYEE_RESIGNED, on=D(2025, 7, 30))
 
     def test_refuses_an_end_before_the_creation(self):
         with pytest.raises(RuleBroken, match="before the job's creation"):
-            job().end(reason="Resigned", on=D(2024, 12, 31))
+            job().end(reason=JobEndReason.EMPLOYEE_RESIGNED, on=D(2024, 12, 31))
+
+
+class TestUnitRates:
+    def test_a_2021_2027_award_is_the_job_creation_rate_in_force_on_its_day(self):
+        early = Application(application_id="app_1", submitted_on=D(2024, 5, 10), jobs_planned=2)
+        early.evaluate(score=80, outcome="positive", on=D(2024, 5, 20))
+        before_july = early.award(amount_per_job=None, jobs=None, on=D(2024, 6, 30), project=CURRENT)
+        assert (before_july.amount_per_job, before_july.total_amount) == (Decimal("31229.00"), Decimal("62458.00"))
+        from_july = approved(jobs_planned=2).award(
+            amount_per_job=Decimal("35212.00"), jobs=1, on=D(2025, 7, 1), project=CURRENT
+        )
+        assert (from_july.amount_per_job, from_july.total_amount) == (Decimal("35212.00"), Decimal("35212.00"))
+
+    def test_a_2021_2027_award_of_another_amount_is_refused_with_the_rate(self):
+        application = approved()
+        with pytest.raises(RuleBroken, match="unit rate for job creation") as refused:
+            application.award(amount_per_job=Decimal("23500.00"), jobs=None, on=D(2025, 2, 1), project=CURRENT)
+        assert refused.value.extra["unit_rate"] == "35212.00"
+        assert application.status is ApplicationStatus.APPROVED
+
+    def test_a_2014_2020_award_needs_an_amount_at_most_the_rate_set(self):
+        with pytest.raises(RuleBroken, match="required in a 2014–2020 project"):
+            approved().award(amount_per_job=None, jobs=None, on=D(2025, 2, 1), project=BY_AMOUNT)
+        capped = BY_AMOUNT.model_copy(
+            update={"unit_rates": CURRENT.model_copy(update={}).unit_rates[:1]}  # job creation 31229.00 from 2021
+        )
+        with pytest.raises(RuleBroken, match=r"at most 31229\.00"):
+            approved().award(amount_per_job=Decimal("31229.01"), jobs=None, on=D(2025, 2, 1), project=capped)
+
+    @pytest.mark.parametrize(
+        ("working_time", "created_on", "rate"),
+        [
+            (WorkingTime.FULL_TIME, D(2024, 6, 30), "32400.00"),
+            (WorkingTime.THREE_QUARTERS, D(2024, 6, 30), "24300.00"),
+            (WorkingTime.HALF_TIME, D(2024, 6, 30), "16200.00"),
+            (WorkingTime.FULL_TIME, D(2024, 7, 1), "38700.00"),
+            (WorkingTime.THREE_QUARTERS, D(2024, 7, 1), "29025.00"),
+            (WorkingTime.HALF_TIME, D(2024, 7, 1), "19350.00"),
+        ],
+    )
+    def test_maintenance_is_the_rate_of_the_working_time_on_the_jobs_first_day(self, working_time, created_on, rate):
+        assert domain.maintenance_rate(CURRENT, working_time, created_on) == Decimal(rate)
+
+    def test_maintenance_is_granted_once_and_not_in_2014_2020(self):
+        maintained = job(working_time=WorkingTime.HALF_TIME)
+        event = maintained.fund_maintenance(rate=Decimal("19350.00"), on=D(2025, 1, 2))
+        assert (event.amount, event.months, event.working_time) == (Decimal("19350.00"), 12, WorkingTime.HALF_TIME)
+        with pytest.raises(WrongState, match="already granted maintenance"):
+            maintained.fund_maintenance(rate=Decimal("19350.00"), on=D(2025, 1, 3))
+        with pytest.raises(RuleBroken, match="only in 2021–2027"):
+            domain.maintenance_rate(BY_AMOUNT, WorkingTime.FULL_TIME, D(2023, 1, 1))
+
+    def test_bridge_support_only_in_2014_2020(self):
+        domain.require_bridge_support(BY_AMOUNT)
+        with pytest.raises(RuleBroken, match="only in 2014–2020 projects") as refused:
+            domain.require_bridge_support(CURRENT)
+        assert refused.value.extra["programme"] == "2021-2027"
