@@ -3,6 +3,9 @@
 # database per service, each owned by its role, none reachable by the others. Each service's alembic migrations
 # create its tables on start (or `owes migrate <service>`).
 # Passwords come from OWES_DB_PASSWORD_<SERVICE> (e.g. OWES_DB_PASSWORD_RECRUITMENT).
+# The audit log is append-only for the service's role: its tables do not exist yet here, so every migration run
+# takes UPDATE, DELETE and TRUNCATE on audit_log from the role that owns it (owes_messaging.migrations); the role
+# is no superuser (superusers ignore privileges) and may not create roles.
 set -euo pipefail
 
 create_service_database() {
@@ -20,7 +23,7 @@ create_service_database() {
   fi
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "${POSTGRES_DB:-$POSTGRES_USER}" \
     -v service="$service" -v password="$password" <<'SQL'
-SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'service', :'password') \gexec
+SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD %L', :'service', :'password') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'service', :'service') \gexec
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'service') \gexec
 SQL

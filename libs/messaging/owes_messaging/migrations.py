@@ -49,6 +49,8 @@ def run_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if connection.dialect.name == "postgresql":
+                _append_only(connection)
 
     async def run_async() -> None:
         engine = create_async_engine(url, poolclass=pool.NullPool)
@@ -62,6 +64,23 @@ def run_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
             context.run_migrations()
     else:
         asyncio.run(run_async())
+
+
+# Tables whose rows are written once and never changed: the audit log (owes_service.audit).
+APPEND_ONLY_TABLES = ("audit_log",)
+
+
+def _append_only(connection: Connection) -> None:
+    """Take UPDATE, DELETE and TRUNCATE on the append-only tables from the service's own role (issue 13).
+
+    The service's role creates its tables, so it owns them; PostgreSQL lets an owner give up privileges, and the
+    service then cannot rewrite its audit rows through any query it runs (SQL injection included). Done after
+    every upgrade, so a table a later revision recreates is covered again. The owner could grant them back by
+    an explicit GRANT; the hash chain (owes audit verify) still finds such a change (docs/security.md)."""
+    present = set(sa.inspect(connection).get_table_names())
+    for table in APPEND_ONLY_TABLES:
+        if table in present:
+            connection.execute(sa.text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM CURRENT_USER, PUBLIC"))
 
 
 def create_messaging_tables(op: Operations) -> None:

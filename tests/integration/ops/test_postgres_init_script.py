@@ -82,6 +82,34 @@ def test_a_service_migrates_its_database_as_its_own_role(server, services):
         engine.dispose()
 
 
+def test_a_service_role_cannot_change_or_delete_its_audit_rows(server, services):
+    """Issue 13: the audit log is append-only for the service's own role, tested against the real PostgreSQL."""
+    run_script(server, services, {name: f"pw-{name}" for name in services})
+    alpha = services[0]
+    upgrade_to_head(RECRUITMENT_MIGRATIONS, url_for(server, alpha, alpha, "postgresql+asyncpg"))
+    with psycopg.connect(url_for(server, alpha, alpha), autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO audit_log (at, principal, role, method, path, status, correlation_id) "
+            "VALUES (now(), 'osoba', 'recruiter', 'POST', '/participants', 201, 'c-1')"
+        )
+        assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 1
+        for statement in (
+            "UPDATE audit_log SET principal = 'someone-else'",
+            "DELETE FROM audit_log",
+            "TRUNCATE audit_log",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+        assert conn.execute("SELECT principal FROM audit_log").fetchall() == [("osoba",)]
+    # a second start migrates nothing and keeps it so
+    upgrade_to_head(RECRUITMENT_MIGRATIONS, url_for(server, alpha, alpha, "postgresql+asyncpg"))
+    with (
+        psycopg.connect(url_for(server, alpha, alpha), autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("DELETE FROM audit_log")
+
+
 def test_no_service_can_open_another_services_database(server, services):
     run_script(server, services, {name: f"pw-{name}" for name in services})
     alpha, beta = services
