@@ -276,6 +276,27 @@ def namespace() -> str:
 POSTGRES_ADMIN_URL = os.environ.get("OWES_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+_throwaway_postgres = None
+
+
+def postgres_admin_url() -> str:
+    """OWES_BENCH_POSTGRES_URL when it answers, else a throwaway PostgreSQL from the installed binaries (started
+    once, stopped when the bench exits)."""
+    global _throwaway_postgres
+    from owes_cli.postgres import ThrowawayPostgres, answers
+
+    if _throwaway_postgres is not None:
+        return _throwaway_postgres.url
+    if answers(POSTGRES_ADMIN_URL):
+        return POSTGRES_ADMIN_URL
+    log("no PostgreSQL answers at OWES_BENCH_POSTGRES_URL: starting a throwaway one")
+    import atexit
+
+    _throwaway_postgres = ThrowawayPostgres().start()
+    atexit.register(_throwaway_postgres.stop)
+    return _throwaway_postgres.url
+
+
 @contextlib.contextmanager
 def database(kind: str, directory, name: str) -> Iterator[str]:
     """A fresh, empty database for one service: a SQLite file in `directory`, or a new PostgreSQL database
@@ -285,14 +306,15 @@ def database(kind: str, directory, name: str) -> Iterator[str]:
         return
     import psycopg
 
+    admin = postgres_admin_url()
     db = f"owes_bench_{name}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{db}"')
     try:
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+        base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
         yield f"{base}/{db}"
     finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 

@@ -29,6 +29,8 @@ from .origin import Origin
 log = structlog.get_logger("owes.consumer")
 
 Handler = Callable[[AsyncSession, CloudEvent, Event], Awaitable[None]]
+# Applies a batch's new events (in order, duplicates left out) in the caller's transaction, all at once.
+BatchHandler = Callable[[AsyncSession, Sequence[tuple[CloudEvent, Event]]], Awaitable[None]]
 # Publishes one record to the dead-letter topic: (topic, value, key, headers).
 DeadLetter = Callable[[str, bytes | None, bytes | None, list[tuple[str, bytes]]], Awaitable[None]]
 # An aiokafka ConsumerRecord (aiokafka has no type information).
@@ -138,6 +140,7 @@ class EventConsumer:
         retry: RetryPolicy = RetryPolicy(),
         on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None,
         origins: dict[str, Origin] | None = None,
+        apply_batch: BatchHandler | None = None,
     ) -> None:
         self.name = name
         self.sessionmaker = sessionmaker
@@ -158,6 +161,9 @@ class EventConsumer:
         self.partner_releases: dict[str, str] = {}
         self.outcomes: Counter[Outcome] = Counter()
         self.retries = 0  # attempts that failed and were retried after a back-off
+        # A service whose effects fold well in bulk (reporting) gives one: apply_together hands it the batch's new
+        # events at once instead of calling each one's handler; one event alone still goes to its handler.
+        self.apply_batch = apply_batch
 
     async def handle_batch(
         self,
@@ -241,6 +247,7 @@ class EventConsumer:
                 # one meanwhile) fails the transaction, and the one-at-a-time path sorts it out
                 seen = await self.inbox.applied_among(session, [i.event.id for i in items if i.handler])
                 claimed: list[CloudEvent] = []
+                fresh: list[tuple[CloudEvent, Event]] = []
                 for record, item in zip(records, items, strict=True):
                     with (
                         correlation_scope(item.event.correlationid, event_id=item.event.id),
@@ -252,13 +259,18 @@ class EventConsumer:
                             log.info("event_duplicate_skipped", event_type=item.event.type)
                             outcome = Outcome.DUPLICATE
                         else:
-                            await item.handler(session, item.event, cast(Event, item.payload))
+                            if self.apply_batch is not None:
+                                fresh.append((item.event, cast(Event, item.payload)))
+                            else:
+                                await item.handler(session, item.event, cast(Event, item.payload))
                             seen.add(item.event.id)
                             claimed.append(item.event)
                             outcome = Outcome.APPLIED
                         if span is not None:
                             span.set_attribute("owes.outcome", str(outcome))
                     outcomes.append(outcome)
+                if fresh and self.apply_batch is not None:
+                    await self.apply_batch(session, fresh)
                 await self.inbox.record(session, claimed)
         except Exception as exc:
             log.warning(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ class Inbox:
             for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
         }
         self._insert = sa.insert(table)
+        self._plans: dict[str, tuple[str, Callable[[Any], Any] | None]] = {}
         self._applied = (
             sa.select(table.c.event_id)
             .where(table.c.consumer == sa.bindparam("consumer"))
@@ -35,16 +37,34 @@ class Inbox:
         return {row[0] for row in rows}
 
     async def record(self, session: AsyncSession, events: list[CloudEvent]) -> None:
-        """Mark events applied in the caller's transaction; a conflict (applied meanwhile) fails the transaction."""
-        if events:
-            now = dt.datetime.now(dt.UTC)
-            await session.execute(
-                self._insert,
-                [
-                    {"consumer": self.consumer, "event_id": e.id, "event_type": e.type, "received_at": now}
-                    for e in events
-                ],
+        """Mark events applied in the caller's transaction; a conflict (applied meanwhile) fails the transaction.
+
+        One executemany through the driver, with the statement compiled once: SQLAlchemy's per-row parameter
+        handling cost more than the insert itself when a catch-up claims hundreds of events per batch.
+        """
+        if not events:
+            return
+        connection = await session.connection()
+        sql, stamp = self._bulk_plan(connection.dialect)
+        now = dt.datetime.now(dt.UTC)
+        at = stamp(now) if stamp else now
+        raw = await connection.get_raw_connection()
+        driver = cast(Any, raw.driver_connection)  # never None on a connection checked out of the pool
+        await driver.executemany(sql, [(self.consumer, e.id, e.type, at) for e in events])
+
+    def _bulk_plan(self, dialect: sa.Dialect) -> tuple[str, Callable[[Any], Any] | None]:
+        """The insert as the driver's SQL (columns in a fixed order), and the dialect's conversion of the time."""
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            columns = ("consumer", "event_id", "event_type", "received_at")
+            compiled = self._insert.values({c: sa.bindparam(c) for c in columns}).compile(dialect=dialect)
+            if list(cast(list[str], compiled.positiontup)) != list(columns):
+                raise RuntimeError(f"unexpected parameter order {compiled.positiontup}")
+            plan = self._plans[dialect.name] = (
+                str(compiled),
+                self.table.c.received_at.type._cached_bind_processor(dialect),
             )
+        return plan
 
     async def claim(self, session: AsyncSession, event: CloudEvent) -> bool:
         """Mark the event as applied by this consumer; False when it already was (a duplicate delivery)."""

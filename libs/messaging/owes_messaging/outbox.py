@@ -108,11 +108,15 @@ class OutboxWriter:
             },
         )
         # _wake_relays (below) sets self.committed when this session commits.
-        session.sync_session.info.setdefault(_WRITERS, set()).add(self)
+        info = session.sync_session.info
+        info.setdefault(_WRITERS, set()).add(self)
+        info.setdefault(OUTBOX_SUBJECTS, []).append(event.subject)
         return event
 
 
 _WRITERS = "owes_outbox_writers"
+# session.info key: the subjects of the events recorded in the session (the audit row names the first)
+OUTBOX_SUBJECTS = "owes_outbox_subjects"
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -3,25 +3,34 @@
 An entry holds the principal and role, method, path, status, correlation id, time and, where the route or
 the response names one, the entity id. Request bodies are never recorded (they may hold personal data).
 The operating partner reads its service's log at GET /audit.
+
+The row of a write that changes something is written in the transaction of that change (a `before_commit` hook
+on the request's first commit): the change and its record commit together or not at all, and no second
+transaction is paid per write. A write that commits nothing (refused, invalid) is recorded once answered.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 import structlog
 from alembic.operations import Operations
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from owes_contracts.correlation import current_correlation_id
+from owes_messaging.outbox import OUTBOX_SUBJECTS
 
-from .auth import CALLER_SCOPE_KEY, READ_METHODS, Caller, require_operator
+from .auth import CALLER_SCOPE_KEY, READ_METHODS, Caller, Principal, require_operator
 
 AUDIT_TABLE = "audit_log"
 _MAX_BODY_FOR_ENTITY = 64 * 1024
@@ -96,15 +105,26 @@ def row_hash(prev_hash: str | None, entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def append_audit_rows(conn: AsyncConnection, entries: list[dict[str, Any]]) -> None:
+# Built once: a statement built per request (insert().values()) cost SQLAlchemy more than running it.
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtext('owes.audit_log'))")
+_LAST_HASH = sa.select(audit_log.c.row_hash).order_by(audit_log.c.id.desc()).limit(1)
+_INSERT = sa.insert(audit_log)
+
+
+def append_audit_rows_sync(conn: sa.Connection, entries: list[dict[str, Any]]) -> None:
     """Append entries to the audit log, each chained to the one before, in the caller's transaction."""
     if conn.dialect.name == "postgresql":  # one appender at a time, or two rows would chain to the same one
-        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('owes.audit_log'))"))
-    prev = await conn.scalar(sa.select(audit_log.c.row_hash).order_by(audit_log.c.id.desc()).limit(1))
+        conn.execute(_LOCK)
+    prev = conn.scalar(_LAST_HASH)
     for entry in entries:
         digest = row_hash(prev, entry)
-        await conn.execute(sa.insert(audit_log).values(**entry, prev_hash=prev, row_hash=digest))
+        conn.execute(_INSERT, {**entry, "prev_hash": prev, "row_hash": digest})
         prev = digest
+
+
+async def append_audit_rows(conn: AsyncConnection, entries: list[dict[str, Any]]) -> None:
+    """The same on an async connection (the CLI's own actions, a write that committed no change)."""
+    await conn.run_sync(append_audit_rows_sync, entries)
 
 
 async def verify_audit_chain(conn: AsyncConnection) -> list[str]:
@@ -151,7 +171,8 @@ class AuditTrail:
         self.service = service
 
     async def record(self, entry: dict[str, Any]) -> None:
-        log.info("audit", **{k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in entry.items()})
+        """Append an entry in a transaction of its own: a write that committed no change (refused, invalid)."""
+        log.info("audit", **_logged(entry))
         try:
             async with self.engine.begin() as conn:
                 await append_audit_rows(conn, [entry])
@@ -171,6 +192,56 @@ class AuditTrail:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [dict(row) for row in rows]
+
+
+@dataclass
+class _Request:
+    """A write request being answered: its audit entry goes into the first transaction it commits."""
+
+    scope: Scope
+    context: Caller
+    engine: Any  # the sync engine of the service's database: only its sessions carry the entry
+    entry: dict[str, Any] | None = None  # as written with the change
+
+
+_current: contextvars.ContextVar[_Request | None] = contextvars.ContextVar("owes_audit_request", default=None)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _audit_with_the_change(session: Session) -> None:
+    """Write the request's audit row in the transaction of the change it records (issue 13): both or neither."""
+    request = _current.get()
+    if request is None or request.entry is not None or request.context.principal is None:
+        return
+    if session.get_bind() is not request.engine:
+        return
+    # Committing means the route succeeds: the row holds the status it declares (201, 204, ...), else 200 (a
+    # page's redirect too); the entity is the one its path names, else the subject of the first event the
+    # change records. A failure after the commit gets a row of its own (AuditMiddleware._record).
+    route = request.scope.get("route")
+    status = getattr(route, "status_code", None) or 200
+    subjects = session.info.get(OUTBOX_SUBJECTS) or [None]
+    entity_id = entity_id_of(request.context.path_params, b"", "") or subjects[0]
+    entry = _entry(request.scope, request.context.principal, status, entity_id)
+    append_audit_rows_sync(session.connection(), [entry])
+    request.entry = entry
+
+
+def _entry(scope: Scope, principal: Principal, status: int, entity_id: str | None) -> dict[str, Any]:
+    return {
+        "at": dt.datetime.now(dt.UTC),
+        "principal": principal.name,
+        "role": principal.role,
+        "method": scope["method"],
+        "path": scope["path"][:2000],
+        "status": status,
+        "correlation_id": current_correlation_id()[:100],
+        "entity_id": entity_id[:200] if entity_id else None,
+    }
+
+
+def _logged(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in entry.items()}
 
 
 class AuditMiddleware:
@@ -209,8 +280,10 @@ class AuditMiddleware:
         async def record(message: Message, body: bytes) -> None:
             nonlocal recorded
             recorded = True
-            await self._record(scope, context, message, body)
+            await self._record(scope, context, message, body, request.entry)
 
+        request = _Request(scope, context, self.trail.engine.sync_engine)
+        token = _current.set(request)
         try:
             await self.app(scope, receive, buffered_send)
         except Exception:
@@ -219,27 +292,25 @@ class AuditMiddleware:
             if not recorded and context.principal is not None:
                 await record({"status": 500, "headers": []}, b"")
             raise
+        finally:
+            _current.reset(token)
 
-    async def _record(self, scope: Scope, context: Caller, start: Message, body: bytes) -> None:
+    async def _record(
+        self, scope: Scope, context: Caller, start: Message, body: bytes, written: dict[str, Any] | None
+    ) -> None:
         status = start["status"]
         if context.principal is None:  # no valid credentials: log it, but let no anonymous caller fill the table
             log.warning("audit_anonymous_write", method=scope["method"], path=scope["path"], status=status)
             return
+        if written is not None and status < 400:  # in the change's own transaction already
+            log.info("audit", **_logged(written | {"status": status}))
+            return
+        # No change committed (refused, invalid, failed), or a failure after the commit: a row of its own says
+        # what the caller got.
         content_type = next((v.decode("latin-1") for k, v in start.get("headers", []) if k == b"content-type"), "")
         # an error response names no entity; the route's own parameters still say what was aimed at
         entity_id = entity_id_of(context.path_params, body if status < 400 else b"", content_type)
-        await self.trail.record(
-            {
-                "at": dt.datetime.now(dt.UTC),
-                "principal": context.principal.name,
-                "role": context.principal.role,
-                "method": scope["method"],
-                "path": scope["path"][:2000],
-                "status": status,
-                "correlation_id": current_correlation_id()[:100],
-                "entity_id": entity_id,
-            }
-        )
+        await self.trail.record(_entry(scope, context.principal, status, entity_id))
 
 
 def audit_router() -> APIRouter:

@@ -152,6 +152,7 @@ class ServiceRuntime:
                 {topic_for(m.producer, s.topic_namespace): m.producer for m in spec.handlers}, s.producer_partners
             ),
             on_outcome=on_outcome,
+            apply_batch=spec.batch_handler,
         )
         if self.consumed_topics:
             self._subscribe()

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from owes_contracts import Event
 from owes_contracts.releases import RELEASE
-from owes_messaging.consumer import Handler
+from owes_messaging.consumer import BatchHandler, Handler
 
 from .settings import ServiceSettings
 
@@ -27,5 +27,7 @@ class ServiceSpec:
     migrations_dir: Path
     routers: list[APIRouter] = field(default_factory=list)
     handlers: dict[type[Event], Handler] = field(default_factory=dict)
+    # applies a fetched batch's new events at once (owes_messaging.consumer.BatchHandler); None: each its handler
+    batch_handler: BatchHandler | None = None
     partner: str | None = None
     version: str = RELEASE  # the project release this code is (owes_contracts.releases)

@@ -1,6 +1,13 @@
-"""Reporting's event handlers: each event's read-model rows (domain.fold), upserted once through the inbox."""
+"""Reporting's event handlers: each event's read-model rows (domain.fold), upserted once through the inbox.
+
+A fetched batch is folded in memory and merged by key with the rebuild's buffer and merge rule, then upserted in
+bulk (apply_batch); one event alone (the consumer isolating a failing record) goes through its own handler.
+Both give the same rows: the merge rule is the one the upserts apply.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,7 +16,7 @@ from owes_contracts.envelope import CloudEvent
 from owes_messaging.consumer import Handler
 
 from .domain import FOLDS, Origin, fold
-from .repository import write_rows
+from .repository import MergedRows, write_merged, write_rows
 
 
 def _live_handler(model: type[Event]) -> Handler:
@@ -20,6 +27,16 @@ def _live_handler(model: type[Event]) -> Handler:
 
     apply.__name__ = f"apply_{model.name}"
     return apply
+
+
+async def apply_batch(session: AsyncSession, events: Sequence[tuple[CloudEvent, Event]]) -> None:
+    """Fold a batch of events into merged rows and upsert them in bulk, in the consumer's transaction."""
+    rows = MergedRows()
+    add = rows.add
+    for event, payload in events:
+        for row in fold(Origin.of(event, type(payload).producer), payload):
+            add(row)
+    await write_merged(session, rows)
 
 
 # The consumer applies each of these once (inbox) in the same transaction as its rows.

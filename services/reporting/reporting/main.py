@@ -13,7 +13,7 @@ from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
 from . import api, dashboard, pages
-from .consumers import HANDLERS
+from .consumers import HANDLERS, apply_batch
 from .indicators import BY_KEY
 from .live import ChangeFeed, LiveReport
 from .settings import ReportingSettings
@@ -54,6 +54,7 @@ def build_runtime(settings: ReportingSettings | None = None, *, clock: Clock | N
             migrations_dir=MIGRATIONS,
             routers=[api.router, dashboard.router],
             handlers=HANDLERS,
+            batch_handler=apply_batch,  # a fetched batch folded and upserted in bulk (docs/performance.md)
             partner=settings.partner,
         ),
         clock=clock,

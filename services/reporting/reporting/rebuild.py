@@ -43,8 +43,8 @@ from owes_messaging.broker import client_options, partitions_of
 from owes_messaging.db import create_engine
 from owes_messaging.migrations import upgrade_to_head_async
 
-from .domain import FOLDS, TABLE_OF, Origin, PartnerActivity, merger
-from .repository import BulkWriter, clear_read_models, count_rows
+from .domain import FOLDS, TABLE_OF, Origin, PartnerActivity
+from .repository import BulkWriter, MergedRows, clear_read_models, count_rows
 from .settings import ReportingSettings
 
 log = structlog.get_logger("reporting.rebuild")
@@ -180,26 +180,6 @@ def _later(a: bytes, b: bytes) -> bytes:
     return a if dt.datetime.fromisoformat(a.decode()) > dt.datetime.fromisoformat(b.decode()) else b
 
 
-class _Buffer:
-    """Rows merged in memory by key, with the live path's merge rule, until they are written in bulk."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple, tuple] = {}
-        self.key_length = {t: len(table.primary_key.columns) for t, table in TABLE_OF.items()}
-        self.mergers = {t: merger(t) for t in TABLE_OF}
-
-    def add(self, row: tuple) -> None:
-        row_type = type(row)
-        n = self.key_length[row_type]
-        key = (row_type, row[0]) if n == 1 else (row_type, *row[:n])
-        old = self.rows.get(key)
-        self.rows[key] = row if old is None else self.mergers[row_type](old, row)
-
-    def take(self) -> list[tuple]:
-        rows, self.rows = list(self.rows.values()), {}
-        return rows
-
-
 async def _assign_share(
     consumer: AIOKafkaConsumer, topics: list[str], share: tuple[int, int]
 ) -> dict[TopicPartition, str]:
@@ -259,7 +239,7 @@ async def _fold_partitions(
         max_partition_fetch_bytes=2 * 1024 * 1024,
         fetch_max_bytes=16 * 1024 * 1024,
     )
-    buffer = _Buffer()
+    buffer = MergedRows()
     add, latest = buffer.add, folded.latest
     origins: dict[tuple[str, str], Origin] = {}
     await consumer.start()

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from . import tables
-from .domain import TABLE_OF
+from .domain import TABLE_OF, merger
 from .tables import (
     READ_MODELS,
     advisory_sessions,
@@ -82,6 +82,51 @@ async def write_rows(connection: Connection, rows: Iterable[Any]) -> int:
     return written
 
 
+class MergedRows:
+    """Rows merged in memory by key, with the live path's merge rule, until they are written in bulk: the rebuild
+    and the live consumer's batches fold through this one buffer."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple, tuple] = {}
+        self.key_length = _KEY_LENGTH
+        self.mergers = _MERGERS
+
+    def add(self, row: tuple) -> None:
+        row_type = type(row)
+        n = self.key_length[row_type]
+        key = (row_type, row[0]) if n == 1 else (row_type, *row[:n])
+        old = self.rows.get(key)
+        self.rows[key] = row if old is None else self.mergers[row_type](old, row)
+
+    def take(self) -> list[tuple]:
+        rows, self.rows = list(self.rows.values()), {}
+        return rows
+
+
+_KEY_LENGTH = {t: len(table.primary_key.columns) for t, table in TABLE_OF.items()}
+_MERGERS = {t: merger(t) for t in TABLE_OF}
+# (row type, dialect name) -> (SQL, column order, bind processors): compiled once per process, not per batch
+_PLANS: dict[tuple[type, str], tuple[str, list[int], list]] = {}
+
+
+def _plan(row_type: type, dialect: sa.Dialect) -> tuple[str, list[int], list]:
+    plan = _PLANS.get((row_type, dialect.name))
+    if plan is None:
+        table = TABLE_OF[row_type]
+        compiled = upsert_statement(table, dialect.name).compile(dialect=dialect)
+        names = [c.name for c in table.columns]
+        # Set, as both drivers' paramstyles are positional (qmark, numeric_dollar).
+        positions = cast(list[str], compiled.positiontup)
+        order = [names.index(n) for n in positions]
+        # Both drivers take Python bools as they are; dates and times need the dialect's own conversion.
+        processors = [
+            None if isinstance(table.c[n].type, sa.Boolean) else table.c[n].type._cached_bind_processor(dialect)
+            for n in positions
+        ]
+        plan = _PLANS[(row_type, dialect.name)] = (str(compiled), order, processors)
+    return plan
+
+
 class BulkWriter:
     """Upserts many rows at once through the driver (executemany), with the very statement the live path runs.
 
@@ -97,23 +142,8 @@ class BulkWriter:
         self.seconds_writing = 0.0  # in the database
         self.seconds_waited = 0.0  # by the caller, for the previous write to finish
 
-    @cache  # noqa: B019 (one writer per rebuild)
-    def _plan(self, row_type: type) -> tuple[str, list[int], list]:
-        table = TABLE_OF[row_type]
-        compiled = upsert_statement(table, self.dialect.name).compile(dialect=self.dialect)
-        names = [c.name for c in table.columns]
-        # Set, as both drivers' paramstyles are positional (qmark, numeric_dollar).
-        positions = cast(list[str], compiled.positiontup)
-        order = [names.index(n) for n in positions]
-        # Both drivers take Python bools as they are; dates and times need the dialect's own conversion.
-        processors = [
-            None if isinstance(table.c[n].type, sa.Boolean) else table.c[n].type._cached_bind_processor(self.dialect)
-            for n in positions
-        ]
-        return str(compiled), order, processors
-
     def _prepare(self, row_type: type, rows: list[tuple]) -> tuple[str, list[tuple]]:
-        sql, order, processors = self._plan(row_type)
+        sql, order, processors = _plan(row_type, self.dialect)
         steps = list(zip(order, processors, strict=False))
         if all(p is None for _, p in steps) and order == list(range(len(order))):
             return sql, rows
@@ -158,6 +188,14 @@ class BulkWriter:
         if exc_type is not None and self._pending is not None:
             with contextlib.suppress(Exception):
                 await self.wait()
+
+
+async def write_merged(session: AsyncSession, rows: MergedRows) -> int:
+    """Upsert a consumer batch's merged rows in bulk, in the session's transaction (with its inbox claims)."""
+    writer = BulkWriter(await session.connection())
+    await writer.write(rows.take())
+    await writer.wait()
+    return writer.written
 
 
 # --- indicator queries: one row per counted unit, with its dimensions -----------------------------------
@@ -274,6 +312,18 @@ def q_jobs_sustained(d: str) -> sa.Select:
     return _jobs(d, J.sustained_on)
 
 
+def q_jobs_not_sustained(d: str) -> sa.Select:
+    return _jobs(d, J.not_sustained_on)
+
+
+def q_job_maintenance_funded(d: str) -> sa.Select:
+    return (
+        sa.select(*_person(d, partner=J.partner, month=J.maintenance_funded_on, value=J.maintenance_grosze))
+        .select_from(jobs.outerjoin(participants, P.participant_id == J.participant_id))
+        .where(J.maintenance_funded_on.is_not(None))
+    )
+
+
 def _applicant_county() -> Expr:
     return sa.func.coalesce(O.county, IG.county)
 
@@ -312,18 +362,6 @@ def _hours(
     )
     return (
         sa.select(
-def q_jobs_not_sustained(d: str) -> sa.Select:
-    return _jobs(d, J.not_sustained_on)
-
-
-def q_job_maintenance_funded(d: str) -> sa.Select:
-    return (
-        sa.select(*_person(d, partner=J.partner, month=J.maintenance_funded_on, value=J.maintenance_grosze))
-        .select_from(jobs.outerjoin(participants, P.participant_id == J.participant_id))
-        .where(J.maintenance_funded_on.is_not(None))
-    )
-
-
             *_units(
                 d,
                 partner=cols.partner,
