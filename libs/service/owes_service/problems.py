@@ -86,6 +86,16 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 _BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
+def _malformed_json(request: Request) -> JSONResponse:
+    return problem_response(
+        400,
+        "Malformed JSON",
+        "The request body is not valid JSON.",
+        type_="https://owes.example/problems/malformed-json",
+        instance=request.url.path,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -97,13 +107,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
         if any(e["type"] == "json_invalid" for e in errors):
-            return problem_response(
-                400,
-                "Malformed JSON",
-                "The request body is not valid JSON.",
-                type_="https://owes.example/problems/malformed-json",
-                instance=request.url.path,
-            )
+            return _malformed_json(request)
         return problem_response(
             422,
             "Invalid input",
@@ -116,13 +120,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:  # FastAPI: not UTF-8, or not decodable
-            return problem_response(
-                400,
-                "Malformed JSON",
-                "The request body is not valid JSON.",
-                type_="https://owes.example/problems/malformed-json",
-                instance=request.url.path,
-            )
+            return _malformed_json(request)
         title = {
             400: "Bad request",
             401: "Unauthorized",

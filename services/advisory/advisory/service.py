@@ -7,11 +7,12 @@ organisations it enrolled, as advisory has learnt from recruitment's events: nev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from owes_contracts import AdvisorySessionHeld, MentoringProvided
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
 from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
@@ -72,6 +73,19 @@ async def _require_beneficiary(
         )
 
 
+async def _record_support(
+    session: AsyncSession,
+    outbox: OutboxWriter,
+    fact: AdvisorySessionHeld | MentoringProvided,
+    store: Callable[..., Awaitable[None]],
+) -> None:
+    """Store a session or mentoring given to its beneficiary, who must be one advisory may support, and publish it."""
+    async with session.begin():
+        await _require_beneficiary(session, participant_id=fact.participant_id, organisation_id=fact.organisation_id)
+        await store(session, **fact.model_dump())
+        await outbox.add(session, fact)
+
+
 async def hold_advisory_session(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: AdvisorySessionRecord
 ) -> str:
@@ -88,10 +102,7 @@ async def hold_advisory_session(
         )
     except domain.InvalidHours as exc:
         raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
-    async with session.begin():
-        await _require_beneficiary(session, participant_id=form.participant_id, organisation_id=form.organisation_id)
-        await repository.add_advisory_session(session, **held.model_dump())
-        await outbox.add(session, held)
+    await _record_support(session, outbox, held, repository.add_advisory_session)
     return held.session_id
 
 
@@ -110,10 +121,7 @@ async def provide_mentoring(
         )
     except domain.InvalidHours as exc:
         raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
-    async with session.begin():
-        await _require_beneficiary(session, participant_id=form.participant_id, organisation_id=form.organisation_id)
-        await repository.add_mentoring(session, **provided.model_dump())
-        await outbox.add(session, provided)
+    await _record_support(session, outbox, provided, repository.add_mentoring)
     return provided.mentoring_id
 
 
