@@ -18,7 +18,10 @@ from .grants import (
     JobCreated,
     JobEnded,
     JobEndReason,
+    JobMaintenanceFunded,
+    JobNotSustained,
     JobSustained,
+    WorkingTime,
 )
 from .recruitment import (
     EligibilityRejectionReason,
@@ -54,7 +57,9 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     CooperativeFounded,
     JobCreated,
     BridgeSupportPaid,
+    JobMaintenanceFunded,
     JobSustained,
+    JobNotSustained,
     JobEnded,
 )
 
@@ -105,6 +110,7 @@ __all__ = [
     "LabourMarketStatus",
     "OrganisationType",
     "AdvisoryKind",
+    "WorkingTime",
     "EligibilityRejectionReason",
     "LegalForm",
     "WithdrawalReason",

@@ -19,14 +19,15 @@ from owes_contracts import (
     GrantAwarded,
     GrantDisbursed,
     JobEnded,
+    JobEndReason,
     JobMaintenanceFunded,
     JobNotSustained,
     JobSustained,
-)
     WorkingTime,
+)
 from owes_service import identifiers
-from owes_service.project_calendar import add_months  # one rule for "N months later" in every service
 from owes_service.project import Programme, ProjectDefinition, UnitRateKind
+from owes_service.project_calendar import add_months  # one rule for "N months later" in every service
 
 GROSZ = Decimal("0.01")
 # The largest amount the contracts carry (Money: 14 digits, 2 of them after the point).
@@ -43,6 +44,7 @@ MAINTENANCE_RATES: dict[WorkingTime, UnitRateKind] = {
     WorkingTime.THREE_QUARTERS: "job_maintenance_three_quarters",
     WorkingTime.HALF_TIME: "job_maintenance_half_time",
 }
+
 
 class RuleBroken(ValueError):
     """The request breaks a rule of the domain (HTTP 422)."""
@@ -131,6 +133,7 @@ class Standing:
 
     # Recorded at recruitment (art. 2 pkt 6 of the social economy act); None: recruitment's event did not say.
     at_risk_of_exclusion: bool | None = None
+
     def why_not_eligible(self) -> str | None:
         if not self.recruited:
             return "is not a known participant"
@@ -236,8 +239,6 @@ def require_bridge_support(project: ProjectDefinition) -> None:
             field="job_id",
             programme=project.programme.value,
         )
-
-
 
 
 class ApplicationStatus(StrEnum):
@@ -357,6 +358,7 @@ class Job:
     working_time: WorkingTime = WorkingTime.FULL_TIME
     maintenance_funded_on: dt.date | None = None
     not_sustained_on: dt.date | None = None
+
     @property
     def sustainability_due_on(self) -> dt.date:
         return add_months(self.created_on, self.sustainability_months)
@@ -439,8 +441,9 @@ class Job:
         self.sustained_on = on
         return JobSustained(job_id=self.job_id, checked_on=on)
 
-    def end(self, *, reason: str, on: dt.date) -> JobEnded:
+    def end(self, *, reason: JobEndReason, on: dt.date) -> JobEnded:
         self._active("it cannot end again")
         not_before(on, self.created_on, what="The end", since="the job's creation", field_name="ended_on")
         self.ended_on = on
-        return JobEnded(job_id=self.job_id, ended_on=on, reason=reason)
+        # the code and its fixed label travel; staff's note stays in grants
+        return JobEnded(job_id=self.job_id, ended_on=on, reason=reason.label, reason_code=reason)

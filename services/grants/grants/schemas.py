@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from owes_contracts import WorkingTime
+from owes_contracts import JobEndReason, WorkingTime
 from owes_contracts.base import EntityId, ParticipantId
+from owes_service.text_guard import FreeText
 
 
 def _no_float(value: Any) -> Any:
@@ -50,7 +51,7 @@ class ApplicationSubmission(_Request):
 
     applicant_kind: Literal["initiative_group", "organisation"] = Field(examples=["initiative_group"])
     applicant_id: EntityId = Field(description="Initiative group id or organisation id, as recruitment published it.")
-    summary: str = Field(
+    summary: FreeText = Field(
         min_length=1,
         max_length=10_000,
         description="The business plan in brief.",
@@ -91,7 +92,7 @@ class CooperativeFoundation(_Request):
         description='KRS number: "KRS 0000380128", "0000380128" or "380128"; stored as 10 digits.',
         examples=["KRS 0000380128"],
     )
-    cooperative_name: str = Field(min_length=1, max_length=300, examples=["Spółdzielnia Socjalna Razem"])
+    cooperative_name: FreeText = Field(min_length=1, max_length=300, examples=["Spółdzielnia Socjalna Razem"])
     county: str = Field(min_length=1, max_length=64, pattern=r"^[\w .-]+$", examples=["rybnik"])
     founder_ids: list[ParticipantId] = Field(
         min_length=1, max_length=100, description="At least five eligible participants."
@@ -112,13 +113,13 @@ class JobCreation(_Request):
     created_on: Day = None
 
 
-class BridgeSupportExtension(_Request):
 class MaintenanceFunding(_Request):
     """The 2021–2027 unit rate for maintaining a job 12 months, at the rate of its working time."""
 
     funded_on: Day = None
 
 
+class BridgeSupportExtension(_Request):
     months: int = Field(
         ge=1, le=12, description="New length of the schedule in months (more than now, at most 12).", examples=[12]
     )
@@ -135,8 +136,34 @@ class SustainabilityCheck(_Request):
 
 
 class JobEnding(_Request):
-    reason: str = Field(min_length=1, max_length=500, examples=["Cooperative dissolved"])
+    reason_code: JobEndReason | None = Field(
+        default=None, description="Why the job ended (this code travels in the event).", examples=["dismissed"]
+    )
+    note: FreeText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Staff's own words: kept here, never published; no PESEL, e-mail or phone.",
+    )
+    reason: FreeText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Deprecated: free text taken as the note, with reason_code other.",
+        deprecated=True,
+        examples=["Cooperative dissolved"],
+    )
     ended_on: Day = None
+
+    @model_validator(mode="after")
+    def _a_reason(self) -> JobEnding:
+        if self.reason is not None:  # a caller of the free-text API: its words become the note, never the event
+            self.note = self.note or self.reason
+            self.reason_code = self.reason_code or JobEndReason.OTHER
+            self.reason = None
+        if self.reason_code is None:
+            raise ValueError("a reason_code is required")
+        return self
 
 
 # --- responses -----------------------------------------------------------------------------------------------
@@ -196,7 +223,8 @@ class JobView(_Response):
     sustainability_due_on: dt.date
     sustained_on: dt.date | None
     ended_on: dt.date | None
-    end_reason: str | None
+    end_reason_code: JobEndReason | None = None
+    end_reason: str | None = Field(description="Staff's note on why the job ended (stays here).")
     working_time: str
     maintenance_amount: Decimal | None = Field(description="The maintenance unit rate granted (2021–2027).")
     maintenance_funded_on: dt.date | None

@@ -445,8 +445,11 @@ async def end_job(
     async with session.begin():
         job = await _load_job(session, calendar, job_id)
         with _rules():
-            event = job.end(reason=form.reason, on=ended_on)
-        await repository.update_job(session, job_id, ended_on=ended_on, end_reason=form.reason)
+            assert form.reason_code is not None  # noqa: S101  JobEnding requires it
+            event = job.end(reason=form.reason_code, on=ended_on)
+        await repository.update_job(
+            session, job_id, ended_on=ended_on, end_reason_code=form.reason_code.value, end_reason=form.note
+        )
         await outbox.add(session, event)
         return await _job_view(session, calendar, job_id)
 
@@ -477,6 +480,7 @@ async def _job_view(session: AsyncSession, calendar: ProjectCalendar, job_id: st
         sustainability_due_on=domain.add_months(row.created_on, _project(calendar).sustainability),
         sustained_on=row.sustained_on,
         ended_on=row.ended_on,
+        end_reason_code=row.end_reason_code,
         end_reason=row.end_reason,
     )
 

@@ -139,7 +139,8 @@ jobs = sa.Table(
     sa.Column("not_sustained_on", sa.Date, nullable=True),
     sa.Column("sustained_on", sa.Date, nullable=True),
     sa.Column("ended_on", sa.Date, nullable=True),
-    sa.Column("end_reason", sa.String(500), nullable=True),
+    sa.Column("end_reason", sa.String(500), nullable=True),  # staff's note (0970: it no longer travels)
+    sa.Column("end_reason_code", sa.String(32), nullable=True),  # 0970
 )
 
 bridge_payments = sa.Table(
