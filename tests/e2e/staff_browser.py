@@ -64,7 +64,7 @@ def create_staff_account(system: LocalSystem, service: str, login: str, role: st
     assert f"account {login!r} ({role}) created" in done.stdout
 
 
-# Chromium writes dates in date fields the way its interface language does: Polish, as staff see them.
+# A Polish interface, as staff have it (days are typed as dd.mm.rrrr in text fields, whatever the browser's language).
 BROWSER_ARGS = [*CHROMIUM_ARGS, "--lang=pl-PL"]
 
 

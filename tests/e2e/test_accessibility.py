@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from e2e.staff_browser import BROWSER_ARGS, CHROMIUM, assert_accessible, sign_in, staff_system
+from e2e.staff_browser import BROWSER_ARGS, CHROMIUM, assert_accessible, shot, sign_in, staff_system
 from helpers import make_pesel, remember_personal_data
 
 pytestmark = [
@@ -25,6 +25,7 @@ pytestmark = [
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
     .filter(f => !(f.labels && [...f.labels].some(l => l.offsetParent !== null && l.textContent.trim())))
     .map(f => f.id || f.name)"""
+SEND = "button[type=submit]:not(.link-button)"  # a form's own button, not a row's or the header's sign-out
 FOCUS_VISIBLE = """() => { const s = getComputedStyle(document.activeElement);
     return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none'; }"""
 
@@ -53,6 +54,8 @@ class TestAccessibility:
     ):
         from playwright.async_api import async_playwright
 
+        shots = tmp_path / "screenshots"  # every page as a person sees it, with and without errors
+        shots.mkdir()
         with staff_system(tmp_path / "system", kafka_bootstrap, namespace, kafka_idempotence) as system:
             urls = {s.name: s.url for s in system.services}
             async with async_playwright() as playwright:
@@ -105,6 +108,7 @@ class TestAccessibility:
                     await page.wait_for_url("**/panel/participants/p_*")
                     assert "Łukasz Ślęzak" in await page.inner_text("h1")
                     await check_page(page, "participant")
+                    participant_id = page.url.rsplit("/", 1)[1]
 
                     # A form that failed: the summary takes the focus's place at the top, each field says why.
                     await page.goto(f"{urls['recruitment']}/panel/participants/new")
@@ -120,10 +124,12 @@ class TestAccessibility:
                     await page.goto(f"{urls['recruitment']}/panel/participants/new?lang=pl")
                     await check_page(page, "register form")
 
-                    # Every other service's pages, each with its own member of staff.
+                    # Every other page, each service with its own member of staff: as it opens, and (where it has
+                    # a form) after that form was sent empty. A screenshot of each is kept for a person to look at.
                     for service, paths in (
-                        ("advisory", ["/panel/trainings"]),
-                        ("grants", ["/panel/cooperatives"]),
+                        ("recruitment", ["/panel/participants", "/panel/organisations", "/panel/initiative-groups"]),
+                        ("advisory", ["/panel/trainings", "/panel/sessions", "/panel/mentoring"]),
+                        ("grants", ["/panel/cooperatives", "/panel/applications"]),
                         ("reporting", ["/panel/dashboard", "/panel/indicators", "/panel/report"]),
                     ):
                         await sign_in(page, urls[service], service)
@@ -131,10 +137,16 @@ class TestAccessibility:
                         for path in paths:
                             await page.goto(f"{urls[service]}{path}")
                             await check_page(page, f"{service}{path}")
-                        if service != "reporting":
-                            await page.click("button[type=submit]:not(.link-button)")  # an empty form
-                            await page.wait_for_selector(".error-summary")
-                            await check_page(page, f"{service}{paths[0]} with errors")
+                            await shot(page, shots, f"{service}{path.replace('/', '-')}")
+                            sends = page.locator(f"main form[method=post] {SEND}")
+                            if service != "reporting" and path != "/panel/participants" and await sends.count():
+                                await sends.first.click()  # the page's form, sent empty
+                                await page.wait_for_selector(".error-summary")
+                                await check_page(page, f"{service}{path} with errors")
+                                await shot(page, shots, f"{service}{path.replace('/', '-')}-errors")
+                    await page.goto(f"{urls['advisory']}/panel/participants/{participant_id}")
+                    await check_page(page, "advisory: one participant's support")
+                    await shot(page, shots, "advisory-participant")
 
                     # Accounts belong to one service: the coordinator cannot sign in to recruitment.
                     await page.goto(f"{urls['recruitment']}/panel/sign-in")

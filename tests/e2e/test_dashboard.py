@@ -85,7 +85,7 @@ class TestDashboardInABrowser:
             try:
                 context = await browser.new_context(viewport={"width": 1440, "height": 900}, extra_http_headers=headers)
                 page = await context.new_page()
-                response = await page.goto(f"{url}/dashboard")
+                response = await page.goto(f"{url}/dashboard?lang=en")
                 assert response.status == 200
                 assert await page.text_content(PEOPLE_CARD) == "1"
                 await page.wait_for_selector("#live-status.on", timeout=30_000)  # the event stream is open

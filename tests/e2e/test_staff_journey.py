@@ -147,10 +147,10 @@ class TestStaffJourney:
                     await page.wait_for_url("**/panel/trainings")
                     await page.fill("#title", "Zakładanie spółdzielni socjalnej")
                     await page.fill("#hours", "16")
-                    await page.fill("#starts_on", "2026-11-02")
+                    await page.fill("#starts_on", "02.11.2026")  # as the hint shows: dd.mm.rrrr
                     await page.click("button:has-text('Utwórz szkolenie')")
                     await page.wait_for_url("**/panel/trainings/trn_*")
-                    for day, hours in (("2026-11-02", "8"), ("2026-11-03", "6,5")):  # 6,5: a Polish decimal comma
+                    for day, hours in (("02.11.2026", "8"), ("03.11.2026", "6,5")):  # 6,5: a Polish decimal comma
                         await page.fill("#participant_id", participant_id)
                         await page.fill("#hours", hours)
                         await page.fill("#attended_on", day)

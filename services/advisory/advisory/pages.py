@@ -3,16 +3,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request, Response
 
-from owes_service.pages import N_, FormErrors, Posted, Staff, StaffPages, Writer, call_use_case, form_body
+from owes_service.pages import (
+    N_,
+    FormErrors,
+    Posted,
+    Staff,
+    StaffPages,
+    Writer,
+    call_use_case,
+    form_body,
+    place_name,
+)
+from owes_service.problems import Problem
 
 from . import service
-from .schemas import AttendanceRecord, CompletionRecord, TrainingCreation
+from .schemas import AdvisorySessionRecord, AttendanceRecord, CompletionRecord, MentoringRecord, TrainingCreation
 
-pages = StaffPages("advisory", N_("Advisory"), Path(__file__).parent, nav=[("/panel/trainings", N_("Trainings"))])
+pages = StaffPages(
+    "advisory",
+    N_("Advisory"),
+    Path(__file__).parent,
+    nav=[
+        ("/panel/trainings", N_("Trainings")),
+        ("/panel/sessions", N_("Advisory sessions")),
+        ("/panel/mentoring", N_("Mentoring")),
+    ],
+)
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 
@@ -100,3 +122,184 @@ async def complete_training(request: Request, staff: Writer, training_id: str, f
         return await _training_page(request, training_id, errors=errors)
     pages.flash(request, N_("Completion recorded."))
     return pages.redirect(f"/panel/trainings/{training_id}")
+
+
+# --- advisory sessions and mentoring, per participant and per organisation ----------------------------------------
+
+ADVISORY_KINDS = {
+    "general": N_("general advice"),
+    "legal": N_("legal advice"),
+    "marketing": N_("marketing advice"),
+    "accounting": N_("accounting advice"),
+    "business": N_("business advice"),
+}
+BENEFICIARY_LABELS = {
+    "participant_id": N_("Participant's identifier"),
+    "organisation_id": N_("Organisation's identifier"),
+}
+SESSION_LABELS = {
+    "kind": N_("the field of advice"),
+    "hours": N_("Length in hours"),
+    "adviser_id": N_("Adviser's identifier"),
+    **BENEFICIARY_LABELS,
+    "held_on": N_("Day of the session"),
+}
+MENTORING_LABELS = {
+    "mentor_id": N_("Mentor's identifier"),
+    "hours": N_("Length in hours"),
+    **BENEFICIARY_LABELS,
+    "provided_on": N_("Day of the mentoring"),
+}
+
+
+def _filters(participant: str, organisation: str) -> dict[str, str | None]:
+    return {"participant_id": participant.strip() or None, "organisation_id": organisation.strip() or None}
+
+
+def _one_beneficiary(request: Request, body: dict) -> FormErrors | None:
+    """Support goes to one participant or one organisation: said next to the fields, before the schema says it."""
+    if ("participant_id" in body) == ("organisation_id" in body):
+        errors = FormErrors()
+        errors.add(
+            "participant_id",
+            pages.gettext(request)("Give the participant's or the organisation's identifier: one of the two"),
+        )
+        return errors
+    return None
+
+
+async def _support_page(
+    request: Request,
+    template: str,
+    use_case: Callable[..., Any],
+    *,
+    filters: dict[str, str],
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+    order: tuple[str, ...] = (),
+) -> Response:
+    _ = pages.gettext(request)
+    found = await call_use_case(use_case, request, **_filters(filters["participant"], filters["organisation"]))
+    ctx = {
+        "sessions": found,
+        "records": found,
+        "kinds": ADVISORY_KINDS,
+        "kind_options": [(code, _(title)) for code, title in ADVISORY_KINDS.items()],
+        "filters": filters,
+        "form": form or {},
+    }
+    if errors:
+        ctx.update(errors=errors, error_order=order)
+    return pages.render(request, template, ctx, status=422 if errors else 200)
+
+
+@router.get("/sessions")
+async def advisory_sessions(request: Request, staff: Staff, participant: str = "", organisation: str = "") -> Response:
+    filters = {"participant": participant, "organisation": organisation}
+    return await _support_page(request, "sessions.html", service.list_advisory_sessions, filters=filters)
+
+
+@router.post("/sessions")
+async def record_advisory_session(request: Request, staff: Writer, form: Posted) -> Response:
+    body = form_body(form, SESSION_LABELS, decimals=("hours",))
+    errors = _one_beneficiary(request, body)
+    if errors is None:
+        _, errors = await pages.attempt(
+            request, service.hold_advisory_session, schema=AdvisorySessionRecord, body=body, labels=SESSION_LABELS
+        )
+    if errors:
+        filters = {"participant": "", "organisation": ""}
+        return await _support_page(
+            request,
+            "sessions.html",
+            service.list_advisory_sessions,
+            filters=filters,
+            form=form,
+            errors=errors,
+            order=tuple(SESSION_LABELS),
+        )
+    pages.flash(request, N_("Advisory session recorded."))
+    return pages.redirect(_beneficiary_path(body))
+
+
+@router.get("/mentoring")
+async def mentoring(request: Request, staff: Staff, participant: str = "", organisation: str = "") -> Response:
+    filters = {"participant": participant, "organisation": organisation}
+    return await _support_page(request, "mentoring.html", service.list_mentoring, filters=filters)
+
+
+@router.post("/mentoring")
+async def record_mentoring(request: Request, staff: Writer, form: Posted) -> Response:
+    body = form_body(form, MENTORING_LABELS, decimals=("hours",))
+    errors = _one_beneficiary(request, body)
+    if errors is None:
+        _, errors = await pages.attempt(
+            request, service.provide_mentoring, schema=MentoringRecord, body=body, labels=MENTORING_LABELS
+        )
+    if errors:
+        filters = {"participant": "", "organisation": ""}
+        return await _support_page(
+            request,
+            "mentoring.html",
+            service.list_mentoring,
+            filters=filters,
+            form=form,
+            errors=errors,
+            order=tuple(MENTORING_LABELS),
+        )
+    pages.flash(request, N_("Mentoring recorded."))
+    return pages.redirect(_beneficiary_path(body))
+
+
+def _beneficiary_path(body: dict) -> str:
+    if body.get("participant_id"):
+        return f"/panel/participants/{body['participant_id']}"
+    return f"/panel/organisations/{body['organisation_id']}"
+
+
+def _field(view: Any, name: str) -> Any:
+    """A field of what the use case returns, whether a mapping or a view model (the API's response shape)."""
+    return view.get(name) if isinstance(view, dict) else getattr(view, name, None)
+
+
+async def _beneficiary_page(request: Request, *, participant_id: str | None, organisation_id: str | None) -> Response:
+    _ = pages.gettext(request)
+    fmt = pages.context(request)["fmt"]
+    known: list[tuple[str, str]] | None = None
+    try:
+        if participant_id:
+            p = await call_use_case(service.get_known_participant, request, participant_id=participant_id)
+            known = [
+                (_("May receive support"), _("yes") if _field(p, "may_receive_support") else _("no")),
+                (_("Eligibility decided on"), fmt.date(_field(p, "eligibility_decided_on"))),
+            ]
+        else:
+            o = await call_use_case(service.get_known_organisation, request, organisation_id=organisation_id)
+            known = [
+                (_("Name"), _field(o, "organisation_name") or "—"),
+                (_("County"), place_name(_field(o, "county"))),
+                (_("Enrolled on"), fmt.date(_field(o, "enrolled_on"))),
+            ]
+    except Problem as exc:
+        if exc.status != 404:
+            raise
+    filters = _filters(participant_id or "", organisation_id or "")
+    ctx = {
+        "caption": _("Participant") if participant_id else _("Organisation"),
+        "heading": participant_id or organisation_id,
+        "known": known,
+        "sessions": await call_use_case(service.list_advisory_sessions, request, **filters),
+        "records": await call_use_case(service.list_mentoring, request, **filters),
+        "kinds": ADVISORY_KINDS,
+    }
+    return pages.render(request, "beneficiary.html", ctx)
+
+
+@router.get("/participants/{participant_id}")
+async def participant_support(request: Request, staff: Staff, participant_id: str) -> Response:
+    return await _beneficiary_page(request, participant_id=participant_id, organisation_id=None)
+
+
+@router.get("/organisations/{organisation_id}")
+async def organisation_support(request: Request, staff: Staff, organisation_id: str) -> Response:
+    return await _beneficiary_page(request, participant_id=None, organisation_id=organisation_id)

@@ -3,7 +3,9 @@ created in them. Thin: parse, call one use case (service.py, as the API does), r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request, Response
 
@@ -21,10 +23,27 @@ from owes_service.pages import (
 )
 
 from . import service
-from .schemas import CooperativeFoundation, JobCreation
+from .schemas import (
+    ApplicationSubmission,
+    Award,
+    BridgeSupportExtension,
+    BridgeSupportPayment,
+    CooperativeFoundation,
+    Disbursement,
+    Evaluation,
+    JobCreation,
+    JobEnding,
+    SustainabilityCheck,
+)
 
 pages = StaffPages(
-    "grants", N_("Grants"), Path(__file__).parent, nav=[("/panel/cooperatives", N_("Social cooperatives"))]
+    "grants",
+    N_("Grants"),
+    Path(__file__).parent,
+    nav=[
+        ("/panel/cooperatives", N_("Social cooperatives")),
+        ("/panel/applications", N_("Grant applications")),
+    ],
 )
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
@@ -103,3 +122,273 @@ async def create_job(request: Request, staff: Writer, cooperative_id: str, form:
         return await _cooperative_page(request, cooperative_id, form=form, errors=errors)
     pages.flash(request, N_("Job created. Bridge support and the sustainability check follow."))
     return pages.redirect(f"/panel/cooperatives/{cooperative_id}")
+
+
+# --- grant applications: submission, evaluation, award, disbursement ----------------------------------------------
+
+APPLICANT_KINDS = {"initiative_group": N_("initiative group"), "organisation": N_("organisation")}
+APPLICATION_STATUSES = {
+    "submitted": N_("submitted"),
+    "rejected": N_("evaluated negatively"),
+    "approved": N_("evaluated positively"),
+    "awarded": N_("grant awarded"),
+}
+OUTCOMES = {"positive": N_("positive: the grant may be awarded"), "negative": N_("negative")}
+APPLICATION_LABELS = {
+    "applicant_kind": N_("who applies"),
+    "applicant_id": N_("Applicant's identifier"),
+    "summary": N_("Business plan in brief"),
+    "jobs_planned": N_("Jobs planned"),
+    "amount_requested": N_("Amount requested (PLN)"),
+    "submitted_on": N_("Date of submission"),
+}
+EVALUATION_LABELS = {"score": N_("Score"), "outcome": N_("the outcome"), "evaluated_on": N_("Date of evaluation")}
+AWARD_LABELS = {
+    "amount_per_job": N_("Amount per job (PLN)"),
+    "jobs": N_("Jobs funded"),
+    "awarded_on": N_("Date of the award"),
+}
+DISBURSEMENT_LABELS = {"amount": N_("Amount (PLN)"), "disbursed_on": N_("Date of payment")}
+
+
+def _options(request: Request, titles: dict[str, str]) -> list[tuple[str, str]]:
+    _ = pages.gettext(request)
+    return [(code, _(title)) for code, title in titles.items()]
+
+
+async def _applications_page(
+    request: Request, *, form: dict | None = None, errors: FormErrors | None = None
+) -> Response:
+    ctx = {
+        "applications": await call_use_case(service.list_applications, request),
+        "applicant_kinds": APPLICANT_KINDS,
+        "applicant_kind_options": _options(request, APPLICANT_KINDS),
+        "application_statuses": APPLICATION_STATUSES,
+        "form": form or {},
+    }
+    if errors:
+        ctx.update(errors=errors, error_order=tuple(APPLICATION_LABELS))
+    return pages.render(request, "applications.html", ctx, status=422 if errors else 200)
+
+
+@router.get("/applications")
+async def applications(request: Request, staff: Staff) -> Response:
+    return await _applications_page(request)
+
+
+@router.post("/applications")
+async def submit_application(request: Request, staff: Writer, form: Posted) -> Response:
+    body = form_body(form, APPLICATION_LABELS, decimals=("amount_requested",))
+    submitted, errors = await pages.attempt(
+        request, service.submit_application, schema=ApplicationSubmission, body=body, labels=APPLICATION_LABELS
+    )
+    if errors:
+        return await _applications_page(request, form=form, errors=errors)
+    pages.flash(request, N_("Application recorded. Next: its evaluation."))
+    return pages.redirect(f"/panel/applications/{submitted.application_id}")
+
+
+async def _application_page(
+    request: Request,
+    application_id: str,
+    *,
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+    order: tuple[str, ...] = (),
+) -> Response:
+    ctx = {
+        "a": await call_use_case(service.get_application, request, application_id=application_id),
+        "applicant_kinds": APPLICANT_KINDS,
+        "application_statuses": APPLICATION_STATUSES,
+        "outcome_options": _options(request, OUTCOMES),
+        "form": form or {},
+    }
+    if errors:
+        ctx.update(errors=errors, error_order=order)
+    return pages.render(request, "application.html", ctx, status=422 if errors else 200)
+
+
+@router.get("/applications/{application_id}")
+async def application(request: Request, staff: Staff, application_id: str) -> Response:
+    return await _application_page(request, application_id)
+
+
+async def _application_step(
+    request: Request,
+    application_id: str,
+    form: dict,
+    *,
+    use_case: Callable[..., Any],
+    schema: type,
+    labels: dict[str, str],
+    done: str,
+    decimals: tuple[str, ...] = (),
+) -> Response:
+    """One step of an application's life (evaluation, award, disbursement): the form, its use case, the page."""
+    _, errors = await pages.attempt(
+        request,
+        use_case,
+        schema=schema,
+        body=form_body(form, labels, decimals=decimals),
+        labels=labels,
+        application_id=application_id,
+    )
+    if errors:
+        return await _application_page(request, application_id, form=form, errors=errors, order=tuple(labels))
+    pages.flash(request, done)
+    return pages.redirect(f"/panel/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/evaluation")
+async def evaluate(request: Request, staff: Writer, application_id: str, form: Posted) -> Response:
+    return await _application_step(
+        request,
+        application_id,
+        form,
+        use_case=service.evaluate_application,
+        schema=Evaluation,
+        labels=EVALUATION_LABELS,
+        done=N_("Evaluation recorded."),
+    )
+
+
+@router.post("/applications/{application_id}/award")
+async def award(request: Request, staff: Writer, application_id: str, form: Posted) -> Response:
+    return await _application_step(
+        request,
+        application_id,
+        form,
+        use_case=service.award_grant,
+        schema=Award,
+        labels=AWARD_LABELS,
+        done=N_("Grant awarded. Next: disburse it."),
+        decimals=("amount_per_job",),
+    )
+
+
+@router.post("/applications/{application_id}/disbursements")
+async def disburse(request: Request, staff: Writer, application_id: str, form: Posted) -> Response:
+    return await _application_step(
+        request,
+        application_id,
+        form,
+        use_case=service.disburse_grant,
+        schema=Disbursement,
+        labels=DISBURSEMENT_LABELS,
+        done=N_("Disbursement recorded."),
+        decimals=("amount",),
+    )
+
+
+# --- a job: the monthly bridge support, its extension, the sustainability check, its end ------------------------
+
+INSTALMENT_LABELS = {
+    "instalment": N_("Month of the schedule"),
+    "amount": N_("Amount (PLN)"),
+    "paid_on": N_("Date of payment"),
+}
+EXTENSION_LABELS = {"months": N_("New length of the schedule in months")}
+CHECK_LABELS = {"checked_on": N_("Date of the check")}
+ENDING_LABELS = {"reason": N_("Why the job ended"), "ended_on": N_("Date the job ended")}
+
+
+async def _job_page(
+    request: Request,
+    job_id: str,
+    *,
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+    order: tuple[str, ...] = (),
+) -> Response:
+    ctx = {
+        "j": await call_use_case(service.get_job, request, job_id=job_id),
+        "job_statuses": JOB_STATUSES,
+        "form": form or {},
+    }
+    if errors:
+        ctx.update(errors=errors, error_order=order)
+    return pages.render(request, "job.html", ctx, status=422 if errors else 200)
+
+
+@router.get("/jobs/{job_id}")
+async def job(request: Request, staff: Staff, job_id: str) -> Response:
+    return await _job_page(request, job_id)
+
+
+async def _job_step(
+    request: Request,
+    job_id: str,
+    form: dict,
+    *,
+    use_case: Callable[..., Any],
+    schema: type,
+    labels: dict[str, str],
+    done: str,
+    decimals: tuple[str, ...] = (),
+) -> Response:
+    """One step of a job's life: the form, its use case (as the API calls it), the job's page again."""
+    _, errors = await pages.attempt(
+        request,
+        use_case,
+        schema=schema,
+        body=form_body(form, labels, decimals=decimals),
+        labels=labels,
+        job_id=job_id,
+    )
+    if errors:
+        return await _job_page(request, job_id, form=form, errors=errors, order=tuple(labels))
+    pages.flash(request, done)
+    return pages.redirect(f"/panel/jobs/{job_id}")
+
+
+@router.post("/jobs/{job_id}/instalments")
+async def pay_instalment(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
+    return await _job_step(
+        request,
+        job_id,
+        form,
+        use_case=service.pay_bridge_support,
+        schema=BridgeSupportPayment,
+        labels=INSTALMENT_LABELS,
+        done=N_("Instalment of bridge support recorded."),
+        decimals=("amount",),
+    )
+
+
+@router.post("/jobs/{job_id}/extension")
+async def extend_bridge_support(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
+    return await _job_step(
+        request,
+        job_id,
+        form,
+        use_case=service.extend_bridge_support,
+        schema=BridgeSupportExtension,
+        labels=EXTENSION_LABELS,
+        done=N_("Bridge support extended."),
+    )
+
+
+@router.post("/jobs/{job_id}/sustainability")
+async def check_sustainability(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
+    return await _job_step(
+        request,
+        job_id,
+        form,
+        use_case=service.check_job_sustainability,
+        schema=SustainabilityCheck,
+        labels=CHECK_LABELS,
+        done=N_("The job lasted 12 months: recorded."),
+    )
+
+
+@router.post("/jobs/{job_id}/end")
+async def end_job(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
+    return await _job_step(
+        request,
+        job_id,
+        form,
+        use_case=service.end_job,
+        schema=JobEnding,
+        labels=ENDING_LABELS,
+        done=N_("The end of the job recorded."),
+    )

@@ -18,17 +18,32 @@ from owes_service.pages import (
     Writer,
     call_use_case,
     county_options,
+    form_body,
     place_name,
     problem_errors,
+    read_date,
     validation_errors,
 )
 from owes_service.problems import Problem
 
 from . import service
-from .schemas import EligibilityDecision, ParticipantRegistration, Withdrawal
+from .schemas import (
+    EligibilityDecision,
+    InitiativeGroupFormation,
+    OrganisationEnrolment,
+    ParticipantRegistration,
+    Withdrawal,
+)
 
 pages = StaffPages(
-    "recruitment", N_("Recruitment"), Path(__file__).parent, nav=[("/panel/participants", N_("Participants"))]
+    "recruitment",
+    N_("Recruitment"),
+    Path(__file__).parent,
+    nav=[
+        ("/panel/participants", N_("Participants")),
+        ("/panel/organisations", N_("Organisations")),
+        ("/panel/initiative-groups", N_("Initiative groups")),
+    ],
 )
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
@@ -72,6 +87,8 @@ def _registration(form: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(form.get(name), str) and form[name].strip():
             body[name] = form[name].strip()
     body["pesel"] = body.get("pesel", "").replace(" ", "")
+    if "recruited_on" in body:
+        body["recruited_on"] = read_date(body["recruited_on"])
     return body
 
 
@@ -213,3 +230,113 @@ async def erase(request: Request, staff: Writer, participant_id: str, form: Post
 
 def _missing(name: str) -> ValidationError:
     return ValidationError.from_exception_data("form", [{"type": "missing", "loc": (name,), "input": None}])
+
+
+# --- organisations and initiative groups -------------------------------------------------------------------------
+
+ORGANISATION_TYPES = {
+    "association": N_("association"),
+    "foundation": N_("foundation"),
+    "church_legal_person": N_("church legal person"),
+    "social_cooperative": N_("social cooperative"),
+    "work_cooperative": N_("work cooperative"),
+    "zaz": N_("vocational activity establishment (ZAZ)"),
+    "wtz": N_("occupational therapy workshop (WTZ)"),
+    "cis": N_("social integration centre (CIS)"),
+}
+ORGANISATION_LABELS = {
+    "organisation_name": N_("Name of the organisation"),
+    "organisation_type": N_("the type of organisation"),
+    "county": N_("County"),
+    "nip": N_("NIP number"),
+    "regon": N_("REGON number"),
+    "krs": N_("KRS number"),
+    "is_social_enterprise": N_("Already a social enterprise"),
+    "runs_economic_activity": N_("Already runs paid public-benefit or economic activity"),
+    "enrolled_on": N_("Date of enrolment"),
+}
+GROUP_LABELS = {
+    "group_name": N_("Name of the group"),
+    "county": N_("County"),
+    "member_ids": N_("Members"),
+    "formed_on": N_("Date of forming"),
+}
+
+
+def _identifiers(text: str) -> list[str]:
+    """One identifier a line (commas and spaces also separate them), as staff paste them."""
+    return [part for part in text.replace(",", " ").split() if part]
+
+
+async def _organisations_page(
+    request: Request, *, form: dict | None = None, errors: FormErrors | None = None
+) -> Response:
+    _ = pages.gettext(request)
+    ctx = {
+        **_context(request),
+        "organisations": await call_use_case(service.list_organisations, request),
+        "organisation_types": ORGANISATION_TYPES,
+        "organisation_type_options": [(code, _(title)) for code, title in ORGANISATION_TYPES.items()],
+        "form": form or {},
+    }
+    if errors:
+        ctx.update(errors=errors, error_order=tuple(ORGANISATION_LABELS))
+    return pages.render(request, "organisations.html", ctx, status=422 if errors else 200)
+
+
+@router.get("/organisations")
+async def organisations(request: Request, staff: Staff) -> Response:
+    return await _organisations_page(request)
+
+
+@router.post("/organisations")
+async def enrol_organisation(request: Request, staff: Writer, form: Posted) -> Response:
+    body = form_body(form, ORGANISATION_LABELS, checkboxes=("is_social_enterprise", "runs_economic_activity"))
+    _, errors = await pages.attempt(
+        request, service.enrol_organisation, schema=OrganisationEnrolment, body=body, labels=ORGANISATION_LABELS
+    )
+    if errors:
+        return await _organisations_page(request, form=form, errors=errors)
+    pages.flash(request, N_("Organisation enrolled."))
+    return pages.redirect("/panel/organisations")
+
+
+async def _groups_page(request: Request, *, form: dict | None = None, errors: FormErrors | None = None) -> Response:
+    ctx = {
+        **_context(request),
+        "groups": await call_use_case(service.list_initiative_groups, request),
+        "form": form or {},
+    }
+    if errors:
+        ctx.update(errors=errors, error_order=tuple(GROUP_LABELS))
+    return pages.render(request, "initiative_groups.html", ctx, status=422 if errors else 200)
+
+
+@router.get("/initiative-groups")
+async def initiative_groups(request: Request, staff: Staff) -> Response:
+    return await _groups_page(request)
+
+
+@router.post("/initiative-groups")
+async def form_initiative_group(request: Request, staff: Writer, form: Posted) -> Response:
+    body = form_body(form, GROUP_LABELS)
+    body["member_ids"] = _identifiers(form.get("member_ids") or "")
+    _ = pages.gettext(request)
+    errors = None
+    try:
+        formation = InitiativeGroupFormation(**body)
+        await call_use_case(service.form_initiative_group, request, form=formation)
+    except ValidationError as exc:
+        errors = validation_errors(exc, GROUP_LABELS, _)
+    except Problem as exc:
+        refused = exc.extra.get("refused")
+        errors = problem_errors(exc, _, fields=GROUP_LABELS)
+        if isinstance(refused, dict):  # each refused member with the domain's reason, in the page's language
+            listed = "; ".join(f"{member}: {_(why)}" for member, why in refused.items())
+            errors.messages["member_ids"] = (
+                _("Only eligible participants can form an initiative group") + f" ({listed})"
+            )
+    if errors:
+        return await _groups_page(request, form=form, errors=errors)
+    pages.flash(request, N_("Initiative group formed."))
+    return pages.redirect("/panel/initiative-groups")

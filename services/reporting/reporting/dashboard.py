@@ -1,4 +1,7 @@
-"""The dashboard page (GET /dashboard) and its live stream of server-rendered sections (server-sent events)."""
+"""The dashboard page (GET /dashboard) and its live stream of server-rendered sections (server-sent events).
+
+People read it in Polish unless they ask for English (?lang=en, or an English browser), as on the staff pages; the
+words come from reporting's catalogue. The JSON and the exports stay as they are."""
 
 from __future__ import annotations
 
@@ -7,19 +10,26 @@ import hashlib
 import json
 import time
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import cast
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from owes_service.pages import N_
+from owes_service.pages.i18n import Formats, choose_language
 from owes_service.problems import NotFound
 
 from .charts import PALETTE, bar_chart, cumulative_chart, sparkline
 from .freshness import PartnerFreshness
 from .live import LiveDep, LiveReport
+from .pages import BUCKETS, INDICATOR_TITLES
+from .pages import DIMENSION_TITLES as DIMENSION_HEADINGS
+from .pages import pages as staff_pages
 from .schemas import target_json
 from .service import DIMENSION_TITLES, IndicatorFigures, Report
 from .settings import ReportingSettings
@@ -27,24 +37,46 @@ from .settings import ReportingSettings
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"dashboard.css": "text/css; charset=utf-8", "dashboard.js": "text/javascript; charset=utf-8"}
 BREAKDOWN_DIMENSIONS = ("partner", "county", "gender", "age_band")
-PRODUCER_TITLES = {"recruitment": "Recruitment", "advisory": "Advisory", "grants": "Grants"}
+PRODUCER_TITLES = {"recruitment": N_("Recruitment"), "advisory": N_("Advisory"), "grants": N_("Grants")}
 FUNNEL = (
-    ("recruited", "Recruited"),
-    ("eligible", "Eligible"),
-    ("pending", "Pending check"),
-    ("rejected", "Not eligible"),
-    ("withdrawn", "Withdrawn"),
-    ("erased", "Data erased"),
+    ("recruited", N_("Recruited")),
+    ("eligible", N_("Eligible")),
+    ("pending", N_("Pending check")),
+    ("rejected", N_("Not eligible")),
+    ("withdrawn", N_("Withdrawn")),
+    ("erased", N_("Data erased")),
 )
+# The language of the page being drawn: English where nobody chose (the functions' callers in tests and scripts);
+# the routes set the reader's language (Polish unless asked otherwise).
+LANGUAGE: ContextVar[str] = ContextVar("dashboard_language", default="en")
 
 router = APIRouter(tags=["dashboard"])
 
 
-# --- formatting -------------------------------------------------------------------------------------------------
+# --- language and formatting ------------------------------------------------------------------------------------
+def _(message: str) -> str:
+    return staff_pages.translations[LANGUAGE.get()].gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return staff_pages.translations[LANGUAGE.get()].ngettext(singular, plural, n)
+
+
+def _title(f: IndicatorFigures) -> str:
+    return _(INDICATOR_TITLES.get(f.indicator.key, f.indicator.title))
+
+
 def fmt(value: object, unit: str = "") -> str:
+    if LANGUAGE.get() == "pl":  # 1 800,00: a no-break space between thousands, a decimal comma
+        pattern = "#,##0.00" if isinstance(value, Decimal) else None
+        return format_decimal(value, format=pattern, locale="pl_PL")  # type: ignore[arg-type]
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     return f"{value:,}"
+
+
+def _percent(value: object) -> str:
+    return str(value).replace(".", ",") if LANGUAGE.get() == "pl" else str(value)
 
 
 def _unit_suffix(unit: str) -> str:
@@ -53,12 +85,13 @@ def _unit_suffix(unit: str) -> str:
 
 def _ago(seconds: float) -> str:
     if seconds < 60:
-        return f"{max(0, int(seconds))} s ago"
+        return _("%(num)d s ago") % {"num": max(0, int(seconds))}
     if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
+        return _("%(num)d min ago") % {"num": int(seconds // 60)}
     if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} days ago"
+        return _("%(num)d h ago") % {"num": int(seconds // 3600)}
+    days = int(seconds // 86400)
+    return ngettext("%(num)d day ago", "%(num)d days ago", days) % {"num": days}
 
 
 # --- sections ---------------------------------------------------------------------------------------------------
@@ -69,18 +102,24 @@ def _card(f: IndicatorFigures, months: list[str], color: str, *, compact: bool =
     parts = [
         f'<article class="card{" compact" if compact else ""}" data-indicator="{i.key}" '
         f'title="{escape(i.definition)}">',
-        f'<div class="title">{escape(i.title)}</div><div class="value">{value}</div>',
+        f'<div class="title">{escape(_title(f))}</div><div class="value">{value}</div>',
     ]
     if f.target is not None:
         pct = f.progress_percent or Decimal(0)
         width = min(100, float(pct))
         parts.append(
-            f'<div class="target"><span>of {fmt(target_json(f.target))} target</span>'
-            f"<b>{pct}%</b></div>"
+            f'<div class="target"><span>{_("of %(target)s target") % {"target": fmt(target_json(f.target))}}</span>'
+            f"<b>{_percent(pct)}%</b></div>"
             f'<div class="bar{" done" if pct >= 100 else ""}" role="progressbar" aria-valuenow="{pct}" '
             f'aria-valuemin="0" aria-valuemax="100"><span style="width:{width:.1f}%"></span></div>'
         )
-    parts.append(sparkline([v for _, v, _ in f.series(months)][-24:], color=color, label=f"{i.title} per month"))
+    parts.append(
+        sparkline(
+            [v for _, v, _ in f.series(months)][-24:],
+            color=color,
+            label=_("%(title)s per month") % {"title": _title(f)},
+        )
+    )
     parts.append("</article>")
     return "".join(parts)
 
@@ -95,15 +134,18 @@ def _cards(report: Report, *, targeted: bool) -> str:
 def _freshness(lines: list[PartnerFreshness], now: dt.datetime, zone: dt.tzinfo | None) -> str:
     out = []
     for line in lines:
-        producer = PRODUCER_TITLES.get(line.producer, line.producer)
-        lag = "lag unknown" if line.lag is None else f"lag {line.lag:,} event{'s' if line.lag != 1 else ''}"
+        producer = _(PRODUCER_TITLES.get(line.producer, line.producer))
+        if line.lag is None:
+            lag = _("lag unknown")
+        else:
+            lag = ngettext("lag %(num)s event", "lag %(num)s events", line.lag) % {"num": fmt(line.lag)}
         if line.last_event_at is None:
-            state, seen, tip = "idle", "no events yet", ""
+            state, seen, tip = "idle", _("no events yet"), ""
         else:
             state = "ok" if not line.lag else "lagging"
-            seen = f"last event {_ago((now - line.last_event_at).total_seconds())}"
+            seen = _("last event %(ago)s") % {"ago": _ago((now - line.last_event_at).total_seconds())}
             tip = line.last_event_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")  # the project's wall clock
-        release = f" · release {escape(line.release)}" if line.release else ""
+        release = f" · {_('release')} {escape(line.release)}" if line.release else ""
         warning = (
             f'<span class="warning" role="status">{escape(line.release_warning)}</span>' if line.release_warning else ""
         )
@@ -120,44 +162,47 @@ def _charts(report: Report) -> str:
     panels = []
     for key in ("people_supported", "jobs_for_people_at_risk"):
         fig = f[key]
+        heading = _("%(title)s: per month and cumulative") % {"title": _title(fig)}
         panels.append(
-            f'<div class="panel"><h3>{escape(fig.indicator.title)}: per month and cumulative</h3>'
-            f"{cumulative_chart(fig.series(report.months), target=fig.target, title=fig.indicator.title)}"
+            f'<div class="panel"><h3>{escape(heading)}</h3>'
+            f"{cumulative_chart(fig.series(report.months), target=fig.target, title=_title(fig))}"
             "</div>"
         )
     hours = f["advisory_hours"]
+    by_kind = _("Advisory hours by kind")
     panels.append(
-        '<div class="panel"><h3>Advisory hours by kind</h3>'
-        f"{bar_chart(hours.breakdown('kind'), title='Advisory hours by kind', value_format=lambda v: f'{v:,.2f} h')}"
+        f'<div class="panel"><h3>{by_kind}</h3>'
+        f"{bar_chart(hours.breakdown('kind'), title=by_kind, value_format=lambda v: fmt(Decimal(v)) + ' h')}"
         "</div>"
     )
     people = f["people_supported"]
+    by_county = _("People supported by county")
     panels.append(
-        '<div class="panel"><h3>People supported by county</h3>'
-        f"{bar_chart(people.breakdown('county')[:10], title='People supported by county')}</div>"
+        f'<div class="panel"><h3>{by_county}</h3>{bar_chart(people.breakdown("county")[:10], title=by_county)}</div>'
     )
     money = [
-        ("Grants awarded", f["grants_awarded_pln"].value),
-        ("Grants disbursed", f["grants_disbursed_pln"].value),
-        ("Bridge support paid", f["bridge_support_paid_pln"].value),
+        (_("Grants awarded"), f["grants_awarded_pln"].value),
+        (_("Grants disbursed"), f["grants_disbursed_pln"].value),
+        (_("Bridge support paid"), f["bridge_support_paid_pln"].value),
     ]
+    money_title = _("Grants and bridge support, PLN")
     panels.append(
-        '<div class="panel"><h3>Money (PLN)</h3>'
-        f"{bar_chart(money, title='Grants and bridge support, PLN', value_format=lambda v: f'{v:,.2f}')}"
+        f'<div class="panel"><h3>{_("Money (PLN)")}</h3>'
+        f"{bar_chart(money, title=money_title, value_format=lambda v: fmt(Decimal(v)))}"
         "</div>"
     )
     jobs = [
-        ("Created", f["jobs_created"].value),
-        ("People at risk", f["jobs_for_people_at_risk"].value),
-        ("Sustained 12 months", f["jobs_sustained_12_months"].value),
+        (_("Created"), f["jobs_created"].value),
+        (_("People at risk"), f["jobs_for_people_at_risk"].value),
+        (_("Sustained 12 months"), f["jobs_sustained_12_months"].value),
     ]
-    panels.append(f'<div class="panel"><h3>Jobs</h3>{bar_chart(jobs, title="Jobs")}</div>')
+    panels.append(f'<div class="panel"><h3>{_("Jobs")}</h3>{bar_chart(jobs, title=_("Jobs"))}</div>')
     return "".join(panels)
 
 
 def _funnel(report: Report) -> str:
     stages = "".join(
-        f'<div data-stage="{key}"><b>{report.participants[key]:,}</b><span>{label}</span></div>'
+        f'<div data-stage="{key}"><b>{fmt(report.participants[key])}</b><span>{_(label)}</span></div>'
         for key, label in FUNNEL
     )
     outside = report.outside_subregion
@@ -165,9 +210,15 @@ def _funnel(report: Report) -> str:
         return stages
     over = "" if outside["within_limit"] else " over"
     return stages + (
-        f'<div data-stage="outside-subregion" class="share{over}"><b>{outside["share_percent"]}%</b>'
-        f"<span>from outside the subregion ({outside['outside_subregion']:,} of "
-        f"{outside['people_supported']:,}; limit {outside['limit_percent']}%)</span></div>"
+        f'<div data-stage="outside-subregion" class="share{over}"><b>{_percent(outside["share_percent"])}%</b>'
+        "<span>"
+        + _("from outside the subregion (%(outside)s of %(people)s; limit %(limit)s%%)")
+        % {
+            "outside": fmt(outside["outside_subregion"]),
+            "people": fmt(outside["people_supported"]),
+            "limit": _percent(outside["limit_percent"]),
+        }
+        + "</span></div>"
     )
 
 
@@ -178,16 +229,18 @@ def _breakdowns(report: Report) -> str:
         buckets: list[str] = []
         for f in figures:
             buckets += [b for b, _ in f.breakdown(dim) if b not in buckets]
-        head = "".join(f"<th>{escape(b)}</th>" for b in buckets)
+        head = "".join(f"<th>{escape(_(BUCKETS[b]) if b in BUCKETS else b)}</th>" for b in buckets)
         rows = []
         for f in figures:
             values = dict(f.breakdown(dim))
             cells = "".join(f"<td>{fmt(values[b]) if b in values else '–'}</td>" for b in buckets)
-            rows.append(f"<tr><td>{escape(f.indicator.title)}</td>{cells}<td><b>{fmt(f.value)}</b></td></tr>")
-        body = "".join(rows) if buckets else '<tr><td colspan="2">No data yet</td></tr>'
+            rows.append(f"<tr><td>{escape(_title(f))}</td>{cells}<td><b>{fmt(f.value)}</b></td></tr>")
+        body = "".join(rows) if buckets else f'<tr><td colspan="2">{_("No data yet")}</td></tr>'
+        heading = _(DIMENSION_HEADINGS[dim]) if dim in DIMENSION_HEADINGS else f"By {DIMENSION_TITLES[dim].lower()}"
         out.append(
-            f'<div class="panel" data-dimension="{dim}"><h3>By {DIMENSION_TITLES[dim].lower()}</h3>'
-            f'<div class="table-wrap"><table><thead><tr><th>Indicator</th>{head}<th>Total</th></tr></thead>'
+            f'<div class="panel" data-dimension="{dim}"><h3>{heading}</h3>'
+            f'<div class="table-wrap"><table><thead><tr><th>{_("Indicator")}</th>{head}'
+            f"<th>{_('Total')}</th></tr></thead>"
             f"<tbody>{body}</tbody></table></div></div>"
         )
     return "".join(out)
@@ -198,7 +251,7 @@ def _other_definitions(differing: dict[str, str]) -> str:
     if not differing:
         return ""
     names = ", ".join(f"{escape(who)}: {escape(fp)}" for who, fp in differing.items())
-    return f' · <strong class="warning">project definition differs at {names}</strong>'
+    return f' · <strong class="warning">{_("project definition differs at %(names)s") % {"names": names}}</strong>'
 
 
 def render_sections(
@@ -206,14 +259,21 @@ def render_sections(
 ) -> dict[str, str]:
     return {
         "freshness": _freshness(freshness, now, report.generated_at.tzinfo),
-        "updated": f"Figures as of {report.generated_at.strftime('%Y-%m-%d %H:%M:%S %Z')} · targets: "
-        f"{escape(report.project or report.targets_source)}{_other_definitions(differing or {})}",
+        "updated": _("Figures as of %(when)s · targets: %(source)s")
+        % {"when": _as_of(report.generated_at), "source": escape(report.project or report.targets_source)}
+        + _other_definitions(differing or {}),
         "target-cards": _cards(report, targeted=True),
         "other-cards": _cards(report, targeted=False),
         "charts": _charts(report),
         "participants": _funnel(report),
         "breakdowns": _breakdowns(report),
     }
+
+
+def _as_of(moment: dt.datetime) -> str:
+    if LANGUAGE.get() == "pl":
+        return Formats("pl").datetime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def _hash(html: str) -> str:
@@ -232,23 +292,40 @@ def render_page(sections: dict[str, str], version: int) -> str:
         for n in ("indicators", "breakdowns", "series")
         for f in ("csv", "xlsx")
     )
+    lang = LANGUAGE.get()
+    other = "en" if lang == "pl" else "pl"
+    switch = f'<a href="?lang={other}" lang="{other}" hreflang="{other}">{"English" if other == "en" else "Polski"}</a>'
+    title = _("OWES Mesh · Partnership dashboard")
+    subtitle = _("Consolidated indicators of the social-economy support centre, built from partners' events")
+    connecting = _("Connecting…")
+    links = f'<a href="/indicators/report">{_("JSON report")}</a> <a href="/docs">{_("API docs")}</a>'
+    # The browser's status line says these as the stream connects, drops and comes back (dashboard.js reads them).
+    status = " ".join(
+        f'data-{kind}="{escape(_(text))}"'
+        for kind, text in (
+            ("live", N_("Live")),
+            ("lost", N_("Reconnecting…")),
+            ("none", N_("Live updates unavailable")),
+        )
+    )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>OWES Mesh · Partnership dashboard</title>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
 <link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
-<body data-stream="/dashboard/stream" data-version="{version}">
-<header class="top"><div><h1>OWES Mesh · Partnership dashboard</h1>
-<div class="sub">Consolidated indicators of the social-economy support centre, built from partners' events</div></div>
-<div id="live-status" class="live"><span class="dot"></span><span>Connecting…</span></div></header>
+<body data-stream="/dashboard/stream?lang={lang}" data-version="{version}">
+<header class="top"><div><h1>{title}</h1>
+<div class="sub">{subtitle}</div></div>
+<div class="tools">{switch}
+<div id="live-status" class="live" {status}><span class="dot"></span><span>{connecting}</span></div></div></header>
 <main>
-<section><h2>Data freshness</h2>{block("freshness", "freshness")}{block("updated", "updated")}</section>
-<section><h2>Indicators against targets</h2>{block("target-cards", "grid")}</section>
-<section><h2>Participants</h2>{block("participants", "funnel")}</section>
-<section><h2>Activity and results</h2>{block("other-cards", "grid")}</section>
-<section><h2>Over time and by kind</h2>{block("charts", "panels")}</section>
-<section><h2>Breakdowns</h2>{block("breakdowns", "panels stack")}</section>
+<section><h2>{_("Data freshness")}</h2>{block("freshness", "freshness")}{block("updated", "updated")}</section>
+<section><h2>{_("Indicators against targets")}</h2>{block("target-cards", "grid")}</section>
+<section><h2>{_("Participants")}</h2>{block("participants", "funnel")}</section>
+<section><h2>{_("Activity and results")}</h2>{block("other-cards", "grid")}</section>
+<section><h2>{_("Over time and by kind")}</h2>{block("charts", "panels")}</section>
+<section><h2>{_("Breakdowns")}</h2>{block("breakdowns", "panels stack")}</section>
 </main>
-<footer>Exports: {exports} · <a href="/indicators/report">JSON report</a> <a href="/docs">API docs</a></footer>
+<footer>{_("Exports:")} {exports} · {links}</footer>
 <script src="/dashboard/assets/dashboard.js"></script>
 </body></html>"""
 
@@ -259,8 +336,16 @@ async def _snapshot(live: LiveReport) -> tuple[dict[str, str], int]:
     return render_sections(report, lines, now, live.runtime.project_copies.differing()), version
 
 
+def _reader_language(request: Request) -> str:
+    """As on the staff pages: ?lang= first, then the browser's language, else Polish."""
+    return choose_language(
+        asked=request.query_params.get("lang"), remembered=None, accept_language=request.headers.get("accept-language")
+    )
+
+
 @router.get("/dashboard", response_class=HTMLResponse, summary="The lead organisation's live dashboard")
-async def dashboard(live: LiveDep) -> HTMLResponse:
+async def dashboard(request: Request, live: LiveDep) -> HTMLResponse:
+    LANGUAGE.set(_reader_language(request))
     sections, version = await _snapshot(live)
     return HTMLResponse(render_page(sections, version), headers={"Cache-Control": "no-store"})
 
@@ -280,7 +365,10 @@ async def asset(name: str) -> Response:
 async def stream(request: Request, live: LiveDep) -> StreamingResponse:
     settings = cast(ReportingSettings, live.runtime.settings)  # the reporting runtime is built with them
 
+    language = _reader_language(request)
+
     async def events() -> AsyncIterator[str]:
+        LANGUAGE.set(language)  # the stream's sections in the language of the page that opened it
         yield "retry: 1000\n\n"
         deadline = time.monotonic() + settings.dashboard_stream_seconds
         sent: dict[str, str] = {}

@@ -475,7 +475,7 @@ class TestProjectCalendar:
 
             # People read instants on the Warsaw wall clock: the dashboard, the export's name and its About sheet.
             clock.set(NIGHTS[0].instant)
-            page = await c["reporting"].get("/dashboard")
+            page = await c["reporting"].get("/dashboard?lang=en")
             assert page.status_code == 200
             assert f"Figures as of {NIGHTS[0].shown}" in page.text
             export = await c["reporting"].get("/exports/indicators.xlsx")

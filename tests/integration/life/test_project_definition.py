@@ -57,7 +57,7 @@ class TestProjectCopies:
 
             await eventually(lambda: named(rep))
             await eventually(lambda: named(adv))
-            page = await rep.get("/dashboard")
+            page = await rep.get("/dashboard?lang=en")
             assert f"project definition differs at recruitment (jastrzebie-zdroj): {theirs.fingerprint}" in page.text
 
         records = await read_topic(kafka_bootstrap, topic_for("recruitment", namespace), idle=0.5)
@@ -80,7 +80,7 @@ class TestProjectCopies:
 
             await eventually(applied)
             assert (await rep.get("/readyz")).json()["project"]["differs_at"] == {}
-            assert "project definition differs" not in (await rep.get("/dashboard")).text
+            assert "project definition differs" not in (await rep.get("/dashboard?lang=en")).text
 
 
 class TestOutsideTheSubregion:
@@ -111,5 +111,5 @@ class TestOutsideTheSubregion:
                 }
 
             await eventually(counted)
-            page = (await rep.get("/dashboard")).text
+            page = (await rep.get("/dashboard?lang=en")).text
             assert 'class="share over"><b>25.0%</b><span>from outside the subregion (1 of 4; limit 20%)' in page

@@ -33,7 +33,7 @@ class TestDashboard:
                 )
 
             publisher = asyncio.create_task(publish_soon())
-            response = await rep.get("/dashboard/stream")  # the stream ends after dashboard_stream_seconds
+            response = await rep.get("/dashboard/stream?lang=en")  # the stream ends after dashboard_stream_seconds
             await publisher
             assert response.headers["content-type"].startswith("text/event-stream")
             messages = pushed_sections(response.text)
@@ -45,7 +45,7 @@ class TestDashboard:
             assert '<div class="title">People supported</div><div class="value">1</div>' in cards[-1]
 
             # the page itself: the same sections, rendered on the server, nothing fetched from elsewhere
-            response = await rep.get("/dashboard")
+            response = await rep.get("/dashboard?lang=en")
             assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
             page = response.text
             assert 'data-indicator="people_supported"' in page and "of 400 target" in page

@@ -42,6 +42,35 @@ def test_a_missing_translation_is_found(tmp_path):
     assert catalogues.missing_translations(tmp_path, found) == ["A sentence nobody translated"]
 
 
+def test_every_form_of_translation_a_page_uses_is_found(tmp_path):
+    """Messages marked with N_, translated with _ or ngettext, or translated on the spot by calling what
+    pages.gettext(request) returns: each is extracted, so a missing Polish translation fails the test above."""
+    (tmp_path / "pages.py").write_text(
+        "def page(request, pages, n):\n"
+        "    title = N_('A marked title')\n"
+        "    _ = pages.gettext(request)\n"
+        "    pages.flash(request, _('A flashed message'))\n"
+        "    heading = pages.gettext(request)('Translated on the spot')\n"
+        "    count = pages.translations['pl'].ngettext('%(num)d thing', '%(num)d things', n)\n"
+        "    html = f\"<h2>{_('Inside an f-string')}</h2>{ngettext('%(num)d row', '%(num)d rows', n)}\"\n"
+    )
+    (tmp_path / "helpers.py").write_text("from owes_service.pages import N_\nLABEL = N_('A label elsewhere')\n")
+    (tmp_path / "service.py").write_text("def f(gettext):\n    return gettext('not page code')\n")
+    found = catalogues.extract(tmp_path)
+    missing = catalogues.missing_translations(tmp_path, found)
+    assert sorted(missing) == sorted(
+        [
+            "A marked title",
+            "A flashed message",
+            "Translated on the spot",
+            "%(num)d thing",
+            "Inside an f-string",
+            "%(num)d row",
+            "A label elsewhere",
+        ]
+    )
+
+
 def test_polish_dates_money_and_numbers():
     pl = Formats("pl")
     assert pl.date(dt.date(2026, 11, 29)) == "29.11.2026"

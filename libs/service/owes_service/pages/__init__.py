@@ -13,6 +13,7 @@ from .web import (
     form_body,
     problem_errors,
     problem_message,
+    read_date,
     validation_errors,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "place_name",
     "problem_errors",
     "problem_message",
+    "read_date",
     "validation_errors",
 ]

@@ -36,12 +36,49 @@ def extract(folder: Path) -> dict[Message, list[str]]:
     for filename, lineno, message, _comments, _context in extract_from_dir(
         folder, method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS, directory_filter=wanted
     ):
-        if filename.endswith(".py") and Path(filename).name not in ("pages.py", "web.py", "places.py"):
+        if filename.endswith(".py") and not _speaks_to_people(folder / filename):
             continue  # only page code speaks to people; the rest of the service speaks to machines
         key: Message = tuple(message) if isinstance(message, tuple | list) else message
         if not key or (isinstance(key, tuple) and not key[0]):
             continue
         found.setdefault(key, []).append(f"{filename}:{lineno}")
+    for path in sorted(folder.rglob("*.py")):
+        if not set(path.relative_to(folder).parts) & set(SKIP) and _speaks_to_people(path):
+            for key, lineno in _translated_on_the_spot(path):
+                found.setdefault(key, []).append(f"{path.relative_to(folder)}:{lineno}")
+    return found
+
+
+def _speaks_to_people(path: Path) -> bool:
+    """Page code: the pages modules themselves, or any module that builds on the staff pages' package."""
+    if path.name in ("pages.py", "web.py", "places.py"):
+        return True
+    text = path.read_text(encoding="utf-8")
+    return "owes_service.pages" in text or "from .web import" in text
+
+
+def _translated_on_the_spot(path: Path) -> list[tuple[Message, int]]:
+    """What Babel's token scan misses: messages translated by calling what a call returns, e.g.
+    ``pages.gettext(request)("Text")``, and any translation call inside an f-string (``f"<h2>{_('Text')}</h2>"``),
+    which Python 3.11 tokenizes as one string."""
+    found: list[tuple[Message, int]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Call):
+            inner = node.func.func
+        elif isinstance(node.func, ast.Name | ast.Attribute):
+            inner = node.func  # _("..."), N_("..."), x.ngettext("...", "...", n) wherever they stand
+        else:
+            continue
+        name = inner.attr if isinstance(inner, ast.Attribute) else inner.id if isinstance(inner, ast.Name) else ""
+        if isinstance(node.func, ast.Name | ast.Attribute) and name in ("_", "N_"):
+            name = "gettext"
+        strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if name in ("gettext", "ugettext") and strings:
+            found.append((strings[0], node.lineno))
+        elif name in ("ngettext", "ungettext") and len(strings) >= 2:
+            found.append(((strings[0], strings[1]), node.lineno))
     return found
 
 

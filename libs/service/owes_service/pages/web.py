@@ -5,8 +5,10 @@ calls ``pages.mount(app)``. Page handlers call the same use cases (service.py) a
 the database.
 """
 
+import datetime as dt
 import hmac
 import os
+import re
 import secrets
 import time
 from collections import defaultdict, deque
@@ -567,11 +569,27 @@ Writer = Annotated[StaffMember, Depends(writer)]
 Posted = Annotated[dict[str, Any], Depends(posted)]
 
 
+POLISH_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+
+
+def read_date(value: str) -> str:
+    """A day as the pages show it (29.11.2026) in the ISO form the API's schemas read; anything else is left as
+    typed, so the schema refuses it with the page's message (an impossible 31.02.2026 too)."""
+    found = POLISH_DATE.fullmatch(value.replace(" ", ""))
+    if found is None:
+        return value
+    day, month, year = (int(part) for part in found.groups())
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return value
+
+
 def form_body(
     form: Mapping[str, Any], fields: Iterable[str], *, checkboxes: Iterable[str] = (), decimals: Iterable[str] = ()
 ) -> dict[str, Any]:
     """Form fields as the API's body: ticked boxes are true, empty optional fields are left out (the defaults),
-    amounts written the Polish way (1 800,50) read as numbers."""
+    amounts written the Polish way (1 800,50) read as numbers, days (every field named ..._on) as 29.11.2026."""
     ticked, amounts = set(checkboxes), set(decimals)
     body: dict[str, Any] = {}
     for name in fields:
@@ -582,6 +600,8 @@ def form_body(
             body[name] = value.strip()
             if name in amounts:
                 body[name] = "".join(body[name].split()).replace("\xa0", "").replace(",", ".")
+            elif name.endswith("_on"):
+                body[name] = read_date(body[name])
         elif isinstance(value, list):
             body[name] = [v.strip() for v in value if v.strip()]
     return body

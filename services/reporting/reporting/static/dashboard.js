@@ -4,6 +4,9 @@
   "use strict";
   var status = document.getElementById("live-status");
 
+  // The words come from the page, in its language (data-live, data-lost, data-none on the status element).
+  function said(key, fallback) { return (status && status.getAttribute("data-" + key)) || fallback; }
+
   function setStatus(kind, text) {
     if (!status) return;
     status.className = "live " + kind;
@@ -38,13 +41,13 @@
     // stays away for longer is shown as a lost connection.
     var source = new EventSource(document.body.getAttribute("data-stream"));
     var lost = null;
-    function live() { clearTimeout(lost); lost = null; setStatus("on", "Live"); }
+    function live() { clearTimeout(lost); lost = null; setStatus("on", said("live", "Live")); }
     source.addEventListener("open", live);
     source.addEventListener("dashboard", function (e) { apply(JSON.parse(e.data)); live(); });
     source.addEventListener("error", function () {
-      if (lost === null) lost = setTimeout(function () { setStatus("off", "Reconnecting…"); }, 3000);
+      if (lost === null) lost = setTimeout(function () { setStatus("off", said("lost", "Reconnecting…")); }, 3000);
     });
   }
 
-  if (window.EventSource) connect(); else setStatus("off", "Live updates unavailable");
+  if (window.EventSource) connect(); else setStatus("off", said("none", "Live updates unavailable"));
 })();
