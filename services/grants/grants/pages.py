@@ -33,6 +33,7 @@ from .schemas import (
     Evaluation,
     JobCreation,
     JobEnding,
+    MaintenanceFunding,
     SustainabilityCheck,
 )
 
@@ -56,7 +57,16 @@ COOPERATIVE_LABELS = {
     "application_id": N_("Grant application that funds it"),
     "founded_on": N_("Date of founding"),
 }
-JOB_LABELS = {"participant_id": N_("Participant who holds the job"), "created_on": N_("Date the job was created")}
+JOB_LABELS = {
+    "participant_id": N_("Participant who holds the job"),
+    "working_time": N_("the working time"),
+    "created_on": N_("Date the job was created"),
+}
+WORKING_TIMES = {
+    "full_time": N_("full time"),
+    "three_quarters": N_("three quarters of full time"),
+    "half_time": N_("half time"),
+}
 JOB_STATUSES = {"active": N_("active"), "ended": N_("ended")}
 
 
@@ -103,7 +113,15 @@ async def _cooperative_page(
 ) -> Response:
     cooperative = await call_use_case(service.get_cooperative, request, cooperative_id=cooperative_id)
     jobs = [await call_use_case(service.get_job, request, job_id=job_id) for job_id in cooperative.job_ids]
-    ctx = {"c": cooperative, "jobs": jobs, "job_statuses": JOB_STATUSES, "place_name": place_name, "form": form or {}}
+    _ = pages.gettext(request)
+    ctx = {
+        "c": cooperative,
+        "jobs": jobs,
+        "job_statuses": JOB_STATUSES,
+        "place_name": place_name,
+        "working_time_options": [(code, _(title)) for code, title in WORKING_TIMES.items()],
+        "form": form or {"working_time": "full_time"},
+    }
     if errors:
         ctx.update(errors=errors, error_order=tuple(JOB_LABELS))
     return pages.render(request, "cooperative.html", ctx, status=422 if errors else 200)
@@ -303,6 +321,7 @@ async def _job_page(
     ctx = {
         "j": await call_use_case(service.get_job, request, job_id=job_id),
         "job_statuses": JOB_STATUSES,
+        "working_times": WORKING_TIMES,
         "form": form or {},
     }
     if errors:
@@ -391,4 +410,20 @@ async def end_job(request: Request, staff: Writer, job_id: str, form: Posted) ->
         schema=JobEnding,
         labels=ENDING_LABELS,
         done=N_("The end of the job recorded."),
+    )
+
+
+MAINTENANCE_LABELS = {"funded_on": N_("Date of funding")}
+
+
+@router.post("/jobs/{job_id}/maintenance")
+async def fund_maintenance(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
+    return await _job_step(
+        request,
+        job_id,
+        form,
+        use_case=service.fund_job_maintenance,
+        schema=MaintenanceFunding,
+        labels=MAINTENANCE_LABELS,
+        done=N_("Maintenance unit rate granted."),
     )

@@ -292,6 +292,10 @@ class TestGrantsApplicationsAndJobs:
             assert no_month.status_code == 422
             assert "Miesiąc harmonogramu" in error_next_to(no_month.text, "instalment")
             assert field_value(no_month.text, "amount") == "1 800,00"
+            # The test project runs under 2021–2027 rules: the maintenance unit rate, not bridge support.
+            funded = await post(browser, f"{job}/maintenance", {"funded_on": "07.11.2026"}, page=job)
+            assert funded.status_code == 303, re.findall(r"<li>.*", funded.text)
+            assert "07.11.2026" in (await browser.get(job)).text
             no_reason = await post(browser, f"{job}/end", {"ended_on": "20.11.2026"}, page=job)
             assert no_reason.status_code == 422 and "error-summary" in no_reason.text
             assert field_value(no_reason.text, "ended_on") == "20.11.2026"
