@@ -138,7 +138,7 @@ BENEFICIARY_LABELS = {
     "organisation_id": N_("Organisation's identifier"),
 }
 SESSION_LABELS = {
-    "kind": N_("the field of advice"),
+    "kind": N_("Field of advice"),
     "hours": N_("Length in hours"),
     "adviser_id": N_("Adviser's identifier"),
     **BENEFICIARY_LABELS,

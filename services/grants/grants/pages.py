@@ -59,7 +59,7 @@ COOPERATIVE_LABELS = {
 }
 JOB_LABELS = {
     "participant_id": N_("Participant who holds the job"),
-    "working_time": N_("the working time"),
+    "working_time": N_("Working time"),
     "created_on": N_("Date the job was created"),
 }
 WORKING_TIMES = {
@@ -153,14 +153,18 @@ APPLICATION_STATUSES = {
 }
 OUTCOMES = {"positive": N_("positive: the grant may be awarded"), "negative": N_("negative")}
 APPLICATION_LABELS = {
-    "applicant_kind": N_("who applies"),
+    "applicant_kind": N_("Who applies"),
     "applicant_id": N_("Applicant's identifier"),
     "summary": N_("Business plan in brief"),
     "jobs_planned": N_("Jobs planned"),
     "amount_requested": N_("Amount requested (PLN)"),
     "submitted_on": N_("Date of submission"),
 }
-EVALUATION_LABELS = {"score": N_("Score"), "outcome": N_("the outcome"), "evaluated_on": N_("Date of evaluation")}
+EVALUATION_LABELS = {
+    "score": N_("Score"),
+    "outcome": N_("Outcome of the evaluation"),
+    "evaluated_on": N_("Date of evaluation"),
+}
 AWARD_LABELS = {
     "amount_per_job": N_("Amount per job (PLN)"),
     "jobs": N_("Jobs funded"),

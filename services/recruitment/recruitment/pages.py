@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request, Response
 from pydantic import ValidationError
 
+from owes_service.audit import audit_read
 from owes_service.pages import (
     N_,
     FormErrors,
@@ -106,6 +107,7 @@ async def participants(request: Request, staff: Staff, q: str = "", status: str 
     found = await call_use_case(
         service.search_participants, request, text=q or None, status=status or None, county=county or None
     )
+    await audit_read(request, None)  # names and PESELs listed: who searched is kept (the path holds no query)
     return pages.render(
         request,
         "participants.html",
@@ -148,7 +150,8 @@ async def _participant_page(
     status: int = 200,
 ) -> Response:
     row = await call_use_case(service.get_participant, request, participant_id=participant_id)
-    history = await request.app.state.runtime.audit.entries(limit=50, entity_id=participant_id)
+    entries = await request.app.state.runtime.audit.entries(limit=50, entity_id=participant_id)
+    history = [e for e in entries if e["method"] != "GET"]  # the changes, not who looked (audit_read)
     ctx = {**_context(request), "p": row, "history": history, "form": form or {}}
     if errors is not None:
         ctx.update(errors=errors, error_order=("eligible", "reason", "withdrawal_reason"))
@@ -157,7 +160,9 @@ async def _participant_page(
 
 @router.get("/participants/{participant_id}")
 async def participant(request: Request, staff: Staff, participant_id: str) -> Response:
-    return await _participant_page(request, participant_id)
+    page = await _participant_page(request, participant_id)
+    await audit_read(request, participant_id)  # a person's record: who looked is kept
+    return page
 
 
 @router.post("/participants/{participant_id}/eligibility")
@@ -246,7 +251,7 @@ ORGANISATION_TYPES = {
 }
 ORGANISATION_LABELS = {
     "organisation_name": N_("Name of the organisation"),
-    "organisation_type": N_("the type of organisation"),
+    "organisation_type": N_("Type of organisation"),
     "county": N_("County"),
     "nip": N_("NIP number"),
     "regon": N_("REGON number"),
