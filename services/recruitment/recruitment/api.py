@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
+from owes_service.audit import audit_read
 from owes_service.deps import CalendarDep, OutboxDep, SessionDep
 from owes_service.problems import PROBLEMS
 
@@ -43,9 +44,11 @@ async def register_participant(
 
 
 @router.get("/{participant_id}", summary="Read a participant")
-async def read_participant(participant_id: str, session: SessionDep) -> ParticipantView:
-    row = await service.get_participant(session=session, participant_id=participant_id)
-    return ParticipantView(**row._mapping, erased=row.erased_at is not None)
+async def read_participant(participant_id: str, session: SessionDep, request: Request) -> ParticipantView:
+    """Personal data included: each read is recorded in the audit log."""
+    participant = await service.get_participant(session=session, participant_id=participant_id)
+    await audit_read(request, participant_id)
+    return participant
 
 
 @router.post("/{participant_id}/eligibility", summary="Confirm or reject a participant's eligibility")
@@ -99,8 +102,7 @@ async def enrol_organisation(
 
 @organisations.get("/{organisation_id}", summary="Read an organisation")
 async def read_organisation(organisation_id: str, session: SessionDep) -> OrganisationView:
-    row = await service.get_organisation(session=session, organisation_id=organisation_id)
-    return OrganisationView(**row._mapping)
+    return await service.get_organisation(session=session, organisation_id=organisation_id)
 
 
 @organisations.post("/{organisation_id}/economic-activity", summary="Record the start of economic activity")
@@ -109,10 +111,9 @@ async def start_economic_activity(
 ) -> OrganisationView:
     """For an NGO (association, foundation, church legal person) that did not run paid public-benefit or
     economic activity yet. Publishes OrganisationEconomicActivityStarted."""
-    row = await service.start_economic_activity(
+    return await service.start_economic_activity(
         session=session, outbox=outbox, calendar=calendar, organisation_id=organisation_id, start=start
     )
-    return OrganisationView(**row._mapping)
 
 
 @initiative_groups.post(
@@ -129,5 +130,4 @@ async def form_initiative_group(
 
 @initiative_groups.get("/{group_id}", summary="Read an initiative group")
 async def read_initiative_group(group_id: str, session: SessionDep) -> InitiativeGroupView:
-    group, member_ids = await service.get_initiative_group(session=session, group_id=group_id)
-    return InitiativeGroupView(**group._mapping, member_ids=member_ids)
+    return await service.get_initiative_group(session=session, group_id=group_id)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import EligibilityRejectionReason, WithdrawalReason
 
+from .schemas import InitiativeGroupSummary, InitiativeGroupView, OrganisationView, ParticipantRecord
 from .tables import initiative_group_members, initiative_groups, organisations, outbox, participants
 
 # Erasure nulls these columns (the notes too: staff's words may name the person); the pseudonymous id, the coarse
@@ -42,13 +43,18 @@ async def add_participant(session: AsyncSession, **values: Any) -> None:
     await session.execute(_ADD_PARTICIPANT, values)
 
 
+def _participant(row: Row[Any]) -> ParticipantRecord:
+    return ParticipantRecord.model_validate({**row._mapping, "erased": row.erased_at is not None})
+
+
 async def get_participant(
     session: AsyncSession, *, participant_id: str, for_update: bool = False
-) -> Row[*tuple[Any, ...]] | None:
+) -> ParticipantRecord | None:
     query = sa.select(participants).where(participants.c.participant_id == participant_id)
     if for_update:  # serialises concurrent decisions about one participant on PostgreSQL
         query = query.with_for_update()
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else _participant(row)
 
 
 async def update_participant(session: AsyncSession, *, participant_id: str, **values: Any) -> None:
@@ -113,11 +119,12 @@ async def add_organisation(session: AsyncSession, **values: Any) -> None:
 
 async def get_organisation(
     session: AsyncSession, *, organisation_id: str, for_update: bool = False
-) -> Row[*tuple[Any, ...]] | None:
+) -> OrganisationView | None:
     query = sa.select(organisations).where(organisations.c.organisation_id == organisation_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else OrganisationView.model_validate(row, from_attributes=True)
 
 
 async def update_organisation(session: AsyncSession, *, organisation_id: str, **values: Any) -> None:
@@ -133,10 +140,8 @@ async def add_initiative_group(session: AsyncSession, *, member_ids: list[str], 
     )
 
 
-async def get_initiative_group(
-    session: AsyncSession, *, group_id: str
-) -> tuple[Row[*tuple[Any, ...]], list[str]] | None:
-    """The group row and its member ids, or None."""
+async def get_initiative_group(session: AsyncSession, *, group_id: str) -> InitiativeGroupView | None:
+    """The group with its member ids, or None."""
     query = sa.select(initiative_groups).where(initiative_groups.c.group_id == group_id)
     group = (await session.execute(query)).first()
     if group is None:
@@ -148,7 +153,7 @@ async def get_initiative_group(
             .order_by(initiative_group_members.c.participant_id)
         )
     ).all()
-    return group, list(members)
+    return InitiativeGroupView.model_validate({**group._mapping, "member_ids": list(members)})
 
 
 async def search_participants(
@@ -158,7 +163,7 @@ async def search_participants(
     status: str | None = None,
     county: str | None = None,
     limit: int = 200,
-) -> list:
+) -> list[ParticipantRecord]:
     """Participants matching a name or PESEL fragment, a status and a county; newest first."""
     query = sa.select(participants).order_by(participants.c.recruited_on.desc(), participants.c.participant_id)
     if text:
@@ -175,16 +180,17 @@ async def search_participants(
         query = query.where(participants.c.status == status)
     if county:
         query = query.where(participants.c.county == county)
-    return list((await session.execute(query.limit(limit))).all())
+    return [_participant(row) for row in await session.execute(query.limit(limit))]
 
 
-async def list_organisations(session: AsyncSession, *, limit: int = 500) -> list[Row[*tuple[Any, ...]]]:
+async def list_organisations(session: AsyncSession, *, limit: int = 500) -> list[OrganisationView]:
     """Enrolled organisations, the newest enrolment first (the staff pages' list)."""
     query = sa.select(organisations).order_by(organisations.c.enrolled_on.desc(), organisations.c.organisation_name)
-    return list((await session.execute(query.limit(limit))).all())
+    rows = await session.execute(query.limit(limit))
+    return [OrganisationView.model_validate(row, from_attributes=True) for row in rows]
 
 
-async def list_initiative_groups(session: AsyncSession, *, limit: int = 500) -> list[Row[*tuple[Any, ...]]]:
+async def list_initiative_groups(session: AsyncSession, *, limit: int = 500) -> list[InitiativeGroupSummary]:
     """Initiative groups with their number of members, the newest first."""
     members = (
         sa.select(initiative_group_members.c.group_id, sa.func.count().label("members"))
@@ -196,4 +202,5 @@ async def list_initiative_groups(session: AsyncSession, *, limit: int = 500) -> 
         .select_from(initiative_groups.outerjoin(members, members.c.group_id == initiative_groups.c.group_id))
         .order_by(initiative_groups.c.formed_on.desc(), initiative_groups.c.group_id)
     )
-    return list((await session.execute(query.limit(limit))).all())
+    rows = await session.execute(query.limit(limit))
+    return [InitiativeGroupSummary.model_validate(row, from_attributes=True) for row in rows]

@@ -88,6 +88,12 @@ class ParticipantView(BaseModel):
     erased: bool
 
 
+class ParticipantRecord(ParticipantView):
+    """A participant as recruitment keeps them: the view and when their personal data was erased (staff pages)."""
+
+    erased_at: dt.datetime | None = None
+
+
 class ParticipantCreated(BaseModel):
     participant_id: str = Field(examples=["p_3f9c2a7d1b8e4c6f"])
 
@@ -295,3 +301,13 @@ class InitiativeGroupView(BaseModel):
     county: str
     formed_on: dt.date
     member_ids: list[str]
+
+
+class InitiativeGroupSummary(BaseModel):
+    """An initiative group in the staff pages' list, with its number of members."""
+
+    group_id: str
+    group_name: str | None
+    county: str
+    formed_on: dt.date
+    members: int

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
 import structlog
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from owes_contracts import (
     InitiativeGroupFormed,
-    OrganisationEconomicActivityStarted,
     OrganisationEnrolled,
-    OrganisationType,
-    ParticipantDataErased,
-    ParticipantEligibilityConfirmed,
-    ParticipantEligibilityRejected,
     ParticipantRecruited,
-    ParticipantWithdrawn,
 )
 from owes_contracts.recruitment import withheld_name
 from owes_messaging.db import truncate_sqlite_wal
@@ -34,7 +27,11 @@ from .schemas import (
     EconomicActivityStart,
     EligibilityDecision,
     InitiativeGroupFormation,
+    InitiativeGroupSummary,
+    InitiativeGroupView,
     OrganisationEnrolment,
+    OrganisationView,
+    ParticipantRecord,
     ParticipantRegistration,
     Withdrawal,
 )
@@ -103,18 +100,18 @@ async def recruit_participant(
     return participant_id
 
 
-async def get_participant(*, session: AsyncSession, participant_id: str) -> Row[*tuple[Any, ...]]:
-    row = await repository.get_participant(session, participant_id=participant_id)
-    if row is None:
+async def get_participant(*, session: AsyncSession, participant_id: str) -> ParticipantRecord:
+    found = await repository.get_participant(session, participant_id=participant_id)
+    if found is None:
         raise NotFound(f"No participant {participant_id}.")
-    return row
+    return found
 
 
-async def _participant_for_update(session: AsyncSession, participant_id: str) -> Row[*tuple[Any, ...]]:
-    row = await repository.get_participant(session, participant_id=participant_id, for_update=True)
-    if row is None:
+async def _participant_for_update(session: AsyncSession, participant_id: str) -> domain.Participant:
+    found = await repository.get_participant(session, participant_id=participant_id, for_update=True)
+    if found is None:
         raise NotFound(f"No participant {participant_id}.")
-    return row
+    return domain.Participant(found.participant_id, ParticipantStatus(found.status), found.recruited_on, found.erased)
 
 
 def _day(calendar: ProjectCalendar, day: dt.date | None, field: str) -> dt.date:
@@ -173,37 +170,24 @@ async def decide_eligibility(
     """Confirm or reject a recruited participant's eligibility; publish the decision."""
     decided_on = _day(calendar, decision.decided_on, "decided_on")
     async with session.begin():
-        row = await _participant_for_update(session, participant_id)
+        participant = await _participant_for_update(session, participant_id)
         try:
-            domain.check_eligibility_can_be_decided(row.status, erased=row.erased_at is not None)
+            decided = participant.decide_eligibility(
+                eligible=decision.eligible, on=decided_on, reason_code=decision.reason_code
+            )
         except domain.StateConflict as exc:
             raise Conflict(f"Cannot decide the eligibility of {participant_id}: {exc}.") from None
-        _not_before(decided_on, row.recruited_on, field="decided_on", what="recruitment date")
-        event: ParticipantEligibilityConfirmed | ParticipantEligibilityRejected
-        if decision.eligible:
-            status = ParticipantStatus.ELIGIBLE
-            event = ParticipantEligibilityConfirmed(participant_id=participant_id, confirmed_on=decided_on)
-        else:
-            status = ParticipantStatus.REJECTED
-            # EligibilityDecision requires a reason code whenever eligible is false
-            assert decision.reason_code is not None  # noqa: S101
-            # only the code and its fixed label travel: staff's note may name the person and stays here
-            event = ParticipantEligibilityRejected(
-                participant_id=participant_id,
-                rejected_on=decided_on,
-                reason=decision.reason_code.label,
-                reason_code=decision.reason_code,
-            )
+        _not_before(decided_on, participant.recruited_on, field="decided_on", what="recruitment date")
         await repository.update_participant(
             session,
             participant_id=participant_id,
-            status=status.value,
+            status=participant.status.value,
             eligibility_decided_on=decided_on,
             rejection_reason_code=decision.reason_code.value if decision.reason_code else None,
             rejection_reason=decision.note,
         )
-        await outbox.add(session, event)
-    return status
+        await outbox.add(session, decided)
+    return participant.status
 
 
 async def withdraw_participant(
@@ -219,27 +203,22 @@ async def withdraw_participant(
     code = withdrawal.reason_code
     assert code is not None  # noqa: S101  Withdrawal requires it
     async with session.begin():
-        row = await _participant_for_update(session, participant_id)
+        participant = await _participant_for_update(session, participant_id)
         try:
-            domain.check_can_withdraw(row.status)
+            withdrawn = participant.withdraw(on=withdrawn_on, reason_code=code)
         except domain.StateConflict as exc:
             raise Conflict(f"Cannot withdraw {participant_id}: {exc}.") from None
-        _not_before(withdrawn_on, row.recruited_on, field="withdrawn_on", what="recruitment date")
+        _not_before(withdrawn_on, participant.recruited_on, field="withdrawn_on", what="recruitment date")
         await repository.update_participant(
             session,
             participant_id=participant_id,
-            status=ParticipantStatus.WITHDRAWN.value,
+            status=participant.status.value,
             withdrawn_on=withdrawn_on,
             withdrawal_reason_code=code.value,
             withdrawal_reason=withdrawal.note,
         )
-        await outbox.add(
-            session,
-            ParticipantWithdrawn(
-                participant_id=participant_id, withdrawn_on=withdrawn_on, reason=code.label, reason_code=code
-            ),
-        )
-    return ParticipantStatus.WITHDRAWN
+        await outbox.add(session, withdrawn)
+    return participant.status
 
 
 async def erase_personal_data(
@@ -248,15 +227,14 @@ async def erase_personal_data(
     """GDPR erasure: null the personal data, keep the pseudonymous id and coarse attributes; publish
     ParticipantDataErased. Erasing again changes nothing and publishes nothing; return whether it erased now."""
     async with session.begin():
-        row = await _participant_for_update(session, participant_id)
-        erased_now = row.erased_at is None
-        if erased_now:
-            now = calendar.now()
+        participant = await _participant_for_update(session, participant_id)
+        now = calendar.now()
+        erased = participant.erase(on=calendar.local(now).date())
+        erased_now = erased is not None
+        if erased is not None:
             await repository.erase_personal_data(session, participant_id=participant_id, erased_at=now)
             await repository.scrub_outbox(session, participant_id=participant_id)
-            await outbox.add(
-                session, ParticipantDataErased(participant_id=participant_id, erased_on=calendar.local(now).date())
-            )
+            await outbox.add(session, erased)
     # SQLite's WAL still holds the erased values until a checkpoint; a repeated erasure tries again
     if not await truncate_sqlite_wal(cast(AsyncEngine, session.bind)):
         log.warning("erasure_wal_not_truncated", participant_id=participant_id)
@@ -317,11 +295,11 @@ async def enrol_organisation(
     return organisation_id
 
 
-async def get_organisation(*, session: AsyncSession, organisation_id: str) -> Row[*tuple[Any, ...]]:
-    row = await repository.get_organisation(session, organisation_id=organisation_id)
-    if row is None:
+async def get_organisation(*, session: AsyncSession, organisation_id: str) -> OrganisationView:
+    found = await repository.get_organisation(session, organisation_id=organisation_id)
+    if found is None:
         raise NotFound(f"No organisation {organisation_id}.")
-    return row
+    return found
 
 
 async def start_economic_activity(
@@ -331,39 +309,36 @@ async def start_economic_activity(
     calendar: ProjectCalendar,
     organisation_id: str,
     start: EconomicActivityStart,
-) -> Row[*tuple[Any, ...]]:
+) -> OrganisationView:
     """Record that an enrolled NGO started paid public-benefit or economic activity; publish the fact."""
     started_on = _day(calendar, start.started_on, "started_on")
     async with session.begin():
-        row = await repository.get_organisation(session, organisation_id=organisation_id, for_update=True)
-        if row is None:
+        found = await repository.get_organisation(session, organisation_id=organisation_id, for_update=True)
+        if found is None:
             raise NotFound(f"No organisation {organisation_id}.")
+        organisation = domain.Organisation(organisation_id, found.organisation_type, found.runs_economic_activity)
         try:
-            domain.check_can_start_economic_activity(
-                OrganisationType(row.organisation_type), already_runs=row.runs_economic_activity
-            )
+            started = organisation.start_economic_activity(activity=start.activity, on=started_on)
         except domain.NotAnNgo as exc:
             raise InvalidInput(f"Cannot start economic activity: {exc}.") from None
         except domain.StateConflict as exc:
             raise Conflict(f"Cannot start economic activity: {exc}.") from None
-        _not_before(started_on, row.enrolled_on, field="started_on", what="enrolment date")
+        _not_before(started_on, found.enrolled_on, field="started_on", what="enrolment date")
         await repository.update_organisation(
             session,
             organisation_id=organisation_id,
-            runs_economic_activity=True,
+            runs_economic_activity=organisation.runs_economic_activity,
             economic_activity=start.activity,
             economic_activity_started_on=started_on,
         )
-        await outbox.add(
-            session,
-            OrganisationEconomicActivityStarted(
-                organisation_id=organisation_id, started_on=started_on, activity=start.activity
-            ),
-        )
-        # the row was read and locked above in this transaction, so it is there
-        return cast(
-            "Row[*tuple[Any, ...]]", await repository.get_organisation(session, organisation_id=organisation_id)
-        )
+        await outbox.add(session, started)
+    return found.model_copy(
+        update={
+            "runs_economic_activity": True,
+            "economic_activity": start.activity,
+            "economic_activity_started_on": started_on,
+        }
+    )
 
 
 async def form_initiative_group(
@@ -398,7 +373,7 @@ async def form_initiative_group(
     return group_id
 
 
-async def get_initiative_group(*, session: AsyncSession, group_id: str) -> tuple[Row[*tuple[Any, ...]], list[str]]:
+async def get_initiative_group(*, session: AsyncSession, group_id: str) -> InitiativeGroupView:
     found = await repository.get_initiative_group(session, group_id=group_id)
     if found is None:
         raise NotFound(f"No initiative group {group_id}.")
@@ -407,16 +382,16 @@ async def get_initiative_group(*, session: AsyncSession, group_id: str) -> tuple
 
 async def search_participants(
     *, session: AsyncSession, text: str | None = None, status: str | None = None, county: str | None = None
-) -> list:
+) -> list[ParticipantRecord]:
     """Participants found by name or PESEL, status and county (the staff pages' list)."""
     return await repository.search_participants(session, text=text, status=status, county=county)
 
 
-async def list_organisations(*, session: AsyncSession) -> list[Row[*tuple[Any, ...]]]:
+async def list_organisations(*, session: AsyncSession) -> list[OrganisationView]:
     """Enrolled organisations (the staff pages' list)."""
     return await repository.list_organisations(session)
 
 
-async def list_initiative_groups(*, session: AsyncSession) -> list[Row[*tuple[Any, ...]]]:
+async def list_initiative_groups(*, session: AsyncSession) -> list[InitiativeGroupSummary]:
     """Initiative groups with their number of members (the staff pages' list)."""
     return await repository.list_initiative_groups(session)
