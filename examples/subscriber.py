@@ -163,6 +163,9 @@ DESCRIBE: dict[tuple[str, int], Callable[[dict], str]] = {
     (T + "grants.CooperativeFounded", 1): lambda d: (
         f"cooperative {d['cooperative_name']!r} founded (KRS {d['krs']}, {len(d['founder_ids'])} founders)"
     ),
+    (T + "grants.CooperativeFounded", 2): lambda d: (
+        f"cooperative {d['cooperative_name']!r} founded by {d['founded_by'].replace('_', ' ')} (KRS {d['krs']})"
+    ),
     (T + "grants.JobCreated", 1): lambda d: (
         f"job {d['job_id']} created in {d['cooperative_id']} for participant {d['participant_id']}"
     ),

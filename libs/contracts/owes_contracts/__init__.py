@@ -11,6 +11,7 @@ from .base import AgeBand, Event, Gender, LabourMarketStatus
 from .grants import (
     BridgeSupportPaid,
     CooperativeFounded,
+    CooperativeFoundedV2,
     GrantApplicationEvaluated,
     GrantApplicationSubmitted,
     GrantAwarded,
@@ -55,6 +56,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     GrantAwarded,
     GrantDisbursed,
     CooperativeFounded,
+    CooperativeFoundedV2,
     JobCreated,
     BridgeSupportPaid,
     JobMaintenanceFunded,

@@ -127,6 +127,64 @@ class CooperativeFounded(_GrantsEvent):
     )
 
 
+class CooperativeFoundedV2(_GrantsEvent):
+    """A social cooperative was registered in KRS: by at least three eligible participants (natural persons) or
+    by at least two legal persons (enrolled organisations); at most 50 members."""
+
+    name: ClassVar[str] = "CooperativeFounded"
+    version: ClassVar[int] = 2
+    aggregate_field: ClassVar[str] = "cooperative_id"
+
+    cooperative_id: EntityId = Field(description="Id of the social cooperative.", examples=["coop_4e8a1d"])
+    founded_on: dt.date = Field(description="Day of registration in the KRS court register.", examples=["2026-08-10"])
+    krs: str = Field(
+        pattern=r"^\d{10}$", description="KRS number, 10 digits with leading zeros.", examples=["0000380128"]
+    )
+    cooperative_name: str = Field(
+        min_length=1,
+        max_length=300,
+        description="Registered name of the cooperative.",
+        examples=["Spółdzielnia Socjalna Razem"],
+    )
+    county: str = Field(
+        min_length=1, max_length=64, description="County (powiat) of the cooperative's seat.", examples=["rybnik"]
+    )
+    founded_by: Literal["natural_persons", "legal_persons"] = Field(
+        description="natural_persons: at least 3 participants (who must reach 5 members within 12 months); "
+        "legal_persons: at least 2 enrolled organisations.",
+        examples=["natural_persons"],
+    )
+    founder_ids: list[ParticipantId] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Pseudonymous ids of the founding participants (natural persons).",
+        examples=[["p_3f9c2a7d1b8e4c6f", "p_8a1d4e7b2c9f0a3e", "p_c2e7f9a1b4d6e8f0"]],
+    )
+    founding_organisation_ids: list[EntityId] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Ids of the founding organisations (legal persons), as recruitment enrolled them.",
+        examples=[[]],
+    )
+    application_id: EntityId | None = Field(
+        default=None, description="The grant application that funded it, if any.", examples=["app_2026_017"]
+    )
+
+    def downcast(self) -> Event:
+        """v1 knows only five or more natural persons: other foundations have no v1 form."""
+        if self.founded_by != "natural_persons" or len(self.founder_ids) < 5:
+            raise NotImplementedError("CooperativeFounded v1 needs at least five natural persons as founders")
+        return CooperativeFounded(
+            cooperative_id=self.cooperative_id,
+            founded_on=self.founded_on,
+            krs=self.krs,
+            cooperative_name=self.cooperative_name,
+            county=self.county,
+            founder_ids=self.founder_ids,
+            application_id=self.application_id,
+        )
+
+
 class JobCreated(_GrantsEvent):
     """A job was created in a social enterprise, held by an eligible participant."""
 

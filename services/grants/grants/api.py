@@ -24,6 +24,7 @@ from .schemas import (
     JobEnding,
     JobView,
     MaintenanceFunding,
+    MemberAdmission,
     SustainabilityCheck,
 )
 
@@ -74,16 +75,25 @@ async def disburse_grant(
     )
 
 
-@cooperatives.post("", status_code=CREATED, summary="Record a social cooperative founded (KRS, 5+ founders)")
+@cooperatives.post(
+    "", status_code=CREATED, summary="Record a social cooperative founded (KRS; 3+ participants or 2+ organisations)"
+)
 async def found_cooperative(
     form: CooperativeFoundation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
 ) -> CooperativeView:
     return await service.found_cooperative(session=session, calendar=calendar, outbox=outbox, form=form)
 
 
-@cooperatives.get("/{cooperative_id}", summary="Read a cooperative, its founders and jobs")
-async def read_cooperative(cooperative_id: str, session: SessionDep) -> CooperativeView:
-    return await service.get_cooperative(session=session, cooperative_id=cooperative_id)
+@cooperatives.get("/{cooperative_id}", summary="Read a cooperative, its founders, members and jobs")
+async def read_cooperative(cooperative_id: str, session: SessionDep, calendar: CalendarDep) -> CooperativeView:
+    return await service.get_cooperative(session=session, calendar=calendar, cooperative_id=cooperative_id)
+
+
+@cooperatives.post("/{cooperative_id}/members", summary="Record a member who joined (at most 50 in all)")
+async def admit_member(
+    cooperative_id: str, form: MemberAdmission, session: SessionDep, calendar: CalendarDep
+) -> CooperativeView:
+    return await service.admit_member(session=session, calendar=calendar, cooperative_id=cooperative_id, form=form)
 
 
 @jobs.post("", status_code=CREATED, summary="Record a job created in a cooperative")

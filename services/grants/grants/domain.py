@@ -32,12 +32,17 @@ from owes_service.project_calendar import add_months  # one rule for "N months l
 GROSZ = Decimal("0.01")
 # The largest amount the contracts carry (Money: 14 digits, 2 of them after the point).
 MAX_AMOUNT = Decimal("999999999999.99")
-MIN_FOUNDERS = 5
+# A social cooperative (ustawa o spółdzielniach socjalnych, art. 5): at least 3 natural persons, who must reach
+# 5 members within 12 months, or at least 2 legal persons; at most 50 members.
+MIN_FOUNDERS = 3
+MIN_LEGAL_FOUNDERS = 2
+MIN_MEMBERS = 5
+MEMBERS_WITHIN_MONTHS = 12
+MAX_MEMBERS = 50
 BRIDGE_BASIC_MONTHS = 6
 BRIDGE_MAX_MONTHS = 12
-SUSTAINABILITY_MONTHS = 12
 # The 2014–2020 period; a project's own comes from its definition (ProjectDefinition.sustainability).
-
+SUSTAINABILITY_MONTHS = 12
 MAINTENANCE_MONTHS = 12
 MAINTENANCE_RATES: dict[WorkingTime, UnitRateKind] = {
     WorkingTime.FULL_TIME: "job_maintenance_full_time",
@@ -130,7 +135,6 @@ class Standing:
     recruited: bool
     eligibility: Eligibility
     withdrawn: bool
-
     # Recorded at recruitment (art. 2 pkt 6 of the social economy act); None: recruitment's event did not say.
     at_risk_of_exclusion: bool | None = None
 
@@ -158,7 +162,7 @@ def explain_ineligible(reasons: dict[str, str]) -> str:
 
 
 def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> list[str]:
-    """A social cooperative needs at least five distinct founders, each an eligible participant."""
+    """Natural persons found a social cooperative three or more, each a distinct eligible participant."""
     duplicates = sorted({pid for pid in founder_ids if founder_ids.count(pid) > 1})
     if duplicates:
         raise RuleBroken(
@@ -166,9 +170,12 @@ def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> li
         )
     if len(founder_ids) < MIN_FOUNDERS:
         raise RuleBroken(
-            f"A social cooperative needs at least {MIN_FOUNDERS} founders; {len(founder_ids)} given.",
+            f"A social cooperative founded by natural persons needs at least {MIN_FOUNDERS} founders "
+            f"(or at least {MIN_LEGAL_FOUNDERS} legal persons); {len(founder_ids)} given.",
             field="founder_ids",
         )
+    if len(founder_ids) > MAX_MEMBERS:
+        raise RuleBroken(f"A social cooperative has at most {MAX_MEMBERS} members.", field="founder_ids")
     reasons = ineligible(founder_ids, standings)
     if reasons:
         raise RuleBroken(
@@ -179,7 +186,64 @@ def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> li
     return founder_ids
 
 
-# --- grant applications -----------------------------------------------------------------------------------
+def check_founding_organisations(organisation_ids: list[str], known: set[str]) -> list[str]:
+    """Legal persons found a social cooperative two or more, each an organisation recruitment enrolled."""
+    duplicates = sorted({oid for oid in organisation_ids if organisation_ids.count(oid) > 1})
+    if duplicates:
+        raise RuleBroken(
+            f"Founding organisations listed more than once: {', '.join(duplicates)}.",
+            field="founding_organisation_ids",
+        )
+    if len(organisation_ids) < MIN_LEGAL_FOUNDERS:
+        raise RuleBroken(
+            f"A social cooperative founded by legal persons needs at least {MIN_LEGAL_FOUNDERS} of them; "
+            f"{len(organisation_ids)} given.",
+            field="founding_organisation_ids",
+        )
+    if len(organisation_ids) > MAX_MEMBERS:
+        raise RuleBroken(f"A social cooperative has at most {MAX_MEMBERS} members.", field="founding_organisation_ids")
+    unknown = [oid for oid in organisation_ids if oid not in known]
+    if unknown:
+        raise RuleBroken(
+            f"Founding organisations must be enrolled by recruitment; unknown: {', '.join(unknown)}.",
+            field="founding_organisation_ids",
+        )
+    return organisation_ids
+
+
+def founded_by(founder_ids: list[str], organisation_ids: list[str]) -> str:
+    """natural_persons or legal_persons: one kind of founder per cooperative, as the act provides."""
+    if founder_ids and organisation_ids:
+        raise RuleBroken(
+            "A social cooperative is founded either by natural persons (founder_ids) or by legal persons "
+            "(founding_organisation_ids), not both.",
+            field="founding_organisation_ids",
+        )
+    return "legal_persons" if organisation_ids else "natural_persons"
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A cooperative's members now, and whether the five-member rule for natural-person founders is met."""
+
+    founded_by: str
+    founded_on: dt.date
+    members: int
+
+    @property
+    def five_members_due_on(self) -> dt.date | None:
+        return add_months(self.founded_on, MEMBERS_WITHIN_MONTHS) if self.founded_by == "natural_persons" else None
+
+    def below_five_members(self, today: dt.date) -> bool:
+        """Flagged: founded by natural persons, 12 months have passed and it still has fewer than five members."""
+        due = self.five_members_due_on
+        return due is not None and today >= due and self.members < MIN_MEMBERS
+
+    def admit(self) -> None:
+        if self.members >= MAX_MEMBERS:
+            raise RuleBroken(f"A social cooperative has at most {MAX_MEMBERS} members.", field="participant_id")
+
+
 # --- unit rates (2021–2027) ----------------------------------------------------------------------------------
 
 
@@ -239,6 +303,9 @@ def require_bridge_support(project: ProjectDefinition) -> None:
             field="job_id",
             programme=project.programme.value,
         )
+
+
+# --- grant applications -----------------------------------------------------------------------------------
 
 
 class ApplicationStatus(StrEnum):
@@ -303,9 +370,9 @@ class Application:
         if self.evaluated_on is None:  # AWARDABLE statuses are reached only through evaluate()
             raise RuleBroken("The application has not been evaluated yet.", field="awarded_on")
         not_before(on, self.evaluated_on, what="The award", since="the evaluation", field_name="awarded_on")
-        self.status = ApplicationStatus.AWARDED
         per_job = amount_per_job_on(project, on, given=amount_per_job)
         total = money(per_job * jobs, field_name="total_amount")
+        self.status = ApplicationStatus.AWARDED
         self.awarded_on = on
         self.total_awarded = total
         return GrantAwarded(
@@ -353,7 +420,6 @@ class Job:
     instalments_paid: set[int] = field(default_factory=set)
     ended_on: dt.date | None = None
     sustained_on: dt.date | None = None
-
     sustainability_months: int = SUSTAINABILITY_MONTHS
     working_time: WorkingTime = WorkingTime.FULL_TIME
     maintenance_funded_on: dt.date | None = None
@@ -420,12 +486,12 @@ class Job:
                 f"Job {self.job_id} was already found sustained on {self.sustained_on.isoformat()}.",
                 sustained_on=self.sustained_on.isoformat(),
             )
-        due = self.sustainability_due_on
         if self.not_sustained_on is not None:
             raise WrongState(
                 f"Job {self.job_id} was already found not sustained on {self.not_sustained_on.isoformat()}.",
                 not_sustained_on=self.not_sustained_on.isoformat(),
             )
+        due = self.sustainability_due_on
         ended_early = self.ended_on is not None and self.ended_on < due
         if on < due and not ended_early:
             raise RuleBroken(

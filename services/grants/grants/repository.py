@@ -17,6 +17,7 @@ from .tables import (
     applications,
     bridge_payments,
     cooperative_founders,
+    cooperative_members,
     cooperatives,
     disbursements,
     initiative_groups,
@@ -178,6 +179,8 @@ async def cooperative_funded_by(session: AsyncSession, application_id: str) -> s
 
 async def add_cooperative(session: AsyncSession, *, founder_ids: list[str], **values: Any) -> None:
     await session.execute(sa.insert(cooperatives).values(**values))
+    if not founder_ids:  # founded by legal persons: they are its members (add_members)
+        return
     await session.execute(
         sa.insert(cooperative_founders),
         [
@@ -185,6 +188,57 @@ async def add_cooperative(session: AsyncSession, *, founder_ids: list[str], **va
             for i, pid in enumerate(founder_ids)
         ],
     )
+
+
+async def add_members(
+    session: AsyncSession,
+    *,
+    cooperative_id: str,
+    member_kind: str,
+    member_ids: list[str],
+    joined_on: dt.date,
+    founder: bool,
+) -> None:
+    await session.execute(
+        sa.insert(cooperative_members),
+        [
+            {
+                "cooperative_id": cooperative_id,
+                "member_id": mid,
+                "member_kind": member_kind,
+                "joined_on": joined_on,
+                "founder": founder,
+            }
+            for mid in member_ids
+        ],
+    )
+
+
+async def members_of(session: AsyncSession, cooperative_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
+    """Members besides the founding participants, in the order they joined."""
+    return (
+        await session.execute(
+            sa.select(cooperative_members)
+            .where(cooperative_members.c.cooperative_id == cooperative_id)
+            .order_by(cooperative_members.c.joined_on, cooperative_members.c.member_id)
+        )
+    ).all()
+
+
+async def known_organisations(session: AsyncSession, organisation_ids: list[str]) -> set[str]:
+    rows = await session.scalars(
+        sa.select(organisations.c.organisation_id).where(organisations.c.organisation_id.in_(organisation_ids))
+    )
+    return set(rows.all())
+
+
+async def lock_cooperative(session: AsyncSession, cooperative_id: str) -> Row[*tuple[Any, ...]] | None:
+    """The cooperative's row, locked so that two admissions cannot both take the fiftieth place."""
+    return (
+        await session.execute(
+            sa.select(cooperatives).where(cooperatives.c.cooperative_id == cooperative_id).with_for_update()
+        )
+    ).first()
 
 
 async def get_cooperative(session: AsyncSession, cooperative_id: str) -> Row[*tuple[Any, ...]] | None:

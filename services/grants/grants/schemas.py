@@ -95,10 +95,25 @@ class CooperativeFoundation(_Request):
     cooperative_name: FreeText = Field(min_length=1, max_length=300, examples=["Spółdzielnia Socjalna Razem"])
     county: str = Field(min_length=1, max_length=64, pattern=r"^[\w .-]+$", examples=["rybnik"])
     founder_ids: list[ParticipantId] = Field(
-        min_length=1, max_length=100, description="At least five eligible participants."
+        default_factory=list,
+        max_length=100,
+        description="Natural persons: at least three eligible participants (five members within 12 months).",
+    )
+    founding_organisation_ids: list[EntityId] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Or legal persons: at least two organisations recruitment enrolled.",
     )
     application_id: EntityId | None = Field(default=None, description="The awarded grant that funds it, if any.")
     founded_on: Day = None
+
+
+class MemberAdmission(_Request):
+    """A member who joined after the founding: a participant or an enrolled organisation."""
+
+    participant_id: ParticipantId | None = None
+    organisation_id: EntityId | None = None
+    joined_on: Day = None
 
 
 class JobCreation(_Request):
@@ -201,7 +216,15 @@ class CooperativeView(_Response):
     cooperative_name: str
     county: str
     founded_on: dt.date
+    founded_by: Literal["natural_persons", "legal_persons"]
     founder_ids: list[str]
+    founding_organisation_ids: list[str]
+    member_ids: list[str] = Field(description="Members who joined after the founding.")
+    members: int = Field(description="All members now, founders included (at most 50).")
+    five_members_due_on: dt.date | None = Field(
+        description="Founded by natural persons: the day it must have five members by (12 months)."
+    )
+    below_five_members: bool = Field(description="Flagged: that day has passed with fewer than five members.")
     application_id: str | None
     job_ids: list[str]
 
@@ -217,6 +240,10 @@ class JobView(_Response):
     cooperative_id: str
     participant_id: str
     created_on: dt.date
+    working_time: str
+    maintenance_amount: Decimal | None = Field(description="The maintenance unit rate granted (2021–2027).")
+    maintenance_funded_on: dt.date | None
+    not_sustained_on: dt.date | None = Field(description="Day the check found the job ended before it was due.")
     status: Literal["active", "ended"]
     bridge_months: int
     bridge_payments: list[BridgePaymentView]
@@ -225,7 +252,3 @@ class JobView(_Response):
     ended_on: dt.date | None
     end_reason_code: JobEndReason | None = None
     end_reason: str | None = Field(description="Staff's note on why the job ended (stays here).")
-    working_time: str
-    maintenance_amount: Decimal | None = Field(description="The maintenance unit rate granted (2021–2027).")
-    maintenance_funded_on: dt.date | None
-    not_sustained_on: dt.date | None = Field(description="Day the check found the job ended before it was due.")

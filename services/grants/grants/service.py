@@ -12,7 +12,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owes_contracts import CooperativeFounded, GrantApplicationSubmitted, JobCreated
+from owes_contracts import CooperativeFoundedV2, GrantApplicationSubmitted, JobCreated
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
 from owes_service.project import ProjectDefinition, load_project
@@ -35,6 +35,7 @@ from .schemas import (
     JobEnding,
     JobView,
     MaintenanceFunding,
+    MemberAdmission,
     SustainabilityCheck,
 )
 
@@ -218,16 +219,26 @@ async def _application_view(session: AsyncSession, application_id: str) -> Appli
 async def found_cooperative(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: CooperativeFoundation
 ) -> CooperativeView:
-    """Record a social cooperative registered in KRS by five or more eligible founders; publish CooperativeFounded."""
+    """Record a social cooperative registered in KRS by 3+ eligible participants or 2+ enrolled organisations;
+    publish CooperativeFounded (v2)."""
     founded_on = _day(calendar, form.founded_on, field_name="founded_on")
     with _rules():
         krs = domain.normalise_krs(form.krs)
     cooperative_id = domain.new_id("coop")
     try:
         async with session.begin():
-            standings = await repository.standings(session, form.founder_ids)
             with _rules():
-                founder_ids = domain.check_founders(form.founder_ids, standings)
+                founded_by = domain.founded_by(form.founder_ids, form.founding_organisation_ids)
+            founder_ids: list[str] = []
+            organisation_ids: list[str] = []
+            if founded_by == "natural_persons":
+                standings = await repository.standings(session, form.founder_ids)
+                with _rules():
+                    founder_ids = domain.check_founders(form.founder_ids, standings)
+            else:
+                known = await repository.known_organisations(session, form.founding_organisation_ids)
+                with _rules():
+                    organisation_ids = domain.check_founding_organisations(form.founding_organisation_ids, known)
             if form.application_id is not None:
                 await _check_funding(session, form.application_id)
             if await repository.krs_taken(session, krs):
@@ -241,20 +252,32 @@ async def found_cooperative(
                 county=form.county,
                 founded_on=founded_on,
                 application_id=form.application_id,
+                founded_by=founded_by,
             )
+            if organisation_ids:
+                await repository.add_members(
+                    session,
+                    cooperative_id=cooperative_id,
+                    member_kind="organisation",
+                    member_ids=organisation_ids,
+                    joined_on=founded_on,
+                    founder=True,
+                )
             await outbox.add(
                 session,
-                CooperativeFounded(
+                CooperativeFoundedV2(
                     cooperative_id=cooperative_id,
                     founded_on=founded_on,
                     krs=krs,
                     cooperative_name=form.cooperative_name,
                     county=form.county,
+                    founded_by=founded_by,  # type: ignore[arg-type]  # one of the two literals, by founded_by()
                     founder_ids=founder_ids,
+                    founding_organisation_ids=organisation_ids,
                     application_id=form.application_id,
                 ),
             )
-            return await _cooperative_view(session, cooperative_id)
+            return await _cooperative_view(session, calendar, cooperative_id)
     except IntegrityError:
         # A concurrent request recorded the same KRS between our check and insert: ask the database what is
         # taken now (its error text differs between drivers), and let anything else stay an error.
@@ -282,22 +305,74 @@ async def _check_funding(session: AsyncSession, application_id: str) -> None:
         )
 
 
-async def get_cooperative(*, session: AsyncSession, cooperative_id: str) -> CooperativeView:
-    return await _cooperative_view(session, cooperative_id)
+async def get_cooperative(*, session: AsyncSession, calendar: ProjectCalendar, cooperative_id: str) -> CooperativeView:
+    return await _cooperative_view(session, calendar, cooperative_id)
 
 
-async def _cooperative_view(session: AsyncSession, cooperative_id: str) -> CooperativeView:
+async def admit_member(
+    *, session: AsyncSession, calendar: ProjectCalendar, cooperative_id: str, form: MemberAdmission
+) -> CooperativeView:
+    """Record a member who joined after the founding (grants' own record, no event): at most 50 in all."""
+    joined_on = _day(calendar, form.joined_on, field_name="joined_on")
+    if (form.participant_id is None) == (form.organisation_id is None):
+        raise InvalidInput("Give either participant_id or organisation_id.", field="participant_id")
+    async with session.begin():
+        row = await repository.lock_cooperative(session, cooperative_id)
+        if row is None:
+            raise NotFound(f"No cooperative {cooperative_id}.")
+        if form.participant_id is not None:
+            kind, member_id = "participant", form.participant_id
+            if form.participant_id not in await repository.standings(session, [form.participant_id]):
+                raise InvalidInput(f"Participant {member_id} is not known to grants.", field="participant_id")
+        else:
+            kind, member_id = "organisation", str(form.organisation_id)
+            if not await repository.known_organisations(session, [member_id]):
+                raise InvalidInput(f"Organisation {member_id} is not enrolled.", field="organisation_id")
+        founders = await repository.founders_of(session, cooperative_id)
+        others = await repository.members_of(session, cooperative_id)
+        if member_id in founders or member_id in {m.member_id for m in others}:
+            raise Conflict(f"{member_id} is already a member of cooperative {cooperative_id}.", field=f"{kind}_id")
+        with _rules():
+            domain.not_before(
+                joined_on, row.founded_on, what="Joining", since="the cooperative's founding", field_name="joined_on"
+            )
+            _membership(row, len(founders) + len(others)).admit()
+        await repository.add_members(
+            session,
+            cooperative_id=cooperative_id,
+            member_kind=kind,
+            member_ids=[member_id],
+            joined_on=joined_on,
+            founder=False,
+        )
+        return await _cooperative_view(session, calendar, cooperative_id)
+
+
+def _membership(row: Row[*tuple[Any, ...]], members: int) -> domain.Membership:
+    return domain.Membership(founded_by=row.founded_by or "natural_persons", founded_on=row.founded_on, members=members)
+
+
+async def _cooperative_view(session: AsyncSession, calendar: ProjectCalendar, cooperative_id: str) -> CooperativeView:
     row = await repository.get_cooperative(session, cooperative_id)
     if row is None:
         raise NotFound(f"No cooperative {cooperative_id}.")
+    founders = await repository.founders_of(session, cooperative_id)
+    others = await repository.members_of(session, cooperative_id)
+    membership = _membership(row, len(founders) + len(others))
     return CooperativeView(
         cooperative_id=row.cooperative_id,
         krs=row.krs,
         cooperative_name=row.cooperative_name,
         county=row.county,
         founded_on=row.founded_on,
+        founded_by=membership.founded_by,  # type: ignore[arg-type]
         application_id=row.application_id,
-        founder_ids=await repository.founders_of(session, cooperative_id),
+        founder_ids=founders,
+        founding_organisation_ids=[m.member_id for m in others if m.founder],
+        member_ids=[m.member_id for m in others if not m.founder],
+        members=membership.members,
+        five_members_due_on=membership.five_members_due_on,
+        below_five_members=membership.below_five_members(calendar.today()),
         job_ids=await repository.job_ids_of(session, cooperative_id),
     )
 

@@ -112,6 +112,19 @@ cooperatives = sa.Table(
     sa.Column("county", sa.String(64), nullable=False),
     sa.Column("founded_on", sa.Date, nullable=False),
     sa.Column("application_id", sa.String(64), sa.ForeignKey("applications.application_id"), nullable=True),
+    # natural_persons or legal_persons (NULL in rows before 0980: natural persons, five or more)
+    sa.Column("founded_by", sa.String(16), nullable=True),
+)
+
+# Members besides the founding participants: founding organisations (legal persons) and those who joined later.
+cooperative_members = sa.Table(
+    "cooperative_members",
+    metadata,
+    sa.Column("cooperative_id", sa.String(64), sa.ForeignKey("cooperatives.cooperative_id"), primary_key=True),
+    sa.Column("member_id", sa.String(64), primary_key=True),
+    sa.Column("member_kind", sa.String(16), nullable=False),  # participant or organisation
+    sa.Column("joined_on", sa.Date, nullable=False),
+    sa.Column("founder", sa.Boolean, nullable=False),
 )
 
 cooperative_founders = sa.Table(

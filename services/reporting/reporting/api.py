@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owes_service.deps import SessionDep
 from owes_service.problems import InvalidInput, NotFound
 
+from . import service
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .freshness import freshness_json
 from .indicators import BY_KEY, DIMENSIONS, Indicator
@@ -69,6 +71,24 @@ async def breakdown(key: str, dimension: str, live: LiveDep, session: SessionDep
         "dimension": dimension,
         "unit": indicator.unit,
         "buckets": [{"bucket": b, "value": json_number(v)} for b, v in figures.breakdown(dimension)],
+    }
+
+
+@router.get(
+    "/social-enterprises",
+    summary="Supported cooperatives on a day, and whether each meets a social enterprise's employment conditions",
+)
+async def social_enterprises(live: LiveDep, session: SessionDep, on: dt.date | None = None) -> dict:
+    day = on or live.runtime.calendar.today()
+    entities = await service.social_enterprises(session, day)
+    return {
+        "on": day.isoformat(),
+        "conditions": {
+            "min_employees_at_half_time_or_more": service.SOCIAL_ENTERPRISE_MIN_EMPLOYEES,
+            "min_at_risk_percent": service.SOCIAL_ENTERPRISE_MIN_AT_RISK_PERCENT,
+        },
+        "entities": entities,
+        "meeting_conditions": [e["cooperative_id"] for e in entities if e["meets_conditions"]],
     }
 
 

@@ -21,6 +21,7 @@ from owes_contracts import (
     AdvisorySessionHeld,
     BridgeSupportPaid,
     CooperativeFounded,
+    CooperativeFoundedV2,
     Event,
     GrantApplicationEvaluated,
     GrantApplicationSubmitted,
@@ -257,6 +258,11 @@ def cooperative_founded(o: Origin, e: CooperativeFounded) -> list[tuple]:
     return [Cooperative(e.cooperative_id, o.partner, e.county, e.founded_on, len(set(e.founder_ids)), e.application_id)]
 
 
+def cooperative_founded_v2(o: Origin, e: CooperativeFoundedV2) -> list[tuple]:
+    founders = len(set(e.founder_ids)) + len(set(e.founding_organisation_ids))
+    return [Cooperative(e.cooperative_id, o.partner, e.county, e.founded_on, founders, e.application_id)]
+
+
 def job_created(o: Origin, e: JobCreated) -> list[tuple]:
     working_time = e.working_time.value if e.working_time else None
     return [Job(e.job_id, o.partner, e.cooperative_id, e.participant_id, e.created_on, working_time=working_time)]
@@ -299,6 +305,7 @@ FOLDS: dict[type[Event], Fold] = {
     GrantAwarded: grant_awarded,
     GrantDisbursed: grant_disbursed,
     CooperativeFounded: cooperative_founded,
+    CooperativeFoundedV2: cooperative_founded_v2,
     JobCreated: job_created,
     BridgeSupportPaid: bridge_support_paid,
     JobSustained: job_sustained,

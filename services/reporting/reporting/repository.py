@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -503,3 +504,36 @@ async def clear_read_models(connection: AsyncConnection) -> None:
 async def count_rows(connection: AsyncConnection) -> int:
     """Rows in every read model together."""
     return sum([await connection.scalar(sa.select(sa.func.count()).select_from(t)) for t in READ_MODELS])
+
+
+# --- social enterprise status (the voivode's conditions, tracked from grants' job events) ----------------------
+HALF_TIME_OR_MORE = ("full_time", "three_quarters", "half_time")
+
+
+async def social_enterprise_status(session: AsyncSession, on: dt.date) -> list[dict[str, Any]]:
+    """Each supported cooperative on a day: people employed at half time or more, and how many of them are at risk
+    of social exclusion (a job before its working time travelled was full time)."""
+    employed = sa.and_(
+        J.cooperative_id == C.cooperative_id,
+        J.created_on <= on,
+        sa.or_(J.ended_on.is_(None), J.ended_on >= on),
+        sa.or_(J.working_time.is_(None), J.working_time.in_(HALF_TIME_OR_MORE)),
+    )
+    at_risk = sa.case((P.at_risk_of_exclusion == sa.true(), 1), else_=0)
+    query = (
+        sa.select(
+            C.cooperative_id,
+            C.partner,
+            C.county,
+            C.founded_on,
+            sa.func.count(sa.distinct(J.participant_id)).label("employees"),
+            sa.func.coalesce(sa.func.sum(at_risk), 0).label("at_risk"),
+        )
+        .select_from(
+            cooperatives.outerjoin(jobs, employed).outerjoin(participants, P.participant_id == J.participant_id)
+        )
+        .where(C.founded_on.is_not(None), C.founded_on <= on)
+        .group_by(C.cooperative_id, C.partner, C.county, C.founded_on)
+        .order_by(C.cooperative_id)
+    )
+    return [dict(r._mapping) for r in (await session.execute(query)).all()]

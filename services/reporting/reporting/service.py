@@ -12,7 +12,13 @@ from owes_service.project import ProjectDefinition
 from owes_service.project_calendar import ProjectCalendar, ReportingPeriod, month_of, period_of_month
 
 from .indicators import AGE_BANDS, BY_KEY, INDICATORS, UNKNOWN, Indicator
-from .repository import Connection, indicator_cube, participant_funnel, people_outside_subregion
+from .repository import (
+    Connection,
+    indicator_cube,
+    participant_funnel,
+    people_outside_subregion,
+    social_enterprise_status,
+)
 from .targets import Targets
 
 DIMENSION_TITLES = {
@@ -156,3 +162,33 @@ def outside_share(supported: int, outside: int, project: ProjectDefinition | Non
         "limit_percent": limit,
         "within_limit": limit is None or share <= limit,
     }
+
+
+# A social enterprise (ustawa o ekonomii społecznej, art. 3): at least 3 people employed at half time or more, at
+# least 30 % of them at risk of social exclusion.
+SOCIAL_ENTERPRISE_MIN_EMPLOYEES = 3
+SOCIAL_ENTERPRISE_MIN_AT_RISK_PERCENT = 30
+
+
+def social_enterprise_conditions(employees: int, at_risk: int) -> bool:
+    """Whether the employment conditions of a social enterprise's status are met (30 % in whole numbers)."""
+    return (
+        employees >= SOCIAL_ENTERPRISE_MIN_EMPLOYEES
+        and at_risk * 100 >= SOCIAL_ENTERPRISE_MIN_AT_RISK_PERCENT * employees
+    )
+
+
+async def social_enterprises(session: Any, on: dt.date) -> list[dict[str, Any]]:
+    """Every supported cooperative on a day, its employment and whether it meets the status conditions."""
+    rows = await social_enterprise_status(session, on)
+    return [
+        {
+            **row,
+            "founded_on": row["founded_on"].isoformat(),
+            "at_risk_percent": str(
+                (Decimal(100) * row["at_risk"] / row["employees"]).quantize(Decimal("0.1")) if row["employees"] else 0
+            ),
+            "meets_conditions": social_enterprise_conditions(row["employees"], row["at_risk"]),
+        }
+        for row in rows
+    ]

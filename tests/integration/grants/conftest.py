@@ -42,7 +42,16 @@ from owes_messaging.consumer import Outcome
 RECRUITED_ON = dt.date(2024, 9, 2)
 CONFIRMED_ON = dt.date(2024, 9, 9)
 # Tables that hold grants' own records (the read models fed by recruitment are not among them).
-RECORDS = ("applications", "disbursements", "cooperatives", "cooperative_founders", "jobs", "bridge_payments", "outbox")
+RECORDS = (
+    "applications",
+    "disbursements",
+    "cooperatives",
+    "cooperative_founders",
+    "cooperative_members",
+    "jobs",
+    "bridge_payments",
+    "outbox",
+)
 
 
 def new_participant_id() -> str:

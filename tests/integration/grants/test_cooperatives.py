@@ -1,4 +1,5 @@
-"""Social cooperatives: registered in KRS (number validated and normalised) by five or more eligible founders."""
+"""Social cooperatives: registered in KRS (number validated and normalised) by three or more eligible participants
+(who must reach five members within 12 months) or two or more enrolled organisations; at most 50 members."""
 
 from __future__ import annotations
 
@@ -43,6 +44,12 @@ class TestFoundCooperative:
             [],
             None,
         )
+        assert (view["founded_by"], view["members"], view["five_members_due_on"], view["below_five_members"]) == (
+            "natural_persons",
+            5,
+            "2025-12-02",
+            False,
+        )
         assert (await grants.get(f"/cooperatives/{cooperative_id}")).json() == view
         assert await probe.events_of(cooperative_id) == [
             (
@@ -53,11 +60,89 @@ class TestFoundCooperative:
                     "krs": "0000380128",
                     "cooperative_name": "Spółdzielnia Socjalna Razem",
                     "county": "rybnik",
+                    "founded_by": "natural_persons",
                     "founder_ids": founders,
+                    "founding_organisation_ids": [],
                     "application_id": None,
                 },
             )
         ]
+
+    async def test_three_founders_are_flagged_until_five_members_and_fifty_is_the_most(
+        self, grants, feed, probe, problem
+    ):
+        founders = await feed.eligible_participants(3)
+        joining = await feed.eligible_participants(48)
+        await feed.applied_by(grants)
+        response = await grants.post("/cooperatives", json=foundation(founders))
+        assert response.status_code == 201, response.text
+        view = response.json()
+        cooperative_id = view["cooperative_id"]
+        # founded on 2024-12-02: 12 months have passed (today is later), three members only
+        assert (view["members"], view["five_members_due_on"], view["below_five_members"]) == (3, "2025-12-02", True)
+        members = f"/cooperatives/{cooperative_id}/members"
+        problem(await grants.post(members, json={"participant_id": founders[0]}), 409, "already a member")
+        problem(
+            await grants.post(members, json={"participant_id": joining[0], "joined_on": "2024-12-01"}),
+            422,
+            "before the cooperative's founding",
+        )
+        problem(await grants.post(members, json={}), 422, "either participant_id or organisation_id")
+
+        fourth = await grants.post(members, json={"participant_id": joining[0], "joined_on": "2025-03-01"})
+        fifth = await grants.post(members, json={"participant_id": joining[1], "joined_on": "2025-06-01"})
+
+        assert fourth.status_code == 200, fourth.text
+        assert (fifth.json()["members"], fifth.json()["below_five_members"]) == (5, False)
+        assert fifth.json()["member_ids"] == joining[:2]
+        for pid in joining[2:47]:
+            assert (await grants.post(members, json={"participant_id": pid})).status_code == 200
+        assert (await grants.get(f"/cooperatives/{cooperative_id}")).json()["members"] == 50
+        problem(await grants.post(members, json={"participant_id": joining[47]}), 422, "at most 50 members")
+        # membership is grants' own record: the founding is the only event
+        assert [name for name, _ in await probe.events_of(cooperative_id)] == ["CooperativeFounded"]
+
+    async def test_two_enrolled_organisations_found_a_cooperative_as_legal_persons(self, grants, feed, probe, problem):
+        organisations = sorted([await feed.organisation(), await feed.organisation()])  # members: by id
+        [person] = await feed.eligible_participants(1)
+        await feed.applied_by(grants)
+        before = await probe.records()
+        problem(
+            await grants.post("/cooperatives", json=foundation([], founding_organisation_ids=organisations[:1])),
+            422,
+            "at least 2 of them; 1 given",
+        )
+        problem(
+            await grants.post("/cooperatives", json=foundation([person], founding_organisation_ids=organisations)),
+            422,
+            "not both",
+        )
+        problem(
+            await grants.post(
+                "/cooperatives", json=foundation([], founding_organisation_ids=[organisations[0], "org_unknown"])
+            ),
+            422,
+            "unknown: org_unknown",
+        )
+        assert await probe.records() == before
+
+        response = await grants.post("/cooperatives", json=foundation([], founding_organisation_ids=organisations))
+
+        assert response.status_code == 201, response.text
+        view = response.json()
+        assert (view["founded_by"], view["founding_organisation_ids"], view["members"]) == (
+            "legal_persons",
+            organisations,
+            2,
+        )
+        assert (view["five_members_due_on"], view["below_five_members"]) == (None, False)
+        [(name, payload)] = await probe.events_of(view["cooperative_id"])
+        assert (name, payload["founded_by"], payload["founder_ids"], payload["founding_organisation_ids"]) == (
+            "CooperativeFounded",
+            "legal_persons",
+            [],
+            organisations,
+        )
 
     @pytest.mark.parametrize("krs", ["KRS 00003801281", "38012A", "REGON 380128", "0000000000", "  "])
     async def test_refuses_a_wrong_krs_number_and_stores_nothing(self, grants, feed, probe, problem, krs):
@@ -70,12 +155,12 @@ class TestFoundCooperative:
         assert body.get("field") == "krs" or "krs" in str(body.get("errors"))
         assert await probe.records() == before
 
-    async def test_refuses_four_founders_and_a_founder_counted_twice(self, grants, feed, probe, problem):
-        founders = await feed.eligible_participants(4)
+    async def test_refuses_two_founders_and_a_founder_counted_twice(self, grants, feed, probe, problem):
+        founders = await feed.eligible_participants(2)
         await feed.applied_by(grants)
         before = await probe.records()
 
-        problem(await grants.post("/cooperatives", json=foundation(founders)), 422, "at least 5 founders; 4 given")
+        problem(await grants.post("/cooperatives", json=foundation(founders)), 422, "at least 3 founders", "2 given")
         problem(
             await grants.post("/cooperatives", json=foundation([*founders, founders[0]])),
             422,

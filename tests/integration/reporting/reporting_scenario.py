@@ -338,6 +338,8 @@ EXPECTED_FIGURES = {
     "mentoring_hours": "3.75",  # 2.5 + 1.25
     "trainings_completed": 4,  # tr_1 by p1, p2, p3; tr_2 by p1
     "bridge_support_paid_pln": "11200.50",  # 3 x 2800.00 + 2800.50
+    "job_maintenance_funded_pln": "0.00",  # a 2014–2020 scenario: bridge support, no maintenance unit rate
+    "jobs_not_sustained": 0,
     "grants_awarded": 2,
     "grants_awarded_pln": "164500.00",  # 117500.00 + 47000.00
     "grants_disbursed_pln": "164500.00",  # 100000.00 + 17500.00 + 47000.00

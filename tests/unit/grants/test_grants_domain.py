@@ -133,9 +133,29 @@ class TestCheckFounders:
     def test_accepts_five_eligible_founders(self):
         assert domain.check_founders(FOUNDERS[:5], ALL_ELIGIBLE) == FOUNDERS[:5]
 
-    def test_refuses_four_founders(self):
-        with pytest.raises(RuleBroken, match="at least 5 founders; 4 given"):
-            domain.check_founders(FOUNDERS[:4], ALL_ELIGIBLE)
+    def test_accepts_three_natural_persons_and_refuses_two(self):
+        assert domain.check_founders(FOUNDERS[:3], ALL_ELIGIBLE) == FOUNDERS[:3]
+        with pytest.raises(RuleBroken, match="at least 3 founders"):
+            domain.check_founders(FOUNDERS[:2], ALL_ELIGIBLE)
+
+    def test_legal_persons_found_two_or_more_and_never_with_natural_persons(self):
+        assert domain.check_founding_organisations(["org_a", "org_b"], {"org_a", "org_b"}) == ["org_a", "org_b"]
+        with pytest.raises(RuleBroken, match="at least 2 of them; 1 given"):
+            domain.check_founding_organisations(["org_a"], {"org_a"})
+        with pytest.raises(RuleBroken, match="not both"):
+            domain.founded_by(FOUNDERS[:3], ["org_a", "org_b"])
+        assert domain.founded_by([], ["org_a", "org_b"]) == "legal_persons"
+
+    def test_five_members_within_twelve_months_for_natural_persons(self):
+        three = domain.Membership(founded_by="natural_persons", founded_on=D(2025, 1, 15), members=3)
+        assert three.five_members_due_on == D(2026, 1, 15)
+        assert (three.below_five_members(D(2026, 1, 14)), three.below_five_members(D(2026, 1, 15))) == (False, True)
+        five = domain.Membership(founded_by="natural_persons", founded_on=D(2025, 1, 15), members=5)
+        assert not five.below_five_members(D(2027, 1, 1))
+        legal = domain.Membership(founded_by="legal_persons", founded_on=D(2025, 1, 15), members=2)
+        assert (legal.five_members_due_on, legal.below_five_members(D(2027, 1, 1))) == (None, False)
+        with pytest.raises(RuleBroken, match="at most 50 members"):
+            domain.Membership(founded_by="legal_persons", founded_on=D(2025, 1, 15), members=50).admit()
 
     def test_refuses_a_founder_counted_twice_to_reach_five(self):
         with pytest.raises(RuleBroken, match="more than once") as refused:
