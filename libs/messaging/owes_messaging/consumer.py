@@ -141,6 +141,7 @@ class EventConsumer:
         on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None,
         origins: dict[str, Origin] | None = None,
         apply_batch: BatchHandler | None = None,
+        on_tolerated: Callable[[CloudEvent, Reading], None] | None = None,
     ) -> None:
         self.name = name
         self.sessionmaker = sessionmaker
@@ -152,7 +153,7 @@ class EventConsumer:
         self.on_outcome = on_outcome
         # What tolerant reading let through, by (event type, field, "ignored_field" | "unknown_value").
         self.tolerated: Counter[tuple[str, str, str]] = Counter()
-        self.on_tolerated: Callable[[CloudEvent, Reading], None] | None = None
+        self.on_tolerated = on_tolerated
         # topic -> the producer and partner whose events alone it may carry (owes_messaging.origin); a topic
         # missing here is refused, so a consumer never applies what nobody said it may read
         self.origins = origins

@@ -153,11 +153,11 @@ class ServiceRuntime:
             ),
             on_outcome=on_outcome,
             apply_batch=spec.batch_handler,
+            on_tolerated=self.metrics.observe_tolerated,
         )
         if self.consumed_topics:
             self._subscribe()
         self._relay_task: asyncio.Task | None = None
-        self.consumer.on_tolerated = self.metrics.observe_tolerated
         # Who may call the HTTP API (owes_service.auth) and the record of who changed what (owes_service.audit).
         self.auth = Authenticator.from_settings(service=spec.name, settings=s)
         self.audit = AuditTrail(self.engine, service=spec.name)

@@ -7,8 +7,6 @@ from typing import cast
 
 from fastapi import FastAPI
 
-from owes_contracts.envelope import CloudEvent
-from owes_messaging.consumer import Outcome
 from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
@@ -27,18 +25,11 @@ class ReportingRuntime(ServiceRuntime):
     """The shared runtime plus what the dashboard needs: targets, a change feed, the cached live report."""
 
     def __init__(self, spec: ServiceSpec, *, clock: Clock | None = None) -> None:
-        super().__init__(spec, clock=clock)
+        # Every applied event moves the feed on, which wakes the dashboard's viewers.
+        self.feed = ChangeFeed()
+        super().__init__(spec, clock=clock, outcome_observers=[self.feed.on_outcome])
         s = cast(ReportingSettings, spec.settings)  # build_runtime hands it ReportingSettings
         self.targets = load_targets(known=set(BY_KEY), path=s.targets_file, overrides=s.targets)
-        self.feed = ChangeFeed()
-        observers = [o for o in (self.consumer.on_outcome, self.feed.on_outcome) if o is not None]
-
-        # Keep the runtime's own observer (metrics), then wake viewers.
-        def on_outcome(event: CloudEvent | None, outcome: Outcome) -> None:
-            for observe in observers:
-                observe(event, outcome)
-
-        self.consumer.on_outcome = on_outcome
         self.live = LiveReport(self, self.targets, self.feed, min_interval=s.dashboard_min_interval)
 
 
