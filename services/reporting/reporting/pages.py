@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
@@ -16,7 +16,9 @@ from fastapi.responses import StreamingResponse
 from owes_service.pages import N_, Staff, StaffPages, place_name
 
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
+from .live import LiveDep
 from .service import Report
+from .settings import ReportingSettings
 
 pages = StaffPages(
     "reporting",
@@ -88,16 +90,15 @@ def _sections(request: Request, report: Report) -> dict[str, str]:
 
 
 @router.get("/dashboard")
-async def dashboard(request: Request, staff: Staff) -> Response:
-    report, _version = await request.app.state.runtime.live.report()
+async def dashboard(request: Request, staff: Staff, live: LiveDep) -> Response:
+    report, _version = await live.report()
     return pages.render(request, "dashboard.html", {"sections": _sections(request, report)})
 
 
 @router.get("/dashboard/stream")
-async def dashboard_stream(request: Request, staff: Staff) -> Response:
+async def dashboard_stream(request: Request, staff: Staff, live: LiveDep) -> Response:
     """Server-sent events: the sections whose figures changed, as soon as an event changes them."""
-    runtime = request.app.state.runtime
-    live, settings = runtime.live, runtime.settings
+    settings = cast(ReportingSettings, live.runtime.settings)  # the reporting runtime is built with them
 
     async def events() -> AsyncIterator[str]:
         yield "retry: 1000\n\n"
@@ -124,25 +125,25 @@ async def dashboard_stream(request: Request, staff: Staff) -> Response:
 
 
 @router.get("/indicators")
-async def indicators(request: Request, staff: Staff) -> Response:
-    report, _version = await request.app.state.runtime.live.report()
+async def indicators(request: Request, staff: Staff, live: LiveDep) -> Response:
+    report, _version = await live.report()
     exports = [(name, EXPORT_TITLES[name], [f"/panel/exports/{name}.{fmt}" for fmt in FORMATS]) for name in EXPORTS]
     return pages.render(request, "indicators.html", {**_context(report), "exports": exports})
 
 
 @router.get("/report")
-async def board_report(request: Request, staff: Staff) -> Response:
-    report, _version = await request.app.state.runtime.live.report()
+async def board_report(request: Request, staff: Staff, live: LiveDep) -> Response:
+    report, _version = await live.report()
     return pages.render(request, "report.html", _context(report))
 
 
 @router.get("/exports/{filename}")
-async def export(request: Request, staff: Staff, filename: str) -> Response:
+async def export(request: Request, staff: Staff, live: LiveDep, filename: str) -> Response:
     """The API's exports, for a signed-in person (the API itself wants a machine's key)."""
     name, _, fmt = filename.rpartition(".")
     if name not in EXPORTS or fmt not in FORMATS:
         return Response(status_code=404)
-    report, _version = await request.app.state.runtime.live.report()
+    report, _version = await live.report()
     body = to_xlsx(report, (name,)) if fmt == "xlsx" else to_csv(*table(report, name))
     stamp = report.generated_at.strftime("%Y%m%d-%H%M")
     return Response(
