@@ -23,7 +23,7 @@ import structlog
 from alembic.operations import Operations
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import event as sa_event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -225,6 +225,23 @@ def _audit_with_the_change(session: Session) -> None:
     entry = _entry(request.scope, request.context.principal, status, entity_id)
     append_audit_rows_sync(session.connection(), [entry])
     request.entry = entry
+
+
+async def audit_read(request: Any, entity_id: str | None, session: AsyncSession | None = None) -> None:
+    """Record that a caller read personal data (a participant's record, a search by name or PESEL), in a row of its
+    own: reads change nothing, so the write path never records them (issue 13, accountability). A route that
+    still holds its session passes it: on SQLite a second connection would wait for that session's lock."""
+    member = getattr(request.state, "staff_member", None)  # a page: the person signed in
+    principal = Principal(member.login, f"staff:{member.role}") if member else getattr(request.state, "principal", None)
+    if principal is None:  # no caller known: the access check refused it already
+        return
+    entry = _entry(request.scope, principal, 200, entity_id)
+    if session is None:
+        await request.app.state.runtime.audit.record(entry)
+        return
+    log.info("audit", **_logged(entry))
+    await append_audit_rows(await session.connection(), [entry])
+    await session.commit()
 
 
 def _entry(scope: Scope, principal: Principal, status: int, entity_id: str | None) -> dict[str, Any]:

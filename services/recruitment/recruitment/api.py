@@ -47,7 +47,7 @@ async def register_participant(
 async def read_participant(participant_id: str, session: SessionDep, request: Request) -> ParticipantView:
     """Personal data included: each read is recorded in the audit log."""
     participant = await service.get_participant(session=session, participant_id=participant_id)
-    await audit_read(request, participant_id)
+    await audit_read(request, participant_id, session)
     return participant
 
 

@@ -57,7 +57,9 @@ class TestAuditLog:
             for line in logged
         )
 
-    async def test_records_refused_and_invalid_writes_but_not_reads(self, database_url, kafka_bootstrap, namespace):
+    async def test_records_refused_and_invalid_writes_and_reads_of_personal_data(
+        self, database_url, kafka_bootstrap, namespace
+    ):
         async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
             participant_id = (await rec.post("/participants", json=participant_form())).json()["participant_id"]
             assert (await rec.get(f"/participants/{participant_id}")).status_code == 200
@@ -69,6 +71,7 @@ class TestAuditLog:
         assert [(e["principal"], e["method"], e["status"]) for e in entries] == [
             ("jastrzebie-zdroj", "POST", 422),
             ("rybnik", "POST", 403),
+            ("jastrzebie-zdroj", "GET", 200),  # the participant's record: personal data (issue 13)
             ("jastrzebie-zdroj", "POST", 201),
         ]
         assert entries[0]["entity_id"] is None and entries[1]["entity_id"] is None
