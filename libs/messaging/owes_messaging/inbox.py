@@ -40,7 +40,9 @@ class Inbox:
         """Mark events applied in the caller's transaction; a conflict (applied meanwhile) fails the transaction.
 
         One executemany through the driver, with the statement compiled once: SQLAlchemy's per-row parameter
-        handling cost more than the insert itself when a catch-up claims hundreds of events per batch.
+        handling cost more than the insert itself when a catch-up claims hundreds of events per batch. Called
+        after applied_among in the same transaction: on asyncpg the driver's transaction begins with the
+        session's first statement, and a driver call before it would commit on its own.
         """
         if not events:
             return

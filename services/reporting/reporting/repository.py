@@ -192,7 +192,11 @@ class BulkWriter:
 
 
 async def write_merged(session: AsyncSession, rows: MergedRows) -> int:
-    """Upsert a consumer batch's merged rows in bulk, in the session's transaction (with its inbox claims)."""
+    """Upsert a consumer batch's merged rows in bulk, in the session's transaction (with its inbox claims).
+
+    The driver's own transaction must be open: on asyncpg it begins with the session's first statement (the
+    consumer's duplicate query runs before this), and a driver call before that would commit on its own.
+    """
     writer = BulkWriter(await session.connection())
     await writer.write(rows.take())
     await writer.wait()
