@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Literal
+
 from fastapi import APIRouter, status
 
 from owes_service.deps import CalendarDep, OutboxDep, SessionDep
@@ -17,6 +20,7 @@ from .schemas import (
     BridgeSupportPayment,
     CooperativeFoundation,
     CooperativeView,
+    DeMinimisView,
     Disbursement,
     DisbursementView,
     Evaluation,
@@ -33,7 +37,8 @@ CREATED = status.HTTP_201_CREATED
 applications = APIRouter(prefix="/applications", tags=["grant applications"], responses=PROBLEMS)
 cooperatives = APIRouter(prefix="/cooperatives", tags=["social cooperatives"], responses=PROBLEMS)
 jobs = APIRouter(prefix="/jobs", tags=["jobs and bridge support"], responses=PROBLEMS)
-routers = [applications, cooperatives, jobs]
+de_minimis = APIRouter(prefix="/de-minimis", tags=["de minimis aid"], responses=PROBLEMS)
+routers = [applications, cooperatives, jobs, de_minimis]
 
 
 @applications.post("", status_code=CREATED, summary="Submit a grant application with its business plan")
@@ -63,6 +68,22 @@ async def award_grant(
 ) -> ApplicationView:
     return await service.award_grant(
         session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
+    )
+
+
+@de_minimis.get(
+    "/{beneficiary_kind}/{beneficiary_id}",
+    summary="An undertaking's de minimis headroom on a day (ceiling, window, aid granted, what remains)",
+)
+async def read_de_minimis_headroom(
+    beneficiary_kind: Literal["initiative_group", "organisation"],
+    beneficiary_id: str,
+    session: SessionDep,
+    calendar: CalendarDep,
+    on: dt.date | None = None,
+) -> DeMinimisView:
+    return await service.de_minimis_headroom(
+        session=session, calendar=calendar, beneficiary_kind=beneficiary_kind, beneficiary_id=beneficiary_id, on=on
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Literal
 
@@ -242,6 +242,74 @@ class Membership:
     def admit(self) -> None:
         if self.members >= MAX_MEMBERS:
             raise RuleBroken(f"A social cooperative has at most {MAX_MEMBERS} members.", field="participant_id")
+
+
+# --- de minimis aid ---------------------------------------------------------------------------------------------
+
+EURO_CENT = Decimal("0.01")
+# Regulation (EU) 2023/2831 from 2024: EUR 300,000 over any rolling three years; Regulation 1407/2013 before:
+# EUR 200,000 over the current and the two previous fiscal years.
+DE_MINIMIS_FROM_2024 = dt.date(2024, 1, 1)
+DE_MINIMIS_CEILING = Decimal("300000.00")
+DE_MINIMIS_CEILING_BEFORE_2024 = Decimal("200000.00")
+
+
+@dataclass(frozen=True)
+class DeMinimisAid:
+    """Aid granted to one undertaking, in EUR at the rate given with it."""
+
+    granted_on: dt.date
+    amount_eur: Decimal
+
+
+@dataclass(frozen=True)
+class DeMinimisHeadroom:
+    """What an undertaking may still receive on a day: the ceiling, the window it counts over, what it used."""
+
+    on: dt.date
+    ceiling_eur: Decimal
+    window_from: dt.date
+    granted_eur: Decimal
+
+    @property
+    def headroom_eur(self) -> Decimal:
+        return max(self.ceiling_eur - self.granted_eur, Decimal("0.00"))
+
+
+def de_minimis_headroom(aid: list[DeMinimisAid], on: dt.date) -> DeMinimisHeadroom:
+    """The ceiling in force on the day and the aid counted against it (granted in its window, up to that day)."""
+    if on >= DE_MINIMIS_FROM_2024:
+        ceiling, window_from = DE_MINIMIS_CEILING, add_months(on, -36) + dt.timedelta(days=1)
+    else:
+        ceiling, window_from = DE_MINIMIS_CEILING_BEFORE_2024, dt.date(on.year - 2, 1, 1)
+    granted = sum((a.amount_eur for a in aid if window_from <= a.granted_on <= on), Decimal("0.00"))
+    return DeMinimisHeadroom(on=on, ceiling_eur=ceiling, window_from=window_from, granted_eur=granted)
+
+
+def in_euro(amount_pln: Decimal, eur_rate: Decimal) -> Decimal:
+    """PLN in EUR at the rate given (PLN for one EUR), to the cent (half up, as the aid certificates round)."""
+    if eur_rate <= 0:
+        raise RuleBroken("eur_rate (PLN for one EUR) must be greater than zero.", field="eur_rate")
+    return (amount_pln / eur_rate).quantize(EURO_CENT, rounding=ROUND_HALF_UP)
+
+
+def check_de_minimis(aid: list[DeMinimisAid], *, on: dt.date, amount_pln: Decimal, eur_rate: Decimal) -> Decimal:
+    """The award in EUR, refused when it would take the undertaking over the ceiling (the headroom is told)."""
+    amount_eur = in_euro(amount_pln, eur_rate)
+    room = de_minimis_headroom(aid, on)
+    if amount_eur > room.headroom_eur:
+        raise RuleBroken(
+            f"De minimis aid of EUR {amount_eur} ({amount_pln} PLN at {eur_rate}) would exceed the ceiling of "
+            f"EUR {room.ceiling_eur} counted from {room.window_from.isoformat()}: EUR {room.granted_eur} is already "
+            f"granted, EUR {room.headroom_eur} remains (PLN {(room.headroom_eur * eur_rate).quantize(GROSZ)} "
+            "at that rate).",
+            field="eur_rate",
+            headroom_eur=str(room.headroom_eur),
+            headroom_pln=str((room.headroom_eur * eur_rate).quantize(GROSZ, rounding=ROUND_DOWN)),
+            ceiling_eur=str(room.ceiling_eur),
+            granted_eur=str(room.granted_eur),
+        )
+    return amount_eur
 
 
 # --- unit rates (2021–2027) ----------------------------------------------------------------------------------

@@ -169,6 +169,7 @@ AWARD_LABELS = {
     "amount_per_job": N_("Amount per job (PLN)"),
     "jobs": N_("Jobs funded"),
     "awarded_on": N_("Date of the award"),
+    "eur_rate": N_("EUR exchange rate (PLN for one euro)"),
 }
 DISBURSEMENT_LABELS = {"amount": N_("Amount (PLN)"), "disbursed_on": N_("Date of payment")}
 
@@ -284,7 +285,7 @@ async def award(request: Request, staff: Writer, application_id: str, form: Post
         schema=Award,
         labels=AWARD_LABELS,
         done=N_("Grant awarded. Next: disburse it."),
-        decimals=("amount_per_job",),
+        decimals=("amount_per_job", "eur_rate"),
     )
 
 

@@ -19,6 +19,7 @@ from .tables import (
     cooperative_founders,
     cooperative_members,
     cooperatives,
+    de_minimis_aid,
     disbursements,
     initiative_groups,
     jobs,
@@ -223,6 +224,27 @@ async def members_of(session: AsyncSession, cooperative_id: str) -> Sequence[Row
             .order_by(cooperative_members.c.joined_on, cooperative_members.c.member_id)
         )
     ).all()
+
+
+async def de_minimis_aid_of(
+    session: AsyncSession, *, beneficiary_kind: str, beneficiary_id: str
+) -> list[domain.DeMinimisAid]:
+    rows = await session.execute(
+        sa.select(de_minimis_aid.c.granted_on, de_minimis_aid.c.amount_eur).where(
+            de_minimis_aid.c.beneficiary_kind == beneficiary_kind, de_minimis_aid.c.beneficiary_id == beneficiary_id
+        )
+    )
+    return [domain.DeMinimisAid(granted_on=r.granted_on, amount_eur=r.amount_eur) for r in rows]
+
+
+async def add_de_minimis_aid(session: AsyncSession, **values: Any) -> None:
+    await session.execute(sa.insert(de_minimis_aid).values(**values))
+
+
+async def lock_beneficiary(session: AsyncSession, *, beneficiary_kind: str, beneficiary_id: str) -> None:
+    """Lock the undertaking's read-model row: two awards to it are checked against the ceiling one after the other."""
+    key = initiative_groups.c.group_id if beneficiary_kind == "initiative_group" else organisations.c.organisation_id
+    await session.execute(sa.select(key).where(key == beneficiary_id).with_for_update())
 
 
 async def known_organisations(session: AsyncSession, organisation_ids: list[str]) -> set[str]:

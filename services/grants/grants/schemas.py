@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from owes_contracts import JobEndReason, WorkingTime
 from owes_contracts.base import EntityId, ParticipantId
+from owes_service.numbers import Count, _plain_decimal
 from owes_service.text_guard import FreeText
 
 
@@ -23,6 +24,7 @@ def _no_float(value: Any) -> Any:
 Amount = Annotated[
     Decimal,
     BeforeValidator(_no_float),
+    BeforeValidator(_plain_decimal),  # "1e3", or digits of another script, is no amount
     Field(
         gt=0,
         max_digits=14,
@@ -57,24 +59,40 @@ class ApplicationSubmission(_Request):
         description="The business plan in brief.",
         examples=["Catering cooperative serving schools in Rybnik"],
     )
-    jobs_planned: int = Field(ge=1, le=100, examples=[5])
+    jobs_planned: Count = Field(ge=1, le=100, examples=[5])
     amount_requested: Amount
     submitted_on: Day = None
 
 
 class Evaluation(_Request):
-    score: int = Field(ge=0, le=100, examples=[82])
+    score: Count = Field(ge=0, le=100, examples=[82])
     outcome: Literal["positive", "negative"] = Field(examples=["positive"])
     evaluated_on: Day = None
 
 
+EurRate = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(
+        gt=0,
+        max_digits=10,
+        decimal_places=6,
+        allow_inf_nan=False,
+        description="PLN for one EUR on the day of the award (the rate the de minimis certificate uses), as a "
+        "decimal string; the award is checked against the de minimis ceiling in EUR.",
+        examples=["4.2575"],
+    ),
+]
+
+
 class Award(_Request):
+    eur_rate: EurRate
     amount_per_job: Amount | None = Field(
         default=None,
         description="2021–2027: the unit rate for job creation applies (omit it, or give that rate); "
         "2014–2020: required, at most the project's rate where it sets one.",
     )
-    jobs: int | None = Field(default=None, ge=1, le=100, description="Jobs funded; defaults to the jobs planned.")
+    jobs: Count | None = Field(default=None, ge=1, le=100, description="Jobs funded; defaults to the jobs planned.")
     awarded_on: Day = None
 
 
@@ -135,13 +153,13 @@ class MaintenanceFunding(_Request):
 
 
 class BridgeSupportExtension(_Request):
-    months: int = Field(
+    months: Count = Field(
         ge=1, le=12, description="New length of the schedule in months (more than now, at most 12).", examples=[12]
     )
 
 
 class BridgeSupportPayment(_Request):
-    instalment: int = Field(ge=1, le=12, description="Month number within the schedule.", examples=[1])
+    instalment: Count = Field(ge=1, le=12, description="Month number within the schedule.", examples=[1])
     amount: Amount
     paid_on: Day = None
 
@@ -182,6 +200,18 @@ class JobEnding(_Request):
 
 
 # --- responses -----------------------------------------------------------------------------------------------
+
+
+class DeMinimisView(_Response):
+    """An undertaking's de minimis aid on a day: the ceiling in force, its window, what is granted and what remains."""
+
+    beneficiary_kind: str
+    beneficiary_id: str
+    on: dt.date
+    ceiling_eur: Decimal
+    window_from: dt.date
+    granted_eur: Decimal
+    headroom_eur: Decimal
 
 
 class DisbursementView(_Response):

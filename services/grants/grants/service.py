@@ -28,6 +28,7 @@ from .schemas import (
     BridgeSupportPayment,
     CooperativeFoundation,
     CooperativeView,
+    DeMinimisView,
     Disbursement,
     DisbursementView,
     Evaluation,
@@ -144,6 +145,25 @@ async def award_grant(
             event = application.award(
                 amount_per_job=form.amount_per_job, jobs=form.jobs, on=awarded_on, project=_project(calendar)
             )
+        row = await repository.get_application(session, application_id)
+        if row is None:  # loaded and locked just above
+            raise NotFound(f"No application {application_id}.")
+        beneficiary = {"beneficiary_kind": row.applicant_kind, "beneficiary_id": row.applicant_id}
+        await repository.lock_beneficiary(session, **beneficiary)
+        aid = await repository.de_minimis_aid_of(session, **beneficiary)
+        with _rules():
+            amount_eur = domain.check_de_minimis(
+                aid, on=awarded_on, amount_pln=event.total_amount, eur_rate=form.eur_rate
+            )
+        await repository.add_de_minimis_aid(
+            session,
+            application_id=application_id,
+            granted_on=awarded_on,
+            amount_pln=event.total_amount,
+            eur_rate=str(form.eur_rate),
+            amount_eur=amount_eur,
+            **beneficiary,
+        )
         await repository.update_application(
             session,
             application_id,
@@ -155,6 +175,29 @@ async def award_grant(
         )
         await outbox.add(session, event)
         return await _application_view(session, application_id)
+
+
+async def de_minimis_headroom(
+    *, session: AsyncSession, calendar: ProjectCalendar, beneficiary_kind: str, beneficiary_id: str, on: dt.date | None
+) -> DeMinimisView:
+    """What an undertaking (an applicant) may still receive as de minimis aid on a day (default: today)."""
+    day = on or calendar.today()
+    async with session.begin():
+        if not await repository.applicant_exists(session, applicant_kind=beneficiary_kind, applicant_id=beneficiary_id):
+            raise NotFound(f"No {beneficiary_kind.replace('_', ' ')} {beneficiary_id} is known to grants.")
+        aid = await repository.de_minimis_aid_of(
+            session, beneficiary_kind=beneficiary_kind, beneficiary_id=beneficiary_id
+        )
+    room = domain.de_minimis_headroom(aid, day)
+    return DeMinimisView(
+        beneficiary_kind=beneficiary_kind,
+        beneficiary_id=beneficiary_id,
+        on=day,
+        ceiling_eur=room.ceiling_eur,
+        window_from=room.window_from,
+        granted_eur=room.granted_eur,
+        headroom_eur=room.headroom_eur,
+    )
 
 
 async def disburse_grant(

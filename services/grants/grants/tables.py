@@ -116,6 +116,21 @@ cooperatives = sa.Table(
     sa.Column("founded_by", sa.String(16), nullable=True),
 )
 
+# De minimis aid granted to each undertaking (the applicant), kept 10 fiscal years: each award is checked against
+# the ceiling over the window before it.
+de_minimis_aid = sa.Table(
+    "de_minimis_aid",
+    metadata,
+    sa.Column("application_id", sa.String(64), sa.ForeignKey("applications.application_id"), primary_key=True),
+    sa.Column("beneficiary_kind", sa.String(32), nullable=False),
+    sa.Column("beneficiary_id", sa.String(64), nullable=False),
+    sa.Column("granted_on", sa.Date, nullable=False),
+    sa.Column("amount_pln", Grosze, nullable=False),
+    sa.Column("eur_rate", sa.String(16), nullable=False),  # PLN for one EUR, as given (exact decimal text)
+    sa.Column("amount_eur", Grosze, nullable=False),  # euro cents, stored as whole cents like grosze
+    sa.Index("ix_de_minimis_beneficiary", "beneficiary_kind", "beneficiary_id", "granted_on"),
+)
+
 # Members besides the founding participants: founding organisations (legal persons) and those who joined later.
 cooperative_members = sa.Table(
     "cooperative_members",

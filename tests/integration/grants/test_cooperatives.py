@@ -10,6 +10,7 @@ import pytest
 from grants import repository as grants_repository
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
+EUR = "4.3000"  # PLN for one EUR, given with each award (de minimis)
 
 
 def new_krs() -> str:
@@ -261,7 +262,7 @@ class TestFoundCooperative:
             f"/applications/{application_id}/evaluation",
             json={"score": 90, "outcome": "positive", "evaluated_on": "2024-11-01"},
         )
-        await grants.post(f"/applications/{application_id}/award", json={"awarded_on": "2024-11-15"})
+        await grants.post(f"/applications/{application_id}/award", json={"eur_rate": EUR, "awarded_on": "2024-11-15"})
 
         response = await grants.post("/cooperatives", json=funded)
 

@@ -9,6 +9,7 @@ import pytest
 from helpers import header, read_topic
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
+EUR = "4.3000"  # PLN for one EUR, given with each award (de minimis)
 
 PLAN = {
     "summary": "Catering cooperative serving school canteens in Rybnik",
@@ -119,7 +120,16 @@ class TestEvaluateAndAward:
         application_id = await submitted_application(grants, feed)
         award = f"/applications/{application_id}/award"
 
-        problem(await grants.post(award, json={}), 409, "only after a positive evaluation")
+        problem(
+            await grants.post(
+                award,
+                json={
+                    "eur_rate": EUR,
+                },
+            ),
+            409,
+            "only after a positive evaluation",
+        )
         evaluated = await grants.post(
             f"/applications/{application_id}/evaluation",
             json={"score": 82, "outcome": "positive", "evaluated_on": "2025-01-20"},
@@ -128,14 +138,14 @@ class TestEvaluateAndAward:
 
         before = await probe.records()
         refused = problem(
-            await grants.post(award, json={"amount_per_job": "23500.50", "awarded_on": "2025-02-01"}),
+            await grants.post(award, json={"eur_rate": EUR, "amount_per_job": "23500.50", "awarded_on": "2025-02-01"}),
             422,
             "unit rate for job creation in force on 2025-02-01: 35212.00 PLN",
         )
         assert refused["unit_rate"] == "35212.00"
         assert await probe.records() == before
 
-        response = await grants.post(award, json={"awarded_on": "2025-02-01"})
+        response = await grants.post(award, json={"eur_rate": EUR, "awarded_on": "2025-02-01"})
 
         assert response.status_code == 200, response.text
         view = response.json()
@@ -145,7 +155,7 @@ class TestEvaluateAndAward:
             "35212.00",
             "176060.00",
         )
-        problem(await grants.post(award, json={"amount_per_job": "1.00"}), 409, "already awarded")
+        problem(await grants.post(award, json={"eur_rate": EUR, "amount_per_job": "1.00"}), 409, "already awarded")
         events = await probe.events_of(application_id)
         assert [name for name, _ in events] == [
             "GrantApplicationSubmitted",
@@ -173,13 +183,17 @@ class TestEvaluateAndAward:
         award = f"/applications/{application_id}/award"
         before = await probe.records()
 
-        problem(await grants.post(award, json={"amount_per_job": "0.00"}), 422, "greater than 0")
-        problem(await grants.post(award, json={"amount_per_job": "-23500.00"}), 422, "greater than 0")
-        problem(await grants.post(award, json={"amount_per_job": "23500.005"}), 422, "2 decimal places")
-        problem(await grants.post(award, json={"amount_per_job": 23500.5}), 422, "never floats")
-        problem(await grants.post(award, json={"amount_per_job": "100.00", "jobs": 6}), 422, "1 to 5 jobs")
+        problem(await grants.post(award, json={"eur_rate": EUR, "amount_per_job": "0.00"}), 422, "greater than 0")
+        problem(await grants.post(award, json={"eur_rate": EUR, "amount_per_job": "-23500.00"}), 422, "greater than 0")
         problem(
-            await grants.post(award, json={"amount_per_job": "100.00", "awarded_on": "2025-01-19"}),
+            await grants.post(award, json={"eur_rate": EUR, "amount_per_job": "23500.005"}), 422, "2 decimal places"
+        )
+        problem(await grants.post(award, json={"eur_rate": EUR, "amount_per_job": 23500.5}), 422, "never floats")
+        problem(
+            await grants.post(award, json={"eur_rate": EUR, "amount_per_job": "100.00", "jobs": 6}), 422, "1 to 5 jobs"
+        )
+        problem(
+            await grants.post(award, json={"eur_rate": EUR, "amount_per_job": "100.00", "awarded_on": "2025-01-19"}),
             422,
             "before the evaluation",
         )
@@ -201,7 +215,10 @@ class TestEvaluateAndAward:
 
         problem(await grants.post(evaluation, json={"score": 90, "outcome": "positive"}), 409, "already evaluated")
         problem(
-            await grants.post(f"/applications/{application_id}/award", json={"amount_per_job": "100.00"}),
+            await grants.post(
+                f"/applications/{application_id}/award",
+                json={"eur_rate": EUR, "amount_per_job": "100.00"},
+            ),
             409,
             "evaluated negatively",
         )
@@ -221,7 +238,9 @@ class TestDisburseGrant:
         application_id = await approved_application(grants, feed, jobs_planned=2)
         url = f"/applications/{application_id}/disbursements"
         problem(await grants.post(url, json={"amount": "1.00"}), 409, "no grant awarded")
-        awarded = await grants.post(f"/applications/{application_id}/award", json={"awarded_on": "2025-02-01"})
+        awarded = await grants.post(
+            f"/applications/{application_id}/award", json={"eur_rate": EUR, "awarded_on": "2025-02-01"}
+        )
         assert awarded.json()["total_awarded"] == "70424.00"  # two jobs at the rate of 35212.00
 
         first = await grants.post(url, json={"amount": "70000.00", "disbursed_on": "2025-02-05"})
@@ -252,7 +271,7 @@ class TestDisburseGrant:
 
     async def test_concurrent_disbursements_never_exceed_the_award_together(self, grants, feed, probe):
         application_id = await approved_application(grants, feed, jobs_planned=2)
-        await grants.post(f"/applications/{application_id}/award", json={"awarded_on": "2025-02-01"})
+        await grants.post(f"/applications/{application_id}/award", json={"eur_rate": EUR, "awarded_on": "2025-02-01"})
         url = f"/applications/{application_id}/disbursements"
 
         # 70424.00 awarded (two jobs at the unit rate): room for four payments of a quarter of it
@@ -269,3 +288,62 @@ class TestDisburseGrant:
             "No application app_missing",
         )
         problem(await grants.get("/applications/app_missing"), 404, "No application app_missing")
+
+
+class TestDeMinimis:
+    async def test_awards_to_one_undertaking_stay_under_the_ceiling_and_a_refusal_tells_the_headroom(
+        self, grants, feed, probe, problem
+    ):
+        organisation_id = await feed.organisation()
+        await feed.applied_by(grants)
+
+        async def approved(jobs: int) -> str:
+            submitted = await submit(grants, organisation_id, kind="organisation", jobs_planned=jobs)
+            application_id = submitted.json()["application_id"]
+            await grants.post(
+                f"/applications/{application_id}/evaluation",
+                json={"score": 80, "outcome": "positive", "evaluated_on": "2025-01-20"},
+            )
+            return application_id
+
+        first, second = await approved(2), await approved(1)
+        headroom = f"/de-minimis/organisation/{organisation_id}"
+        assert (await grants.get(headroom, params={"on": "2025-02-01"})).json()["headroom_eur"] == "300000.00"
+        # 2 x 35212.00 PLN at 0.25 PLN for a euro (a rate that makes the ceiling near): EUR 281696.00
+        awarded = await grants.post(
+            f"/applications/{first}/award", json={"eur_rate": "0.25", "awarded_on": "2025-02-01"}
+        )
+        assert awarded.status_code == 200, awarded.text
+        before = await probe.records()
+
+        refused = problem(
+            await grants.post(f"/applications/{second}/award", json={"eur_rate": "0.25", "awarded_on": "2025-02-01"}),
+            422,
+            "would exceed the ceiling of EUR 300000.00",
+            "EUR 18304.00 remains",
+        )
+
+        assert (refused["headroom_eur"], refused["headroom_pln"], refused["granted_eur"]) == (
+            "18304.00",
+            "4576.00",
+            "281696.00",
+        )
+        assert await probe.records() == before
+        assert (await grants.get(f"/applications/{second}")).json()["status"] == "approved"
+        # at 2.00 PLN for a euro the one job is EUR 17606.00: within the headroom
+        accepted = await grants.post(
+            f"/applications/{second}/award", json={"eur_rate": "2.00", "awarded_on": "2025-02-01"}
+        )
+        assert accepted.status_code == 200, accepted.text
+        room = (await grants.get(headroom, params={"on": "2025-02-01"})).json()
+        assert (room["ceiling_eur"], room["window_from"], room["granted_eur"], room["headroom_eur"]) == (
+            "300000.00",
+            "2022-02-02",
+            "299302.00",
+            "698.00",
+        )
+        # three years on, the aid of 2025-02-01 falls out of the rolling window
+        later = (await grants.get(headroom, params={"on": "2028-02-01"})).json()
+        assert (later["window_from"], later["headroom_eur"]) == ("2025-02-02", "300000.00")
+        problem(await grants.get("/de-minimis/organisation/org_unknown"), 404, "org_unknown")
+        problem(await grants.post(f"/applications/{first}/award", json={}), 422, "eur_rate")

@@ -302,7 +302,10 @@ class TestParticipantLife:
             awarded = await life.call(
                 "grants",
                 f"/applications/{app_id}/award",
-                {"awarded_on": "2024-11-15"},  # the job-creation unit rate in force: 35212.00 from July 2024
+                {
+                    "awarded_on": "2024-11-15",
+                    "eur_rate": "4.3000",
+                },  # the job-creation unit rate in force: 35212.00 from July 2024
                 status=200,
                 publishes="GrantAwarded",
                 about=app_id,

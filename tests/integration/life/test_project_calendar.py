@@ -339,7 +339,9 @@ class TestProjectCalendar:
                     f"/applications/{app_id}/evaluation", json={"score": 80, "outcome": "positive"}
                 )
                 assert evaluated.status_code == 200 and evaluated.json()["evaluated_on"] == day, evaluated.text
-                awarded = await c["grants"].post(f"/applications/{app_id}/award", json={"amount_per_job": "23500.00"})
+                awarded = await c["grants"].post(
+                    f"/applications/{app_id}/award", json={"amount_per_job": "23500.00", "eur_rate": "4.3000"}
+                )
                 assert awarded.status_code == 200 and awarded.json()["awarded_on"] == day, awarded.text
                 disbursed = await c["grants"].post(
                     f"/applications/{app_id}/disbursements", json={"amount": "117500.00"}

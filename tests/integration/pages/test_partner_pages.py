@@ -234,7 +234,9 @@ class TestGrantsApplicationsAndJobs:
             assert "Liczba punktów" in error_next_to(too_many_points.text, "score")
             evaluated = await post(browser, f"{page}/evaluation", {"score": "82", "outcome": "positive"}, page=page)
             assert evaluated.status_code == 303, re.findall(r"error-message.*", evaluated.text)
-            awarded = await post(browser, f"{page}/award", {"amount_per_job": "35 212,00"}, page=page)  # the unit rate
+            awarded = await post(
+                browser, f"{page}/award", {"amount_per_job": "35 212,00", "eur_rate": "4,30"}, page=page
+            )  # the unit rate
             assert awarded.status_code == 303, re.findall(r"error-message.*", awarded.text)
             too_much = await post(browser, f"{page}/disbursements", {"amount": "80 000,00"}, page=page)
             assert too_much.status_code == 422 and field_value(too_much.text, "amount") == "80 000,00"

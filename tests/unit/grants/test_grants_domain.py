@@ -438,3 +438,41 @@ class TestUnitRates:
         with pytest.raises(RuleBroken, match="only in 2014–2020 projects") as refused:
             domain.require_bridge_support(CURRENT)
         assert refused.value.extra["programme"] == "2021-2027"
+
+
+class TestDeMinimis:
+    def test_from_2024_the_ceiling_is_300000_eur_over_any_rolling_three_years(self):
+        aid = [
+            domain.DeMinimisAid(D(2022, 3, 1), Decimal("100000.00")),  # outside the window of 2025-03-01
+            domain.DeMinimisAid(D(2022, 3, 2), Decimal("150000.00")),
+            domain.DeMinimisAid(D(2024, 6, 1), Decimal("100000.00")),
+        ]
+        room = domain.de_minimis_headroom(aid, D(2025, 3, 1))
+        assert (room.ceiling_eur, room.window_from, room.granted_eur, room.headroom_eur) == (
+            Decimal("300000.00"),
+            D(2022, 3, 2),
+            Decimal("250000.00"),
+            Decimal("50000.00"),
+        )
+
+    def test_before_2024_the_ceiling_is_200000_eur_over_three_fiscal_years(self):
+        aid = [
+            domain.DeMinimisAid(D(2020, 12, 31), Decimal("150000.00")),
+            domain.DeMinimisAid(D(2021, 1, 1), Decimal("150000.00")),
+        ]
+        room = domain.de_minimis_headroom(aid, D(2023, 6, 1))
+        assert (room.ceiling_eur, room.window_from, room.headroom_eur) == (
+            Decimal("200000.00"),
+            D(2021, 1, 1),
+            Decimal("50000.00"),
+        )
+
+    def test_an_award_is_converted_at_its_rate_and_refused_above_the_headroom(self):
+        aid = [domain.DeMinimisAid(D(2024, 6, 1), Decimal("260000.00"))]
+        # 172000.00 PLN at 4.3000 is EUR 40000.00: exactly the headroom
+        assert domain.check_de_minimis(
+            aid, on=D(2025, 1, 1), amount_pln=Decimal("172000.00"), eur_rate=Decimal("4.3000")
+        ) == Decimal("40000.00")
+        with pytest.raises(RuleBroken, match=r"EUR 40000\.00 remains") as refused:
+            domain.check_de_minimis(aid, on=D(2025, 1, 1), amount_pln=Decimal("172000.05"), eur_rate=Decimal("4.3"))
+        assert (refused.value.extra["headroom_eur"], refused.value.extra["headroom_pln"]) == ("40000.00", "172000.00")
