@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from rebuild import fill
 
 from owes_contracts import PRODUCERS, topic_for
-from owes_messaging.db import create_engine
+from owes_messaging.db import READ_ONLY, create_engine
 
 RATE_TARGET = 10_000
 SHARE_TARGET = 0.10
@@ -64,15 +64,23 @@ async def raw_consume(bootstrap: str, topics: list[str], total: int) -> float:
         await consumer.stop()
 
 
-async def applied(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return await conn.scalar(sa.text("SELECT count(*) FROM inbox"))
-    except sa.exc.DBAPIError:  # not migrated yet
-        return 0
-    finally:
-        await engine.dispose()
+class Applied:
+    """Counts reporting's inbox rows through one engine, reading a snapshot: on SQLite a plain transaction would
+    take the write lock every poll and make reporting wait (and a new engine per poll cost the shared CPU)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+
+    async def __call__(self) -> int:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(**{READ_ONLY: True})
+                return await conn.scalar(sa.text("SELECT count(*) FROM inbox"))
+        except sa.exc.DBAPIError:  # not migrated yet
+            return 0
+
+    async def close(self) -> None:
+        await self.engine.dispose()
 
 
 async def catch_up(args, bootstrap: str, broker_pid: int | None, database: str, tmp: str) -> dict[str, float]:
@@ -93,15 +101,17 @@ async def catch_up(args, bootstrap: str, broker_pid: int | None, database: str, 
             services.start({"reporting": url}, REPORTING_CONSUMER_GROUP=group)
             meter = c.CpuMeter(reporting=services.pid("reporting"), broker=broker_pid).start()
             c.log(f"{database}: reporting started again; waiting for the first applied event")
-            while not (first := await applied(url)) and time.perf_counter() - launched < args.timeout:
+            applied = Applied(url)
+            while not (first := await applied()) and time.perf_counter() - launched < args.timeout:
                 await asyncio.sleep(0.05)
             started, count = time.perf_counter(), first
             cpu_at_first = c.cpu_seconds(services.pid("reporting"))
             deadline = launched + args.timeout
             while count < args.events and time.perf_counter() < deadline:
                 await asyncio.sleep(0.1)
-                count = await applied(url)
+                count = await applied()
             finished = time.perf_counter()
+            await applied.close()
             cpu_applying = c.cpu_seconds(services.pid("reporting")) - cpu_at_first
             meter.stop()
     return {
