@@ -54,6 +54,7 @@ COOPERATIVE_LABELS = {
     "krs": N_("KRS number"),
     "county": N_("County"),
     "founder_ids": N_("Founders"),
+    "founding_organisation_ids": N_("Founding organisations"),
     "application_id": N_("Grant application that funds it"),
     "founded_on": N_("Date of founding"),
 }
@@ -99,6 +100,7 @@ async def cooperatives(request: Request, staff: Staff) -> Response:
 async def found_cooperative(request: Request, staff: Writer, form: Posted) -> Response:
     body = form_body(form, COOPERATIVE_LABELS)
     body["founder_ids"] = _founders(form.get("founder_ids") or "")
+    body["founding_organisation_ids"] = _founders(form.get("founding_organisation_ids") or "")
     cooperative, errors = await pages.attempt(
         request, service.found_cooperative, schema=CooperativeFoundation, body=body, labels=COOPERATIVE_LABELS
     )
@@ -167,9 +169,9 @@ EVALUATION_LABELS = {
 }
 AWARD_LABELS = {
     "amount_per_job": N_("Amount per job (PLN)"),
+    "eur_rate": N_("EUR exchange rate (PLN for one euro)"),
     "jobs": N_("Jobs funded"),
     "awarded_on": N_("Date of the award"),
-    "eur_rate": N_("EUR exchange rate (PLN for one euro)"),
 }
 DISBURSEMENT_LABELS = {"amount": N_("Amount (PLN)"), "disbursed_on": N_("Date of payment")}
 
