@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request
@@ -26,6 +26,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 log = structlog.get_logger("owes.http")
+T = TypeVar("T")
 
 
 class Problem(Exception):
@@ -57,6 +58,13 @@ class InvalidInput(Problem):
     status = 422
     title = "Invalid input"
     type = "https://owes.example/problems/invalid-input"
+
+
+def found(value: T | None, missing: str) -> T:
+    """The value a use case looked up, or NotFound saying what is missing."""
+    if value is None:
+        raise NotFound(missing)
+    return value
 
 
 def problem_response(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import AdvisorySessionHeld, MentoringProvided
 from owes_messaging.outbox import OutboxWriter
-from owes_service.problems import Conflict, InvalidInput, NotFound
+from owes_service.problems import Conflict, InvalidInput, NotFound, found
 from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 
 from . import domain, repository
@@ -142,10 +142,9 @@ async def create_training(*, session: AsyncSession, form: TrainingCreation) -> s
 
 
 async def _training_for_update(session: AsyncSession, training_id: str) -> domain.Training:
-    training = await repository.get_training(session, training_id=training_id, for_update=True)
-    if training is None:
-        raise NotFound(f"No training {training_id}.")
-    return training
+    return found(
+        await repository.get_training(session, training_id=training_id, for_update=True), f"No training {training_id}."
+    )
 
 
 async def _not_completed_yet(session: AsyncSession, *, training_id: str, participant_id: str) -> None:
@@ -213,17 +212,15 @@ async def complete_training(
 
 
 async def get_advisory_session(*, session: AsyncSession, session_id: str) -> AdvisorySessionView:
-    found = await repository.get_advisory_session(session, session_id=session_id)
-    if found is None:
-        raise NotFound(f"No advisory session {session_id}.")
-    return found
+    return found(
+        await repository.get_advisory_session(session, session_id=session_id), f"No advisory session {session_id}."
+    )
 
 
 async def get_mentoring(*, session: AsyncSession, mentoring_id: str) -> MentoringView:
-    found = await repository.get_mentoring(session, mentoring_id=mentoring_id)
-    if found is None:
-        raise NotFound(f"No mentoring record {mentoring_id}.")
-    return found
+    return found(
+        await repository.get_mentoring(session, mentoring_id=mentoring_id), f"No mentoring record {mentoring_id}."
+    )
 
 
 async def get_training(*, session: AsyncSession, training_id: str) -> TrainingView:
@@ -252,10 +249,10 @@ async def get_known_participant(*, session: AsyncSession, participant_id: str) -
 
 
 async def get_known_organisation(*, session: AsyncSession, organisation_id: str) -> KnownOrganisationView:
-    found = await repository.get_known_organisation(session, organisation_id=organisation_id)
-    if found is None:
-        raise NotFound(f"Advisory has not heard of organisation {organisation_id}.")
-    return found
+    return found(
+        await repository.get_known_organisation(session, organisation_id=organisation_id),
+        f"Advisory has not heard of organisation {organisation_id}.",
+    )
 
 
 async def list_trainings(*, session: AsyncSession) -> Sequence[TrainingSummary]:

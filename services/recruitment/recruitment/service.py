@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -17,7 +17,7 @@ from owes_contracts import (
 from owes_contracts.recruitment import withheld_name
 from owes_messaging.db import truncate_sqlite_wal
 from owes_messaging.outbox import OutboxWriter
-from owes_service.problems import Conflict, InvalidInput, NotFound
+from owes_service.problems import Conflict, InvalidInput, found
 from owes_service.project import county_key
 from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
 
@@ -59,6 +59,16 @@ async def recruit_participant(
     participant_id = domain.new_participant_id()
     band = domain.age_band(age)
     gender = domain.pesel_gender(form.pesel)
+    status = domain.labour_status_at_start(form.labour_market_status, form.unemployed_months, age)
+    esf: dict[str, Any] = {
+        "education": form.education,
+        "esf_age_group": domain.esf_age_group(age),
+        "third_country_national": form.third_country_national,
+        "foreign_background": form.foreign_background,
+        "minority": form.minority,
+        "homeless": form.homeless,
+        "rural": form.rural,
+    }
     async with session.begin():
         if await repository.pesel_taken(session, pesel=form.pesel):
             raise Conflict("A participant with this PESEL is already registered.", field="pesel")
@@ -75,9 +85,11 @@ async def recruit_participant(
             outside_subregion=outside,
             gender=gender.value,
             age_band=band.value,
-            labour_market_status=form.labour_market_status.value,
+            labour_market_status=status.value,
             disability=form.disability,
             at_risk_of_exclusion=form.at_risk_of_exclusion,
+            unemployed_months=form.unemployed_months,
+            **esf,
             consent_given_at=calendar.now(),
             status="recruited",
             recruited_on=recruited_on,
@@ -90,28 +102,31 @@ async def recruit_participant(
                 gender=gender,
                 age_band=band,
                 county=county,
-                labour_market_status=form.labour_market_status,
+                labour_market_status=status,
                 disability=form.disability,
                 at_risk_of_exclusion=form.at_risk_of_exclusion,
                 county_teryt=teryt,
                 outside_subregion=outside,
+                **esf,
             ),
         )
     return participant_id
 
 
 async def get_participant(*, session: AsyncSession, participant_id: str) -> ParticipantRecord:
-    found = await repository.get_participant(session, participant_id=participant_id)
-    if found is None:
-        raise NotFound(f"No participant {participant_id}.")
-    return found
+    return found(
+        await repository.get_participant(session, participant_id=participant_id), f"No participant {participant_id}."
+    )
 
 
 async def _participant_for_update(session: AsyncSession, participant_id: str) -> domain.Participant:
-    found = await repository.get_participant(session, participant_id=participant_id, for_update=True)
-    if found is None:
-        raise NotFound(f"No participant {participant_id}.")
-    return domain.Participant(found.participant_id, ParticipantStatus(found.status), found.recruited_on, found.erased)
+    record = found(
+        await repository.get_participant(session, participant_id=participant_id, for_update=True),
+        f"No participant {participant_id}.",
+    )
+    return domain.Participant(
+        record.participant_id, ParticipantStatus(record.status), record.recruited_on, record.erased
+    )
 
 
 def _day(calendar: ProjectCalendar, day: dt.date | None, field: str) -> dt.date:
@@ -262,6 +277,8 @@ async def enrol_organisation(
     async with session.begin():
         if await repository.nip_taken(session, nip=nip):
             raise Conflict("An organisation with this NIP is already enrolled.", field="nip")
+        if krs is not None and await repository.krs_taken(session, krs=krs):
+            raise Conflict("An organisation with this KRS number is already enrolled.", field="krs")
         await repository.add_organisation(
             session,
             organisation_id=organisation_id,
@@ -296,10 +313,10 @@ async def enrol_organisation(
 
 
 async def get_organisation(*, session: AsyncSession, organisation_id: str) -> OrganisationView:
-    found = await repository.get_organisation(session, organisation_id=organisation_id)
-    if found is None:
-        raise NotFound(f"No organisation {organisation_id}.")
-    return found
+    return found(
+        await repository.get_organisation(session, organisation_id=organisation_id),
+        f"No organisation {organisation_id}.",
+    )
 
 
 async def start_economic_activity(
@@ -313,17 +330,18 @@ async def start_economic_activity(
     """Record that an enrolled NGO started paid public-benefit or economic activity; publish the fact."""
     started_on = _day(calendar, start.started_on, "started_on")
     async with session.begin():
-        found = await repository.get_organisation(session, organisation_id=organisation_id, for_update=True)
-        if found is None:
-            raise NotFound(f"No organisation {organisation_id}.")
-        organisation = domain.Organisation(organisation_id, found.organisation_type, found.runs_economic_activity)
+        record = found(
+            await repository.get_organisation(session, organisation_id=organisation_id, for_update=True),
+            f"No organisation {organisation_id}.",
+        )
+        organisation = domain.Organisation(organisation_id, record.organisation_type, record.runs_economic_activity)
         try:
             started = organisation.start_economic_activity(activity=start.activity, on=started_on)
         except domain.NotAnNgo as exc:
             raise InvalidInput(f"Cannot start economic activity: {exc}.") from None
         except domain.StateConflict as exc:
             raise Conflict(f"Cannot start economic activity: {exc}.") from None
-        _not_before(started_on, found.enrolled_on, field="started_on", what="enrolment date")
+        _not_before(started_on, record.enrolled_on, field="started_on", what="enrolment date")
         await repository.update_organisation(
             session,
             organisation_id=organisation_id,
@@ -332,7 +350,7 @@ async def start_economic_activity(
             economic_activity_started_on=started_on,
         )
         await outbox.add(session, started)
-    return found.model_copy(
+    return record.model_copy(
         update={
             "runs_economic_activity": True,
             "economic_activity": start.activity,
@@ -374,10 +392,7 @@ async def form_initiative_group(
 
 
 async def get_initiative_group(*, session: AsyncSession, group_id: str) -> InitiativeGroupView:
-    found = await repository.get_initiative_group(session, group_id=group_id)
-    if found is None:
-        raise NotFound(f"No initiative group {group_id}.")
-    return found
+    return found(await repository.get_initiative_group(session, group_id=group_id), f"No initiative group {group_id}.")
 
 
 async def search_participants(
