@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from .base import AgeBand, EntityId, Event, Gender, LabourMarketStatus, ParticipantId
+
+SensitiveAnswer = Literal["yes", "no", "refused"]
 
 
 class _RecruitmentEvent(Event):
@@ -43,6 +45,27 @@ class ParticipantRecruited(_RecruitmentEvent):
         "subregion (a limited share may); absent in events before 2026-11.",
         examples=[False],
     )
+    # ESF+ common indicators (Regulation (EU) 2021/1057, Annex I): coarse values only, fixed on the day
+    # participation starts; absent in events before 2026-12 (and where the participant form did not ask).
+    esf_age_group: Literal["under_18", "18_29", "30_54", "55_plus"] | None = Field(
+        default=None, description="Age group at entry, as the ESF+ indicators count it.", examples=["30_54"]
+    )
+    education: Literal["isced_0_2", "isced_3_4", "isced_5_8"] | None = Field(
+        default=None, description="Highest education completed, as an ISCED group.", examples=["isced_3_4"]
+    )
+    third_country_national: SensitiveAnswer | None = Field(
+        default=None, description="A third-country national: yes, no, or refused to answer.", examples=["no"]
+    )
+    foreign_background: SensitiveAnswer | None = Field(
+        default=None, description="Of foreign background: yes, no, or refused to answer.", examples=["no"]
+    )
+    minority: SensitiveAnswer | None = Field(
+        default=None, description="A member of a minority: yes, no, or refused to answer.", examples=["refused"]
+    )
+    homeless: SensitiveAnswer | None = Field(
+        default=None, description="Homeless or excluded from housing: yes, no, or refused.", examples=["no"]
+    )
+    rural: bool | None = Field(default=None, description="Lives in a rural area.", examples=[False])
 
 
 class ParticipantEligibilityConfirmed(_RecruitmentEvent):

@@ -15,6 +15,7 @@ from enum import StrEnum
 from owes_contracts import (
     AgeBand,
     EligibilityRejectionReason,
+    LabourMarketStatus,
     OrganisationEconomicActivityStarted,
     OrganisationType,
     ParticipantDataErased,
@@ -53,6 +54,26 @@ def age_band(age: int) -> AgeBand:
     if age < 65:
         return AgeBand.FROM_50
     return AgeBand.OVER_64
+
+
+def esf_age_group(age: int) -> str:
+    """The ESF+ indicators' age group at entry: under 18, 18–29, 30–54, 55 and over."""
+    if age < 18:
+        return "under_18"
+    if age < 30:
+        return "18_29"
+    if age < 55:
+        return "30_54"
+    return "55_plus"
+
+
+def labour_status_at_start(status: LabourMarketStatus, unemployed_months: int | None, age: int) -> LabourMarketStatus:
+    """The status on the day participation starts: unemployed longer than 6 months under 25, or longer than 12
+    months from 25, is long-term unemployed (ESF+ common indicators)."""
+    long_term = unemployed_months is not None and unemployed_months > (6 if age < 25 else 12)
+    if status is LabourMarketStatus.UNEMPLOYED and long_term:
+        return LabourMarketStatus.LONG_TERM_UNEMPLOYED
+    return status
 
 
 def new_participant_id() -> str:

@@ -55,6 +55,21 @@ class ParticipantRegistration(BaseModel):
     )
     labour_market_status: LabourMarketStatus
     disability: StrictBool = False
+    unemployed_months: int | None = Field(
+        default=None,
+        ge=0,
+        le=600,
+        description="Unemployed: for how many months on the day participation starts (over 6 under 25, over 12 "
+        "from 25, is long-term unemployment).",
+    )
+    education: Literal["isced_0_2", "isced_3_4", "isced_5_8"] | None = Field(
+        default=None, description="Highest education completed: ISCED 0–2, 3–4 or 5–8."
+    )
+    third_country_national: Literal["yes", "no", "refused"] | None = None
+    foreign_background: Literal["yes", "no", "refused"] | None = None
+    minority: Literal["yes", "no", "refused"] | None = None
+    homeless: Literal["yes", "no", "refused"] | None = None
+    rural: StrictBool | None = Field(default=None, description="Lives in a rural area.")
     at_risk_of_exclusion: StrictBool = True
     consent: StrictBool = Field(description="Consent to the processing of personal data; must be true.")
     recruited_on: dt.date | None = Field(default=None, description="Defaults to today.")

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_service.deps import SessionDep
 from owes_service.problems import InvalidInput, NotFound
 
-from . import service
+from . import esf, service
 from .exports import EXPORTS, FORMATS, table, to_csv, to_xlsx
 from .freshness import freshness_json
 from .indicators import BY_KEY, DIMENSIONS, Indicator
@@ -90,6 +90,34 @@ async def social_enterprises(live: LiveDep, session: SessionDep, on: dt.date | N
         "entities": entities,
         "meeting_conditions": [e["cooperative_id"] for e in entities if e["meets_conditions"]],
     }
+
+
+@router.get(
+    "/esf-indicators",
+    summary="ESF+ common indicators by sex for a reporting period and cumulatively, per partner (JSON or XLSX)",
+)
+async def esf_indicators(
+    live: LiveDep,
+    session: SessionDep,
+    period_from: Annotated[dt.date | None, Query(alias="from")] = None,
+    period_to: Annotated[dt.date | None, Query(alias="to")] = None,
+    format: Literal["json", "xlsx"] = "json",
+) -> Response:
+    calendar = live.runtime.calendar
+    project = calendar.project
+    first = period_from or (project.starts_on if project else dt.date(2021, 1, 1))
+    last = period_to or calendar.today()
+    if last < first:
+        raise InvalidInput(f"the period ends ({last}) before it starts ({first})", field="to")
+    report = esf.esf_report(await esf.entrants(session, last), period_from=first, period_to=last)
+    if format == "xlsx":
+        name = project.name if project else "OWES"
+        return Response(
+            esf.payment_claim_xlsx(report, project_name=name),
+            media_type=FORMATS["xlsx"],
+            headers={"Content-Disposition": f'attachment; filename="payment-claim-{first}-{last}.xlsx"'},
+        )
+    return JSONResponse(report)
 
 
 @router.get("/freshness", summary="Last event seen from each partner, and the consumer's lag per topic")

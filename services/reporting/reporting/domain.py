@@ -159,6 +159,13 @@ def participant_recruited(o: Origin, e: ParticipantRecruited) -> list[tuple]:
             e.at_risk_of_exclusion,
             e.recruited_on,
             outside_subregion=e.outside_subregion,
+            esf_age_group=e.esf_age_group,
+            education=e.education,
+            third_country_national=e.third_country_national,
+            foreign_background=e.foreign_background,
+            minority=e.minority,
+            homeless=e.homeless,
+            rural=e.rural,
         )
     ]
 

@@ -39,6 +39,14 @@ participants = sa.Table(
     sa.Column("erased", sa.Boolean),
     sa.Column("erased_on", sa.Date),
     sa.Column("outside_subregion", sa.Boolean),  # 0950; NULL: recruited before recruitment said
+    # 0970: the ESF+ coarse values at entry (NULL: not in the event)
+    sa.Column("esf_age_group", sa.String(16)),
+    sa.Column("education", sa.String(16)),
+    sa.Column("third_country_national", sa.String(8)),
+    sa.Column("foreign_background", sa.String(8)),
+    sa.Column("minority", sa.String(8)),
+    sa.Column("homeless", sa.String(8)),
+    sa.Column("rural", sa.Boolean),
 )
 
 organisations = sa.Table(
