@@ -65,6 +65,12 @@ def pesel_gender(pesel: str) -> Gender:
     return Gender.MALE if _pesel.get_gender(pesel) == "M" else Gender.FEMALE
 
 
+def canonical_pesel(value: str) -> str:
+    """A PESEL as typed, without the spaces and dashes people group it with: the form it is checked, stored and
+    compared in (a duplicate written "020708 03628" is the same person)."""
+    return value.strip().translate(_SEPARATORS)
+
+
 def is_pesel(value: str) -> bool:
     """Whether a string of 11 ASCII digits is a valid PESEL (checksum and birth date)."""
     return len(value) == 11 and value.isascii() and _pesel.is_valid(value)
@@ -98,16 +104,18 @@ def normalise_regon(value: str) -> str:
         raise InvalidRegon("REGON checksum does not match") from None
 
 
-_KRS = re.compile(r"^(?:KRS\s*(?:nr\.?\s*|:\s*)?)?(\d{1,10})$", re.IGNORECASE)
+# the digits may be grouped with spaces or dashes, as NIP's are: "KRS 0000-380-128" is "0000380128"
+_KRS = re.compile(r"^(?:KRS\s*(?:nr\.?\s*|:\s*)?)?(\d[\d -]*)$", re.IGNORECASE)
 
 
 def normalise_krs(value: str) -> str:
     """The KRS number as 10 digits with leading zeros; accepts "KRS 0000380128", "KRS nr 380128", "0000380128",
     "380128". Raise InvalidKrs otherwise."""
     match = _KRS.match(value.strip())
-    if match is None or not match.group(1).isascii():
+    digits = match.group(1).translate(_SEPARATORS) if match else ""
+    if not digits or len(digits) > 10 or not digits.isascii():
         raise InvalidKrs('KRS number must be up to 10 digits, optionally after "KRS"')
-    krs = match.group(1).zfill(10)
+    krs = digits.zfill(10)
     if krs == "0" * 10:
         raise InvalidKrs("KRS number cannot be zero", zero=True)
     return krs

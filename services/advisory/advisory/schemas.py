@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from owes_contracts import AdvisoryKind
 from owes_contracts.base import EntityId, ParticipantId
+from owes_service.numbers import Count, PlainDecimal
 from owes_service.text_guard import FreeText
 
 from . import domain
 
 RequestedHours = Annotated[
-    Decimal,
+    PlainDecimal,
     Field(
         description="Duration in hours, in quarter hours (0.25 steps), as a number or a decimal string.",
         examples=["1.50"],
@@ -99,7 +100,7 @@ class TrainingCreation(BaseModel):
     hours: RequestedHours = Field(
         description=f"Length of the programme, at most {domain.MAX_TRAINING_HOURS}.", examples=["24"]
     )
-    required_attendance_percent: int = Field(
+    required_attendance_percent: Count = Field(
         default=domain.DEFAULT_REQUIRED_ATTENDANCE_PERCENT,
         ge=1,
         le=100,

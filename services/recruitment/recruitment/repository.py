@@ -113,6 +113,10 @@ async def nip_taken(session: AsyncSession, *, nip: str) -> bool:
     return await session.scalar(sa.select(sa.literal(True)).where(organisations.c.nip == nip)) is not None
 
 
+async def krs_taken(session: AsyncSession, *, krs: str) -> bool:
+    return await session.scalar(sa.select(sa.literal(True)).where(organisations.c.krs == krs)) is not None
+
+
 async def add_organisation(session: AsyncSession, **values: Any) -> None:
     await session.execute(sa.insert(organisations).values(**values))
 

@@ -17,6 +17,7 @@ from owes_contracts import (
     OrganisationType,
     WithdrawalReason,
 )
+from owes_service import identifiers
 from owes_service.text_guard import FreeText
 
 County = Annotated[
@@ -73,6 +74,11 @@ class ParticipantRegistration(BaseModel):
     at_risk_of_exclusion: StrictBool = True
     consent: StrictBool = Field(description="Consent to the processing of personal data; must be true.")
     recruited_on: dt.date | None = Field(default=None, description="Defaults to today.")
+
+    @field_validator("pesel")
+    @classmethod
+    def _canonical_pesel(cls, pesel: str) -> str:
+        return identifiers.canonical_pesel(pesel)  # checked, stored and compared without separators
 
 
 class ParticipantView(BaseModel):

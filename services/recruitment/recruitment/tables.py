@@ -59,7 +59,7 @@ organisations = sa.Table(
     sa.Column("county", sa.String(64), nullable=False),
     sa.Column("nip", sa.String(10), nullable=False, unique=True),
     sa.Column("regon", sa.String(14), nullable=False),
-    sa.Column("krs", sa.String(10), nullable=True),
+    sa.Column("krs", sa.String(10), nullable=True),  # unique (0980 ux_organisations_krs): one organisation per KRS
     sa.Column("is_social_enterprise", sa.Boolean, nullable=False),
     sa.Column("runs_economic_activity", sa.Boolean, nullable=False),
     sa.Column("enrolled_on", sa.Date, nullable=False),

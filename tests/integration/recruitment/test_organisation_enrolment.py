@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import event_name, payloads, row_count, running
+from helpers import event_name, participant_form, payloads, row_count, running
 
 PROBLEM = "application/problem+json"
 
@@ -34,7 +34,7 @@ class TestEnrolOrganisation:
                     organisation_name="Spółdzielnia Socjalna Razem",
                     nip="5260250274",
                     regon="12345678512347",
-                    krs="380128",
+                    krs="KRS 0000-380-129",
                     is_social_enterprise=True,
                     runs_economic_activity=True,
                 ),
@@ -44,7 +44,7 @@ class TestEnrolOrganisation:
             view = (await rec.get(f"/organisations/{organisation_id}")).json()
             assert (view["nip"], view["regon"], view["krs"]) == ("1234563218", "123456785", "0000380128")
             cooperative = (await rec.get(f"/organisations/{local_unit.json()['organisation_id']}")).json()
-            assert (cooperative["regon"], cooperative["krs"]) == ("12345678512347", "0000380128")
+            assert (cooperative["regon"], cooperative["krs"]) == ("12345678512347", "0000380129")
 
             duplicate = await rec.post("/organisations", json=organisation_form(nip="1234563218", regon="000331501"))
             assert duplicate.status_code == 409
@@ -180,3 +180,32 @@ class TestNamesThatNamePeople:
         assert enrolled["organisation_name"] == f"Sole trader {sole_trader}"
         assert enrolled["legal_form"] == "sole_trader"
         assert not any(b"Wr\xc3\xb3blewicz" in r.value for r in records)
+
+
+class TestIdentifiersAreCanonical:
+    """Identifiers are ASCII digits, compared without spaces and dashes; one organisation per KRS (issue 13)."""
+
+    async def test_a_repeat_written_differently_is_the_same_identifier(self, recruitment_app, published):
+        async with running(recruitment_app) as rec:
+            assert (await rec.post("/organisations", json=organisation_form())).status_code == 201
+            again = await rec.post(
+                "/organisations", json=organisation_form(nip="5260250274", regon="000331501", krs="0000-380 128")
+            )
+            assert again.status_code == 409 and again.json()["field"] == "krs", again.text
+            for field, value in (
+                ("krs", "KRS \uff10\uff10\uff10\uff10\uff13\uff18\uff10\uff11\uff12\uff18"),  # full-width
+                ("nip", "\u0661\u0662\u0663\u0664\u0665\u0666\u0663\u0662\u0661\u0668"),  # Arabic-Indic
+                ("regon", "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff15"),
+            ):
+                form = organisation_form(nip="5260250274") | {field: value}
+                refused = await rec.post("/organisations", json=form)
+                assert refused.status_code == 422 and refused.json()["field"] == field, (field, refused.text)
+
+            form = participant_form()
+            pesel = form["pesel"]
+            assert (await rec.post("/participants", json=form)).status_code == 201
+            spaced = await rec.post("/participants", json=participant_form(pesel=f"{pesel[:6]} {pesel[6:]}"))
+            assert spaced.status_code == 409 and spaced.json()["field"] == "pesel", spaced.text
+            wide = "".join(chr(ord(d) + 0xFF10 - 0x30) for d in pesel)
+            assert (await rec.post("/participants", json=participant_form(pesel=wide))).status_code == 422
+            assert await row_count(rec, "organisations") == 1 and await row_count(rec, "participants") == 1
