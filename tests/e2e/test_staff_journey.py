@@ -192,6 +192,11 @@ class TestStaffJourney:
                     assert "1 miejsce pracy w tej spółdzielni" in await page.inner_text("main")
                     await assert_accessible(page, "cooperative")
                     await shot(page, shots, "08-grants-cooperative-with-job")
+                    await page.click("table a[href^='/panel/jobs/']")  # the job's own page: its funding and checks
+                    await page.wait_for_url("**/panel/jobs/*")
+                    assert participant_id in await page.inner_text(".summary-list")
+                    await assert_accessible(page, "job")
+                    await shot(page, shots, "08b-grants-job")
                     await page.goto(f"{urls['grants']}/panel/cooperatives")
                     await assert_accessible(page, "cooperatives")
                     await shot(page, shots, "09-grants-cooperatives")

@@ -3,6 +3,7 @@ created in them. Thin: parse, call one use case (service.py, as the API does), r
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,11 @@ from owes_service.pages import (
     county_options,
     form_body,
     place_name,
+    problem_message,
+    read_date,
 )
+from owes_service.pages.web import VALIDATION_MESSAGES  # the shared wording of refused fields
+from owes_service.problems import Problem
 
 from . import service
 from .schemas import (
@@ -44,6 +49,7 @@ pages = StaffPages(
     nav=[
         ("/panel/cooperatives", N_("Social cooperatives")),
         ("/panel/applications", N_("Grant applications")),
+        ("/panel/de-minimis", N_("De minimis")),
     ],
 )
 router = pages.router
@@ -434,3 +440,44 @@ async def fund_maintenance(request: Request, staff: Writer, job_id: str, form: P
         labels=MAINTENANCE_LABELS,
         done=N_("Maintenance unit rate granted."),
     )
+
+
+# --- de minimis: what an undertaking may still receive ----------------------------------------------------------
+
+BENEFICIARY_KINDS = {"organisation": N_("organisation"), "initiative_group": N_("initiative group")}
+
+
+@router.get("/de-minimis")
+async def de_minimis(request: Request, staff: Staff, kind: str = "", id: str = "", on: str = "") -> Response:
+    """One undertaking's de minimis headroom on a day, asked with a plain GET form (the API's use case)."""
+    _ = pages.gettext(request)
+    form = {"kind": kind, "id": id.strip(), "on": on.strip()}
+    errors = FormErrors()
+    headroom = None
+    if kind or id or on:
+        if kind not in BENEFICIARY_KINDS:
+            errors.add("kind", _(VALIDATION_MESSAGES["enum"]) % {"label": _("Who applies")})
+        if not form["id"]:
+            errors.add("id", _(VALIDATION_MESSAGES["missing"]) % {"label": _("Applicant's identifier")})
+        when = None
+        if form["on"]:
+            try:
+                when = dt.date.fromisoformat(read_date(form["on"]))
+            except ValueError:
+                errors.add("on", _(VALIDATION_MESSAGES["date_parsing"]) % {"label": _("On the day")})
+        if not errors:
+            try:
+                headroom = await call_use_case(
+                    service.de_minimis_headroom, request, beneficiary_kind=kind, beneficiary_id=form["id"], on=when
+                )
+            except Problem as exc:
+                unknown = _("Grants has not heard of this applicant from recruitment")
+                errors.add("id", unknown if exc.status == 404 else problem_message(exc, _))
+    ctx = {
+        "form": form,
+        "headroom": headroom,
+        "kind_options": _options(request, BENEFICIARY_KINDS),
+        "errors": errors,
+        "error_order": ("kind", "id", "on"),
+    }
+    return pages.render(request, "de_minimis.html", ctx, status=422 if errors else 200)

@@ -248,6 +248,16 @@ class TestGrantsApplicationsAndJobs:
             listed = (await browser.get("/panel/applications")).text
             assert app_id in listed
 
+            # The applicant's de minimis headroom: the ceiling, less the aid this award counted against it.
+            room = (await browser.get(f"/panel/de-minimis?kind=organisation&id={org}")).text  # today: since the award
+            room = room.replace("\xa0", " ")
+            assert "Dostępna kwota na" in room and "300 000 EUR" in room
+            assert "Pomoc już udzielona" in room and "Pomoc już udzielona</dt><dd>0 EUR" not in room
+            unknown = await browser.get("/panel/de-minimis?kind=organisation&id=org_0000000000000000&on=31.02.2026")
+            assert unknown.status_code == 422
+            assert "Na dzień" in error_next_to(unknown.text, "on")  # the impossible day, in the page's words
+            assert field_value(unknown.text, "on") == "31.02.2026"
+
     async def test_a_job_s_bridge_support_and_its_sustainability_check(self, staff_app):
         from grants import repository
 
