@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from owes_service.audit import audit_read
+from owes_service.auth import require_operator
 from owes_service.deps import CalendarDep, OutboxDep, SessionDep
 from owes_service.problems import PROBLEMS
 
-from . import service
+from . import data_sheet, service
 from .schemas import (
     EconomicActivityStart,
     EligibilityDecision,
@@ -41,6 +44,28 @@ async def register_participant(
     attributes only (gender, age band, county, labour-market status, disability)."""
     participant_id = await service.recruit_participant(session=session, outbox=outbox, calendar=calendar, form=form)
     return {"participant_id": participant_id}
+
+
+@router.get(
+    "/data-sheet",
+    summary="The participant data sheet for the central monitoring system (operating partner only, audited)",
+    dependencies=[Depends(require_operator)],
+)
+async def participant_data_sheet(
+    session: SessionDep, request: Request, format: Literal["xlsx", "csv"] = "xlsx"
+) -> Response:
+    """One row per participant with the participant form's fields, personal data included (CST2021 upload):
+    only the partner operating recruitment may export it, and each export is a row of the audit log."""
+    rows = await data_sheet.participant_rows(session)
+    await audit_read(request, f"participant-data-sheet:{format}:{len(rows)}", session)
+    body, media = (
+        (data_sheet.as_csv(rows), "text/csv; charset=utf-8")
+        if format == "csv"
+        else (data_sheet.as_xlsx(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="participants.{format}"'}
+    )
 
 
 @router.get("/{participant_id}", summary="Read a participant")
