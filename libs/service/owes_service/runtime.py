@@ -42,7 +42,7 @@ from .problems import install_problem_handlers
 from .project import EXT_PROJECT_FINGERPRINT, ProjectCopies, load_project
 from .project_calendar import Clock, ProjectCalendar
 from .spec import ServiceSpec
-from .structured_logging import configure_logging
+from .structured_logging import configure_logging_once
 from .text_guard import TextGuardMiddleware
 from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
 
@@ -259,7 +259,7 @@ class ServiceRuntime:
 
     def create_app(self) -> FastAPI:
         spec = self.spec
-        configure_logging(service=spec.name, level=self.settings.log_level, json=self.settings.log_json)
+        configure_logging_once(service=spec.name, level=self.settings.log_level, json=self.settings.log_json)
 
         @asynccontextmanager
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -12,8 +12,31 @@ from structlog.typing import EventDict, Processor
 from owes_contracts.correlation import scope_ids
 
 
+class _Stdout:
+    """Whatever sys.stdout is when a line is written (a redirected stream, a test's capture), not the one of the
+    moment logging was configured."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+_configured = False
+
+
+def configure_logging_once(*, service: str, level: str = "INFO", json: bool = True) -> None:
+    """Configure logging when this process builds its first service app; later apps (tests build many in one
+    process) keep it: logging is the process's, not an app's."""
+    if not _configured:
+        configure_logging(service=service, level=level, json=json)
+
+
 def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
     """Route stdlib and structlog output through one JSON renderer on stdout."""
+    global _configured
+    _configured = True
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         _add_correlation,
@@ -29,7 +52,7 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(_Stdout())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
