@@ -17,6 +17,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from owes_service.spreadsheets import spreadsheet_safe as _spreadsheet_safe
+
 from .tables import participants
 
 Row = dict[str, Any]
@@ -126,10 +128,8 @@ def esf_report(rows: list[Row], *, period_from: dt.date, period_to: dt.date) -> 
 
 
 def spreadsheet_safe(value: object) -> object:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is written as text, with a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    """Text a spreadsheet would run as a formula is written as text (owes_service.spreadsheets: tab and CR too)."""
+    return _spreadsheet_safe(value)
 
 
 def payment_claim_xlsx(report: dict[str, Any], *, project_name: str) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Set
 from decimal import Decimal
@@ -11,6 +10,8 @@ from typing import TYPE_CHECKING
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from owes_service.spreadsheets import csv_bytes, spreadsheet_safe
 
 from .schemas import target_json
 from .service import DIMENSION_TITLES, Report
@@ -61,11 +62,8 @@ def table(report: Report, name: str, dimension: str | None = None) -> tuple[list
 
 
 def to_csv(header: list[str], rows: list[list]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else str(v) for v in row] for row in rows])
-    return out.getvalue().encode("utf-8")
+    """UTF-8 with a BOM, formula-like text neutralised (owes_service.spreadsheets)."""
+    return csv_bytes(header, rows)
 
 
 _HEAD = Font(bold=True, color="FFFFFF")
@@ -77,7 +75,7 @@ def _sheet(ws: Worksheet, header: list[str], rows: list[list], money_columns: Se
     for cell in ws[1]:
         cell.font, cell.fill, cell.alignment = _HEAD, _FILL, Alignment(vertical="center")
     for row in rows:
-        ws.append(row)
+        ws.append([spreadsheet_safe(v) for v in row])  # a county or a name from an event is no formula
     for col in range(1, len(header) + 1):
         letter = get_column_letter(col)
         width = max(len(str(c.value)) if c.value is not None else 0 for c in ws[letter])
@@ -97,13 +95,13 @@ def to_xlsx(report: Report, names: tuple[str, ...] = EXPORTS, dimension: str | N
         header, rows = table(report, name, dimension)
         _sheet(wb.create_sheet(titles[name]), header, rows)
     about = wb.create_sheet("About")
-    about.append(["project", report.project])
+    about.append(["project", spreadsheet_safe(report.project)])
     # the project's wall clock with its offset (e.g. 2026-01-01T00:30:00+01:00), as the people reading it live
     about.append(["generated_at", report.generated_at.isoformat()])
     about.append(["time_zone", str(report.generated_at.tzinfo)])
-    about.append(["targets", report.targets_source])
+    about.append(["targets", spreadsheet_safe(report.targets_source)])
     for f in report.figures.values():
-        about.append([f.indicator.key, f.indicator.definition])
+        about.append([f.indicator.key, spreadsheet_safe(f.indicator.definition)])
     about.column_dimensions["A"].width = 34
     about.column_dimensions["B"].width = 120
     out = io.BytesIO()

@@ -73,5 +73,6 @@ def load_targets(*, known: set[str], path: Path | None = None, overrides: dict |
     if unknown:
         raise TargetsError(f"unknown indicator(s) in targets: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     values = {key: _number(key, value) for key, value in merged.items() if value is not None}
-    source = str(path) + (" + overrides" if overrides else "")
+    # the file's name, never its folder: the source is shown on pages and in exports (no server path, issue 13)
+    source = path.name + (" + overrides" if overrides else "")
     return Targets(project=str(data.get("project", "")), source=source, values=values)
