@@ -27,7 +27,7 @@ from owes_service.pages import (
 )
 from owes_service.problems import Problem
 
-from . import service
+from . import data_sheet, service
 from .schemas import (
     EligibilityDecision,
     InitiativeGroupFormation,
@@ -345,3 +345,26 @@ async def form_initiative_group(request: Request, staff: Writer, form: Posted) -
         return await _groups_page(request, form=form, errors=errors)
     pages.flash(request, N_("Initiative group formed."))
     return pages.redirect("/panel/initiative-groups")
+
+
+# --- the participant data sheet (CST2021) -------------------------------------------------------------------------
+
+SHEET_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@router.get("/data-sheet.{fmt}")
+async def participant_data_sheet(request: Request, staff: Writer, fmt: str) -> Response:
+    """The data sheet for the central monitoring system, exactly as the API exports it: personal data included,
+    so only the operating partner's recruiters (not read-only staff) download it, and each download is audited."""
+    if fmt not in SHEET_TYPES:
+        return Response(status_code=404)
+    async with request.app.state.runtime.sessionmaker() as session:
+        rows = await data_sheet.participant_rows(session)
+        await audit_read(request, f"participant-data-sheet:{fmt}:{len(rows)}", session)
+    body = data_sheet.as_csv(rows) if fmt == "csv" else data_sheet.as_xlsx(rows)
+    return Response(
+        body, media_type=SHEET_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="participants.{fmt}"'}
+    )

@@ -154,6 +154,22 @@ class TestRecruitmentOrganisationsAndGroups:
             listed = (await browser.get("/panel/initiative-groups")).text
             assert "Grupa inicjatywna utworzona." in listed and "Grupa Razem" in listed and "powiat rybnicki" in listed
 
+    async def test_a_recruiter_downloads_the_participant_data_sheet_and_the_download_is_audited(self, staff_app):
+        async with staff_app("recruitment", "recruiter") as (api, browser):
+            form = participant_form(county="rybnicki")
+            assert (await api.post("/participants", json=form)).status_code == 201
+            listed = (await browser.get("/panel/participants")).text
+            assert 'href="/panel/data-sheet.xlsx"' in listed and 'href="/panel/data-sheet.csv"' in listed
+            sheet = await browser.get("/panel/data-sheet.csv")
+            assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/csv")
+            assert 'filename="participants.csv"' in sheet.headers["content-disposition"]
+            assert form["pesel"] in sheet.text  # personal data: this export is meant for it
+            xlsx = await browser.get("/panel/data-sheet.xlsx")
+            assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"  # a zip: the XLSX container
+            assert (await browser.get("/panel/data-sheet.pdf")).status_code == 404
+            audited = await api.runtime.audit.entries(limit=20)
+            assert any(str(e.get("entity_id", "")).startswith("participant-data-sheet:csv:1") for e in audited)
+
 
 class TestAdvisorySessionsAndMentoring:
     async def test_sessions_and_mentoring_are_recorded_and_listed_per_beneficiary(self, staff_app):
