@@ -15,6 +15,7 @@ from .compose import add_compose_parser
 from .deadletters import add_dlq_parser
 from .doctor import add_doctor_parser
 from .keys import add_keys_parser
+from .retention import add_retention_parser
 from .staff import add_staff_parser
 from .status import add_status_parser
 from .system import BROKER_CHOICES, DataFolderHeld, LocalSystem, SystemDown, describe_broker
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_parser(sub)
     add_doctor_parser(sub)
     add_staff_parser(sub)
+    add_retention_parser(sub)
     add_status_parser(sub)
     add_compose_parser(sub)
     catalogue = sub.add_parser("catalogue", help="export or check the event catalogue in docs/events")

@@ -96,6 +96,10 @@ class ProjectDefinition(BaseModel):
     reporting_period_months: Literal[1, 2, 3, 4, 6, 12] = 3
     targets: dict[str, Decimal] = Field(default_factory=dict)
     unit_rates: tuple[UnitRate, ...] = ()
+    # Retention (art. 82 of Regulation (EU) 2021/1060): project documents, participants' data included, are kept
+    # this many years from 31 December of the year of the final payment; unknown until that payment is made.
+    final_payment_on: dt.date | None = None
+    retention_years: int = Field(default=5, ge=1, le=20)
 
     @field_validator("time_zone")
     @classmethod
@@ -129,6 +133,13 @@ class ProjectDefinition(BaseModel):
     def bridge_support(self) -> bool:
         """Monthly bridge support exists only in 2014–2020 projects."""
         return self.programme is Programme.ESF_2014_2020
+
+    @property
+    def erasure_possible_from(self) -> dt.date | None:
+        """The first day after the retention period (None while the final payment is not known)."""
+        if self.final_payment_on is None:
+            return None
+        return dt.date(self.final_payment_on.year + self.retention_years + 1, 1, 1)
 
     @property
     def fingerprint(self) -> str:

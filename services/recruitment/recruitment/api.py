@@ -11,7 +11,7 @@ from owes_service.auth import require_operator
 from owes_service.deps import CalendarDep, OutboxDep, SessionDep
 from owes_service.problems import PROBLEMS
 
-from . import data_sheet, service
+from . import data_sheet, retention, service
 from .schemas import (
     EconomicActivityStart,
     EligibilityDecision,
@@ -66,6 +66,20 @@ async def participant_data_sheet(
     return Response(
         body, media_type=media, headers={"Content-Disposition": f'attachment; filename="participants.{format}"'}
     )
+
+
+@router.post("/{participant_id}/erasure-request", summary="Request erasure: restricted during the retention period")
+async def request_erasure(
+    participant_id: str, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep, response: Response
+) -> dict:
+    """Erased at once when the retention period is over (200, status erased); during it, processing is restricted
+    and the answer says when erasure becomes possible (202, status restricted)."""
+    answer = await retention.request_erasure(
+        session=session, outbox=outbox, calendar=calendar, participant_id=participant_id
+    )
+    if answer["status"] == "restricted":
+        response.status_code = status.HTTP_202_ACCEPTED
+    return answer
 
 
 @router.get("/{participant_id}", summary="Read a participant")

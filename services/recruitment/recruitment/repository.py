@@ -208,3 +208,20 @@ async def list_initiative_groups(session: AsyncSession, *, limit: int = 500) -> 
     )
     rows = await session.execute(query.limit(limit))
     return [InitiativeGroupSummary.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def restrict_processing(session: AsyncSession, *, participant_id: str, on: dt.date) -> None:
+    """Mark the participant's processing restricted from that day (erasure requested during retention)."""
+    await session.execute(
+        sa.update(participants)
+        .where(participants.c.participant_id == participant_id, participants.c.restricted_on.is_(None))
+        .values(restricted_on=on)
+    )
+
+
+async def restricted_participants(session: AsyncSession) -> list[str]:
+    """Participants whose erasure waits for the end of the retention period."""
+    query = sa.select(participants.c.participant_id).where(
+        participants.c.restricted_on.is_not(None), participants.c.erased_at.is_(None)
+    )
+    return list((await session.scalars(query.order_by(participants.c.participant_id))).all())

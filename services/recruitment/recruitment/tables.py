@@ -33,6 +33,8 @@ participants = sa.Table(
     sa.Column("minority", sa.String(8), nullable=True),
     sa.Column("homeless", sa.String(8), nullable=True),
     sa.Column("rural", sa.Boolean, nullable=True),
+    # Erasure requested during the retention period (1000): processing restricted from that day until erasure
+    sa.Column("restricted_on", sa.Date, nullable=True),
     sa.Column("consent_given_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("recruited_on", sa.Date, nullable=False),

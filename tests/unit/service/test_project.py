@@ -95,3 +95,11 @@ class TestFingerprint:
 
     def test_the_file_is_the_shipped_default(self):
         assert DEFAULT_PROJECT_FILE.name == "project.toml" and DEFAULT_PROJECT_FILE.exists()
+
+
+class TestRetention:
+    def test_erasure_is_possible_after_five_years_from_the_end_of_the_final_payments_year(self):
+        assert load_project().erasure_possible_from is None  # the final payment is not made yet
+        paid = validated(final_payment_on="2029-12-20")
+        assert paid.erasure_possible_from == dt.date(2035, 1, 1)
+        assert validated(final_payment_on="2030-01-02", retention_years=10).erasure_possible_from == dt.date(2041, 1, 1)

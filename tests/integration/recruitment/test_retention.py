@@ -1,0 +1,68 @@
+"""Erasure during the retention period (5 years from 31 December of the final payment's year) restricts processing
+and says when erasure becomes possible; `owes retention erase` erases those whose time has come."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import participant_form, running, settings_for
+from owes_cli.retention import erase_due
+from owes_service.project import load_project
+from recruitment.main import create_app
+from recruitment.settings import RecruitmentSettings
+
+
+def project_file(tmp_path, name: str, final_payment_on: str | None):
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(load_project().model_dump(mode="json") | {"final_payment_on": final_payment_on}))
+    return path
+
+
+class TestRetention:
+    async def test_restricted_until_the_period_ends_then_erased_by_the_command(
+        self, database_url, kafka_bootstrap, namespace, tmp_path, monkeypatch
+    ):
+        url = database_url("recruitment")
+
+        def app(project):
+            return create_app(
+                settings_for(
+                    RecruitmentSettings,
+                    database_url=url,
+                    kafka_bootstrap=kafka_bootstrap,
+                    namespace=namespace,
+                    project_file=project,
+                )
+            )
+
+        # the project is running: the final payment is not made, so every request restricts
+        async with running(app(project_file(tmp_path, "running", None))) as rec:
+            first = (await rec.post("/participants", json=participant_form())).json()["participant_id"]
+            answer = await rec.post(f"/participants/{first}/erasure-request")
+            assert answer.status_code == 202, answer.text
+            assert (answer.json()["status"], answer.json()["erasure_possible_from"]) == ("restricted", None)
+            assert "final payment" in answer.json()["detail"]
+            assert (await rec.get(f"/participants/{first}")).json()["pesel"] is not None
+            assert (await rec.post("/participants/p_0000000000000000/erasure-request")).status_code == 404
+
+        # final payment in 2027: the data is kept until the end of 2032
+        async with running(app(project_file(tmp_path, "paid-2027", "2027-03-31"))) as rec:
+            second = (await rec.post("/participants", json=participant_form())).json()["participant_id"]
+            answer = (await rec.post(f"/participants/{second}/erasure-request")).json()
+            assert (answer["status"], answer["erasure_possible_from"]) == ("restricted", "2033-01-01")
+
+        # final payment in 2019: the period ended on 31 December 2024; the command erases both waiting, and a new
+        # request is carried out at once
+        ended = project_file(tmp_path, "paid-2019", "2019-06-30")
+        monkeypatch.setenv("RECRUITMENT_PROJECT_FILE", str(ended))
+        monkeypatch.setenv("RECRUITMENT_TOPIC_NAMESPACE", namespace)
+        assert sorted(await erase_due(url)) == sorted([first, second])
+        assert await erase_due(url) == []
+        async with running(app(ended)) as rec:
+            for pid in (first, second):
+                view = (await rec.get(f"/participants/{pid}")).json()
+                assert (view["erased"], view["pesel"], view["first_name"]) == (True, None, None)
+            third = (await rec.post("/participants", json=participant_form())).json()["participant_id"]
+            now = await rec.post(f"/participants/{third}/erasure-request")
+            assert (now.status_code, now.json()["status"]) == (200, "erased")
+            assert (await rec.get(f"/participants/{third}")).json()["erased"] is True
