@@ -28,9 +28,12 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .problems import Conflict
 
 IDEMPOTENCY_TABLE = "idempotency_keys"
 HEADER = b"idempotency-key"
@@ -87,11 +90,18 @@ def _claim_with_the_effect(session: Session) -> None:
     claim = _current.get()
     if claim is None or claim.claimed or session.get_bind() is not claim.engine:
         return
-    session.connection().execute(
-        sa.insert(idempotency_keys).values(
-            caller=claim.caller, key=claim.key, fingerprint=claim.fingerprint, created_at=dt.datetime.now(dt.UTC)
+    try:
+        session.connection().execute(
+            sa.insert(idempotency_keys).values(
+                caller=claim.caller, key=claim.key, fingerprint=claim.fingerprint, created_at=dt.datetime.now(dt.UTC)
+            )
         )
-    )
+    except IntegrityError:
+        # a concurrent request with the same key committed its claim first: this change must not happen (the
+        # transaction rolls back); the middleware answers with the twin's answer, or 409 while it has none
+        raise Conflict(
+            "A concurrent request with this Idempotency-Key made the change; retry to get its answer."
+        ) from None
     claim.claimed = True
 
 
@@ -153,6 +163,19 @@ class IdempotencyMiddleware:
             )
         if row is not None:
             return await self._repeat(send, row, fingerprint)
+        await self._first(scope, send, messages, receive, caller, key, fingerprint)
+
+    async def _first(
+        self,
+        scope: Scope,
+        send: Send,
+        messages: list[Message],
+        receive: Receive,
+        caller: str,
+        key: str,
+        fingerprint: str,
+    ) -> None:
+        """Run the request; when a concurrent one with the same key won the claim, answer as its repeat instead."""
 
         replay = iter(messages)
 
@@ -160,16 +183,12 @@ class IdempotencyMiddleware:
             message = next(replay, None)
             return message if message is not None else await receive()
 
-        start: Message | None = None
-        chunks: list[bytes] = []
+        # the answer is held back until the claim is settled: a request that lost the race must not send its own
+        # (a "PESEL already registered" caused by its twin, or the twin's conflict on the key itself)
+        held: list[Message] = []
 
         async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
         claim = _Claim(caller, key, fingerprint, self.engine.sync_engine)
         token = _current.set(claim)
@@ -177,8 +196,28 @@ class IdempotencyMiddleware:
             await self.app(scope, receive_again, capture)
         finally:
             _current.reset(token)
+        start = next((m for m in held if m["type"] == "http.response.start"), None)
+        if not claim.claimed:
+            async with self.engine.connect() as conn:
+                twin = (
+                    (
+                        await conn.execute(
+                            sa.select(idempotency_keys).where(
+                                idempotency_keys.c.caller == caller, idempotency_keys.c.key == key
+                            )
+                        )
+                    )
+                    .mappings()
+                    .first()
+                )
+            if twin is not None:  # a concurrent request with this key committed first: this one changed nothing
+                log.info("idempotency_race_lost", key=key)
+                return await self._repeat(send, twin, fingerprint)
+        for message in held:
+            await send(message)
         if claim.claimed and start is not None:
-            await self._store(claim, start, b"".join(chunks))
+            body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+            await self._store(claim, start, body)
 
     async def _repeat(self, send: Send, row: sa.RowMapping, fingerprint: str) -> None:
         if row["fingerprint"] != fingerprint:
