@@ -54,7 +54,14 @@ class TestFold:
             "erased": None,
             "erased_on": None,
             "outside_subregion": None,
-        }  # an event from before recruitment said
+            "esf_age_group": None,
+            "education": None,
+            "third_country_national": None,
+            "foreign_background": None,
+            "minority": None,
+            "homeless": None,
+            "rural": None,
+        }  # an event from before recruitment said (where it lives, the ESF+ values)
         assert activity == PartnerActivity("jastrzebie-zdroj", "recruitment", ORIGIN.occurred_at)
 
     def test_a_rejection_keeps_no_reason(self):
