@@ -61,6 +61,25 @@ LABOUR_MARKET = {
     "inactive": N_("economically inactive"),
     "employed": N_("employed (including self-employed)"),
 }
+# Reasons travel as codes (issue 13): staff choose one; what they type beside it is a note that stays here.
+REJECTION_REASONS = {
+    "outside_subregion": N_("Lives outside the subregion"),
+    "not_at_risk_of_exclusion": N_("Not at risk of poverty or social exclusion"),
+    "not_in_target_group": N_("Not in the project's target group"),
+    "already_supported": N_("Already supported by another project"),
+    "incomplete_documents": N_("Documents incomplete"),
+    "other": N_("Other reason"),
+}
+WITHDRAWAL_REASONS = {
+    "employment": N_("Took up employment"),
+    "education": N_("Took up education"),
+    "health": N_("Health"),
+    "family": N_("Family matters"),
+    "moved_away": N_("Moved away"),
+    "lost_contact": N_("Lost contact"),
+    "own_decision": N_("Own decision"),
+    "other": N_("Other reason"),
+}
 REGISTRATION_LABELS = {
     "pesel": N_("PESEL number"),
     "first_name": N_("First name"),
@@ -152,9 +171,21 @@ async def _participant_page(
     row = await call_use_case(service.get_participant, request, participant_id=participant_id)
     entries = await request.app.state.runtime.audit.entries(limit=50, entity_id=participant_id)
     history = [e for e in entries if e["method"] != "GET"]  # the changes, not who looked (audit_read)
-    ctx = {**_context(request), "p": row, "history": history, "form": form or {}}
+    _ = pages.gettext(request)
+    ctx = {
+        **_context(request),
+        "p": row,
+        "history": history,
+        "form": form or {},
+        "rejection_options": [(code, _(label)) for code, label in REJECTION_REASONS.items()],
+        "withdrawal_options": [(code, _(label)) for code, label in WITHDRAWAL_REASONS.items()],
+        "reason_labels": {**REJECTION_REASONS, **WITHDRAWAL_REASONS},
+    }
     if errors is not None:
-        ctx.update(errors=errors, error_order=("eligible", "reason", "withdrawal_reason"))
+        ctx.update(
+            errors=errors,
+            error_order=("eligible", "reason_code", "reason", "withdrawal_reason_code", "withdrawal_reason"),
+        )
     return pages.render(request, "participant.html", ctx, status=status)
 
 
@@ -169,24 +200,32 @@ async def participant(request: Request, staff: Staff, participant_id: str) -> Re
 async def decide(request: Request, staff: Writer, participant_id: str, form: Posted) -> Response:
     _ = pages.gettext(request)
     choice = form.get("eligible")
-    reason = (form.get("reason") or "").strip() or None
+    code = form.get("reason_code") or None
+    reason = (form.get("reason") or "").strip() or None  # the note; alone (no code) it is taken as "other"
     errors = None
     if choice not in ("yes", "no"):
         errors = validation_errors(_missing("eligible"), {"eligible": N_("the decision")}, _)
-    elif choice == "no" and not reason:
-        errors = validation_errors(_missing("reason"), {"reason": N_("The reason")}, _)
+    elif choice == "no" and not (code or reason):
+        errors = validation_errors(_missing("reason_code"), {"reason_code": N_("The reason")}, _)
     else:
         try:
-            decision = EligibilityDecision(eligible=choice == "yes", reason=reason if choice == "no" else None)
+            if choice == "yes":
+                decision = EligibilityDecision(eligible=True)
+            elif code:
+                decision = EligibilityDecision.model_validate({"eligible": False, "reason_code": code, "note": reason})
+            else:
+                decision = EligibilityDecision(eligible=False, reason=reason)
             decided = await call_use_case(
                 service.decide_eligibility, request, participant_id=participant_id, decision=decision
             )
         except ValidationError as exc:
-            errors = validation_errors(exc, {"reason": N_("The reason")}, _)
+            errors = validation_errors(exc, {"reason": N_("The reason"), "reason_code": N_("The reason")}, _)
+            if "note" in errors.messages:  # the note's field on the page is "reason"
+                errors.messages["reason"] = errors.messages.pop("note")
         except Problem as exc:
             if exc.status == 404:
                 raise
-            errors = problem_errors(exc, _, fields=("eligible", "reason"))
+            errors = problem_errors(exc, _, fields=("eligible", "reason_code", "reason"))
         else:
             pages.flash(
                 request, _("Eligibility confirmed.") if decided == "eligible" else _("Recorded as not eligible.")
@@ -198,12 +237,20 @@ async def decide(request: Request, staff: Writer, participant_id: str, form: Pos
 @router.post("/participants/{participant_id}/withdrawal")
 async def withdraw(request: Request, staff: Writer, participant_id: str, form: Posted) -> Response:
     _ = pages.gettext(request)
+    code = form.get("withdrawal_reason_code") or None
+    note = (form.get("withdrawal_reason") or "").strip()
     try:
-        withdrawal = Withdrawal(reason=(form.get("withdrawal_reason") or "").strip())
+        withdrawal = (
+            Withdrawal.model_validate({"reason_code": code, "note": note or None})
+            if code
+            else Withdrawal(reason=note)  # a note alone is taken as "other"
+        )
         await call_use_case(service.withdraw_participant, request, participant_id=participant_id, withdrawal=withdrawal)
     except ValidationError as exc:
         errors = validation_errors(exc, {"reason": N_("The reason for withdrawal")}, _)
-        errors.messages = {"withdrawal_reason": next(iter(errors.messages.values()))}  # the form's one field
+        # the page's two fields: the code's select and the note
+        field = "withdrawal_reason_code" if "reason_code" in errors.messages else "withdrawal_reason"
+        errors.messages = {field: next(iter(errors.messages.values()))}
     except Problem as exc:
         if exc.status == 404:
             raise

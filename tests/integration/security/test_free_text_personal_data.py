@@ -9,6 +9,7 @@ import re
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from helpers import participant_form, row_count, running, settings_for
 from owes_service.pages.accounts import create_account
@@ -95,3 +96,37 @@ async def test_a_reason_note_with_personal_data_is_refused_on_the_staff_page_in_
         view = (await api.get(f"/participants/{pid}")).json()
         assert view["status"] == "recruited" and view["rejection_reason"] is None
         assert await row_count(api, "outbox") == 1  # ParticipantRecruited only
+
+
+async def test_staff_choose_a_reason_code_and_their_note_stays_home(database_url, kafka_bootstrap, namespace):
+    async with running(_app("recruitment", database_url, kafka_bootstrap, namespace)) as api:
+        rejected = (await api.post("/participants", json=participant_form())).json()["participant_id"]
+        leaving = (await api.post("/participants", json=participant_form())).json()["participant_id"]
+        await create_account(
+            api.runtime.engine, service="recruitment", login="osoba", role="recruiter", password=PASSWORD
+        )
+        async with httpx.AsyncClient(
+            transport=api.asgi_transport, base_url="http://test", headers={"Accept-Language": "pl-PL,pl;q=0.9"}
+        ) as browser:
+            token = CSRF.search((await browser.get("/panel/sign-in")).text).group(1)
+            await browser.post("/panel/sign-in", data={"csrf_token": token, "login": "osoba", "password": PASSWORD})
+
+            async def post(pid: str, action: str, data: dict) -> httpx.Response:
+                token = CSRF.search((await browser.get(f"/panel/participants/{pid}")).text).group(1)
+                return await browser.post(f"/panel/participants/{pid}/{action}", data={"csrf_token": token, **data})
+
+            decided = await post(
+                rejected, "eligibility", {"eligible": "no", "reason_code": "outside_subregion", "reason": "Katowice"}
+            )
+            assert decided.status_code == 303, decided.text
+            left = await post(leaving, "withdrawal", {"withdrawal_reason_code": "moved_away", "withdrawal_reason": ""})
+            assert left.status_code == 303, left.text
+            page = (await browser.get(f"/panel/participants/{rejected}")).text
+        assert "Mieszka poza subregionem (Katowice)" in page
+        assert (await api.get(f"/participants/{leaving}")).json()["withdrawal_reason_code"] == "moved_away"
+        async with api.runtime.engine.connect() as conn:
+            values = [r.value for r in await conn.execute(sa.text("SELECT value FROM outbox"))]
+        assert not [v for v in values if "Katowice" in v]
+        assert [
+            v for v in values if '"reason_code": "outside_subregion"' in v or '"reason_code":"outside_subregion"' in v
+        ]
