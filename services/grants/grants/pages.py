@@ -320,7 +320,18 @@ INSTALMENT_LABELS = {
 }
 EXTENSION_LABELS = {"months": N_("New length of the schedule in months")}
 CHECK_LABELS = {"checked_on": N_("Date of the check")}
-ENDING_LABELS = {"reason": N_("Why the job ended"), "ended_on": N_("Date the job ended")}
+ENDING_LABELS = {
+    "reason_code": N_("Why the job ended"),
+    "note": N_("Note"),
+    "ended_on": N_("Date the job ended"),
+}
+END_REASONS = {
+    "cooperative_dissolved": N_("the cooperative was dissolved"),
+    "employee_resigned": N_("the employee resigned"),
+    "dismissed": N_("the employee was dismissed"),
+    "contract_ended": N_("the contract ended"),
+    "other": N_("another reason (say which in the note)"),
+}
 
 
 async def _job_page(
@@ -335,6 +346,8 @@ async def _job_page(
         "j": await call_use_case(service.get_job, request, job_id=job_id),
         "job_statuses": JOB_STATUSES,
         "working_times": WORKING_TIMES,
+        "end_reasons": END_REASONS,
+        "end_reason_options": _options(request, END_REASONS),
         "form": form or {},
     }
     if errors:
@@ -415,6 +428,11 @@ async def check_sustainability(request: Request, staff: Writer, job_id: str, for
 
 @router.post("/jobs/{job_id}/end")
 async def end_job(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
+    if form.get("reason_code") not in END_REASONS:  # said next to the field, not as the schema's form-wide refusal
+        _ = pages.gettext(request)
+        errors = FormErrors()
+        errors.add("reason_code", _(VALIDATION_MESSAGES["enum"]) % {"label": _(ENDING_LABELS["reason_code"])})
+        return await _job_page(request, job_id, form=form, errors=errors, order=tuple(ENDING_LABELS))
     return await _job_step(
         request,
         job_id,

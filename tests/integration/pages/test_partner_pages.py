@@ -324,13 +324,19 @@ class TestGrantsApplicationsAndJobs:
             funded = await post(browser, f"{job}/maintenance", {"funded_on": "07.11.2026"}, page=job)
             assert funded.status_code == 303, re.findall(r"<li>.*", funded.text)
             assert "07.11.2026" in (await browser.get(job)).text
-            no_reason = await post(browser, f"{job}/end", {"ended_on": "20.11.2026"}, page=job)
-            assert no_reason.status_code == 422 and "error-summary" in no_reason.text
-            assert field_value(no_reason.text, "ended_on") == "20.11.2026"
-            ended = await post(
-                browser, f"{job}/end", {"reason": "Spółdzielnia rozwiązana", "ended_on": "20.11.2026"}, page=job
+            no_reason = await post(
+                browser, f"{job}/end", {"note": "Rozwiązana uchwałą", "ended_on": "20.11.2026"}, page=job
             )
-            assert ended.status_code == 303
+            assert no_reason.status_code == 422
+            assert "Przyczyna zakończenia zatrudnienia" in error_next_to(no_reason.text, "reason_code")
+            assert field_value(no_reason.text, "ended_on") == "20.11.2026" and "Rozwiązana uchwałą" in no_reason.text
+            ended = await post(
+                browser,
+                f"{job}/end",
+                {"reason_code": "cooperative_dissolved", "note": "Rozwiązana uchwałą", "ended_on": "20.11.2026"},
+                page=job,
+            )
+            assert ended.status_code == 303, re.findall(r"<li>.*", ended.text)
             shown = (await browser.get(job)).text
-            assert "zakończone" in shown and "20.11.2026" in shown and "Spółdzielnia rozwiązana" in shown
+            assert "zakończone" in shown and "20.11.2026" in shown and "spółdzielnia została rozwiązana" in shown
             assert "06.11.2026" in shown  # the day it was created, typed the Polish way
