@@ -295,10 +295,18 @@ ORGANISATION_TYPES = {
     "zaz": N_("vocational activity establishment (ZAZ)"),
     "wtz": N_("occupational therapy workshop (WTZ)"),
     "cis": N_("social integration centre (CIS)"),
+    "kis": N_("social integration club (KIS)"),
+    "local_business": N_("local business"),
+}
+LEGAL_FORMS = {
+    "legal_person": N_("legal person"),
+    "sole_trader": N_("sole trader (its name names its owner)"),
+    "civil_partnership": N_("civil partnership (named after its partners)"),
 }
 ORGANISATION_LABELS = {
     "organisation_name": N_("Name of the organisation"),
     "organisation_type": N_("Type of organisation"),
+    "legal_form": N_("Legal form"),
     "county": N_("County"),
     "nip": N_("NIP number"),
     "regon": N_("REGON number"),
@@ -329,7 +337,8 @@ async def _organisations_page(
         "organisations": await call_use_case(service.list_organisations, request),
         "organisation_types": ORGANISATION_TYPES,
         "organisation_type_options": [(code, _(title)) for code, title in ORGANISATION_TYPES.items()],
-        "form": form or {},
+        "legal_form_options": [(code, _(title)) for code, title in LEGAL_FORMS.items()],
+        "form": form or {"legal_form": "legal_person"},
     }
     if errors:
         ctx.update(errors=errors, error_order=tuple(ORGANISATION_LABELS))

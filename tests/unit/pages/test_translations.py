@@ -116,3 +116,25 @@ def test_english_on_request_polish_otherwise():
     assert choose_language(asked=None, remembered="pl", accept_language="en-GB") == "pl"
     assert choose_language(asked=None, remembered=None, accept_language="de-DE") == "pl"
     assert choose_language(asked="xx", remembered=None, accept_language=None) == "pl"
+
+
+def test_a_rule_over_several_fields_is_said_in_words_not_as_a_field_named_all():
+    from pydantic import BaseModel, ValidationError, model_validator
+
+    from owes_service.pages.web import validation_errors
+
+    class Support(BaseModel):
+        participant_id: str | None = None
+        organisation_id: str | None = None
+
+        @model_validator(mode="after")
+        def _one(self) -> Support:
+            raise ValueError("give exactly one of participant_id and organisation_id")
+
+    translations = load_translations([SHARED / "locale"], "pl")
+    try:
+        Support()
+    except ValidationError as exc:
+        said = validation_errors(exc, {}, translations.gettext).messages
+    assert list(said) == ["__all__"]  # the summary at the top, no field to point at
+    assert said["__all__"].startswith("Usługa odmówiła") and "__all__" not in said["__all__"]

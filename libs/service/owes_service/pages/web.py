@@ -200,7 +200,14 @@ def validation_errors(exc: ValidationError, labels: Mapping[str, str], _: Callab
     errors = FormErrors()
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
-        name = loc[0] if loc else "__all__"
+        if not loc:  # a rule over several fields (a model validator): its reason, in the catalogue's words if known
+            reason = str(err.get("ctx", {}).get("error", "")) or err["msg"]
+            said = _(reason)
+            errors.add(
+                "__all__", said if said != reason else _("The service refused this: %(detail)s") % {"detail": reason}
+            )
+            continue
+        name = loc[0]
         label = _(labels.get(name, name))
         template = VALIDATION_MESSAGES.get(err["type"], VALIDATION_MESSAGES["value_error"])
         if name == "email" and err["type"] == "value_error":
