@@ -128,6 +128,14 @@ PARTICIPANT_COLUMNS = {
     "erased",
     "erased_on",
     "outside_subregion",
+    # the ESF+ coarse values at entry (issue 14): groups and yes/no/refused, nothing that names a person
+    "esf_age_group",
+    "education",
+    "third_country_national",
+    "foreign_background",
+    "minority",
+    "homeless",
+    "rural",
 }
 
 
