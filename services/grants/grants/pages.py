@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from owes_service.deps import CalendarDep
 from owes_service.pages import (
     N_,
     FormErrors,
@@ -26,6 +27,7 @@ from owes_service.pages import (
 )
 from owes_service.pages.web import VALIDATION_MESSAGES  # the shared wording of refused fields
 from owes_service.problems import Problem
+from owes_service.project_calendar import ProjectCalendar
 
 from . import service
 from .schemas import (
@@ -83,14 +85,14 @@ def _founders(text: str) -> list[str]:
 
 
 async def _cooperatives_page(
-    request: Request, *, form: dict | None = None, errors: FormErrors | None = None
+    request: Request, calendar: ProjectCalendar, *, form: dict | None = None, errors: FormErrors | None = None
 ) -> Response:
     found = await call_use_case(service.list_cooperatives, request)
     ctx = {
         "cooperatives": found,
         "form": form or {},
         "place_name": place_name,
-        "counties": county_options(getattr(request.app.state.runtime.calendar, "project", None)),
+        "counties": county_options(calendar.project),
     }
     if errors:
         ctx.update(errors=errors, error_order=tuple(COOPERATIVE_LABELS))
@@ -98,12 +100,12 @@ async def _cooperatives_page(
 
 
 @router.get("/cooperatives")
-async def cooperatives(request: Request, staff: Staff) -> Response:
-    return await _cooperatives_page(request)
+async def cooperatives(request: Request, staff: Staff, calendar: CalendarDep) -> Response:
+    return await _cooperatives_page(request, calendar)
 
 
 @router.post("/cooperatives")
-async def found_cooperative(request: Request, staff: Writer, form: Posted) -> Response:
+async def found_cooperative(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
     body = form_body(form, COOPERATIVE_LABELS)
     body["founder_ids"] = _founders(form.get("founder_ids") or "")
     body["founding_organisation_ids"] = _founders(form.get("founding_organisation_ids") or "")
@@ -111,7 +113,7 @@ async def found_cooperative(request: Request, staff: Writer, form: Posted) -> Re
         request, service.found_cooperative, schema=CooperativeFoundation, body=body, labels=COOPERATIVE_LABELS
     )
     if errors:
-        return await _cooperatives_page(request, form=form, errors=errors)
+        return await _cooperatives_page(request, calendar, form=form, errors=errors)
     pages.flash(request, N_("Cooperative recorded. Next: create the jobs in it."))
     return pages.redirect(f"/panel/cooperatives/{cooperative.cooperative_id}")
 

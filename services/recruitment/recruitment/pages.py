@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import Request, Response
 from pydantic import ValidationError
 
-from owes_service.audit import audit_read
+from owes_service.audit import AuditTrail, audit_read
+from owes_service.deps import AuditDep, CalendarDep, SessionDep
 from owes_service.pages import (
     N_,
     FormErrors,
@@ -26,6 +27,7 @@ from owes_service.pages import (
     validation_errors,
 )
 from owes_service.problems import Problem
+from owes_service.project_calendar import ProjectCalendar
 
 from . import data_sheet, service
 from .schemas import (
@@ -112,17 +114,19 @@ def _registration(form: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _context(request: Request) -> dict[str, Any]:
+def _context(calendar: ProjectCalendar) -> dict[str, Any]:
     return {
         "statuses": STATUSES,
         "labour_market": LABOUR_MARKET,
         "place_name": place_name,
-        "counties": county_options(getattr(request.app.state.runtime.calendar, "project", None)),
+        "counties": county_options(calendar.project),
     }
 
 
 @router.get("/participants")
-async def participants(request: Request, staff: Staff, q: str = "", status: str = "", county: str = "") -> Response:
+async def participants(
+    request: Request, staff: Staff, calendar: CalendarDep, q: str = "", status: str = "", county: str = ""
+) -> Response:
     found = await call_use_case(
         service.search_participants, request, text=q or None, status=status or None, county=county or None
     )
@@ -130,17 +134,17 @@ async def participants(request: Request, staff: Staff, q: str = "", status: str 
     return pages.render(
         request,
         "participants.html",
-        {**_context(request), "participants": found, "form": {"q": q, "status": status, "county": county}},
+        {**_context(calendar), "participants": found, "form": {"q": q, "status": status, "county": county}},
     )
 
 
 @router.get("/participants/new")
-async def new_participant(request: Request, staff: Writer) -> Response:
-    return pages.render(request, "register.html", {**_context(request), "form": {"at_risk_of_exclusion": "yes"}})
+async def new_participant(request: Request, staff: Writer, calendar: CalendarDep) -> Response:
+    return pages.render(request, "register.html", {**_context(calendar), "form": {"at_risk_of_exclusion": "yes"}})
 
 
 @router.post("/participants/new")
-async def register(request: Request, staff: Writer, form: Posted) -> Response:
+async def register(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
     _ = pages.gettext(request)
     try:
         registration = ParticipantRegistration(**_registration(form))
@@ -155,7 +159,7 @@ async def register(request: Request, staff: Writer, form: Posted) -> Response:
     return pages.render(
         request,
         "register.html",
-        {**_context(request), "form": form, "errors": errors, "error_order": REGISTRATION_ORDER},
+        {**_context(calendar), "form": form, "errors": errors, "error_order": REGISTRATION_ORDER},
         status=422,
     )
 
@@ -164,16 +168,18 @@ async def _participant_page(
     request: Request,
     participant_id: str,
     *,
+    calendar: ProjectCalendar,
+    audit: AuditTrail,
     form: dict | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> Response:
     row = await call_use_case(service.get_participant, request, participant_id=participant_id)
-    entries = await request.app.state.runtime.audit.entries(limit=50, entity_id=participant_id)
+    entries = await audit.entries(limit=50, entity_id=participant_id)
     history = [e for e in entries if e["method"] != "GET"]  # the changes, not who looked (audit_read)
     _ = pages.gettext(request)
     ctx = {
-        **_context(request),
+        **_context(calendar),
         "p": row,
         "history": history,
         "form": form or {},
@@ -190,14 +196,18 @@ async def _participant_page(
 
 
 @router.get("/participants/{participant_id}")
-async def participant(request: Request, staff: Staff, participant_id: str) -> Response:
-    page = await _participant_page(request, participant_id)
+async def participant(
+    request: Request, staff: Staff, calendar: CalendarDep, audit: AuditDep, participant_id: str
+) -> Response:
+    page = await _participant_page(request, participant_id, calendar=calendar, audit=audit)
     await audit_read(request, participant_id)  # a person's record: who looked is kept
     return page
 
 
 @router.post("/participants/{participant_id}/eligibility")
-async def decide(request: Request, staff: Writer, participant_id: str, form: Posted) -> Response:
+async def decide(
+    request: Request, staff: Writer, calendar: CalendarDep, audit: AuditDep, participant_id: str, form: Posted
+) -> Response:
     _ = pages.gettext(request)
     choice = form.get("eligible")
     code = form.get("reason_code") or None
@@ -231,11 +241,15 @@ async def decide(request: Request, staff: Writer, participant_id: str, form: Pos
                 request, _("Eligibility confirmed.") if decided == "eligible" else _("Recorded as not eligible.")
             )
             return pages.redirect(f"/panel/participants/{participant_id}")
-    return await _participant_page(request, participant_id, form=form, errors=errors, status=422)
+    return await _participant_page(
+        request, participant_id, calendar=calendar, audit=audit, form=form, errors=errors, status=422
+    )
 
 
 @router.post("/participants/{participant_id}/withdrawal")
-async def withdraw(request: Request, staff: Writer, participant_id: str, form: Posted) -> Response:
+async def withdraw(
+    request: Request, staff: Writer, calendar: CalendarDep, audit: AuditDep, participant_id: str, form: Posted
+) -> Response:
     _ = pages.gettext(request)
     code = form.get("withdrawal_reason_code") or None
     note = (form.get("withdrawal_reason") or "").strip()
@@ -258,13 +272,15 @@ async def withdraw(request: Request, staff: Writer, participant_id: str, form: P
     else:
         pages.flash(request, _("The participant has been withdrawn from the project."))
         return pages.redirect(f"/panel/participants/{participant_id}")
-    return await _participant_page(request, participant_id, form=form, errors=errors, status=422)
+    return await _participant_page(
+        request, participant_id, calendar=calendar, audit=audit, form=form, errors=errors, status=422
+    )
 
 
 @router.get("/participants/{participant_id}/erase")
-async def confirm_erasure(request: Request, staff: Writer, participant_id: str) -> Response:
+async def confirm_erasure(request: Request, staff: Writer, calendar: CalendarDep, participant_id: str) -> Response:
     row = await call_use_case(service.get_participant, request, participant_id=participant_id)
-    return pages.render(request, "erase.html", {**_context(request), "p": row})
+    return pages.render(request, "erase.html", {**_context(calendar), "p": row})
 
 
 @router.post("/participants/{participant_id}/erase")
@@ -329,11 +345,11 @@ def _identifiers(text: str) -> list[str]:
 
 
 async def _organisations_page(
-    request: Request, *, form: dict | None = None, errors: FormErrors | None = None
+    request: Request, calendar: ProjectCalendar, *, form: dict | None = None, errors: FormErrors | None = None
 ) -> Response:
     _ = pages.gettext(request)
     ctx = {
-        **_context(request),
+        **_context(calendar),
         "organisations": await call_use_case(service.list_organisations, request),
         "organisation_types": ORGANISATION_TYPES,
         "organisation_type_options": [(code, _(title)) for code, title in ORGANISATION_TYPES.items()],
@@ -346,25 +362,27 @@ async def _organisations_page(
 
 
 @router.get("/organisations")
-async def organisations(request: Request, staff: Staff) -> Response:
-    return await _organisations_page(request)
+async def organisations(request: Request, staff: Staff, calendar: CalendarDep) -> Response:
+    return await _organisations_page(request, calendar)
 
 
 @router.post("/organisations")
-async def enrol_organisation(request: Request, staff: Writer, form: Posted) -> Response:
+async def enrol_organisation(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
     body = form_body(form, ORGANISATION_LABELS, checkboxes=("is_social_enterprise", "runs_economic_activity"))
     _, errors = await pages.attempt(
         request, service.enrol_organisation, schema=OrganisationEnrolment, body=body, labels=ORGANISATION_LABELS
     )
     if errors:
-        return await _organisations_page(request, form=form, errors=errors)
+        return await _organisations_page(request, calendar, form=form, errors=errors)
     pages.flash(request, N_("Organisation enrolled."))
     return pages.redirect("/panel/organisations")
 
 
-async def _groups_page(request: Request, *, form: dict | None = None, errors: FormErrors | None = None) -> Response:
+async def _groups_page(
+    request: Request, calendar: ProjectCalendar, *, form: dict | None = None, errors: FormErrors | None = None
+) -> Response:
     ctx = {
-        **_context(request),
+        **_context(calendar),
         "groups": await call_use_case(service.list_initiative_groups, request),
         "form": form or {},
     }
@@ -374,12 +392,12 @@ async def _groups_page(request: Request, *, form: dict | None = None, errors: Fo
 
 
 @router.get("/initiative-groups")
-async def initiative_groups(request: Request, staff: Staff) -> Response:
-    return await _groups_page(request)
+async def initiative_groups(request: Request, staff: Staff, calendar: CalendarDep) -> Response:
+    return await _groups_page(request, calendar)
 
 
 @router.post("/initiative-groups")
-async def form_initiative_group(request: Request, staff: Writer, form: Posted) -> Response:
+async def form_initiative_group(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
     body = form_body(form, GROUP_LABELS)
     body["member_ids"] = _identifiers(form.get("member_ids") or "")
     _ = pages.gettext(request)
@@ -398,7 +416,7 @@ async def form_initiative_group(request: Request, staff: Writer, form: Posted) -
                 _("Only eligible participants can form an initiative group") + f" ({listed})"
             )
     if errors:
-        return await _groups_page(request, form=form, errors=errors)
+        return await _groups_page(request, calendar, form=form, errors=errors)
     pages.flash(request, N_("Initiative group formed."))
     return pages.redirect("/panel/initiative-groups")
 
@@ -412,14 +430,13 @@ SHEET_TYPES = {
 
 
 @router.get("/data-sheet.{fmt}")
-async def participant_data_sheet(request: Request, staff: Writer, fmt: str) -> Response:
+async def participant_data_sheet(request: Request, staff: Writer, session: SessionDep, fmt: str) -> Response:
     """The data sheet for the central monitoring system, exactly as the API exports it: personal data included,
     so only the operating partner's recruiters (not read-only staff) download it, and each download is audited."""
     if fmt not in SHEET_TYPES:
         return Response(status_code=404)
-    async with request.app.state.runtime.sessionmaker() as session:
-        rows = await data_sheet.participant_rows(session)
-        await audit_read(request, f"participant-data-sheet:{fmt}:{len(rows)}", session)
+    rows = await data_sheet.participant_rows(session)
+    await audit_read(request, f"participant-data-sheet:{fmt}:{len(rows)}", session)
     body = data_sheet.as_csv(rows) if fmt == "csv" else data_sheet.as_xlsx(rows)
     return Response(
         body, media_type=SHEET_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="participants.{fmt}"'}
