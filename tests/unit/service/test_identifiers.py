@@ -11,8 +11,18 @@ from owes_service import identifiers
 from owes_service.privacy import is_pesel_shaped
 from recruitment import domain as recruitment_domain
 
-KRS_WRITTEN = ["KRS 0000380128", "krs0000380128", "KRS: 380128", "KRS nr 380128", "0000380128", "380128", " 380128 "]
-NOT_KRS = ["", "KRS", "12345678901", "KRS 38O128", "0000000000", "-380128", "380 128", "NIP 380128", "３８０１２８"]
+KRS_WRITTEN = [
+    "KRS 0000380128",
+    "krs0000380128",
+    "KRS: 380128",
+    "KRS nr 380128",
+    "0000380128",
+    "380128",
+    " 380128 ",
+    "380 128",
+    "0000-380-128",
+]
+NOT_KRS = ["", "KRS", "12345678901", "KRS 38O128", "0000000000", "-380128", "NIP 380128", "３８０１２８"]
 
 
 class TestKrs:
