@@ -11,19 +11,26 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Literal
 
 from owes_contracts import (
     AgeBand,
     EligibilityRejectionReason,
+    Gender,
+    InitiativeGroupFormed,
     LabourMarketStatus,
+    LegalForm,
     OrganisationEconomicActivityStarted,
+    OrganisationEnrolled,
     OrganisationType,
     ParticipantDataErased,
     ParticipantEligibilityConfirmed,
     ParticipantEligibilityRejected,
+    ParticipantRecruited,
     ParticipantWithdrawn,
     WithdrawalReason,
 )
+from owes_contracts.recruitment import withheld_name
 
 # One rule per identifier for every service (owes_service.identifiers, python-stdnum), re-exported for the use cases.
 from owes_service.identifiers import (  # noqa: F401
@@ -56,7 +63,7 @@ def age_band(age: int) -> AgeBand:
     return AgeBand.OVER_64
 
 
-def esf_age_group(age: int) -> str:
+def esf_age_group(age: int) -> Literal["under_18", "18_29", "30_54", "55_plus"]:
     """The ESF+ indicators' age group at entry: under 18, 18–29, 30–54, 55 and over."""
     if age < 18:
         return "under_18"
@@ -105,6 +112,10 @@ class StateConflict(ValueError):
     """The current state of a participant or organisation does not allow the requested step."""
 
 
+class NotRecruitable(ValueError):
+    """The person cannot be recruited as the form describes them (a minor, or born after the day)."""
+
+
 def check_eligibility_can_be_decided(status: str, *, erased: bool) -> None:
     """Eligibility is decided once, for a recruited participant whose personal data is still held."""
     if status == ParticipantStatus.WITHDRAWN:
@@ -131,6 +142,45 @@ class Participant:
     status: ParticipantStatus
     recruited_on: dt.date
     erased: bool = False
+
+    @classmethod
+    def recruit(
+        cls,
+        participant_id: str,
+        *,
+        on: dt.date,
+        birth: dt.date,
+        gender: Gender,
+        county: str,
+        county_teryt: str | None,
+        outside_subregion: bool,
+        labour_market_status: LabourMarketStatus,
+        unemployed_months: int | None,
+        disability: bool,
+        at_risk_of_exclusion: bool,
+        esf_answers: Mapping[str, Any],
+    ) -> tuple[Participant, ParticipantRecruited]:
+        """Recruit an adult; the event carries coarse values only (age band, status at start), never the PESEL."""
+        if birth > on:
+            raise NotRecruitable("Invalid PESEL: the birth date is after the recruitment date.")
+        age = age_on(birth, on)
+        if age < 18:
+            raise NotRecruitable("Participants must be adults (18 or older).")
+        recruited = ParticipantRecruited(
+            participant_id=participant_id,
+            recruited_on=on,
+            gender=gender,
+            age_band=age_band(age),
+            county=county,
+            labour_market_status=labour_status_at_start(labour_market_status, unemployed_months, age),
+            disability=disability,
+            at_risk_of_exclusion=at_risk_of_exclusion,
+            county_teryt=county_teryt,
+            outside_subregion=outside_subregion,
+            esf_age_group=esf_age_group(age),
+            **esf_answers,
+        )
+        return cls(participant_id, ParticipantStatus.RECRUITED, on), recruited
 
     def decide_eligibility(
         self, *, eligible: bool, on: dt.date, reason_code: EligibilityRejectionReason | None = None
@@ -161,6 +211,34 @@ class Participant:
             return None
         self.erased = True
         return ParticipantDataErased(participant_id=self.participant_id, erased_on=on)
+
+
+class MembersCannotJoin(ValueError):
+    """Some would-be members of an initiative group cannot join; `refused` says why for each."""
+
+    def __init__(self, refused: dict[str, str]) -> None:
+        self.refused = refused
+        super().__init__("; ".join(f"{member}: {why}" for member, why in refused.items()))
+
+
+@dataclass
+class InitiativeGroup:
+    """A group of eligible participants preparing to found a social enterprise."""
+
+    group_id: str
+    county: str
+    member_ids: list[str]
+
+    @classmethod
+    def form(
+        cls, group_id: str, *, on: dt.date, county: str, member_ids: list[str], statuses: Mapping[str, str]
+    ) -> tuple[InitiativeGroup, InitiativeGroupFormed]:
+        """Form the group when every member is an eligible participant; the event names them by id only."""
+        refused = members_who_cannot_join(member_ids, statuses)
+        if refused:
+            raise MembersCannotJoin(refused)
+        formed = InitiativeGroupFormed(group_id=group_id, formed_on=on, county=county, member_ids=member_ids)
+        return cls(group_id, county, list(member_ids)), formed
 
 
 def members_who_cannot_join(member_ids: Sequence[str], statuses: Mapping[str, str]) -> dict[str, str]:
@@ -205,6 +283,32 @@ class Organisation:
     organisation_id: str
     organisation_type: OrganisationType
     runs_economic_activity: bool
+
+    @classmethod
+    def enrol(
+        cls,
+        organisation_id: str,
+        *,
+        on: dt.date,
+        organisation_type: OrganisationType,
+        legal_form: LegalForm,
+        name: str,
+        county: str,
+        is_social_enterprise: bool,
+        runs_economic_activity: bool,
+    ) -> tuple[Organisation, OrganisationEnrolled]:
+        """Enrol an entity; a sole trader's or a civil partnership's name is its owners' names, so it stays here."""
+        enrolled = OrganisationEnrolled(
+            organisation_id=organisation_id,
+            enrolled_on=on,
+            organisation_type=organisation_type,
+            organisation_name=withheld_name(legal_form, organisation_id) if legal_form.names_a_person else name,
+            legal_form=legal_form,
+            county=county,
+            is_social_enterprise=is_social_enterprise,
+            runs_economic_activity=runs_economic_activity,
+        )
+        return cls(organisation_id, organisation_type, runs_economic_activity), enrolled
 
     def start_economic_activity(self, *, activity: str, on: dt.date) -> OrganisationEconomicActivityStarted:
         """An NGO starts paid public-benefit or economic activity, once."""

@@ -9,12 +9,6 @@ from typing import Any, cast
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from owes_contracts import (
-    InitiativeGroupFormed,
-    OrganisationEnrolled,
-    ParticipantRecruited,
-)
-from owes_contracts.recruitment import withheld_name
 from owes_messaging.db import truncate_sqlite_wal
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, found
@@ -50,25 +44,33 @@ async def recruit_participant(
     except domain.InvalidPesel as exc:
         raise InvalidInput(f"Invalid PESEL: {exc}.", field="pesel") from None
     recruited_on = _day(calendar, form.recruited_on, "recruited_on")
-    if birth > recruited_on:
-        raise InvalidInput("Invalid PESEL: the birth date is after the recruitment date.", field="pesel")
-    age = domain.age_on(birth, recruited_on)
-    if age < 18:
-        raise InvalidInput("Participants must be adults (18 or older).", field="pesel")
     county, teryt, outside = _residence(calendar, form.county, outside=form.outside_subregion)
-    participant_id = domain.new_participant_id()
-    band = domain.age_band(age)
-    gender = domain.pesel_gender(form.pesel)
-    status = domain.labour_status_at_start(form.labour_market_status, form.unemployed_months, age)
-    esf: dict[str, Any] = {
+    answers: dict[str, Any] = {
         "education": form.education,
-        "esf_age_group": domain.esf_age_group(age),
         "third_country_national": form.third_country_national,
         "foreign_background": form.foreign_background,
         "minority": form.minority,
         "homeless": form.homeless,
         "rural": form.rural,
     }
+    try:
+        _, recruited = domain.Participant.recruit(
+            domain.new_participant_id(),
+            on=recruited_on,
+            birth=birth,
+            gender=domain.pesel_gender(form.pesel),
+            county=county,
+            county_teryt=teryt,
+            outside_subregion=outside,
+            labour_market_status=form.labour_market_status,
+            unemployed_months=form.unemployed_months,
+            disability=form.disability,
+            at_risk_of_exclusion=form.at_risk_of_exclusion,
+            esf_answers=answers,
+        )
+    except domain.NotRecruitable as exc:
+        raise InvalidInput(str(exc), field="pesel") from None
+    participant_id = recruited.participant_id
     async with session.begin():
         if await repository.pesel_taken(session, pesel=form.pesel):
             raise Conflict("A participant with this PESEL is already registered.", field="pesel")
@@ -83,33 +85,19 @@ async def recruit_participant(
             address=form.address,
             county=county,
             outside_subregion=outside,
-            gender=gender.value,
-            age_band=band.value,
-            labour_market_status=status.value,
+            gender=recruited.gender.value,
+            age_band=recruited.age_band.value,
+            labour_market_status=recruited.labour_market_status.value,
             disability=form.disability,
             at_risk_of_exclusion=form.at_risk_of_exclusion,
             unemployed_months=form.unemployed_months,
-            **esf,
+            esf_age_group=recruited.esf_age_group,
+            **answers,
             consent_given_at=calendar.now(),
             status="recruited",
             recruited_on=recruited_on,
         )
-        await outbox.add(
-            session,
-            ParticipantRecruited(
-                participant_id=participant_id,
-                recruited_on=recruited_on,
-                gender=gender,
-                age_band=band,
-                county=county,
-                labour_market_status=status,
-                disability=form.disability,
-                at_risk_of_exclusion=form.at_risk_of_exclusion,
-                county_teryt=teryt,
-                outside_subregion=outside,
-                **esf,
-            ),
-        )
+        await outbox.add(session, recruited)
     return participant_id
 
 
@@ -273,7 +261,17 @@ async def enrol_organisation(
     enrolled_on = _day(calendar, form.enrolled_on, "enrolled_on")
     county = _subregion_county(calendar, form.county, who="the organisations")
     name = form.organisation_name.strip()
-    organisation_id = domain.new_organisation_id()
+    _, enrolled = domain.Organisation.enrol(
+        domain.new_organisation_id(),
+        on=enrolled_on,
+        organisation_type=form.organisation_type,
+        legal_form=form.legal_form,
+        name=name,
+        county=county,
+        is_social_enterprise=form.is_social_enterprise,
+        runs_economic_activity=form.runs_economic_activity,
+    )
+    organisation_id = enrolled.organisation_id
     async with session.begin():
         if await repository.nip_taken(session, nip=nip):
             raise Conflict("An organisation with this NIP is already enrolled.", field="nip")
@@ -293,22 +291,7 @@ async def enrol_organisation(
             runs_economic_activity=form.runs_economic_activity,
             enrolled_on=enrolled_on,
         )
-        await outbox.add(
-            session,
-            OrganisationEnrolled(
-                organisation_id=organisation_id,
-                enrolled_on=enrolled_on,
-                organisation_type=form.organisation_type,
-                # a sole trader's or a civil partnership's name is its owners' names: it stays here
-                organisation_name=(
-                    withheld_name(form.legal_form, organisation_id) if form.legal_form.names_a_person else name
-                ),
-                legal_form=form.legal_form,
-                county=county,
-                is_social_enterprise=form.is_social_enterprise,
-                runs_economic_activity=form.runs_economic_activity,
-            ),
-        )
+        await outbox.add(session, enrolled)
     return organisation_id
 
 
@@ -368,14 +351,16 @@ async def form_initiative_group(
     group_id = domain.new_group_id()
     async with session.begin():
         statuses = await repository.participant_statuses(session, participant_ids=form.member_ids)
-        refused = domain.members_who_cannot_join(form.member_ids, statuses)
-        if refused:
-            listed = "; ".join(f"{member}: {why}" for member, why in refused.items())
-            raise InvalidInput(
-                f"Only eligible participants can form an initiative group ({listed}).",
-                field="member_ids",
-                refused=refused,
+        try:
+            _, formed = domain.InitiativeGroup.form(
+                group_id, on=formed_on, county=county, member_ids=form.member_ids, statuses=statuses
             )
+        except domain.MembersCannotJoin as exc:
+            raise InvalidInput(
+                f"Only eligible participants can form an initiative group ({exc}).",
+                field="member_ids",
+                refused=exc.refused,
+            ) from None
         await repository.add_initiative_group(
             session,
             group_id=group_id,
@@ -384,10 +369,7 @@ async def form_initiative_group(
             formed_on=formed_on,
             member_ids=form.member_ids,
         )
-        await outbox.add(
-            session,
-            InitiativeGroupFormed(group_id=group_id, formed_on=formed_on, county=county, member_ids=form.member_ids),
-        )
+        await outbox.add(session, formed)
     return group_id
 
 
