@@ -4,9 +4,27 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReasonCode(StrEnum):
+    """A fixed code events carry instead of staff's own words, each with the fixed English text beside it."""
+
+    _label: str
+
+    def __new__(cls, value: str, label: str) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
+
+    @property
+    def label(self) -> str:
+        """The fixed English text events carry in `reason` beside the code."""
+        return self._label
+
 
 # Money is PLN with grosze: a Decimal with two places, written to JSON as a string ("1234.50"), never a float.
 Money = Annotated[

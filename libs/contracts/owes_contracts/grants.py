@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from .base import EntityId, Event, Money, ParticipantId
+from .base import EntityId, Event, Money, ParticipantId, ReasonCode
 
 
 class WorkingTime(StrEnum):
@@ -88,11 +88,8 @@ class GrantDisbursed(_GrantsEvent):
     )
 
 
-class CooperativeFounded(_GrantsEvent):
-    """A social cooperative was registered in the KRS court register by at least five eligible founders."""
-
-    name: ClassVar[str] = "CooperativeFounded"
-    aggregate_field: ClassVar[str] = "cooperative_id"
+class _CooperativeRegistered(_GrantsEvent):
+    """What every version of CooperativeFounded says of the cooperative itself (its founders differ by version)."""
 
     cooperative_id: EntityId = Field(description="Id of the social cooperative.", examples=["coop_4e8a1d"])
     founded_on: dt.date = Field(description="Day of registration in the KRS court register.", examples=["2026-08-10"])
@@ -108,6 +105,14 @@ class CooperativeFounded(_GrantsEvent):
     county: str = Field(
         min_length=1, max_length=64, description="County (powiat) of the cooperative's seat.", examples=["rybnik"]
     )
+
+
+class CooperativeFounded(_CooperativeRegistered):
+    """A social cooperative was registered in the KRS court register by at least five eligible founders."""
+
+    name: ClassVar[str] = "CooperativeFounded"
+    aggregate_field: ClassVar[str] = "cooperative_id"
+
     founder_ids: list[ParticipantId] = Field(
         min_length=5,
         max_length=100,
@@ -127,7 +132,7 @@ class CooperativeFounded(_GrantsEvent):
     )
 
 
-class CooperativeFoundedV2(_GrantsEvent):
+class CooperativeFoundedV2(_CooperativeRegistered):
     """A social cooperative was registered in KRS: by at least three eligible participants (natural persons) or
     by at least two legal persons (enrolled organisations); at most 50 members."""
 
@@ -135,20 +140,6 @@ class CooperativeFoundedV2(_GrantsEvent):
     version: ClassVar[int] = 2
     aggregate_field: ClassVar[str] = "cooperative_id"
 
-    cooperative_id: EntityId = Field(description="Id of the social cooperative.", examples=["coop_4e8a1d"])
-    founded_on: dt.date = Field(description="Day of registration in the KRS court register.", examples=["2026-08-10"])
-    krs: str = Field(
-        pattern=r"^\d{10}$", description="KRS number, 10 digits with leading zeros.", examples=["0000380128"]
-    )
-    cooperative_name: str = Field(
-        min_length=1,
-        max_length=300,
-        description="Registered name of the cooperative.",
-        examples=["Spółdzielnia Socjalna Razem"],
-    )
-    county: str = Field(
-        min_length=1, max_length=64, description="County (powiat) of the cooperative's seat.", examples=["rybnik"]
-    )
     founded_by: Literal["natural_persons", "legal_persons"] = Field(
         description="natural_persons: at least 3 participants (who must reach 5 members within 12 months); "
         "legal_persons: at least 2 enrolled organisations.",
@@ -244,28 +235,14 @@ class JobSustained(_GrantsEvent):
     )
 
 
-class JobEndReason(StrEnum):
+class JobEndReason(ReasonCode):
     """Why a job ended: a fixed code (staff's own words stay in grants as a note)."""
 
-    COOPERATIVE_DISSOLVED = "cooperative_dissolved"
-    EMPLOYEE_RESIGNED = "employee_resigned"
-    DISMISSED = "dismissed"
-    CONTRACT_ENDED = "contract_ended"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        """The fixed English text events carry in `reason` beside the code."""
-        return _JOB_END_LABELS[self]
-
-
-_JOB_END_LABELS = {
-    JobEndReason.COOPERATIVE_DISSOLVED: "Cooperative dissolved",
-    JobEndReason.EMPLOYEE_RESIGNED: "Employee resigned",
-    JobEndReason.DISMISSED: "Employee dismissed",
-    JobEndReason.CONTRACT_ENDED: "Contract ended",
-    JobEndReason.OTHER: "Other reason",
-}
+    COOPERATIVE_DISSOLVED = "cooperative_dissolved", "Cooperative dissolved"
+    EMPLOYEE_RESIGNED = "employee_resigned", "Employee resigned"
+    DISMISSED = "dismissed", "Employee dismissed"
+    CONTRACT_ENDED = "contract_ended", "Contract ended"
+    OTHER = "other", "Other reason"
 
 
 class JobNotSustained(_GrantsEvent):

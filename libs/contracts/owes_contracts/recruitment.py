@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from .base import AgeBand, EntityId, Event, Gender, LabourMarketStatus, ParticipantId
+from .base import AgeBand, EntityId, Event, Gender, LabourMarketStatus, ParticipantId, ReasonCode
 
 SensitiveAnswer = Literal["yes", "no", "refused"]
 
@@ -78,60 +78,28 @@ class ParticipantEligibilityConfirmed(_RecruitmentEvent):
     confirmed_on: dt.date = Field(description="Day eligibility was confirmed.", examples=["2026-03-05"])
 
 
-class EligibilityRejectionReason(StrEnum):
+class EligibilityRejectionReason(ReasonCode):
     """Why a person is not eligible: a fixed code, so no staff-typed text (which may name a person) travels."""
 
-    OUTSIDE_SUBREGION = "outside_subregion"
-    NOT_AT_RISK_OF_EXCLUSION = "not_at_risk_of_exclusion"
-    NOT_IN_TARGET_GROUP = "not_in_target_group"
-    ALREADY_SUPPORTED = "already_supported"
-    INCOMPLETE_DOCUMENTS = "incomplete_documents"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        """The fixed English text events carry in `reason` beside the code."""
-        return _REJECTION_LABELS[self]
+    OUTSIDE_SUBREGION = "outside_subregion", "Lives outside the subregion"
+    NOT_AT_RISK_OF_EXCLUSION = "not_at_risk_of_exclusion", "Not at risk of poverty or social exclusion"
+    NOT_IN_TARGET_GROUP = "not_in_target_group", "Not in the project's target group"
+    ALREADY_SUPPORTED = "already_supported", "Already supported by another project"
+    INCOMPLETE_DOCUMENTS = "incomplete_documents", "Documents incomplete"
+    OTHER = "other", "Other reason"
 
 
-_REJECTION_LABELS = {
-    EligibilityRejectionReason.OUTSIDE_SUBREGION: "Lives outside the subregion",
-    EligibilityRejectionReason.NOT_AT_RISK_OF_EXCLUSION: "Not at risk of poverty or social exclusion",
-    EligibilityRejectionReason.NOT_IN_TARGET_GROUP: "Not in the project's target group",
-    EligibilityRejectionReason.ALREADY_SUPPORTED: "Already supported by another project",
-    EligibilityRejectionReason.INCOMPLETE_DOCUMENTS: "Documents incomplete",
-    EligibilityRejectionReason.OTHER: "Other reason",
-}
-
-
-class WithdrawalReason(StrEnum):
+class WithdrawalReason(ReasonCode):
     """Why a participant left: a fixed code (staff's own words stay in recruitment as a note)."""
 
-    EMPLOYMENT = "employment"
-    EDUCATION = "education"
-    HEALTH = "health"
-    FAMILY = "family"
-    MOVED_AWAY = "moved_away"
-    LOST_CONTACT = "lost_contact"
-    OWN_DECISION = "own_decision"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        """The fixed English text events carry in `reason` beside the code."""
-        return _WITHDRAWAL_LABELS[self]
-
-
-_WITHDRAWAL_LABELS = {
-    WithdrawalReason.EMPLOYMENT: "Took up employment",
-    WithdrawalReason.EDUCATION: "Took up education",
-    WithdrawalReason.HEALTH: "Health",
-    WithdrawalReason.FAMILY: "Family matters",
-    WithdrawalReason.MOVED_AWAY: "Moved away",
-    WithdrawalReason.LOST_CONTACT: "Lost contact",
-    WithdrawalReason.OWN_DECISION: "Own decision",
-    WithdrawalReason.OTHER: "Other reason",
-}
+    EMPLOYMENT = "employment", "Took up employment"
+    EDUCATION = "education", "Took up education"
+    HEALTH = "health", "Health"
+    FAMILY = "family", "Family matters"
+    MOVED_AWAY = "moved_away", "Moved away"
+    LOST_CONTACT = "lost_contact", "Lost contact"
+    OWN_DECISION = "own_decision", "Own decision"
+    OTHER = "other", "Other reason"
 
 
 class ParticipantEligibilityRejected(_RecruitmentEvent):
