@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from owes_contracts.correlation import correlation_scope, new_id
+
+from .asgi import replay, send_problem
 
 CORRELATION_HEADER = "x-correlation-id"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -55,7 +56,7 @@ class BodySizeLimitMiddleware:
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away: let the app see it as it would
-                return await self.app(scope, _replay([message], receive), send)
+                return await self.app(scope, replay([message], receive), send)
             body = message.get("body", b"")
             received += len(body)
             if received > self.max_bytes:
@@ -64,39 +65,17 @@ class BodySizeLimitMiddleware:
             if not message.get("more_body", False):
                 break
         await self.app(
-            scope, _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive), send
+            scope, replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive), send
         )
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
+        await send_problem(
+            send,
             {
                 "type": "about:blank",
                 "title": "Content too large",
                 "status": 413,
                 "detail": f"The request body exceeds {self.max_bytes} bytes.",
                 "instance": scope.get("path"),
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+            },
         )
-        await send({"type": "http.response.body", "body": body})
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    """A receive callable that gives these messages first, then whatever the server sends (e.g. disconnect)."""
-    pending = list(messages)
-
-    async def replayed() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replayed

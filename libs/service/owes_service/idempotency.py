@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .asgi import read_body, replay, send_answer
 from .problems import Conflict
 
 IDEMPOTENCY_TABLE = "idempotency_keys"
@@ -127,7 +128,7 @@ class IdempotencyMiddleware:
             return await self.app(scope, receive, send)
         key = raw_key.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-            return await self._answer(
+            return await send_answer(
                 send,
                 *_problem(
                     400,
@@ -135,32 +136,13 @@ class IdempotencyMiddleware:
                     f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
                 ),
             )
-        body, more = b"", True
-        messages: list[Message] = []
-        while more:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        messages, body = await read_body(receive)
         caller = hashlib.sha256(headers.get(b"authorization", b"") + b"|" + headers.get(b"cookie", b"")).hexdigest()
         fingerprint = hashlib.sha256(
             b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()
         await self._prune()
-        async with self.engine.connect() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        sa.select(idempotency_keys).where(
-                            idempotency_keys.c.caller == caller, idempotency_keys.c.key == key
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
+        row = await self._stored(caller, key)
         if row is not None:
             return await self._repeat(send, row, fingerprint)
         await self._first(scope, send, messages, receive, caller, key, fingerprint)
@@ -177,12 +159,6 @@ class IdempotencyMiddleware:
     ) -> None:
         """Run the request; when a concurrent one with the same key won the claim, answer as its repeat instead."""
 
-        replay = iter(messages)
-
-        async def receive_again() -> Message:
-            message = next(replay, None)
-            return message if message is not None else await receive()
-
         # the answer is held back until the claim is settled: a request that lost the race must not send its own
         # (a "PESEL already registered" caused by its twin, or the twin's conflict on the key itself)
         held: list[Message] = []
@@ -193,23 +169,12 @@ class IdempotencyMiddleware:
         claim = _Claim(caller, key, fingerprint, self.engine.sync_engine)
         token = _current.set(claim)
         try:
-            await self.app(scope, receive_again, capture)
+            await self.app(scope, replay(messages, receive), capture)
         finally:
             _current.reset(token)
         start = next((m for m in held if m["type"] == "http.response.start"), None)
         if not claim.claimed:
-            async with self.engine.connect() as conn:
-                twin = (
-                    (
-                        await conn.execute(
-                            sa.select(idempotency_keys).where(
-                                idempotency_keys.c.caller == caller, idempotency_keys.c.key == key
-                            )
-                        )
-                    )
-                    .mappings()
-                    .first()
-                )
+            twin = await self._stored(caller, key)
             if twin is not None:  # a concurrent request with this key committed first: this one changed nothing
                 log.info("idempotency_race_lost", key=key)
                 return await self._repeat(send, twin, fingerprint)
@@ -221,7 +186,7 @@ class IdempotencyMiddleware:
 
     async def _repeat(self, send: Send, row: sa.RowMapping, fingerprint: str) -> None:
         if row["fingerprint"] != fingerprint:
-            return await self._answer(
+            return await send_answer(
                 send,
                 *_problem(
                     422,
@@ -230,7 +195,7 @@ class IdempotencyMiddleware:
                 ),
             )
         if row["status"] is None:
-            return await self._answer(
+            return await send_answer(
                 send,
                 *_problem(
                     409,
@@ -240,13 +205,19 @@ class IdempotencyMiddleware:
                 extra=[(b"retry-after", b"1")],
             )
         content_type = (row["content_type"] or "application/json").encode("latin-1")
-        await self._answer(
+        await send_answer(
             send,
             row["status"],
             (row["body"] or "").encode(),
             content_type=content_type,
             extra=[(b"idempotency-replayed", b"true")],
         )
+
+    async def _stored(self, caller: str, key: str) -> Any:
+        """The key's row (its claim and, once settled, the answer), or None."""
+        query = sa.select(idempotency_keys).where(idempotency_keys.c.caller == caller, idempotency_keys.c.key == key)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).mappings().first()
 
     async def _store(self, claim: _Claim, start: Message, body: bytes) -> None:
         content_type = next((v.decode("latin-1") for k, v in start.get("headers", []) if k == b"content-type"), None)
@@ -274,25 +245,3 @@ class IdempotencyMiddleware:
                 )
         except Exception:
             log.exception("idempotency_prune_failed")
-
-    @staticmethod
-    async def _answer(
-        send: Send,
-        status: int,
-        body: bytes,
-        *,
-        content_type: bytes = b"application/problem+json",
-        extra: list[tuple[bytes, bytes]] | None = None,
-    ) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", content_type),
-                    (b"content-length", str(len(body)).encode()),
-                    *(extra or []),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

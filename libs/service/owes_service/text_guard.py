@@ -18,7 +18,9 @@ from urllib.parse import parse_qsl
 
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .asgi import read_body, replay, send_problem
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 ALLOWED_CONTROLS = {"\n"}
@@ -108,47 +110,21 @@ class TextGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
             return await self.app(scope, receive, send)
-        messages: list[Message] = []
-        body = b""
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
+        messages, body = await read_body(receive)
         content_type = dict(scope.get("headers") or ()).get(b"content-type", b"").decode("latin-1")
         errors = self._errors(body, content_type)
         if errors:
-            payload = json.dumps(
+            return await send_problem(
+                send,
                 {
                     "type": "about:blank",
                     "title": "Unsafe characters in text",
                     "status": 422,
                     "detail": "Text may not contain control characters or bidirectional overrides.",
                     "errors": errors,
-                }
-            ).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 422,
-                    "headers": [
-                        (b"content-type", b"application/problem+json"),
-                        (b"content-length", str(len(payload)).encode()),
-                    ],
-                }
+                },
             )
-            await send({"type": "http.response.body", "body": payload})
-            return
-        replay = iter(messages)
-
-        async def receive_again() -> Message:
-            message = next(replay, None)
-            return message if message is not None else await receive()
-
-        await self.app(scope, receive_again, send)
+        await self.app(scope, replay(messages, receive), send)
 
     @staticmethod
     def _errors(body: bytes, content_type: str) -> list[dict]:
