@@ -14,7 +14,7 @@ class ReasonCode(StrEnum):
 
     _label: str
 
-    def __new__(cls, value: str, label: str) -> Self:
+    def __new__(cls, value: str, label: str = "") -> Self:  # the default: a lookup by value, Reason("other")
         member = str.__new__(cls, value)
         member._value_ = value
         member._label = label
