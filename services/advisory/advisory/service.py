@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,36 +75,41 @@ async def _require_beneficiary(
         )
 
 
+Support = TypeVar("Support", AdvisorySessionHeld, MentoringProvided)
+
+
 async def _record_support(
     session: AsyncSession,
     outbox: OutboxWriter,
-    fact: AdvisorySessionHeld | MentoringProvided,
+    form: AdvisorySessionRecord | MentoringRecord,
+    decide: Callable[..., Support],
     store: Callable[..., Awaitable[None]],
-) -> None:
+) -> Support:
     """Store a session or mentoring given to its beneficiary, who must be one advisory may support, and publish it."""
+    try:
+        fact = decide(hours=form.hours, participant_id=form.participant_id, organisation_id=form.organisation_id)
+    except domain.InvalidHours as exc:
+        raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
     async with session.begin():
         await _require_beneficiary(session, participant_id=fact.participant_id, organisation_id=fact.organisation_id)
         await store(session, **fact.model_dump())
         await outbox.add(session, fact)
+    return fact
 
 
 async def hold_advisory_session(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: AdvisorySessionRecord
 ) -> str:
     """Record an advisory session for an eligible participant or an enrolled organisation; publish it."""
-    try:
-        held = domain.hold_session(
-            session_id=domain.new_id("ses"),
-            kind=form.kind,
-            hours=form.hours,
-            adviser_id=form.adviser_id,
-            participant_id=form.participant_id,
-            organisation_id=form.organisation_id,
-            held_on=_day(calendar, form.held_on, "held_on"),
-        )
-    except domain.InvalidHours as exc:
-        raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
-    await _record_support(session, outbox, held, repository.add_advisory_session)
+    held_on = _day(calendar, form.held_on, "held_on")
+    hold = partial(
+        domain.hold_session,
+        session_id=domain.new_id("ses"),
+        kind=form.kind,
+        adviser_id=form.adviser_id,
+        held_on=held_on,
+    )
+    held = await _record_support(session, outbox, form, hold, repository.add_advisory_session)
     return held.session_id
 
 
@@ -110,18 +117,11 @@ async def provide_mentoring(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: MentoringRecord
 ) -> str:
     """Record mentoring hours for an eligible participant or an enrolled organisation; publish them."""
-    try:
-        provided = domain.provide_mentoring(
-            mentoring_id=domain.new_id("men"),
-            mentor_id=form.mentor_id,
-            hours=form.hours,
-            participant_id=form.participant_id,
-            organisation_id=form.organisation_id,
-            provided_on=_day(calendar, form.provided_on, "provided_on"),
-        )
-    except domain.InvalidHours as exc:
-        raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
-    await _record_support(session, outbox, provided, repository.add_mentoring)
+    provided_on = _day(calendar, form.provided_on, "provided_on")
+    provide = partial(
+        domain.provide_mentoring, mentoring_id=domain.new_id("men"), mentor_id=form.mentor_id, provided_on=provided_on
+    )
+    provided = await _record_support(session, outbox, form, provide, repository.add_mentoring)
     return provided.mentoring_id
 
 
