@@ -190,9 +190,8 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         # Woken by a commit, wait this long before reading: writes committed meanwhile go in the same batch (a
-        # cycle cost recruitment half as much CPU as the write itself when each write had its own). Off: 5 ms made
-        # tests/integration/reliability/test_history.py's broker replacement lose rows on the new broker in 3 of
-        # 8 runs, a race in the republish path that the timing exposes (docs/performance.md).
+        # cycle cost recruitment half as much CPU as the write itself when each write had its own). Off until the
+        # broker-replacement test's intermittent loss is understood (docs/performance.md, write path).
         self.linger = linger
         self.retention = retention  # None: published rows are kept forever (the embedded Tansu's history)
         self.prune_interval = prune_interval
