@@ -10,27 +10,7 @@ from fastapi import APIRouter, status
 from owes_service.deps import CalendarDep, OutboxDep, SessionDep
 from owes_service.problems import PROBLEMS
 
-from . import service
-from .schemas import (
-    ApplicationSubmission,
-    ApplicationView,
-    Award,
-    BridgePaymentView,
-    BridgeSupportExtension,
-    BridgeSupportPayment,
-    CooperativeFoundation,
-    CooperativeView,
-    DeMinimisView,
-    Disbursement,
-    DisbursementView,
-    Evaluation,
-    JobCreation,
-    JobEnding,
-    JobView,
-    MaintenanceFunding,
-    MemberAdmission,
-    SustainabilityCheck,
-)
+from . import schemas, service
 
 CREATED = status.HTTP_201_CREATED
 
@@ -43,20 +23,20 @@ routers = [applications, cooperatives, jobs, de_minimis]
 
 @applications.post("", status_code=CREATED, summary="Submit a grant application with its business plan")
 async def submit_application(
-    form: ApplicationSubmission, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> ApplicationView:
+    form: schemas.ApplicationSubmission, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.ApplicationView:
     return await service.submit_application(session=session, calendar=calendar, outbox=outbox, form=form)
 
 
 @applications.get("/{application_id}", summary="Read an application, its award and disbursements")
-async def read_application(application_id: str, session: SessionDep) -> ApplicationView:
+async def read_application(application_id: str, session: SessionDep) -> schemas.ApplicationView:
     return await service.get_application(session=session, application_id=application_id)
 
 
 @applications.post("/{application_id}/evaluation", summary="Evaluate an application (score and outcome)")
 async def evaluate_application(
-    application_id: str, form: Evaluation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> ApplicationView:
+    application_id: str, form: schemas.Evaluation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.ApplicationView:
     return await service.evaluate_application(
         session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
     )
@@ -64,8 +44,8 @@ async def evaluate_application(
 
 @applications.post("/{application_id}/award", summary="Award a grant after a positive evaluation")
 async def award_grant(
-    application_id: str, form: Award, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> ApplicationView:
+    application_id: str, form: schemas.Award, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.ApplicationView:
     return await service.award_grant(
         session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
     )
@@ -81,7 +61,7 @@ async def read_de_minimis_headroom(
     session: SessionDep,
     calendar: CalendarDep,
     on: dt.date | None = None,
-) -> DeMinimisView:
+) -> schemas.DeMinimisView:
     return await service.de_minimis_headroom(
         session=session, calendar=calendar, beneficiary_kind=beneficiary_kind, beneficiary_id=beneficiary_id, on=on
     )
@@ -89,8 +69,8 @@ async def read_de_minimis_headroom(
 
 @applications.post("/{application_id}/disbursements", status_code=CREATED, summary="Disburse part of a grant")
 async def disburse_grant(
-    application_id: str, form: Disbursement, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> DisbursementView:
+    application_id: str, form: schemas.Disbursement, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.DisbursementView:
     return await service.disburse_grant(
         session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
     )
@@ -100,44 +80,46 @@ async def disburse_grant(
     "", status_code=CREATED, summary="Record a social cooperative founded (KRS; 3+ participants or 2+ organisations)"
 )
 async def found_cooperative(
-    form: CooperativeFoundation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> CooperativeView:
+    form: schemas.CooperativeFoundation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.CooperativeView:
     return await service.found_cooperative(session=session, calendar=calendar, outbox=outbox, form=form)
 
 
 @cooperatives.get("/{cooperative_id}", summary="Read a cooperative, its founders, members and jobs")
-async def read_cooperative(cooperative_id: str, session: SessionDep, calendar: CalendarDep) -> CooperativeView:
+async def read_cooperative(cooperative_id: str, session: SessionDep, calendar: CalendarDep) -> schemas.CooperativeView:
     return await service.get_cooperative(session=session, calendar=calendar, cooperative_id=cooperative_id)
 
 
 @cooperatives.post("/{cooperative_id}/members", summary="Record a member who joined (at most 50 in all)")
 async def admit_member(
-    cooperative_id: str, form: MemberAdmission, session: SessionDep, calendar: CalendarDep
-) -> CooperativeView:
+    cooperative_id: str, form: schemas.MemberAdmission, session: SessionDep, calendar: CalendarDep
+) -> schemas.CooperativeView:
     return await service.admit_member(session=session, calendar=calendar, cooperative_id=cooperative_id, form=form)
 
 
 @jobs.post("", status_code=CREATED, summary="Record a job created in a cooperative")
-async def create_job(form: JobCreation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep) -> JobView:
+async def create_job(
+    form: schemas.JobCreation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.JobView:
     return await service.create_job(session=session, calendar=calendar, outbox=outbox, form=form)
 
 
 @jobs.get("/{job_id}", summary="Read a job, its bridge support and sustainability")
-async def read_job(job_id: str, session: SessionDep, calendar: CalendarDep) -> JobView:
+async def read_job(job_id: str, session: SessionDep, calendar: CalendarDep) -> schemas.JobView:
     return await service.get_job(session=session, calendar=calendar, job_id=job_id)
 
 
 @jobs.post("/{job_id}/bridge-support/extension", summary="Extend the bridge-support schedule (up to 12 months)")
 async def extend_bridge_support(
-    job_id: str, form: BridgeSupportExtension, session: SessionDep, calendar: CalendarDep
-) -> JobView:
+    job_id: str, form: schemas.BridgeSupportExtension, session: SessionDep, calendar: CalendarDep
+) -> schemas.JobView:
     return await service.extend_bridge_support(session=session, calendar=calendar, job_id=job_id, form=form)
 
 
 @jobs.post("/{job_id}/bridge-support/instalments", status_code=CREATED, summary="Record a bridge-support instalment")
 async def pay_bridge_support(
-    job_id: str, form: BridgeSupportPayment, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> BridgePaymentView:
+    job_id: str, form: schemas.BridgeSupportPayment, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.BridgePaymentView:
     return await service.pay_bridge_support(session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form)
 
 
@@ -145,8 +127,8 @@ async def pay_bridge_support(
     "/{job_id}/maintenance", summary="Grant the 2021–2027 job maintenance unit rate (12 months, by working time)"
 )
 async def fund_job_maintenance(
-    job_id: str, form: MaintenanceFunding, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> JobView:
+    job_id: str, form: schemas.MaintenanceFunding, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.JobView:
     return await service.fund_job_maintenance(
         session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form
     )
@@ -154,8 +136,8 @@ async def fund_job_maintenance(
 
 @jobs.post("/{job_id}/sustainability-check", summary="Check the job at the end of the sustainability period")
 async def check_job_sustainability(
-    job_id: str, form: SustainabilityCheck, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> JobView:
+    job_id: str, form: schemas.SustainabilityCheck, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.JobView:
     return await service.check_job_sustainability(
         session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form
     )
@@ -163,6 +145,6 @@ async def check_job_sustainability(
 
 @jobs.post("/{job_id}/end", summary="Record that a job ended")
 async def end_job(
-    job_id: str, form: JobEnding, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> JobView:
+    job_id: str, form: schemas.JobEnding, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
+) -> schemas.JobView:
     return await service.end_job(session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form)

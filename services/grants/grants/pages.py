@@ -4,7 +4,7 @@ created in them. Thin: parse, call one use case (service.py, as the API does), r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -246,30 +246,39 @@ async def application(request: Request, staff: Staff, application_id: str) -> Re
     return await _application_page(request, application_id)
 
 
-async def _application_step(
+async def _step(
     request: Request,
-    application_id: str,
     form: dict,
     *,
+    page: Callable[..., Awaitable[Response]],
+    path: str,
     use_case: Callable[..., Any],
     schema: type,
     labels: dict[str, str],
     done: str,
     decimals: tuple[str, ...] = (),
+    **entity: str,
 ) -> Response:
-    """One step of an application's life (evaluation, award, disbursement): the form, its use case, the page."""
+    """One step of an application's or a job's life: the form, its use case (as the API calls it), its page again
+    (with the errors) or the next page."""
     _, errors = await pages.attempt(
         request,
         use_case,
         schema=schema,
         body=form_body(form, labels, decimals=decimals),
         labels=labels,
-        application_id=application_id,
+        **entity,
     )
     if errors:
-        return await _application_page(request, application_id, form=form, errors=errors, order=tuple(labels))
+        return await page(request, *entity.values(), form=form, errors=errors, order=tuple(labels))
     pages.flash(request, done)
-    return pages.redirect(f"/panel/applications/{application_id}")
+    return pages.redirect(path)
+
+
+async def _application_step(request: Request, application_id: str, form: dict, **step: Any) -> Response:
+    """One step of an application's life (evaluation, award, disbursement)."""
+    path = f"/panel/applications/{application_id}"
+    return await _step(request, form, page=_application_page, path=path, application_id=application_id, **step)
 
 
 @router.post("/applications/{application_id}/evaluation")
@@ -362,30 +371,9 @@ async def job(request: Request, staff: Staff, job_id: str) -> Response:
     return await _job_page(request, job_id)
 
 
-async def _job_step(
-    request: Request,
-    job_id: str,
-    form: dict,
-    *,
-    use_case: Callable[..., Any],
-    schema: type,
-    labels: dict[str, str],
-    done: str,
-    decimals: tuple[str, ...] = (),
-) -> Response:
-    """One step of a job's life: the form, its use case (as the API calls it), the job's page again."""
-    _, errors = await pages.attempt(
-        request,
-        use_case,
-        schema=schema,
-        body=form_body(form, labels, decimals=decimals),
-        labels=labels,
-        job_id=job_id,
-    )
-    if errors:
-        return await _job_page(request, job_id, form=form, errors=errors, order=tuple(labels))
-    pages.flash(request, done)
-    return pages.redirect(f"/panel/jobs/{job_id}")
+async def _job_step(request: Request, job_id: str, form: dict, **step: Any) -> Response:
+    """One step of a job's life (instalment, extension, check, end, maintenance)."""
+    return await _step(request, form, page=_job_page, path=f"/panel/jobs/{job_id}", job_id=job_id, **step)
 
 
 @router.post("/jobs/{job_id}/instalments")
