@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -21,6 +22,7 @@ from owes_contracts.envelope import CloudEvent
 from owes_messaging.broker import ensure_topics, partitions_of
 from owes_messaging.settings import KafkaSettings
 from owes_service.auth import credential_line
+from owes_service.project import load_project
 
 T = TypeVar("T")
 
@@ -92,6 +94,14 @@ def settings_for(
         log_json=True,
         **overrides,
     )
+
+
+def project_after_retention(folder: Path) -> Path:
+    """The default project definition, its final payment made in 2019: the retention period ended on
+    31 December 2024, so an erasure asked for now is carried out at once (during it, processing is restricted)."""
+    path = folder / "project-after-retention.json"
+    path.write_text(json.dumps(load_project().model_dump(mode="json") | {"final_payment_on": "2019-06-30"}))
+    return path
 
 
 @asynccontextmanager

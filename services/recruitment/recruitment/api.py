@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from owes_service.audit import audit_read
 from owes_service.auth import require_operator
@@ -116,14 +118,20 @@ async def withdraw_participant(
 @router.delete(
     "/{participant_id}/personal-data",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Erase a participant's personal data (GDPR)",
+    summary="Erase a participant's personal data (GDPR), or restrict it during the retention period",
+    responses={202: {"description": "Retention period: processing restricted, erasure from the date given"}},
 )
 async def erase_personal_data(
     participant_id: str, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
 ) -> Response:
-    """Nulls PESEL, names, contact data and address; keeps the pseudonymous id and the coarse attributes the
-    indicators need. Publishes ParticipantDataErased once; erasing again is a no-op."""
-    await service.erase_personal_data(session=session, outbox=outbox, calendar=calendar, participant_id=participant_id)
+    """After the retention period: nulls PESEL, names, contact data, address and notes; keeps the pseudonymous id
+    and the coarse attributes the indicators need; publishes ParticipantDataErased once (204; again: a no-op).
+    During it, the same as POST erasure-request: processing restricted, 202 with when erasure becomes possible."""
+    answer = await retention.request_erasure(
+        session=session, outbox=outbox, calendar=calendar, participant_id=participant_id
+    )
+    if answer["status"] == "restricted":
+        return JSONResponse(jsonable_encoder(answer), status_code=status.HTTP_202_ACCEPTED)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

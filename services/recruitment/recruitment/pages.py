@@ -29,7 +29,7 @@ from owes_service.pages import (
 from owes_service.problems import Problem
 from owes_service.project_calendar import ProjectCalendar
 
-from . import data_sheet, service
+from . import data_sheet, retention, service
 from .schemas import (
     EligibilityDecision,
     InitiativeGroupFormation,
@@ -286,13 +286,21 @@ async def confirm_erasure(request: Request, staff: Writer, calendar: CalendarDep
 @router.post("/participants/{participant_id}/erase")
 async def erase(request: Request, staff: Writer, participant_id: str, form: Posted) -> Response:
     _ = pages.gettext(request)
-    erased_now = await call_use_case(service.erase_personal_data, request, participant_id=participant_id)
-    pages.flash(
-        request,
-        _("Personal data erased. The pseudonymous record stays for the indicators.")
-        if erased_now
-        else _("The personal data had already been erased."),
-    )
+    answer = await call_use_case(retention.request_erasure, request, participant_id=participant_id)
+    if answer["status"] == "erased":
+        message = _("Personal data erased. The pseudonymous record stays for the indicators.")
+    elif answer["erasure_possible_from"] is not None:
+        day = pages.context(request)["fmt"].date(answer["erasure_possible_from"])
+        message = _(
+            "The project's documents are kept until the retention period ends: processing is restricted and the "
+            "personal data will be erased from %(day)s."
+        ) % {"day": day}
+    else:
+        message = _(
+            "The project's documents are kept until the retention period ends: processing is restricted and the "
+            "personal data will be erased 5 years after the end of the year of the project's final payment."
+        )
+    pages.flash(request, message)
     return pages.redirect(f"/panel/participants/{participant_id}")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from owes_messaging.outbox import OutboxWriter
-from owes_service.problems import Conflict, NotFound
+from owes_service.problems import NotFound
 from owes_service.project_calendar import ProjectCalendar
 
 from . import repository, service
@@ -26,7 +26,8 @@ def _possible_from(calendar: ProjectCalendar) -> dt.date | None:
 async def request_erasure(
     *, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar, participant_id: str
 ) -> dict[str, Any]:
-    """Erase now when the retention period is over; otherwise restrict processing and say when erasure is possible."""
+    """Erase now when the retention period is over; otherwise restrict processing and say when erasure is possible.
+    The one way to erase a participant's personal data (API, staff pages and `owes retention erase` alike)."""
     today = calendar.today()
     possible_from = _possible_from(calendar)
     if possible_from is not None and today >= possible_from:
@@ -38,8 +39,8 @@ async def request_erasure(
         found = await repository.get_participant(session, participant_id=participant_id, for_update=True)
         if found is None:
             raise NotFound(f"No participant {participant_id}.")
-        if found.erased:
-            raise Conflict(f"The personal data of participant {participant_id} is already erased.")
+        if found.erased:  # asked again after the erasure: nothing left to restrict
+            return {"participant_id": participant_id, "status": "erased", "erasure_possible_from": possible_from}
         await repository.restrict_processing(session, participant_id=participant_id, on=today)
     when = (
         f"from {possible_from.isoformat()}"

@@ -55,7 +55,6 @@ class ParticipantRegistration(BaseModel):
         "the county is then taken as written and the participant is flagged.",
     )
     labour_market_status: LabourMarketStatus
-    disability: StrictBool = False
     unemployed_months: int | None = Field(
         default=None,
         ge=0,
@@ -71,6 +70,7 @@ class ParticipantRegistration(BaseModel):
     minority: Literal["yes", "no", "refused"] | None = None
     homeless: Literal["yes", "no", "refused"] | None = None
     rural: StrictBool | None = Field(default=None, description="Lives in a rural area.")
+    disability: StrictBool = False
     at_risk_of_exclusion: StrictBool = True
     consent: StrictBool = Field(description="Consent to the processing of personal data; must be true.")
     recruited_on: dt.date | None = Field(default=None, description="Defaults to today.")
@@ -110,9 +110,11 @@ class ParticipantView(BaseModel):
 
 
 class ParticipantRecord(ParticipantView):
-    """A participant as recruitment keeps them: the view and when their personal data was erased (staff pages)."""
+    """A participant as recruitment keeps them: the view, when their personal data was erased (staff pages) and
+    since when their processing is restricted (erasure requested during the retention period)."""
 
     erased_at: dt.datetime | None = None
+    restricted_on: dt.date | None = None
 
 
 class ParticipantCreated(BaseModel):

@@ -107,11 +107,19 @@ async def get_participant(*, session: AsyncSession, participant_id: str) -> Part
     )
 
 
-async def _participant_for_update(session: AsyncSession, participant_id: str) -> domain.Participant:
+async def _participant_for_update(
+    session: AsyncSession, participant_id: str, *, processing: bool = True
+) -> domain.Participant:
+    """The participant, locked; for processing (a decision about them) only while it is not restricted."""
     record = found(
         await repository.get_participant(session, participant_id=participant_id, for_update=True),
         f"No participant {participant_id}.",
     )
+    if processing and record.restricted_on is not None and not record.erased:
+        raise Conflict(
+            f"Processing of participant {participant_id} is restricted since {record.restricted_on.isoformat()}: "
+            "their erasure was requested during the retention period."
+        )
     return domain.Participant(
         record.participant_id, ParticipantStatus(record.status), record.recruited_on, record.erased
     )
@@ -230,7 +238,7 @@ async def erase_personal_data(
     """GDPR erasure: null the personal data, keep the pseudonymous id and coarse attributes; publish
     ParticipantDataErased. Erasing again changes nothing and publishes nothing; return whether it erased now."""
     async with session.begin():
-        participant = await _participant_for_update(session, participant_id)
+        participant = await _participant_for_update(session, participant_id, processing=False)
         now = calendar.now()
         erased = participant.erase(on=calendar.local(now).date())
         erased_now = erased is not None

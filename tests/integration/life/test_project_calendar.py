@@ -144,6 +144,8 @@ PER_NIGHT = {
 # one job-creation rate and a 12-month period, so the nights' figures and due days do not depend on indexation.
 PROJECT_RULES = {
     "sustainability_months": 12,
+    # paid in 2019: the retention period is over, so a leaver's personal data is erased at once
+    "final_payment_on": "2019-06-30",
     "unit_rates": [
         {"kind": "job_creation", "amount": "23500.00", "applies_from": "2021-01-01"},
         {"kind": "job_maintenance_full_time", "amount": "32400.00", "applies_from": "2021-01-01"},

@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from helpers import make_pesel, participant_form, running, settings_for
+from helpers import make_pesel, participant_form, project_after_retention, running, settings_for
 from owes_service.pages.accounts import create_account
 from recruitment.main import create_app
 from recruitment.settings import RecruitmentSettings
@@ -18,14 +18,16 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-async def pages(database_url, kafka_bootstrap, namespace):
-    """The recruitment service with a recruiter and a read-only account; an anonymous browser-like client."""
+async def pages(database_url, kafka_bootstrap, namespace, tmp_path):
+    """The recruitment service (of a project whose retention period is over, so erasure is carried out at once)
+    with a recruiter and a read-only account; an anonymous browser-like client."""
     app = create_app(
         settings_for(
             RecruitmentSettings,
             database_url=database_url("recruitment"),
             kafka_bootstrap=kafka_bootstrap,
             namespace=namespace,
+            project_file=project_after_retention(tmp_path),
         )
     )
     async with running(app) as api:

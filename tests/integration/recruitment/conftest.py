@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import outbox_drained, read_topic, settings_for
+from helpers import outbox_drained, project_after_retention, read_topic, settings_for
 from owes_contracts import topic_for
 from recruitment.main import create_app
 from recruitment.settings import RecruitmentSettings
@@ -18,6 +18,20 @@ async def recruitment_app(database_url, kafka_bootstrap, namespace):
             database_url=database_url("recruitment"),
             kafka_bootstrap=kafka_bootstrap,
             namespace=namespace,
+        )
+    )
+
+
+@pytest.fixture
+async def recruitment_after_retention(database_url, kafka_bootstrap, namespace, tmp_path):
+    """Recruitment of a project whose retention period is over: an erasure is carried out at once."""
+    return create_app(
+        settings_for(
+            RecruitmentSettings,
+            database_url=database_url("recruitment"),
+            kafka_bootstrap=kafka_bootstrap,
+            namespace=namespace,
+            project_file=project_after_retention(tmp_path),
         )
     )
 

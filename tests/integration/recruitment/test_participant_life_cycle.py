@@ -177,7 +177,9 @@ class TestStateRules:
 
 
 class TestErasure:
-    async def test_erasure_removes_personal_data_and_keeps_the_coarse_attributes(self, recruitment_app, published):
+    async def test_erasure_removes_personal_data_and_keeps_the_coarse_attributes(
+        self, recruitment_after_retention, published
+    ):
         form = participant_form(
             phone="+48 600 100 200",
             address="ul. Wrzosowa 12A, Jastrzębie-Zdrój",
@@ -185,7 +187,7 @@ class TestErasure:
             disability=True,
             labour_market_status="long_term_unemployed",
         )
-        async with running(recruitment_app) as rec:
+        async with running(recruitment_after_retention) as rec:
             response = await rec.post("/participants", json=form)
             participant_id = response.json()["participant_id"]
             confirmed = await rec.post(f"/participants/{participant_id}/eligibility", json={"eligible": True})
@@ -227,8 +229,8 @@ class TestErasure:
         pesel = form["pesel"].encode()
         assert not any(pesel in r.value or b"Nowak" in r.value for r in records)
 
-    async def test_eligibility_of_an_erased_participant_cannot_be_decided(self, recruitment_app, published):
-        async with running(recruitment_app) as rec:
+    async def test_eligibility_of_an_erased_participant_cannot_be_decided(self, recruitment_after_retention, published):
+        async with running(recruitment_after_retention) as rec:
             participant_id = await register(rec)
             assert (await rec.delete(f"/participants/{participant_id}/personal-data")).status_code == 204
             response = await rec.post(f"/participants/{participant_id}/eligibility", json={"eligible": True})

@@ -44,6 +44,15 @@ class TestRetention:
             assert "final payment" in answer.json()["detail"]
             assert (await rec.get(f"/participants/{first}")).json()["pesel"] is not None
             assert (await rec.post("/participants/p_0000000000000000/erasure-request")).status_code == 404
+            # the GDPR erasure endpoint follows the same rule: no second path that erases during retention
+            by_delete = await rec.delete(f"/participants/{first}/personal-data")
+            assert (by_delete.status_code, by_delete.json()["status"]) == (202, "restricted"), by_delete.text
+            assert (await rec.get(f"/participants/{first}")).json()["pesel"] is not None
+            # restricted: no decision about the person any more, only the keeping
+            decided = await rec.post(f"/participants/{first}/eligibility", json={"eligible": True})
+            assert decided.status_code == 409 and "restricted" in decided.json()["detail"], decided.text
+            left = await rec.post(f"/participants/{first}/withdrawal", json={"reason_code": "other"})
+            assert left.status_code == 409 and "restricted" in left.json()["detail"], left.text
 
         # final payment in 2027: the data is kept until the end of 2032
         async with running(app(project_file(tmp_path, "paid-2027", "2027-03-31"))) as rec:

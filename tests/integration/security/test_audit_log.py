@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from advisory.main import MIGRATIONS as ADVISORY_MIGRATIONS
 from advisory.settings import AdvisorySettings
 from advisory.tables import metadata as advisory_metadata
-from helpers import auth_headers, client_as, participant_form, running, settings_for
+from helpers import auth_headers, client_as, participant_form, project_after_retention, running, settings_for
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 from recruitment.main import create_app as recruitment_app
 from recruitment.settings import RecruitmentSettings
@@ -85,8 +85,11 @@ class TestAuditLog:
             assert await audit_entries(rec) == []
         assert '"audit_anonymous_write"' in capsys.readouterr().out
 
-    async def test_names_the_participant_whose_data_was_erased(self, database_url, kafka_bootstrap, namespace):
-        async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
+    async def test_names_the_participant_whose_data_was_erased(
+        self, database_url, kafka_bootstrap, namespace, tmp_path
+    ):
+        retention_over = project_after_retention(tmp_path)
+        async with running(recruitment(database_url, kafka_bootstrap, namespace, project_file=retention_over)) as rec:
             participant_id = (await rec.post("/participants", json=participant_form())).json()["participant_id"]
             assert (await rec.delete(f"/participants/{participant_id}/personal-data")).status_code == 204
             [erased, _registered] = await audit_entries(rec)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from helpers import participant_form, running, settings_for
+from helpers import participant_form, project_after_retention, running, settings_for
 from recruitment.main import create_app
 from recruitment.settings import RecruitmentSettings
 from recruitment.tables import outbox, participants
@@ -23,9 +23,15 @@ OLD_REASON = "Zofia Wrzesińska: opieka nad matką"  # an event written before r
 
 
 @pytest.fixture
-def recruitment(database_url, kafka_bootstrap, namespace):
+def recruitment(database_url, kafka_bootstrap, namespace, tmp_path):
     url = database_url("recruitment")
-    settings = settings_for(RecruitmentSettings, database_url=url, kafka_bootstrap=kafka_bootstrap, namespace=namespace)
+    settings = settings_for(
+        RecruitmentSettings,
+        database_url=url,
+        kafka_bootstrap=kafka_bootstrap,
+        namespace=namespace,
+        project_file=project_after_retention(tmp_path),
+    )
     return lambda: create_app(settings), url
 
 

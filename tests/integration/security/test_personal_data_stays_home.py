@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import eventually, make_pesel, participant_form, read_topic, running, settings_for
+from helpers import (
+    eventually,
+    make_pesel,
+    participant_form,
+    project_after_retention,
+    read_topic,
+    running,
+    settings_for,
+)
 from owes_contracts import topic_for
 from owes_service.privacy import scan_record
 from recruitment.main import create_app as recruitment_app
@@ -39,13 +47,14 @@ PEOPLE = [
 PERSONAL = ("pesel", "first_name", "last_name", "email", "phone", "address")
 
 
-def recruitment(database_url, kafka_bootstrap, namespace):
+def recruitment(database_url, kafka_bootstrap, namespace, project_file=None):
     return recruitment_app(
         settings_for(
             RecruitmentSettings,
             database_url=database_url("recruitment"),
             kafka_bootstrap=kafka_bootstrap,
             namespace=namespace,
+            **({"project_file": project_file} if project_file else {}),
         )
     )
 
@@ -60,9 +69,10 @@ async def published(kafka_bootstrap, topic, at_least: int) -> list:
 
 
 class TestRecruitmentEvents:
-    async def test_carry_no_pesel_name_or_contact_data(self, database_url, kafka_bootstrap, namespace):
+    async def test_carry_no_pesel_name_or_contact_data(self, database_url, kafka_bootstrap, namespace, tmp_path):
         topic = topic_for("recruitment", namespace)
-        async with running(recruitment(database_url, kafka_bootstrap, namespace)) as rec:
+        retention_over = project_after_retention(tmp_path)
+        async with running(recruitment(database_url, kafka_bootstrap, namespace, retention_over)) as rec:
             ids = []
             for person in PEOPLE:
                 response = await rec.post("/participants", json=person)
