@@ -12,7 +12,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owes_contracts import CooperativeFoundedV2, GrantApplicationSubmitted, JobCreated
+from owes_contracts import CooperativeFoundedV2, Event, GrantApplicationSubmitted, JobCreated
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
 from owes_service.project import ProjectDefinition, load_project
@@ -530,11 +530,9 @@ async def check_job_sustainability(
         job = await _load_job(session, calendar, job_id)
         with _rules():
             event = job.check_sustainability(on=checked_on)
-        await repository.update_job(
-            session, job_id, sustained_on=job.sustained_on, not_sustained_on=job.not_sustained_on
+        return await _record_job(
+            session, calendar, outbox, job, event, sustained_on=job.sustained_on, not_sustained_on=job.not_sustained_on
         )
-        await outbox.add(session, event)
-        return await _job_view(session, calendar, job_id)
 
 
 async def fund_job_maintenance(
@@ -548,11 +546,15 @@ async def fund_job_maintenance(
         with _rules():
             rate = domain.maintenance_rate(_project(calendar), job.working_time, job.created_on)
             event = job.fund_maintenance(rate=rate, on=funded_on)
-        await repository.update_job(
-            session, job_id, maintenance_amount=event.amount, maintenance_funded_on=event.funded_on
+        return await _record_job(
+            session,
+            calendar,
+            outbox,
+            job,
+            event,
+            maintenance_amount=event.amount,
+            maintenance_funded_on=event.funded_on,
         )
-        await outbox.add(session, event)
-        return await _job_view(session, calendar, job_id)
 
 
 async def end_job(
@@ -565,15 +567,34 @@ async def end_job(
         with _rules():
             assert form.reason_code is not None  # noqa: S101  JobEnding requires it
             event = job.end(reason=form.reason_code, on=ended_on)
-        await repository.update_job(
-            session, job_id, ended_on=ended_on, end_reason_code=form.reason_code.value, end_reason=form.note
+        return await _record_job(
+            session,
+            calendar,
+            outbox,
+            job,
+            event,
+            ended_on=ended_on,
+            end_reason_code=form.reason_code.value,
+            end_reason=form.note,
         )
-        await outbox.add(session, event)
-        return await _job_view(session, calendar, job_id)
 
 
 async def get_job(*, session: AsyncSession, calendar: ProjectCalendar, job_id: str) -> JobView:
     return await _job_view(session, calendar, job_id)
+
+
+async def _record_job(
+    session: AsyncSession,
+    calendar: ProjectCalendar,
+    outbox: OutboxWriter,
+    job: domain.Job,
+    event: Event,
+    **changed: Any,
+) -> JobView:
+    """Store what a job's decision changed and publish its event (in the caller's transaction); the job as it is now."""
+    await repository.update_job(session, job.job_id, **changed)
+    await outbox.add(session, event)
+    return await _job_view(session, calendar, job.job_id)
 
 
 async def _job_view(session: AsyncSession, calendar: ProjectCalendar, job_id: str) -> JobView:
