@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from owes_contracts import JobEndReason, WorkingTime
 from owes_contracts.base import EntityId, ParticipantId
 from owes_service.numbers import Count, _plain_decimal
+from owes_service.reasons import reason_as_note
 from owes_service.text_guard import FreeText
 
 
@@ -190,13 +191,7 @@ class JobEnding(_Request):
 
     @model_validator(mode="after")
     def _a_reason(self) -> JobEnding:
-        if self.reason is not None:  # a caller of the free-text API: its words become the note, never the event
-            self.note = self.note or self.reason
-            self.reason_code = self.reason_code or JobEndReason.OTHER
-            self.reason = None
-        if self.reason_code is None:
-            raise ValueError("a reason_code is required")
-        return self
+        return reason_as_note(self, JobEndReason.OTHER)
 
 
 # --- responses -----------------------------------------------------------------------------------------------

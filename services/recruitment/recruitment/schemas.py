@@ -18,6 +18,7 @@ from owes_contracts import (
     WithdrawalReason,
 )
 from owes_service import identifiers
+from owes_service.reasons import reason_as_note
 from owes_service.text_guard import FreeText
 
 County = Annotated[
@@ -155,12 +156,9 @@ class EligibilityDecision(BaseModel):
 
     @model_validator(mode="after")
     def _reason_only_for_rejection(self) -> Self:
-        if self.reason is not None:  # a caller of the free-text API: its words become the note, never the event
-            if not self.reason.strip():
-                raise ValueError("a reason is required when the participant is not eligible")
-            self.note = self.note or self.reason
-            self.reason_code = self.reason_code or EligibilityRejectionReason.OTHER
-            self.reason = None
+        if self.reason is not None and not self.reason.strip():
+            raise ValueError("a reason is required when the participant is not eligible")
+        reason_as_note(self, EligibilityRejectionReason.OTHER, required=False)
         if not self.eligible and self.reason_code is None:
             raise ValueError("a reason is required when the participant is not eligible")
         if self.eligible and (self.reason_code is not None or self.note is not None):
@@ -202,13 +200,7 @@ class Withdrawal(BaseModel):
 
     @model_validator(mode="after")
     def _a_reason(self) -> Self:
-        if self.reason is not None:  # a caller of the free-text API: its words become the note, never the event
-            self.note = self.note or self.reason
-            self.reason_code = self.reason_code or WithdrawalReason.OTHER
-            self.reason = None
-        if self.reason_code is None:
-            raise ValueError("a reason_code is required")
-        return self
+        return reason_as_note(self, WithdrawalReason.OTHER)
 
 
 class OrganisationEnrolment(BaseModel):
