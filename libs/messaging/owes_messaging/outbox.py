@@ -355,6 +355,9 @@ class OutboxRelay:
         if lost:
             if self.prepare_broker is not None:
                 await self.prepare_broker()
+            # The producer's metadata still describes the old broker's topics (partitions and their leaders):
+            # sent on it, a record may go to a partition the new broker's topic does not have, and hang there.
+            await self.producer.client.force_metadata_update()
             async with self.engine.begin() as conn:
                 result = await conn.execute(sa.update(t).where(t.c.published_at.is_not(None)).values(published_at=None))
             republish = result.rowcount or 0
