@@ -6,13 +6,14 @@ reporting shows each partner's release beside its freshness and warns about a re
 
 from __future__ import annotations
 
-RELEASE = "0.2.0"
+RELEASE = "0.3.0"
 
-# release -> the schema version of each event type it publishes and reads (all v1 so far: 0.2.0 changed how
-# events are read, not their contracts)
+# release -> the schema version of each event type it publishes ("*": every other type; 0.2.0 changed how
+# events are read, not their contracts; 0.3.0 publishes CooperativeFounded v2)
 RELEASES: dict[str, dict[str, int]] = {
     "0.1.0": {"*": 1},
     "0.2.0": {"*": 1},
+    "0.3.0": {"*": 1, "CooperativeFounded": 2},
 }
 
 
