@@ -82,7 +82,7 @@ class TestToleratedGrowth:
             recruited_payload(GrownParticipantRecruited, gender="non_binary", referred_by="PUP Rybnik"),
             source=SOURCE,
             partner=PARTNER,
-            service_version="0.3.0",
+            service_version="0.9.0",
         )
         today = CloudEvent.record(recruited_payload(), source=SOURCE, partner=PARTNER, service_version=RELEASE)
         async with running(reporting()) as rep:
@@ -104,9 +104,9 @@ class TestToleratedGrowth:
                 'owes_events_read_tolerantly_total{event_type="pl.owes.recruitment.ParticipantRecruited",'
                 'field="gender",kind="unknown_value",service="reporting"} 1.0'
             ) in metrics
-            # the partner's release shows beside its freshness, with a warning: reporting does not know 0.3.0
+            # the partner's release shows beside its freshness, with a warning: reporting does not know 0.9.0
             line = next(p for p in (await rep.get("/freshness")).json()["partners"] if p["partner"] == PARTNER)
-            assert line["release"] in ("0.3.0", RELEASE)  # whichever of the two partitions was read last
+            assert line["release"] in ("0.9.0", RELEASE)  # whichever of the two partitions was read last
         # the record on the topic keeps what this release ignored, for a replay or rebuild after the upgrade
         kept = [r for r in await read_topic(kafka_bootstrap, topic, idle=0.3) if header(r, "ce_id") == grown.id]
         assert b'"referred_by":"PUP Rybnik"' in kept[0].value and b'"non_binary"' in kept[0].value
@@ -186,7 +186,7 @@ class TestTransitionWindow:
             topic=topic,
             source=SOURCE,
             partner=PARTNER,
-            service_version="0.3.0",
+            service_version="0.9.0",
             transitions={ParticipantRecruitedV2.ce_type(): dt.date.today() + dt.timedelta(days=30)},
         )
         before_window = CloudEvent.record(recruited_payload(), source=SOURCE, partner=PARTNER, service_version=RELEASE)
