@@ -77,9 +77,7 @@ class TestKrs:
     def test_normalises_to_ten_digits(self, given):
         assert domain.normalise_krs(given) == "0000380128"
 
-    @pytest.mark.parametrize(
-        "given", ["", "KRS", "00003801281", "KRS 12345678901", "38012a", "-380128", "NIP 380128"]
-    )
+    @pytest.mark.parametrize("given", ["", "KRS", "00003801281", "KRS 12345678901", "38012a", "-380128", "NIP 380128"])
     def test_refuses_what_is_not_a_krs_number(self, given):
         with pytest.raises(RuleBroken, match="not a KRS number"):
             domain.normalise_krs(given)
