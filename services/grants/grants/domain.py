@@ -28,6 +28,7 @@ from owes_contracts import (
 from owes_service import identifiers
 from owes_service.project import Programme, ProjectDefinition, UnitRateKind
 from owes_service.project_calendar import add_months  # one rule for "N months later" in every service
+from owes_service.wording import Money, joined, refusal
 
 GROSZ = Decimal("0.01")
 # The largest amount the contracts carry (Money: 14 digits, 2 of them after the point).
@@ -77,19 +78,32 @@ def new_id(prefix: str) -> str:
 def money(value: Decimal | int | str, *, field_name: str = "amount") -> Decimal:
     """An amount in PLN with grosze: a finite Decimal with at most two places, greater than zero."""
     if isinstance(value, float):
-        raise RuleBroken(f'{field_name} must be a decimal string such as "1500.00", never a float.', field=field_name)
+        raise RuleBroken(
+            refusal('%(field_name)s must be a decimal string such as "1500.00", never a float.', field_name=field_name),
+            field=field_name,
+        )
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
-        raise RuleBroken(f"{field_name} is not a number.", field=field_name) from None
+        raise RuleBroken(refusal("%(field_name)s is not a number.", field_name=field_name), field=field_name) from None
     if not amount.is_finite():
-        raise RuleBroken(f"{field_name} must be a finite number.", field=field_name)
+        raise RuleBroken(refusal("%(field_name)s must be a finite number.", field_name=field_name), field=field_name)
     if amount != amount.quantize(GROSZ):
-        raise RuleBroken(f"{field_name} has more than two decimal places (PLN has grosze, not less).", field=field_name)
+        raise RuleBroken(
+            refusal(
+                "%(field_name)s has more than two decimal places (PLN has grosze, not less).", field_name=field_name
+            ),
+            field=field_name,
+        )
     if amount <= 0:
-        raise RuleBroken(f"{field_name} must be greater than zero.", field=field_name)
+        raise RuleBroken(refusal("%(field_name)s must be greater than zero.", field_name=field_name), field=field_name)
     if amount > MAX_AMOUNT:
-        raise RuleBroken(f"{field_name} is larger than {MAX_AMOUNT}.", field=field_name)
+        raise RuleBroken(
+            refusal(
+                "%(field_name)s is larger than %(max_amount)s.", field_name=field_name, max_amount=Money(MAX_AMOUNT)
+            ),
+            field=field_name,
+        )
     return amount.quantize(GROSZ)
 
 
@@ -99,7 +113,14 @@ def money(value: Decimal | int | str, *, field_name: str = "amount") -> Decimal:
 def not_before(day: dt.date, earlier: dt.date, *, what: str, since: str, field_name: str) -> None:
     if day < earlier:
         raise RuleBroken(
-            f"{what} ({day.isoformat()}) cannot be before {since} ({earlier.isoformat()}).", field=field_name
+            refusal(
+                "%(what)s (%(day)s) cannot be before %(since)s (%(earlier)s).",
+                what=what,
+                day=day,
+                since=since,
+                earlier=earlier,
+            ),
+            field=field_name,
         )
 
 
@@ -114,7 +135,8 @@ def normalise_krs(text: str) -> str:
         if exc.zero:
             raise RuleBroken("KRS number 0000000000 does not exist.", field="krs") from None
         raise RuleBroken(
-            f'{text!r} is not a KRS number: expected up to 10 digits, optionally after "KRS".', field="krs"
+            refusal('%(text)s is not a KRS number: expected up to 10 digits, optionally after "KRS".', text=repr(text)),
+            field="krs",
         ) from None
 
 
@@ -140,25 +162,30 @@ class Standing:
 
     def why_not_eligible(self) -> str | None:
         if not self.recruited:
-            return "is not a known participant"
+            return refusal("is not a known participant")
         if self.withdrawn:
-            return "has withdrawn from the project"
+            return refusal("has withdrawn from the project")
         if self.eligibility is Eligibility.REJECTED:
-            return "was found not eligible"
+            return refusal("was found not eligible")
         if self.eligibility is Eligibility.PENDING:
-            return "has no confirmed eligibility yet"
+            return refusal("has no confirmed eligibility yet")
         return None
 
 
 def ineligible(participant_ids: list[str], standings: dict[str, Standing]) -> dict[str, str]:
     """Each participant who cannot take part, with the reason; empty when all can."""
-    unknown = "is not a known participant"
+    unknown = refusal("is not a known participant")
     reasons = {pid: (standings[pid].why_not_eligible() if pid in standings else unknown) for pid in participant_ids}
     return {pid: reason for pid, reason in reasons.items() if reason}
 
 
 def explain_ineligible(reasons: dict[str, str]) -> str:
-    return "; ".join(f"participant {pid} {reason}" for pid, reason in reasons.items())
+    return joined(
+        [
+            refusal("participant %(participant_id)s %(reason)s", participant_id=pid, reason=r)
+            for pid, r in reasons.items()
+        ]
+    )
 
 
 def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> list[str]:
@@ -166,20 +193,30 @@ def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> li
     duplicates = sorted({pid for pid in founder_ids if founder_ids.count(pid) > 1})
     if duplicates:
         raise RuleBroken(
-            f"Founders listed more than once: {', '.join(duplicates)}.", field="founder_ids", participant_ids=duplicates
+            refusal("Founders listed more than once: %(duplicates)s.", duplicates=", ".join(duplicates)),
+            field="founder_ids",
+            participant_ids=duplicates,
         )
     if len(founder_ids) < MIN_FOUNDERS:
         raise RuleBroken(
-            f"A social cooperative founded by natural persons needs at least {MIN_FOUNDERS} founders "
-            f"(or at least {MIN_LEGAL_FOUNDERS} legal persons); {len(founder_ids)} given.",
+            refusal(
+                "A social cooperative founded by natural persons needs at least %(min_founders)s founders "
+                "(or at least %(min_legal_founders)s legal persons); %(given)s given.",
+                min_founders=MIN_FOUNDERS,
+                min_legal_founders=MIN_LEGAL_FOUNDERS,
+                given=len(founder_ids),
+            ),
             field="founder_ids",
         )
     if len(founder_ids) > MAX_MEMBERS:
-        raise RuleBroken(f"A social cooperative has at most {MAX_MEMBERS} members.", field="founder_ids")
+        raise RuleBroken(
+            refusal("A social cooperative has at most %(max_members)s members.", max_members=MAX_MEMBERS),
+            field="founder_ids",
+        )
     reasons = ineligible(founder_ids, standings)
     if reasons:
         raise RuleBroken(
-            f"Every founder must be an eligible participant: {explain_ineligible(reasons)}.",
+            refusal("Every founder must be an eligible participant: %(reasons)s.", reasons=explain_ineligible(reasons)),
             field="founder_ids",
             participant_ids=list(reasons),
         )
@@ -191,21 +228,31 @@ def check_founding_organisations(organisation_ids: list[str], known: set[str]) -
     duplicates = sorted({oid for oid in organisation_ids if organisation_ids.count(oid) > 1})
     if duplicates:
         raise RuleBroken(
-            f"Founding organisations listed more than once: {', '.join(duplicates)}.",
+            refusal("Founding organisations listed more than once: %(duplicates)s.", duplicates=", ".join(duplicates)),
             field="founding_organisation_ids",
         )
     if len(organisation_ids) < MIN_LEGAL_FOUNDERS:
         raise RuleBroken(
-            f"A social cooperative founded by legal persons needs at least {MIN_LEGAL_FOUNDERS} of them; "
-            f"{len(organisation_ids)} given.",
+            refusal(
+                "A social cooperative founded by legal persons needs at least %(min_legal_founders)s of "
+                "them; %(given)s given.",
+                min_legal_founders=MIN_LEGAL_FOUNDERS,
+                given=len(organisation_ids),
+            ),
             field="founding_organisation_ids",
         )
     if len(organisation_ids) > MAX_MEMBERS:
-        raise RuleBroken(f"A social cooperative has at most {MAX_MEMBERS} members.", field="founding_organisation_ids")
+        raise RuleBroken(
+            refusal("A social cooperative has at most %(max_members)s members.", max_members=MAX_MEMBERS),
+            field="founding_organisation_ids",
+        )
     unknown = [oid for oid in organisation_ids if oid not in known]
     if unknown:
         raise RuleBroken(
-            f"Founding organisations must be enrolled by recruitment; unknown: {', '.join(unknown)}.",
+            refusal(
+                "Founding organisations must be enrolled by recruitment; unknown: %(unknown)s.",
+                unknown=", ".join(unknown),
+            ),
             field="founding_organisation_ids",
         )
     return organisation_ids
@@ -241,7 +288,10 @@ class Membership:
 
     def admit(self) -> None:
         if self.members >= MAX_MEMBERS:
-            raise RuleBroken(f"A social cooperative has at most {MAX_MEMBERS} members.", field="participant_id")
+            raise RuleBroken(
+                refusal("A social cooperative has at most %(max_members)s members.", max_members=MAX_MEMBERS),
+                field="participant_id",
+            )
 
 
 # --- de minimis aid ---------------------------------------------------------------------------------------------
@@ -299,10 +349,19 @@ def check_de_minimis(aid: list[DeMinimisAid], *, on: dt.date, amount_pln: Decima
     room = de_minimis_headroom(aid, on)
     if amount_eur > room.headroom_eur:
         raise RuleBroken(
-            f"De minimis aid of EUR {amount_eur} ({amount_pln} PLN at {eur_rate}) would exceed the ceiling of "
-            f"EUR {room.ceiling_eur} counted from {room.window_from.isoformat()}: EUR {room.granted_eur} is already "
-            f"granted, EUR {room.headroom_eur} remains (PLN {(room.headroom_eur * eur_rate).quantize(GROSZ)} "
-            "at that rate).",
+            refusal(
+                "De minimis aid of EUR %(amount_eur)s (%(amount_pln)s PLN at %(eur_rate)s) would exceed the ceiling "
+                "of EUR %(ceiling_eur)s counted from %(window_from)s: EUR %(granted_eur)s is already granted, "
+                "EUR %(headroom_eur)s remains (PLN %(headroom_pln)s at that rate).",
+                amount_eur=amount_eur,
+                amount_pln=Money(amount_pln),
+                eur_rate=eur_rate,
+                ceiling_eur=room.ceiling_eur,
+                window_from=room.window_from,
+                granted_eur=room.granted_eur,
+                headroom_eur=room.headroom_eur,
+                headroom_pln=Money((room.headroom_eur * eur_rate).quantize(GROSZ)),
+            ),
             field="eur_rate",
             headroom_eur=str(room.headroom_eur),
             headroom_pln=str((room.headroom_eur * eur_rate).quantize(GROSZ, rounding=ROUND_DOWN)),
@@ -321,13 +380,18 @@ def amount_per_job_on(project: ProjectDefinition, day: dt.date, *, given: Decima
     if project.programme is Programme.ESF_PLUS_2021_2027:
         if rate is None:
             raise RuleBroken(
-                f"The project defines no unit rate for job creation in force on {day.isoformat()}.",
+                refusal("The project defines no unit rate for job creation in force on %(day)s.", day=day),
                 field="amount_per_job",
             )
         if given is not None and money(given, field_name="amount_per_job") != rate:
             raise RuleBroken(
-                f"In a 2021–2027 project the grant per job is the unit rate for job creation in force on "
-                f"{day.isoformat()}: {rate} PLN; {given} given.",
+                refusal(
+                    "In a 2021–2027 project the grant per job is the unit rate for job creation in force on "
+                    "%(day)s: %(rate)s PLN; %(given)s given.",
+                    day=day,
+                    rate=Money(rate),
+                    given=given,
+                ),
                 field="amount_per_job",
                 unit_rate=str(rate),
             )
@@ -337,7 +401,12 @@ def amount_per_job_on(project: ProjectDefinition, day: dt.date, *, given: Decima
     per_job = money(given, field_name="amount_per_job")
     if rate is not None and per_job > rate:
         raise RuleBroken(
-            f"The grant per job is at most {rate} PLN (the project's rate on {day.isoformat()}); {per_job} given.",
+            refusal(
+                "The grant per job is at most %(rate)s PLN (the project's rate on %(day)s); %(per_job)s given.",
+                rate=Money(rate),
+                day=day,
+                per_job=Money(per_job),
+            ),
             field="amount_per_job",
             unit_rate=str(rate),
         )
@@ -355,8 +424,11 @@ def maintenance_rate(project: ProjectDefinition, working_time: WorkingTime, day:
     rate = project.unit_rate(MAINTENANCE_RATES[working_time], day)
     if rate is None:
         raise RuleBroken(
-            f"The project defines no maintenance unit rate for {working_time.value} jobs in force on "
-            f"{day.isoformat()}.",
+            refusal(
+                "The project defines no maintenance unit rate for %(value)s jobs in force on %(day)s.",
+                value=working_time.value,
+                day=day,
+            ),
             field="job_id",
         )
     return rate
@@ -366,8 +438,12 @@ def require_bridge_support(project: ProjectDefinition) -> None:
     """Bridge support belongs to 2014–2020 projects; 2021–2027 ones fund maintenance at a unit rate instead."""
     if not project.bridge_support:
         raise RuleBroken(
-            f"Bridge support exists only in 2014–2020 projects; this project runs under {project.programme.value} "
-            "rules: a job is supported with the job maintenance unit rate (POST /jobs/{job_id}/maintenance).",
+            refusal(
+                "Bridge support exists only in 2014–2020 projects; this project runs under %(value)s "
+                "rules: a job is supported with the job maintenance unit rate (POST "
+                "/jobs/{job_id}/maintenance).",
+                value=project.programme.value,
+            ),
             field="job_id",
             programme=project.programme.value,
         )
@@ -401,11 +477,18 @@ class Application:
     ) -> GrantApplicationEvaluated:
         if self.status is not ApplicationStatus.SUBMITTED:
             raise WrongState(
-                f"Application {self.application_id} was already evaluated.", application_status=self.status.value
+                refusal("Application %(application_id)s was already evaluated.", application_id=self.application_id),
+                application_status=self.status.value,
             )
         if not 0 <= score <= 100:
             raise RuleBroken("The score must be between 0 and 100.", field="score")
-        not_before(on, self.submitted_on, what="The evaluation", since="the submission", field_name="evaluated_on")
+        not_before(
+            on,
+            self.submitted_on,
+            what=refusal("The evaluation"),
+            since=refusal("the submission"),
+            field_name="evaluated_on",
+        )
         self.status = ApplicationStatus.APPROVED if outcome == "positive" else ApplicationStatus.REJECTED
         self.evaluated_on = on
         return GrantApplicationEvaluated(
@@ -422,22 +505,40 @@ class Application:
         """
         if self.status is ApplicationStatus.AWARDED:
             raise WrongState(
-                f"Application {self.application_id} was already awarded a grant.", application_status=self.status.value
+                refusal(
+                    "Application %(application_id)s was already awarded a grant.", application_id=self.application_id
+                ),
+                application_status=self.status.value,
             )
         if self.status is not ApplicationStatus.APPROVED:
-            state = "was evaluated negatively" if self.status is ApplicationStatus.REJECTED else "is not evaluated yet"
+            state = (
+                refusal("was evaluated negatively")
+                if self.status is ApplicationStatus.REJECTED
+                else refusal("is not evaluated yet")
+            )
             raise WrongState(
-                f"A grant is awarded only after a positive evaluation; application {self.application_id} {state}.",
+                refusal(
+                    "A grant is awarded only after a positive evaluation; application %(application_id)s %(state)s.",
+                    application_id=self.application_id,
+                    state=state,
+                ),
                 application_status=self.status.value,
             )
         jobs = self.jobs_planned if jobs is None else jobs
         if not 1 <= jobs <= self.jobs_planned:
             raise RuleBroken(
-                f"The grant can fund 1 to {self.jobs_planned} jobs (the jobs planned); {jobs} given.", field="jobs"
+                refusal(
+                    "The grant can fund 1 to %(jobs_planned)s jobs (the jobs planned); %(jobs)s given.",
+                    jobs_planned=self.jobs_planned,
+                    jobs=jobs,
+                ),
+                field="jobs",
             )
         if self.evaluated_on is None:  # AWARDABLE statuses are reached only through evaluate()
             raise RuleBroken("The application has not been evaluated yet.", field="awarded_on")
-        not_before(on, self.evaluated_on, what="The award", since="the evaluation", field_name="awarded_on")
+        not_before(
+            on, self.evaluated_on, what=refusal("The award"), since=refusal("the evaluation"), field_name="awarded_on"
+        )
         per_job = amount_per_job_on(project, on, given=amount_per_job)
         total = money(per_job * jobs, field_name="total_amount")
         self.status = ApplicationStatus.AWARDED
@@ -455,20 +556,31 @@ class Application:
         """Pay out part of the award; the payments together never exceed the total awarded."""
         if self.status is not ApplicationStatus.AWARDED:
             raise WrongState(
-                f"Application {self.application_id} has no grant awarded to disburse.",
+                refusal(
+                    "Application %(application_id)s has no grant awarded to disburse.",
+                    application_id=self.application_id,
+                ),
                 application_status=self.status.value,
             )
         amount = money(amount)
         if amount > self.remaining:
             raise RuleBroken(
-                f"Disbursing {amount} PLN would exceed the grant awarded: {self.total_awarded} PLN, "
-                f"of which {self.disbursed} PLN is already disbursed and {self.remaining} PLN remains.",
+                refusal(
+                    "Disbursing %(amount)s PLN would exceed the grant awarded: %(total_awarded)s PLN, of which "
+                    "%(disbursed)s PLN is already disbursed and %(remaining)s PLN remains.",
+                    amount=Money(amount),
+                    total_awarded=Money(self.total_awarded or 0),  # awarded: set above
+                    disbursed=Money(self.disbursed),
+                    remaining=Money(self.remaining),
+                ),
                 field="amount",
                 remaining=str(self.remaining),
             )
         if self.awarded_on is None:  # disbursement needs an award, checked above
             raise RuleBroken("The grant has not been awarded yet.", field="disbursed_on")
-        not_before(on, self.awarded_on, what="The disbursement", since="the award", field_name="disbursed_on")
+        not_before(
+            on, self.awarded_on, what=refusal("The disbursement"), since=refusal("the award"), field_name="disbursed_on"
+        )
         self.disbursed += amount
         return GrantDisbursed(
             application_id=self.application_id, disbursement_id=disbursement_id, disbursed_on=on, amount=amount
@@ -499,15 +611,22 @@ class Job:
 
     def fund_maintenance(self, *, rate: Decimal, on: dt.date) -> JobMaintenanceFunded:
         """Grant the maintenance unit rate once per job (12 months, by its working time)."""
-        self._active("its maintenance cannot be funded")
+        self._active(refusal("its maintenance cannot be funded"))
         if self.maintenance_funded_on is not None:
             raise WrongState(
-                f"Job {self.job_id} was already granted maintenance support on "
-                f"{self.maintenance_funded_on.isoformat()}.",
+                refusal(
+                    "Job %(job_id)s was already granted maintenance support on %(maintenance_funded_on)s.",
+                    job_id=self.job_id,
+                    maintenance_funded_on=self.maintenance_funded_on,
+                ),
                 funded_on=self.maintenance_funded_on.isoformat(),
             )
         not_before(
-            on, self.created_on, what="The maintenance support", since="the job's creation", field_name="funded_on"
+            on,
+            self.created_on,
+            what=refusal("The maintenance support"),
+            since=refusal("the job's creation"),
+            field_name="funded_on",
         )
         self.maintenance_funded_on = on
         return JobMaintenanceFunded(
@@ -517,33 +636,58 @@ class Job:
     def _active(self, action: str) -> None:
         if self.ended_on is not None:
             raise WrongState(
-                f"Job {self.job_id} ended on {self.ended_on.isoformat()}: {action}.", ended_on=self.ended_on.isoformat()
+                refusal(
+                    "Job %(job_id)s ended on %(ended_on)s: %(action)s.",
+                    job_id=self.job_id,
+                    ended_on=self.ended_on,
+                    action=action,
+                ),
+                ended_on=self.ended_on.isoformat(),
             )
 
     def extend_bridge_support(self, *, months: int) -> None:
         """Lengthen the schedule beyond the basic six months, up to twelve."""
-        self._active("its bridge support cannot be extended")
+        self._active(refusal("its bridge support cannot be extended"))
         if not self.bridge_months < months <= BRIDGE_MAX_MONTHS:
             raise RuleBroken(
-                f"The schedule of {self.bridge_months} months can be extended to "
-                f"{self.bridge_months + 1} to {BRIDGE_MAX_MONTHS} months; {months} given.",
+                refusal(
+                    "The schedule of %(bridge_months)s months can be extended to %(shortest)s to "
+                    "%(bridge_max_months)s months; %(months)s given.",
+                    bridge_months=self.bridge_months,
+                    shortest=self.bridge_months + 1,
+                    bridge_max_months=BRIDGE_MAX_MONTHS,
+                    months=months,
+                ),
                 field="months",
             )
         self.bridge_months = months
 
     def pay_bridge_support(self, *, instalment: int, amount: Decimal, on: dt.date) -> BridgeSupportPaid:
         """Record one monthly instalment: within the schedule, each paid once."""
-        self._active("no more bridge support is paid")
+        self._active(refusal("no more bridge support is paid"))
         if not 1 <= instalment <= self.bridge_months:
             raise RuleBroken(
-                f"Instalment {instalment} is outside the bridge-support schedule of {self.bridge_months} months.",
+                refusal(
+                    "Instalment %(instalment)s is outside the bridge-support schedule of %(bridge_months)s months.",
+                    instalment=instalment,
+                    bridge_months=self.bridge_months,
+                ),
                 field="instalment",
                 schedule_months=self.bridge_months,
             )
         if instalment in self.instalments_paid:
-            raise WrongState(f"Instalment {instalment} of job {self.job_id} was already paid.", instalment=instalment)
+            raise WrongState(
+                refusal(
+                    "Instalment %(instalment)s of job %(job_id)s was already paid.",
+                    instalment=instalment,
+                    job_id=self.job_id,
+                ),
+                instalment=instalment,
+            )
         amount = money(amount)
-        not_before(on, self.created_on, what="The payment", since="the job's creation", field_name="paid_on")
+        not_before(
+            on, self.created_on, what=refusal("The payment"), since=refusal("the job's creation"), field_name="paid_on"
+        )
         self.instalments_paid.add(instalment)
         return BridgeSupportPaid(job_id=self.job_id, instalment=instalment, paid_on=on, amount=amount)
 
@@ -551,33 +695,50 @@ class Job:
         """Check the job at the end of the sustainability period; either outcome is recorded (and reported)."""
         if self.sustained_on is not None:
             raise WrongState(
-                f"Job {self.job_id} was already found sustained on {self.sustained_on.isoformat()}.",
+                refusal(
+                    "Job %(job_id)s was already found sustained on %(sustained_on)s.",
+                    job_id=self.job_id,
+                    sustained_on=self.sustained_on,
+                ),
                 sustained_on=self.sustained_on.isoformat(),
             )
         if self.not_sustained_on is not None:
             raise WrongState(
-                f"Job {self.job_id} was already found not sustained on {self.not_sustained_on.isoformat()}.",
+                refusal(
+                    "Job %(job_id)s was already found not sustained on %(not_sustained_on)s.",
+                    job_id=self.job_id,
+                    not_sustained_on=self.not_sustained_on,
+                ),
                 not_sustained_on=self.not_sustained_on.isoformat(),
             )
         due = self.sustainability_due_on
         ended_early = self.ended_on is not None and self.ended_on < due
         if on < due and not ended_early:
             raise RuleBroken(
-                f"Sustainability is checked {self.sustainability_months} months after the job's creation "
-                f"({self.created_on.isoformat()}), so not before {due.isoformat()}.",
+                refusal(
+                    "Sustainability is checked %(sustainability_months)s months after the job's creation "
+                    "(%(created_on)s), so not before %(due)s.",
+                    sustainability_months=self.sustainability_months,
+                    created_on=self.created_on,
+                    due=due,
+                ),
                 field="checked_on",
                 due_on=due.isoformat(),
             )
         if self.ended_on is not None and ended_early:
-            not_before(on, self.ended_on, what="The check", since="the job's end", field_name="checked_on")
+            not_before(
+                on, self.ended_on, what=refusal("The check"), since=refusal("the job's end"), field_name="checked_on"
+            )
             self.not_sustained_on = on
             return JobNotSustained(job_id=self.job_id, checked_on=on, ended_on=self.ended_on, due_on=due)
         self.sustained_on = on
         return JobSustained(job_id=self.job_id, checked_on=on)
 
     def end(self, *, reason: JobEndReason, on: dt.date) -> JobEnded:
-        self._active("it cannot end again")
-        not_before(on, self.created_on, what="The end", since="the job's creation", field_name="ended_on")
+        self._active(refusal("it cannot end again"))
+        not_before(
+            on, self.created_on, what=refusal("The end"), since=refusal("the job's creation"), field_name="ended_on"
+        )
         self.ended_on = on
         # the code and its fixed label travel; staff's note stays in grants
         return JobEnded(job_id=self.job_id, ended_on=on, reason=reason.label, reason_code=reason)

@@ -256,6 +256,10 @@ class TestGrantsApplicationsAndJobs:
             assert awarded.status_code == 303, re.findall(r"error-message.*", awarded.text)
             too_much = await post(browser, f"{page}/disbursements", {"amount": "80 000,00"}, page=page)
             assert too_much.status_code == 422 and field_value(too_much.text, "amount") == "80 000,00"
+            assert error_next_to(too_much.text, "amount").replace("\xa0", " ") == (  # the amounts the Polish way
+                "Wypłata 80 000,00 zł przekroczyłaby przyznaną dotację: 70 424,00 zł, z czego wypłacono już "
+                "0,00 zł, a pozostaje 70 424,00 zł."
+            )
             paid = await post(browser, f"{page}/disbursements", {"amount": "20 000,00"}, page=page)
             assert paid.status_code == 303, re.findall(r"<li>.*", paid.text)
             shown = (await browser.get(page)).text.replace("\xa0", " ")
@@ -273,6 +277,26 @@ class TestGrantsApplicationsAndJobs:
             assert unknown.status_code == 422
             assert "Na dzień" in error_next_to(unknown.text, "on")  # the impossible day, in the page's words
             assert field_value(unknown.text, "on") == "31.02.2026"
+
+    async def test_a_refusal_with_values_reads_in_polish_with_them(self, staff_app):
+        """A rule whose refusal carries numbers (the most members a cooperative has, the days of a sustainability
+        check) reads in Polish with those numbers, not as the service's English sentence."""
+        async with staff_app("grants", "grant_officer") as (_api, browser):
+            form = {
+                "cooperative_name": "Spółdzielnia Socjalna Wszyscy",
+                "krs": "KRS 0000380128",
+                "county": "rybnik",
+                "founder_ids": "\n".join(f"p_{i:016x}" for i in range(1, 52)),  # 51 founders
+                "founded_on": "05.11.2026",
+            }
+            too_many = await post(browser, "/panel/cooperatives", form, page="/panel/cooperatives")
+            assert too_many.status_code == 422
+            said = error_next_to(too_many.text, "founder_ids")
+            assert said == "Spółdzielnia socjalna może liczyć najwyżej 50 członków."
+            assert "The service refused this" not in too_many.text and "Usługa odmówiła" not in too_many.text
+            assert "Spółdzielnia Socjalna Wszyscy" in too_many.text  # nothing typed is lost
+            listed = (await browser.get("/panel/cooperatives")).text
+            assert "Spółdzielnia Socjalna Wszyscy" not in listed  # and nothing was saved
 
     async def test_a_job_s_bridge_support_and_its_sustainability_check(self, staff_app):
         from grants import repository
@@ -316,6 +340,11 @@ class TestGrantsApplicationsAndJobs:
             early = await post(browser, f"{job}/sustainability", {}, page=job)
             assert early.status_code == 422
             assert "error-summary" in early.text and "The service refused this" not in early.text
+            assert re.search(  # the months and both days, written the Polish way
+                r"Trwałość sprawdza się \d+ mies\. po utworzeniu miejsca pracy \(06\.11\.2026\), "
+                r"więc nie przed \d\d\.\d\d\.20\d\d\.",
+                early.text,
+            ), re.findall(r"<li>.*", early.text)
             no_month = await post(browser, f"{job}/instalments", {"amount": "1 800,00"}, page=job)
             assert no_month.status_code == 422
             assert "Miesiąc harmonogramu" in error_next_to(no_month.text, "instalment")

@@ -83,14 +83,25 @@ def _translated_on_the_spot(path: Path) -> list[tuple[Message, int]]:
 
 
 def domain_refusals(domain_file: Path) -> set[str]:
-    """The reasons a domain module gives when it refuses (`raise SomeError("...")`): shown to staff, translated."""
+    """The reasons a module gives when it refuses, shown to staff and so translated: the text of
+    `raise SomeError("...")`, and the template of every `refusal("... %(name)s ...", name=...)` wherever it is built
+    (a refusal with values, see owes_service.wording)."""
     reasons: set[str] = set()
     for node in ast.walk(ast.parse(domain_file.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
             first = node.exc.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 reasons.add(first.value)
+        elif isinstance(node, ast.Call) and node.args and _called(node) in ("refusal", "Refusal"):
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                reasons.add(first.value)
     return reasons
+
+
+def _called(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
 def missing_translations(folder: Path, messages: Iterable[Message], language: str = "pl") -> list[str]:

@@ -14,11 +14,13 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import structlog
+from babel.support import NullTranslations
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -28,6 +30,7 @@ from pydantic import ValidationError
 
 from ..auth import CALLER_SCOPE_KEY, Caller, Principal
 from ..problems import Problem
+from ..wording import Money, Refusal, worded
 from .accounts import SERVICE_ROLES, StaffDirectory, StaffMember
 from .i18n import SHARED_LOCALE, Formats, choose_language, load_translations
 from .usecases import call_use_case
@@ -217,12 +220,17 @@ def validation_errors(exc: ValidationError, labels: Mapping[str, str], _: Callab
     return errors
 
 
-def problem_message(exc: Problem, _: Callable[[str], str]) -> str:
+def problem_message(exc: Problem, _: Callable[[str], str], formats: Formats | None = None) -> str:
     """An RFC 9457 problem's detail as staff read it: the catalogue's wording, else the domain's reason translated."""
+    formats = formats or Formats(_language_of(_))
+    reason = exc.__context__  # the domain's refusal the use case turned into this problem
+    for carried in (worded(exc.detail), worded(reason)):
+        said = say_refusal(carried, _, formats) if carried is not None else None
+        if said is not None:
+            return said
     translated = _(exc.detail)
     if translated != exc.detail:
         return translated
-    reason = exc.__context__  # the domain's refusal the use case turned into this problem
     field_name = exc.extra.get("field")
     if isinstance(reason, ValueError) and reason.args and isinstance(reason.args[0], str):
         because = _(reason.args[0])
@@ -231,6 +239,42 @@ def problem_message(exc: Problem, _: Callable[[str], str]) -> str:
             return f"{_(prefix)}: {because}" if prefix else because[:1].upper() + because[1:]
     # A refusal no catalogue knows yet: shown as the service worded it rather than hidden behind a vague message.
     return _("The service refused this: %(detail)s") % {"detail": exc.detail}
+
+
+def say_refusal(text: Refusal, _: Callable[[str], str], formats: Formats) -> str | None:
+    """A refusal's template in the page's language with its values written that language's way; None when the
+    catalogue has no translation of the template (the caller then shows the English text, never a half)."""
+    template = _(text.template)
+    wordless = not re.sub(r"%\(\w+\)s", "", text.template).strip(" ;,.:()")  # only joins values: any language
+    if template == text.template and formats.locale.language != "en" and not wordless:
+        return None
+    values = {name: _spoken(value, _, formats) for name, value in text.values.items()}
+    return template % values if values else template
+
+
+def _spoken(value: object, _: Callable[[str], str], formats: Formats) -> str:
+    if isinstance(value, Refusal):
+        said = say_refusal(value, _, formats)
+        return said if said is not None else str(value)
+    if isinstance(value, Money):
+        return formats.money(value)
+    if isinstance(value, bool | int):
+        return str(value)  # counts, instalments and years: no thousands separator in "2026"
+    if isinstance(value, Decimal | float):
+        return formats.number(value)
+    if isinstance(value, dt.datetime):
+        return formats.datetime(value)
+    if isinstance(value, dt.date):
+        return formats.date(value)
+    if isinstance(value, str):
+        return _(value) if value else value  # a state or a field the catalogue names; an identifier stays as is
+    return str(value)
+
+
+def _language_of(_: Callable[[str], str]) -> str:
+    """The language of a catalogue's gettext: the bare NullTranslations is English (msgids are English)."""
+    owner = getattr(_, "__self__", None)
+    return "en" if type(owner) is NullTranslations else "pl"
 
 
 def problem_errors(exc: Problem, _: Callable[[str], str], *, fields: Iterable[str]) -> FormErrors:
