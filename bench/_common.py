@@ -685,6 +685,7 @@ def participant_form(n: int) -> dict:
         "labour_market_status": "unemployed",
         "disability": False,
         "at_risk_of_exclusion": True,
+        "at_risk_categories": ["unemployed"],
         "consent": True,
     }
 

@@ -57,6 +57,7 @@ def registration() -> dict:
         "labour_market_status": "unemployed",
         "disability": False,
         "at_risk_of_exclusion": True,
+        "at_risk_categories": ["unemployed"],
         "consent": True,
     }
 

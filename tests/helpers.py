@@ -228,6 +228,7 @@ def participant_form(pesel: str | None = None, **overrides) -> dict:
         "labour_market_status": "unemployed",
         "disability": False,
         "at_risk_of_exclusion": True,
+        "at_risk_categories": ["unemployed"],
         "consent": True,
     }
     return remember_personal_data(form | overrides)

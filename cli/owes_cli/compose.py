@@ -907,6 +907,7 @@ class Rehearsal:
             "labour_market_status": "unemployed",
             "disability": False,
             "at_risk_of_exclusion": True,
+            "at_risk_categories": ["unemployed"],
             "consent": True,
         }
         status, created = self.call("recruitment", "POST", "/participants", form)

@@ -41,6 +41,7 @@ COLUMNS = (
     "minority",
     "homeless",
     "at_risk_of_exclusion",
+    "at_risk_categories",
     "status",
     "personal_data_erased",
 )
@@ -60,6 +61,12 @@ def _age(pesel: str | None, start: dt.date) -> int | None:
         return None
     birth = pesel_birth_date(pesel)
     return start.year - birth.year - ((start.month, start.day) < (birth.month, birth.day))
+
+
+def _categories(codes: list[str] | None) -> str | None:
+    """The social economy act's categories in one cell, as codes (docs/services.md lists them); empty when none
+    were recorded (recruited before they were, or erased)."""
+    return ", ".join(codes) if codes else None
 
 
 async def participant_rows(session: AsyncSession) -> list[list[Any]]:
@@ -90,6 +97,7 @@ async def participant_rows(session: AsyncSession) -> list[list[Any]]:
             r.minority,
             r.homeless,
             r.at_risk_of_exclusion,
+            _categories(r.at_risk_categories),
             r.status,
             r.erased_at is not None,
         ]

@@ -116,6 +116,27 @@ class NotRecruitable(ValueError):
     """The person cannot be recruited as the form describes them (a minor, or born after the day)."""
 
 
+class AtRiskCategoriesDisagree(ValueError):
+    """Whether the person is at risk of social exclusion and the categories recorded for it do not agree."""
+
+
+def at_risk_of_exclusion(stated: bool | None, categories: Sequence[str]) -> bool:
+    """At risk of social exclusion exactly when the person falls in a category of the social economy act (art. 2
+    pkt 6): a funded job's holder must, and the category is what a control checks; not stated, it follows them."""
+    if stated is None:
+        return bool(categories)
+    if stated and not categories:
+        raise AtRiskCategoriesDisagree(
+            "A person at risk of social exclusion needs at least one category of the social economy act."
+        )
+    if not stated and categories:
+        raise AtRiskCategoriesDisagree(
+            "A person in a category of the social economy act is at risk of social exclusion: "
+            "say so, or leave the categories out."
+        )
+    return stated
+
+
 def check_eligibility_can_be_decided(status: str, *, erased: bool) -> None:
     """Eligibility is decided once, for a recruited participant whose personal data is still held."""
     if status == ParticipantStatus.WITHDRAWN:

@@ -31,6 +31,7 @@ from owes_service.project_calendar import ProjectCalendar
 
 from . import data_sheet, retention, service
 from .schemas import (
+    AtRiskCategory,
     EligibilityDecision,
     InitiativeGroupFormation,
     OrganisationEnrolment,
@@ -82,6 +83,24 @@ WITHDRAWAL_REASONS = {
     "own_decision": N_("Own decision"),
     "other": N_("Other reason"),
 }
+# The social economy act's categories (art. 2 pkt 6) as staff tick them; docs/services.md gives their sources.
+AT_RISK_CATEGORIES: dict[str, str] = {
+    AtRiskCategory.UNEMPLOYED: N_("Unemployed (registered at the county labour office)"),
+    AtRiskCategory.LONG_TERM_UNEMPLOYED: N_("Long-term unemployed"),
+    AtRiskCategory.JOB_SEEKER_UNDER_30_OR_OVER_50: N_("Job seeker without employment, under 30 or over 50"),
+    AtRiskCategory.DISABILITY: N_("Person with a disability (certified)"),
+    AtRiskCategory.MENTAL_DISORDER: N_("Person with mental disorders, including mental illness"),
+    AtRiskCategory.HOMELESS: N_("Homeless, following an individual programme for leaving homelessness"),
+    AtRiskCategory.ALCOHOL_ADDICTION: N_("Addicted to alcohol, after treatment"),
+    AtRiskCategory.DRUG_ADDICTION: N_("Addicted to drugs or other intoxicants, after treatment"),
+    AtRiskCategory.DEPRIVED_OF_LIBERTY: N_("Deprived of liberty, or released from prison"),
+    AtRiskCategory.LEAVING_YOUTH_INSTITUTION: N_("Adult leaving a correctional facility or a youth educational centre"),
+    AtRiskCategory.LEAVING_FOSTER_CARE: N_("Leaving foster care (becoming independent)"),
+    AtRiskCategory.REFUGEE: N_("Granted refugee status or subsidiary protection in Poland"),
+    AtRiskCategory.SOCIAL_INTEGRATION_GRADUATE: N_("Graduate of a social integration centre or club (CIS, KIS)"),
+    AtRiskCategory.SPECIAL_CARE_ALLOWANCE: N_("Entitled to the special care allowance"),
+    AtRiskCategory.OLDER_PERSON: N_("Older person (60 or over)"),
+}
 REGISTRATION_LABELS = {
     "pesel": N_("PESEL number"),
     "first_name": N_("First name"),
@@ -93,6 +112,7 @@ REGISTRATION_LABELS = {
     "labour_market_status": N_("the situation on the labour market"),
     "disability": N_("Disability"),
     "at_risk_of_exclusion": N_("At risk of poverty or social exclusion"),
+    "at_risk_categories": N_("the categories of risk of social exclusion"),
     "consent": N_("Consent to the processing of personal data"),
     "recruited_on": N_("Date of recruitment"),
 }
@@ -106,6 +126,8 @@ def _registration(form: dict[str, Any]) -> dict[str, Any]:
     for name in REGISTRATION_ORDER:
         if name in CHECKBOXES:
             body[name] = form.get(name) == "yes"
+        elif name == "at_risk_categories":
+            body[name] = _ticked(form.get(name))
         elif isinstance(form.get(name), str) and form[name].strip():
             body[name] = form[name].strip()
     body["pesel"] = body.get("pesel", "").replace(" ", "")
@@ -114,9 +136,18 @@ def _registration(form: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _ticked(value: Any) -> list[str]:
+    """The values of a group of checkboxes: none, one (a string) or several (a list)."""
+    if isinstance(value, list):
+        return [v for v in value if v]
+    return [value] if isinstance(value, str) and value else []
+
+
 def _context(calendar: ProjectCalendar) -> dict[str, Any]:
     return {
         "statuses": STATUSES,
+        "at_risk_categories": AT_RISK_CATEGORIES,
+        "ticked": _ticked,
         "labour_market": LABOUR_MARKET,
         "place_name": place_name,
         "counties": county_options(calendar.project),
@@ -186,6 +217,7 @@ async def _participant_page(
         "rejection_options": [(code, _(label)) for code, label in REJECTION_REASONS.items()],
         "withdrawal_options": [(code, _(label)) for code, label in WITHDRAWAL_REASONS.items()],
         "reason_labels": {**REJECTION_REASONS, **WITHDRAWAL_REASONS},
+        "at_risk_names": "; ".join(_(AT_RISK_CATEGORIES.get(c, c)) for c in row.at_risk_categories or ()),
     }
     if errors is not None:
         ctx.update(

@@ -15,8 +15,8 @@ from owes_contracts import EligibilityRejectionReason, WithdrawalReason
 from .schemas import InitiativeGroupSummary, InitiativeGroupView, OrganisationView, ParticipantRecord
 from .tables import initiative_group_members, initiative_groups, organisations, outbox, participants
 
-# Erasure nulls these columns (the notes too: staff's words may name the person); the pseudonymous id, the coarse
-# attributes and the reason codes stay.
+# Erasure nulls these columns (the notes too: staff's words may name the person; the at-risk categories too); the
+# pseudonymous id, the coarse attributes and the reason codes stay.
 PERSONAL_DATA_COLUMNS = (
     "pesel",
     "first_name",
@@ -26,6 +26,7 @@ PERSONAL_DATA_COLUMNS = (
     "address",
     "rejection_reason",
     "withdrawal_reason",
+    "at_risk_categories",  # addiction, mental health, prison: sensitive; the coarse at_risk_of_exclusion stays
 )
 
 

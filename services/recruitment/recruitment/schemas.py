@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated, Literal, Self
 
 # StrictBool on what a caller sends: "yes", "true" or 1 is not a boolean (issue 13, "Bounds")
@@ -20,6 +21,29 @@ from owes_contracts import (
 from owes_service import identifiers
 from owes_service.reasons import reason_as_note
 from owes_service.text_guard import FreeText
+
+
+class AtRiskCategory(StrEnum):
+    """Why a person is at risk of social exclusion: the categories of art. 2 pkt 6 of the social economy act
+    (ustawa z dnia 5 sierpnia 2022 r. o ekonomii społecznej), recorded at recruitment (docs/services.md). Personal
+    data: kept in recruitment only; the events carry the coarse at_risk_of_exclusion."""
+
+    UNEMPLOYED = "unemployed"
+    LONG_TERM_UNEMPLOYED = "long_term_unemployed"
+    JOB_SEEKER_UNDER_30_OR_OVER_50 = "job_seeker_under_30_or_over_50"
+    DISABILITY = "disability"
+    MENTAL_DISORDER = "mental_disorder"
+    HOMELESS = "homeless"
+    ALCOHOL_ADDICTION = "alcohol_addiction"
+    DRUG_ADDICTION = "drug_addiction"
+    DEPRIVED_OF_LIBERTY = "deprived_of_liberty"
+    LEAVING_YOUTH_INSTITUTION = "leaving_youth_institution"
+    LEAVING_FOSTER_CARE = "leaving_foster_care"
+    REFUGEE = "refugee"
+    SOCIAL_INTEGRATION_GRADUATE = "social_integration_graduate"
+    SPECIAL_CARE_ALLOWANCE = "special_care_allowance"
+    OLDER_PERSON = "older_person"
+
 
 County = Annotated[
     str,
@@ -72,7 +96,18 @@ class ParticipantRegistration(BaseModel):
     homeless: Literal["yes", "no", "refused"] | None = None
     rural: StrictBool | None = Field(default=None, description="Lives in a rural area.")
     disability: StrictBool = False
-    at_risk_of_exclusion: StrictBool = True
+    at_risk_of_exclusion: StrictBool | None = Field(
+        default=None,
+        description="At risk of social exclusion. Left out, it follows the categories (any: true; none: false); "
+        "given, it must agree with them: true needs at least one category, false none.",
+    )
+    at_risk_categories: list[AtRiskCategory] = Field(
+        default_factory=list,
+        max_length=len(AtRiskCategory),
+        description="The categories of art. 2 pkt 6 of the social economy act the person falls in (stays in "
+        "recruitment).",
+        examples=[["long_term_unemployed", "disability"]],
+    )
     consent: StrictBool = Field(description="Consent to the processing of personal data; must be true.")
     recruited_on: dt.date | None = Field(default=None, description="Defaults to today.")
 
@@ -80,6 +115,11 @@ class ParticipantRegistration(BaseModel):
     @classmethod
     def _canonical_pesel(cls, pesel: str) -> str:
         return identifiers.canonical_pesel(pesel)  # checked, stored and compared without separators
+
+    @field_validator("at_risk_categories")
+    @classmethod
+    def _each_category_once(cls, categories: list[AtRiskCategory]) -> list[AtRiskCategory]:
+        return sorted(set(categories), key=list(AtRiskCategory).index)  # ticked twice is still one category
 
 
 class ParticipantView(BaseModel):
@@ -94,6 +134,9 @@ class ParticipantView(BaseModel):
     labour_market_status: LabourMarketStatus
     disability: bool
     at_risk_of_exclusion: bool
+    at_risk_categories: list[AtRiskCategory] | None = Field(
+        default=None, description="None: recorded before the categories were (or erased with the personal data)."
+    )
     recruited_on: dt.date
     first_name: str | None
     last_name: str | None

@@ -13,7 +13,7 @@ from owes_messaging.db import truncate_sqlite_wal
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, found
 from owes_service.project import county_key
-from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
+from owes_service.project_calendar import ProjectCalendar
 
 from . import domain, repository
 from .domain import ParticipantStatus
@@ -43,7 +43,7 @@ async def recruit_participant(
         birth = domain.pesel_birth_date(form.pesel)
     except domain.InvalidPesel as exc:
         raise InvalidInput(f"Invalid PESEL: {exc}.", field="pesel") from None
-    recruited_on = _day(calendar, form.recruited_on, "recruited_on")
+    recruited_on = calendar.fact_date(form.recruited_on, field="recruited_on")
     county, teryt, outside = _residence(calendar, form.county, outside=form.outside_subregion)
     answers: dict[str, Any] = {
         "education": form.education,
@@ -53,6 +53,10 @@ async def recruit_participant(
         "homeless": form.homeless,
         "rural": form.rural,
     }
+    try:
+        at_risk = domain.at_risk_of_exclusion(form.at_risk_of_exclusion, form.at_risk_categories)
+    except domain.AtRiskCategoriesDisagree as exc:
+        raise InvalidInput(str(exc), field="at_risk_categories") from None
     try:
         _, recruited = domain.Participant.recruit(
             domain.new_participant_id(),
@@ -65,7 +69,7 @@ async def recruit_participant(
             labour_market_status=form.labour_market_status,
             unemployed_months=form.unemployed_months,
             disability=form.disability,
-            at_risk_of_exclusion=form.at_risk_of_exclusion,
+            at_risk_of_exclusion=at_risk,
             esf_answers=answers,
         )
     except domain.NotRecruitable as exc:
@@ -89,7 +93,8 @@ async def recruit_participant(
             age_band=recruited.age_band.value,
             labour_market_status=recruited.labour_market_status.value,
             disability=form.disability,
-            at_risk_of_exclusion=form.at_risk_of_exclusion,
+            at_risk_of_exclusion=at_risk,
+            at_risk_categories=[c.value for c in form.at_risk_categories],
             unemployed_months=form.unemployed_months,
             esf_age_group=recruited.esf_age_group,
             **answers,
@@ -123,14 +128,6 @@ async def _participant_for_update(
     return domain.Participant(
         record.participant_id, ParticipantStatus(record.status), record.recruited_on, record.erased
     )
-
-
-def _day(calendar: ProjectCalendar, day: dt.date | None, field: str) -> dt.date:
-    """The date a request gives for its fact, or the project's today: within the project, never still to come."""
-    try:
-        return calendar.fact_date(day, field=field)
-    except DateOutOfRange as exc:
-        raise InvalidInput(f"Invalid {field.replace('_', ' ')}: {exc}.", field=field) from None
 
 
 def _residence(calendar: ProjectCalendar, written: str, *, outside: bool) -> tuple[str, str | None, bool]:
@@ -179,7 +176,7 @@ async def decide_eligibility(
     decision: EligibilityDecision,
 ) -> ParticipantStatus:
     """Confirm or reject a recruited participant's eligibility; publish the decision."""
-    decided_on = _day(calendar, decision.decided_on, "decided_on")
+    decided_on = calendar.fact_date(decision.decided_on, field="decided_on")
     async with session.begin():
         participant = await _participant_for_update(session, participant_id)
         try:
@@ -210,7 +207,7 @@ async def withdraw_participant(
     withdrawal: Withdrawal,
 ) -> ParticipantStatus:
     """Record that a participant left the project; publish ParticipantWithdrawn."""
-    withdrawn_on = _day(calendar, withdrawal.withdrawn_on, "withdrawn_on")
+    withdrawn_on = calendar.fact_date(withdrawal.withdrawn_on, field="withdrawn_on")
     code = withdrawal.reason_code
     assert code is not None  # noqa: S101  Withdrawal requires it
     async with session.begin():
@@ -266,7 +263,7 @@ async def enrol_organisation(
     nip = _identifier(domain.normalise_nip, form.nip, "nip")
     regon = _identifier(domain.normalise_regon, form.regon, "regon")
     krs = _identifier(domain.normalise_krs, form.krs, "krs") if form.krs is not None else None
-    enrolled_on = _day(calendar, form.enrolled_on, "enrolled_on")
+    enrolled_on = calendar.fact_date(form.enrolled_on, field="enrolled_on")
     county = _subregion_county(calendar, form.county, who="the organisations")
     name = form.organisation_name.strip()
     _, enrolled = domain.Organisation.enrol(
@@ -319,7 +316,7 @@ async def start_economic_activity(
     start: EconomicActivityStart,
 ) -> OrganisationView:
     """Record that an enrolled NGO started paid public-benefit or economic activity; publish the fact."""
-    started_on = _day(calendar, start.started_on, "started_on")
+    started_on = calendar.fact_date(start.started_on, field="started_on")
     async with session.begin():
         record = found(
             await repository.get_organisation(session, organisation_id=organisation_id, for_update=True),
@@ -354,7 +351,7 @@ async def form_initiative_group(
     *, session: AsyncSession, outbox: OutboxWriter, calendar: ProjectCalendar, form: InitiativeGroupFormation
 ) -> str:
     """Form a group of eligible participants; publish InitiativeGroupFormed with their pseudonymous ids."""
-    formed_on = _day(calendar, form.formed_on, "formed_on")
+    formed_on = calendar.fact_date(form.formed_on, field="formed_on")
     county = _subregion_county(calendar, form.county, who="the initiative groups")
     group_id = domain.new_group_id()
     async with session.begin():

@@ -50,6 +50,9 @@ participants = sa.Table(
     # data may slip into it: nulled on erasure).
     sa.Column("rejection_reason_code", sa.String(32), nullable=True),
     sa.Column("withdrawal_reason_code", sa.String(32), nullable=True),
+    # 1010: why the person is at risk of social exclusion, the social economy act's categories (a list of codes;
+    # NULL: recruited before they were recorded, or erased: health and convictions are among them).
+    sa.Column("at_risk_categories", sa.JSON, nullable=True),
 )
 
 organisations = sa.Table(

@@ -160,3 +160,60 @@ class TestForms:
         page = await pages.get(registered.headers["location"])
         assert "Dane osobowe usunięte" in page.text
         assert "Kałuża" not in page.text and form["pesel"] not in page.text
+
+
+class TestAtRiskCategories:
+    """The social economy act's categories as checkboxes of one fieldset: labelled in Polish, ticked ones kept on a
+    refusal, the refusal next to the field, the chosen ones on the participant's page."""
+
+    async def test_the_form_offers_every_category_as_a_labelled_checkbox_in_one_fieldset(self, pages):
+        await sign_in(pages, "anna")
+        page = (await pages.get("/panel/participants/new")).text
+        fieldset = page[page.index('id="at_risk_categories"') :]
+        fieldset = fieldset[: fieldset.index("</fieldset>")]
+        assert "<legend>Kategorie zagrożenia wykluczeniem społecznym</legend>" in fieldset
+        boxes = re.findall(r'<input type="checkbox" id="([^"]+)" name="at_risk_categories" value="([^"]+)"', fieldset)
+        assert len(boxes) == 15 and all(f'<label for="{box_id}">' in fieldset for box_id, _ in boxes)
+        assert "Osoba długotrwale bezrobotna" in fieldset and "Osoba usamodzielniana" in fieldset
+        assert " checked" not in fieldset  # nothing ticked for a new person
+
+    async def test_at_risk_without_a_category_is_refused_in_polish_next_to_the_field(self, pages):
+        await sign_in(pages, "anna")
+        csrf = await token(pages, "/panel/participants/new")
+        form = participant_form(first_name="Halina", last_name="Zawada")
+        data = {
+            "csrf_token": csrf,
+            "pesel": form["pesel"],
+            "first_name": "Halina",
+            "last_name": "Zawada",
+            "county": "rybnicki",
+            "labour_market_status": "unemployed",
+            "at_risk_of_exclusion": "yes",
+            "consent": "yes",
+        }
+        refused = await pages.post("/panel/participants/new", data=data)
+        assert refused.status_code == 422
+        said = "Osoba zagrożona wykluczeniem społecznym musi mieć zaznaczoną co najmniej jedną kategorię"
+        assert refused.text.count(said) == 2  # the summary and next to the field
+        assert 'href="#at_risk_categories"' in refused.text and 'id="at_risk_categories-error"' in refused.text
+        assert 'value="Zawada"' in refused.text
+        # not at risk but a category ticked: refused too, the ticked box kept
+        contradicted = await pages.post(
+            "/panel/participants/new", data={**data, "at_risk_of_exclusion": "", "at_risk_categories": "homeless"}
+        )
+        assert contradicted.status_code == 422 and "zaznacz to albo odznacz kategorie" in contradicted.text
+        assert 'value="homeless" checked' in contradicted.text
+        assert "Znaleziono 0 uczestników" in (await pages.get("/panel/participants")).text
+
+        registered = await pages.post(
+            "/panel/participants/new", data={**data, "at_risk_categories": ["disability", "long_term_unemployed"]}
+        )
+        assert registered.status_code == 303, registered.text
+        page = await pages.get(registered.headers["location"])
+        assert "Osoba długotrwale bezrobotna; Osoba z niepełnosprawnością (z orzeczeniem)" in page.text
+        participant_id = registered.headers["location"].rsplit("/", 1)[1]
+        stored = (await pages.api.get(f"/participants/{participant_id}")).json()
+        assert (stored["at_risk_of_exclusion"], stored["at_risk_categories"]) == (
+            True,
+            ["long_term_unemployed", "disability"],
+        )
