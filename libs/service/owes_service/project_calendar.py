@@ -105,7 +105,7 @@ class ProjectCalendar:
                 return self.project.check_fact_date(day, today=today, what=field)
             if day > today:
                 raise DateOutOfRange(f"{field} ({day.isoformat()}) is in the future (today is {today.isoformat()})")
-        except DateOutOfRange as exc:
+        except DateOutOfRange as exc:  # a 422 problem naming the field, as the API and the pages show it
             raise DateOutOfRange(str(exc), field=field) from None
         return day
 

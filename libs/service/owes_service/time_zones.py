@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .problems import InvalidInput
+
 PROJECT_TIME_ZONE = "Europe/Warsaw"
 
 
-class DateOutOfRange(ValueError):
-    """A date outside what the project allows; the message says which bound, `field` which input."""
+class DateOutOfRange(InvalidInput, ValueError):
+    """A date outside what the project allows (422 at the edge); the message says which bound, `field` which input."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, **({"field": field} if field else {}))
         self.field = field
 
 

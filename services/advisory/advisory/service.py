@@ -6,7 +6,6 @@ organisations it enrolled, as advisory has learnt from recruitment's events: nev
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from functools import partial
@@ -17,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owes_contracts import AdvisorySessionHeld, MentoringProvided
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound, found
-from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
+from owes_service.project_calendar import ProjectCalendar
+from owes_service.wording import because, refusal
 
 from . import domain, repository
 from .schemas import (
@@ -41,22 +41,16 @@ def _hours(hours: Decimal, *, at_most: Decimal, field: str = "hours") -> Decimal
     try:
         return domain.valid_hours(hours, at_most=at_most)
     except domain.InvalidHours as exc:
-        raise InvalidInput(f"Invalid hours: {exc}.", field=field) from None
-
-
-def _day(calendar: ProjectCalendar, day: dt.date | None, field: str) -> dt.date:
-    """The date a request gives for its fact, or the project's today: within the project, never still to come."""
-    try:
-        return calendar.fact_date(day, field=field)
-    except DateOutOfRange as exc:
-        raise InvalidInput(f"Invalid {field.replace('_', ' ')}: {exc}.", field=field) from None
+        raise InvalidInput(refusal("Invalid hours: %(reason)s.", reason=because(exc)), field=field) from None
 
 
 async def _require_participant_supported(session: AsyncSession, participant_id: str) -> None:
     known = await repository.get_known_participant(session, participant_id=participant_id)
     reason = domain.why_participant_cannot_be_supported(participant_id, known.standing if known else None)
     if reason:
-        raise InvalidInput(f"Cannot support this participant: {reason}.", field="participant_id")
+        raise InvalidInput(
+            refusal("Cannot support this participant: %(reason)s.", reason=reason), field="participant_id"
+        )
 
 
 async def _require_beneficiary(
@@ -69,8 +63,11 @@ async def _require_beneficiary(
         or await repository.get_known_organisation(session, organisation_id=organisation_id) is None
     ):
         raise InvalidInput(
-            f"Cannot support this organisation: organisation {organisation_id} is not known to "
-            "advisory as enrolled (or the event has not arrived yet).",
+            refusal(
+                "Cannot support this organisation: organisation %(organisation_id)s is not known to "
+                "advisory as enrolled (or the event has not arrived yet).",
+                organisation_id=organisation_id,
+            ),
             field="organisation_id",
         )
 
@@ -89,7 +86,7 @@ async def _record_support(
     try:
         fact = decide(hours=form.hours, participant_id=form.participant_id, organisation_id=form.organisation_id)
     except domain.InvalidHours as exc:
-        raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
+        raise InvalidInput(refusal("Invalid hours: %(reason)s.", reason=because(exc)), field="hours") from None
     async with session.begin():
         await _require_beneficiary(session, participant_id=fact.participant_id, organisation_id=fact.organisation_id)
         await store(session, **fact.model_dump())
@@ -101,7 +98,7 @@ async def hold_advisory_session(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: AdvisorySessionRecord
 ) -> str:
     """Record an advisory session for an eligible participant or an enrolled organisation; publish it."""
-    held_on = _day(calendar, form.held_on, "held_on")
+    held_on = calendar.fact_date(form.held_on, field="held_on")
     hold = partial(
         domain.hold_session,
         session_id=domain.new_id("ses"),
@@ -117,7 +114,7 @@ async def provide_mentoring(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: MentoringRecord
 ) -> str:
     """Record mentoring hours for an eligible participant or an enrolled organisation; publish them."""
-    provided_on = _day(calendar, form.provided_on, "provided_on")
+    provided_on = calendar.fact_date(form.provided_on, field="provided_on")
     provide = partial(
         domain.provide_mentoring, mentoring_id=domain.new_id("men"), mentor_id=form.mentor_id, provided_on=provided_on
     )
@@ -149,7 +146,11 @@ async def _training_for_update(session: AsyncSession, training_id: str) -> domai
 
 async def _not_completed_yet(session: AsyncSession, *, training_id: str, participant_id: str) -> None:
     if await repository.get_completion(session, training_id=training_id, participant_id=participant_id):
-        raise Conflict(f"Participant {participant_id} has already completed this training.")
+        raise Conflict(
+            refusal(
+                "Participant %(participant_id)s has already completed this training.", participant_id=participant_id
+            )
+        )
 
 
 async def record_attendance(
@@ -157,7 +158,7 @@ async def record_attendance(
 ) -> AttendanceRecorded:
     """Add hours an eligible participant attended; they never exceed the training's length."""
     hours = _hours(form.hours, at_most=domain.MAX_ATTENDANCE_HOURS)
-    attended_on = _day(calendar, form.attended_on, "attended_on")
+    attended_on = calendar.fact_date(form.attended_on, field="attended_on")
     attendance_id = domain.new_id("att")
     async with session.begin():
         training = await _training_for_update(session, training_id)
@@ -167,7 +168,7 @@ async def record_attendance(
         try:
             total = training.attend(attended=attended, adding=hours)
         except domain.AttendanceExceeded as exc:
-            raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
+            raise InvalidInput(refusal("Invalid hours: %(reason)s.", reason=because(exc)), field="hours") from None
         await repository.add_attendance(
             session,
             attendance_id=attendance_id,
@@ -188,7 +189,7 @@ async def complete_training(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, training_id: str, form: CompletionRecord
 ) -> CompletionRecorded:
     """Record that an eligible participant completed a training, their attendance met; publish TrainingCompleted."""
-    completed_on = _day(calendar, form.completed_on, "completed_on")
+    completed_on = calendar.fact_date(form.completed_on, field="completed_on")
     async with session.begin():
         training = await _training_for_update(session, training_id)
         await _require_participant_supported(session, form.participant_id)
@@ -197,7 +198,9 @@ async def complete_training(
         try:
             completed = training.complete(participant_id=form.participant_id, attended=attended, on=completed_on)
         except domain.AttendanceNotMet as exc:
-            raise InvalidInput(f"Training not completed: {exc}.", field="participant_id") from None
+            raise InvalidInput(
+                refusal("Training not completed: %(reason)s.", reason=because(exc)), field="participant_id"
+            ) from None
         await repository.add_completion(
             session,
             training_id=training_id,
@@ -226,7 +229,7 @@ async def get_mentoring(*, session: AsyncSession, mentoring_id: str) -> Mentorin
 async def get_training(*, session: AsyncSession, training_id: str) -> TrainingView:
     training = await repository.get_training(session, training_id=training_id)
     if training is None:
-        raise NotFound(f"No training {training_id}.")
+        raise NotFound(refusal("No training %(training_id)s.", training_id=training_id))
     return TrainingView(
         training_id=training.training_id,
         title=training.title,
@@ -241,7 +244,9 @@ async def get_training(*, session: AsyncSession, training_id: str) -> TrainingVi
 async def get_known_participant(*, session: AsyncSession, participant_id: str) -> KnownParticipantView:
     standing = await repository.get_known_participant(session, participant_id=participant_id)
     if standing is None:
-        raise NotFound(f"Advisory has not heard of participant {participant_id}.")
+        raise NotFound(
+            refusal("Advisory has not heard of participant %(participant_id)s.", participant_id=participant_id)
+        )
     return KnownParticipantView(
         **standing.model_dump(),
         may_receive_support=domain.why_participant_cannot_be_supported(participant_id, standing.standing) is None,
