@@ -42,6 +42,12 @@ class Money(Decimal):
     __slots__ = ()
 
 
+def because(exc: BaseException) -> str:
+    """An exception's reason for use inside another refusal: its own refusal when it carries one (so it is
+    translated in its own words), else its text."""
+    return worded(exc) or str(exc)
+
+
 def worded(reason: object) -> Refusal | None:
     """The refusal carried by an exception's first argument or by a text, if it is one."""
     if isinstance(reason, Refusal):

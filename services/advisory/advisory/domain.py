@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal, InvalidOperation
 
 from owes_contracts import AdvisoryKind, AdvisorySessionHeld, MentoringProvided, TrainingCompleted
+from owes_service.wording import refusal
 
 HOURS_STEP = Decimal("0.25")  # time is recorded in quarter hours
 MAX_SESSION_HOURS = Decimal("8")  # one advisory session is one sitting
@@ -48,7 +49,7 @@ def valid_hours(hours: Decimal, *, at_most: Decimal) -> Decimal:
     except InvalidOperation:
         raise InvalidHours("hours must be a number") from None
     if hours > at_most:
-        raise InvalidHours(f"at most {at_most} hours can be recorded at once")
+        raise InvalidHours(refusal("at most %(at_most)s hours can be recorded at once", at_most=at_most))
     return hours.quantize(_CENT)
 
 
@@ -63,16 +64,19 @@ class ParticipantStanding:
 def why_participant_cannot_be_supported(participant_id: str, standing: ParticipantStanding | None) -> str | None:
     """None when the participant may receive support; otherwise the reason, for the caller."""
     if standing is None:
-        return (
-            f"participant {participant_id} is not known to advisory as eligible: recruitment has not "
-            "confirmed their eligibility (or the event has not arrived yet)"
+        return refusal(
+            "participant %(participant_id)s is not known to advisory as eligible: recruitment has not "
+            "confirmed their eligibility (or the event has not arrived yet)",
+            participant_id=participant_id,
         )
     if standing.withdrawn:
-        return f"participant {participant_id} has withdrawn from the project"
+        return refusal("participant %(participant_id)s has withdrawn from the project", participant_id=participant_id)
     if standing.eligibility == "rejected":
-        return f"participant {participant_id} was found not eligible"
+        return refusal("participant %(participant_id)s was found not eligible", participant_id=participant_id)
     if standing.eligibility != "eligible":
-        return f"participant {participant_id}'s eligibility has not been confirmed"
+        return refusal(
+            "participant %(participant_id)s's eligibility has not been confirmed", participant_id=participant_id
+        )
     return None
 
 
@@ -86,7 +90,13 @@ def check_attendance_fits(*, attended: Decimal, adding: Decimal, training_hours:
     total = attended + adding
     if total > training_hours:
         raise AttendanceExceeded(
-            f"{total} hours attended would exceed the training's {training_hours} hours ({attended} recorded so far)"
+            refusal(
+                "%(total)s hours attended would exceed the training's %(training_hours)s hours "
+                "(%(attended)s recorded so far)",
+                total=total,
+                training_hours=training_hours,
+                attended=attended,
+            )
         )
     return total
 
@@ -94,7 +104,15 @@ def check_attendance_fits(*, attended: Decimal, adding: Decimal, training_hours:
 def check_attendance_met(*, attended: Decimal, training_hours: Decimal, percent: int) -> None:
     needed = required_attendance(training_hours, percent)
     if attended < needed:
-        raise AttendanceNotMet(f"attended {attended} of {training_hours} hours; {needed} ({percent}%) are required")
+        raise AttendanceNotMet(
+            refusal(
+                "attended %(attended)s of %(training_hours)s hours; %(needed)s (%(percent)s%%) are required",
+                attended=attended,
+                training_hours=training_hours,
+                needed=needed,
+                percent=percent,
+            )
+        )
 
 
 def hold_session(

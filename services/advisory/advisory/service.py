@@ -17,6 +17,7 @@ from owes_contracts import AdvisorySessionHeld, MentoringProvided
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound, found
 from owes_service.project_calendar import ProjectCalendar
+from owes_service.wording import because, refusal
 
 from . import domain, repository
 from .schemas import (
@@ -40,14 +41,16 @@ def _hours(hours: Decimal, *, at_most: Decimal, field: str = "hours") -> Decimal
     try:
         return domain.valid_hours(hours, at_most=at_most)
     except domain.InvalidHours as exc:
-        raise InvalidInput(f"Invalid hours: {exc}.", field=field) from None
+        raise InvalidInput(refusal("Invalid hours: %(reason)s.", reason=because(exc)), field=field) from None
 
 
 async def _require_participant_supported(session: AsyncSession, participant_id: str) -> None:
     known = await repository.get_known_participant(session, participant_id=participant_id)
     reason = domain.why_participant_cannot_be_supported(participant_id, known.standing if known else None)
     if reason:
-        raise InvalidInput(f"Cannot support this participant: {reason}.", field="participant_id")
+        raise InvalidInput(
+            refusal("Cannot support this participant: %(reason)s.", reason=reason), field="participant_id"
+        )
 
 
 async def _require_beneficiary(
@@ -60,8 +63,11 @@ async def _require_beneficiary(
         or await repository.get_known_organisation(session, organisation_id=organisation_id) is None
     ):
         raise InvalidInput(
-            f"Cannot support this organisation: organisation {organisation_id} is not known to "
-            "advisory as enrolled (or the event has not arrived yet).",
+            refusal(
+                "Cannot support this organisation: organisation %(organisation_id)s is not known to "
+                "advisory as enrolled (or the event has not arrived yet).",
+                organisation_id=organisation_id,
+            ),
             field="organisation_id",
         )
 
@@ -80,7 +86,7 @@ async def _record_support(
     try:
         fact = decide(hours=form.hours, participant_id=form.participant_id, organisation_id=form.organisation_id)
     except domain.InvalidHours as exc:
-        raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
+        raise InvalidInput(refusal("Invalid hours: %(reason)s.", reason=because(exc)), field="hours") from None
     async with session.begin():
         await _require_beneficiary(session, participant_id=fact.participant_id, organisation_id=fact.organisation_id)
         await store(session, **fact.model_dump())
@@ -140,7 +146,11 @@ async def _training_for_update(session: AsyncSession, training_id: str) -> domai
 
 async def _not_completed_yet(session: AsyncSession, *, training_id: str, participant_id: str) -> None:
     if await repository.get_completion(session, training_id=training_id, participant_id=participant_id):
-        raise Conflict(f"Participant {participant_id} has already completed this training.")
+        raise Conflict(
+            refusal(
+                "Participant %(participant_id)s has already completed this training.", participant_id=participant_id
+            )
+        )
 
 
 async def record_attendance(
@@ -158,7 +168,7 @@ async def record_attendance(
         try:
             total = training.attend(attended=attended, adding=hours)
         except domain.AttendanceExceeded as exc:
-            raise InvalidInput(f"Invalid hours: {exc}.", field="hours") from None
+            raise InvalidInput(refusal("Invalid hours: %(reason)s.", reason=because(exc)), field="hours") from None
         await repository.add_attendance(
             session,
             attendance_id=attendance_id,
@@ -188,7 +198,9 @@ async def complete_training(
         try:
             completed = training.complete(participant_id=form.participant_id, attended=attended, on=completed_on)
         except domain.AttendanceNotMet as exc:
-            raise InvalidInput(f"Training not completed: {exc}.", field="participant_id") from None
+            raise InvalidInput(
+                refusal("Training not completed: %(reason)s.", reason=because(exc)), field="participant_id"
+            ) from None
         await repository.add_completion(
             session,
             training_id=training_id,
@@ -217,7 +229,7 @@ async def get_mentoring(*, session: AsyncSession, mentoring_id: str) -> Mentorin
 async def get_training(*, session: AsyncSession, training_id: str) -> TrainingView:
     training = await repository.get_training(session, training_id=training_id)
     if training is None:
-        raise NotFound(f"No training {training_id}.")
+        raise NotFound(refusal("No training %(training_id)s.", training_id=training_id))
     return TrainingView(
         training_id=training.training_id,
         title=training.title,
@@ -232,7 +244,9 @@ async def get_training(*, session: AsyncSession, training_id: str) -> TrainingVi
 async def get_known_participant(*, session: AsyncSession, participant_id: str) -> KnownParticipantView:
     standing = await repository.get_known_participant(session, participant_id=participant_id)
     if standing is None:
-        raise NotFound(f"Advisory has not heard of participant {participant_id}.")
+        raise NotFound(
+            refusal("Advisory has not heard of participant %(participant_id)s.", participant_id=participant_id)
+        )
     return KnownParticipantView(
         **standing.model_dump(),
         may_receive_support=domain.why_participant_cannot_be_supported(participant_id, standing.standing) is None,

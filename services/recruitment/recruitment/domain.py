@@ -45,6 +45,7 @@ from owes_service.identifiers import (  # noqa: F401
     pesel_birth_date,
     pesel_gender,
 )
+from owes_service.wording import refusal
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -142,7 +143,7 @@ def check_eligibility_can_be_decided(status: str, *, erased: bool) -> None:
     if status == ParticipantStatus.WITHDRAWN:
         raise StateConflict("the participant has withdrawn")
     if status in (ParticipantStatus.ELIGIBLE, ParticipantStatus.REJECTED):
-        raise StateConflict(f"eligibility was already decided ({status})")
+        raise StateConflict(refusal("eligibility was already decided (%(status)s)", status=status))
     if erased:
         raise StateConflict("the participant's personal data was erased, so eligibility cannot be assessed")
 
@@ -290,8 +291,11 @@ def check_can_start_economic_activity(organisation_type: OrganisationType, *, al
     """Only an NGO that does not run paid or economic activity yet can start it (the indicator counts NGOs)."""
     if organisation_type not in NGO_TYPES:
         raise NotAnNgo(
-            f"a {organisation_type.value} is not an NGO; only associations, foundations and church "
-            "legal persons start paid public-benefit or economic activity"
+            refusal(
+                "a %(value)s is not an NGO; only associations, foundations and church legal persons start "
+                "paid public-benefit or economic activity",
+                value=organisation_type.value,
+            )
         )
     if already_runs:
         raise StateConflict("the organisation already runs paid public-benefit or economic activity")

@@ -14,6 +14,7 @@ from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, found
 from owes_service.project import county_key
 from owes_service.project_calendar import ProjectCalendar
+from owes_service.wording import because, refusal
 
 from . import domain, repository
 from .domain import ParticipantStatus
@@ -42,7 +43,7 @@ async def recruit_participant(
     try:
         birth = domain.pesel_birth_date(form.pesel)
     except domain.InvalidPesel as exc:
-        raise InvalidInput(f"Invalid PESEL: {exc}.", field="pesel") from None
+        raise InvalidInput(refusal("Invalid PESEL: %(reason)s.", reason=because(exc)), field="pesel") from None
     recruited_on = calendar.fact_date(form.recruited_on, field="recruited_on")
     county, teryt, outside = _residence(calendar, form.county, outside=form.outside_subregion)
     answers: dict[str, Any] = {
@@ -122,8 +123,12 @@ async def _participant_for_update(
     )
     if processing and record.restricted_on is not None and not record.erased:
         raise Conflict(
-            f"Processing of participant {participant_id} is restricted since {record.restricted_on.isoformat()}: "
-            "their erasure was requested during the retention period."
+            refusal(
+                "Processing of participant %(participant_id)s is restricted since %(restricted_on)s: their "
+                "erasure was requested during the retention period.",
+                participant_id=participant_id,
+                restricted_on=record.restricted_on,
+            )
         )
     return domain.Participant(
         record.participant_id, ParticipantStatus(record.status), record.recruited_on, record.erased
@@ -141,8 +146,12 @@ def _residence(calendar: ProjectCalendar, written: str, *, outside: bool) -> tup
         return county_key(written).replace(" ", "-"), None, project is not None
     listed = ", ".join(c.name for c in project.counties)
     raise InvalidInput(
-        f"County {written!r} is not in the project's subregion ({listed}); if the person lives "
-        "outside it, say so with outside_subregion.",
+        refusal(
+            "County %(written)s is not in the project's subregion (%(listed)s); if the person lives "
+            "outside it, say so with outside_subregion.",
+            written=repr(written),
+            listed=listed,
+        ),
         field="county",
     )
 
@@ -157,14 +166,29 @@ def _subregion_county(calendar: ProjectCalendar, written: str, *, who: str) -> s
         return county_key(written).replace(" ", "-")
     listed = ", ".join(c.name for c in project.counties)
     raise InvalidInput(
-        f"County {written!r} is not in the project's subregion ({listed}): {who} the project supports are based there.",
+        refusal(
+            "County %(written)s is not in the project's subregion (%(listed)s): %(who)s the project "
+            "supports are based there.",
+            written=repr(written),
+            listed=listed,
+            who=who,
+        ),
         field="county",
     )
 
 
 def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> None:
     if day < earliest:
-        raise InvalidInput(f"The {field.replace('_', ' ')} ({day}) is before the {what} ({earliest}).", field=field)
+        raise InvalidInput(
+            refusal(
+                "The %(field)s (%(day)s) is before the %(what)s (%(earliest)s).",
+                field=field.replace("_", " "),
+                day=day,
+                what=what,
+                earliest=earliest,
+            ),
+            field=field,
+        )
 
 
 async def decide_eligibility(
@@ -184,8 +208,14 @@ async def decide_eligibility(
                 eligible=decision.eligible, on=decided_on, reason_code=decision.reason_code
             )
         except domain.StateConflict as exc:
-            raise Conflict(f"Cannot decide the eligibility of {participant_id}: {exc}.") from None
-        _not_before(decided_on, participant.recruited_on, field="decided_on", what="recruitment date")
+            raise Conflict(
+                refusal(
+                    "Cannot decide the eligibility of %(participant_id)s: %(reason)s.",
+                    participant_id=participant_id,
+                    reason=because(exc),
+                )
+            ) from None
+        _not_before(decided_on, participant.recruited_on, field="decided_on", what=refusal("recruitment date"))
         await repository.update_participant(
             session,
             participant_id=participant_id,
@@ -215,8 +245,14 @@ async def withdraw_participant(
         try:
             withdrawn = participant.withdraw(on=withdrawn_on, reason_code=code)
         except domain.StateConflict as exc:
-            raise Conflict(f"Cannot withdraw {participant_id}: {exc}.") from None
-        _not_before(withdrawn_on, participant.recruited_on, field="withdrawn_on", what="recruitment date")
+            raise Conflict(
+                refusal(
+                    "Cannot withdraw %(participant_id)s: %(reason)s.",
+                    participant_id=participant_id,
+                    reason=because(exc),
+                )
+            ) from None
+        _not_before(withdrawn_on, participant.recruited_on, field="withdrawn_on", what=refusal("recruitment date"))
         await repository.update_participant(
             session,
             participant_id=participant_id,
@@ -253,7 +289,9 @@ def _identifier(normalise: Callable[[str], str], value: str, field: str) -> str:
     try:
         return normalise(value)
     except domain.InvalidIdentifier as exc:
-        raise InvalidInput(f"Invalid {field.upper()}: {exc}.", field=field) from None
+        raise InvalidInput(
+            refusal("Invalid %(identifier)s: %(reason)s.", identifier=field.upper(), reason=because(exc)), field=field
+        ) from None
 
 
 async def enrol_organisation(
@@ -264,7 +302,7 @@ async def enrol_organisation(
     regon = _identifier(domain.normalise_regon, form.regon, "regon")
     krs = _identifier(domain.normalise_krs, form.krs, "krs") if form.krs is not None else None
     enrolled_on = calendar.fact_date(form.enrolled_on, field="enrolled_on")
-    county = _subregion_county(calendar, form.county, who="the organisations")
+    county = _subregion_county(calendar, form.county, who=refusal("the organisations"))
     name = form.organisation_name.strip()
     _, enrolled = domain.Organisation.enrol(
         domain.new_organisation_id(),
@@ -326,10 +364,10 @@ async def start_economic_activity(
         try:
             started = organisation.start_economic_activity(activity=start.activity, on=started_on)
         except domain.NotAnNgo as exc:
-            raise InvalidInput(f"Cannot start economic activity: {exc}.") from None
+            raise InvalidInput(refusal("Cannot start economic activity: %(reason)s.", reason=because(exc))) from None
         except domain.StateConflict as exc:
-            raise Conflict(f"Cannot start economic activity: {exc}.") from None
-        _not_before(started_on, record.enrolled_on, field="started_on", what="enrolment date")
+            raise Conflict(refusal("Cannot start economic activity: %(reason)s.", reason=because(exc))) from None
+        _not_before(started_on, record.enrolled_on, field="started_on", what=refusal("enrolment date"))
         await repository.update_organisation(
             session,
             organisation_id=organisation_id,
@@ -352,7 +390,7 @@ async def form_initiative_group(
 ) -> str:
     """Form a group of eligible participants; publish InitiativeGroupFormed with their pseudonymous ids."""
     formed_on = calendar.fact_date(form.formed_on, field="formed_on")
-    county = _subregion_county(calendar, form.county, who="the initiative groups")
+    county = _subregion_county(calendar, form.county, who=refusal("the initiative groups"))
     group_id = domain.new_group_id()
     async with session.begin():
         statuses = await repository.participant_statuses(session, participant_ids=form.member_ids)
@@ -362,7 +400,7 @@ async def form_initiative_group(
             )
         except domain.MembersCannotJoin as exc:
             raise InvalidInput(
-                f"Only eligible participants can form an initiative group ({exc}).",
+                refusal("Only eligible participants can form an initiative group (%(reason)s).", reason=because(exc)),
                 field="member_ids",
                 refused=exc.refused,
             ) from None

@@ -244,9 +244,11 @@ def problem_message(exc: Problem, _: Callable[[str], str], formats: Formats | No
 def say_refusal(text: Refusal, _: Callable[[str], str], formats: Formats) -> str | None:
     """A refusal's template in the page's language with its values written that language's way; None when the
     catalogue has no translation of the template (the caller then shows the English text, never a half)."""
+    if formats.locale.language == "en":
+        return str(text)  # the catalogues' msgids are English: the service's own sentence, as the API gives it
     template = _(text.template)
     wordless = not re.sub(r"%\(\w+\)s", "", text.template).strip(" ;,.:()")  # only joins values: any language
-    if template == text.template and formats.locale.language != "en" and not wordless:
+    if template == text.template and not wordless:
         return None
     values = {name: _spoken(value, _, formats) for name, value in text.values.items()}
     return template % values if values else template

@@ -1,0 +1,157 @@
+"""Refusals with values: the API keeps its English sentence, staff read the catalogue's Polish with the values
+written the Polish way, and a refusal template nobody translated fails the translation test."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from owes_service.pages import catalogues
+from owes_service.pages.i18n import Formats, load_translations
+from owes_service.pages.web import SHARED, problem_message
+from owes_service.problems import Conflict, InvalidInput
+from owes_service.wording import Money, Refusal, joined, refusal
+
+ROOT = Path(__file__).resolve().parents[3]
+GRANTS = ROOT / "services" / "grants" / "grants"
+SERVICES = {name: ROOT / "services" / name / name for name in ("recruitment", "advisory", "grants", "reporting")}
+
+
+def _polish(service: str):
+    return load_translations([SERVICES[service] / "locale", SHARED / "locale"], "pl").gettext
+
+
+def _as_the_use_case_does(error: Exception) -> InvalidInput | Conflict:
+    """What grants' _rules() does with a domain refusal: a problem whose detail is the English text."""
+    try:
+        try:
+            raise error
+        except ValueError as exc:
+            raise InvalidInput(str(exc), **getattr(exc, "extra", {})) from None
+        except Exception as exc:
+            raise Conflict(str(exc), **getattr(exc, "extra", {})) from None
+    except (InvalidInput, Conflict) as problem:
+        return problem
+
+
+def test_the_english_text_is_the_sentence_the_api_always_gave():
+    rate, day, given = Decimal("35212.00"), dt.date(2026, 11, 3), Decimal("40000.00")
+    said = refusal(
+        "The grant per job is at most %(rate)s PLN (the project's rate on %(day)s); %(per_job)s given.",
+        rate=Money(rate),
+        day=day,
+        per_job=Money(given),
+    )
+    assert isinstance(said, str) and isinstance(said, Refusal)
+    assert said == f"The grant per job is at most {rate} PLN (the project's rate on {day.isoformat()}); {given} given."
+    assert refusal("100% sure") == "100% sure"  # no values: the text as written, a lone % included
+
+
+def test_a_grants_refusal_reads_in_polish_with_its_number():
+    from grants import domain
+
+    try:
+        domain.check_founders([f"p_{i:016x}" for i in range(51)], {})
+    except domain.RuleBroken as exc:
+        problem = _as_the_use_case_does(exc)
+    assert problem.detail == "A social cooperative has at most 50 members."  # the API's problem detail
+    assert problem_message(problem, _polish("grants")) == "Spółdzielnia socjalna może liczyć najwyżej 50 członków."
+
+
+def test_money_dates_and_amounts_in_euro_are_written_the_polish_way():
+    from grants import domain
+
+    aid = [domain.DeMinimisAid(granted_on=dt.date(2025, 3, 1), amount_eur=Decimal("290000.00"))]
+    with pytest.raises(domain.RuleBroken) as refused:
+        domain.check_de_minimis(aid, amount_pln=Decimal("86000.00"), eur_rate=Decimal("4.30"), on=dt.date(2026, 11, 3))
+    problem = _as_the_use_case_does(refused.value)
+    assert "EUR 20000.00 (86000.00 PLN at 4.30)" in problem.detail  # English, unchanged
+    said = problem_message(problem, _polish("grants")).replace("\xa0", " ")
+    assert said.startswith("Pomoc de minimis w wysokości 20 000 EUR (86 000,00 zł po kursie 4,3)"), said
+    assert "udzielono już 290 000 EUR, pozostaje 10 000 EUR (43 000,00 zł po tym kursie)" in said
+    assert "04.11.2023" in said  # the window's first day, as 29.11.2026 is written
+
+
+def test_reasons_inside_a_refusal_are_translated_each_in_its_own_words():
+    from grants import domain
+
+    standings = {
+        "p_0000000000000001": domain.Standing(
+            "p_0000000000000001", recruited=True, eligibility=domain.Eligibility.CONFIRMED, withdrawn=True
+        )
+    }
+    founders = ["p_0000000000000001", "p_0000000000000002", "p_0000000000000003"]
+    with pytest.raises(domain.RuleBroken) as refused:
+        domain.check_founders(founders, standings)
+    problem = _as_the_use_case_does(refused.value)
+    assert problem.detail == (
+        "Every founder must be an eligible participant: participant p_0000000000000001 has withdrawn from the "
+        "project; participant p_0000000000000002 is not a known participant; participant p_0000000000000003 is not "
+        "a known participant."
+    )
+    assert problem_message(problem, _polish("grants")) == (
+        "Każdy założyciel musi być kwalifikującym się uczestnikiem: uczestnik p_0000000000000001 zrezygnował z "
+        "udziału w projekcie; uczestnik p_0000000000000002 nie jest znany jako uczestnik; uczestnik "
+        "p_0000000000000003 nie jest znany jako uczestnik."
+    )
+
+
+def test_an_english_page_reads_the_english_sentence_with_english_formats():
+    problem = InvalidInput(refusal("Disbursing %(amount)s PLN is too much.", amount=Money("1800.00")))
+    english = load_translations([GRANTS / "locale"], "en").gettext
+    assert problem_message(problem, english) == "Disbursing 1800.00 PLN is too much."
+    assert problem_message(problem, english, Formats("en")) == "Disbursing 1800.00 PLN is too much."
+    assert problem.detail == "Disbursing 1800.00 PLN is too much."
+
+
+def test_a_refusal_no_catalogue_knows_is_shown_whole_in_english_never_half_translated():
+    problem = InvalidInput(refusal("A rule nobody translated: %(count)s.", count=3))
+    said = problem_message(problem, _polish("grants"))
+    assert said == "Usługa odmówiła: A rule nobody translated: 3."
+
+
+def test_values_are_joined_without_a_catalogue():
+    parts = joined([refusal("was found not eligible"), refusal("has withdrawn from the project")])
+    assert parts == "was found not eligible; has withdrawn from the project"
+    problem = InvalidInput(refusal("Every founder must be an eligible participant: %(reasons)s.", reasons=parts))
+    assert problem_message(problem, _polish("grants")) == (
+        "Każdy założyciel musi być kwalifikującym się uczestnikiem: nie został zakwalifikowany; zrezygnował z "
+        "udziału w projekcie."
+    )
+    assert joined([]) == "" and joined(["one"]) == "one"
+
+
+def test_the_translation_test_collects_refusal_templates(tmp_path):
+    """A refusal built with values is found wherever it is built, so a missing Polish translation fails the test
+    of every service's refusals (tests/unit/pages/test_translations.py)."""
+    (tmp_path / "domain.py").write_text(
+        "from owes_service.wording import refusal\n"
+        "def check(n):\n"
+        "    if n > 50:\n"
+        "        raise RuleBroken(refusal('At most %(most)s members.', most=50), field='ids')\n"
+        "    state = refusal('is not evaluated yet')\n"
+        "    raise WrongState('A plain refusal.')\n"
+    )
+    found = catalogues.domain_refusals(tmp_path / "domain.py")
+    assert found == {"At most %(most)s members.", "is not evaluated yet", "A plain refusal."}
+    assert sorted(catalogues.missing_translations(tmp_path, found)) == sorted(found)
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_no_refusal_bakes_its_values_into_an_f_string(name):
+    """An f-string refusal cannot be in a catalogue: staff would read it in English."""
+    import ast
+
+    baked = []
+    for module in ("domain.py", "service.py"):
+        path = SERVICES[name] / module
+        if not path.exists():
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            call = node.exc if isinstance(node, ast.Raise) else None
+            if isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.JoinedStr):
+                baked.append(f"{module}:{node.lineno}")
+    assert not baked, f"{name}: build these with owes_service.wording.refusal: {baked}"
