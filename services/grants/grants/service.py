@@ -16,7 +16,8 @@ from owes_contracts import CooperativeFoundedV2, Event, GrantApplicationSubmitte
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, NotFound
 from owes_service.project import ProjectDefinition, load_project
-from owes_service.project_calendar import DateOutOfRange, ProjectCalendar
+from owes_service.project_calendar import ProjectCalendar
+from owes_service.wording import refusal
 
 from . import domain, repository
 from .schemas import (
@@ -57,15 +58,6 @@ def _rules() -> Iterator[None]:
         raise Conflict(str(exc), **exc.extra) from None
 
 
-def _day(calendar: ProjectCalendar, value: dt.date | None, *, field_name: str) -> dt.date:
-    """The date a request gives for its fact, or the project's today: within the project, never still to come
-    (a date after today is a typing error, or a way round a rule)."""
-    try:
-        return calendar.fact_date(value, field=field_name)
-    except DateOutOfRange as exc:
-        raise InvalidInput(f"{exc}.", field=field_name) from None
-
-
 # --- applications --------------------------------------------------------------------------------------------
 
 
@@ -73,7 +65,7 @@ async def submit_application(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: ApplicationSubmission
 ) -> ApplicationView:
     """Record an application with its business plan; publish GrantApplicationSubmitted."""
-    submitted_on = _day(calendar, form.submitted_on, field_name="submitted_on")
+    submitted_on = calendar.fact_date(form.submitted_on, field="submitted_on")
     with _rules():
         amount_requested = domain.money(form.amount_requested, field_name="amount_requested")
     application_id = domain.new_id("app")
@@ -83,7 +75,11 @@ async def submit_application(
         ):
             what = "initiative group" if form.applicant_kind == "initiative_group" else "organisation"
             raise InvalidInput(
-                f"No {what} {form.applicant_id} is known to grants (recruitment has not published it).",
+                refusal(
+                    "No %(what)s %(applicant_id)s is known to grants (recruitment has not published it).",
+                    what=what,
+                    applicant_id=form.applicant_id,
+                ),
                 field="applicant_id",
             )
         await repository.add_application(
@@ -114,7 +110,7 @@ async def submit_application(
 async def _load_application(session: AsyncSession, application_id: str) -> domain.Application:
     application = await repository.load_application(session, application_id)
     if application is None:
-        raise NotFound(f"No application {application_id}.")
+        raise NotFound(refusal("No application %(application_id)s.", application_id=application_id))
     return application
 
 
@@ -122,7 +118,7 @@ async def evaluate_application(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str, form: Evaluation
 ) -> ApplicationView:
     """Record the evaluation (score and outcome); publish GrantApplicationEvaluated."""
-    evaluated_on = _day(calendar, form.evaluated_on, field_name="evaluated_on")
+    evaluated_on = calendar.fact_date(form.evaluated_on, field="evaluated_on")
     async with session.begin():
         application = await _load_application(session, application_id)
         with _rules():
@@ -138,7 +134,7 @@ async def award_grant(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str, form: Award
 ) -> ApplicationView:
     """Award an amount per job after a positive evaluation (the unit rate in 2021–2027); publish GrantAwarded."""
-    awarded_on = _day(calendar, form.awarded_on, field_name="awarded_on")
+    awarded_on = calendar.fact_date(form.awarded_on, field="awarded_on")
     async with session.begin():
         application = await _load_application(session, application_id)
         with _rules():
@@ -147,7 +143,7 @@ async def award_grant(
             )
         row = await repository.get_application(session, application_id)
         if row is None:  # loaded and locked just above
-            raise NotFound(f"No application {application_id}.")
+            raise NotFound(refusal("No application %(application_id)s.", application_id=application_id))
         beneficiary = {"beneficiary_kind": row.applicant_kind, "beneficiary_id": row.applicant_id}
         await repository.lock_beneficiary(session, **beneficiary)
         aid = await repository.de_minimis_aid_of(session, **beneficiary)
@@ -184,7 +180,13 @@ async def de_minimis_headroom(
     day = on or calendar.today()
     async with session.begin():
         if not await repository.applicant_exists(session, applicant_kind=beneficiary_kind, applicant_id=beneficiary_id):
-            raise NotFound(f"No {beneficiary_kind.replace('_', ' ')} {beneficiary_id} is known to grants.")
+            raise NotFound(
+                refusal(
+                    "No %(kind)s %(beneficiary_id)s is known to grants.",
+                    kind=beneficiary_kind.replace("_", " "),
+                    beneficiary_id=beneficiary_id,
+                )
+            )
         aid = await repository.de_minimis_aid_of(
             session, beneficiary_kind=beneficiary_kind, beneficiary_id=beneficiary_id
         )
@@ -204,7 +206,7 @@ async def disburse_grant(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, application_id: str, form: Disbursement
 ) -> DisbursementView:
     """Pay out part of an awarded grant, never beyond the total; publish GrantDisbursed."""
-    disbursed_on = _day(calendar, form.disbursed_on, field_name="disbursed_on")
+    disbursed_on = calendar.fact_date(form.disbursed_on, field="disbursed_on")
     disbursement_id = domain.new_id("disb")
     async with session.begin():
         application = await _load_application(session, application_id)  # locked: payments queue up
@@ -228,7 +230,7 @@ async def get_application(*, session: AsyncSession, application_id: str) -> Appl
 async def _application_view(session: AsyncSession, application_id: str) -> ApplicationView:
     row = await repository.get_application(session, application_id)
     if row is None:
-        raise NotFound(f"No application {application_id}.")
+        raise NotFound(refusal("No application %(application_id)s.", application_id=application_id))
     paid = await repository.list_disbursements(session, application_id)
     disbursed = sum((p.amount for p in paid), Decimal("0.00"))
     remaining = row.total_awarded - disbursed if row.total_awarded is not None else Decimal("0.00")
@@ -264,7 +266,7 @@ async def found_cooperative(
 ) -> CooperativeView:
     """Record a social cooperative registered in KRS by 3+ eligible participants or 2+ enrolled organisations;
     publish CooperativeFounded (v2)."""
-    founded_on = _day(calendar, form.founded_on, field_name="founded_on")
+    founded_on = calendar.fact_date(form.founded_on, field="founded_on")
     with _rules():
         krs = domain.normalise_krs(form.krs)
     cooperative_id = domain.new_id("coop")
@@ -285,7 +287,7 @@ async def found_cooperative(
             if form.application_id is not None:
                 await _check_funding(session, form.application_id)
             if await repository.krs_taken(session, krs):
-                raise Conflict(f"A cooperative with KRS {krs} is already recorded.", field="krs")
+                raise Conflict(refusal("A cooperative with KRS %(krs)s is already recorded.", krs=krs), field="krs")
             await repository.add_cooperative(
                 session,
                 founder_ids=founder_ids,
@@ -326,7 +328,9 @@ async def found_cooperative(
         # taken now (its error text differs between drivers), and let anything else stay an error.
         async with session.begin():
             if await repository.krs_taken(session, krs):
-                raise Conflict(f"A cooperative with KRS {krs} is already recorded.", field="krs") from None
+                raise Conflict(
+                    refusal("A cooperative with KRS %(krs)s is already recorded.", krs=krs), field="krs"
+                ) from None
         raise
 
 
@@ -334,15 +338,26 @@ async def _check_funding(session: AsyncSession, application_id: str) -> None:
     """A cooperative names the grant that funds it: an awarded one, funding no other cooperative."""
     row = await repository.get_application(session, application_id)
     if row is None:
-        raise InvalidInput(f"No application {application_id}.", field="application_id")
+        raise InvalidInput(
+            refusal("No application %(application_id)s.", application_id=application_id), field="application_id"
+        )
     if row.status != domain.ApplicationStatus.AWARDED:
         raise InvalidInput(
-            f"Application {application_id} has no grant awarded (status {row.status}).", field="application_id"
+            refusal(
+                "Application %(application_id)s has no grant awarded (status %(status)s).",
+                application_id=application_id,
+                status=row.status,
+            ),
+            field="application_id",
         )
     funded = await repository.cooperative_funded_by(session, application_id)
     if funded is not None:
         raise Conflict(
-            f"The grant of application {application_id} already funds cooperative {funded}.",
+            refusal(
+                "The grant of application %(application_id)s already funds cooperative %(funded)s.",
+                application_id=application_id,
+                funded=funded,
+            ),
             field="application_id",
             cooperative_id=funded,
         )
@@ -356,28 +371,44 @@ async def admit_member(
     *, session: AsyncSession, calendar: ProjectCalendar, cooperative_id: str, form: MemberAdmission
 ) -> CooperativeView:
     """Record a member who joined after the founding (grants' own record, no event): at most 50 in all."""
-    joined_on = _day(calendar, form.joined_on, field_name="joined_on")
+    joined_on = calendar.fact_date(form.joined_on, field="joined_on")
     if (form.participant_id is None) == (form.organisation_id is None):
         raise InvalidInput("Give either participant_id or organisation_id.", field="participant_id")
     async with session.begin():
         row = await repository.lock_cooperative(session, cooperative_id)
         if row is None:
-            raise NotFound(f"No cooperative {cooperative_id}.")
+            raise NotFound(refusal("No cooperative %(cooperative_id)s.", cooperative_id=cooperative_id))
         if form.participant_id is not None:
             kind, member_id = "participant", form.participant_id
             if form.participant_id not in await repository.standings(session, [form.participant_id]):
-                raise InvalidInput(f"Participant {member_id} is not known to grants.", field="participant_id")
+                raise InvalidInput(
+                    refusal("Participant %(member_id)s is not known to grants.", member_id=member_id),
+                    field="participant_id",
+                )
         else:
             kind, member_id = "organisation", str(form.organisation_id)
             if not await repository.known_organisations(session, [member_id]):
-                raise InvalidInput(f"Organisation {member_id} is not enrolled.", field="organisation_id")
+                raise InvalidInput(
+                    refusal("Organisation %(member_id)s is not enrolled.", member_id=member_id), field="organisation_id"
+                )
         founders = await repository.founders_of(session, cooperative_id)
         others = await repository.members_of(session, cooperative_id)
         if member_id in founders or member_id in {m.member_id for m in others}:
-            raise Conflict(f"{member_id} is already a member of cooperative {cooperative_id}.", field=f"{kind}_id")
+            raise Conflict(
+                refusal(
+                    "%(member_id)s is already a member of cooperative %(cooperative_id)s.",
+                    member_id=member_id,
+                    cooperative_id=cooperative_id,
+                ),
+                field=f"{kind}_id",
+            )
         with _rules():
             domain.not_before(
-                joined_on, row.founded_on, what="Joining", since="the cooperative's founding", field_name="joined_on"
+                joined_on,
+                row.founded_on,
+                what=refusal("Joining"),
+                since=refusal("the cooperative's founding"),
+                field_name="joined_on",
             )
             _membership(row, len(founders) + len(others)).admit()
         await repository.add_members(
@@ -398,7 +429,7 @@ def _membership(row: Row[*tuple[Any, ...]], members: int) -> domain.Membership:
 async def _cooperative_view(session: AsyncSession, calendar: ProjectCalendar, cooperative_id: str) -> CooperativeView:
     row = await repository.get_cooperative(session, cooperative_id)
     if row is None:
-        raise NotFound(f"No cooperative {cooperative_id}.")
+        raise NotFound(refusal("No cooperative %(cooperative_id)s.", cooperative_id=cooperative_id))
     founders = await repository.founders_of(session, cooperative_id)
     others = await repository.members_of(session, cooperative_id)
     membership = _membership(row, len(founders) + len(others))
@@ -427,38 +458,52 @@ async def create_job(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, form: JobCreation
 ) -> JobView:
     """Record a job in a founded cooperative, held by an eligible participant; publish JobCreated."""
-    created_on = _day(calendar, form.created_on, field_name="created_on")
+    created_on = calendar.fact_date(form.created_on, field="created_on")
     job_id = domain.new_id("job")
     async with session.begin():
         cooperative = await repository.get_cooperative(session, form.cooperative_id)
         if cooperative is None:
-            raise InvalidInput(f"No cooperative {form.cooperative_id} is recorded.", field="cooperative_id")
+            raise InvalidInput(
+                refusal("No cooperative %(cooperative_id)s is recorded.", cooperative_id=form.cooperative_id),
+                field="cooperative_id",
+            )
         # The participant's row is locked so that two requests cannot give one person two jobs at once.
         standings = await repository.standings(session, [form.participant_id], lock=True)
         reasons = domain.ineligible([form.participant_id], standings)
         if reasons:
             raise InvalidInput(
-                f"A job is held by an eligible participant: {domain.explain_ineligible(reasons)}.",
+                refusal(
+                    "A job is held by an eligible participant: %(reasons)s.", reasons=domain.explain_ineligible(reasons)
+                ),
                 field="participant_id",
             )
         if standings[form.participant_id].at_risk_of_exclusion is not True:
             raise InvalidInput(
-                f"A funded job is held by a person at risk of social exclusion (art. 2 pkt 6 of the social economy "
-                f"act); recruitment did not record participant {form.participant_id} as one.",
+                refusal(
+                    "A funded job is held by a person at risk of social exclusion (art. 2 pkt 6 of the social "
+                    "economy act); recruitment did not record participant %(participant_id)s as one.",
+                    participant_id=form.participant_id,
+                ),
                 field="participant_id",
             )
         with _rules():
             domain.not_before(
                 created_on,
                 cooperative.founded_on,
-                what="The job",
-                since="the cooperative's founding",
+                what=refusal("The job"),
+                since=refusal("the cooperative's founding"),
                 field_name="created_on",
             )
         held = await repository.active_job_of(session, form.participant_id)
         if held is not None:
             raise Conflict(
-                f"Participant {form.participant_id} already holds job {held}.", field="participant_id", job_id=held
+                refusal(
+                    "Participant %(participant_id)s already holds job %(held)s.",
+                    participant_id=form.participant_id,
+                    held=held,
+                ),
+                field="participant_id",
+                job_id=held,
             )
         await repository.add_job(
             session,
@@ -485,7 +530,7 @@ async def create_job(
 async def _load_job(session: AsyncSession, calendar: ProjectCalendar, job_id: str) -> domain.Job:
     job = await repository.load_job(session, job_id, sustainability_months=_project(calendar).sustainability)
     if job is None:
-        raise NotFound(f"No job {job_id}.")
+        raise NotFound(refusal("No job %(job_id)s.", job_id=job_id))
     return job
 
 
@@ -507,7 +552,7 @@ async def pay_bridge_support(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str, form: BridgeSupportPayment
 ) -> BridgePaymentView:
     """Record one monthly instalment of bridge support; publish BridgeSupportPaid."""
-    paid_on = _day(calendar, form.paid_on, field_name="paid_on")
+    paid_on = calendar.fact_date(form.paid_on, field="paid_on")
     with _rules():
         domain.require_bridge_support(_project(calendar))
     async with session.begin():
@@ -525,7 +570,7 @@ async def check_job_sustainability(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str, form: SustainabilityCheck
 ) -> JobView:
     """Check a job at the end of the project's sustainability period; publish JobSustained or JobNotSustained."""
-    checked_on = _day(calendar, form.checked_on, field_name="checked_on")
+    checked_on = calendar.fact_date(form.checked_on, field="checked_on")
     async with session.begin():
         job = await _load_job(session, calendar, job_id)
         with _rules():
@@ -540,7 +585,7 @@ async def fund_job_maintenance(
 ) -> JobView:
     """Grant a job the 2021–2027 maintenance unit rate of its working time, in force on its first day; publish
     JobMaintenanceFunded."""
-    funded_on = _day(calendar, form.funded_on, field_name="funded_on")
+    funded_on = calendar.fact_date(form.funded_on, field="funded_on")
     async with session.begin():
         job = await _load_job(session, calendar, job_id)
         with _rules():
@@ -561,7 +606,7 @@ async def end_job(
     *, session: AsyncSession, calendar: ProjectCalendar, outbox: OutboxWriter, job_id: str, form: JobEnding
 ) -> JobView:
     """Record that a job ended; publish JobEnded."""
-    ended_on = _day(calendar, form.ended_on, field_name="ended_on")
+    ended_on = calendar.fact_date(form.ended_on, field="ended_on")
     async with session.begin():
         job = await _load_job(session, calendar, job_id)
         with _rules():
@@ -600,7 +645,7 @@ async def _record_job(
 async def _job_view(session: AsyncSession, calendar: ProjectCalendar, job_id: str) -> JobView:
     row = await repository.get_job(session, job_id)
     if row is None:
-        raise NotFound(f"No job {job_id}.")
+        raise NotFound(refusal("No job %(job_id)s.", job_id=job_id))
     payments = await repository.list_bridge_payments(session, job_id)
     return JobView(
         job_id=row.job_id,
