@@ -144,8 +144,8 @@ PER_NIGHT = {
 # one job-creation rate and a 12-month period, so the nights' figures and due days do not depend on indexation.
 PROJECT_RULES = {
     "sustainability_months": 12,
-    # paid in 2019: the retention period is over, so a leaver's personal data is erased at once
-    "final_payment_on": "2019-06-30",
+    # a retention period over before the first night (2024): a leaver's personal data is erased at once
+    "final_payment_on": "2018-06-30",
     "unit_rates": [
         {"kind": "job_creation", "amount": "23500.00", "applies_from": "2021-01-01"},
         {"kind": "job_maintenance_full_time", "amount": "32400.00", "applies_from": "2021-01-01"},
@@ -257,7 +257,8 @@ class TestProjectCalendar:
                 left = await c["recruitment"].post(f"/participants/{leaver}/withdrawal", json={"reason": "moved"})
                 assert left.status_code == 200, left.text
                 assert (await c["recruitment"].get(f"/participants/{leaver}")).json()["withdrawn_on"] == day
-                assert (await c["recruitment"].delete(f"/participants/{leaver}/personal-data")).status_code == 204
+                erased = await c["recruitment"].delete(f"/participants/{leaver}/personal-data")
+                assert erased.status_code == 204, erased.text
                 group = await c["recruitment"].post(
                     "/initiative-groups", json={"county": "rybnicki", "member_ids": ids, "group_name": f"Grupa {n}"}
                 )
