@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .time_zones import PROJECT_TIME_ZONE, DateOutOfRange, time_zone
+from .wording import refusal
 
 if TYPE_CHECKING:
     from owes_contracts.envelope import CloudEvent
@@ -164,14 +165,27 @@ class ProjectDefinition(BaseModel):
         first, _last = PROGRAMME_PERIODS[self.programme]
         if day < first:
             raise DateOutOfRange(
-                f"{what} ({day.isoformat()}) is before the {self.programme.value} programme began ({first.isoformat()})"
+                refusal(
+                    "%(what)s (%(day)s) is before the %(value)s programme began (%(first)s)",
+                    what=what,
+                    day=day,
+                    value=self.programme.value,
+                    first=first,
+                )
             )
         if day > today:
-            raise DateOutOfRange(f"{what} ({day.isoformat()}) is in the future (today is {today.isoformat()})")
+            raise DateOutOfRange(
+                refusal("%(what)s (%(day)s) is in the future (today is %(today)s)", what=what, day=day, today=today)
+            )
         if not self.starts_on <= day <= self.ends_on:
             raise DateOutOfRange(
-                f"{what} ({day.isoformat()}) is outside the project period "
-                f"({self.starts_on.isoformat()} to {self.ends_on.isoformat()})"
+                refusal(
+                    "%(what)s (%(day)s) is outside the project period (%(starts_on)s to %(ends_on)s)",
+                    what=what,
+                    day=day,
+                    starts_on=self.starts_on,
+                    ends_on=self.ends_on,
+                )
             )
         return day
 

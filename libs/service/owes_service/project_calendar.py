@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from .project import ProjectDefinition
 from .time_zones import PROJECT_TIME_ZONE, DateOutOfRange, time_zone
+from .wording import because, refusal
 
 # What other modules import from here (the calendar is where services look for dates).
 __all__ = [
@@ -104,9 +105,13 @@ class ProjectCalendar:
             if self.project is not None:
                 return self.project.check_fact_date(day, today=today, what=field)
             if day > today:
-                raise DateOutOfRange(f"{field} ({day.isoformat()}) is in the future (today is {today.isoformat()})")
+                raise DateOutOfRange(
+                    refusal(
+                        "%(what)s (%(day)s) is in the future (today is %(today)s)", what=field, day=day, today=today
+                    )
+                )
         except DateOutOfRange as exc:  # a 422 problem naming the field, as the API and the pages show it
-            raise DateOutOfRange(str(exc), field=field) from None
+            raise DateOutOfRange(because(exc), field=field) from None
         return day
 
     def local(self, instant: dt.datetime) -> dt.datetime:

@@ -155,3 +155,31 @@ def test_no_refusal_bakes_its_values_into_an_f_string(name):
             if isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.JoinedStr):
                 baked.append(f"{module}:{node.lineno}")
     assert not baked, f"{name}: build these with owes_service.wording.refusal: {baked}"
+
+
+def test_a_date_out_of_the_project_s_range_reads_in_polish_with_its_days():
+    """The shared rule of every form's date (owes_service.project): translated in the shared catalogue."""
+    from owes_service.project import load_project
+    from owes_service.project_calendar import ProjectCalendar
+    from owes_service.time_zones import DateOutOfRange
+
+    shared = ROOT / "libs" / "service" / "owes_service"
+    refusals = catalogues.domain_refusals(shared / "project.py") | catalogues.domain_refusals(
+        shared / "project_calendar.py"
+    )
+    # the other raises of these modules refuse a project definition: the operator reads them, not staff
+    templates = {r for r in refusals if "%(" in r}
+    assert "%(what)s (%(day)s) is in the future (today is %(today)s)" in templates
+    assert not catalogues.missing_translations(SHARED, templates)
+
+    class Fixed:
+        def now(self) -> dt.datetime:
+            return dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)
+
+    calendar = ProjectCalendar.for_project(load_project(), Fixed())
+    with pytest.raises(DateOutOfRange) as refused:
+        calendar.fact_date(dt.date(2026, 12, 3), field="submitted_on")
+    assert refused.value.detail == "submitted_on (2026-12-03) is in the future (today is 2026-11-29)"  # the API's
+    assert refused.value.extra == {"field": "submitted_on"}
+    said = problem_message(refused.value, _polish("grants"))
+    assert said == "Data 03.12.2026 jest w przyszłości (dziś jest 29.11.2026)"
