@@ -22,7 +22,9 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from owes_service.pages import N_
 from owes_service.pages.i18n import Formats, choose_language
+from owes_service.pages.web import say_refusal
 from owes_service.problems import NotFound
+from owes_service.wording import worded
 
 from .charts import PALETTE, bar_chart, cumulative_chart, sparkline
 from .freshness import PartnerFreshness
@@ -46,6 +48,13 @@ FUNNEL = (
     ("withdrawn", N_("Withdrawn")),
     ("erased", N_("Data erased")),
 )
+KIND_TITLES = {
+    "general": N_("general advisory"),
+    "legal": N_("legal advisory"),
+    "marketing": N_("marketing advisory"),
+    "accounting": N_("accounting advisory"),
+    "business": N_("business advisory"),
+}
 # The language of the page being drawn: English where nobody chose (the functions' callers in tests and scripts);
 # the routes set the reader's language (Polish unless asked otherwise).
 LANGUAGE: ContextVar[str] = ContextVar("dashboard_language", default="en")
@@ -56,6 +65,13 @@ router = APIRouter(tags=["dashboard"])
 # --- language and formatting ------------------------------------------------------------------------------------
 def _(message: str) -> str:
     return staff_pages.translations[LANGUAGE.get()].gettext(message)
+
+
+def _said(text: str) -> str:
+    """A refusal or warning with values in the page's language (its English text where no catalogue knows it)."""
+    carried = worded(text)
+    said = say_refusal(carried, _, Formats(LANGUAGE.get())) if carried is not None else None
+    return said if said is not None else text
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -101,7 +117,7 @@ def _card(f: IndicatorFigures, months: list[str], color: str, *, compact: bool =
     value = f"{fmt(f.value)}{f'<small>{suffix}</small>' if suffix else ''}"
     parts = [
         f'<article class="card{" compact" if compact else ""}" data-indicator="{i.key}" '
-        f'title="{escape(i.definition)}">',
+        f'title="{escape(_(i.definition))}">',
         f'<div class="title">{escape(_title(f))}</div><div class="value">{value}</div>',
     ]
     if f.target is not None:
@@ -147,7 +163,9 @@ def _freshness(lines: list[PartnerFreshness], now: dt.datetime, zone: dt.tzinfo 
             tip = line.last_event_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")  # the project's wall clock
         release = f" · {_('release')} {escape(line.release)}" if line.release else ""
         warning = (
-            f'<span class="warning" role="status">{escape(line.release_warning)}</span>' if line.release_warning else ""
+            f'<span class="warning" role="status">{escape(_said(line.release_warning))}</span>'
+            if line.release_warning
+            else ""
         )
         out.append(
             f'<div class="fresh {state}" data-producer="{escape(line.producer)}" title="{tip}">'
@@ -170,9 +188,10 @@ def _charts(report: Report) -> str:
         )
     hours = f["advisory_hours"]
     by_kind = _("Advisory hours by kind")
+    kinds = [(_(KIND_TITLES.get(kind, kind)), hours_of) for kind, hours_of in hours.breakdown("kind")]
     panels.append(
         f'<div class="panel"><h3>{by_kind}</h3>'
-        f"{bar_chart(hours.breakdown('kind'), title=by_kind, value_format=lambda v: fmt(Decimal(v)) + ' h')}"
+        f"{bar_chart(kinds, title=by_kind, value_format=lambda v: fmt(Decimal(v)) + ' h')}"
         "</div>"
     )
     people = f["people_supported"]

@@ -14,6 +14,7 @@ from owes_contracts import PRODUCERS, topic_for
 from owes_contracts.releases import known_release
 from owes_service.metrics import consumer_lag as partition_lags
 from owes_service.metrics import kafka_consumers
+from owes_service.wording import refusal
 
 from .repository import Connection, partner_activity_rows
 
@@ -45,9 +46,11 @@ class PartnerFreshness:
         version reporting cannot read go to the dead-letter topic until reporting is upgraded."""
         if self.release is None or known_release(self.release):
             return None
-        return (
-            f"{self.partner} runs release {self.release}, which this reporting does not know: "
-            f"upgrade reporting to read the event versions it publishes"
+        return refusal(
+            "%(partner)s runs release %(release)s, which this reporting does not know: "
+            "upgrade reporting to read the event versions it publishes",
+            partner=self.partner,
+            release=self.release,
         )
 
 

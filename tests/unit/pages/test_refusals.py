@@ -183,3 +183,32 @@ def test_a_date_out_of_the_project_s_range_reads_in_polish_with_its_days():
     assert refused.value.extra == {"field": "submitted_on"}
     said = problem_message(refused.value, _polish("grants"))
     assert said == "Data 03.12.2026 jest w przyszłości (dziś jest 29.11.2026)"
+
+
+def test_the_dashboard_s_definitions_release_warning_and_advisory_kinds_read_in_polish():
+    """What the Polish dashboard shows besides its own words: each indicator's definition (the cards' tooltip),
+    the warning about a partner's unknown release and the advisory kinds of the breakdown."""
+    from owes_contracts import AdvisoryKind
+    from reporting import dashboard
+    from reporting.freshness import PartnerFreshness
+    from reporting.indicators import INDICATORS
+
+    folder = SERVICES["reporting"]
+    definitions = [i.definition for i in INDICATORS]
+    assert not catalogues.missing_translations(folder, definitions)
+    assert not catalogues.missing_translations(folder, catalogues.domain_refusals(folder / "freshness.py"))
+    assert set(dashboard.KIND_TITLES) == {k.value for k in AdvisoryKind}  # every kind a session may have
+
+    line = PartnerFreshness("Rybnik", "recruitment", None, None, release="9.9.9")
+    assert line.release_warning == (  # the JSON's words, unchanged
+        "Rybnik runs release 9.9.9, which this reporting does not know: upgrade reporting to read the event "
+        "versions it publishes"
+    )
+    token = dashboard.LANGUAGE.set("pl")
+    try:
+        said = dashboard._said(line.release_warning)
+        tooltip = dashboard._(INDICATORS[0].definition)
+    finally:
+        dashboard.LANGUAGE.reset(token)
+    assert said.startswith("Rybnik działa w wersji 9.9.9, której to raportowanie nie zna")
+    assert tooltip.startswith("Uczestnicy zrekrutowani")
