@@ -20,11 +20,11 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from owes_service.pages import N_
+from owes_service.pages import N_, place_name
 from owes_service.pages.i18n import Formats, choose_language
 from owes_service.pages.web import say_refusal
 from owes_service.problems import NotFound
-from owes_service.wording import worded
+from owes_service.wording import refusal, worded
 
 from .charts import PALETTE, bar_chart, cumulative_chart, sparkline
 from .freshness import PartnerFreshness
@@ -67,9 +67,12 @@ def _(message: str) -> str:
     return staff_pages.translations[LANGUAGE.get()].gettext(message)
 
 
-def _said(text: str) -> str:
-    """A refusal or warning with values in the page's language (its English text where no catalogue knows it)."""
+def _said(text: str, **shown: str) -> str:
+    """A refusal or warning with values in the page's language (its English text where no catalogue knows it);
+    `shown` replaces values with what a person reads (a partner's name with its Polish letters, not its code)."""
     carried = worded(text)
+    if carried is not None and shown:
+        carried = refusal(carried.template, **{**carried.values, **shown})
     said = say_refusal(carried, _, Formats(LANGUAGE.get())) if carried is not None else None
     return said if said is not None else text
 
@@ -162,14 +165,13 @@ def _freshness(lines: list[PartnerFreshness], now: dt.datetime, zone: dt.tzinfo 
             seen = _("last event %(ago)s") % {"ago": _ago((now - line.last_event_at).total_seconds())}
             tip = line.last_event_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")  # the project's wall clock
         release = f" · {_('release')} {escape(line.release)}" if line.release else ""
-        warning = (
-            f'<span class="warning" role="status">{escape(_said(line.release_warning))}</span>'
-            if line.release_warning
-            else ""
-        )
+        warning = ""
+        if line.release_warning:
+            said = _said(line.release_warning, partner=place_name(line.partner))
+            warning = f'<span class="warning" role="status">{escape(said)}</span>'
         out.append(
             f'<div class="fresh {state}" data-producer="{escape(line.producer)}" title="{tip}">'
-            f'<span class="dot"></span><b>{escape(producer)}</b><span>{escape(line.partner)}</span>'
+            f'<span class="dot"></span><b>{escape(producer)}</b><span>{escape(place_name(line.partner))}</span>'
             f'<span class="meta">{seen} · {lag}{release}</span>{warning}</div>'
         )
     return "".join(out)
@@ -196,9 +198,8 @@ def _charts(report: Report) -> str:
     )
     people = f["people_supported"]
     by_county = _("People supported by county")
-    panels.append(
-        f'<div class="panel"><h3>{by_county}</h3>{bar_chart(people.breakdown("county")[:10], title=by_county)}</div>'
-    )
+    counties = [(place_name(county), value) for county, value in people.breakdown("county")[:10]]
+    panels.append(f'<div class="panel"><h3>{by_county}</h3>{bar_chart(counties, title=by_county)}</div>')
     money = [
         (_("Grants awarded"), f["grants_awarded_pln"].value),
         (_("Grants disbursed"), f["grants_disbursed_pln"].value),
@@ -248,7 +249,7 @@ def _breakdowns(report: Report) -> str:
         buckets: list[str] = []
         for f in figures:
             buckets += [b for b, _ in f.breakdown(dim) if b not in buckets]
-        head = "".join(f"<th>{escape(_(BUCKETS[b]) if b in BUCKETS else b)}</th>" for b in buckets)
+        head = "".join(f"<th>{escape(_(BUCKETS[b]) if b in BUCKETS else place_name(b))}</th>" for b in buckets)
         rows = []
         for f in figures:
             values = dict(f.breakdown(dim))

@@ -212,3 +212,16 @@ def test_the_dashboard_s_definitions_release_warning_and_advisory_kinds_read_in_
         dashboard.LANGUAGE.reset(token)
     assert said.startswith("Rybnik działa w wersji 9.9.9, której to raportowanie nie zna")
     assert tooltip.startswith("Uczestnicy zrekrutowani")
+
+
+def test_the_release_warning_names_the_partner_as_people_write_it():
+    from reporting import dashboard
+    from reporting.freshness import PartnerFreshness
+
+    line = PartnerFreshness("jastrzebie-zdroj", "recruitment", None, None, release="9.0.0")
+    token = dashboard.LANGUAGE.set("pl")
+    try:
+        shown = dashboard._freshness([line], dt.datetime(2026, 11, 29, tzinfo=dt.UTC), None)
+    finally:
+        dashboard.LANGUAGE.reset(token)
+    assert "Jastrzębie-Zdrój działa w wersji 9.0.0" in shown and "jastrzebie-zdroj działa" not in shown

@@ -88,4 +88,4 @@ class TestPage:
         recruitment, grants = html.split('data-producer="grants"')
         assert "release 0.2.0" in recruitment and "does not know" not in recruitment
         assert "release 9.0.0" in grants
-        assert "rybnik runs release 9.0.0, which this reporting does not know" in grants
+        assert "Rybnik runs release 9.0.0, which this reporting does not know" in grants  # its name, not its code
