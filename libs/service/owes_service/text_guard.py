@@ -53,6 +53,9 @@ def unsafe_character(text: str) -> str | None:
 # Digits written with single separators between them ("600 100 200", "+48-600-100-200", "020708 03628").
 _DIGIT_RUN = re.compile(r"\+?\(?\d(?:[ ().-]{0,2}\d){6,}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The services' own random ids ("org_84878eb663601159": a prefix and 64 bits in hex) hold digit runs that are
+# no one's number; read as a phone number, a sole trader's published name ("Sole trader org_…") was refused.
+_OWN_ID = re.compile(r"\b[a-z]{1,6}_[0-9a-f]{16}\b")
 
 
 def personal_data_in(text: str) -> str | None:
@@ -65,7 +68,7 @@ def personal_data_in(text: str) -> str | None:
     """
     if _EMAIL.search(text):
         return "an e-mail address"
-    for match in _DIGIT_RUN.finditer(text):
+    for match in _DIGIT_RUN.finditer(_OWN_ID.sub(" ", text)):
         digits = re.sub(r"\D", "", match.group())
         if len(digits) == 11 and not match.group().startswith("+"):
             return "a PESEL"

@@ -118,6 +118,14 @@ class TestFreeTextFieldsOfEvents:
         }
         assert scan_record(self.record(payload)) == []
 
+    def test_a_sole_traders_published_name_with_digits_in_its_id_is_not_a_finding(self):
+        # 64 random bits in hex: "663601159" is nine digits in a row, and still nobody's phone number
+        payload = {"organisation_id": "org_84878eb663601159", "organisation_name": "Sole trader org_84878eb663601159"}
+        assert scan_record(self.record(payload)) == []
+        # the same digits standing alone are a phone number's shape
+        finding = scan_record(self.record({"organisation_name": "Sklep 663 601 159"}))
+        assert [f.value.split(":")[0] for f in finding] == ["a phone number"], finding
+
 
 class TestParticipantFormRemembersWhatToLookFor:
     def test_every_personal_value_a_test_sends_is_remembered(self):
