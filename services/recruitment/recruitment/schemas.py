@@ -21,6 +21,7 @@ from owes_contracts import (
 from owes_service import identifiers
 from owes_service.reasons import reason_as_note
 from owes_service.text_guard import FreeText
+from owes_service.wording import refusal
 
 
 class AtRiskCategory(StrEnum):
@@ -291,7 +292,11 @@ class OrganisationEnrolment(BaseModel):
     def _people_run_local_businesses_only(self) -> Self:
         people = self.legal_form is not LegalForm.LEGAL_PERSON
         if people and self.organisation_type is not OrganisationType.LOCAL_BUSINESS:
-            raise ValueError(f"a {self.organisation_type.value} is a legal person: legal_form must be legal_person")
+            raise ValueError(
+                refusal(
+                    "a %(kind)s is a legal person: legal_form must be legal_person", kind=self.organisation_type.value
+                )
+            )
         return self
 
 

@@ -225,3 +225,25 @@ def test_the_release_warning_names_the_partner_as_people_write_it():
     finally:
         dashboard.LANGUAGE.reset(token)
     assert "Jastrzębie-Zdrój działa w wersji 9.0.0" in shown and "jastrzebie-zdroj działa" not in shown
+
+
+def test_a_schema_s_rule_over_several_fields_reads_in_polish_with_its_value():
+    """A model validator's refusal with a value (the organisation's type) is said on the form's summary in Polish."""
+    from pydantic import ValidationError
+
+    from owes_service.pages.web import validation_errors
+    from recruitment.schemas import OrganisationEnrolment
+
+    with pytest.raises(ValidationError) as refused:
+        OrganisationEnrolment.model_validate(
+            {
+                "organisation_type": "association",
+                "legal_form": "sole_trader",
+                "organisation_name": "Stowarzyszenie Razem",
+                "county": "rybnik",
+                "nip": "5261040828",
+                "regon": "012100784",
+            }
+        )
+    said = validation_errors(refused.value, {}, _polish("recruitment")).messages
+    assert said == {"__all__": "stowarzyszenie jest osobą prawną: wybierz formę prawną „osoba prawna”"}

@@ -30,7 +30,13 @@ def test_every_message_of_the_pages_is_translated_into_polish(name):
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_every_reason_a_service_gives_for_refusing_is_translated(name):
     folder = SERVICES[name]
-    refusals = catalogues.domain_refusals(folder / "domain.py") | catalogues.domain_refusals(folder / "service.py")
+    refusals = set().union(  # the schemas' rules over several fields are said on the form's summary
+        *(
+            catalogues.domain_refusals(folder / m)
+            for m in ("domain.py", "service.py", "schemas.py")
+            if (folder / m).exists()
+        )
+    )
     missing = catalogues.missing_translations(folder, refusals)
     assert not missing, f"{name}: staff would read these in English: {missing}"
 

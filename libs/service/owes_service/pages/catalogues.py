@@ -143,6 +143,6 @@ if __name__ == "__main__":
     for arg in sys.argv[1:]:
         folder = Path(arg)
         refusals = set().union(
-            *(domain_refusals(folder / n) for n in ("domain.py", "service.py") if (folder / n).exists())
+            *(domain_refusals(folder / n) for n in ("domain.py", "service.py", "schemas.py") if (folder / n).exists())
         )
         print(folder, update(folder, extra=refusals))

@@ -204,8 +204,10 @@ def validation_errors(exc: ValidationError, labels: Mapping[str, str], _: Callab
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
         if not loc:  # a rule over several fields (a model validator): its reason, in the catalogue's words if known
-            reason = str(err.get("ctx", {}).get("error", "")) or err["msg"]
-            said = _(reason)
+            error = err.get("ctx", {}).get("error", "")
+            reason = str(error) or err["msg"]
+            carried = worded(error)
+            said = (say_refusal(carried, _, Formats(_language_of(_))) if carried is not None else None) or _(reason)
             errors.add(
                 "__all__", said if said != reason else _("The service refused this: %(detail)s") % {"detail": reason}
             )
