@@ -101,6 +101,9 @@ class TestAccessibility:
                     await page.keyboard.press("ArrowDown")  # the first county of the list
                     await tab_to(page, "#labour_market_status-1")
                     await page.keyboard.press("Space")
+                    # at risk (ticked by default) needs a category of the act: the first, by keyboard too
+                    await tab_to(page, "#at_risk_categories-1")
+                    await page.keyboard.press("Space")
                     await tab_to(page, "#consent")
                     await page.keyboard.press("Space")
                     await tab_to(page, "main button[type=submit]")  # not the header's sign-out button

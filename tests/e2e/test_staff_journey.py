@@ -104,6 +104,7 @@ class TestStaffJourney:
                     await page.fill("#address", typed["address"])
                     await page.select_option("#county", label="powiat rybnicki")
                     await page.check("label:has-text('bezrobotny') >> nth=0")
+                    await page.check("#at_risk_categories-1")  # at risk: a category of the act
                     await page.check("#consent")
                     await page.click("button:has-text('Zarejestruj')")
 
@@ -117,6 +118,7 @@ class TestStaffJourney:
                     assert await page.input_value("#first_name") == "Zofia"
                     assert await page.input_value("#address") == typed["address"]
                     assert await page.is_checked("#consent")
+                    assert await page.is_checked("#at_risk_categories-1")
                     await assert_accessible(page, "register form with errors")
                     await shot(page, shots, "03-recruitment-pesel-refused")
                     await summary.locator("a[href='#pesel']").click()  # the summary leads to the field
