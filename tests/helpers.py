@@ -7,6 +7,8 @@ import datetime as dt
 import itertools
 import json
 import os
+import random
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -94,6 +96,33 @@ def settings_for(
         log_json=True,
         **overrides,
     )
+
+
+def port_run(count: int = 1) -> int:
+    """The first of `count` consecutive free loopback ports, below the kernel's ephemeral range.
+
+    A server a test stops and starts again on its port (`owes up` twice, a broker restarted) must find the port
+    free: a port picked by binding to 0 is an ephemeral one, which any client's outgoing connection (the suite's
+    Kafka clients hold many) may take in between; below the range only explicit binds take ports.
+    """
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(200):
+        base = random.randrange(10000, max(10001, low - count))
+        sockets: list[socket.socket] = []
+        try:
+            for port in range(base, base + count):
+                sockets.append(socket.socket())
+                sockets[-1].bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no run of {count} free ports below {low}")
 
 
 def project_after_retention(folder: Path) -> Path:

@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 from e2e.test_faults import Mesh, WriteStream, settle_and_count
-from helpers import eventually, header, read_topic
+from helpers import eventually, header, port_run, read_topic
 from owes_cli import kafka
-from owes_cli.embedded import free_port
 from owes_cli.system import STOP_SECONDS, LocalSystem, ServiceProcess
 from owes_contracts import topic_for
 
@@ -221,7 +220,7 @@ class TestOwesUp:
     async def test_ctrl_c_with_the_broker_frozen_stops_promptly_a_second_up_refuses_and_nothing_is_lost(self, tmp_path):
         """Also the Tansu smoke test of `owes up`: after a full stop and start, the history is on the topics."""
         data_dir = tmp_path / "owes"
-        kafka_port, base_port = free_port(), free_port()
+        kafka_port, base_port = port_run(), port_run(4)
         first = Up(data_dir, kafka_port, base_port)
         third = None
         try:
