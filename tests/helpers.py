@@ -125,12 +125,17 @@ def port_run(count: int = 1) -> int:
     raise RuntimeError(f"no run of {count} free ports below {low}")
 
 
-def project_after_retention(folder: Path) -> Path:
-    """The default project definition, its final payment made in 2019: the retention period ended on
-    31 December 2024, so an erasure asked for now is carried out at once (during it, processing is restricted)."""
-    path = folder / "project-after-retention.json"
-    path.write_text(json.dumps(load_project().model_dump(mode="json") | {"final_payment_on": "2019-06-30"}))
+def project_paid(folder: Path, final_payment_on: str | None) -> Path:
+    """The default project definition with its final payment made that day (None: not made yet), as a file."""
+    path = folder / f"project-paid-{final_payment_on or 'not-yet'}.json"
+    path.write_text(json.dumps(load_project().model_dump(mode="json") | {"final_payment_on": final_payment_on}))
     return path
+
+
+def project_after_retention(folder: Path) -> Path:
+    """A project whose final payment was made in 2019: the retention period ended on 31 December 2024, so an
+    erasure asked for now is carried out at once (during it, processing is restricted)."""
+    return project_paid(folder, "2019-06-30")
 
 
 @asynccontextmanager

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from helpers import port_run
 from owes_cli.embedded import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
@@ -27,25 +27,6 @@ READY = "Press Ctrl-C to stop."
 SKIPPED = "setup: .venv is up to date, skipping install"
 WARNING = re.compile(r"warn|deprecat", re.IGNORECASE)
 SERVICES = ("recruitment", "advisory", "grants", "reporting")
-
-
-def free_port_run(count: int) -> int:
-    """The first of `count` consecutive free loopback ports (`owes up` numbers the services from a base)."""
-    for _ in range(50):
-        base = free_port()
-        sockets: list[socket.socket] = []
-        try:
-            for port in range(base, base + count):
-                s = socket.socket()
-                sockets.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError("no run of free ports")
 
 
 def user_env() -> dict[str, str]:
@@ -68,7 +49,7 @@ def start_and_stop(clone: Path, data: Path, transcript: Path, *, timeout: float)
                 "--kafka-port",
                 str(free_port()),
                 "--base-port",
-                str(free_port_run(4)),
+                str(port_run(4)),
             ],
             cwd=clone,
             env=user_env(),

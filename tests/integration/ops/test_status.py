@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from helpers import eventually, participant_form
+from helpers import eventually, participant_form, port_run
 from owes_cli.embedded import free_port
 from owes_cli.system import LocalSystem
 
@@ -32,25 +31,6 @@ def status(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def free_port_run(count: int) -> int:
-    """The first of `count` consecutive free loopback ports (LocalSystem numbers the services from a base)."""
-    for _ in range(50):
-        base = free_port()
-        try:
-            sockets = []
-            for port in range(base, base + count):
-                s = socket.socket()
-                sockets.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError("no run of free ports")
-
-
 def test_no_system_started_says_how_to_start_one(tmp_path):
     done = status(tmp_path / "nothing-here")
 
@@ -60,7 +40,7 @@ def test_no_system_started_says_how_to_start_one(tmp_path):
 
 @pytest.fixture
 async def system(tmp_path):
-    system = LocalSystem(data_dir=tmp_path / "data", kafka_port=free_port(), base_port=free_port_run(4), namespace="st")
+    system = LocalSystem(data_dir=tmp_path / "data", kafka_port=free_port(), base_port=port_run(4), namespace="st")
     await asyncio.to_thread(system.start)  # starting Apache Kafka runs an event loop of its own
     try:
 

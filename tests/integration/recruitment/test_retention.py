@@ -3,19 +3,10 @@ and says when erasure becomes possible; `owes retention erase` erases those whos
 
 from __future__ import annotations
 
-import json
-
-from helpers import participant_form, running, settings_for
+from helpers import participant_form, project_paid, running, settings_for
 from owes_cli.retention import erase_due
-from owes_service.project import load_project
 from recruitment.main import create_app
 from recruitment.settings import RecruitmentSettings
-
-
-def project_file(tmp_path, name: str, final_payment_on: str | None):
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(load_project().model_dump(mode="json") | {"final_payment_on": final_payment_on}))
-    return path
 
 
 class TestRetention:
@@ -36,7 +27,7 @@ class TestRetention:
             )
 
         # the project is running: the final payment is not made, so every request restricts
-        async with running(app(project_file(tmp_path, "running", None))) as rec:
+        async with running(app(project_paid(tmp_path, None))) as rec:
             first = (await rec.post("/participants", json=participant_form())).json()["participant_id"]
             answer = await rec.post(f"/participants/{first}/erasure-request")
             assert answer.status_code == 202, answer.text
@@ -55,14 +46,14 @@ class TestRetention:
             assert left.status_code == 409 and "restricted" in left.json()["detail"], left.text
 
         # final payment in 2027: the data is kept until the end of 2032
-        async with running(app(project_file(tmp_path, "paid-2027", "2027-03-31"))) as rec:
+        async with running(app(project_paid(tmp_path, "2027-03-31"))) as rec:
             second = (await rec.post("/participants", json=participant_form())).json()["participant_id"]
             answer = (await rec.post(f"/participants/{second}/erasure-request")).json()
             assert (answer["status"], answer["erasure_possible_from"]) == ("restricted", "2033-01-01")
 
         # final payment in 2019: the period ended on 31 December 2024; the command erases both waiting, and a new
         # request is carried out at once
-        ended = project_file(tmp_path, "paid-2019", "2019-06-30")
+        ended = project_paid(tmp_path, "2019-06-30")
         monkeypatch.setenv("RECRUITMENT_PROJECT_FILE", str(ended))
         monkeypatch.setenv("RECRUITMENT_TOPIC_NAMESPACE", namespace)
         assert sorted(await erase_due(url)) == sorted([first, second])
