@@ -42,6 +42,8 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore", env_file=None)
 
     service_name: str = "service"
+    # The partner that operates this service (README.md); each service's settings name its own.
+    partner: str | None = None
     database_url: str = "sqlite+aiosqlite:///./service.db"
     database_echo: bool = False
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
