@@ -25,16 +25,7 @@ from owes_service.problems import Problem
 from . import service
 from .schemas import AdvisorySessionRecord, AttendanceRecord, CompletionRecord, MentoringRecord, TrainingCreation
 
-pages = StaffPages(
-    "advisory",
-    N_("Advisory"),
-    Path(__file__).parent,
-    nav=[
-        ("/panel/trainings", N_("Trainings")),
-        ("/panel/sessions", N_("Advisory sessions")),
-        ("/panel/mentoring", N_("Mentoring")),
-    ],
-)
+pages = StaffPages("advisory", N_("Advisory"), Path(__file__).parent)
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 
@@ -54,26 +45,26 @@ ATTENDANCE_LABELS = {
 async def _trainings_page(request: Request, *, form: dict | None = None, errors: FormErrors | None = None) -> Response:
     found = await call_use_case(service.list_trainings, request)
     ctx = {"trainings": found, "form": form or {"required_attendance_percent": "80"}}
-    if errors:
-        ctx.update(errors=errors, error_order=tuple(TRAINING_LABELS))
-    return pages.render(request, "trainings.html", ctx, status=422 if errors else 200)
+    return pages.form_page(request, "trainings.html", ctx, errors=errors, order=TRAINING_LABELS)
 
 
-@router.get("/trainings")
+@pages.nav_page("/trainings", N_("Trainings"))
 async def trainings(request: Request, staff: Staff) -> Response:
     return await _trainings_page(request)
 
 
 @router.post("/trainings")
 async def create_training(request: Request, staff: Writer, form: Posted) -> Response:
-    body = form_body(form, TRAINING_LABELS, decimals=("hours",))
-    training_id, errors = await pages.attempt(
-        request, service.create_training, schema=TrainingCreation, body=body, labels=TRAINING_LABELS
+    return await pages.submit(
+        request,
+        service.create_training,
+        schema=TrainingCreation,
+        body=form_body(form, TRAINING_LABELS, decimals=("hours",)),
+        labels=TRAINING_LABELS,
+        refused=lambda errors: _trainings_page(request, form=form, errors=errors),
+        done=N_("Training created. Next: record who attended."),
+        then=lambda training_id: f"/panel/trainings/{training_id}",
     )
-    if errors:
-        return await _trainings_page(request, form=form, errors=errors)
-    pages.flash(request, N_("Training created. Next: record who attended."))
-    return pages.redirect(f"/panel/trainings/{training_id}")
 
 
 async def _training_page(
@@ -81,9 +72,7 @@ async def _training_page(
 ) -> Response:
     training = await call_use_case(service.get_training, request, training_id=training_id)
     ctx = {"t": training, "form": form or {}}
-    if errors:
-        ctx.update(errors=errors, error_order=tuple(ATTENDANCE_LABELS))
-    return pages.render(request, "training.html", ctx, status=422 if errors else 200)
+    return pages.form_page(request, "training.html", ctx, errors=errors, order=ATTENDANCE_LABELS)
 
 
 @router.get("/trainings/{training_id}")
@@ -93,35 +82,32 @@ async def training(request: Request, staff: Staff, training_id: str) -> Response
 
 @router.post("/trainings/{training_id}/attendance")
 async def record_attendance(request: Request, staff: Writer, training_id: str, form: Posted) -> Response:
-    body = form_body(form, ATTENDANCE_LABELS, decimals=("hours",))
-    _, errors = await pages.attempt(
+    return await pages.submit(
         request,
         service.record_attendance,
         schema=AttendanceRecord,
-        body=body,
+        body=form_body(form, ATTENDANCE_LABELS, decimals=("hours",)),
         labels=ATTENDANCE_LABELS,
+        refused=lambda errors: _training_page(request, training_id, form=form, errors=errors),
+        done=N_("Attendance recorded."),
+        then=f"/panel/trainings/{training_id}",
         training_id=training_id,
     )
-    if errors:
-        return await _training_page(request, training_id, form=form, errors=errors)
-    pages.flash(request, N_("Attendance recorded."))
-    return pages.redirect(f"/panel/trainings/{training_id}")
 
 
 @router.post("/trainings/{training_id}/completion")
 async def complete_training(request: Request, staff: Writer, training_id: str, form: Posted) -> Response:
-    _, errors = await pages.attempt(
+    return await pages.submit(
         request,
         service.complete_training,
         schema=CompletionRecord,
         body=form_body(form, ("participant_id",)),
         labels=ATTENDANCE_LABELS,
+        refused=lambda errors: _training_page(request, training_id, errors=errors),
+        done=N_("Completion recorded."),
+        then=f"/panel/trainings/{training_id}",
         training_id=training_id,
     )
-    if errors:
-        return await _training_page(request, training_id, errors=errors)
-    pages.flash(request, N_("Completion recorded."))
-    return pages.redirect(f"/panel/trainings/{training_id}")
 
 
 # --- advisory sessions and mentoring, per participant and per organisation ----------------------------------------
@@ -188,41 +174,60 @@ async def _support_page(
         "filters": filters,
         "form": form or {},
     }
-    if errors:
-        ctx.update(errors=errors, error_order=order)
-    return pages.render(request, template, ctx, status=422 if errors else 200)
+    return pages.form_page(request, template, ctx, errors=errors, order=order)
 
 
-@router.get("/sessions")
+@pages.nav_page("/sessions", N_("Advisory sessions"))
 async def advisory_sessions(request: Request, staff: Staff, participant: str = "", organisation: str = "") -> Response:
     filters = {"participant": participant, "organisation": organisation}
     return await _support_page(request, "sessions.html", service.list_advisory_sessions, filters=filters)
 
 
-@router.post("/sessions")
-async def record_advisory_session(request: Request, staff: Writer, form: Posted) -> Response:
-    body = form_body(form, SESSION_LABELS, decimals=("hours",))
-    errors = _one_beneficiary(request, body)
-    if errors is None:
-        _, errors = await pages.attempt(
-            request, service.hold_advisory_session, schema=AdvisorySessionRecord, body=body, labels=SESSION_LABELS
-        )
-    if errors:
+async def _record_support(
+    request: Request,
+    form: dict,
+    template: str,
+    listed: Callable[..., Any],
+    use_case: Callable[..., Any],
+    *,
+    schema: type,
+    labels: dict[str, str],
+    done: str,
+) -> Response:
+    """An advisory session or mentoring given to one participant or organisation: the form, its use case (as the
+    API calls it), the list again (with the errors) or the beneficiary's page."""
+    body = form_body(form, labels, decimals=("hours",))
+
+    async def refused(errors: FormErrors) -> Response:
         filters = {"participant": "", "organisation": ""}
         return await _support_page(
-            request,
-            "sessions.html",
-            service.list_advisory_sessions,
-            filters=filters,
-            form=form,
-            errors=errors,
-            order=tuple(SESSION_LABELS),
+            request, template, listed, filters=filters, form=form, errors=errors, order=tuple(labels)
         )
-    pages.flash(request, N_("Advisory session recorded."))
-    return pages.redirect(_beneficiary_path(body))
+
+    errors = _one_beneficiary(request, body)
+    if errors:
+        return await refused(errors)
+    path = _beneficiary_path(body)
+    return await pages.submit(
+        request, use_case, schema=schema, body=body, labels=labels, refused=refused, done=done, then=path
+    )
 
 
-@router.get("/mentoring")
+@router.post("/sessions")
+async def record_advisory_session(request: Request, staff: Writer, form: Posted) -> Response:
+    return await _record_support(
+        request,
+        form,
+        "sessions.html",
+        service.list_advisory_sessions,
+        service.hold_advisory_session,
+        schema=AdvisorySessionRecord,
+        labels=SESSION_LABELS,
+        done=N_("Advisory session recorded."),
+    )
+
+
+@pages.nav_page("/mentoring", N_("Mentoring"))
 async def mentoring(request: Request, staff: Staff, participant: str = "", organisation: str = "") -> Response:
     filters = {"participant": participant, "organisation": organisation}
     return await _support_page(request, "mentoring.html", service.list_mentoring, filters=filters)
@@ -230,25 +235,16 @@ async def mentoring(request: Request, staff: Staff, participant: str = "", organ
 
 @router.post("/mentoring")
 async def record_mentoring(request: Request, staff: Writer, form: Posted) -> Response:
-    body = form_body(form, MENTORING_LABELS, decimals=("hours",))
-    errors = _one_beneficiary(request, body)
-    if errors is None:
-        _, errors = await pages.attempt(
-            request, service.provide_mentoring, schema=MentoringRecord, body=body, labels=MENTORING_LABELS
-        )
-    if errors:
-        filters = {"participant": "", "organisation": ""}
-        return await _support_page(
-            request,
-            "mentoring.html",
-            service.list_mentoring,
-            filters=filters,
-            form=form,
-            errors=errors,
-            order=tuple(MENTORING_LABELS),
-        )
-    pages.flash(request, N_("Mentoring recorded."))
-    return pages.redirect(_beneficiary_path(body))
+    return await _record_support(
+        request,
+        form,
+        "mentoring.html",
+        service.list_mentoring,
+        service.provide_mentoring,
+        schema=MentoringRecord,
+        labels=MENTORING_LABELS,
+        done=N_("Mentoring recorded."),
+    )
 
 
 def _beneficiary_path(body: dict) -> str:

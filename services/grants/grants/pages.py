@@ -44,16 +44,7 @@ from .schemas import (
     SustainabilityCheck,
 )
 
-pages = StaffPages(
-    "grants",
-    N_("Grants"),
-    Path(__file__).parent,
-    nav=[
-        ("/panel/cooperatives", N_("Social cooperatives")),
-        ("/panel/applications", N_("Grant applications")),
-        ("/panel/de-minimis", N_("De minimis")),
-    ],
-)
+pages = StaffPages("grants", N_("Grants"), Path(__file__).parent)
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 
@@ -94,12 +85,10 @@ async def _cooperatives_page(
         "place_name": place_name,
         "counties": county_options(calendar.project),
     }
-    if errors:
-        ctx.update(errors=errors, error_order=tuple(COOPERATIVE_LABELS))
-    return pages.render(request, "cooperatives.html", ctx, status=422 if errors else 200)
+    return pages.form_page(request, "cooperatives.html", ctx, errors=errors, order=COOPERATIVE_LABELS)
 
 
-@router.get("/cooperatives")
+@pages.nav_page("/cooperatives", N_("Social cooperatives"))
 async def cooperatives(request: Request, staff: Staff, calendar: CalendarDep) -> Response:
     return await _cooperatives_page(request, calendar)
 
@@ -109,13 +98,16 @@ async def found_cooperative(request: Request, staff: Writer, calendar: CalendarD
     body = form_body(form, COOPERATIVE_LABELS)
     body["founder_ids"] = _founders(form.get("founder_ids") or "")
     body["founding_organisation_ids"] = _founders(form.get("founding_organisation_ids") or "")
-    cooperative, errors = await pages.attempt(
-        request, service.found_cooperative, schema=CooperativeFoundation, body=body, labels=COOPERATIVE_LABELS
+    return await pages.submit(
+        request,
+        service.found_cooperative,
+        schema=CooperativeFoundation,
+        body=body,
+        labels=COOPERATIVE_LABELS,
+        refused=lambda errors: _cooperatives_page(request, calendar, form=form, errors=errors),
+        done=N_("Cooperative recorded. Next: create the jobs in it."),
+        then=lambda cooperative: f"/panel/cooperatives/{cooperative.cooperative_id}",
     )
-    if errors:
-        return await _cooperatives_page(request, calendar, form=form, errors=errors)
-    pages.flash(request, N_("Cooperative recorded. Next: create the jobs in it."))
-    return pages.redirect(f"/panel/cooperatives/{cooperative.cooperative_id}")
 
 
 async def _cooperative_page(
@@ -132,9 +124,7 @@ async def _cooperative_page(
         "working_time_options": [(code, _(title)) for code, title in WORKING_TIMES.items()],
         "form": form or {"working_time": "full_time"},
     }
-    if errors:
-        ctx.update(errors=errors, error_order=tuple(JOB_LABELS))
-    return pages.render(request, "cooperative.html", ctx, status=422 if errors else 200)
+    return pages.form_page(request, "cooperative.html", ctx, errors=errors, order=JOB_LABELS)
 
 
 @router.get("/cooperatives/{cooperative_id}")
@@ -144,12 +134,16 @@ async def cooperative(request: Request, staff: Staff, cooperative_id: str) -> Re
 
 @router.post("/cooperatives/{cooperative_id}/jobs")
 async def create_job(request: Request, staff: Writer, cooperative_id: str, form: Posted) -> Response:
-    body = {**form_body(form, JOB_LABELS), "cooperative_id": cooperative_id}
-    _, errors = await pages.attempt(request, service.create_job, schema=JobCreation, body=body, labels=JOB_LABELS)
-    if errors:
-        return await _cooperative_page(request, cooperative_id, form=form, errors=errors)
-    pages.flash(request, N_("Job created. Bridge support and the sustainability check follow."))
-    return pages.redirect(f"/panel/cooperatives/{cooperative_id}")
+    return await pages.submit(
+        request,
+        service.create_job,
+        schema=JobCreation,
+        body={**form_body(form, JOB_LABELS), "cooperative_id": cooperative_id},
+        labels=JOB_LABELS,
+        refused=lambda errors: _cooperative_page(request, cooperative_id, form=form, errors=errors),
+        done=N_("Job created. Bridge support and the sustainability check follow."),
+        then=f"/panel/cooperatives/{cooperative_id}",
+    )
 
 
 # --- grant applications: submission, evaluation, award, disbursement ----------------------------------------------
@@ -199,26 +193,26 @@ async def _applications_page(
         "application_statuses": APPLICATION_STATUSES,
         "form": form or {},
     }
-    if errors:
-        ctx.update(errors=errors, error_order=tuple(APPLICATION_LABELS))
-    return pages.render(request, "applications.html", ctx, status=422 if errors else 200)
+    return pages.form_page(request, "applications.html", ctx, errors=errors, order=APPLICATION_LABELS)
 
 
-@router.get("/applications")
+@pages.nav_page("/applications", N_("Grant applications"))
 async def applications(request: Request, staff: Staff) -> Response:
     return await _applications_page(request)
 
 
 @router.post("/applications")
 async def submit_application(request: Request, staff: Writer, form: Posted) -> Response:
-    body = form_body(form, APPLICATION_LABELS, decimals=("amount_requested",))
-    submitted, errors = await pages.attempt(
-        request, service.submit_application, schema=ApplicationSubmission, body=body, labels=APPLICATION_LABELS
+    return await pages.submit(
+        request,
+        service.submit_application,
+        schema=ApplicationSubmission,
+        body=form_body(form, APPLICATION_LABELS, decimals=("amount_requested",)),
+        labels=APPLICATION_LABELS,
+        refused=lambda errors: _applications_page(request, form=form, errors=errors),
+        done=N_("Application recorded. Next: its evaluation."),
+        then=lambda submitted: f"/panel/applications/{submitted.application_id}",
     )
-    if errors:
-        return await _applications_page(request, form=form, errors=errors)
-    pages.flash(request, N_("Application recorded. Next: its evaluation."))
-    return pages.redirect(f"/panel/applications/{submitted.application_id}")
 
 
 async def _application_page(
@@ -236,9 +230,7 @@ async def _application_page(
         "outcome_options": _options(request, OUTCOMES),
         "form": form or {},
     }
-    if errors:
-        ctx.update(errors=errors, error_order=order)
-    return pages.render(request, "application.html", ctx, status=422 if errors else 200)
+    return pages.form_page(request, "application.html", ctx, errors=errors, order=order)
 
 
 @router.get("/applications/{application_id}")
@@ -261,18 +253,17 @@ async def _step(
 ) -> Response:
     """One step of an application's or a job's life: the form, its use case (as the API calls it), its page again
     (with the errors) or the next page."""
-    _, errors = await pages.attempt(
+    return await pages.submit(
         request,
         use_case,
         schema=schema,
         body=form_body(form, labels, decimals=decimals),
         labels=labels,
+        refused=lambda errors: page(request, *entity.values(), form=form, errors=errors, order=tuple(labels)),
+        done=done,
+        then=path,
         **entity,
     )
-    if errors:
-        return await page(request, *entity.values(), form=form, errors=errors, order=tuple(labels))
-    pages.flash(request, done)
-    return pages.redirect(path)
 
 
 async def _application_step(request: Request, application_id: str, form: dict, **step: Any) -> Response:
@@ -361,9 +352,7 @@ async def _job_page(
         "end_reason_options": _options(request, END_REASONS),
         "form": form or {},
     }
-    if errors:
-        ctx.update(errors=errors, error_order=order)
-    return pages.render(request, "job.html", ctx, status=422 if errors else 200)
+    return pages.form_page(request, "job.html", ctx, errors=errors, order=order)
 
 
 @router.get("/jobs/{job_id}")
@@ -455,7 +444,7 @@ async def fund_maintenance(request: Request, staff: Writer, job_id: str, form: P
 BENEFICIARY_KINDS = {"organisation": N_("organisation"), "initiative_group": N_("initiative group")}
 
 
-@router.get("/de-minimis")
+@pages.nav_page("/de-minimis", N_("De minimis"))
 async def de_minimis(request: Request, staff: Staff, kind: str = "", id: str = "", on: str = "") -> Response:
     """One undertaking's de minimis headroom on a day, asked with a plain GET form (the API's use case)."""
     _ = pages.gettext(request)

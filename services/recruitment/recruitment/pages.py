@@ -39,16 +39,7 @@ from .schemas import (
     Withdrawal,
 )
 
-pages = StaffPages(
-    "recruitment",
-    N_("Recruitment"),
-    Path(__file__).parent,
-    nav=[
-        ("/panel/participants", N_("Participants")),
-        ("/panel/organisations", N_("Organisations")),
-        ("/panel/initiative-groups", N_("Initiative groups")),
-    ],
-)
+pages = StaffPages("recruitment", N_("Recruitment"), Path(__file__).parent)
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 
@@ -154,7 +145,7 @@ def _context(calendar: ProjectCalendar) -> dict[str, Any]:
     }
 
 
-@router.get("/participants")
+@pages.nav_page("/participants", N_("Participants"))
 async def participants(
     request: Request, staff: Staff, calendar: CalendarDep, q: str = "", status: str = "", county: str = ""
 ) -> Response:
@@ -396,26 +387,26 @@ async def _organisations_page(
         "legal_form_options": [(code, _(title)) for code, title in LEGAL_FORMS.items()],
         "form": form or {"legal_form": "legal_person"},
     }
-    if errors:
-        ctx.update(errors=errors, error_order=tuple(ORGANISATION_LABELS))
-    return pages.render(request, "organisations.html", ctx, status=422 if errors else 200)
+    return pages.form_page(request, "organisations.html", ctx, errors=errors, order=ORGANISATION_LABELS)
 
 
-@router.get("/organisations")
+@pages.nav_page("/organisations", N_("Organisations"))
 async def organisations(request: Request, staff: Staff, calendar: CalendarDep) -> Response:
     return await _organisations_page(request, calendar)
 
 
 @router.post("/organisations")
 async def enrol_organisation(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
-    body = form_body(form, ORGANISATION_LABELS, checkboxes=("is_social_enterprise", "runs_economic_activity"))
-    _, errors = await pages.attempt(
-        request, service.enrol_organisation, schema=OrganisationEnrolment, body=body, labels=ORGANISATION_LABELS
+    return await pages.submit(
+        request,
+        service.enrol_organisation,
+        schema=OrganisationEnrolment,
+        body=form_body(form, ORGANISATION_LABELS, checkboxes=("is_social_enterprise", "runs_economic_activity")),
+        labels=ORGANISATION_LABELS,
+        refused=lambda errors: _organisations_page(request, calendar, form=form, errors=errors),
+        done=N_("Organisation enrolled."),
+        then="/panel/organisations",
     )
-    if errors:
-        return await _organisations_page(request, calendar, form=form, errors=errors)
-    pages.flash(request, N_("Organisation enrolled."))
-    return pages.redirect("/panel/organisations")
 
 
 async def _groups_page(
@@ -426,12 +417,10 @@ async def _groups_page(
         "groups": await call_use_case(service.list_initiative_groups, request),
         "form": form or {},
     }
-    if errors:
-        ctx.update(errors=errors, error_order=tuple(GROUP_LABELS))
-    return pages.render(request, "initiative_groups.html", ctx, status=422 if errors else 200)
+    return pages.form_page(request, "initiative_groups.html", ctx, errors=errors, order=GROUP_LABELS)
 
 
-@router.get("/initiative-groups")
+@pages.nav_page("/initiative-groups", N_("Initiative groups"))
 async def initiative_groups(request: Request, staff: Staff, calendar: CalendarDep) -> Response:
     return await _groups_page(request, calendar)
 

@@ -20,16 +20,7 @@ from .live import LiveDep
 from .service import Report
 from .settings import ReportingSettings
 
-pages = StaffPages(
-    "reporting",
-    N_("Partnership reporting"),
-    Path(__file__).parent,
-    nav=[
-        ("/panel/dashboard", N_("Dashboard")),
-        ("/panel/indicators", N_("Indicator tables")),
-        ("/panel/report", N_("Report for the board")),
-    ],
-)
+pages = StaffPages("reporting", N_("Partnership reporting"), Path(__file__).parent)
 router = pages.router
 mount = pages.mount  # what the composition root calls: pages.mount(app)
 
@@ -89,7 +80,7 @@ def _sections(request: Request, report: Report) -> dict[str, str]:
     return {name: "".join(template.blocks[name](template.new_context(values))) for name in SECTIONS}
 
 
-@router.get("/dashboard")
+@pages.nav_page("/dashboard", N_("Dashboard"))
 async def dashboard(request: Request, staff: Staff, live: LiveDep) -> Response:
     report, _version = await live.report()
     return pages.render(request, "dashboard.html", {"sections": _sections(request, report)})
@@ -124,14 +115,14 @@ async def dashboard_stream(request: Request, staff: Staff, live: LiveDep) -> Res
     )
 
 
-@router.get("/indicators")
+@pages.nav_page("/indicators", N_("Indicator tables"))
 async def indicators(request: Request, staff: Staff, live: LiveDep) -> Response:
     report, _version = await live.report()
     exports = [(name, EXPORT_TITLES[name], [f"/panel/exports/{name}.{fmt}" for fmt in FORMATS]) for name in EXPORTS]
     return pages.render(request, "indicators.html", {**_context(report), "exports": exports})
 
 
-@router.get("/report")
+@pages.nav_page("/report", N_("Report for the board"))
 async def board_report(request: Request, staff: Staff, live: LiveDep) -> Response:
     report, _version = await live.report()
     return pages.render(request, "report.html", _context(report))

@@ -1,8 +1,8 @@
 """The staff pages' edge: templates, language, signed session cookie, CSRF, sign-in with throttling, errors on forms.
 
-A service's pages module builds one StaffPages and declares its routes on ``pages.router``; its composition root
-calls ``pages.mount(app)``. Page handlers call the same use cases (service.py) as the API: no second path to
-the database.
+A service's pages module builds one StaffPages and declares its routes on ``pages.router`` (a page in the
+navigation with ``pages.nav_page``); its composition root calls ``pages.mount(app)``. Page handlers call the same
+use cases (service.py) as the API: no second path to the database.
 """
 
 import datetime as dt
@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +24,7 @@ from babel.support import NullTranslations
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from fastapi.types import DecoratedCallable
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
@@ -300,13 +301,11 @@ class NavItem:
 class StaffPages:
     """Everything one service's pages share: its router, templates, catalogues, sessions and sign-in."""
 
-    def __init__(
-        self, service: str, title: str, package_dir: Path, *, nav: Iterable[tuple[str, str]], home: str = ""
-    ) -> None:
+    def __init__(self, service: str, title: str, package_dir: Path, *, home: str = "") -> None:
         self.service = service
         self.title = title
-        self.nav = [NavItem(p, label) for p, label in nav]
-        self.home = home or self.nav[0].path  # the first page of the navigation unless told otherwise
+        self.nav: list[NavItem] = []  # filled by nav_page, in the order the pages are declared
+        self._home = home
         self.roles = SERVICE_ROLES[service]
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(package_dir / "templates"), FileSystemLoader(SHARED / "templates")]),
@@ -343,6 +342,15 @@ class StaffPages:
     @staticmethod
     def directory(request: Request) -> StaffDirectory:
         return request.app.state.staff_directory
+
+    @property
+    def home(self) -> str:
+        return self._home or self.nav[0].path  # the first page of the navigation unless told otherwise
+
+    def nav_page(self, path: str, label: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """A page's route that the navigation links to, under label: declared where the page is."""
+        self.nav.append(NavItem(PREFIX + path, label))
+        return self.router.get(path)
 
     def _route_class(self) -> type[APIRoute]:
         pages = self
@@ -497,6 +505,42 @@ class StaffPages:
             if exc.status == 404 and not exc.extra.get("field"):
                 raise  # the page itself does not exist
             return None, problem_errors(exc, _, fields=labels)
+
+    async def submit(
+        self,
+        request: Request,
+        use_case: Callable,
+        *,
+        schema: type,
+        body: Mapping[str, Any],
+        labels: Mapping[str, str],
+        refused: Callable[[FormErrors], Awaitable[Response]],
+        done: str,
+        then: str | Callable[[Any], str],
+        **arguments: Any,
+    ) -> Response:
+        """One form sent: its use case run as the API runs it (attempt), then the page again with the errors
+        (refused), or the confirmation (done) on the page that follows (then: its path, or the path the use case's
+        result gives)."""
+        result, errors = await self.attempt(request, use_case, schema=schema, body=body, labels=labels, **arguments)
+        if errors:
+            return await refused(errors)
+        self.flash(request, done)
+        return self.redirect(then(result) if callable(then) else then)
+
+    def form_page(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any],
+        *,
+        errors: FormErrors | None = None,
+        order: Iterable[str] = (),
+    ) -> HTMLResponse:
+        """A page with a form: shown (200), or shown again refused (422) with its errors in its fields' order."""
+        if errors:
+            context = {**context, "errors": errors, "error_order": tuple(order)}
+        return self.render(request, template, context, status=422 if errors else 200)
 
     def flash(self, request: Request, message: str) -> None:
         """A confirmation shown on the next page (after the redirect that follows a successful form)."""
