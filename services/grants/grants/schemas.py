@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from owes_contracts import JobEndReason, WorkingTime
 from owes_contracts.base import EntityId, ParticipantId
 from owes_service.numbers import Count, _plain_decimal
-from owes_service.reasons import reason_as_note
+from owes_service.reasons import deprecated_reason_field, note_field, reason_as_note
 from owes_service.text_guard import FreeText
 
 
@@ -173,20 +173,8 @@ class JobEnding(_Request):
     reason_code: JobEndReason | None = Field(
         default=None, description="Why the job ended (this code travels in the event).", examples=["dismissed"]
     )
-    note: FreeText | None = Field(
-        default=None,
-        min_length=1,
-        max_length=500,
-        description="Staff's own words: kept here, never published; no PESEL, e-mail or phone.",
-    )
-    reason: FreeText | None = Field(
-        default=None,
-        min_length=1,
-        max_length=500,
-        description="Deprecated: free text taken as the note, with reason_code other.",
-        deprecated=True,
-        examples=["Cooperative dissolved"],
-    )
+    note: FreeText | None = note_field()
+    reason: FreeText | None = deprecated_reason_field(examples=["Cooperative dissolved"])
     ended_on: Day = None
 
     @model_validator(mode="after")

@@ -19,7 +19,7 @@ from owes_contracts import (
     WithdrawalReason,
 )
 from owes_service import identifiers
-from owes_service.reasons import reason_as_note
+from owes_service.reasons import deprecated_reason_field, note_field, reason_as_note
 from owes_service.text_guard import FreeText
 from owes_service.wording import refusal
 
@@ -183,19 +183,8 @@ class EligibilityDecision(BaseModel):
     reason_code: EligibilityRejectionReason | None = Field(
         default=None, description="Why the person is not eligible (this code travels in the event)."
     )
-    note: FreeText | None = Field(
-        default=None,
-        min_length=1,
-        max_length=500,
-        description="Staff's own words on the rejection: kept here, never published; no PESEL, e-mail or phone.",
-    )
-    reason: FreeText | None = Field(
-        default=None,
-        min_length=1,
-        max_length=500,
-        description="Deprecated: free text taken as the note, with reason_code other.",
-        deprecated=True,
-    )
+    note: FreeText | None = note_field("the rejection")
+    reason: FreeText | None = deprecated_reason_field()
     decided_on: dt.date | None = Field(default=None, description="Day of the decision; defaults to today.")
 
     @model_validator(mode="after")
@@ -225,21 +214,8 @@ class Withdrawal(BaseModel):
     reason_code: WithdrawalReason | None = Field(
         default=None, description="Why the participant left (this code travels in the event).", examples=["employment"]
     )
-    note: FreeText | None = Field(
-        default=None,
-        min_length=1,
-        max_length=500,
-        pattern=r"\S",
-        description="Staff's own words on the withdrawal: kept here, never published; no PESEL, e-mail or phone.",
-    )
-    reason: FreeText | None = Field(
-        default=None,
-        min_length=1,
-        max_length=500,
-        pattern=r"\S",
-        description="Deprecated: free text taken as the note, with reason_code other.",
-        deprecated=True,
-    )
+    note: FreeText | None = note_field("the withdrawal", pattern=r"\S")
+    reason: FreeText | None = deprecated_reason_field(pattern=r"\S")
     withdrawn_on: dt.date | None = Field(default=None, description="Day of withdrawal; defaults to today.")
 
     @model_validator(mode="after")
