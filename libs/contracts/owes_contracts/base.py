@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,26 @@ class ReasonCode(StrEnum):
     def label(self) -> str:
         """The fixed English text events carry in `reason` beside the code."""
         return self._label
+
+
+def reason_label_field(example: ReasonCode) -> Any:
+    """An event's field `reason`: the fixed English label of its reason_code (staff's words in older events)."""
+    return Field(
+        min_length=1,
+        max_length=500,
+        description="The fixed English label of reason_code (free text typed by staff in events before 2026-11: "
+        "read reason_code where present).",
+        examples=[example.label],
+    )
+
+
+def reason_code_field(example: ReasonCode, why: str, note: str) -> Any:
+    """An event's field `reason_code` (why, as a code); optional, since events before 2026-11 carry none."""
+    return Field(
+        default=None,
+        description=f"{why}, as a code; absent in events before 2026-11. {note}",
+        examples=[example.value],
+    )
 
 
 # Money is PLN with grosze: a Decimal with two places, written to JSON as a string ("1234.50"), never a float.

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from .base import EntityId, Event, Money, ParticipantId, ReasonCode
+from .base import EntityId, Event, Money, ParticipantId, ReasonCode, reason_code_field, reason_label_field
 
 
 class WorkingTime(StrEnum):
@@ -265,15 +265,7 @@ class JobEnded(_GrantsEvent):
 
     job_id: EntityId = Field(description="Id of the job that ended.", examples=["job_9b2f6c"])
     ended_on: dt.date = Field(description="Last day of the job.", examples=["2027-03-31"])
-    reason: str = Field(
-        min_length=1,
-        max_length=500,
-        description="The fixed English label of reason_code (free text typed by staff in events before 2026-11: "
-        "read reason_code where present).",
-        examples=["Cooperative dissolved"],
-    )
-    reason_code: JobEndReason | None = Field(
-        default=None,
-        description="Why the job ended, as a code; absent in events before 2026-11. Staff's note stays in grants.",
-        examples=["cooperative_dissolved"],
+    reason: str = reason_label_field(JobEndReason.COOPERATIVE_DISSOLVED)
+    reason_code: JobEndReason | None = reason_code_field(
+        JobEndReason.COOPERATIVE_DISSOLVED, "Why the job ended", "Staff's note stays in grants."
     )

@@ -8,7 +8,17 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from .base import AgeBand, EntityId, Event, Gender, LabourMarketStatus, ParticipantId, ReasonCode
+from .base import (
+    AgeBand,
+    EntityId,
+    Event,
+    Gender,
+    LabourMarketStatus,
+    ParticipantId,
+    ReasonCode,
+    reason_code_field,
+    reason_label_field,
+)
 
 SensitiveAnswer = Literal["yes", "no", "refused"]
 
@@ -110,18 +120,11 @@ class ParticipantEligibilityRejected(_RecruitmentEvent):
 
     participant_id: ParticipantId
     rejected_on: dt.date = Field(description="Day eligibility was rejected.", examples=["2026-03-05"])
-    reason: str = Field(
-        min_length=1,
-        max_length=500,
-        description="The fixed English label of reason_code (free text typed by staff in events before 2026-11: "
-        "read reason_code where present).",
-        examples=["Lives outside the subregion"],
-    )
-    reason_code: EligibilityRejectionReason | None = Field(
-        default=None,
-        description="Why the person is not eligible, as a code; absent in events before 2026-11. "
+    reason: str = reason_label_field(EligibilityRejectionReason.OUTSIDE_SUBREGION)
+    reason_code: EligibilityRejectionReason | None = reason_code_field(
+        EligibilityRejectionReason.OUTSIDE_SUBREGION,
+        "Why the person is not eligible",
         "Staff's note on it stays in recruitment.",
-        examples=["outside_subregion"],
     )
 
 
@@ -133,18 +136,9 @@ class ParticipantWithdrawn(_RecruitmentEvent):
 
     participant_id: ParticipantId
     withdrawn_on: dt.date = Field(description="Day the participant left the project.", examples=["2026-06-30"])
-    reason: str = Field(
-        min_length=1,
-        max_length=500,
-        description="The fixed English label of reason_code (free text typed by staff in events before 2026-11: "
-        "read reason_code where present).",
-        examples=["Took up employment"],
-    )
-    reason_code: WithdrawalReason | None = Field(
-        default=None,
-        description="Why the participant left, as a code; absent in events before 2026-11. "
-        "Staff's note on it stays in recruitment.",
-        examples=["employment"],
+    reason: str = reason_label_field(WithdrawalReason.EMPLOYMENT)
+    reason_code: WithdrawalReason | None = reason_code_field(
+        WithdrawalReason.EMPLOYMENT, "Why the participant left", "Staff's note on it stays in recruitment."
     )
 
 
