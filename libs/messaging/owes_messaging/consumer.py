@@ -93,6 +93,10 @@ class Outcome(StrEnum):
     DEAD_LETTERED = "dead_lettered"
 
 
+# Sees what each consumed event came to, a batch at a time (metrics, the dashboard's change feed).
+OutcomeObserver = Callable[[Sequence[tuple[CloudEvent | None, Outcome]]], None]
+
+
 @dataclass(frozen=True)
 class Admitted:
     """A record that parsed and passed every check: ready to apply (handler None: this service ignores it)."""
@@ -138,7 +142,7 @@ class EventConsumer:
         dead_letter: DeadLetter,
         dead_letter_topic: str,
         retry: RetryPolicy = RetryPolicy(),
-        on_outcome: Callable[[CloudEvent | None, Outcome], None] | None = None,
+        on_outcomes: OutcomeObserver | None = None,
         origins: dict[str, Origin] | None = None,
         apply_batch: BatchHandler | None = None,
         on_tolerated: Callable[[CloudEvent, Reading], None] | None = None,
@@ -150,7 +154,7 @@ class EventConsumer:
         self.dead_letter = dead_letter
         self.dead_letter_topic = dead_letter_topic
         self.retry = retry
-        self.on_outcome = on_outcome
+        self.on_outcomes = on_outcomes
         # What tolerant reading let through, by (event type, field, "ignored_field" | "unknown_value").
         self.tolerated: Counter[tuple[str, str, str]] = Counter()
         self.on_tolerated = on_tolerated
@@ -244,35 +248,31 @@ class EventConsumer:
         outcomes: list[Outcome] = []
         try:
             async with self.sessionmaker() as session, session.begin():
-                # one query for the duplicates, one insert for the claims: a conflict (another consumer applied
-                # one meanwhile) fails the transaction, and the one-at-a-time path sorts it out
-                seen = await self.inbox.applied_among(session, [i.event.id for i in items if i.handler])
-                claimed: list[CloudEvent] = []
+                # one statement claims the batch: what it did not claim was applied before (a redelivery)
+                fresh_ids = await self.inbox.claim_all(session, [i.event for i in items if i.handler])
                 fresh: list[tuple[CloudEvent, Event]] = []
                 for record, item in zip(records, items, strict=True):
-                    with (
-                        correlation_scope(item.event.correlationid, event_id=item.event.id),
-                        scope(record) if scope else nullcontext() as span,
-                    ):
+                    with scope(record) if scope else nullcontext() as span:
+                        event = item.event
                         if item.handler is None:
                             outcome = Outcome.IGNORED
-                        elif item.event.id in seen:
-                            log.info("event_duplicate_skipped", event_type=item.event.type)
-                            outcome = Outcome.DUPLICATE
-                        else:
+                        elif event.id in fresh_ids:
+                            fresh_ids.discard(event.id)  # the same event twice in a batch is applied once
                             if self.apply_batch is not None:
-                                fresh.append((item.event, cast(Event, item.payload)))
+                                fresh.append((event, cast(Event, item.payload)))
                             else:
-                                await item.handler(session, item.event, cast(Event, item.payload))
-                            seen.add(item.event.id)
-                            claimed.append(item.event)
+                                with correlation_scope(event.correlationid, event_id=event.id):
+                                    await item.handler(session, event, cast(Event, item.payload))
                             outcome = Outcome.APPLIED
+                        else:
+                            with correlation_scope(event.correlationid, event_id=event.id):
+                                log.info("event_duplicate_skipped", event_type=event.type)
+                            outcome = Outcome.DUPLICATE
                         if span is not None:
                             span.set_attribute("owes.outcome", str(outcome))
                     outcomes.append(outcome)
                 if fresh and self.apply_batch is not None:
                     await self.apply_batch(session, fresh)
-                await self.inbox.record(session, claimed)
         except Exception as exc:
             log.warning(
                 "batch_apply_failed",
@@ -281,8 +281,7 @@ class EventConsumer:
                 detail="applying the batch one event at a time",
             )
             return None
-        for item, outcome in zip(items, outcomes, strict=True):
-            self._observe(item.event, outcome)
+        self._observe([(item.event, outcome) for item, outcome in zip(items, outcomes, strict=True)])
         log.info("events_applied", count=outcomes.count(Outcome.APPLIED), batch=len(records))
         return outcomes
 
@@ -313,7 +312,7 @@ class EventConsumer:
             while True:
                 try:
                     outcome = await self._apply(item)
-                    self._observe(event, outcome)
+                    self._observe([(event, outcome)])
                     return outcome
                 except PoisonMessage as exc:
                     return await self._dead_letter(record, str(exc), event)
@@ -430,14 +429,17 @@ class EventConsumer:
             offset=record.offset,
             event_id=event.id if event else None,
         )
-        self._observe(event, Outcome.DEAD_LETTERED)
+        self._observe([(event, Outcome.DEAD_LETTERED)])
         return Outcome.DEAD_LETTERED
 
-    def _observe(self, event: CloudEvent | None, outcome: Outcome) -> None:
-        self.outcomes[outcome] += 1
-        if event is not None:
-            self.last_event_at[event.partner or event.source] = dt.datetime.now(dt.UTC)
-            if event.serviceversion:  # the release each partner runs, as its events say
-                self.partner_releases[event.partner or event.source] = event.serviceversion
-        if self.on_outcome:
-            self.on_outcome(event, outcome)
+    def _observe(self, observed: Sequence[tuple[CloudEvent | None, Outcome]]) -> None:
+        """Note what a batch (or one record) came to, then tell the observers, once for all of it."""
+        now = dt.datetime.now(dt.UTC)
+        for event, outcome in observed:
+            self.outcomes[outcome] += 1
+            if event is not None:
+                self.last_event_at[event.partner or event.source] = now
+                if event.serviceversion:  # the release each partner runs, as its events say
+                    self.partner_releases[event.partner or event.source] = event.serviceversion
+        if self.on_outcomes:
+            self.on_outcomes(observed)

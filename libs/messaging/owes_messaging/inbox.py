@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import json
+from collections.abc import Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -12,6 +13,21 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts.envelope import CloudEvent
+
+# A batch's claims in one statement: the ids it inserts come back, the ones already there (applied before, or
+# meanwhile by another consumer of the group, whose transaction it waits for) are left out. The conflict is
+# decided by the primary key's index, never by a query plan (a `consumer = ? AND event_id IN (...)` lookup on a
+# PostgreSQL table not yet analysed scanned every row of the consumer: 1,300 events/s, docs/performance.md).
+_CLAIM_ALL = {
+    "postgresql": "INSERT INTO {table} (consumer, event_id, event_type, received_at) "
+    "SELECT CAST(:consumer AS VARCHAR), u.event_id, u.event_type, CAST(:received_at AS TIMESTAMPTZ) "
+    "FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:types AS VARCHAR[])) AS u(event_id, event_type) "
+    "ON CONFLICT DO NOTHING RETURNING event_id",
+    # `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join
+    "sqlite": "INSERT INTO {table} (consumer, event_id, event_type, received_at) "
+    "SELECT :consumer, json_extract(value, '$[0]'), json_extract(value, '$[1]'), :received_at "
+    "FROM json_each(:claims) WHERE true ON CONFLICT DO NOTHING RETURNING event_id",
+}
 
 
 class Inbox:
@@ -23,50 +39,7 @@ class Inbox:
             name: dialect.insert(table).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
             for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
         }
-        self._insert = sa.insert(table)
-        self._plans: dict[str, tuple[str, Callable[[Any], Any] | None]] = {}
-        self._applied = (
-            sa.select(table.c.event_id)
-            .where(table.c.consumer == sa.bindparam("consumer"))
-            .where(table.c.event_id.in_(sa.bindparam("ids", expanding=True)))
-        )
-
-    async def applied_among(self, session: AsyncSession, event_ids: list[str]) -> set[str]:
-        """Which of these events this consumer has already applied (one query for a whole batch)."""
-        rows = await session.execute(self._applied, {"consumer": self.consumer, "ids": event_ids})
-        return {row[0] for row in rows}
-
-    async def record(self, session: AsyncSession, events: list[CloudEvent]) -> None:
-        """Mark events applied in the caller's transaction; a conflict (applied meanwhile) fails the transaction.
-
-        One executemany through the driver, with the statement compiled once: SQLAlchemy's per-row parameter
-        handling cost more than the insert itself when a catch-up claims hundreds of events per batch. Called
-        after applied_among in the same transaction: on asyncpg the driver's transaction begins with the
-        session's first statement, and a driver call before it would commit on its own.
-        """
-        if not events:
-            return
-        connection = await session.connection()
-        sql, stamp = self._bulk_plan(connection.dialect)
-        now = dt.datetime.now(dt.UTC)
-        at = stamp(now) if stamp else now
-        raw = await connection.get_raw_connection()
-        driver = cast(Any, raw.driver_connection)  # never None on a connection checked out of the pool
-        await driver.executemany(sql, [(self.consumer, e.id, e.type, at) for e in events])
-
-    def _bulk_plan(self, dialect: sa.Dialect) -> tuple[str, Callable[[Any], Any] | None]:
-        """The insert as the driver's SQL (columns in a fixed order), and the dialect's conversion of the time."""
-        plan = self._plans.get(dialect.name)
-        if plan is None:
-            columns = ("consumer", "event_id", "event_type", "received_at")
-            compiled = self._insert.values({c: sa.bindparam(c) for c in columns}).compile(dialect=dialect)
-            if list(cast(list[str], compiled.positiontup)) != list(columns):
-                raise RuntimeError(f"unexpected parameter order {compiled.positiontup}")
-            plan = self._plans[dialect.name] = (
-                str(compiled),
-                self.table.c.received_at.type._cached_bind_processor(dialect),
-            )
-        return plan
+        self._claim_all = {name: sa.text(sql.format(table=table.name)) for name, sql in _CLAIM_ALL.items()}
 
     async def claim(self, session: AsyncSession, event: CloudEvent) -> bool:
         """Mark the event as applied by this consumer; False when it already was (a duplicate delivery)."""
@@ -81,3 +54,20 @@ class Inbox:
             },
         )
         return cast(CursorResult[Any], result).rowcount == 1
+
+    async def claim_all(self, session: AsyncSession, events: Sequence[CloudEvent]) -> set[str]:
+        """Mark events applied in the caller's transaction, in one statement; the ids it claimed now (the others
+        were applied before). An id twice in `events` is claimed once."""
+        if not events:
+            return set()
+        dialect = session.get_bind().dialect
+        now: Any = dt.datetime.now(dt.UTC)
+        if dialect.name == "postgresql":
+            params: dict[str, Any] = {"ids": [e.id for e in events], "types": [e.type for e in events]}
+        else:
+            params = {"claims": json.dumps([(e.id, e.type) for e in events])}
+            store = self.table.c.received_at.type._cached_bind_processor(dialect)  # the time as SQLAlchemy stores it
+            now = store(now) if store else now
+        params |= {"consumer": self.consumer, "received_at": now}
+        rows = await session.execute(self._claim_all[dialect.name], params)
+        return {row[0] for row in rows}

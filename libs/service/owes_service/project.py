@@ -25,6 +25,8 @@ from .time_zones import PROJECT_TIME_ZONE, DateOutOfRange, time_zone
 from .wording import refusal
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from owes_contracts.envelope import CloudEvent
 
 DEFAULT_PROJECT_FILE = Path(__file__).with_name("project.toml")
@@ -213,12 +215,13 @@ class ProjectCopies:
         self.own = own
         self.seen: dict[tuple[str, str], str] = {}  # (partner, producing service) -> fingerprint
 
-    def observe(self, event: CloudEvent | None, _outcome: object = None) -> None:
-        """Note the fingerprint an event carries (a consumer's outcome observer)."""
-        fingerprint = getattr(event, "extra", {}).get(EXT_PROJECT_FINGERPRINT) if event is not None else None
-        if event is not None and fingerprint:
-            producer = event.type.split(".")[2] if event.type.count(".") >= 3 else event.source
-            self.seen[(event.partner or event.source, producer)] = fingerprint
+    def observe(self, observed: Iterable[tuple[CloudEvent | None, object]]) -> None:
+        """Note the fingerprints consumed events carry (a consumer's outcome observer); the latest one counts."""
+        for event, _outcome in observed:
+            fingerprint = event.extra.get(EXT_PROJECT_FINGERPRINT) if event is not None else None
+            if event is not None and fingerprint:
+                producer = event.type.split(".")[2] if event.type.count(".") >= 3 else event.source
+                self.seen[(event.partner or event.source, producer)] = fingerprint
 
     def differing(self) -> dict[str, str]:
         """'<producer> (<partner>)' -> fingerprint, for every partner whose latest event names another definition."""

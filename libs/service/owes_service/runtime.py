@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from types import FrameType
 from typing import Any
@@ -22,7 +22,7 @@ from faststream.kafka.annotations import KafkaMessage
 from owes_contracts import dead_letter_topic_for, topic_for
 from owes_contracts.envelope import CloudEvent
 from owes_messaging.broker import build_broker, build_producer, client_options, ensure_topics
-from owes_messaging.consumer import EventConsumer, Outcome, Record
+from owes_messaging.consumer import EventConsumer, Outcome, OutcomeObserver, Record
 from owes_messaging.db import create_engine, create_sessionmaker, ping_database
 from owes_messaging.inbox import Inbox
 from owes_messaging.messaging_tables import INBOX_TABLE, OUTBOX_TABLE
@@ -47,8 +47,6 @@ from .text_guard import TextGuardMiddleware
 from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
 
 log = structlog.get_logger("owes.runtime")
-# Sees the outcome of each event the consumer handles (None: a record that was not a CloudEvent).
-OutcomeObserver = Callable[[CloudEvent | None, Outcome], None]
 
 
 def exit_cleanly_after_draining_on_sigterm() -> None:
@@ -134,12 +132,12 @@ class ServiceRuntime:
         declare_event_publishers(self.broker, producer=spec.name, namespace=s.topic_namespace)
         self.consumed_topics = sorted({topic_for(m.producer, s.topic_namespace) for m in spec.handlers})
         self.project_copies = ProjectCopies(self.project)
-        observers: list[OutcomeObserver] = [self.metrics.observe_outcome, self.project_copies.observe]
+        observers: list[OutcomeObserver] = [self.metrics.observe_outcomes, self.project_copies.observe]
         observers += outcome_observers
 
-        def on_outcome(event: CloudEvent | None, outcome: Outcome) -> None:
+        def on_outcomes(observed: Sequence[tuple[CloudEvent | None, Outcome]]) -> None:
             for observe in observers:
-                observe(event, outcome)
+                observe(observed)
 
         self.consumer = EventConsumer(
             name=spec.name,
@@ -151,7 +149,7 @@ class ServiceRuntime:
             origins=origins_by_topic(
                 {topic_for(m.producer, s.topic_namespace): m.producer for m in spec.handlers}, s.producer_partners
             ),
-            on_outcome=on_outcome,
+            on_outcomes=on_outcomes,
             apply_batch=spec.batch_handler,
             on_tolerated=self.metrics.observe_tolerated,
         )

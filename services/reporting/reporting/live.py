@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Protocol, cast
 
 from fastapi import Depends
@@ -33,9 +34,9 @@ class ChangeFeed:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    def on_outcome(self, _event: CloudEvent | None, outcome: Outcome) -> None:
-        """EventConsumer callback: called after the event's transaction committed."""
-        if outcome == Outcome.APPLIED:
+    def on_outcomes(self, observed: Sequence[tuple[CloudEvent | None, Outcome]]) -> None:
+        """EventConsumer callback, after the events' transaction committed: one move for a batch that applied any."""
+        if any(outcome == Outcome.APPLIED for _event, outcome in observed):
             self.notify()
 
     async def wait(self, since: int, timeout: float) -> bool:

@@ -27,7 +27,7 @@ class ReportingRuntime(ServiceRuntime):
     def __init__(self, spec: ServiceSpec, *, clock: Clock | None = None) -> None:
         # Every applied event moves the feed on, which wakes the dashboard's viewers.
         self.feed = ChangeFeed()
-        super().__init__(spec, clock=clock, outcome_observers=[self.feed.on_outcome])
+        super().__init__(spec, clock=clock, outcome_observers=[self.feed.on_outcomes])
         s = cast(ReportingSettings, spec.settings)  # build_runtime hands it ReportingSettings
         self.targets = load_targets(known=set(BY_KEY), path=s.targets_file, overrides=s.targets)
         self.live = LiveReport(self, self.targets, self.feed, min_interval=s.dashboard_min_interval)

@@ -85,3 +85,35 @@ class TestCatchingUp:
             await eventually(dead_lettered, timeout=30)
             assert await inbox_count(reporting.database_url) == 40
             assert rep.runtime.consumer.outcomes["applied"] == 40
+
+
+class TestClaimingABatch:
+    """The inbox claims a fetched batch in one statement; what it does not claim was applied before."""
+
+    async def test_claims_each_event_once_and_leaves_out_what_was_applied_before(self, database_url):
+        from owes_messaging.db import create_engine, create_sessionmaker
+        from owes_messaging.inbox import Inbox
+        from owes_messaging.migrations import upgrade_to_head_async
+        from reporting.main import MIGRATIONS
+        from reporting.tables import metadata
+
+        url = database_url("reporting")
+        await upgrade_to_head_async(MIGRATIONS, url)
+        engine = create_engine(url)
+        sessions = create_sessionmaker(engine)
+        inbox = Inbox(table=metadata.tables["inbox"], consumer="reporting")
+        first, again = [recruited_event() for _ in range(300)], [recruited_event() for _ in range(200)]
+        try:
+            async with sessions() as session, session.begin():
+                claimed = await inbox.claim_all(session, [*first, first[0]])  # one event twice in the batch
+            assert claimed == {e.id for e in first}
+            async with sessions() as session, session.begin():  # the batch delivered again, with new events
+                claimed = await inbox.claim_all(session, [*first[:100], *again])
+            assert claimed == {e.id for e in again}
+            async with sessions() as session, session.begin():
+                assert await inbox.claim_all(session, []) == set()
+                assert not await inbox.claim(session, again[0])  # the one-at-a-time path sees the same claims
+            async with engine.connect() as conn:
+                assert await conn.scalar(sa.text("SELECT count(*) FROM inbox")) == 500
+        finally:
+            await engine.dispose()
