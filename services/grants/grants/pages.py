@@ -4,7 +4,9 @@ created in them. Thin: parse, call one use case (service.py, as the API does), r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from owes_service.pages import (
     problem_message,
     read_date,
 )
-from owes_service.pages.web import VALIDATION_MESSAGES  # the shared wording of refused fields
+from owes_service.pages.web import PREFIX, VALIDATION_MESSAGES  # the shared wording of refused fields
 from owes_service.problems import Problem
 from owes_service.project_calendar import ProjectCalendar
 
@@ -238,81 +240,6 @@ async def application(request: Request, staff: Staff, application_id: str) -> Re
     return await _application_page(request, application_id)
 
 
-async def _step(
-    request: Request,
-    form: dict,
-    *,
-    page: Callable[..., Awaitable[Response]],
-    path: str,
-    use_case: Callable[..., Any],
-    schema: type,
-    labels: dict[str, str],
-    done: str,
-    decimals: tuple[str, ...] = (),
-    **entity: str,
-) -> Response:
-    """One step of an application's or a job's life: the form, its use case (as the API calls it), its page again
-    (with the errors) or the next page."""
-    return await pages.submit(
-        request,
-        use_case,
-        schema=schema,
-        body=form_body(form, labels, decimals=decimals),
-        labels=labels,
-        refused=lambda errors: page(request, *entity.values(), form=form, errors=errors, order=tuple(labels)),
-        done=done,
-        then=path,
-        **entity,
-    )
-
-
-async def _application_step(request: Request, application_id: str, form: dict, **step: Any) -> Response:
-    """One step of an application's life (evaluation, award, disbursement)."""
-    path = f"/panel/applications/{application_id}"
-    return await _step(request, form, page=_application_page, path=path, application_id=application_id, **step)
-
-
-@router.post("/applications/{application_id}/evaluation")
-async def evaluate(request: Request, staff: Writer, application_id: str, form: Posted) -> Response:
-    return await _application_step(
-        request,
-        application_id,
-        form,
-        use_case=service.evaluate_application,
-        schema=Evaluation,
-        labels=EVALUATION_LABELS,
-        done=N_("Evaluation recorded."),
-    )
-
-
-@router.post("/applications/{application_id}/award")
-async def award(request: Request, staff: Writer, application_id: str, form: Posted) -> Response:
-    return await _application_step(
-        request,
-        application_id,
-        form,
-        use_case=service.award_grant,
-        schema=Award,
-        labels=AWARD_LABELS,
-        done=N_("Grant awarded. Next: disburse it."),
-        decimals=("amount_per_job", "eur_rate"),
-    )
-
-
-@router.post("/applications/{application_id}/disbursements")
-async def disburse(request: Request, staff: Writer, application_id: str, form: Posted) -> Response:
-    return await _application_step(
-        request,
-        application_id,
-        form,
-        use_case=service.disburse_grant,
-        schema=Disbursement,
-        labels=DISBURSEMENT_LABELS,
-        done=N_("Disbursement recorded."),
-        decimals=("amount",),
-    )
-
-
 # --- a job: the monthly bridge support, its extension, the sustainability check, its end ------------------------
 
 INSTALMENT_LABELS = {
@@ -322,6 +249,7 @@ INSTALMENT_LABELS = {
 }
 EXTENSION_LABELS = {"months": N_("New length of the schedule in months")}
 CHECK_LABELS = {"checked_on": N_("Date of the check")}
+MAINTENANCE_LABELS = {"funded_on": N_("Date of funding")}
 ENDING_LABELS = {
     "reason_code": N_("Why the job ended"),
     "note": N_("Note"),
@@ -360,83 +288,115 @@ async def job(request: Request, staff: Staff, job_id: str) -> Response:
     return await _job_page(request, job_id)
 
 
-async def _job_step(request: Request, job_id: str, form: dict, **step: Any) -> Response:
-    """One step of a job's life (instalment, extension, check, end, maintenance)."""
-    return await _step(request, form, page=_job_page, path=f"/panel/jobs/{job_id}", job_id=job_id, **step)
+# --- the steps of an application's and a job's life: each a form on its page, posted below it --------------------
 
 
-@router.post("/jobs/{job_id}/instalments")
-async def pay_instalment(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
-    return await _job_step(
+@dataclass(frozen=True)
+class Step:
+    """A form of an application's or a job's page: the use case it calls (as the API does) with the API's schema,
+    its fields' labels, what is said when it is done, its amounts and the fields whose value must be one of a set
+    (refused next to the field, not as the schema's form-wide refusal)."""
+
+    use_case: Callable[..., Any]
+    schema: type
+    labels: dict[str, str]
+    done: str
+    decimals: tuple[str, ...] = ()
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+Page = Callable[..., Awaitable[Response]]
+
+
+def _steps(page_path: str, page: Page, steps: dict[str, Step]) -> None:
+    """The routes the forms of the page at page_path post to: page_path/<step>."""
+    for name, step in steps.items():
+        _step_route(page_path, name, page, step)
+
+
+def _step_route(page_path: str, name: str, page: Page, step: Step) -> None:
+    @router.post(f"{page_path}/{name}")
+    async def take_step(request: Request, staff: Writer, form: Posted) -> Response:
+        return await _take_step(request, form, page_path, page, step)
+
+
+async def _take_step(request: Request, form: dict, page_path: str, page: Page, step: Step) -> Response:
+    """The step's use case, then its page again with the errors, or the page itself with the confirmation."""
+    entity = dict(request.path_params)  # application_id or job_id
+    again = functools.partial(page, request, *entity.values(), form=form, order=tuple(step.labels))
+    errors = FormErrors()
+    _ = pages.gettext(request)
+    for name, choices in step.choices.items():
+        if form.get(name) not in choices:
+            errors.add(name, _(VALIDATION_MESSAGES["enum"]) % {"label": _(step.labels[name])})
+    if errors:
+        return await again(errors=errors)
+    return await pages.submit(
         request,
-        job_id,
-        form,
-        use_case=service.pay_bridge_support,
-        schema=BridgeSupportPayment,
-        labels=INSTALMENT_LABELS,
-        done=N_("Instalment of bridge support recorded."),
-        decimals=("amount",),
+        step.use_case,
+        schema=step.schema,
+        body=form_body(form, step.labels, decimals=step.decimals),
+        labels=step.labels,
+        refused=lambda errors: again(errors=errors),
+        done=step.done,
+        then=PREFIX + page_path.format(**entity),
+        **entity,
     )
 
 
-@router.post("/jobs/{job_id}/extension")
-async def extend_bridge_support(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
-    return await _job_step(
-        request,
-        job_id,
-        form,
-        use_case=service.extend_bridge_support,
-        schema=BridgeSupportExtension,
-        labels=EXTENSION_LABELS,
-        done=N_("Bridge support extended."),
-    )
-
-
-@router.post("/jobs/{job_id}/sustainability")
-async def check_sustainability(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
-    return await _job_step(
-        request,
-        job_id,
-        form,
-        use_case=service.check_job_sustainability,
-        schema=SustainabilityCheck,
-        labels=CHECK_LABELS,
-        done=N_("The job lasted 12 months: recorded."),
-    )
-
-
-@router.post("/jobs/{job_id}/end")
-async def end_job(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
-    if form.get("reason_code") not in END_REASONS:  # said next to the field, not as the schema's form-wide refusal
-        _ = pages.gettext(request)
-        errors = FormErrors()
-        errors.add("reason_code", _(VALIDATION_MESSAGES["enum"]) % {"label": _(ENDING_LABELS["reason_code"])})
-        return await _job_page(request, job_id, form=form, errors=errors, order=tuple(ENDING_LABELS))
-    return await _job_step(
-        request,
-        job_id,
-        form,
-        use_case=service.end_job,
-        schema=JobEnding,
-        labels=ENDING_LABELS,
-        done=N_("The end of the job recorded."),
-    )
-
-
-MAINTENANCE_LABELS = {"funded_on": N_("Date of funding")}
-
-
-@router.post("/jobs/{job_id}/maintenance")
-async def fund_maintenance(request: Request, staff: Writer, job_id: str, form: Posted) -> Response:
-    return await _job_step(
-        request,
-        job_id,
-        form,
-        use_case=service.fund_job_maintenance,
-        schema=MaintenanceFunding,
-        labels=MAINTENANCE_LABELS,
-        done=N_("Maintenance unit rate granted."),
-    )
+_steps(
+    "/applications/{application_id}",
+    _application_page,
+    {
+        "evaluation": Step(service.evaluate_application, Evaluation, EVALUATION_LABELS, N_("Evaluation recorded.")),
+        "award": Step(
+            service.award_grant,
+            Award,
+            AWARD_LABELS,
+            N_("Grant awarded. Next: disburse it."),
+            decimals=("amount_per_job", "eur_rate"),
+        ),
+        "disbursements": Step(
+            service.disburse_grant,
+            Disbursement,
+            DISBURSEMENT_LABELS,
+            N_("Disbursement recorded."),
+            decimals=("amount",),
+        ),
+    },
+)
+_steps(
+    "/jobs/{job_id}",
+    _job_page,
+    {
+        "instalments": Step(
+            service.pay_bridge_support,
+            BridgeSupportPayment,
+            INSTALMENT_LABELS,
+            N_("Instalment of bridge support recorded."),
+            decimals=("amount",),
+        ),
+        "extension": Step(
+            service.extend_bridge_support, BridgeSupportExtension, EXTENSION_LABELS, N_("Bridge support extended.")
+        ),
+        "sustainability": Step(
+            service.check_job_sustainability,
+            SustainabilityCheck,
+            CHECK_LABELS,
+            N_("The job lasted 12 months: recorded."),
+        ),
+        "end": Step(
+            service.end_job,
+            JobEnding,
+            ENDING_LABELS,
+            N_("The end of the job recorded."),
+            choices={"reason_code": END_REASONS},
+        ),
+        "maintenance": Step(
+            service.fund_job_maintenance, MaintenanceFunding, MAINTENANCE_LABELS, N_("Maintenance unit rate granted.")
+        ),
+    },
+)
 
 
 # --- de minimis: what an undertaking may still receive ----------------------------------------------------------
