@@ -123,11 +123,9 @@ async def evaluate_application(
         application = await _load_application(session, application_id)
         with _rules():
             event = application.evaluate(score=form.score, outcome=form.outcome, on=evaluated_on)
-        await repository.update_application(
-            session, application_id, status=application.status.value, score=form.score, evaluated_on=evaluated_on
+        return await _record_application(
+            session, outbox, application, event, score=form.score, evaluated_on=evaluated_on
         )
-        await outbox.add(session, event)
-        return await _application_view(session, application_id)
 
 
 async def award_grant(
@@ -141,9 +139,7 @@ async def award_grant(
             event = application.award(
                 amount_per_job=form.amount_per_job, jobs=form.jobs, on=awarded_on, project=_project(calendar)
             )
-        row = await repository.get_application(session, application_id)
-        if row is None:  # loaded and locked just above
-            raise NotFound(refusal("No application %(application_id)s.", application_id=application_id))
+        row = await _application_row(session, application_id)  # loaded and locked just above
         beneficiary = {"beneficiary_kind": row.applicant_kind, "beneficiary_id": row.applicant_id}
         await repository.lock_beneficiary(session, **beneficiary)
         aid = await repository.de_minimis_aid_of(session, **beneficiary)
@@ -160,17 +156,16 @@ async def award_grant(
             amount_eur=amount_eur,
             **beneficiary,
         )
-        await repository.update_application(
+        return await _record_application(
             session,
-            application_id,
-            status=application.status.value,
+            outbox,
+            application,
+            event,
             jobs_awarded=event.jobs,
             amount_per_job=event.amount_per_job,
             total_awarded=event.total_amount,
             awarded_on=awarded_on,
         )
-        await outbox.add(session, event)
-        return await _application_view(session, application_id)
 
 
 async def de_minimis_headroom(
@@ -227,10 +222,25 @@ async def get_application(*, session: AsyncSession, application_id: str) -> Appl
     return await _application_view(session, application_id)
 
 
-async def _application_view(session: AsyncSession, application_id: str) -> ApplicationView:
+async def _record_application(
+    session: AsyncSession, outbox: OutboxWriter, application: domain.Application, event: Event, **changed: Any
+) -> ApplicationView:
+    """Store what an application's decision changed and publish its event (in the caller's transaction); the
+    application as it is now."""
+    await repository.update_application(session, application.application_id, status=application.status.value, **changed)
+    await outbox.add(session, event)
+    return await _application_view(session, application.application_id)
+
+
+async def _application_row(session: AsyncSession, application_id: str) -> Row[*tuple[Any, ...]]:
     row = await repository.get_application(session, application_id)
     if row is None:
         raise NotFound(refusal("No application %(application_id)s.", application_id=application_id))
+    return row
+
+
+async def _application_view(session: AsyncSession, application_id: str) -> ApplicationView:
+    row = await _application_row(session, application_id)
     paid = await repository.list_disbursements(session, application_id)
     disbursed = sum((p.amount for p in paid), Decimal("0.00"))
     remaining = row.total_awarded - disbursed if row.total_awarded is not None else Decimal("0.00")
