@@ -138,19 +138,20 @@ async def create_training(*, session: AsyncSession, form: TrainingCreation) -> s
     return training_id
 
 
-async def _training_for_update(session: AsyncSession, training_id: str) -> domain.Training:
-    return found(
+async def _attendee(session: AsyncSession, training_id: str, participant_id: str) -> tuple[domain.Training, Decimal]:
+    """The training, locked, for a participant advisory may support who has not completed it yet; with the hours
+    they have attended."""
+    training = found(
         await repository.get_training(session, training_id=training_id, for_update=True), f"No training {training_id}."
     )
-
-
-async def _not_completed_yet(session: AsyncSession, *, training_id: str, participant_id: str) -> None:
+    await _require_participant_supported(session, participant_id)
     if await repository.get_completion(session, training_id=training_id, participant_id=participant_id):
         raise Conflict(
             refusal(
                 "Participant %(participant_id)s has already completed this training.", participant_id=participant_id
             )
         )
+    return training, await repository.attended_hours(session, training_id=training_id, participant_id=participant_id)
 
 
 async def record_attendance(
@@ -161,10 +162,7 @@ async def record_attendance(
     attended_on = calendar.fact_date(form.attended_on, field="attended_on")
     attendance_id = domain.new_id("att")
     async with session.begin():
-        training = await _training_for_update(session, training_id)
-        await _require_participant_supported(session, form.participant_id)
-        await _not_completed_yet(session, training_id=training_id, participant_id=form.participant_id)
-        attended = await repository.attended_hours(session, training_id=training_id, participant_id=form.participant_id)
+        training, attended = await _attendee(session, training_id, form.participant_id)
         try:
             total = training.attend(attended=attended, adding=hours)
         except domain.AttendanceExceeded as exc:
@@ -191,10 +189,7 @@ async def complete_training(
     """Record that an eligible participant completed a training, their attendance met; publish TrainingCompleted."""
     completed_on = calendar.fact_date(form.completed_on, field="completed_on")
     async with session.begin():
-        training = await _training_for_update(session, training_id)
-        await _require_participant_supported(session, form.participant_id)
-        await _not_completed_yet(session, training_id=training_id, participant_id=form.participant_id)
-        attended = await repository.attended_hours(session, training_id=training_id, participant_id=form.participant_id)
+        training, attended = await _attendee(session, training_id, form.participant_id)
         try:
             completed = training.complete(participant_id=form.participant_id, attended=attended, on=completed_on)
         except domain.AttendanceNotMet as exc:
