@@ -6,6 +6,7 @@ A service's main.py declares what is its own (settings, tables, routers, event h
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
@@ -49,6 +50,16 @@ from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_sp
 log = structlog.get_logger("owes.runtime")
 
 
+def _uvicorn_server() -> Any:
+    """The uvicorn server running this process (its SIGTERM handler's owner), or None: tests, other servers."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)  # uvicorn.Server.handle_exit
+    if server is None or not hasattr(server, "should_exit") or not hasattr(server, "capture_signals"):
+        return None
+    return server
+
+
 def exit_cleanly_after_draining_on_sigterm() -> None:
     """Under uvicorn, make SIGTERM a drain followed by exit status 0.
 
@@ -57,10 +68,8 @@ def exit_cleanly_after_draining_on_sigterm() -> None:
     SIGTERM" (143), which supervisors read as a failure. This asks the same server to stop without recording
     the signal. Elsewhere (tests, other servers, not the main thread) it changes nothing.
     """
-    if threading.current_thread() is not threading.main_thread():
-        return
-    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)  # uvicorn.Server.handle_exit
-    if server is None or not hasattr(server, "should_exit") or not hasattr(server, "capture_signals"):
+    server = _uvicorn_server()
+    if server is None:
         return
 
     # what uvicorn's own handler does, minus recording the signal
@@ -68,6 +77,28 @@ def exit_cleanly_after_draining_on_sigterm() -> None:
         server.should_exit = True
 
     signal.signal(signal.SIGTERM, drain)
+
+
+# Allocations between two young-generation collections of the cyclic garbage collector (CPython's default: 700).
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def settle_garbage_collector() -> None:
+    """Under uvicorn, once the service has started: keep the cyclic garbage collector off what lives as long as the
+    process, and let it run less often.
+
+    A started service holds ~200,000 objects (FastAPI, pydantic and SQLAlchemy's structures, the contracts) that
+    are never garbage, and every older-generation collection walked them all: a fifth of a catch-up's CPU
+    (docs/performance.md). `gc.freeze()` moves them out of the collector's sight (reference counting still frees
+    what it can); the higher threshold makes the young collections ~14 times rarer. Elsewhere (tests, which start
+    many services in one process, and would never collect a frozen one's cycles) it changes nothing.
+    """
+    if _uvicorn_server() is None:
+        return
+    gc.collect()
+    gc.freeze()
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 class AuthenticationOffRefused(RuntimeError):
@@ -263,6 +294,7 @@ class ServiceRuntime:
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             await self.start()
             exit_cleanly_after_draining_on_sigterm()
+            settle_garbage_collector()
             try:
                 yield
             finally:
