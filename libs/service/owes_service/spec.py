@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 from fastapi import APIRouter
@@ -31,3 +33,9 @@ class ServiceSpec:
     batch_handler: BatchHandler | None = None
     partner: str | None = None
     version: str = RELEASE  # the project release this code is (owes_contracts.releases)
+
+
+def handlers(by_event: Mapping[type[Event], Callable[..., Awaitable[None]]]) -> dict[type[Event], Handler]:
+    """A service's event handlers by the payload type they take (the consumer parses each event into its key's
+    type, which a Callable type cannot say)."""
+    return cast("dict[type[Event], Handler]", dict(by_event))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import (
@@ -13,12 +11,9 @@ from owes_contracts import (
     ParticipantWithdrawn,
 )
 from owes_contracts.envelope import CloudEvent
+from owes_service.spec import handlers
 
 from . import repository
-
-if TYPE_CHECKING:
-    from owes_contracts import Event
-    from owes_messaging.consumer import Handler
 
 
 async def on_eligibility_confirmed(
@@ -61,9 +56,7 @@ async def on_organisation_enrolled(session: AsyncSession, _event: CloudEvent, pa
     )
 
 
-# Each handler takes the payload type of its key (the consumer parses it so), which a Callable type cannot say.
-HANDLERS = cast(
-    "dict[type[Event], Handler]",
+HANDLERS = handlers(
     {
         ParticipantEligibilityConfirmed: on_eligibility_confirmed,
         ParticipantEligibilityRejected: on_eligibility_rejected,

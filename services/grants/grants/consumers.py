@@ -5,8 +5,6 @@ Each handler runs in the consumer's transaction, together with the inbox row tha
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import (
@@ -18,13 +16,10 @@ from owes_contracts import (
     ParticipantWithdrawn,
 )
 from owes_contracts.envelope import CloudEvent
+from owes_service.spec import handlers
 
 from . import repository
 from .domain import Eligibility
-
-if TYPE_CHECKING:
-    from owes_contracts import Event
-    from owes_messaging.consumer import Handler
 
 
 async def on_participant_recruited(session: AsyncSession, _event: CloudEvent, payload: ParticipantRecruited) -> None:
@@ -85,9 +80,7 @@ async def on_organisation_enrolled(session: AsyncSession, _event: CloudEvent, pa
     )
 
 
-# Each handler takes the payload type of its key (the consumer parses it so), which a Callable type cannot say.
-HANDLERS = cast(
-    "dict[type[Event], Handler]",
+HANDLERS = handlers(
     {
         ParticipantRecruited: on_participant_recruited,
         ParticipantEligibilityConfirmed: on_eligibility_confirmed,
