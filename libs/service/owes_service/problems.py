@@ -60,6 +60,18 @@ class InvalidInput(Problem):
     type = "https://owes.example/problems/invalid-input"
 
 
+class MalformedJson(Problem):
+    status = 400
+    title = "Malformed JSON"
+    type = "https://owes.example/problems/malformed-json"
+
+
+class Unavailable(Problem):
+    status = 503
+    title = "Service unavailable"
+    type = "https://owes.example/problems/unavailable"
+
+
 def found(value: T | None, missing: str) -> T:
     """The value a use case looked up, or NotFound saying what is missing."""
     if value is None:
@@ -83,6 +95,19 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def answer(request: Request, problem: Problem, *, headers: dict | None = None) -> JSONResponse:
+    """A problem as the answer to a request."""
+    return problem_response(
+        problem.status,
+        problem.title,
+        problem.detail,
+        type_=problem.type,
+        instance=request.url.path,
+        headers=headers,
+        **problem.extra,
+    )
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
@@ -95,35 +120,20 @@ _BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
 def _malformed_json(request: Request) -> JSONResponse:
-    return problem_response(
-        400,
-        "Malformed JSON",
-        "The request body is not valid JSON.",
-        type_="https://owes.example/problems/malformed-json",
-        instance=request.url.path,
-    )
+    return answer(request, MalformedJson("The request body is not valid JSON."))
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            exc.status, exc.title, exc.detail, type_=exc.type, instance=request.url.path, **exc.extra
-        )
+        return answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
         if any(e["type"] == "json_invalid" for e in errors):
             return _malformed_json(request)
-        return problem_response(
-            422,
-            "Invalid input",
-            "The request does not match the schema.",
-            type_="https://owes.example/problems/invalid-input",
-            instance=request.url.path,
-            errors=errors,
-        )
+        return answer(request, InvalidInput("The request does not match the schema.", errors=errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -154,29 +164,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
         if is_transient(exc):
             log.warning("database_unavailable", path=request.url.path, error=type(exc.orig).__name__)
-            return problem_response(
-                503,
-                "Service unavailable",
-                "The database is unavailable; retry shortly.",
-                type_="https://owes.example/problems/unavailable",
-                instance=request.url.path,
-                headers={"Retry-After": "1"},
-            )
+            unavailable = Unavailable("The database is unavailable; retry shortly.")
+            return answer(request, unavailable, headers={"Retry-After": "1"})
         if isinstance(exc, IntegrityError) or sqlstate.startswith("23"):
-            return problem_response(
-                409,
-                "Conflict",
-                "The request conflicts with data already stored.",
-                type_="https://owes.example/problems/conflict",
-                instance=request.url.path,
-            )
+            return answer(request, Conflict("The request conflicts with data already stored."))
         if isinstance(exc, DataError) or sqlstate.startswith("22"):
-            return problem_response(
-                422,
-                "Invalid input",
-                "A value in the request cannot be stored (too long, out of range or containing a forbidden character).",
-                type_="https://owes.example/problems/invalid-input",
-                instance=request.url.path,
+            return answer(
+                request,
+                InvalidInput(
+                    "A value in the request cannot be stored (too long, out of range or containing a forbidden "
+                    "character)."
+                ),
             )
         log.exception("unhandled_database_error", path=request.url.path)
         return problem_response(
@@ -187,13 +185,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
         # e.g. an integer beyond 64 bits reaching SQLite's driver (PostgreSQL's answers a DataError instead)
         log.warning("value_out_of_range", path=request.url.path, error=str(exc))
-        return problem_response(
-            422,
-            "Invalid input",
-            "A number in the request is out of range.",
-            type_="https://owes.example/problems/invalid-input",
-            instance=request.url.path,
-        )
+        return answer(request, InvalidInput("A number in the request is out of range."))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
