@@ -29,12 +29,23 @@ log = structlog.get_logger("owes.http")
 T = TypeVar("T")
 
 
+PROBLEM_TYPES = "https://owes.example/problems/"
+
+
 class Problem(Exception):
-    """A domain or request error with its HTTP status; subclasses name the kind of problem."""
+    """A domain or request error with its HTTP status; subclasses name the kind of problem:
+    ``class NotFound(Problem, status=404, title="Not found", kind="not-found")``, its type a page of PROBLEM_TYPES."""
 
     status: int = 400
     title: str = "Bad request"
     type: str = "about:blank"
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, title: str | None = None, kind: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if kind is not None:  # a new kind of problem; a subclass of one (DateOutOfRange) keeps its kind's
+            cls.status, cls.title, cls.type = status or cls.status, title or cls.title, PROBLEM_TYPES + kind
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -42,34 +53,19 @@ class Problem(Exception):
         self.extra = extra
 
 
-class NotFound(Problem):
-    status = 404
-    title = "Not found"
-    type = "https://owes.example/problems/not-found"
+class NotFound(Problem, status=404, title="Not found", kind="not-found"): ...
 
 
-class Conflict(Problem):
-    status = 409
-    title = "Conflict"
-    type = "https://owes.example/problems/conflict"
+class Conflict(Problem, status=409, title="Conflict", kind="conflict"): ...
 
 
-class InvalidInput(Problem):
-    status = 422
-    title = "Invalid input"
-    type = "https://owes.example/problems/invalid-input"
+class InvalidInput(Problem, status=422, title="Invalid input", kind="invalid-input"): ...
 
 
-class MalformedJson(Problem):
-    status = 400
-    title = "Malformed JSON"
-    type = "https://owes.example/problems/malformed-json"
+class MalformedJson(Problem, status=400, title="Malformed JSON", kind="malformed-json"): ...
 
 
-class Unavailable(Problem):
-    status = 503
-    title = "Service unavailable"
-    type = "https://owes.example/problems/unavailable"
+class Unavailable(Problem, status=503, title="Service unavailable", kind="unavailable"): ...
 
 
 def found(value: T | None, missing: str) -> T:
