@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from owes_service.pages import (
     Posted,
     Staff,
     StaffPages,
+    Step,
     Writer,
     call_use_case,
     form_body,
@@ -42,10 +44,22 @@ ATTENDANCE_LABELS = {
 }
 
 
-async def _trainings_page(request: Request, *, form: dict | None = None, errors: FormErrors | None = None) -> Response:
+TRAINING = Step(
+    service.create_training,
+    TrainingCreation,
+    TRAINING_LABELS,
+    N_("Training created. Next: record who attended."),
+    then=lambda training_id: f"/panel/trainings/{training_id}",
+    decimals=("hours",),
+)
+
+
+async def _trainings_page(
+    request: Request, *, form: dict | None = None, errors: FormErrors | None = None, order: tuple[str, ...] = ()
+) -> Response:
     found = await call_use_case(service.list_trainings, request)
     ctx = {"trainings": found, "form": form or {"required_attendance_percent": "80"}}
-    return pages.form_page(request, "trainings.html", ctx, errors=errors, order=TRAINING_LABELS)
+    return pages.form_page(request, "trainings.html", ctx, errors=errors, order=order)
 
 
 @pages.nav_page("/trainings", N_("Trainings"))
@@ -55,24 +69,20 @@ async def trainings(request: Request, staff: Staff) -> Response:
 
 @router.post("/trainings")
 async def create_training(request: Request, staff: Writer, form: Posted) -> Response:
-    return await pages.submit(
-        request,
-        service.create_training,
-        schema=TrainingCreation,
-        body=form_body(form, TRAINING_LABELS, decimals=("hours",)),
-        labels=TRAINING_LABELS,
-        refused=lambda errors: _trainings_page(request, form=form, errors=errors),
-        done=N_("Training created. Next: record who attended."),
-        then=lambda training_id: f"/panel/trainings/{training_id}",
-    )
+    return await pages.take_step(request, form, TRAINING, partial(_trainings_page, request))
 
 
 async def _training_page(
-    request: Request, training_id: str, *, form: dict | None = None, errors: FormErrors | None = None
+    request: Request,
+    training_id: str,
+    *,
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+    order: tuple[str, ...] = tuple(ATTENDANCE_LABELS),
 ) -> Response:
     training = await call_use_case(service.get_training, request, training_id=training_id)
     ctx = {"t": training, "form": form or {}}
-    return pages.form_page(request, "training.html", ctx, errors=errors, order=ATTENDANCE_LABELS)
+    return pages.form_page(request, "training.html", ctx, errors=errors, order=order)
 
 
 @router.get("/trainings/{training_id}")
@@ -80,19 +90,19 @@ async def training(request: Request, staff: Staff, training_id: str) -> Response
     return await _training_page(request, training_id)
 
 
-@router.post("/trainings/{training_id}/attendance")
-async def record_attendance(request: Request, staff: Writer, training_id: str, form: Posted) -> Response:
-    return await pages.submit(
-        request,
-        service.record_attendance,
-        schema=AttendanceRecord,
-        body=form_body(form, ATTENDANCE_LABELS, decimals=("hours",)),
-        labels=ATTENDANCE_LABELS,
-        refused=lambda errors: _training_page(request, training_id, form=form, errors=errors),
-        done=N_("Attendance recorded."),
-        then=f"/panel/trainings/{training_id}",
-        training_id=training_id,
-    )
+pages.steps(
+    "/trainings/{training_id}",
+    _training_page,
+    {
+        "attendance": Step(
+            service.record_attendance,
+            AttendanceRecord,
+            ATTENDANCE_LABELS,
+            N_("Attendance recorded."),
+            decimals=("hours",),
+        )
+    },
+)
 
 
 @router.post("/trainings/{training_id}/completion")
@@ -183,48 +193,34 @@ async def advisory_sessions(request: Request, staff: Staff, participant: str = "
     return await _support_page(request, "sessions.html", service.list_advisory_sessions, filters=filters)
 
 
+SESSION = Step(
+    service.hold_advisory_session,
+    AdvisorySessionRecord,
+    SESSION_LABELS,
+    N_("Advisory session recorded."),
+    decimals=("hours",),
+)
+MENTORING = Step(
+    service.provide_mentoring, MentoringRecord, MENTORING_LABELS, N_("Mentoring recorded."), decimals=("hours",)
+)
+
+
 async def _record_support(
-    request: Request,
-    form: dict,
-    template: str,
-    listed: Callable[..., Any],
-    use_case: Callable[..., Any],
-    *,
-    schema: type,
-    labels: dict[str, str],
-    done: str,
+    request: Request, form: dict, step: Step, template: str, listed: Callable[..., Any]
 ) -> Response:
     """An advisory session or mentoring given to one participant or organisation: the form, its use case (as the
     API calls it), the list again (with the errors) or the beneficiary's page."""
-    body = form_body(form, labels, decimals=("hours",))
-
-    async def refused(errors: FormErrors) -> Response:
-        filters = {"participant": "", "organisation": ""}
-        return await _support_page(
-            request, template, listed, filters=filters, form=form, errors=errors, order=tuple(labels)
-        )
-
+    body = form_body(form, step.labels, decimals=step.decimals)
+    page = partial(_support_page, request, template, listed, filters={"participant": "", "organisation": ""})
     errors = _one_beneficiary(request, body)
     if errors:
-        return await refused(errors)
-    path = _beneficiary_path(body)
-    return await pages.submit(
-        request, use_case, schema=schema, body=body, labels=labels, refused=refused, done=done, then=path
-    )
+        return await page(form=form, errors=errors, order=tuple(step.labels))
+    return await pages.take_step(request, form, step, page, body=body, then=_beneficiary_path(body))
 
 
 @router.post("/sessions")
 async def record_advisory_session(request: Request, staff: Writer, form: Posted) -> Response:
-    return await _record_support(
-        request,
-        form,
-        "sessions.html",
-        service.list_advisory_sessions,
-        service.hold_advisory_session,
-        schema=AdvisorySessionRecord,
-        labels=SESSION_LABELS,
-        done=N_("Advisory session recorded."),
-    )
+    return await _record_support(request, form, SESSION, "sessions.html", service.list_advisory_sessions)
 
 
 @pages.nav_page("/mentoring", N_("Mentoring"))
@@ -235,16 +231,7 @@ async def mentoring(request: Request, staff: Staff, participant: str = "", organ
 
 @router.post("/mentoring")
 async def record_mentoring(request: Request, staff: Writer, form: Posted) -> Response:
-    return await _record_support(
-        request,
-        form,
-        "mentoring.html",
-        service.list_mentoring,
-        service.provide_mentoring,
-        schema=MentoringRecord,
-        labels=MENTORING_LABELS,
-        done=N_("Mentoring recorded."),
-    )
+    return await _record_support(request, form, MENTORING, "mentoring.html", service.list_mentoring)
 
 
 def _beneficiary_path(body: dict) -> str:

@@ -4,11 +4,8 @@ created in them. Thin: parse, call one use case (service.py, as the API does), r
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from fastapi import Request, Response
 
@@ -19,6 +16,7 @@ from owes_service.pages import (
     Posted,
     Staff,
     StaffPages,
+    Step,
     Writer,
     call_use_case,
     county_options,
@@ -27,7 +25,7 @@ from owes_service.pages import (
     problem_message,
     read_date,
 )
-from owes_service.pages.web import PREFIX, VALIDATION_MESSAGES  # the shared wording of refused fields
+from owes_service.pages.web import VALIDATION_MESSAGES  # the shared wording of refused fields
 from owes_service.problems import Problem
 from owes_service.project_calendar import ProjectCalendar
 
@@ -70,6 +68,16 @@ WORKING_TIMES = {
     "half_time": N_("half time"),
 }
 JOB_STATUSES = {"active": N_("active"), "ended": N_("ended")}
+FOUNDING = Step(
+    service.found_cooperative,
+    CooperativeFoundation,
+    COOPERATIVE_LABELS,
+    N_("Cooperative recorded. Next: create the jobs in it."),
+    then=lambda cooperative: f"/panel/cooperatives/{cooperative.cooperative_id}",
+)
+JOB_CREATION = Step(
+    service.create_job, JobCreation, JOB_LABELS, N_("Job created. Bridge support and the sustainability check follow.")
+)
 
 
 def _founders(text: str) -> list[str]:
@@ -78,7 +86,12 @@ def _founders(text: str) -> list[str]:
 
 
 async def _cooperatives_page(
-    request: Request, calendar: ProjectCalendar, *, form: dict | None = None, errors: FormErrors | None = None
+    request: Request,
+    calendar: ProjectCalendar,
+    *,
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+    order: tuple[str, ...] = (),
 ) -> Response:
     found = await call_use_case(service.list_cooperatives, request)
     ctx = {
@@ -87,7 +100,7 @@ async def _cooperatives_page(
         "place_name": place_name,
         "counties": county_options(calendar.project),
     }
-    return pages.form_page(request, "cooperatives.html", ctx, errors=errors, order=COOPERATIVE_LABELS)
+    return pages.form_page(request, "cooperatives.html", ctx, errors=errors, order=order)
 
 
 @pages.nav_page("/cooperatives", N_("Social cooperatives"))
@@ -100,20 +113,16 @@ async def found_cooperative(request: Request, staff: Writer, calendar: CalendarD
     body = form_body(form, COOPERATIVE_LABELS)
     body["founder_ids"] = _founders(form.get("founder_ids") or "")
     body["founding_organisation_ids"] = _founders(form.get("founding_organisation_ids") or "")
-    return await pages.submit(
-        request,
-        service.found_cooperative,
-        schema=CooperativeFoundation,
-        body=body,
-        labels=COOPERATIVE_LABELS,
-        refused=lambda errors: _cooperatives_page(request, calendar, form=form, errors=errors),
-        done=N_("Cooperative recorded. Next: create the jobs in it."),
-        then=lambda cooperative: f"/panel/cooperatives/{cooperative.cooperative_id}",
-    )
+    return await pages.take_step(request, form, FOUNDING, partial(_cooperatives_page, request, calendar), body=body)
 
 
 async def _cooperative_page(
-    request: Request, cooperative_id: str, *, form: dict | None = None, errors: FormErrors | None = None
+    request: Request,
+    cooperative_id: str,
+    *,
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+    order: tuple[str, ...] = (),
 ) -> Response:
     cooperative = await call_use_case(service.get_cooperative, request, cooperative_id=cooperative_id)
     jobs = [await call_use_case(service.get_job, request, job_id=job_id) for job_id in cooperative.job_ids]
@@ -126,7 +135,7 @@ async def _cooperative_page(
         "working_time_options": [(code, _(title)) for code, title in WORKING_TIMES.items()],
         "form": form or {"working_time": "full_time"},
     }
-    return pages.form_page(request, "cooperative.html", ctx, errors=errors, order=JOB_LABELS)
+    return pages.form_page(request, "cooperative.html", ctx, errors=errors, order=order)
 
 
 @router.get("/cooperatives/{cooperative_id}")
@@ -136,15 +145,10 @@ async def cooperative(request: Request, staff: Staff, cooperative_id: str) -> Re
 
 @router.post("/cooperatives/{cooperative_id}/jobs")
 async def create_job(request: Request, staff: Writer, cooperative_id: str, form: Posted) -> Response:
-    return await pages.submit(
-        request,
-        service.create_job,
-        schema=JobCreation,
-        body={**form_body(form, JOB_LABELS), "cooperative_id": cooperative_id},
-        labels=JOB_LABELS,
-        refused=lambda errors: _cooperative_page(request, cooperative_id, form=form, errors=errors),
-        done=N_("Job created. Bridge support and the sustainability check follow."),
-        then=f"/panel/cooperatives/{cooperative_id}",
+    body = {**form_body(form, JOB_LABELS), "cooperative_id": cooperative_id}
+    page = partial(_cooperative_page, request, cooperative_id)
+    return await pages.take_step(
+        request, form, JOB_CREATION, page, body=body, then=f"/panel/cooperatives/{cooperative_id}"
     )
 
 
@@ -178,6 +182,14 @@ AWARD_LABELS = {
     "awarded_on": N_("Date of the award"),
 }
 DISBURSEMENT_LABELS = {"amount": N_("Amount (PLN)"), "disbursed_on": N_("Date of payment")}
+SUBMISSION = Step(
+    service.submit_application,
+    ApplicationSubmission,
+    APPLICATION_LABELS,
+    N_("Application recorded. Next: its evaluation."),
+    then=lambda submitted: f"/panel/applications/{submitted.application_id}",
+    decimals=("amount_requested",),
+)
 
 
 def _options(request: Request, titles: dict[str, str]) -> list[tuple[str, str]]:
@@ -186,7 +198,7 @@ def _options(request: Request, titles: dict[str, str]) -> list[tuple[str, str]]:
 
 
 async def _applications_page(
-    request: Request, *, form: dict | None = None, errors: FormErrors | None = None
+    request: Request, *, form: dict | None = None, errors: FormErrors | None = None, order: tuple[str, ...] = ()
 ) -> Response:
     ctx = {
         "applications": await call_use_case(service.list_applications, request),
@@ -195,7 +207,7 @@ async def _applications_page(
         "application_statuses": APPLICATION_STATUSES,
         "form": form or {},
     }
-    return pages.form_page(request, "applications.html", ctx, errors=errors, order=APPLICATION_LABELS)
+    return pages.form_page(request, "applications.html", ctx, errors=errors, order=order)
 
 
 @pages.nav_page("/applications", N_("Grant applications"))
@@ -205,16 +217,7 @@ async def applications(request: Request, staff: Staff) -> Response:
 
 @router.post("/applications")
 async def submit_application(request: Request, staff: Writer, form: Posted) -> Response:
-    return await pages.submit(
-        request,
-        service.submit_application,
-        schema=ApplicationSubmission,
-        body=form_body(form, APPLICATION_LABELS, decimals=("amount_requested",)),
-        labels=APPLICATION_LABELS,
-        refused=lambda errors: _applications_page(request, form=form, errors=errors),
-        done=N_("Application recorded. Next: its evaluation."),
-        then=lambda submitted: f"/panel/applications/{submitted.application_id}",
-    )
+    return await pages.take_step(request, form, SUBMISSION, partial(_applications_page, request))
 
 
 async def _application_page(
@@ -291,60 +294,7 @@ async def job(request: Request, staff: Staff, job_id: str) -> Response:
 # --- the steps of an application's and a job's life: each a form on its page, posted below it --------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    """A form of an application's or a job's page: the use case it calls (as the API does) with the API's schema,
-    its fields' labels, what is said when it is done, its amounts and the fields whose value must be one of a set
-    (refused next to the field, not as the schema's form-wide refusal)."""
-
-    use_case: Callable[..., Any]
-    schema: type
-    labels: dict[str, str]
-    done: str
-    decimals: tuple[str, ...] = ()
-    choices: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-Page = Callable[..., Awaitable[Response]]
-
-
-def _steps(page_path: str, page: Page, steps: dict[str, Step]) -> None:
-    """The routes the forms of the page at page_path post to: page_path/<step>."""
-    for name, step in steps.items():
-        _step_route(page_path, name, page, step)
-
-
-def _step_route(page_path: str, name: str, page: Page, step: Step) -> None:
-    @router.post(f"{page_path}/{name}")
-    async def take_step(request: Request, staff: Writer, form: Posted) -> Response:
-        return await _take_step(request, form, page_path, page, step)
-
-
-async def _take_step(request: Request, form: dict, page_path: str, page: Page, step: Step) -> Response:
-    """The step's use case, then its page again with the errors, or the page itself with the confirmation."""
-    entity = dict(request.path_params)  # application_id or job_id
-    again = functools.partial(page, request, *entity.values(), form=form, order=tuple(step.labels))
-    errors = FormErrors()
-    _ = pages.gettext(request)
-    for name, choices in step.choices.items():
-        if form.get(name) not in choices:
-            errors.add(name, _(VALIDATION_MESSAGES["enum"]) % {"label": _(step.labels[name])})
-    if errors:
-        return await again(errors=errors)
-    return await pages.submit(
-        request,
-        step.use_case,
-        schema=step.schema,
-        body=form_body(form, step.labels, decimals=step.decimals),
-        labels=step.labels,
-        refused=lambda errors: again(errors=errors),
-        done=step.done,
-        then=PREFIX + page_path.format(**entity),
-        **entity,
-    )
-
-
-_steps(
+pages.steps(
     "/applications/{application_id}",
     _application_page,
     {
@@ -365,7 +315,7 @@ _steps(
         ),
     },
 )
-_steps(
+pages.steps(
     "/jobs/{job_id}",
     _job_page,
     {

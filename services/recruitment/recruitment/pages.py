@@ -3,6 +3,7 @@ use case (service.py, as the API does), render."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from owes_service.pages import (
     Posted,
     Staff,
     StaffPages,
+    Step,
     Writer,
     call_use_case,
     county_options,
@@ -375,8 +377,23 @@ def _identifiers(text: str) -> list[str]:
     return [part for part in text.replace(",", " ").split() if part]
 
 
+ENROLMENT = Step(
+    service.enrol_organisation,
+    OrganisationEnrolment,
+    ORGANISATION_LABELS,
+    N_("Organisation enrolled."),
+    then="/panel/organisations",
+    checkboxes=("is_social_enterprise", "runs_economic_activity"),
+)
+
+
 async def _organisations_page(
-    request: Request, calendar: ProjectCalendar, *, form: dict | None = None, errors: FormErrors | None = None
+    request: Request,
+    calendar: ProjectCalendar,
+    *,
+    form: dict | None = None,
+    errors: FormErrors | None = None,
+    order: tuple[str, ...] = (),
 ) -> Response:
     _ = pages.gettext(request)
     ctx = {
@@ -387,7 +404,7 @@ async def _organisations_page(
         "legal_form_options": [(code, _(title)) for code, title in LEGAL_FORMS.items()],
         "form": form or {"legal_form": "legal_person"},
     }
-    return pages.form_page(request, "organisations.html", ctx, errors=errors, order=ORGANISATION_LABELS)
+    return pages.form_page(request, "organisations.html", ctx, errors=errors, order=order)
 
 
 @pages.nav_page("/organisations", N_("Organisations"))
@@ -397,16 +414,7 @@ async def organisations(request: Request, staff: Staff, calendar: CalendarDep) -
 
 @router.post("/organisations")
 async def enrol_organisation(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
-    return await pages.submit(
-        request,
-        service.enrol_organisation,
-        schema=OrganisationEnrolment,
-        body=form_body(form, ORGANISATION_LABELS, checkboxes=("is_social_enterprise", "runs_economic_activity")),
-        labels=ORGANISATION_LABELS,
-        refused=lambda errors: _organisations_page(request, calendar, form=form, errors=errors),
-        done=N_("Organisation enrolled."),
-        then="/panel/organisations",
-    )
+    return await pages.take_step(request, form, ENROLMENT, partial(_organisations_page, request, calendar))
 
 
 async def _groups_page(

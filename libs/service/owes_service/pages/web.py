@@ -6,6 +6,7 @@ use cases (service.py) as the API: no second path to the database.
 """
 
 import datetime as dt
+import functools
 import hmac
 import os
 import re
@@ -298,6 +299,27 @@ class NavItem:
     label: str
 
 
+# A page that shows a form: called again with what was sent, the errors and their fields' order when it is refused.
+Page = Callable[..., Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A form as staff send it: the use case it calls (as the API does) with the API's schema, its fields' labels
+    (their order on the page), what is said when it is done, where to go next (a path, or the path the use case's
+    result gives; a step of StaffPages.steps goes back to its page), its amounts and the fields whose value must be
+    one of a set (refused next to the field, before the schema's form-wide refusal)."""
+
+    use_case: Callable[..., Any]
+    schema: type
+    labels: Mapping[str, str]
+    done: str
+    then: str | Callable[[Any], str] = ""
+    decimals: tuple[str, ...] = ()
+    checkboxes: tuple[str, ...] = ()
+    choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
 class StaffPages:
     """Everything one service's pages share: its router, templates, catalogues, sessions and sign-in."""
 
@@ -527,6 +549,54 @@ class StaffPages:
             return await refused(errors)
         self.flash(request, done)
         return self.redirect(then(result) if callable(then) else then)
+
+    async def take_step(
+        self,
+        request: Request,
+        form: Mapping[str, Any],
+        step: Step,
+        page: Page,
+        *,
+        body: Mapping[str, Any] | None = None,
+        then: str = "",
+        **arguments: Any,
+    ) -> Response:
+        """A form sent for a step: its use case run (submit) on the form's fields as the API's body (or on body), or
+        its page again with the errors; then where the step (or then) says."""
+        again = functools.partial(page, form=form, order=tuple(step.labels))
+        _ = self.gettext(request)
+        unchosen = FormErrors()
+        for name, choices in step.choices.items():
+            if form.get(name) not in choices:
+                unchosen.add(name, _(VALIDATION_MESSAGES["enum"]) % {"label": _(step.labels[name])})
+        if unchosen:
+            return await again(errors=unchosen)
+        return await self.submit(
+            request,
+            step.use_case,
+            schema=step.schema,
+            body=form_body(form, step.labels, checkboxes=step.checkboxes, decimals=step.decimals)
+            if body is None
+            else body,
+            labels=step.labels,
+            refused=lambda errors: again(errors=errors),
+            done=step.done,
+            then=then or step.then,
+            **arguments,
+        )
+
+    def steps(self, page_path: str, page: Page, steps: Mapping[str, Step]) -> None:
+        """The forms of the page at page_path (e.g. /jobs/{job_id}), each posted to page_path/<name>: its use case
+        takes the path's values, its page is shown again with them, and a step done goes back to the page."""
+        for name, step in steps.items():
+            self._step_route(page_path, name, page, step)
+
+    def _step_route(self, page_path: str, name: str, page: Page, step: Step) -> None:
+        @self.router.post(f"{page_path}/{name}")
+        async def take_step(request: Request, staff: Writer, form: Posted) -> Response:
+            entity = dict(request.path_params)
+            again = functools.partial(page, request, *entity.values())
+            return await self.take_step(request, form, step, again, then=PREFIX + page_path.format(**entity), **entity)
 
     def form_page(
         self,
