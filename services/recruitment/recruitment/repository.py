@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Row
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import EligibilityRejectionReason, WithdrawalReason
@@ -30,18 +32,19 @@ PERSONAL_DATA_COLUMNS = (
 )
 
 
-# The statements of every registration, built once with their values as parameters: building and cache-keying
-# a new select/insert().values() per request cost SQLAlchemy more than running it (docs/performance.md).
-_PESEL_TAKEN = sa.select(sa.literal(True)).where(participants.c.pesel == sa.bindparam("pesel"))
-_ADD_PARTICIPANT = sa.insert(participants)
+# A registration's insert, built once with its values as parameters (building and cache-keying a new
+# insert().values() per request cost SQLAlchemy more than running it), one per dialect: a PESEL already registered
+# (the column's unique index) inserts nothing, in the same statement (docs/performance.md).
+_ADD_PARTICIPANT = {
+    name: dialect.insert(participants).on_conflict_do_nothing(index_elements=["pesel"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
-async def pesel_taken(session: AsyncSession, *, pesel: str) -> bool:
-    return await session.scalar(_PESEL_TAKEN, {"pesel": pesel}) is not None
-
-
-async def add_participant(session: AsyncSession, **values: Any) -> None:
-    await session.execute(_ADD_PARTICIPANT, values)
+async def add_participant(session: AsyncSession, **values: Any) -> bool:
+    """Insert a participant; False, with nothing inserted, when their PESEL is already registered."""
+    result = await session.execute(_ADD_PARTICIPANT[session.get_bind().dialect.name], values)
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def _participant(row: Row[Any]) -> ParticipantRecord:

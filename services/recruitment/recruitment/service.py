@@ -77,9 +77,7 @@ async def recruit_participant(
         raise InvalidInput(str(exc), field="pesel") from None
     participant_id = recruited.participant_id
     async with session.begin():
-        if await repository.pesel_taken(session, pesel=form.pesel):
-            raise Conflict("A participant with this PESEL is already registered.", field="pesel")
-        await repository.add_participant(
+        added = await repository.add_participant(
             session,
             participant_id=participant_id,
             pesel=form.pesel,
@@ -103,6 +101,8 @@ async def recruit_participant(
             status="recruited",
             recruited_on=recruited_on,
         )
+        if not added:
+            raise Conflict("A participant with this PESEL is already registered.", field="pesel")
         await outbox.add(session, recruited)
     return participant_id
 

@@ -4,10 +4,11 @@ carries the pseudonymous id only."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 
-from helpers import event_name, participant_form, payloads, row_count, running
+from helpers import assert_problem, event_name, participant_form, payloads, row_count, running
 
 PROBLEM = "application/problem+json"
 
@@ -237,3 +238,19 @@ class TestErasure:
             assert response.status_code == 409 and "erased" in response.json()["detail"]
             records = await published(rec)
         assert sorted(event_name(r) for r in records) == ["ParticipantDataErased", "ParticipantRecruited"]
+
+
+class TestRegistration:
+    async def test_a_pesel_already_registered_is_refused_and_nothing_is_written(self, recruitment_app, published):
+        form = participant_form()
+        async with running(recruitment_app) as client:
+            first = await register(client, pesel=form["pesel"])
+            again = await client.post("/participants", json=participant_form(pesel=form["pesel"], first_name="Ewa"))
+            body = assert_problem(again, 409, "PESEL")
+            assert "pesel" in json.dumps(body)  # the field is named
+            async with client.runtime.engine.connect() as conn:
+                rows = (await conn.execute(sa.text("SELECT participant_id, first_name FROM participants"))).all()
+                outbox = await conn.scalar(sa.text("SELECT count(*) FROM outbox"))
+            assert [tuple(r) for r in rows] == [(first, "Anna")]
+            assert outbox == 1  # the first registration's event only
+            assert (await client.post("/participants", json=participant_form())).status_code == 201
