@@ -128,6 +128,35 @@ def _plan(row_type: type, dialect: sa.Dialect) -> tuple[str, list[int], list]:
     return plan
 
 
+# (row type, dialect name) -> the upsert taking every row at once as column arrays (PostgreSQL's unnest)
+_UNNEST_PLANS: dict[tuple[type, str], str] = {}
+
+
+def _distinct_keys(row_type: type, rows: list[tuple]) -> bool:
+    """Whether no two rows share a key: one INSERT ... ON CONFLICT DO UPDATE may not update a row twice."""
+    n = _KEY_LENGTH[row_type]
+    return len({row[:n] for row in rows}) == len(rows)
+
+
+def _unnest_plan(row_type: type, dialect: sa.Dialect) -> str:
+    """The live upsert with `SELECT * FROM unnest($1::type[], ...)` for its VALUES: a batch's rows of one read model
+    in one statement instead of one execution each (the server's per-execution cost was most of a PostgreSQL
+    catch-up's wait, docs/performance.md). Same merge rule, same columns; asyncpg takes the values as they are."""
+    plan = _UNNEST_PLANS.get((row_type, dialect.name))
+    if plan is None:
+        table = TABLE_OF[row_type]
+        names = [c.name for c in table.columns]
+        sql = str(upsert_statement(table, dialect.name).compile(dialect=dialect))
+        head, values, tail = sql.partition(" VALUES (")
+        if not values or not head.rstrip().endswith(f"({', '.join(names)})"):
+            raise RuntimeError(f"unexpected upsert for {table.name}: {sql}")
+        arrays = ", ".join(f"${i}::{table.c[n].type.compile(dialect=dialect)}[]" for i, n in enumerate(names, 1))
+        conflict = tail[tail.index(")") + 1 :]
+        plan = f"{head} SELECT * FROM unnest({arrays}){conflict}"  # noqa: S608 (our own tables' names and types)
+        _UNNEST_PLANS[(row_type, dialect.name)] = plan
+    return plan
+
+
 class BulkWriter:
     """Upserts many rows at once through the driver (executemany), with the very statement the live path runs.
 
@@ -143,20 +172,26 @@ class BulkWriter:
         self.seconds_writing = 0.0  # in the database
         self.seconds_waited = 0.0  # by the caller, for the previous write to finish
 
-    def _prepare(self, row_type: type, rows: list[tuple]) -> tuple[str, list[tuple]]:
+    def _prepare(self, row_type: type, rows: list[tuple]) -> tuple[str, list[Any], bool]:
+        """The SQL and its values for the driver, and whether the SQL takes all rows at once (column arrays)."""
+        if self.dialect.name == "postgresql" and _distinct_keys(row_type, rows):
+            return _unnest_plan(row_type, self.dialect), [list(column) for column in zip(*rows, strict=True)], True
         sql, order, processors = _plan(row_type, self.dialect)
         steps = list(zip(order, processors, strict=False))
         if all(p is None for _, p in steps) and order == list(range(len(order))):
-            return sql, rows
-        return sql, [tuple(v if (v := row[i]) is None or p is None else p(v) for i, p in steps) for row in rows]
+            return sql, rows, False
+        return sql, [tuple(v if (v := row[i]) is None or p is None else p(v) for i, p in steps) for row in rows], False
 
-    async def _write(self, batches: list[tuple[str, list[tuple]]]) -> None:
+    async def _write(self, batches: list[tuple[str, list[Any], bool]], rows: int) -> None:
         started = time.perf_counter()
         raw = await self.connection.get_raw_connection()
         driver = cast(Any, raw.driver_connection)  # never None on a connection checked out of the pool
-        for sql, values in batches:
-            await driver.executemany(sql, values)
-            self.written += len(values)
+        for sql, values, columns in batches:
+            if columns:
+                await driver.execute(sql, *values)
+            else:
+                await driver.executemany(sql, values)
+        self.written += rows
         self.seconds_writing += time.perf_counter() - started
 
     async def write(self, rows: list[tuple]) -> None:
@@ -172,7 +207,7 @@ class BulkWriter:
         started = time.perf_counter()
         await self.wait()
         self.seconds_waited += time.perf_counter() - started
-        self._pending = asyncio.create_task(self._write(batches))
+        self._pending = asyncio.create_task(self._write(batches, sum(len(r) for r in by_type.values())))
 
     async def wait(self) -> None:
         if self._pending is not None:

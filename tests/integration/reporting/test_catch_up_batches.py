@@ -120,3 +120,41 @@ class TestCatchUpInBatches:
         # merged across a participant's events: 2 in 5 withdrawn, besides the scenario's one
         assert sum(1 for row in bulk[participants.name] if row[position] is not None) == 1 + 2 * PEOPLE // 5
         assert bulk == single_rows
+
+
+class TestBulkWriter:
+    async def test_rows_sharing_a_key_in_one_write_merge_as_one_at_a_time_would(self, database_url):
+        """On PostgreSQL a write of distinct keys is one statement (unnest); rows that share a key cannot be, and
+        take the per-row path: both merge by the live rule (SQLite always takes the per-row path)."""
+        from owes_messaging.migrations import upgrade_to_head_async
+        from reporting.domain import Participant
+        from reporting.main import MIGRATIONS
+        from reporting.repository import BulkWriter
+
+        url = database_url("reporting")
+        await upgrade_to_head_async(MIGRATIONS, url)
+        engine = create_engine(url)
+        recruited = Participant(
+            participant_id="p_1", partner="zory", county="rybnicki", recruited_on=dt.date(2026, 3, 2)
+        )
+        other = Participant(participant_id="p_2", partner="zory", county="zory", disability=True)
+        withdrawn = Participant(participant_id="p_1", withdrawn_on=dt.date(2026, 5, 4))
+        try:
+            async with engine.begin() as connection, BulkWriter(connection) as writer:
+                await writer.write([recruited, other])  # distinct keys
+                await writer.write([withdrawn, Participant(participant_id="p_2", county="wodzislawski")])
+                await writer.write(
+                    [Participant(participant_id="p_3", county="a"), Participant(participant_id="p_3", gender="female")]
+                )
+                await writer.wait()
+            rows = (await read_models(url))[participants.name]
+        finally:
+            await engine.dispose()
+        names = [c.name for c in participants.c]
+        by_id = {row[0]: dict(zip(names, row, strict=True)) for row in rows}
+        assert by_id["p_1"]["recruited_on"] == dt.date(2026, 3, 2) and by_id["p_1"]["withdrawn_on"] == dt.date(
+            2026, 5, 4
+        )
+        assert by_id["p_1"]["county"] == "rybnicki"
+        assert by_id["p_2"]["county"] == "wodzislawski" and by_id["p_2"]["disability"] is True
+        assert (by_id["p_3"]["county"], by_id["p_3"]["gender"]) == ("a", "female")
