@@ -86,6 +86,9 @@ DLQ_FAILED_AT = "dlq_failed_at"
 DLQ_HEADERS = (DLQ_REASON, DLQ_ORIGINAL_TOPIC, DLQ_ORIGINAL_PARTITION, DLQ_ORIGINAL_OFFSET, DLQ_CONSUMER, DLQ_FAILED_AT)
 
 
+_NO_SPAN = nullcontext()  # reusable: what a record's scope is while no span is recorded
+
+
 class Outcome(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
@@ -252,7 +255,7 @@ class EventConsumer:
                 fresh_ids = await self.inbox.claim_all(session, [i.event for i in items if i.handler])
                 fresh: list[tuple[CloudEvent, Event]] = []
                 for record, item in zip(records, items, strict=True):
-                    with scope(record) if scope else nullcontext() as span:
+                    with scope(record) if scope else _NO_SPAN as span:
                         event = item.event
                         if item.handler is None:
                             outcome = Outcome.IGNORED

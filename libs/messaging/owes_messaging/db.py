@@ -19,6 +19,8 @@ from sqlalchemy.util.concurrency import in_greenlet
 # snapshot beside the writer instead of queueing for the write lock. A write in such a transaction may fail
 # with SQLITE_BUSY, so use it only where nothing is written (e.g. the outbox relay's select).
 READ_ONLY = "owes_read_only"
+# SQLite's page cache per connection, in KiB (a maximum: pages are cached as they are read).
+SQLITE_CACHE_KIB = 64 * 1024
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -71,6 +73,9 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         # erased personal data is overwritten with zeros, not just unlinked, in the file's free space (issue 13)
         cur.execute("PRAGMA secure_delete=ON")
+        # pages kept in memory per connection (SQLite's default is 2 MB): a catch-up inserts 100,000 random ids into
+        # the inbox's index, and past a few MB every insert read its pages back from the OS (docs/performance.md)
+        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cur.close()
 
     # SQLite's busy handler polls with sleeps growing to 100 ms and favours no one: under concurrent requests,

@@ -10,7 +10,7 @@ import gc
 import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractContextManager, asynccontextmanager
 from types import FrameType
 from typing import Any
 
@@ -202,11 +202,12 @@ class ServiceRuntime:
                 span.set_attribute("owes.outcome", str(await consumer.handle_record(record)))
 
         def batch_scope(record: Record) -> AbstractContextManager:
-            # A span per record of a batch cost a fifth of a catch-up's CPU (docs/performance.md): made only while
-            # something records spans (an exporter, or a test's processor added at run time).
-            if not self.tracer_provider._active_span_processor._span_processors:
-                return nullcontext()
             return consume_span(self.tracer, record)
+
+        def recording() -> bool:
+            # A span per record of a batch cost a fifth of a catch-up's CPU (docs/performance.md): made only while
+            # something records spans (an exporter, or a test's processor added at run time); asked once a batch.
+            return bool(self.tracer_provider._active_span_processor._span_processors)
 
         # A batch subscriber: a fetched batch is applied in one transaction with its inbox claims, and one record
         # at a time only to isolate one that fails; EventConsumer.handle_batch commits the batch's offsets once
@@ -232,7 +233,7 @@ class ServiceRuntime:
                     message.consumer,
                     handle=handle,
                     together=True,
-                    scope=batch_scope,
+                    scope=batch_scope if recording() else None,
                 )
 
     async def _ensure_topics(self) -> None:
