@@ -50,27 +50,27 @@ from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_sp
 log = structlog.get_logger("owes.runtime")
 
 
-def _uvicorn_server() -> Any:
-    """The uvicorn server running this process (its SIGTERM handler's owner), or None: tests, other servers."""
+def settle_under_uvicorn() -> None:
+    """Once the service has started under uvicorn: exit cleanly after draining on SIGTERM, and settle the garbage
+    collector. Elsewhere (tests, which start many services in one process; other servers; not the main thread) it
+    changes nothing."""
     if threading.current_thread() is not threading.main_thread():
-        return None
+        return
     server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)  # uvicorn.Server.handle_exit
     if server is None or not hasattr(server, "should_exit") or not hasattr(server, "capture_signals"):
-        return None
-    return server
+        return
+    _settle_garbage_collector()
+    _exit_cleanly_after_draining_on_sigterm(server)
 
 
-def exit_cleanly_after_draining_on_sigterm() -> None:
-    """Under uvicorn, make SIGTERM a drain followed by exit status 0.
+def _exit_cleanly_after_draining_on_sigterm(server: Any) -> None:
+    """Make SIGTERM a drain followed by exit status 0.
 
     uvicorn drains on SIGTERM (in-flight requests, then the lifespan shutdown: consumer offsets committed,
     outbox flushed), then raises the signal again with the default handler, so a clean stop ends "killed by
     SIGTERM" (143), which supervisors read as a failure. This asks the same server to stop without recording
-    the signal. Elsewhere (tests, other servers, not the main thread) it changes nothing.
+    the signal.
     """
-    server = _uvicorn_server()
-    if server is None:
-        return
 
     # what uvicorn's own handler does, minus recording the signal
     def drain(_sig: int, _frame: FrameType | None) -> None:
@@ -83,22 +83,20 @@ def exit_cleanly_after_draining_on_sigterm() -> None:
 GC_YOUNG_THRESHOLD = 10_000
 
 
-def settle_garbage_collector() -> None:
-    """Under uvicorn, once the service has started: keep the cyclic garbage collector off what lives as long as the
-    process, and let it run less often.
+def _settle_garbage_collector() -> None:
+    """Keep the cyclic garbage collector off what lives as long as the process, and let it run less often.
 
     A started service holds ~200,000 objects (FastAPI, pydantic and SQLAlchemy's structures, the contracts) that
     are never garbage, and every older-generation collection walked them all: a fifth of a catch-up's CPU
     (docs/performance.md). `gc.freeze()` moves them out of the collector's sight (reference counting still frees
-    what it can); the higher threshold makes the young collections ~14 times rarer. Elsewhere (tests, which start
-    many services in one process, and would never collect a frozen one's cycles) it changes nothing.
+    what it can); the higher threshold makes the young collections ~14 times rarer. Not in tests: a frozen
+    service's cycles would never be collected in a process that starts many.
     """
-    if _uvicorn_server() is None:
-        return
     gc.collect()
     gc.freeze()
     _young, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+    log.info("garbage_collector_settled", frozen=gc.get_freeze_count(), young_threshold=GC_YOUNG_THRESHOLD)
 
 
 class AuthenticationOffRefused(RuntimeError):
@@ -294,8 +292,7 @@ class ServiceRuntime:
         @asynccontextmanager
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             await self.start()
-            exit_cleanly_after_draining_on_sigterm()
-            settle_garbage_collector()
+            settle_under_uvicorn()
             try:
                 yield
             finally:

@@ -1,28 +1,35 @@
-"""The cyclic garbage collector settles once a service has started under uvicorn (owes_service.runtime): what
-lives as long as the process is frozen out of its sight and young collections are rarer. In-process (tests) the
-collector is left as it is, since a test process starts many services."""
+"""What a service does once started under uvicorn (owes_service.runtime.settle_under_uvicorn, called by every
+service's lifespan): the cyclic garbage collector settles (what lives as long as the process frozen out of its
+sight, young collections rarer) and SIGTERM becomes a drain that exits 0. In-process (tests) nothing changes,
+since a test process starts many services."""
 
 from __future__ import annotations
 
 import gc
 import json
+import signal
 import subprocess
 import sys
 import textwrap
 
-from owes_service.runtime import GC_YOUNG_THRESHOLD, settle_garbage_collector
+from owes_service.runtime import GC_YOUNG_THRESHOLD, settle_under_uvicorn
 
 SERVER = textwrap.dedent(
     """
-    import gc, json, sys
+    import gc, json, signal
     import uvicorn
-    from owes_service.runtime import settle_garbage_collector
+    from owes_service.runtime import settle_under_uvicorn
 
     async def app(scope, receive, send):
         assert scope["type"] == "lifespan"
         await receive()
-        settle_garbage_collector()
-        print(json.dumps({"threshold": gc.get_threshold()[0], "frozen": gc.get_freeze_count()}), flush=True)
+        settle_under_uvicorn()
+        handler = signal.getsignal(signal.SIGTERM)
+        print(json.dumps({
+            "threshold": gc.get_threshold()[0],
+            "frozen": gc.get_freeze_count(),
+            "sigterm": getattr(handler, "__name__", str(handler)),
+        }), flush=True)
         await send({"type": "lifespan.startup.complete"})
         server.should_exit = True
         await receive()
@@ -34,14 +41,15 @@ SERVER = textwrap.dedent(
 )
 
 
-def test_a_service_under_uvicorn_freezes_what_it_started_with_and_collects_less_often():
+def test_a_service_under_uvicorn_settles_the_collector_and_drains_on_sigterm():
     done = subprocess.run([sys.executable, "-c", SERVER], capture_output=True, text=True, timeout=60, check=True)
-    settled = json.loads(done.stdout.strip().splitlines()[0])
+    settled = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
     assert settled["threshold"] == GC_YOUNG_THRESHOLD
     assert settled["frozen"] > 10_000  # uvicorn's, asyncio's and the interpreter's own objects at least
+    assert settled["sigterm"] == "drain"
 
 
-def test_in_process_the_collector_is_left_as_it_is():
-    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
-    settle_garbage_collector()
-    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
+def test_in_process_nothing_changes():
+    before = (gc.get_threshold(), gc.get_freeze_count(), signal.getsignal(signal.SIGTERM))
+    settle_under_uvicorn()
+    assert (gc.get_threshold(), gc.get_freeze_count(), signal.getsignal(signal.SIGTERM)) == before
