@@ -20,7 +20,7 @@ from sqlalchemy.util.concurrency import in_greenlet
 # with SQLITE_BUSY, so use it only where nothing is written (e.g. the outbox relay's select).
 READ_ONLY = "owes_read_only"
 # SQLite's page cache per connection, in KiB (a maximum: pages are cached as they are read).
-SQLITE_CACHE_KIB = 64 * 1024
+SQLITE_CACHE_KIB = 16 * 1024
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
