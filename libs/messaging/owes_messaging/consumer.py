@@ -391,7 +391,7 @@ class EventConsumer:
         """Claim the event in the inbox and apply it, inside the caller's transaction."""
         if item.handler is None:
             return Outcome.IGNORED
-        if not await self.inbox.claim(session, item.event):
+        if item.event.id not in await self.inbox.claim_all(session, [item.event]):
             log.info("event_duplicate_skipped", event_type=item.event.type)
             return Outcome.DUPLICATE
         await item.handler(session, item.event, cast(Event, item.payload))

@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts.envelope import CloudEvent
@@ -34,30 +32,12 @@ class Inbox:
     def __init__(self, *, table: sa.Table, consumer: str) -> None:
         self.table = table
         self.consumer = consumer
-        # statements built once, values as parameters (building one per event cost more than running it)
-        self._claims = {
-            name: dialect.insert(table).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-        }
         self._claim_all = {name: sa.text(sql.format(table=table.name)) for name, sql in _CLAIM_ALL.items()}
-
-    async def claim(self, session: AsyncSession, event: CloudEvent) -> bool:
-        """Mark the event as applied by this consumer; False when it already was (a duplicate delivery)."""
-        stmt = self._claims["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-        result = await session.execute(
-            stmt,
-            {
-                "consumer": self.consumer,
-                "event_id": event.id,
-                "event_type": event.type,
-                "received_at": dt.datetime.now(dt.UTC),
-            },
-        )
-        return cast(CursorResult[Any], result).rowcount == 1
 
     async def claim_all(self, session: AsyncSession, events: Sequence[CloudEvent]) -> set[str]:
         """Mark events applied in the caller's transaction, in one statement; the ids it claimed now (the others
-        were applied before). An id twice in `events` is claimed once."""
+        were applied before). An id twice in `events` is claimed once. The one-at-a-time path claims one event
+        with it too."""
         if not events:
             return set()
         dialect = session.get_bind().dialect

@@ -95,9 +95,6 @@ class ServiceMetrics:
         for name in reading.unknown_values:
             self.events_read_tolerantly.labels(self.service, event.type, name, "unknown_value").inc()
 
-    def observe_outcome(self, event: CloudEvent | None, outcome: Outcome) -> None:
-        self.observe_outcomes([(event, outcome)])
-
     def observe_outcomes(self, observed: Sequence[tuple[CloudEvent | None, Outcome]]) -> None:
         """Count what consumed events came to (a consumer's outcome observer): one increment per label set, not
         per event (a catch-up applies thousands of events a second)."""

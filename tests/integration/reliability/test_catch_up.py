@@ -112,7 +112,7 @@ class TestClaimingABatch:
             assert claimed == {e.id for e in again}
             async with sessions() as session, session.begin():
                 assert await inbox.claim_all(session, []) == set()
-                assert not await inbox.claim(session, again[0])  # the one-at-a-time path sees the same claims
+                assert await inbox.claim_all(session, [again[0]]) == set()  # one event: the one-at-a-time path
             async with engine.connect() as conn:
                 assert await conn.scalar(sa.text("SELECT count(*) FROM inbox")) == 500
         finally:

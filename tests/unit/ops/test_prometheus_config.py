@@ -19,7 +19,7 @@ def exported_series() -> set[str]:
     """Every sample name a service's registry exposes once each metric has a value."""
     metrics = ServiceMetrics("recruitment")
     metrics.observe_request(route="/x", method="GET", status=200, seconds=0.01)
-    metrics.observe_outcome(None, Outcome.DEAD_LETTERED)
+    metrics.observe_outcomes([(None, Outcome.DEAD_LETTERED)])
     metrics.observe_published([type("Row", (), {"topic": "t", "event_type": "e"})()])
     metrics.outbox_backlog.labels("recruitment").set(0)
     metrics.consumer_lag.labels("recruitment", "t", "0").set(0)

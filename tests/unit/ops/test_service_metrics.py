@@ -51,7 +51,7 @@ class FakeConsumer:
 class TestRegistryPerService:
     def test_two_services_in_one_process_keep_their_own_metrics(self):
         recruitment, reporting = ServiceMetrics("recruitment"), ServiceMetrics("reporting")
-        recruitment.observe_outcome(None, Outcome.DEAD_LETTERED)
+        recruitment.observe_outcomes([(None, Outcome.DEAD_LETTERED)])
         assert value(recruitment, "owes_dead_letters_total", service="recruitment") == 1
         assert value(reporting, "owes_dead_letters_total", service="reporting") == 0
         assert value(reporting, "owes_dead_letters_total", service="recruitment") is None
@@ -61,9 +61,9 @@ class TestConsumption:
     def test_outcomes_are_counted_by_event_type_and_dead_letters_separately(self):
         metrics = ServiceMetrics("reporting")
         recruited = event(ParticipantRecruited.ce_type(), ParticipantRecruited.version)
-        metrics.observe_outcome(recruited, Outcome.APPLIED)
-        metrics.observe_outcome(recruited, Outcome.DUPLICATE)
-        metrics.observe_outcome(recruited, Outcome.DEAD_LETTERED)
+        metrics.observe_outcomes([(recruited, Outcome.APPLIED)])
+        metrics.observe_outcomes([(recruited, Outcome.DUPLICATE)])
+        metrics.observe_outcomes([(recruited, Outcome.DEAD_LETTERED)])
         labels = {"service": "reporting", "event_type": ParticipantRecruited.ce_type()}
         for outcome in ("applied", "duplicate", "dead_lettered"):
             assert value(metrics, "owes_events_consumed_total", outcome=outcome, **labels) == 1
@@ -71,9 +71,9 @@ class TestConsumption:
 
     def test_types_outside_the_contracts_share_one_label_value(self):
         metrics = ServiceMetrics("reporting")
-        metrics.observe_outcome(event("com.attacker.Anything"), Outcome.DEAD_LETTERED)
-        metrics.observe_outcome(event("com.attacker.Else"), Outcome.DEAD_LETTERED)
-        metrics.observe_outcome(None, Outcome.DEAD_LETTERED)
+        metrics.observe_outcomes([(event("com.attacker.Anything"), Outcome.DEAD_LETTERED)])
+        metrics.observe_outcomes([(event("com.attacker.Else"), Outcome.DEAD_LETTERED)])
+        metrics.observe_outcomes([(None, Outcome.DEAD_LETTERED)])
         base = {"service": "reporting", "outcome": "dead_lettered"}
         assert value(metrics, "owes_events_consumed_total", event_type="unknown", **base) == 2
         assert value(metrics, "owes_events_consumed_total", event_type="unparseable", **base) == 1
