@@ -10,30 +10,27 @@ from recruitment.main import create_app
 from recruitment.settings import RecruitmentSettings
 
 
-@pytest.fixture
-async def recruitment_app(database_url, kafka_bootstrap, namespace):
+def _recruitment(database_url, kafka_bootstrap, namespace, **overrides):
     return create_app(
         settings_for(
             RecruitmentSettings,
             database_url=database_url("recruitment"),
             kafka_bootstrap=kafka_bootstrap,
             namespace=namespace,
+            **overrides,
         )
     )
+
+
+@pytest.fixture
+async def recruitment_app(database_url, kafka_bootstrap, namespace):
+    return _recruitment(database_url, kafka_bootstrap, namespace)
 
 
 @pytest.fixture
 async def recruitment_after_retention(database_url, kafka_bootstrap, namespace, tmp_path):
     """Recruitment of a project whose retention period is over: an erasure is carried out at once."""
-    return create_app(
-        settings_for(
-            RecruitmentSettings,
-            database_url=database_url("recruitment"),
-            kafka_bootstrap=kafka_bootstrap,
-            namespace=namespace,
-            project_file=project_after_retention(tmp_path),
-        )
-    )
+    return _recruitment(database_url, kafka_bootstrap, namespace, project_file=project_after_retention(tmp_path))
 
 
 @pytest.fixture
