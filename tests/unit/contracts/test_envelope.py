@@ -72,6 +72,22 @@ def test_payload_that_is_not_json_is_poison():
         CloudEvent.from_kafka(headers, b"\x00not json")
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"\xef\xbb\xbf{}",  # a byte order mark, which RFC 8259 forbids producers to add
+        b'{"note": "\\ud800"}',  # a lone surrogate: no UTF-8 text can hold it
+        b"{} {}",  # two documents
+        b'{"a": 1',  # cut short
+        b"\xff\xfe{}",  # not UTF-8
+    ],
+)
+def test_payload_json_variants_that_no_consumer_can_store_are_poison(value):
+    headers, _ = _headers()
+    with pytest.raises(PoisonMessage, match="not JSON"):
+        CloudEvent.from_kafka(headers, value)
+
+
 def test_unknown_type_and_version_are_poison():
     headers, value = _headers(ce_type=b"pl.owes.recruitment.Nope")
     with pytest.raises(PoisonMessage, match="unknown type"):
