@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 
 from owes_contracts import Event
-from owes_messaging.consumer import Handler
+from owes_messaging.consumer import BatchHandler, Handler
 
 from .project_calendar import Clock
 from .runtime import ServiceRuntime
@@ -34,6 +34,8 @@ class CompositionRoot(Generic[S]):
         mount: Callable[[FastAPI], FastAPI],
         *,
         handlers: dict[type[Event], Handler] | None = None,
+        batch_handler: BatchHandler | None = None,
+        runtime: type[ServiceRuntime] = ServiceRuntime,
     ) -> None:
         package = Path(package_file).parent
         self.name = package.name
@@ -44,6 +46,9 @@ class CompositionRoot(Generic[S]):
         self.routers = routers
         self.mount = mount
         self.handlers = handlers or {}
+        self.batch_handler = batch_handler
+        # a service whose pages need more than the shared runtime (reporting's live dashboard) names its subclass
+        self.runtime = runtime
 
     def spec(self, settings: S) -> ServiceSpec:
         return ServiceSpec(
@@ -55,11 +60,12 @@ class CompositionRoot(Generic[S]):
             migrations_dir=self.migrations,
             routers=self.routers,
             handlers=self.handlers,
+            batch_handler=self.batch_handler,
             partner=settings.partner,
         )
 
     def build_runtime(self, settings: S | None = None, *, clock: Clock | None = None) -> ServiceRuntime:
-        return ServiceRuntime(self.spec(settings or self.settings()), clock=clock)
+        return self.runtime(self.spec(settings or self.settings()), clock=clock)
 
     def create_app(self, settings: S | None = None, *, clock: Clock | None = None) -> FastAPI:
         return self.mount(self.build_runtime(settings, clock=clock).create_app())
