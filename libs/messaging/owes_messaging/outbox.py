@@ -267,44 +267,44 @@ class OutboxRelay:
         async with self.engine.connect() as conn:
             postgres = conn.dialect.name == "postgresql"
             if postgres:
-                got = await conn.scalar(sa.select(sa.func.pg_try_advisory_lock(self.lock_key)))
-                await conn.commit()
-                if not got:
+                # One relay at a time per table, for the length of this transaction: the lock ends with it, so a
+                # relay that dies mid-batch holds nothing, and taking it costs no statement of its own to release.
+                if not await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(self.lock_key))):
+                    await conn.rollback()
                     return 0
-            try:
-                # The select reads a snapshot (SQLite: no queueing behind the service's writers); only marking
-                # the rows published takes a write transaction.
+            else:
+                # SQLite: the select reads a WAL snapshot (no queueing behind the service's writers), released
+                # before the batch is sent; only marking the rows published takes the write lock.
                 await conn.execution_options(**{READ_ONLY: True})
-                rows = (
-                    await conn.execute(
-                        sa.select(t.c.seq, t.c.event_id, t.c.event_type, t.c.topic, t.c.key, t.c.headers, t.c.value)
-                        .where(t.c.published_at.is_(None))
-                        .order_by(t.c.seq)
-                        .limit(self.batch_size)
-                    )
-                ).all()
-                await conn.commit()
-                if not rows:
-                    return 0
-                # Asked before sending too: rows sent to a replacement before the kept rows are published again
-                # there would reach it out of commit order (a key's later event before its earlier one).
-                if await broker_identity(self.producer) != self.broker_id:
-                    raise BrokerReplaced(f"broker {self.broker_id!r} replaced: {len(rows)} rows held back")
-                await self._publish(rows)
-                # The acknowledgements count only if they came from the broker published to before: asked
-                # after the acks, so a broker replaced before or during the batch is caught here.
-                now = await broker_identity(self.producer)
-                if now != self.broker_id:
-                    raise BrokerReplaced(f"broker {self.broker_id!r} replaced by {now!r}: {len(rows)} rows not marked")
-                await conn.execution_options(**{READ_ONLY: False})
+            rows = (
                 await conn.execute(
-                    sa.update(t).where(t.c.seq.in_([r.seq for r in rows])).values(published_at=dt.datetime.now(dt.UTC))
+                    sa.select(t.c.seq, t.c.event_id, t.c.event_type, t.c.topic, t.c.key, t.c.headers, t.c.value)
+                    .where(t.c.published_at.is_(None))
+                    .order_by(t.c.seq)
+                    .limit(self.batch_size)
                 )
+            ).all()
+            if not postgres:
                 await conn.commit()
-            finally:
-                if postgres:
-                    await conn.execute(sa.select(sa.func.pg_advisory_unlock(self.lock_key)))
-                    await conn.commit()
+            if not rows:
+                await conn.rollback()
+                return 0
+            # Asked before sending too: rows sent to a replacement before the kept rows are published again
+            # there would reach it out of commit order (a key's later event before its earlier one).
+            if await broker_identity(self.producer) != self.broker_id:
+                raise BrokerReplaced(f"broker {self.broker_id!r} replaced: {len(rows)} rows held back")
+            await self._publish(rows)
+            # The acknowledgements count only if they came from the broker published to before: asked
+            # after the acks, so a broker replaced before or during the batch is caught here.
+            now = await broker_identity(self.producer)
+            if now != self.broker_id:
+                raise BrokerReplaced(f"broker {self.broker_id!r} replaced by {now!r}: {len(rows)} rows not marked")
+            if not postgres:
+                await conn.execution_options(**{READ_ONLY: False})
+            await conn.execute(
+                sa.update(t).where(t.c.seq.in_([r.seq for r in rows])).values(published_at=dt.datetime.now(dt.UTC))
+            )
+            await conn.commit()
         self.published_total += len(rows)
         if self.on_published is not None:
             self.on_published(rows)

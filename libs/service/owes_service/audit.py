@@ -15,6 +15,7 @@ import contextvars
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
@@ -112,16 +113,29 @@ _LAST_HASH = sa.select(audit_log.c.row_hash).order_by(audit_log.c.id.desc()).lim
 _INSERT = sa.insert(audit_log)
 
 
-# SQLite: the row is inserted only if the chain's head is still the one this process last wrote, one statement
-# instead of a read then an insert per write (each is a hand-off to aiosqlite's thread). BEGIN IMMEDIATE holds the
-# database's write lock, so the head cannot change between the check and the insert.
+# The row is inserted only if the chain's head is still the one this process last wrote: one statement instead of
+# a read then an insert per write (on SQLite each is a hand-off to aiosqlite's thread). The head cannot change
+# between the check and the insert: SQLite's BEGIN IMMEDIATE holds the database's write lock, PostgreSQL's
+# appenders take turns on an advisory lock first (and the insert, a statement after it, sees the rows committed
+# before the lock was granted).
 _COLUMNS = [c.name for c in audit_log.columns if c.name != "id"]
-_INSERT_AT_HEAD = sa.insert(audit_log).from_select(
-    _COLUMNS,
-    sa.select(*[sa.bindparam(name, type_=audit_log.c[name].type) for name in _COLUMNS]).where(
-        _LAST_HASH.scalar_subquery().is_not_distinct_from(sa.bindparam("head", type_=sa.String))
-    ),
-)
+
+
+def _insert_at_head(typed: Callable[[str, Any], Any]) -> sa.Insert:
+    return sa.insert(audit_log).from_select(
+        _COLUMNS,
+        sa.select(*[typed(name, audit_log.c[name].type) for name in _COLUMNS]).where(
+            _LAST_HASH.scalar_subquery().is_not_distinct_from(typed("head", sa.String()))
+        ),
+    )
+
+
+# PostgreSQL cannot tell a selected parameter's type from the column it goes into: each is cast (SQLite's CAST to
+# DATETIME would turn a timestamp into a number, so there the parameters stay as they are).
+_INSERT_AT_HEAD = {
+    "postgresql": _insert_at_head(lambda name, type_: sa.cast(sa.bindparam(name, type_=type_), type_)),
+    "sqlite": _insert_at_head(lambda name, type_: sa.bindparam(name, type_=type_)),
+}
 _heads: dict[str, str | None] = {}  # database -> the hash of the last row this process appended there
 
 
@@ -129,27 +143,24 @@ def append_audit_rows_sync(conn: sa.Connection, entries: list[dict[str, Any]]) -
     """Append entries to the audit log, each chained to the one before, in the caller's transaction."""
     if conn.dialect.name == "postgresql":  # one appender at a time, or two rows would chain to the same one
         conn.execute(_LOCK)
-        prev = conn.scalar(_LAST_HASH)
-    else:
-        database = str(conn.engine.url)
-        if database in _heads:  # a guess, checked by the insert itself; another writer (the CLI) makes it miss
-            guess = _heads[database]
-            entry, digest = entries[0], row_hash(guess, entries[0])
-            values = {**entry, "prev_hash": guess, "row_hash": digest, "head": guess}
-            if cast(CursorResult[Any], conn.execute(_INSERT_AT_HEAD, values)).rowcount == 1:
-                entries, _heads[database] = entries[1:], digest
-                for entry in entries:
-                    prev, digest = digest, row_hash(digest, entry)
-                    conn.execute(_INSERT, {**entry, "prev_hash": prev, "row_hash": digest})
-                    _heads[database] = digest
-                return
-        prev = conn.scalar(_LAST_HASH)
+    database = str(conn.engine.url)
+    if database in _heads:  # a guess, checked by the insert itself; another writer (the CLI, a replica) makes it miss
+        guess = _heads[database]
+        entry, digest = entries[0], row_hash(guess, entries[0])
+        values = {**entry, "prev_hash": guess, "row_hash": digest, "head": guess}
+        if cast(CursorResult[Any], conn.execute(_INSERT_AT_HEAD[conn.dialect.name], values)).rowcount == 1:
+            _heads[database] = digest
+            _append(conn, entries[1:], digest, database)
+            return
+    _append(conn, entries, conn.scalar(_LAST_HASH), database)
+
+
+def _append(conn: sa.Connection, entries: list[dict[str, Any]], prev: str | None, database: str) -> None:
     for entry in entries:
         digest = row_hash(prev, entry)
         conn.execute(_INSERT, {**entry, "prev_hash": prev, "row_hash": digest})
         prev = digest
-    if conn.dialect.name != "postgresql":
-        _heads[str(conn.engine.url)] = prev
+    _heads[database] = prev
 
 
 async def append_audit_rows(conn: AsyncConnection, entries: list[dict[str, Any]]) -> None:
