@@ -25,6 +25,7 @@ from .grants import (
     WorkingTime,
 )
 from .recruitment import (
+    EligibilityDecided,
     EligibilityRejectionReason,
     InitiativeGroupFormed,
     LegalForm,
@@ -113,6 +114,7 @@ __all__ = [
     "OrganisationType",
     "AdvisoryKind",
     "WorkingTime",
+    "EligibilityDecided",
     "EligibilityRejectionReason",
     "LegalForm",
     "WithdrawalReason",

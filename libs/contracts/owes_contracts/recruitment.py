@@ -87,6 +87,12 @@ class ParticipantEligibilityConfirmed(_RecruitmentEvent):
     participant_id: ParticipantId
     confirmed_on: dt.date = Field(description="Day eligibility was confirmed.", examples=["2026-03-05"])
 
+    eligible: ClassVar[bool] = True  # what the decision was, as EligibilityDecided names it
+
+    @property
+    def decided_on(self) -> dt.date:
+        return self.confirmed_on
+
 
 class EligibilityRejectionReason(ReasonCode):
     """Why a person is not eligible: a fixed code, so no staff-typed text (which may name a person) travels."""
@@ -126,6 +132,16 @@ class ParticipantEligibilityRejected(_RecruitmentEvent):
         "Why the person is not eligible",
         "Staff's note on it stays in recruitment.",
     )
+
+    eligible: ClassVar[bool] = False
+
+    @property
+    def decided_on(self) -> dt.date:
+        return self.rejected_on
+
+
+# Either decision on a participant's eligibility: services that keep who may be supported read them alike.
+EligibilityDecided = ParticipantEligibilityConfirmed | ParticipantEligibilityRejected
 
 
 class ParticipantWithdrawn(_RecruitmentEvent):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import (
+    EligibilityDecided,
     OrganisationEnrolled,
     ParticipantEligibilityConfirmed,
     ParticipantEligibilityRejected,
@@ -16,25 +17,12 @@ from owes_service.spec import handlers
 from . import repository
 
 
-async def on_eligibility_confirmed(
-    session: AsyncSession, _event: CloudEvent, payload: ParticipantEligibilityConfirmed
-) -> None:
+async def on_eligibility_decided(session: AsyncSession, _event: CloudEvent, payload: EligibilityDecided) -> None:
     await repository.record_participant_standing(
         session,
         participant_id=payload.participant_id,
-        eligibility="eligible",
-        eligibility_decided_on=payload.confirmed_on,
-    )
-
-
-async def on_eligibility_rejected(
-    session: AsyncSession, _event: CloudEvent, payload: ParticipantEligibilityRejected
-) -> None:
-    await repository.record_participant_standing(
-        session,
-        participant_id=payload.participant_id,
-        eligibility="rejected",
-        eligibility_decided_on=payload.rejected_on,
+        eligibility="eligible" if payload.eligible else "rejected",
+        eligibility_decided_on=payload.decided_on,
     )
 
 
@@ -58,8 +46,8 @@ async def on_organisation_enrolled(session: AsyncSession, _event: CloudEvent, pa
 
 HANDLERS = handlers(
     {
-        ParticipantEligibilityConfirmed: on_eligibility_confirmed,
-        ParticipantEligibilityRejected: on_eligibility_rejected,
+        ParticipantEligibilityConfirmed: on_eligibility_decided,
+        ParticipantEligibilityRejected: on_eligibility_decided,
         ParticipantWithdrawn: on_participant_withdrawn,
         OrganisationEnrolled: on_organisation_enrolled,
     },

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import (
+    EligibilityDecided,
     InitiativeGroupFormed,
     OrganisationEnrolled,
     ParticipantEligibilityConfirmed,
@@ -32,25 +33,10 @@ async def on_participant_recruited(session: AsyncSession, _event: CloudEvent, pa
     )
 
 
-async def on_eligibility_confirmed(
-    session: AsyncSession, _event: CloudEvent, payload: ParticipantEligibilityConfirmed
-) -> None:
+async def on_eligibility_decided(session: AsyncSession, _event: CloudEvent, payload: EligibilityDecided) -> None:
+    eligibility = Eligibility.CONFIRMED if payload.eligible else Eligibility.REJECTED
     await repository.upsert_participant(
-        session,
-        payload.participant_id,
-        eligibility=Eligibility.CONFIRMED.value,
-        eligibility_decided_on=payload.confirmed_on,
-    )
-
-
-async def on_eligibility_rejected(
-    session: AsyncSession, _event: CloudEvent, payload: ParticipantEligibilityRejected
-) -> None:
-    await repository.upsert_participant(
-        session,
-        payload.participant_id,
-        eligibility=Eligibility.REJECTED.value,
-        eligibility_decided_on=payload.rejected_on,
+        session, payload.participant_id, eligibility=eligibility.value, eligibility_decided_on=payload.decided_on
     )
 
 
@@ -83,8 +69,8 @@ async def on_organisation_enrolled(session: AsyncSession, _event: CloudEvent, pa
 HANDLERS = handlers(
     {
         ParticipantRecruited: on_participant_recruited,
-        ParticipantEligibilityConfirmed: on_eligibility_confirmed,
-        ParticipantEligibilityRejected: on_eligibility_rejected,
+        ParticipantEligibilityConfirmed: on_eligibility_decided,
+        ParticipantEligibilityRejected: on_eligibility_decided,
         ParticipantWithdrawn: on_participant_withdrawn,
         InitiativeGroupFormed: on_initiative_group_formed,
         OrganisationEnrolled: on_organisation_enrolled,
