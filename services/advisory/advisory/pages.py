@@ -174,13 +174,12 @@ async def _support_page(
     errors: FormErrors | None = None,
     order: tuple[str, ...] = (),
 ) -> Response:
-    _ = pages.gettext(request)
     found = await call_use_case(use_case, request, **_filters(filters["participant"], filters["organisation"]))
     ctx = {
         "sessions": found,
         "records": found,
         "kinds": ADVISORY_KINDS,
-        "kind_options": [(code, _(title)) for code, title in ADVISORY_KINDS.items()],
+        "kind_options": pages.options(request, ADVISORY_KINDS),
         "filters": filters,
         "form": form or {},
     }

@@ -24,6 +24,7 @@ from owes_service.pages import (
     place_name,
     problem_message,
     read_date,
+    read_identifiers,
 )
 from owes_service.pages.web import VALIDATION_MESSAGES  # the shared wording of refused fields
 from owes_service.problems import Problem
@@ -80,11 +81,6 @@ JOB_CREATION = Step(
 )
 
 
-def _founders(text: str) -> list[str]:
-    """One identifier a line (commas and spaces also separate them), as staff paste them."""
-    return [part for part in text.replace(",", " ").split() if part]
-
-
 async def _cooperatives_page(
     request: Request,
     calendar: ProjectCalendar,
@@ -111,8 +107,8 @@ async def cooperatives(request: Request, staff: Staff, calendar: CalendarDep) ->
 @router.post("/cooperatives")
 async def found_cooperative(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
     body = form_body(form, COOPERATIVE_LABELS)
-    body["founder_ids"] = _founders(form.get("founder_ids") or "")
-    body["founding_organisation_ids"] = _founders(form.get("founding_organisation_ids") or "")
+    body["founder_ids"] = read_identifiers(form.get("founder_ids"))
+    body["founding_organisation_ids"] = read_identifiers(form.get("founding_organisation_ids"))
     return await pages.take_step(request, form, FOUNDING, partial(_cooperatives_page, request, calendar), body=body)
 
 
@@ -126,13 +122,12 @@ async def _cooperative_page(
 ) -> Response:
     cooperative = await call_use_case(service.get_cooperative, request, cooperative_id=cooperative_id)
     jobs = [await call_use_case(service.get_job, request, job_id=job_id) for job_id in cooperative.job_ids]
-    _ = pages.gettext(request)
     ctx = {
         "c": cooperative,
         "jobs": jobs,
         "job_statuses": JOB_STATUSES,
         "place_name": place_name,
-        "working_time_options": [(code, _(title)) for code, title in WORKING_TIMES.items()],
+        "working_time_options": pages.options(request, WORKING_TIMES),
         "form": form or {"working_time": "full_time"},
     }
     return pages.form_page(request, "cooperative.html", ctx, errors=errors, order=order)
@@ -192,18 +187,13 @@ SUBMISSION = Step(
 )
 
 
-def _options(request: Request, titles: dict[str, str]) -> list[tuple[str, str]]:
-    _ = pages.gettext(request)
-    return [(code, _(title)) for code, title in titles.items()]
-
-
 async def _applications_page(
     request: Request, *, form: dict | None = None, errors: FormErrors | None = None, order: tuple[str, ...] = ()
 ) -> Response:
     ctx = {
         "applications": await call_use_case(service.list_applications, request),
         "applicant_kinds": APPLICANT_KINDS,
-        "applicant_kind_options": _options(request, APPLICANT_KINDS),
+        "applicant_kind_options": pages.options(request, APPLICANT_KINDS),
         "application_statuses": APPLICATION_STATUSES,
         "form": form or {},
     }
@@ -232,7 +222,7 @@ async def _application_page(
         "a": await call_use_case(service.get_application, request, application_id=application_id),
         "applicant_kinds": APPLICANT_KINDS,
         "application_statuses": APPLICATION_STATUSES,
-        "outcome_options": _options(request, OUTCOMES),
+        "outcome_options": pages.options(request, OUTCOMES),
         "form": form or {},
     }
     return pages.form_page(request, "application.html", ctx, errors=errors, order=order)
@@ -280,7 +270,7 @@ async def _job_page(
         "job_statuses": JOB_STATUSES,
         "working_times": WORKING_TIMES,
         "end_reasons": END_REASONS,
-        "end_reason_options": _options(request, END_REASONS),
+        "end_reason_options": pages.options(request, END_REASONS),
         "form": form or {},
     }
     return pages.form_page(request, "job.html", ctx, errors=errors, order=order)
@@ -383,7 +373,7 @@ async def de_minimis(request: Request, staff: Staff, kind: str = "", id: str = "
     ctx = {
         "form": form,
         "headroom": headroom,
-        "kind_options": _options(request, BENEFICIARY_KINDS),
+        "kind_options": pages.options(request, BENEFICIARY_KINDS),
         "errors": errors,
         "error_order": ("kind", "id", "on"),
     }

@@ -26,6 +26,7 @@ from owes_service.pages import (
     place_name,
     problem_errors,
     read_date,
+    read_identifiers,
     validation_errors,
 )
 from owes_service.problems import Problem
@@ -372,11 +373,6 @@ GROUP_LABELS = {
 }
 
 
-def _identifiers(text: str) -> list[str]:
-    """One identifier a line (commas and spaces also separate them), as staff paste them."""
-    return [part for part in text.replace(",", " ").split() if part]
-
-
 ENROLMENT = Step(
     service.enrol_organisation,
     OrganisationEnrolment,
@@ -395,13 +391,12 @@ async def _organisations_page(
     errors: FormErrors | None = None,
     order: tuple[str, ...] = (),
 ) -> Response:
-    _ = pages.gettext(request)
     ctx = {
         **_context(calendar),
         "organisations": await call_use_case(service.list_organisations, request),
         "organisation_types": ORGANISATION_TYPES,
-        "organisation_type_options": [(code, _(title)) for code, title in ORGANISATION_TYPES.items()],
-        "legal_form_options": [(code, _(title)) for code, title in LEGAL_FORMS.items()],
+        "organisation_type_options": pages.options(request, ORGANISATION_TYPES),
+        "legal_form_options": pages.options(request, LEGAL_FORMS),
         "form": form or {"legal_form": "legal_person"},
     }
     return pages.form_page(request, "organisations.html", ctx, errors=errors, order=order)
@@ -436,7 +431,7 @@ async def initiative_groups(request: Request, staff: Staff, calendar: CalendarDe
 @router.post("/initiative-groups")
 async def form_initiative_group(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
     body = form_body(form, GROUP_LABELS)
-    body["member_ids"] = _identifiers(form.get("member_ids") or "")
+    body["member_ids"] = read_identifiers(form.get("member_ids"))
     _ = pages.gettext(request)
     errors = None
     try:

@@ -15,6 +15,7 @@ from .web import (
     problem_errors,
     problem_message,
     read_date,
+    read_identifiers,
     validation_errors,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "problem_errors",
     "problem_message",
     "read_date",
+    "read_identifiers",
     "validation_errors",
 ]

@@ -469,6 +469,11 @@ class StaffPages:
     def gettext(self, request: Request) -> Callable[[str], str]:
         return self.translations[self.language(request)].gettext
 
+    def options(self, request: Request, titles: Mapping[str, str]) -> list[tuple[str, str]]:
+        """A select's or radios' choices: each code with its title in the request's language."""
+        _ = self.gettext(request)
+        return [(code, _(title)) for code, title in titles.items()]
+
     # -- rendering --
     def render(
         self, request: Request, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200
@@ -752,6 +757,11 @@ def read_date(value: str) -> str:
         return dt.date(year, month, day).isoformat()
     except ValueError:
         return value
+
+
+def read_identifiers(text: str | None) -> list[str]:
+    """Identifiers as staff paste them: one a line, commas and spaces also separating them."""
+    return [part for part in (text or "").replace(",", " ").split() if part]
 
 
 def form_body(
