@@ -175,31 +175,37 @@ async def list_trainings(session: AsyncSession) -> list[TrainingSummary]:
     return [TrainingSummary.model_validate(row, from_attributes=True) for row in rows]
 
 
-def _for_beneficiary(
-    table: sa.Table, query: sa.Select, participant_id: str | None, organisation_id: str | None
-) -> sa.Select:
+async def _support_of(
+    session: AsyncSession,
+    view: type[V],
+    table: sa.Table,
+    order: tuple[sa.ColumnElement[Any], ...],
+    participant_id: str | None,
+    organisation_id: str | None,
+    limit: int,
+) -> list[V]:
+    """The records of a table of support given (sessions, mentoring), of one beneficiary when given, in order."""
+    query = sa.select(table).order_by(*order)
     if participant_id:
         query = query.where(table.c.participant_id == participant_id)
     if organisation_id:
         query = query.where(table.c.organisation_id == organisation_id)
-    return query
+    return [view.model_validate(row, from_attributes=True) for row in await session.execute(query.limit(limit))]
 
 
 async def list_advisory_sessions(
     session: AsyncSession, *, participant_id: str | None = None, organisation_id: str | None = None, limit: int = 500
 ) -> list[AdvisorySessionView]:
     """Advisory sessions, of one participant or organisation when given; the latest first."""
-    query = sa.select(advisory_sessions).order_by(advisory_sessions.c.held_on.desc(), advisory_sessions.c.session_id)
-    query = _for_beneficiary(advisory_sessions, query, participant_id, organisation_id)
-    rows = await session.execute(query.limit(limit))
-    return [AdvisorySessionView.model_validate(row, from_attributes=True) for row in rows]
+    order = (advisory_sessions.c.held_on.desc(), advisory_sessions.c.session_id)
+    return await _support_of(
+        session, AdvisorySessionView, advisory_sessions, order, participant_id, organisation_id, limit
+    )
 
 
 async def list_mentoring(
     session: AsyncSession, *, participant_id: str | None = None, organisation_id: str | None = None, limit: int = 500
 ) -> list[MentoringView]:
     """Mentoring records, of one participant or organisation when given; the latest first."""
-    query = sa.select(mentoring).order_by(mentoring.c.provided_on.desc(), mentoring.c.mentoring_id)
-    query = _for_beneficiary(mentoring, query, participant_id, organisation_id)
-    rows = await session.execute(query.limit(limit))
-    return [MentoringView.model_validate(row, from_attributes=True) for row in rows]
+    order = (mentoring.c.provided_on.desc(), mentoring.c.mentoring_id)
+    return await _support_of(session, MentoringView, mentoring, order, participant_id, organisation_id, limit)
