@@ -98,9 +98,10 @@ class ServiceMetrics:
     def observe_outcomes(self, observed: Sequence[tuple[CloudEvent | None, Outcome]]) -> None:
         """Count what consumed events came to (a consumer's outcome observer): one increment per label set, not
         per event (a catch-up applies thousands of events a second)."""
-        tally = Tally((_known_type(event), Outcome(outcome).value) for event, outcome in observed)
-        for (event_type, outcome), count in tally.items():
-            self.events_consumed.labels(self.service, event_type, outcome).inc(count)
+        tally = Tally((event and (event.type, event.schemaversion), outcome) for event, outcome in observed)
+        for (kind, outcome), count in tally.items():
+            event_type = _type_label(*kind) if kind else "unparseable"
+            self.events_consumed.labels(self.service, event_type, Outcome(outcome).value).inc(count)
             if outcome == Outcome.DEAD_LETTERED:
                 self.dead_letters.labels(self.service).inc(count)
 
@@ -121,13 +122,6 @@ class ServiceMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
-
-
-def _known_type(event: CloudEvent | None) -> str:
-    """The event type as a label value; types outside the contracts (poison) collapse to one value."""
-    if event is None:
-        return "unparseable"
-    return _type_label(event.type, event.schemaversion)
 
 
 @functools.lru_cache(maxsize=1024)

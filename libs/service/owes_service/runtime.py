@@ -9,7 +9,7 @@ import asyncio
 import gc
 import signal
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
 from types import FrameType
 from typing import Any
@@ -195,6 +195,14 @@ class ServiceRuntime:
         async def raw_body(message: Any) -> Any:  # the consumer parses the CloudEvent itself, poison included
             return message.body
 
+        async def batch_of_records(records: tuple[Record, ...], parse: Callable[..., Awaitable[Any]]) -> Any:
+            # FastStream's batch parser decodes every header of every record into dicts nobody reads (3-4 % of a
+            # catch-up's CPU): the consumer reads the records themselves (CloudEvent.from_kafka), so FastStream's
+            # message is made from the first record alone and then carries the whole batch.
+            message = await parse(records[:1])
+            message.raw_message = records
+            return message
+
         async def handle(record: Record) -> None:
             with consume_span(self.tracer, record) as span:  # parented by the event's traceparent
                 span.set_attribute("owes.outcome", str(await consumer.handle_record(record)))
@@ -220,6 +228,7 @@ class ServiceRuntime:
             max_records=self.settings.kafka.consume_batch_max,
             batch_timeout_ms=10,
             ack_policy=AckPolicy.MANUAL,
+            parser=batch_of_records,
             decoder=raw_body,
             title=f"{self.spec.name}:events",
             description=f"Events {self.spec.name} applies to its own read models.",
