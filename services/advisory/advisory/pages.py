@@ -54,17 +54,10 @@ TRAINING = Step(
 )
 
 
-async def _trainings_page(
-    request: Request, *, form: dict | None = None, errors: FormErrors | None = None, order: tuple[str, ...] = ()
-) -> Response:
+@pages.form_view("/trainings", "trainings.html", nav=N_("Trainings"))
+async def _trainings_page(request: Request) -> dict[str, Any]:
     found = await call_use_case(service.list_trainings, request)
-    ctx = {"trainings": found, "form": form or {"required_attendance_percent": "80"}}
-    return pages.form_page(request, "trainings.html", ctx, errors=errors, order=order)
-
-
-@pages.nav_page("/trainings", N_("Trainings"))
-async def trainings(request: Request, staff: Staff) -> Response:
-    return await _trainings_page(request)
+    return {"trainings": found, "form": {"required_attendance_percent": "80"}}
 
 
 @router.post("/trainings")
@@ -72,22 +65,9 @@ async def create_training(request: Request, staff: Writer, form: Posted) -> Resp
     return await pages.take_step(request, form, TRAINING, partial(_trainings_page, request))
 
 
-async def _training_page(
-    request: Request,
-    training_id: str,
-    *,
-    form: dict | None = None,
-    errors: FormErrors | None = None,
-    order: tuple[str, ...] = tuple(ATTENDANCE_LABELS),
-) -> Response:
-    training = await call_use_case(service.get_training, request, training_id=training_id)
-    ctx = {"t": training, "form": form or {}}
-    return pages.form_page(request, "training.html", ctx, errors=errors, order=order)
-
-
-@router.get("/trainings/{training_id}")
-async def training(request: Request, staff: Staff, training_id: str) -> Response:
-    return await _training_page(request, training_id)
+@pages.form_view("/trainings/{training_id}", "training.html")
+async def _training_page(request: Request, training_id: str) -> dict[str, Any]:
+    return {"t": await call_use_case(service.get_training, request, training_id=training_id)}
 
 
 pages.steps(
@@ -113,7 +93,7 @@ async def complete_training(request: Request, staff: Writer, training_id: str, f
         schema=CompletionRecord,
         body=form_body(form, ("participant_id",)),
         labels=ATTENDANCE_LABELS,
-        refused=lambda errors: _training_page(request, training_id, errors=errors),
+        refused=lambda errors: _training_page(request, training_id, errors=errors, order=ATTENDANCE_LABELS),
         done=N_("Completion recorded."),
         then=f"/panel/trainings/{training_id}",
         training_id=training_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request, Response
 
@@ -112,30 +113,17 @@ async def found_cooperative(request: Request, staff: Writer, calendar: CalendarD
     return await pages.take_step(request, form, FOUNDING, partial(_cooperatives_page, request, calendar), body=body)
 
 
-async def _cooperative_page(
-    request: Request,
-    cooperative_id: str,
-    *,
-    form: dict | None = None,
-    errors: FormErrors | None = None,
-    order: tuple[str, ...] = (),
-) -> Response:
+@pages.form_view("/cooperatives/{cooperative_id}", "cooperative.html")
+async def _cooperative_page(request: Request, cooperative_id: str) -> dict[str, Any]:
     cooperative = await call_use_case(service.get_cooperative, request, cooperative_id=cooperative_id)
-    jobs = [await call_use_case(service.get_job, request, job_id=job_id) for job_id in cooperative.job_ids]
-    ctx = {
+    return {
         "c": cooperative,
-        "jobs": jobs,
+        "jobs": [await call_use_case(service.get_job, request, job_id=job_id) for job_id in cooperative.job_ids],
         "job_statuses": JOB_STATUSES,
         "place_name": place_name,
         "working_time_options": pages.options(request, WORKING_TIMES),
-        "form": form or {"working_time": "full_time"},
+        "form": {"working_time": "full_time"},
     }
-    return pages.form_page(request, "cooperative.html", ctx, errors=errors, order=order)
-
-
-@router.get("/cooperatives/{cooperative_id}")
-async def cooperative(request: Request, staff: Staff, cooperative_id: str) -> Response:
-    return await _cooperative_page(request, cooperative_id)
 
 
 @router.post("/cooperatives/{cooperative_id}/jobs")
@@ -187,22 +175,14 @@ SUBMISSION = Step(
 )
 
 
-async def _applications_page(
-    request: Request, *, form: dict | None = None, errors: FormErrors | None = None, order: tuple[str, ...] = ()
-) -> Response:
-    ctx = {
+@pages.form_view("/applications", "applications.html", nav=N_("Grant applications"))
+async def _applications_page(request: Request) -> dict[str, Any]:
+    return {
         "applications": await call_use_case(service.list_applications, request),
         "applicant_kinds": APPLICANT_KINDS,
         "applicant_kind_options": pages.options(request, APPLICANT_KINDS),
         "application_statuses": APPLICATION_STATUSES,
-        "form": form or {},
     }
-    return pages.form_page(request, "applications.html", ctx, errors=errors, order=order)
-
-
-@pages.nav_page("/applications", N_("Grant applications"))
-async def applications(request: Request, staff: Staff) -> Response:
-    return await _applications_page(request)
 
 
 @router.post("/applications")
@@ -210,27 +190,14 @@ async def submit_application(request: Request, staff: Writer, form: Posted) -> R
     return await pages.take_step(request, form, SUBMISSION, partial(_applications_page, request))
 
 
-async def _application_page(
-    request: Request,
-    application_id: str,
-    *,
-    form: dict | None = None,
-    errors: FormErrors | None = None,
-    order: tuple[str, ...] = (),
-) -> Response:
-    ctx = {
+@pages.form_view("/applications/{application_id}", "application.html")
+async def _application_page(request: Request, application_id: str) -> dict[str, Any]:
+    return {
         "a": await call_use_case(service.get_application, request, application_id=application_id),
         "applicant_kinds": APPLICANT_KINDS,
         "application_statuses": APPLICATION_STATUSES,
         "outcome_options": pages.options(request, OUTCOMES),
-        "form": form or {},
     }
-    return pages.form_page(request, "application.html", ctx, errors=errors, order=order)
-
-
-@router.get("/applications/{application_id}")
-async def application(request: Request, staff: Staff, application_id: str) -> Response:
-    return await _application_page(request, application_id)
 
 
 # --- a job: the monthly bridge support, its extension, the sustainability check, its end ------------------------
@@ -257,28 +224,15 @@ END_REASONS = {
 }
 
 
-async def _job_page(
-    request: Request,
-    job_id: str,
-    *,
-    form: dict | None = None,
-    errors: FormErrors | None = None,
-    order: tuple[str, ...] = (),
-) -> Response:
-    ctx = {
+@pages.form_view("/jobs/{job_id}", "job.html")
+async def _job_page(request: Request, job_id: str) -> dict[str, Any]:
+    return {
         "j": await call_use_case(service.get_job, request, job_id=job_id),
         "job_statuses": JOB_STATUSES,
         "working_times": WORKING_TIMES,
         "end_reasons": END_REASONS,
         "end_reason_options": pages.options(request, END_REASONS),
-        "form": form or {},
     }
-    return pages.form_page(request, "job.html", ctx, errors=errors, order=order)
-
-
-@router.get("/jobs/{job_id}")
-async def job(request: Request, staff: Staff, job_id: str) -> Response:
-    return await _job_page(request, job_id)
 
 
 # --- the steps of an application's and a job's life: each a form on its page, posted below it --------------------

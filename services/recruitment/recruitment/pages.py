@@ -208,8 +208,8 @@ async def _participant_page(
         "p": row,
         "history": history,
         "form": form or {},
-        "rejection_options": [(code, _(label)) for code, label in REJECTION_REASONS.items()],
-        "withdrawal_options": [(code, _(label)) for code, label in WITHDRAWAL_REASONS.items()],
+        "rejection_options": pages.options(request, REJECTION_REASONS),
+        "withdrawal_options": pages.options(request, WITHDRAWAL_REASONS),
         "reason_labels": {**REJECTION_REASONS, **WITHDRAWAL_REASONS},
         "at_risk_names": "; ".join(_(AT_RISK_CATEGORIES.get(c, c)) for c in row.at_risk_categories or ()),
     }

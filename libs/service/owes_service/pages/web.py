@@ -301,6 +301,8 @@ class NavItem:
 
 # A page that shows a form: called again with what was sent, the errors and their fields' order when it is refused.
 Page = Callable[..., Awaitable[Response]]
+# What a form page's template is shown with, from the request and the page path's values (StaffPages.form_view).
+Context = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -616,6 +618,32 @@ class StaffPages:
         if errors:
             context = {**context, "errors": errors, "error_order": tuple(order)}
         return self.render(request, template, context, status=422 if errors else 200)
+
+    def form_view(self, path: str, template: str, *, nav: str = "") -> Callable[[Context], Page]:
+        """The page at path (e.g. /jobs/{job_id}) whose template shows a form: the decorated function gives the
+        template's context from the request and the path's values (its "form" holds the fields' first values); GET
+        path shows it (linked from the navigation as nav, when given), and the Page returned shows it again with
+        what was sent, refused (take_step, steps)."""
+
+        def declare(context: Context) -> Page:
+            async def page(
+                request: Request,
+                *values: str,
+                form: Mapping[str, Any] | None = None,
+                errors: FormErrors | None = None,
+                order: Iterable[str] = (),
+            ) -> Response:
+                shown = await context(request, *values)
+                shown["form"] = form or shown.get("form") or {}
+                return self.form_page(request, template, shown, errors=errors, order=order)
+
+            async def show(request: Request, staff: Staff) -> Response:
+                return await page(request, *request.path_params.values())
+
+            (self.nav_page(path, nav) if nav else self.router.get(path))(show)
+            return page
+
+        return declare
 
     def flash(self, request: Request, message: str) -> None:
         """A confirmation shown on the next page (after the redirect that follows a successful form)."""
