@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -41,28 +42,24 @@ class CompositionRoot(Generic[S]):
         self.name = package.name
         self.migrations = package / "migrations"
         self.settings = settings
-        self.description = description
-        self.metadata = metadata
-        self.routers = routers
         self.mount = mount
-        self.handlers = handlers or {}
-        self.batch_handler = batch_handler
         # a service whose pages need more than the shared runtime (reporting's live dashboard) names its subclass
         self.runtime = runtime
-
-    def spec(self, settings: S) -> ServiceSpec:
-        return ServiceSpec(
+        # all of the spec but what the settings say, which are read only when a runtime is built
+        self._spec = partial(
+            ServiceSpec,
             name=self.name,
             title=f"OWES Mesh: {self.name}",
-            description=self.description,
-            settings=settings,
-            metadata=self.metadata,
+            description=description,
+            metadata=metadata,
             migrations_dir=self.migrations,
-            routers=self.routers,
-            handlers=self.handlers,
-            batch_handler=self.batch_handler,
-            partner=settings.partner,
+            routers=routers,
+            handlers=handlers or {},
+            batch_handler=batch_handler,
         )
+
+    def spec(self, settings: S) -> ServiceSpec:
+        return self._spec(settings=settings, partner=settings.partner)
 
     def build_runtime(self, settings: S | None = None, *, clock: Clock | None = None) -> ServiceRuntime:
         return self.runtime(self.spec(settings or self.settings()), clock=clock)
