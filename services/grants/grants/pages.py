@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from owes_service.deps import CalendarDep
 from owes_service.pages import (
     N_,
     FormErrors,
@@ -82,35 +81,21 @@ JOB_CREATION = Step(
 )
 
 
-async def _cooperatives_page(
-    request: Request,
-    calendar: ProjectCalendar,
-    *,
-    form: dict | None = None,
-    errors: FormErrors | None = None,
-    order: tuple[str, ...] = (),
-) -> Response:
-    found = await call_use_case(service.list_cooperatives, request)
-    ctx = {
-        "cooperatives": found,
-        "form": form or {},
+@pages.form_view("/cooperatives", "cooperatives.html", nav=N_("Social cooperatives"))
+async def _cooperatives_page(request: Request, *, calendar: ProjectCalendar) -> dict[str, Any]:
+    return {
+        "cooperatives": await call_use_case(service.list_cooperatives, request),
         "place_name": place_name,
         "counties": county_options(calendar.project),
     }
-    return pages.form_page(request, "cooperatives.html", ctx, errors=errors, order=order)
-
-
-@pages.nav_page("/cooperatives", N_("Social cooperatives"))
-async def cooperatives(request: Request, staff: Staff, calendar: CalendarDep) -> Response:
-    return await _cooperatives_page(request, calendar)
 
 
 @router.post("/cooperatives")
-async def found_cooperative(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
+async def found_cooperative(request: Request, staff: Writer, form: Posted) -> Response:
     body = form_body(form, COOPERATIVE_LABELS)
     body["founder_ids"] = read_identifiers(form.get("founder_ids"))
     body["founding_organisation_ids"] = read_identifiers(form.get("founding_organisation_ids"))
-    return await pages.take_step(request, form, FOUNDING, partial(_cooperatives_page, request, calendar), body=body)
+    return await pages.take_step(request, form, FOUNDING, partial(_cooperatives_page, request), body=body)
 
 
 @pages.form_view("/cooperatives/{cooperative_id}", "cooperative.html")

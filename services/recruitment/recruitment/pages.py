@@ -383,53 +383,30 @@ ENROLMENT = Step(
 )
 
 
-async def _organisations_page(
-    request: Request,
-    calendar: ProjectCalendar,
-    *,
-    form: dict | None = None,
-    errors: FormErrors | None = None,
-    order: tuple[str, ...] = (),
-) -> Response:
-    ctx = {
+@pages.form_view("/organisations", "organisations.html", nav=N_("Organisations"))
+async def _organisations_page(request: Request, *, calendar: ProjectCalendar) -> dict[str, Any]:
+    return {
         **_context(calendar),
         "organisations": await call_use_case(service.list_organisations, request),
         "organisation_types": ORGANISATION_TYPES,
         "organisation_type_options": pages.options(request, ORGANISATION_TYPES),
         "legal_form_options": pages.options(request, LEGAL_FORMS),
-        "form": form or {"legal_form": "legal_person"},
+        "form": {"legal_form": "legal_person"},
     }
-    return pages.form_page(request, "organisations.html", ctx, errors=errors, order=order)
-
-
-@pages.nav_page("/organisations", N_("Organisations"))
-async def organisations(request: Request, staff: Staff, calendar: CalendarDep) -> Response:
-    return await _organisations_page(request, calendar)
 
 
 @router.post("/organisations")
-async def enrol_organisation(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
-    return await pages.take_step(request, form, ENROLMENT, partial(_organisations_page, request, calendar))
+async def enrol_organisation(request: Request, staff: Writer, form: Posted) -> Response:
+    return await pages.take_step(request, form, ENROLMENT, partial(_organisations_page, request))
 
 
-async def _groups_page(
-    request: Request, calendar: ProjectCalendar, *, form: dict | None = None, errors: FormErrors | None = None
-) -> Response:
-    ctx = {
-        **_context(calendar),
-        "groups": await call_use_case(service.list_initiative_groups, request),
-        "form": form or {},
-    }
-    return pages.form_page(request, "initiative_groups.html", ctx, errors=errors, order=GROUP_LABELS)
-
-
-@pages.nav_page("/initiative-groups", N_("Initiative groups"))
-async def initiative_groups(request: Request, staff: Staff, calendar: CalendarDep) -> Response:
-    return await _groups_page(request, calendar)
+@pages.form_view("/initiative-groups", "initiative_groups.html", nav=N_("Initiative groups"))
+async def _groups_page(request: Request, *, calendar: ProjectCalendar) -> dict[str, Any]:
+    return {**_context(calendar), "groups": await call_use_case(service.list_initiative_groups, request)}
 
 
 @router.post("/initiative-groups")
-async def form_initiative_group(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
+async def form_initiative_group(request: Request, staff: Writer, form: Posted) -> Response:
     body = form_body(form, GROUP_LABELS)
     body["member_ids"] = read_identifiers(form.get("member_ids"))
     _ = pages.gettext(request)
@@ -448,7 +425,7 @@ async def form_initiative_group(request: Request, staff: Writer, calendar: Calen
                 _("Only eligible participants can form an initiative group") + f" ({listed})"
             )
     if errors:
-        return await _groups_page(request, calendar, form=form, errors=errors)
+        return await _groups_page(request, form=form, errors=errors, order=GROUP_LABELS)
     pages.flash(request, N_("Initiative group formed."))
     return pages.redirect("/panel/initiative-groups")
 

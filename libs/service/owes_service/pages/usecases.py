@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import Request
@@ -12,12 +12,19 @@ from fastapi import Request
 _COLLABORATORS = {"outbox": "outbox", "calendar": "calendar", "clock": "clock"}
 
 
+def collaborators(function: Callable[..., Any], request: Request, given: Mapping[str, Any] = {}) -> dict[str, Any]:
+    """The runtime's collaborators that function's signature names, but for those given."""
+    runtime = request.app.state.runtime
+    wanted = inspect.signature(function).parameters
+    return {
+        name: getattr(runtime, attribute)
+        for name, attribute in _COLLABORATORS.items()
+        if name in wanted and name not in given
+    }
+
+
 async def call_use_case(use_case: Callable[..., Awaitable[Any]], request: Request, **arguments: Any) -> Any:
     """Run one use case in a session of its own, handing it the collaborators its signature names."""
-    runtime = request.app.state.runtime
-    wanted = inspect.signature(use_case).parameters
-    for name, attribute in _COLLABORATORS.items():
-        if name in wanted and name not in arguments:
-            arguments[name] = getattr(runtime, attribute)
-    async with runtime.sessionmaker() as session:
+    arguments.update(collaborators(use_case, request, arguments))
+    async with request.app.state.runtime.sessionmaker() as session:
         return await use_case(session=session, **arguments)

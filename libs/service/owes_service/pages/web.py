@@ -35,7 +35,7 @@ from ..problems import Problem
 from ..wording import Money, Refusal, worded
 from .accounts import SERVICE_ROLES, StaffDirectory, StaffMember
 from .i18n import SHARED_LOCALE, Formats, choose_language, load_translations
-from .usecases import call_use_case
+from .usecases import call_use_case, collaborators
 
 log = structlog.get_logger("owes.pages")
 
@@ -621,9 +621,10 @@ class StaffPages:
 
     def form_view(self, path: str, template: str, *, nav: str = "") -> Callable[[Context], Page]:
         """The page at path (e.g. /jobs/{job_id}) whose template shows a form: the decorated function gives the
-        template's context from the request and the path's values (its "form" holds the fields' first values); GET
-        path shows it (linked from the navigation as nav, when given), and the Page returned shows it again with
-        what was sent, refused (take_step, steps)."""
+        template's context from the request, the path's values and the collaborators its signature names (as a use
+        case is handed them: calendar, ...); its "form" holds the fields' first values. GET path shows it (linked
+        from the navigation as nav, when given), and the Page returned shows it again with what was sent, refused
+        (take_step, steps)."""
 
         def declare(context: Context) -> Page:
             async def page(
@@ -633,7 +634,7 @@ class StaffPages:
                 errors: FormErrors | None = None,
                 order: Iterable[str] = (),
             ) -> Response:
-                shown = await context(request, *values)
+                shown = await context(request, *values, **collaborators(context, request))
                 shown["form"] = form or shown.get("form") or {}
                 return self.form_page(request, template, shown, errors=errors, order=order)
 
