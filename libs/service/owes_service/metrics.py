@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import time
 from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
@@ -18,7 +17,6 @@ import structlog
 from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from owes_contracts import UnknownEventType, contract_for
 from owes_contracts.envelope import CloudEvent
@@ -185,33 +183,3 @@ def metrics_router(metrics: ServiceMetrics, *, refresh: Callable[[], Awaitable[N
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return router
-
-
-class RequestMetricsMiddleware:
-    """Times every HTTP request, labelled by route template (never the raw path: ids would explode the series)."""
-
-    def __init__(self, app: ASGIApp, *, metrics: ServiceMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started = time.perf_counter()
-        status: list[int] = []
-
-        async def send_with_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status.append(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
-            self.metrics.observe_request(
-                route=route,
-                method=scope["method"],
-                status=status[0] if status else 500,
-                seconds=time.perf_counter() - started,
-            )

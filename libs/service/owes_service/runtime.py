@@ -36,16 +36,16 @@ from .auth import Authenticator, require_api_access
 from .catalogue.api import catalogue_router
 from .catalogue.asyncapi import declare_event_publishers
 from .health import health_router
-from .http import BodySizeLimitMiddleware, CorrelationMiddleware
+from .http import BodySizeLimitMiddleware, ObservedRequestMiddleware
 from .idempotency import IdempotencyMiddleware
-from .metrics import RequestMetricsMiddleware, ServiceMetrics, kafka_consumers, metrics_router
+from .metrics import ServiceMetrics, kafka_consumers, metrics_router
 from .problems import install_problem_handlers
 from .project import EXT_PROJECT_FINGERPRINT, ProjectCopies, load_project
 from .project_calendar import Clock, ProjectCalendar
 from .spec import ServiceSpec
 from .structured_logging import configure_logging_once
 from .text_guard import TextGuardMiddleware
-from .tracing import RequestTracingMiddleware, build_tracer_provider, consume_span
+from .tracing import build_tracer_provider, consume_span
 
 log = structlog.get_logger("owes.runtime")
 
@@ -148,6 +148,7 @@ class ServiceRuntime:
             wakeup=self.outbox.committed,
             batch_size=s.outbox_batch_size,
             poll_interval=s.outbox_poll_interval,
+            linger=s.outbox_linger,
             lock_name=f"{spec.name}.outbox",
             retention=s.outbox_retention,
             prune_interval=s.outbox_prune_interval,
@@ -317,9 +318,8 @@ class ServiceRuntime:
             IdempotencyMiddleware, engine=self.engine, retention_hours=self.settings.idempotency_retention_hours
         )
         app.add_middleware(BodySizeLimitMiddleware, max_bytes=self.settings.max_body_bytes)
-        app.add_middleware(CorrelationMiddleware)
-        app.add_middleware(RequestMetricsMiddleware, metrics=self.metrics)
-        app.add_middleware(RequestTracingMiddleware, tracer=self.tracer)  # outermost: the span covers everything
+        # outermost: the span, the correlation id and the timing cover everything
+        app.add_middleware(ObservedRequestMiddleware, tracer=self.tracer, metrics=self.metrics)
         app.include_router(metrics_router(self.metrics, refresh=self._refresh_metrics))
         app.include_router(
             health_router(

@@ -54,6 +54,9 @@ class ServiceSettings(BaseSettings):
     outbox_relay_enabled: bool = True
     outbox_batch_size: int = 500
     outbox_poll_interval: float = 0.5
+    # Woken by a commit, the relay waits this long before reading, so writes committed meanwhile go out in one
+    # batch (one read, one send, one mark for all of them). Seconds; 0 reads at once.
+    outbox_linger: float = Field(default=0.005, ge=0, le=1)
     # Published outbox rows are deleted this many days after publishing (checked every outbox_prune_interval
     # seconds); 0 keeps them forever, as `owes up` does on the embedded Tansu, whose log they are. They must
     # outlive any broker outage: a relay that finds acknowledged records lost publishes the kept rows again.

@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from owes_messaging.tracing import PROPAGATOR, TRACEPARENT_HEADER, context_from_traceparent
 
@@ -94,51 +94,31 @@ def consume_span(tracer: Tracer, record: ConsumerRecord[Any, Any]) -> Iterator[t
         yield span
 
 
-class RequestTracingMiddleware:
-    """A SERVER span per HTTP request, continuing the caller's trace when it sends a traceparent header."""
+@contextmanager
+def request_span(tracer: Tracer, scope: Scope, carrier: dict[str, str]) -> Iterator[trace.Span]:
+    """A SERVER span around an HTTP request, continuing the caller's trace when `carrier` holds its traceparent
+    (and tracestate); finish_request_span names it by route and status."""
+    method = scope["method"]
+    with (
+        tracer.start_as_current_span(
+            f"{method} {scope['path']}",
+            context=PROPAGATOR.extract(carrier) if carrier else None,
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": scope["path"]},
+        ) as span,
+        _bound_trace_id(span),
+    ):
+        yield span
 
-    def __init__(self, app: ASGIApp, *, tracer: Tracer) -> None:
-        self.app = app
-        self.tracer = tracer
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
-            return await self.app(scope, receive, send)
-        incoming = {
-            k.decode("latin-1"): v.decode("latin-1")
-            for k, v in scope["headers"]
-            if k in (b"traceparent", b"tracestate")
-        }
-        parent = PROPAGATOR.extract(incoming) if incoming else None
-        method = scope["method"]
-        status: list[int] = []
-
-        async def send_with_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status.append(message["status"])
-            await send(message)
-
-        with (
-            self.tracer.start_as_current_span(
-                f"{method} {scope['path']}",
-                context=parent,
-                kind=SpanKind.SERVER,
-                attributes={"http.request.method": method, "url.path": scope["path"]},
-            ) as span,
-            _bound_trace_id(span),
-        ):
-            try:
-                await self.app(scope, receive, send_with_status)
-            finally:
-                code = status[0] if status else 500
-                route = scope.get("route")
-                template = getattr(route, "path", None)
-                if template:
-                    span.update_name(f"{method} {template}")
-                    span.set_attribute("http.route", template)
-                span.set_attribute("http.response.status_code", code)
-                if code >= 500:
-                    span.set_status(Status(StatusCode.ERROR))
+def finish_request_span(span: trace.Span, scope: Scope, status: int) -> None:
+    template = getattr(scope.get("route"), "path", None)
+    if template:
+        span.update_name(f"{scope['method']} {template}")
+        span.set_attribute("http.route", template)
+    span.set_attribute("http.response.status_code", status)
+    if status >= 500:
+        span.set_status(Status(StatusCode.ERROR))
 
 
 @contextmanager

@@ -9,11 +9,13 @@ from types import SimpleNamespace
 import httpx
 from aiokafka import TopicPartition
 from fastapi import FastAPI
+from opentelemetry import trace
 from prometheus_client.parser import text_string_to_metric_families
 
 from owes_contracts import ParticipantRecruited
 from owes_messaging.consumer import Outcome
-from owes_service.metrics import RequestMetricsMiddleware, ServiceMetrics, consumer_lag
+from owes_service.http import ObservedRequestMiddleware
+from owes_service.metrics import ServiceMetrics, consumer_lag
 
 
 def samples(metrics: ServiceMetrics) -> dict[tuple[str, tuple], float]:
@@ -135,7 +137,7 @@ class TestHttpLatency:
         async def show(application_id: str):
             return {"id": application_id}
 
-        app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
+        app.add_middleware(ObservedRequestMiddleware, tracer=trace.NoOpTracer(), metrics=metrics)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
             await client.get("/applications/a1")
             await client.get("/applications/a2")

@@ -18,8 +18,10 @@ from opentelemetry.trace import SpanKind
 
 from owes_contracts.envelope import CloudEvent
 from owes_messaging.tracing import stamp_trace
+from owes_service.http import ObservedRequestMiddleware
+from owes_service.metrics import ServiceMetrics
 from owes_service.settings import TracingSettings
-from owes_service.tracing import RequestTracingMiddleware, build_tracer_provider, consume_span, span_exporter
+from owes_service.tracing import build_tracer_provider, consume_span, span_exporter
 
 CALLER_TRACE = "0af7651916cd43dd8448eb211c80319c"
 CALLER_TRACEPARENT = f"00-{CALLER_TRACE}-b7ad6b7169203331-01"
@@ -120,7 +122,7 @@ class TestHttpEdge:
         async def show(participant_id: str):
             return {}
 
-        app.add_middleware(RequestTracingMiddleware, tracer=tracer)
+        app.add_middleware(ObservedRequestMiddleware, tracer=tracer, metrics=ServiceMetrics("grants"))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
             await client.get("/participants/p1", headers={"traceparent": CALLER_TRACEPARENT})
             await client.get("/participants/p2")
@@ -137,7 +139,7 @@ class TestHttpEdge:
         async def healthz():
             return {}
 
-        app.add_middleware(RequestTracingMiddleware, tracer=tracer)
+        app.add_middleware(ObservedRequestMiddleware, tracer=tracer, metrics=ServiceMetrics("grants"))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
             assert (await client.get("/healthz")).status_code == 200
         assert spans.get_finished_spans() == ()
