@@ -15,30 +15,36 @@ from .project_calendar import ProjectCalendar
 from .runtime import ServiceRuntime
 
 
-async def get_runtime(request: Request) -> ServiceRuntime:  # async: no worker-thread hop
+def runtime_of(request: Request) -> ServiceRuntime:
     """The runtime of the app serving the request (the one place that reads it from the app's state)."""
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
 
+# Each takes the request itself rather than the runtime as a dependency of its own: FastAPI solves a nested
+# dependency per request, per use (a write names three of them).
+async def get_runtime(request: Request) -> ServiceRuntime:  # async: no worker-thread hop
+    return runtime_of(request)
+
+
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with runtime.sessionmaker() as session:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with runtime_of(request).sessionmaker() as session:
         yield session
 
 
-async def get_outbox(runtime: RuntimeDep) -> OutboxWriter:  # async: no worker-thread hop per write
-    return runtime.outbox
+async def get_outbox(request: Request) -> OutboxWriter:  # async: no worker-thread hop per write
+    return runtime_of(request).outbox
 
 
-async def get_calendar(runtime: RuntimeDep) -> ProjectCalendar:
-    return runtime.calendar
+async def get_calendar(request: Request) -> ProjectCalendar:
+    return runtime_of(request).calendar
 
 
-async def get_audit(runtime: RuntimeDep) -> AuditTrail:
-    return runtime.audit
+async def get_audit(request: Request) -> AuditTrail:
+    return runtime_of(request).audit
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
