@@ -30,6 +30,7 @@ from owes_messaging.messaging_tables import INBOX_TABLE, OUTBOX_TABLE
 from owes_messaging.migrations import upgrade_to_head_async
 from owes_messaging.origin import origins_by_topic
 from owes_messaging.outbox import OutboxRelay, OutboxWriter
+from owes_messaging.tracing import records_spans
 
 from .audit import AuditMiddleware, AuditTrail, audit_router
 from .auth import Authenticator, require_api_access
@@ -214,7 +215,7 @@ class ServiceRuntime:
         def recording() -> bool:
             # A span per record of a batch cost a fifth of a catch-up's CPU (docs/performance.md): made only while
             # something records spans (an exporter, or a test's processor added at run time); asked once a batch.
-            return bool(self.tracer_provider._active_span_processor._span_processors)
+            return records_spans(self.tracer)
 
         # A batch subscriber: a fetched batch is applied in one transaction with its inbox claims, and one record
         # at a time only to isolate one that fails; EventConsumer.handle_batch commits the batch's offsets once

@@ -1,5 +1,6 @@
-"""The audit chain's head on SQLite and PostgreSQL: a service appends at the head it last wrote in one statement, and when
-another writer (the CLI, another process) appended meanwhile, it reads the real head and chains to it."""
+"""The audit chain's head on SQLite and PostgreSQL: a service appends at the head it last wrote in one
+statement, and when another writer (the CLI, another process) appended meanwhile, it reads the real head and
+chains to it."""
 
 from __future__ import annotations
 

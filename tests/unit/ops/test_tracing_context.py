@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+import structlog
 from fastapi import FastAPI
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
@@ -143,3 +144,49 @@ class TestHttpEdge:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
             assert (await client.get("/healthz")).status_code == 200
         assert spans.get_finished_spans() == ()
+
+
+class TestNothingRecorded:
+    """With no exporter (the default) nothing records spans: a request still has a trace, continued from its
+    caller's traceparent or new, bound to its log lines and carried by the events it records."""
+
+    @pytest.fixture
+    def unrecorded(self):
+        return build_tracer_provider(service="test", settings=TracingSettings()).get_tracer("test")
+
+    async def traced(self, tracer, headers: dict[str, str]) -> dict:
+        app = FastAPI()
+
+        @app.post("/things")
+        async def create():
+            stamped = stamp_trace(an_event(), tracer=tracer, topic="owes.test.events")
+            return {"traceparent": stamped.traceparent, "log": structlog.contextvars.get_contextvars()}
+
+        app.add_middleware(ObservedRequestMiddleware, tracer=tracer, metrics=ServiceMetrics("test"))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            return (await client.post("/things", headers=headers)).json()
+
+    async def test_the_callers_trace_goes_on_in_the_events_and_logs(self, unrecorded):
+        answer = await self.traced(unrecorded, {"traceparent": CALLER_TRACEPARENT})
+        version, trace_id, span_id, flags = answer["traceparent"].split("-")
+        assert (version, trace_id, flags) == ("00", CALLER_TRACE, "01")
+        assert span_id != "b7ad6b7169203331"  # the request's own span, child of the caller's
+        assert answer["log"]["trace_id"] == CALLER_TRACE
+
+    async def test_a_request_without_one_starts_a_trace_of_its_own(self, unrecorded):
+        first = await self.traced(unrecorded, {})
+        second = await self.traced(unrecorded, {})
+        first_trace, second_trace = first["traceparent"].split("-")[1], second["traceparent"].split("-")[1]
+        assert first_trace != second_trace and int(first_trace, 16) != 0
+        assert first["log"]["trace_id"] == first_trace
+
+    async def test_a_caller_that_did_not_sample_is_followed(self, unrecorded):
+        answer = await self.traced(unrecorded, {"traceparent": CALLER_TRACEPARENT[:-2] + "00"})
+        assert answer["traceparent"] is None or answer["traceparent"].endswith("-00")
+
+    async def test_spans_are_made_again_once_something_records_them(self, unrecorded, spans):
+        unrecorded.span_processor.add_span_processor(SimpleSpanProcessor(spans))  # added at run time
+        answer = await self.traced(unrecorded, {"traceparent": CALLER_TRACEPARENT})
+        kinds = sorted(span.kind.name for span in spans.get_finished_spans())
+        assert kinds == ["PRODUCER", "SERVER"]
+        assert answer["traceparent"].split("-")[1] == CALLER_TRACE
