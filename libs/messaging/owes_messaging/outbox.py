@@ -190,8 +190,8 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         # Woken by a commit, wait this long before reading: writes committed meanwhile go in the same batch (a
-        # cycle cost recruitment half as much CPU as the write itself when each write had its own). Off until the
-        # broker-replacement test's intermittent loss is understood (docs/performance.md, write path).
+        # cycle cost recruitment half as much CPU as the write itself when each write had its own). The services
+        # pass their outbox_linger setting (5 ms).
         self.linger = linger
         self.retention = retention  # None: published rows are kept forever (the embedded Tansu's history)
         self.prune_interval = prune_interval
