@@ -74,6 +74,12 @@ def _header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> st
 def consume_span(tracer: Tracer, record: ConsumerRecord[Any, Any]) -> Iterator[trace.Span]:
     """A CONSUMER span around one Kafka record, parented by the event's traceparent when it has one."""
     parent = context_from_traceparent(_header(record.headers, TRACEPARENT_HEADER))
+    name = f"process {record.topic}"
+    if not records_spans(tracer):  # nothing records it: the trace goes on in the logs and the events it causes
+        unrecorded = _unrecorded_span(tracer, name, parent, SpanKind.CONSUMER)
+        with trace.use_span(unrecorded) as span, _bound_trace_id(span):
+            yield span
+        return
     attributes = {
         "messaging.system": "kafka",
         "messaging.operation.type": "process",
@@ -88,9 +94,7 @@ def consume_span(tracer: Tracer, record: ConsumerRecord[Any, Any]) -> Iterator[t
     if event_type:
         attributes["cloudevents.event_type"] = event_type
     with (
-        tracer.start_as_current_span(
-            f"process {record.topic}", context=parent, kind=SpanKind.CONSUMER, attributes=attributes
-        ) as span,
+        tracer.start_as_current_span(name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes) as span,
         _bound_trace_id(span),
     ):
         yield span
@@ -104,7 +108,7 @@ def request_span(tracer: Tracer, scope: Scope, carrier: dict[str, str]) -> Itera
     name = f"{method} {scope['path']}"
     parent = PROPAGATOR.extract(carrier) if carrier else None
     if not records_spans(tracer):  # nothing records it: only its context is needed, for logs and events
-        with trace.use_span(_unrecorded_span(tracer, name, parent)) as span, _bound_trace_id(span):
+        with trace.use_span(_unrecorded_span(tracer, name, parent, SpanKind.SERVER)) as span, _bound_trace_id(span):
             yield span
         return
     with (
@@ -119,13 +123,13 @@ def request_span(tracer: Tracer, scope: Scope, carrier: dict[str, str]) -> Itera
         yield span
 
 
-def _unrecorded_span(tracer: Tracer, name: str, parent: Context | None) -> trace.Span:
+def _unrecorded_span(tracer: Tracer, name: str, parent: Context | None, kind: SpanKind) -> trace.Span:
     """The context the SDK would give a span that no processor records (same trace, a new span id, the
     sampler's decision in its flags), without the span: a third of the cost of tracing a request."""
     sdk = cast(SdkTracer, tracer)
     caller = trace.get_current_span(parent).get_span_context()
     trace_id = caller.trace_id if caller.is_valid else sdk.id_generator.generate_trace_id()
-    sampled = sdk.sampler.should_sample(parent, trace_id, name, SpanKind.SERVER).decision.is_sampled()
+    sampled = sdk.sampler.should_sample(parent, trace_id, name, kind).decision.is_sampled()
     return trace.NonRecordingSpan(
         trace.SpanContext(
             trace_id,

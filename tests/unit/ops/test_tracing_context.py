@@ -184,6 +184,22 @@ class TestNothingRecorded:
         answer = await self.traced(unrecorded, {"traceparent": CALLER_TRACEPARENT[:-2] + "00"})
         assert answer["traceparent"] is None or answer["traceparent"].endswith("-00")
 
+    def test_a_consumed_event_goes_on_in_its_trace(self, unrecorded):
+        headers = [("ce_traceparent", CALLER_TRACEPARENT.encode()), ("ce_id", b"e1")]
+        with consume_span(unrecorded, record(headers)) as span:
+            caused = stamp_trace(an_event(), tracer=unrecorded, topic="owes.test.events")
+            logged = structlog.contextvars.get_contextvars()
+        context = span.get_span_context()
+        assert f"{context.trace_id:032x}" == CALLER_TRACE and f"{context.span_id:016x}" != "b7ad6b7169203331"
+        assert logged["trace_id"] == CALLER_TRACE
+        assert caused.traceparent == f"00-{CALLER_TRACE}-{context.span_id:016x}-01"
+
+    @pytest.mark.parametrize("headers", [[], [("ce_traceparent", b"garbage")]])
+    def test_a_consumed_event_without_a_trace_starts_one(self, unrecorded, headers):
+        with consume_span(unrecorded, record(headers)) as span:
+            assert span.get_span_context().is_valid
+            assert structlog.contextvars.get_contextvars()["trace_id"] == f"{span.get_span_context().trace_id:032x}"
+
     async def test_spans_are_made_again_once_something_records_them(self, unrecorded, spans):
         unrecorded.span_processor.add_span_processor(SimpleSpanProcessor(spans))  # added at run time
         answer = await self.traced(unrecorded, {"traceparent": CALLER_TRACEPARENT})
