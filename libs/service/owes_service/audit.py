@@ -149,7 +149,6 @@ def append_audit_rows_sync(conn: sa.Connection, entries: list[dict[str, Any]]) -
         entry, digest = entries[0], row_hash(guess, entries[0])
         values = {**entry, "prev_hash": guess, "row_hash": digest, "head": guess}
         if cast(CursorResult[Any], conn.execute(_INSERT_AT_HEAD[conn.dialect.name], values)).rowcount == 1:
-            _heads[database] = digest
             _append(conn, entries[1:], digest, database)
             return
     _append(conn, entries, conn.scalar(_LAST_HASH), database)

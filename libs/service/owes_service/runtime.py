@@ -212,11 +212,6 @@ class ServiceRuntime:
         def batch_scope(record: Record) -> AbstractContextManager:
             return consume_span(self.tracer, record)
 
-        def recording() -> bool:
-            # A span per record of a batch cost a fifth of a catch-up's CPU (docs/performance.md): made only while
-            # something records spans (an exporter, or a test's processor added at run time); asked once a batch.
-            return records_spans(self.tracer)
-
         # A batch subscriber: a fetched batch is applied in one transaction with its inbox claims, and one record
         # at a time only to isolate one that fails; EventConsumer.handle_batch commits the batch's offsets once
         # (MANUAL: it commits, not FastStream).
@@ -242,7 +237,9 @@ class ServiceRuntime:
                     message.consumer,
                     handle=handle,
                     together=True,
-                    scope=batch_scope if recording() else None,
+                    # A span per record of a batch cost a fifth of a catch-up's CPU (docs/performance.md): made
+                    # only while something records spans (an exporter, or a test's processor added at run time).
+                    scope=batch_scope if records_spans(self.tracer) else None,
                 )
 
     async def _ensure_topics(self) -> None:

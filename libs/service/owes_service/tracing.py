@@ -9,8 +9,8 @@ written and read back by the consumer to parent its span.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, cast
 
 import structlog
@@ -70,56 +70,54 @@ def _header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> st
     return None
 
 
-@contextmanager
-def consume_span(tracer: Tracer, record: ConsumerRecord[Any, Any]) -> Iterator[trace.Span]:
+def consume_span(tracer: Tracer, record: ConsumerRecord[Any, Any]) -> AbstractContextManager[trace.Span]:
     """A CONSUMER span around one Kafka record, parented by the event's traceparent when it has one."""
+
+    def attributes() -> dict[str, Any]:
+        named: dict[str, Any] = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": record.topic,
+            "messaging.destination.partition.id": str(record.partition),
+            "messaging.kafka.offset": record.offset,
+        }
+        event_id = _header(record.headers, "ce_id")
+        if event_id:
+            named["messaging.message.id"] = event_id
+        event_type = _header(record.headers, "ce_type")
+        if event_type:
+            named["cloudevents.event_type"] = event_type
+        return named
+
     parent = context_from_traceparent(_header(record.headers, TRACEPARENT_HEADER))
-    name = f"process {record.topic}"
-    if not records_spans(tracer):  # nothing records it: the trace goes on in the logs and the events it causes
-        unrecorded = _unrecorded_span(tracer, name, parent, SpanKind.CONSUMER)
-        with trace.use_span(unrecorded) as span, _bound_trace_id(span):
-            yield span
-        return
-    attributes = {
-        "messaging.system": "kafka",
-        "messaging.operation.type": "process",
-        "messaging.destination.name": record.topic,
-        "messaging.destination.partition.id": str(record.partition),
-        "messaging.kafka.offset": record.offset,
-    }
-    event_id = _header(record.headers, "ce_id")
-    if event_id:
-        attributes["messaging.message.id"] = event_id
-    event_type = _header(record.headers, "ce_type")
-    if event_type:
-        attributes["cloudevents.event_type"] = event_type
-    with (
-        tracer.start_as_current_span(name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes) as span,
-        _bound_trace_id(span),
-    ):
-        yield span
+    return _current_span(tracer, f"process {record.topic}", parent, SpanKind.CONSUMER, attributes)
 
 
-@contextmanager
-def request_span(tracer: Tracer, scope: Scope, carrier: dict[str, str]) -> Iterator[trace.Span]:
+def request_span(tracer: Tracer, scope: Scope, carrier: dict[str, str]) -> AbstractContextManager[trace.Span]:
     """A SERVER span around an HTTP request, continuing the caller's trace when `carrier` holds its traceparent
     (and tracestate); finish_request_span names it by route and status."""
-    method = scope["method"]
-    name = f"{method} {scope['path']}"
+    method, path = scope["method"], scope["path"]
     parent = PROPAGATOR.extract(carrier) if carrier else None
-    if not records_spans(tracer):  # nothing records it: only its context is needed, for logs and events
-        with trace.use_span(_unrecorded_span(tracer, name, parent, SpanKind.SERVER)) as span, _bound_trace_id(span):
-            yield span
-        return
-    with (
-        tracer.start_as_current_span(
-            name,
-            context=parent,
-            kind=SpanKind.SERVER,
-            attributes={"http.request.method": method, "url.path": scope["path"]},
-        ) as span,
-        _bound_trace_id(span),
-    ):
+    return _current_span(
+        tracer,
+        f"{method} {path}",
+        parent,
+        SpanKind.SERVER,
+        lambda: {"http.request.method": method, "url.path": path},
+    )
+
+
+@contextmanager
+def _current_span(
+    tracer: Tracer, name: str, parent: Context | None, kind: SpanKind, attributes: Callable[[], dict[str, Any]]
+) -> Iterator[trace.Span]:
+    """The span in scope, its trace id on every log line written inside it. When nothing records spans, only the
+    context the span would have (for logs and the events it causes), without making the span or its attributes."""
+    if records_spans(tracer):
+        current = tracer.start_as_current_span(name, context=parent, kind=kind, attributes=attributes())
+    else:
+        current = trace.use_span(_unrecorded_span(tracer, name, parent, kind))
+    with current as span, _bound_trace_id(span):
         yield span
 
 
