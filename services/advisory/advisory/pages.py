@@ -28,8 +28,6 @@ from . import service
 from .schemas import AdvisorySessionRecord, AttendanceRecord, CompletionRecord, MentoringRecord, TrainingCreation
 
 pages = StaffPages("advisory", N_("Advisory"), Path(__file__).parent)
-router = pages.router
-mount = pages.mount  # what the composition root calls: pages.mount(app)
 
 TRAINING_LABELS = {
     "title": N_("Title"),
@@ -60,7 +58,7 @@ async def _trainings_page(request: Request) -> dict[str, Any]:
     return {"trainings": found, "form": {"required_attendance_percent": "80"}}
 
 
-@router.post("/trainings")
+@pages.router.post("/trainings")
 async def create_training(request: Request, staff: Writer, form: Posted) -> Response:
     return await pages.take_step(request, form, TRAINING, partial(_trainings_page, request))
 
@@ -85,7 +83,7 @@ pages.steps(
 )
 
 
-@router.post("/trainings/{training_id}/completion")
+@pages.router.post("/trainings/{training_id}/completion")
 async def complete_training(request: Request, staff: Writer, training_id: str, form: Posted) -> Response:
     return await pages.submit(
         request,
@@ -197,7 +195,7 @@ async def _record_support(
     return await pages.take_step(request, form, step, page, body=body, then=_beneficiary_path(body))
 
 
-@router.post("/sessions")
+@pages.router.post("/sessions")
 async def record_advisory_session(request: Request, staff: Writer, form: Posted) -> Response:
     return await _record_support(request, form, SESSION, "sessions.html", service.list_advisory_sessions)
 
@@ -208,7 +206,7 @@ async def mentoring(request: Request, staff: Staff, participant: str = "", organ
     return await _support_page(request, "mentoring.html", service.list_mentoring, filters=filters)
 
 
-@router.post("/mentoring")
+@pages.router.post("/mentoring")
 async def record_mentoring(request: Request, staff: Writer, form: Posted) -> Response:
     return await _record_support(request, form, MENTORING, "mentoring.html", service.list_mentoring)
 
@@ -257,11 +255,11 @@ async def _beneficiary_page(request: Request, *, participant_id: str | None, org
     return pages.render(request, "beneficiary.html", ctx)
 
 
-@router.get("/participants/{participant_id}")
+@pages.router.get("/participants/{participant_id}")
 async def participant_support(request: Request, staff: Staff, participant_id: str) -> Response:
     return await _beneficiary_page(request, participant_id=participant_id, organisation_id=None)
 
 
-@router.get("/organisations/{organisation_id}")
+@pages.router.get("/organisations/{organisation_id}")
 async def organisation_support(request: Request, staff: Staff, organisation_id: str) -> Response:
     return await _beneficiary_page(request, participant_id=None, organisation_id=organisation_id)

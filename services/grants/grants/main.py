@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from owes_service.composition import CompositionRoot
 
-from . import api, pages
+from . import api
 from .consumers import HANDLERS
+from .pages import pages
 from .settings import GrantsSettings
 from .tables import metadata
 

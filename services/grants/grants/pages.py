@@ -46,8 +46,6 @@ from .schemas import (
 )
 
 pages = StaffPages("grants", N_("Grants"), Path(__file__).parent)
-router = pages.router
-mount = pages.mount  # what the composition root calls: pages.mount(app)
 
 COOPERATIVE_LABELS = {
     "cooperative_name": N_("Name of the cooperative"),
@@ -90,7 +88,7 @@ async def _cooperatives_page(request: Request, *, calendar: ProjectCalendar) -> 
     }
 
 
-@router.post("/cooperatives")
+@pages.router.post("/cooperatives")
 async def found_cooperative(request: Request, staff: Writer, form: Posted) -> Response:
     body = form_body(form, COOPERATIVE_LABELS)
     body["founder_ids"] = read_identifiers(form.get("founder_ids"))
@@ -111,7 +109,7 @@ async def _cooperative_page(request: Request, cooperative_id: str) -> dict[str, 
     }
 
 
-@router.post("/cooperatives/{cooperative_id}/jobs")
+@pages.router.post("/cooperatives/{cooperative_id}/jobs")
 async def create_job(request: Request, staff: Writer, cooperative_id: str, form: Posted) -> Response:
     body = {**form_body(form, JOB_LABELS), "cooperative_id": cooperative_id}
     page = partial(_cooperative_page, request, cooperative_id)
@@ -170,7 +168,7 @@ async def _applications_page(request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/applications")
+@pages.router.post("/applications")
 async def submit_application(request: Request, staff: Writer, form: Posted) -> Response:
     return await pages.take_step(request, form, SUBMISSION, partial(_applications_page, request))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from owes_service.composition import CompositionRoot
 
-from . import api, pages
+from . import api
+from .pages import pages
 from .settings import RecruitmentSettings
 from .tables import metadata
 

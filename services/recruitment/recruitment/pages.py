@@ -43,8 +43,6 @@ from .schemas import (
 )
 
 pages = StaffPages("recruitment", N_("Recruitment"), Path(__file__).parent)
-router = pages.router
-mount = pages.mount  # what the composition root calls: pages.mount(app)
 
 STATUSES = {
     "recruited": N_("recruited"),
@@ -163,12 +161,12 @@ async def participants(
     )
 
 
-@router.get("/participants/new")
+@pages.router.get("/participants/new")
 async def new_participant(request: Request, staff: Writer, calendar: CalendarDep) -> Response:
     return pages.render(request, "register.html", {**_context(calendar), "form": {"at_risk_of_exclusion": "yes"}})
 
 
-@router.post("/participants/new")
+@pages.router.post("/participants/new")
 async def register(request: Request, staff: Writer, calendar: CalendarDep, form: Posted) -> Response:
     _ = pages.gettext(request)
     try:
@@ -221,7 +219,7 @@ async def _participant_page(
     return pages.render(request, "participant.html", ctx, status=status)
 
 
-@router.get("/participants/{participant_id}")
+@pages.router.get("/participants/{participant_id}")
 async def participant(
     request: Request, staff: Staff, calendar: CalendarDep, audit: AuditDep, participant_id: str
 ) -> Response:
@@ -230,7 +228,7 @@ async def participant(
     return page
 
 
-@router.post("/participants/{participant_id}/eligibility")
+@pages.router.post("/participants/{participant_id}/eligibility")
 async def decide(
     request: Request, staff: Writer, calendar: CalendarDep, audit: AuditDep, participant_id: str, form: Posted
 ) -> Response:
@@ -272,7 +270,7 @@ async def decide(
     )
 
 
-@router.post("/participants/{participant_id}/withdrawal")
+@pages.router.post("/participants/{participant_id}/withdrawal")
 async def withdraw(
     request: Request, staff: Writer, calendar: CalendarDep, audit: AuditDep, participant_id: str, form: Posted
 ) -> Response:
@@ -303,13 +301,13 @@ async def withdraw(
     )
 
 
-@router.get("/participants/{participant_id}/erase")
+@pages.router.get("/participants/{participant_id}/erase")
 async def confirm_erasure(request: Request, staff: Writer, calendar: CalendarDep, participant_id: str) -> Response:
     row = await call_use_case(service.get_participant, request, participant_id=participant_id)
     return pages.render(request, "erase.html", {**_context(calendar), "p": row})
 
 
-@router.post("/participants/{participant_id}/erase")
+@pages.router.post("/participants/{participant_id}/erase")
 async def erase(request: Request, staff: Writer, participant_id: str, form: Posted) -> Response:
     _ = pages.gettext(request)
     answer = await call_use_case(retention.request_erasure, request, participant_id=participant_id)
@@ -395,7 +393,7 @@ async def _organisations_page(request: Request, *, calendar: ProjectCalendar) ->
     }
 
 
-@router.post("/organisations")
+@pages.router.post("/organisations")
 async def enrol_organisation(request: Request, staff: Writer, form: Posted) -> Response:
     return await pages.take_step(request, form, ENROLMENT, partial(_organisations_page, request))
 
@@ -405,7 +403,7 @@ async def _groups_page(request: Request, *, calendar: ProjectCalendar) -> dict[s
     return {**_context(calendar), "groups": await call_use_case(service.list_initiative_groups, request)}
 
 
-@router.post("/initiative-groups")
+@pages.router.post("/initiative-groups")
 async def form_initiative_group(request: Request, staff: Writer, form: Posted) -> Response:
     body = form_body(form, GROUP_LABELS)
     body["member_ids"] = read_identifiers(form.get("member_ids"))
@@ -438,7 +436,7 @@ SHEET_TYPES = {
 }
 
 
-@router.get("/data-sheet.{fmt}")
+@pages.router.get("/data-sheet.{fmt}")
 async def participant_data_sheet(request: Request, staff: Writer, session: SessionDep, fmt: str) -> Response:
     """The data sheet for the central monitoring system, exactly as the API exports it: personal data included,
     so only the operating partner's recruiters (not read-only staff) download it, and each download is audited."""

@@ -8,10 +8,11 @@ from owes_service.composition import CompositionRoot
 from owes_service.project_calendar import Clock
 from owes_service.runtime import ServiceRuntime, ServiceSpec
 
-from . import api, dashboard, pages
+from . import api, dashboard
 from .consumers import HANDLERS, apply_batch
 from .indicators import BY_KEY
 from .live import ChangeFeed, LiveReport
+from .pages import pages
 from .settings import ReportingSettings
 from .tables import metadata
 from .targets import load_targets

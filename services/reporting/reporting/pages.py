@@ -21,8 +21,6 @@ from .service import Report
 from .settings import ReportingSettings
 
 pages = StaffPages("reporting", N_("Partnership reporting"), Path(__file__).parent)
-router = pages.router
-mount = pages.mount  # what the composition root calls: pages.mount(app)
 
 INDICATOR_TITLES = {
     "people_supported": N_("People supported"),
@@ -86,7 +84,7 @@ async def dashboard(request: Request, staff: Staff, live: LiveDep) -> Response:
     return pages.render(request, "dashboard.html", {"sections": _sections(request, report)})
 
 
-@router.get("/dashboard/stream")
+@pages.router.get("/dashboard/stream")
 async def dashboard_stream(request: Request, staff: Staff, live: LiveDep) -> Response:
     """Server-sent events: the sections whose figures changed, as soon as an event changes them."""
     settings = cast(ReportingSettings, live.runtime.settings)  # the reporting runtime is built with them
@@ -128,7 +126,7 @@ async def board_report(request: Request, staff: Staff, live: LiveDep) -> Respons
     return pages.render(request, "report.html", _context(report))
 
 
-@router.get("/exports/{filename}")
+@pages.router.get("/exports/{filename}")
 async def export(request: Request, staff: Staff, live: LiveDep, filename: str) -> Response:
     """The API's exports, for a signed-in person (the API itself wants a machine's key)."""
     name, _, fmt = filename.rpartition(".")
