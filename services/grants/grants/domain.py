@@ -188,9 +188,23 @@ def explain_ineligible(reasons: dict[str, str]) -> str:
     )
 
 
+def _listed_twice(ids: list[str]) -> list[str]:
+    """The ids a list of founders names more than once, sorted."""
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def _check_at_most_members(members: int, *, field: str) -> None:
+    """A social cooperative has at most MAX_MEMBERS members, however it was founded and whoever joins it."""
+    if members > MAX_MEMBERS:
+        raise RuleBroken(
+            refusal("A social cooperative has at most %(max_members)s members.", max_members=MAX_MEMBERS),
+            field=field,
+        )
+
+
 def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> list[str]:
     """Natural persons found a social cooperative three or more, each a distinct eligible participant."""
-    duplicates = sorted({pid for pid in founder_ids if founder_ids.count(pid) > 1})
+    duplicates = _listed_twice(founder_ids)
     if duplicates:
         raise RuleBroken(
             refusal("Founders listed more than once: %(duplicates)s.", duplicates=", ".join(duplicates)),
@@ -208,11 +222,7 @@ def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> li
             ),
             field="founder_ids",
         )
-    if len(founder_ids) > MAX_MEMBERS:
-        raise RuleBroken(
-            refusal("A social cooperative has at most %(max_members)s members.", max_members=MAX_MEMBERS),
-            field="founder_ids",
-        )
+    _check_at_most_members(len(founder_ids), field="founder_ids")
     reasons = ineligible(founder_ids, standings)
     if reasons:
         raise RuleBroken(
@@ -225,7 +235,7 @@ def check_founders(founder_ids: list[str], standings: dict[str, Standing]) -> li
 
 def check_founding_organisations(organisation_ids: list[str], known: set[str]) -> list[str]:
     """Legal persons found a social cooperative two or more, each an organisation recruitment enrolled."""
-    duplicates = sorted({oid for oid in organisation_ids if organisation_ids.count(oid) > 1})
+    duplicates = _listed_twice(organisation_ids)
     if duplicates:
         raise RuleBroken(
             refusal("Founding organisations listed more than once: %(duplicates)s.", duplicates=", ".join(duplicates)),
@@ -241,11 +251,7 @@ def check_founding_organisations(organisation_ids: list[str], known: set[str]) -
             ),
             field="founding_organisation_ids",
         )
-    if len(organisation_ids) > MAX_MEMBERS:
-        raise RuleBroken(
-            refusal("A social cooperative has at most %(max_members)s members.", max_members=MAX_MEMBERS),
-            field="founding_organisation_ids",
-        )
+    _check_at_most_members(len(organisation_ids), field="founding_organisation_ids")
     unknown = [oid for oid in organisation_ids if oid not in known]
     if unknown:
         raise RuleBroken(
@@ -287,11 +293,7 @@ class Membership:
         return due is not None and today >= due and self.members < MIN_MEMBERS
 
     def admit(self) -> None:
-        if self.members >= MAX_MEMBERS:
-            raise RuleBroken(
-                refusal("A social cooperative has at most %(max_members)s members.", max_members=MAX_MEMBERS),
-                field="participant_id",
-            )
+        _check_at_most_members(self.members + 1, field="participant_id")
 
 
 # --- de minimis aid ---------------------------------------------------------------------------------------------
