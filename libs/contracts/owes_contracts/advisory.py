@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -13,6 +13,25 @@ from .base import EntityId, Event, Hours, ParticipantId
 
 class _AdvisoryEvent(Event):
     producer: ClassVar[str] = "advisory"
+
+
+def _beneficiary_field(whom: str, example: str) -> Any:
+    """An event's participant_id or organisation_id: who was supported, when it was this kind of beneficiary."""
+    return Field(
+        default=None,
+        description=f"{whom}: exactly one of participant_id and organisation_id is set.",
+        examples=[example],
+    )
+
+
+_Support = TypeVar("_Support", "AdvisorySessionHeld", "MentoringProvided")
+
+
+def _one_beneficiary(event: _Support) -> _Support:
+    """Support goes to exactly one beneficiary, a participant or an organisation (a model validator of each)."""
+    if (event.participant_id is None) == (event.organisation_id is None):
+        raise ValueError("exactly one of participant_id and organisation_id is required")
+    return event
 
 
 class AdvisoryKind(StrEnum):
@@ -34,22 +53,10 @@ class AdvisorySessionHeld(_AdvisoryEvent):
     kind: AdvisoryKind = Field(description="General, or a specialist field.", examples=["legal"])
     hours: Hours
     adviser_id: EntityId = Field(description="Id of the adviser (staff).", examples=["adv_12"])
-    participant_id: ParticipantId | None = Field(
-        default=None,
-        description="The participant advised: exactly one of participant_id and organisation_id is set.",
-        examples=["p_3f9c2a7d1b8e4c6f"],
-    )
-    organisation_id: EntityId | None = Field(
-        default=None,
-        description="The organisation advised: exactly one of participant_id and organisation_id is set.",
-        examples=["org_7c1e5b9a"],
-    )
+    participant_id: ParticipantId | None = _beneficiary_field("The participant advised", "p_3f9c2a7d1b8e4c6f")
+    organisation_id: EntityId | None = _beneficiary_field("The organisation advised", "org_7c1e5b9a")
 
-    @model_validator(mode="after")
-    def _one_beneficiary(self) -> Self:
-        if (self.participant_id is None) == (self.organisation_id is None):
-            raise ValueError("exactly one of participant_id and organisation_id is required")
-        return self
+    _one_beneficiary = model_validator(mode="after")(_one_beneficiary)
 
 
 class TrainingCompleted(_AdvisoryEvent):
@@ -80,19 +87,7 @@ class MentoringProvided(_AdvisoryEvent):
     provided_on: dt.date = Field(description="Day the mentoring was provided.", examples=["2026-06-02"])
     hours: Hours
     mentor_id: EntityId = Field(description="Id of the mentor (staff).", examples=["mentor_3"])
-    participant_id: ParticipantId | None = Field(
-        default=None,
-        description="The participant mentored: exactly one of participant_id and organisation_id is set.",
-        examples=["p_3f9c2a7d1b8e4c6f"],
-    )
-    organisation_id: EntityId | None = Field(
-        default=None,
-        examples=["org_7c1e5b9a"],
-        description="The organisation mentored: exactly one of participant_id and organisation_id is set.",
-    )
+    participant_id: ParticipantId | None = _beneficiary_field("The participant mentored", "p_3f9c2a7d1b8e4c6f")
+    organisation_id: EntityId | None = _beneficiary_field("The organisation mentored", "org_7c1e5b9a")
 
-    @model_validator(mode="after")
-    def _one_beneficiary(self) -> Self:
-        if (self.participant_id is None) == (self.organisation_id is None):
-            raise ValueError("exactly one of participant_id and organisation_id is required")
-        return self
+    _one_beneficiary = model_validator(mode="after")(_one_beneficiary)
