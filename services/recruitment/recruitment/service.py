@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from owes_contracts import Event
 from owes_messaging.db import truncate_sqlite_wal
 from owes_messaging.outbox import OutboxWriter
 from owes_service.problems import Conflict, InvalidInput, found
 from owes_service.project import county_key
 from owes_service.project_calendar import ProjectCalendar
-from owes_service.wording import because, refusal
+from owes_service.wording import Refusal, because, refusal
 
 from . import domain, repository
 from .domain import ParticipantStatus
@@ -191,6 +193,34 @@ def _not_before(day: dt.date, earliest: dt.date, *, field: str, what: str) -> No
         )
 
 
+async def _decide_on_participant(
+    session: AsyncSession,
+    outbox: OutboxWriter,
+    participant_id: str,
+    *,
+    decide: Callable[[domain.Participant], Event],
+    refused: Callable[[str], Refusal],
+    on: dt.date,
+    field: str,
+    **changed: Any,
+) -> ParticipantStatus:
+    """One transaction for a decision about a participant: taken on them locked (a status that does not allow it
+    is a 409 in the words of `refused`), its day not before their recruitment, what it changed stored and its
+    event published; their status now."""
+    async with session.begin():
+        participant = await _participant_for_update(session, participant_id)
+        try:
+            decided = decide(participant)
+        except domain.StateConflict as exc:
+            raise Conflict(refused(because(exc))) from None
+        _not_before(on, participant.recruited_on, field=field, what=refusal("recruitment date"))
+        await repository.update_participant(
+            session, participant_id=participant_id, status=participant.status.value, **changed
+        )
+        await outbox.add(session, decided)
+    return participant.status
+
+
 async def decide_eligibility(
     *,
     session: AsyncSession,
@@ -201,31 +231,27 @@ async def decide_eligibility(
 ) -> ParticipantStatus:
     """Confirm or reject a recruited participant's eligibility; publish the decision."""
     decided_on = calendar.fact_date(decision.decided_on, field="decided_on")
-    async with session.begin():
-        participant = await _participant_for_update(session, participant_id)
-        try:
-            decided = participant.decide_eligibility(
-                eligible=decision.eligible, on=decided_on, reason_code=decision.reason_code
-            )
-        except domain.StateConflict as exc:
-            raise Conflict(
-                refusal(
-                    "Cannot decide the eligibility of %(participant_id)s: %(reason)s.",
-                    participant_id=participant_id,
-                    reason=because(exc),
-                )
-            ) from None
-        _not_before(decided_on, participant.recruited_on, field="decided_on", what=refusal("recruitment date"))
-        await repository.update_participant(
-            session,
+    return await _decide_on_participant(
+        session,
+        outbox,
+        participant_id,
+        decide=partial(
+            domain.Participant.decide_eligibility,
+            eligible=decision.eligible,
+            on=decided_on,
+            reason_code=decision.reason_code,
+        ),
+        refused=lambda reason: refusal(
+            "Cannot decide the eligibility of %(participant_id)s: %(reason)s.",
             participant_id=participant_id,
-            status=participant.status.value,
-            eligibility_decided_on=decided_on,
-            rejection_reason_code=decision.reason_code.value if decision.reason_code else None,
-            rejection_reason=decision.note,
-        )
-        await outbox.add(session, decided)
-    return participant.status
+            reason=reason,
+        ),
+        on=decided_on,
+        field="decided_on",
+        eligibility_decided_on=decided_on,
+        rejection_reason_code=decision.reason_code.value if decision.reason_code else None,
+        rejection_reason=decision.note,
+    )
 
 
 async def withdraw_participant(
@@ -240,29 +266,20 @@ async def withdraw_participant(
     withdrawn_on = calendar.fact_date(withdrawal.withdrawn_on, field="withdrawn_on")
     code = withdrawal.reason_code
     assert code is not None  # noqa: S101  Withdrawal requires it
-    async with session.begin():
-        participant = await _participant_for_update(session, participant_id)
-        try:
-            withdrawn = participant.withdraw(on=withdrawn_on, reason_code=code)
-        except domain.StateConflict as exc:
-            raise Conflict(
-                refusal(
-                    "Cannot withdraw %(participant_id)s: %(reason)s.",
-                    participant_id=participant_id,
-                    reason=because(exc),
-                )
-            ) from None
-        _not_before(withdrawn_on, participant.recruited_on, field="withdrawn_on", what=refusal("recruitment date"))
-        await repository.update_participant(
-            session,
-            participant_id=participant_id,
-            status=participant.status.value,
-            withdrawn_on=withdrawn_on,
-            withdrawal_reason_code=code.value,
-            withdrawal_reason=withdrawal.note,
-        )
-        await outbox.add(session, withdrawn)
-    return participant.status
+    return await _decide_on_participant(
+        session,
+        outbox,
+        participant_id,
+        decide=partial(domain.Participant.withdraw, on=withdrawn_on, reason_code=code),
+        refused=lambda reason: refusal(
+            "Cannot withdraw %(participant_id)s: %(reason)s.", participant_id=participant_id, reason=reason
+        ),
+        on=withdrawn_on,
+        field="withdrawn_on",
+        withdrawn_on=withdrawn_on,
+        withdrawal_reason_code=code.value,
+        withdrawal_reason=withdrawal.note,
+    )
 
 
 async def erase_personal_data(
