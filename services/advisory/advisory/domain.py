@@ -10,8 +10,10 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal, InvalidOperation
+from functools import partial
+from typing import Any, TypeVar
 
-from owes_contracts import AdvisoryKind, AdvisorySessionHeld, MentoringProvided, TrainingCompleted
+from owes_contracts import AdvisorySessionHeld, MentoringProvided, TrainingCompleted
 from owes_service.wording import refusal
 
 HOURS_STEP = Decimal("0.25")  # time is recorded in quarter hours
@@ -115,46 +117,17 @@ def check_attendance_met(*, attended: Decimal, training_hours: Decimal, percent:
         )
 
 
-def hold_session(
-    *,
-    session_id: str,
-    kind: AdvisoryKind,
-    hours: Decimal,
-    adviser_id: str,
-    participant_id: str | None,
-    organisation_id: str | None,
-    held_on: dt.date,
-) -> AdvisorySessionHeld:
-    """An advisory session of one sitting, for one beneficiary (the caller checked it may be supported)."""
-    return AdvisorySessionHeld(
-        session_id=session_id,
-        held_on=held_on,
-        kind=kind,
-        hours=valid_hours(hours, at_most=MAX_SESSION_HOURS),
-        adviser_id=adviser_id,
-        participant_id=participant_id,
-        organisation_id=organisation_id,
-    )
+# Support is given in hours to one beneficiary (the event checks there is exactly one), each kind within its limit.
+Support = TypeVar("Support", AdvisorySessionHeld, MentoringProvided)
 
 
-def provide_mentoring(
-    *,
-    mentoring_id: str,
-    mentor_id: str,
-    hours: Decimal,
-    participant_id: str | None,
-    organisation_id: str | None,
-    provided_on: dt.date,
-) -> MentoringProvided:
-    """One day's mentoring for one beneficiary (the caller checked it may be supported)."""
-    return MentoringProvided(
-        mentoring_id=mentoring_id,
-        provided_on=provided_on,
-        hours=valid_hours(hours, at_most=MAX_MENTORING_HOURS),
-        mentor_id=mentor_id,
-        participant_id=participant_id,
-        organisation_id=organisation_id,
-    )
+def give_support(event: type[Support], *, hours: Decimal, at_most: Decimal, **facts: Any) -> Support:
+    """Hours of support, at most `at_most`, to one beneficiary the caller checked, as the event that says so."""
+    return event(hours=valid_hours(hours, at_most=at_most), **facts)
+
+
+hold_session = partial(give_support, AdvisorySessionHeld, at_most=MAX_SESSION_HOURS)
+provide_mentoring = partial(give_support, MentoringProvided, at_most=MAX_MENTORING_HOURS)
 
 
 @dataclass(frozen=True)
