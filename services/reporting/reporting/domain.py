@@ -47,6 +47,9 @@ from owes_contracts.envelope import CloudEvent
 
 from . import tables
 
+# The read model each row type is made from and merged into, in the order of the row types below.
+TABLE_OF: dict[type, sa.Table] = {}
+
 
 def _row_type(table: sa.Table) -> type[Any]:
     """A named tuple with one field per column, all defaulting to None (None means: not known from this event)."""
@@ -54,6 +57,7 @@ def _row_type(table: sa.Table) -> type[Any]:
     # Built from the table's columns at import, so mypy cannot see its fields: constructors are typed Any.
     cls = NamedTuple(table.name, [(n, Any) for n in names])  # type: ignore[misc]
     cls.__new__.__defaults__ = (None,) * len(names)
+    TABLE_OF[cls] = table
     return cls
 
 
@@ -69,21 +73,6 @@ Cooperative = _row_type(tables.cooperatives)
 Job = _row_type(tables.jobs)
 BridgeInstalment = _row_type(tables.bridge_support)
 PartnerActivity = _row_type(tables.partner_activity)
-
-TABLE_OF: dict[type, sa.Table] = {
-    Participant: tables.participants,
-    Organisation: tables.organisations,
-    InitiativeGroup: tables.initiative_groups,
-    AdvisorySession: tables.advisory_sessions,
-    TrainingCompletion: tables.trainings,
-    Mentoring: tables.mentoring,
-    GrantApplication: tables.grant_applications,
-    Disbursement: tables.disbursements,
-    Cooperative: tables.cooperatives,
-    Job: tables.jobs,
-    BridgeInstalment: tables.bridge_support,
-    PartnerActivity: tables.partner_activity,
-}
 
 
 def key_of(row: tuple) -> tuple:
