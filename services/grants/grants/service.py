@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owes_contracts import CooperativeFoundedV2, Event, GrantApplicationSubmitted, JobCreated
 from owes_messaging.outbox import OutboxWriter
-from owes_service.problems import Conflict, InvalidInput, NotFound
+from owes_service.problems import Conflict, InvalidInput, NotFound, found
 from owes_service.project import ProjectDefinition, load_project
 from owes_service.project_calendar import ProjectCalendar
 from owes_service.wording import refusal
@@ -56,6 +57,21 @@ def _rules() -> Iterator[None]:
         raise InvalidInput(str(exc), **exc.extra) from None
     except domain.WrongState as exc:
         raise Conflict(str(exc), **exc.extra) from None
+
+
+Aggregate = TypeVar("Aggregate", domain.Application, domain.Job)
+
+
+@asynccontextmanager
+async def _deciding(
+    session: AsyncSession, load: Callable[[], Awaitable[Aggregate | None]], missing: str
+) -> AsyncIterator[Aggregate]:
+    """A decision on an application or a job: in one transaction, it loaded and locked (404 saying `missing` when
+    there is none); a domain refusal inside it becomes a problem (_rules)."""
+    async with session.begin():
+        aggregate = found(await load(), missing)
+        with _rules():
+            yield aggregate
 
 
 # --- applications --------------------------------------------------------------------------------------------
@@ -107,11 +123,12 @@ async def submit_application(
         return await _application_view(session, application_id)
 
 
-async def _load_application(session: AsyncSession, application_id: str) -> domain.Application:
-    application = await repository.load_application(session, application_id)
-    if application is None:
-        raise NotFound(refusal("No application %(application_id)s.", application_id=application_id))
-    return application
+def _deciding_on_application(
+    session: AsyncSession, application_id: str
+) -> AbstractAsyncContextManager[domain.Application]:
+    """A decision on an application (its decisions and payments queue up on its lock)."""
+    load = partial(repository.load_application, session, application_id)
+    return _deciding(session, load, refusal("No application %(application_id)s.", application_id=application_id))
 
 
 async def evaluate_application(
@@ -119,10 +136,8 @@ async def evaluate_application(
 ) -> ApplicationView:
     """Record the evaluation (score and outcome); publish GrantApplicationEvaluated."""
     evaluated_on = calendar.fact_date(form.evaluated_on, field="evaluated_on")
-    async with session.begin():
-        application = await _load_application(session, application_id)
-        with _rules():
-            event = application.evaluate(score=form.score, outcome=form.outcome, on=evaluated_on)
+    async with _deciding_on_application(session, application_id) as application:
+        event = application.evaluate(score=form.score, outcome=form.outcome, on=evaluated_on)
         return await _record_application(
             session, outbox, application, event, score=form.score, evaluated_on=evaluated_on
         )
@@ -133,20 +148,15 @@ async def award_grant(
 ) -> ApplicationView:
     """Award an amount per job after a positive evaluation (the unit rate in 2021–2027); publish GrantAwarded."""
     awarded_on = calendar.fact_date(form.awarded_on, field="awarded_on")
-    async with session.begin():
-        application = await _load_application(session, application_id)
-        with _rules():
-            event = application.award(
-                amount_per_job=form.amount_per_job, jobs=form.jobs, on=awarded_on, project=_project(calendar)
-            )
+    async with _deciding_on_application(session, application_id) as application:
+        event = application.award(
+            amount_per_job=form.amount_per_job, jobs=form.jobs, on=awarded_on, project=_project(calendar)
+        )
         row = await _application_row(session, application_id)  # loaded and locked just above
         beneficiary = {"beneficiary_kind": row.applicant_kind, "beneficiary_id": row.applicant_id}
         await repository.lock_beneficiary(session, **beneficiary)
         aid = await repository.de_minimis_aid_of(session, **beneficiary)
-        with _rules():
-            amount_eur = domain.check_de_minimis(
-                aid, on=awarded_on, amount_pln=event.total_amount, eur_rate=form.eur_rate
-            )
+        amount_eur = domain.check_de_minimis(aid, on=awarded_on, amount_pln=event.total_amount, eur_rate=form.eur_rate)
         await repository.add_de_minimis_aid(
             session,
             application_id=application_id,
@@ -203,10 +213,8 @@ async def disburse_grant(
     """Pay out part of an awarded grant, never beyond the total; publish GrantDisbursed."""
     disbursed_on = calendar.fact_date(form.disbursed_on, field="disbursed_on")
     disbursement_id = domain.new_id("disb")
-    async with session.begin():
-        application = await _load_application(session, application_id)  # locked: payments queue up
-        with _rules():
-            event = application.disburse(amount=form.amount, on=disbursed_on, disbursement_id=disbursement_id)
+    async with _deciding_on_application(session, application_id) as application:
+        event = application.disburse(amount=form.amount, on=disbursed_on, disbursement_id=disbursement_id)
         await repository.add_disbursement(
             session,
             disbursement_id=disbursement_id,
@@ -412,14 +420,8 @@ async def admit_member(
                 ),
                 field=f"{kind}_id",
             )
+        _not_before_founding(joined_on, row, what=refusal("Joining"), field="joined_on")
         with _rules():
-            domain.not_before(
-                joined_on,
-                row.founded_on,
-                what=refusal("Joining"),
-                since=refusal("the cooperative's founding"),
-                field_name="joined_on",
-            )
             _membership(row, len(founders) + len(others)).admit()
         await repository.add_members(
             session,
@@ -430,6 +432,14 @@ async def admit_member(
             founder=False,
         )
         return await _cooperative_view(session, calendar, cooperative_id)
+
+
+def _not_before_founding(day: dt.date, cooperative: Row[*tuple[Any, ...]], *, what: str, field: str) -> None:
+    """What happens in a cooperative (a member joining, a job created) happens on its founding day or later."""
+    with _rules():
+        domain.not_before(
+            day, cooperative.founded_on, what=what, since=refusal("the cooperative's founding"), field_name=field
+        )
 
 
 def _membership(row: Row[*tuple[Any, ...]], members: int) -> domain.Membership:
@@ -496,14 +506,7 @@ async def create_job(
                 ),
                 field="participant_id",
             )
-        with _rules():
-            domain.not_before(
-                created_on,
-                cooperative.founded_on,
-                what=refusal("The job"),
-                since=refusal("the cooperative's founding"),
-                field_name="created_on",
-            )
+        _not_before_founding(created_on, cooperative, what=refusal("The job"), field="created_on")
         held = await repository.active_job_of(session, form.participant_id)
         if held is not None:
             raise Conflict(
@@ -537,11 +540,12 @@ async def create_job(
         return await _job_view(session, calendar, job_id)
 
 
-async def _load_job(session: AsyncSession, calendar: ProjectCalendar, job_id: str) -> domain.Job:
-    job = await repository.load_job(session, job_id, sustainability_months=_project(calendar).sustainability)
-    if job is None:
-        raise NotFound(refusal("No job %(job_id)s.", job_id=job_id))
-    return job
+def _deciding_on_job(
+    session: AsyncSession, calendar: ProjectCalendar, job_id: str
+) -> AbstractAsyncContextManager[domain.Job]:
+    """A decision on a job."""
+    load = partial(repository.load_job, session, job_id, sustainability_months=_project(calendar).sustainability)
+    return _deciding(session, load, refusal("No job %(job_id)s.", job_id=job_id))
 
 
 async def extend_bridge_support(
@@ -550,10 +554,8 @@ async def extend_bridge_support(
     """Lengthen a job's bridge-support schedule (6 months basic, up to 12); grants' own record, no event."""
     with _rules():
         domain.require_bridge_support(_project(calendar))
-    async with session.begin():
-        job = await _load_job(session, calendar, job_id)
-        with _rules():
-            job.extend_bridge_support(months=form.months)
+    async with _deciding_on_job(session, calendar, job_id) as job:
+        job.extend_bridge_support(months=form.months)
         await repository.update_job(session, job_id, bridge_months=job.bridge_months)
         return await _job_view(session, calendar, job_id)
 
@@ -565,10 +567,8 @@ async def pay_bridge_support(
     paid_on = calendar.fact_date(form.paid_on, field="paid_on")
     with _rules():
         domain.require_bridge_support(_project(calendar))
-    async with session.begin():
-        job = await _load_job(session, calendar, job_id)
-        with _rules():
-            event = job.pay_bridge_support(instalment=form.instalment, amount=form.amount, on=paid_on)
+    async with _deciding_on_job(session, calendar, job_id) as job:
+        event = job.pay_bridge_support(instalment=form.instalment, amount=form.amount, on=paid_on)
         await repository.add_bridge_payment(
             session, job_id=job_id, instalment=event.instalment, amount=event.amount, paid_on=paid_on
         )
@@ -581,10 +581,8 @@ async def check_job_sustainability(
 ) -> JobView:
     """Check a job at the end of the project's sustainability period; publish JobSustained or JobNotSustained."""
     checked_on = calendar.fact_date(form.checked_on, field="checked_on")
-    async with session.begin():
-        job = await _load_job(session, calendar, job_id)
-        with _rules():
-            event = job.check_sustainability(on=checked_on)
+    async with _deciding_on_job(session, calendar, job_id) as job:
+        event = job.check_sustainability(on=checked_on)
         return await _record_job(
             session, calendar, outbox, job, event, sustained_on=job.sustained_on, not_sustained_on=job.not_sustained_on
         )
@@ -596,11 +594,9 @@ async def fund_job_maintenance(
     """Grant a job the 2021–2027 maintenance unit rate of its working time, in force on its first day; publish
     JobMaintenanceFunded."""
     funded_on = calendar.fact_date(form.funded_on, field="funded_on")
-    async with session.begin():
-        job = await _load_job(session, calendar, job_id)
-        with _rules():
-            rate = domain.maintenance_rate(_project(calendar), job.working_time, job.created_on)
-            event = job.fund_maintenance(rate=rate, on=funded_on)
+    async with _deciding_on_job(session, calendar, job_id) as job:
+        rate = domain.maintenance_rate(_project(calendar), job.working_time, job.created_on)
+        event = job.fund_maintenance(rate=rate, on=funded_on)
         return await _record_job(
             session,
             calendar,
@@ -617,11 +613,9 @@ async def end_job(
 ) -> JobView:
     """Record that a job ended; publish JobEnded."""
     ended_on = calendar.fact_date(form.ended_on, field="ended_on")
-    async with session.begin():
-        job = await _load_job(session, calendar, job_id)
-        with _rules():
-            assert form.reason_code is not None  # noqa: S101  JobEnding requires it
-            event = job.end(reason=form.reason_code, on=ended_on)
+    async with _deciding_on_job(session, calendar, job_id) as job:
+        assert form.reason_code is not None  # noqa: S101  JobEnding requires it
+        event = job.end(reason=form.reason_code, on=ended_on)
         return await _record_job(
             session,
             calendar,
