@@ -34,6 +34,13 @@ def _insert(session: AsyncSession, table: sa.Table) -> postgresql.Insert | sqlit
     return dialect.insert(table)
 
 
+def _belonging(
+    selected: sa.Table | sa.Column[Any], key: sa.Column[Any], owner_id: str, order: tuple[sa.Column[Any], ...]
+) -> sa.Select[Any]:
+    """The rows (or one column of them) that belong to one application, cooperative or job, in their order."""
+    return sa.select(selected).where(key == owner_id).order_by(*order)
+
+
 # --- read models ---------------------------------------------------------------------------------------------
 
 
@@ -156,13 +163,9 @@ async def add_disbursement(session: AsyncSession, **values: Any) -> None:
 
 
 async def list_disbursements(session: AsyncSession, application_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
-    return (
-        await session.execute(
-            sa.select(disbursements)
-            .where(disbursements.c.application_id == application_id)
-            .order_by(disbursements.c.disbursed_on, disbursements.c.disbursement_id)
-        )
-    ).all()
+    paid = disbursements.c
+    query = _belonging(disbursements, paid.application_id, application_id, (paid.disbursed_on, paid.disbursement_id))
+    return (await session.execute(query)).all()
 
 
 # --- cooperatives --------------------------------------------------------------------------------------------
@@ -217,13 +220,11 @@ async def add_members(
 
 async def members_of(session: AsyncSession, cooperative_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
     """Members besides the founding participants, in the order they joined."""
-    return (
-        await session.execute(
-            sa.select(cooperative_members)
-            .where(cooperative_members.c.cooperative_id == cooperative_id)
-            .order_by(cooperative_members.c.joined_on, cooperative_members.c.member_id)
-        )
-    ).all()
+    members = cooperative_members.c
+    query = _belonging(
+        cooperative_members, members.cooperative_id, cooperative_id, (members.joined_on, members.member_id)
+    )
+    return (await session.execute(query)).all()
 
 
 async def de_minimis_aid_of(
@@ -270,27 +271,14 @@ async def get_cooperative(session: AsyncSession, cooperative_id: str) -> Row[*tu
 
 
 async def founders_of(session: AsyncSession, cooperative_id: str) -> list[str]:
-    return list(
-        (
-            await session.scalars(
-                sa.select(cooperative_founders.c.participant_id)
-                .where(cooperative_founders.c.cooperative_id == cooperative_id)
-                .order_by(cooperative_founders.c.position)
-            )
-        ).all()
-    )
+    founders = cooperative_founders.c
+    query = _belonging(founders.participant_id, founders.cooperative_id, cooperative_id, (founders.position,))
+    return list((await session.scalars(query)).all())
 
 
 async def job_ids_of(session: AsyncSession, cooperative_id: str) -> list[str]:
-    return list(
-        (
-            await session.scalars(
-                sa.select(jobs.c.job_id)
-                .where(jobs.c.cooperative_id == cooperative_id)
-                .order_by(jobs.c.created_on, jobs.c.job_id)
-            )
-        ).all()
-    )
+    query = _belonging(jobs.c.job_id, jobs.c.cooperative_id, cooperative_id, (jobs.c.created_on, jobs.c.job_id))
+    return list((await session.scalars(query)).all())
 
 
 # --- jobs ----------------------------------------------------------------------------------------------------
@@ -311,11 +299,9 @@ async def get_job(session: AsyncSession, job_id: str) -> Row[*tuple[Any, ...]] |
 
 
 async def list_bridge_payments(session: AsyncSession, job_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
-    return (
-        await session.execute(
-            sa.select(bridge_payments).where(bridge_payments.c.job_id == job_id).order_by(bridge_payments.c.instalment)
-        )
-    ).all()
+    paid = bridge_payments.c
+    query = _belonging(bridge_payments, paid.job_id, job_id, (paid.instalment,))
+    return (await session.execute(query)).all()
 
 
 async def load_job(session: AsyncSession, job_id: str, *, sustainability_months: int) -> domain.Job | None:
