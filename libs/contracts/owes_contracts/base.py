@@ -46,46 +46,49 @@ def reason_code_field(example: ReasonCode, why: str, note: str) -> Any:
     )
 
 
-# Money is PLN with grosze: a Decimal with two places, written to JSON as a string ("1234.50"), never a float.
+def _two_places(
+    *,
+    max_digits: int,
+    description: str,
+    example: str,
+    ge: int | None = None,
+    gt: int | None = None,
+    le: int | None = None,
+) -> Any:
+    """A Decimal with two places at most (grosze, hundredths of an hour), so sums of it stay exact, written to JSON
+    as a decimal string ("1234.50"), never a float."""
+    return Field(
+        max_digits=max_digits, decimal_places=2, ge=ge, gt=gt, le=le, description=description, examples=[example]
+    )
+
+
+def _identifier(*, min_length: int, pattern: str, description: str, example: str) -> Any:
+    """An id of at most 64 characters, the length every service stores."""
+    return Field(min_length=min_length, max_length=64, pattern=pattern, description=description, examples=[example])
+
+
+# Money is PLN with grosze.
 Money = Annotated[
     Decimal,
-    Field(
-        max_digits=14,
-        decimal_places=2,
-        ge=0,
-        description="Amount in PLN with grosze, as a decimal string.",
-        examples=["23500.00"],
-    ),
+    _two_places(max_digits=14, ge=0, description="Amount in PLN with grosze, as a decimal string.", example="23500.00"),
 ]
 Hours = Annotated[
     Decimal,
-    Field(
-        max_digits=6,
-        decimal_places=2,
-        gt=0,
-        le=1000,
-        description="Duration in hours (quarter hours allowed).",
-        examples=["1.50"],
-    ),
+    _two_places(max_digits=6, gt=0, le=1000, description="Duration in hours (quarter hours allowed).", example="1.50"),
 ]
 ParticipantId = Annotated[
     str,
-    Field(
+    _identifier(
         min_length=8,
-        max_length=64,
         pattern=r"^[A-Za-z0-9_-]+$",
         description="Pseudonymous participant id: random, never derived from personal data.",
-        examples=["p_3f9c2a7d1b8e4c6f"],
+        example="p_3f9c2a7d1b8e4c6f",
     ),
 ]
 EntityId = Annotated[
     str,
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
-        description="Identifier of an entity.",
-        examples=["org_7c1e5b9a"],
+    _identifier(
+        min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$", description="Identifier of an entity.", example="org_7c1e5b9a"
     ),
 ]
 
