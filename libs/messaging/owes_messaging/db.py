@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 
+from .sqlite_driver import one_trip_dbapi
+
 # Execution option for a connection whose transactions only read: on SQLite they begin deferred, reading a
 # snapshot beside the writer instead of queueing for the write lock. A write in such a transaction may fail
 # with SQLITE_BUSY, so use it only where nothing is written (e.g. the outbox relay's select).
@@ -27,7 +29,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine tuned per dialect: SQLite in WAL mode with immediate write locks; PostgreSQL pooled."""
     if url.startswith("sqlite"):
         _create_owner_only(url)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # one trip to aiosqlite's thread per statement instead of three or four (sqlite_driver.py)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, module=one_trip_dbapi())
         _make_sqlite_transactions_immediate(engine)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
