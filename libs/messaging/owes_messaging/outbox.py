@@ -162,54 +162,42 @@ class BrokerReplaced(Exception):
     """The broker that acknowledged a batch is not the one the relay published to before."""
 
 
+@dataclasses.dataclass(eq=False, kw_only=True)  # eq=False: a running relay is itself, hashed by identity
 class OutboxRelay:
     """Publishes pending outbox rows in commit order and marks them sent."""
 
-    def __init__(
-        self,
-        *,
-        engine: AsyncEngine,
-        table: sa.Table,
-        producer: Any,
-        wakeup: asyncio.Event,
-        batch_size: int = 500,
-        poll_interval: float = 0.5,
-        linger: float = 0.0,
-        lock_name: str = "outbox",
-        retention: dt.timedelta | None = dt.timedelta(days=7),
-        prune_interval: float = 3600.0,
-        topic: str | None = None,
-        client_options: dict | None = None,
-        prepare_broker: Callable[[], Awaitable[None]] | None = None,
-        on_published: Callable[[Sequence[sa.Row[*tuple[Any, ...]]]], None] | None = None,
-    ) -> None:
-        self.engine = engine
-        self.table = table
-        self.producer = producer
-        self.wakeup = wakeup
-        self.batch_size = batch_size
-        self.poll_interval = poll_interval
-        # Woken by a commit, wait this long before reading: writes committed meanwhile go in the same batch (a
-        # cycle cost recruitment half as much CPU as the write itself when each write had its own). The services
-        # pass their outbox_linger setting (5 ms).
-        self.linger = linger
-        self.retention = retention  # None: published rows are kept forever (the embedded Tansu's history)
-        self.prune_interval = prune_interval
-        # this service's events topic and how to reach the broker: checked at start for lost records
-        self.topic = topic
-        self.client_options = client_options
-        self._replaced = False
-        # async callable: makes a new broker ready (creates the topics) before rows are published to it again
-        self.prepare_broker = prepare_broker
-        self.broker_id: str | None = None  # cluster id of the broker the rows marked published went to
-        self.republished_total = 0
-        # On PostgreSQL, replicas of one service share the table: an advisory lock lets one relay at a time
-        # publish, which keeps the order of rows on the topic.
+    engine: AsyncEngine
+    table: sa.Table
+    producer: Any
+    wakeup: asyncio.Event
+    batch_size: int = 500
+    poll_interval: float = 0.5
+    # Woken by a commit, wait this long before reading: writes committed meanwhile go in the same batch (a
+    # cycle cost recruitment half as much CPU as the write itself when each write had its own). The services
+    # pass their outbox_linger setting (5 ms).
+    linger: float = 0.0
+    # On PostgreSQL, replicas of one service share the table: an advisory lock (lock_key, from this name) lets one
+    # relay at a time publish, which keeps the order of rows on the topic.
+    lock_name: dataclasses.InitVar[str] = "outbox"
+    retention: dt.timedelta | None = dt.timedelta(days=7)  # None: published rows are kept forever (embedded Tansu)
+    prune_interval: float = 3600.0
+    # this service's events topic and how to reach the broker: checked at start for lost records
+    topic: str | None = None
+    client_options: dict | None = None
+    # async callable: makes a new broker ready (creates the topics) before rows are published to it again
+    prepare_broker: Callable[[], Awaitable[None]] | None = None
+    # called with the rows just marked published (metrics)
+    on_published: Callable[[Sequence[sa.Row[*tuple[Any, ...]]]], None] | None = None
+    lock_key: int = dataclasses.field(init=False)
+    # cluster id of the broker the rows marked published went to
+    broker_id: str | None = dataclasses.field(init=False, default=None)
+    published_total: int = dataclasses.field(init=False, default=0)
+    republished_total: int = dataclasses.field(init=False, default=0)
+    _replaced: bool = dataclasses.field(init=False, default=False)
+    _stopping: asyncio.Event = dataclasses.field(init=False, default_factory=asyncio.Event)
+
+    def __post_init__(self, lock_name: str) -> None:
         self.lock_key = zlib.crc32(lock_name.encode())
-        self.published_total = 0
-        # called with the rows just marked published (metrics)
-        self.on_published = on_published
-        self._stopping = asyncio.Event()
 
     async def run(self) -> None:
         """Publish until stopped; on broker or database errors, back off and try again."""
