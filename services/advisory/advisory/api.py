@@ -1,13 +1,20 @@
-"""Advisory HTTP endpoints: thin, each parses, calls one use case and answers."""
+"""Advisory HTTP endpoints: thin, each a route and the use case it serves (owes_service.endpoints.serve: the use
+case's parameters are the endpoint's), answering with its result or, for a record created, its id."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from collections.abc import Callable
+from typing import Any
 
-from owes_service.deps import CalendarDep, OutboxDep, SessionDep
+from fastapi import APIRouter, status
+from pydantic import BaseModel
+
+from owes_service.endpoints import serve
 from owes_service.problems import PROBLEMS
 
 from . import schemas, service
+
+CREATED = status.HTTP_201_CREATED
 
 sessions = APIRouter(prefix="/advisory-sessions", tags=["advisory sessions"], responses=PROBLEMS)
 trainings = APIRouter(prefix="/trainings", tags=["trainings"], responses=PROBLEMS)
@@ -22,94 +29,78 @@ BENEFICIARY_RULE = (
 )
 
 
-@sessions.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    summary="Record an advisory session",
-    response_model=schemas.SessionCreated,
-    description=f"Publishes AdvisorySessionHeld. {BENEFICIARY_RULE}",
+def _records_support(router: APIRouter, summary: str, created: type[BaseModel], event: str) -> Callable[..., Any]:
+    """The route that records support given to one beneficiary: 201 with the record's id; event published."""
+    description = f"Publishes {event}. {BENEFICIARY_RULE}"
+    return router.post("", status_code=CREATED, summary=summary, response_model=created, description=description)
+
+
+serve(
+    _records_support(sessions, "Record an advisory session", schemas.SessionCreated, "AdvisorySessionHeld"),
+    service.hold_advisory_session,
+    answer="session_id",
 )
-async def hold_advisory_session(
-    form: schemas.AdvisorySessionRecord, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> dict:
-    return {
-        "session_id": await service.hold_advisory_session(session=session, calendar=calendar, outbox=outbox, form=form)
-    }
-
-
-@sessions.get("/{session_id}", summary="Read an advisory session")
-async def read_advisory_session(session_id: str, session: SessionDep) -> schemas.AdvisorySessionView:
-    return await service.get_advisory_session(session=session, session_id=session_id)
-
-
-@mentoring.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    summary="Record mentoring hours",
-    response_model=schemas.MentoringCreated,
-    description=f"Publishes MentoringProvided. {BENEFICIARY_RULE}",
+serve(
+    sessions.get("/{session_id}", summary="Read an advisory session", name="read_advisory_session"),
+    service.get_advisory_session,
 )
-async def provide_mentoring(
-    form: schemas.MentoringRecord, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> dict:
-    return {
-        "mentoring_id": await service.provide_mentoring(session=session, calendar=calendar, outbox=outbox, form=form)
-    }
-
-
-@mentoring.get("/{mentoring_id}", summary="Read a mentoring record")
-async def read_mentoring(mentoring_id: str, session: SessionDep) -> schemas.MentoringView:
-    return await service.get_mentoring(session=session, mentoring_id=mentoring_id)
-
-
-@trainings.post(
-    "", status_code=status.HTTP_201_CREATED, summary="Create a training", response_model=schemas.TrainingCreated
+serve(
+    _records_support(mentoring, "Record mentoring hours", schemas.MentoringCreated, "MentoringProvided"),
+    service.provide_mentoring,
+    answer="mentoring_id",
 )
-async def create_training(form: schemas.TrainingCreation, session: SessionDep) -> dict:
-    """A training on offer, with its length and the share of it a participant must attend to complete it."""
-    return {"training_id": await service.create_training(session=session, form=form)}
-
-
-@trainings.get("/{training_id}", summary="Read a training with its trainees' attendance")
-async def read_training(training_id: str, session: SessionDep) -> schemas.TrainingView:
-    return await service.get_training(session=session, training_id=training_id)
-
-
-@trainings.post(
-    "/{training_id}/attendance",
-    status_code=status.HTTP_201_CREATED,
-    summary="Record a participant's attendance at a training",
+serve(mentoring.get("/{mentoring_id}", summary="Read a mentoring record", name="read_mentoring"), service.get_mentoring)
+serve(
+    trainings.post(
+        "",
+        status_code=CREATED,
+        summary="Create a training",
+        response_model=schemas.TrainingCreated,
+        description="A training on offer, with its length and the share of it a participant must attend to complete "
+        "it.",
+    ),
+    service.create_training,
+    answer="training_id",
 )
-async def record_attendance(
-    training_id: str, form: schemas.AttendanceRecord, session: SessionDep, calendar: CalendarDep
-) -> schemas.AttendanceRecorded:
-    """Hours one eligible participant attended on one day; the total never exceeds the training's length.
-    Nothing is published: completion is the fact others need."""
-    return await service.record_attendance(session=session, calendar=calendar, training_id=training_id, form=form)
-
-
-@trainings.post(
-    "/{training_id}/completions",
-    status_code=status.HTTP_201_CREATED,
-    summary="Record that a participant completed a training",
+serve(
+    trainings.get("/{training_id}", summary="Read a training with its trainees' attendance", name="read_training"),
+    service.get_training,
 )
-async def complete_training(
-    training_id: str, form: schemas.CompletionRecord, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.CompletionRecorded:
-    """The participant's attendance must meet the training's requirement (422 otherwise); once per participant
-    (409 on repeat). Publishes TrainingCompleted with the training's title and hours."""
-    return await service.complete_training(
-        session=session, calendar=calendar, outbox=outbox, training_id=training_id, form=form
-    )
-
-
-@beneficiaries.get("/participants/{participant_id}", summary="What advisory knows of a participant")
-async def read_known_participant(participant_id: str, session: SessionDep) -> schemas.KnownParticipantView:
-    """Eligibility and withdrawal as learnt from recruitment's events (no personal data). 404 when no event about
-    the participant has arrived."""
-    return await service.get_known_participant(session=session, participant_id=participant_id)
-
-
-@beneficiaries.get("/organisations/{organisation_id}", summary="What advisory knows of an organisation")
-async def read_known_organisation(organisation_id: str, session: SessionDep) -> schemas.KnownOrganisationView:
-    return await service.get_known_organisation(session=session, organisation_id=organisation_id)
+serve(
+    trainings.post(
+        "/{training_id}/attendance",
+        status_code=CREATED,
+        summary="Record a participant's attendance at a training",
+        description="Hours one eligible participant attended on one day; the total never exceeds the training's "
+        "length.\nNothing is published: completion is the fact others need.",
+    ),
+    service.record_attendance,
+)
+serve(
+    trainings.post(
+        "/{training_id}/completions",
+        status_code=CREATED,
+        summary="Record that a participant completed a training",
+        description="The participant's attendance must meet the training's requirement (422 otherwise); once per "
+        "participant\n(409 on repeat). Publishes TrainingCompleted with the training's title and hours.",
+    ),
+    service.complete_training,
+)
+serve(
+    beneficiaries.get(
+        "/participants/{participant_id}",
+        summary="What advisory knows of a participant",
+        description="Eligibility and withdrawal as learnt from recruitment's events (no personal data). 404 when no "
+        "event about\nthe participant has arrived.",
+        name="read_known_participant",
+    ),
+    service.get_known_participant,
+)
+serve(
+    beneficiaries.get(
+        "/organisations/{organisation_id}",
+        summary="What advisory knows of an organisation",
+        name="read_known_organisation",
+    ),
+    service.get_known_organisation,
+)

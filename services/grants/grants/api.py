@@ -1,4 +1,5 @@
-"""Grants HTTP endpoints: thin, each parses, calls one use case and answers."""
+"""Grants HTTP endpoints: thin, each parses, calls one use case and answers. Most are a route and the use case it
+serves (owes_service.endpoints.serve: the use case's parameters are the endpoint's)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 
-from owes_service.deps import CalendarDep, OutboxDep, SessionDep
+from owes_service.deps import CalendarDep, SessionDep
+from owes_service.endpoints import serve
 from owes_service.problems import PROBLEMS
 
 from . import schemas, service
@@ -21,34 +23,24 @@ de_minimis = APIRouter(prefix="/de-minimis", tags=["de minimis aid"], responses=
 routers = [applications, cooperatives, jobs, de_minimis]
 
 
-@applications.post("", status_code=CREATED, summary="Submit a grant application with its business plan")
-async def submit_application(
-    form: schemas.ApplicationSubmission, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.ApplicationView:
-    return await service.submit_application(session=session, calendar=calendar, outbox=outbox, form=form)
-
-
-@applications.get("/{application_id}", summary="Read an application, its award and disbursements")
-async def read_application(application_id: str, session: SessionDep) -> schemas.ApplicationView:
-    return await service.get_application(session=session, application_id=application_id)
-
-
-@applications.post("/{application_id}/evaluation", summary="Evaluate an application (score and outcome)")
-async def evaluate_application(
-    application_id: str, form: schemas.Evaluation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.ApplicationView:
-    return await service.evaluate_application(
-        session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
-    )
-
-
-@applications.post("/{application_id}/award", summary="Award a grant after a positive evaluation")
-async def award_grant(
-    application_id: str, form: schemas.Award, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.ApplicationView:
-    return await service.award_grant(
-        session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
-    )
+serve(
+    applications.post("", status_code=CREATED, summary="Submit a grant application with its business plan"),
+    service.submit_application,
+)
+serve(
+    applications.get(
+        "/{application_id}", summary="Read an application, its award and disbursements", name="read_application"
+    ),
+    service.get_application,
+)
+serve(
+    applications.post("/{application_id}/evaluation", summary="Evaluate an application (score and outcome)"),
+    service.evaluate_application,
+)
+serve(
+    applications.post("/{application_id}/award", summary="Award a grant after a positive evaluation"),
+    service.award_grant,
+)
 
 
 @de_minimis.get(
@@ -67,84 +59,50 @@ async def read_de_minimis_headroom(
     )
 
 
-@applications.post("/{application_id}/disbursements", status_code=CREATED, summary="Disburse part of a grant")
-async def disburse_grant(
-    application_id: str, form: schemas.Disbursement, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.DisbursementView:
-    return await service.disburse_grant(
-        session=session, calendar=calendar, outbox=outbox, application_id=application_id, form=form
-    )
-
-
-@cooperatives.post(
-    "", status_code=CREATED, summary="Record a social cooperative founded (KRS; 3+ participants or 2+ organisations)"
+serve(
+    applications.post("/{application_id}/disbursements", status_code=CREATED, summary="Disburse part of a grant"),
+    service.disburse_grant,
 )
-async def found_cooperative(
-    form: schemas.CooperativeFoundation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.CooperativeView:
-    return await service.found_cooperative(session=session, calendar=calendar, outbox=outbox, form=form)
-
-
-@cooperatives.get("/{cooperative_id}", summary="Read a cooperative, its founders, members and jobs")
-async def read_cooperative(cooperative_id: str, session: SessionDep, calendar: CalendarDep) -> schemas.CooperativeView:
-    return await service.get_cooperative(session=session, calendar=calendar, cooperative_id=cooperative_id)
-
-
-@cooperatives.post("/{cooperative_id}/members", summary="Record a member who joined (at most 50 in all)")
-async def admit_member(
-    cooperative_id: str, form: schemas.MemberAdmission, session: SessionDep, calendar: CalendarDep
-) -> schemas.CooperativeView:
-    return await service.admit_member(session=session, calendar=calendar, cooperative_id=cooperative_id, form=form)
-
-
-@jobs.post("", status_code=CREATED, summary="Record a job created in a cooperative")
-async def create_job(
-    form: schemas.JobCreation, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.JobView:
-    return await service.create_job(session=session, calendar=calendar, outbox=outbox, form=form)
-
-
-@jobs.get("/{job_id}", summary="Read a job, its bridge support and sustainability")
-async def read_job(job_id: str, session: SessionDep, calendar: CalendarDep) -> schemas.JobView:
-    return await service.get_job(session=session, calendar=calendar, job_id=job_id)
-
-
-@jobs.post("/{job_id}/bridge-support/extension", summary="Extend the bridge-support schedule (up to 12 months)")
-async def extend_bridge_support(
-    job_id: str, form: schemas.BridgeSupportExtension, session: SessionDep, calendar: CalendarDep
-) -> schemas.JobView:
-    return await service.extend_bridge_support(session=session, calendar=calendar, job_id=job_id, form=form)
-
-
-@jobs.post("/{job_id}/bridge-support/instalments", status_code=CREATED, summary="Record a bridge-support instalment")
-async def pay_bridge_support(
-    job_id: str, form: schemas.BridgeSupportPayment, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.BridgePaymentView:
-    return await service.pay_bridge_support(session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form)
-
-
-@jobs.post(
-    "/{job_id}/maintenance", summary="Grant the 2021–2027 job maintenance unit rate (12 months, by working time)"
+serve(
+    cooperatives.post(
+        "",
+        status_code=CREATED,
+        summary="Record a social cooperative founded (KRS; 3+ participants or 2+ organisations)",
+    ),
+    service.found_cooperative,
 )
-async def fund_job_maintenance(
-    job_id: str, form: schemas.MaintenanceFunding, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.JobView:
-    return await service.fund_job_maintenance(
-        session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form
-    )
-
-
-@jobs.post("/{job_id}/sustainability-check", summary="Check the job at the end of the sustainability period")
-async def check_job_sustainability(
-    job_id: str, form: schemas.SustainabilityCheck, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.JobView:
-    return await service.check_job_sustainability(
-        session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form
-    )
-
-
-@jobs.post("/{job_id}/end", summary="Record that a job ended")
-async def end_job(
-    job_id: str, form: schemas.JobEnding, session: SessionDep, outbox: OutboxDep, calendar: CalendarDep
-) -> schemas.JobView:
-    return await service.end_job(session=session, calendar=calendar, outbox=outbox, job_id=job_id, form=form)
+serve(
+    cooperatives.get(
+        "/{cooperative_id}", summary="Read a cooperative, its founders, members and jobs", name="read_cooperative"
+    ),
+    service.get_cooperative,
+)
+serve(
+    cooperatives.post("/{cooperative_id}/members", summary="Record a member who joined (at most 50 in all)"),
+    service.admit_member,
+)
+serve(jobs.post("", status_code=CREATED, summary="Record a job created in a cooperative"), service.create_job)
+serve(
+    jobs.get("/{job_id}", summary="Read a job, its bridge support and sustainability", name="read_job"), service.get_job
+)
+serve(
+    jobs.post("/{job_id}/bridge-support/extension", summary="Extend the bridge-support schedule (up to 12 months)"),
+    service.extend_bridge_support,
+)
+serve(
+    jobs.post(
+        "/{job_id}/bridge-support/instalments", status_code=CREATED, summary="Record a bridge-support instalment"
+    ),
+    service.pay_bridge_support,
+)
+serve(
+    jobs.post(
+        "/{job_id}/maintenance", summary="Grant the 2021–2027 job maintenance unit rate (12 months, by working time)"
+    ),
+    service.fund_job_maintenance,
+)
+serve(
+    jobs.post("/{job_id}/sustainability-check", summary="Check the job at the end of the sustainability period"),
+    service.check_job_sustainability,
+)
+serve(jobs.post("/{job_id}/end", summary="Record that a job ended"), service.end_job)
