@@ -64,7 +64,7 @@ def test_a_database_without_its_grant_fails_at_the_service_database(copy, tmp_pa
         "SELECT format('CREATE DATABASE %I', :'service') \\gexec",
     )
     failed = rehearse(copy, tmp_path / "work")
-    assert failed.step == "recruitment database"
+    assert failed.step == "recruitment database", str(failed)
     assert "permission denied for database" in failed.detail
 
 
@@ -77,5 +77,5 @@ def test_a_missing_acl_line_fails_at_the_service_that_needs_it(copy, tmp_path):
     lines[line] = lines[line].replace("recruitment,advisory,grants", "recruitment,advisory")
     principals.write_text("\n".join(lines) + "\n")
     failed = rehearse(copy, tmp_path / "work")
-    assert failed.step == "reporting"
+    assert failed.step == "reporting", str(failed)  # another step failing first says why (its log's tail)
     assert "exited" in failed.detail and "TopicAuthorization" in failed.detail
