@@ -28,26 +28,20 @@ from sqlalchemy.util import EMPTY_DICT, await_only
 _Outcome = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
 
 
-def _execute(connection: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
-    """On aiosqlite's thread: the statement, its rows and its counters, the cursor closed."""
+def _execute(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
+    """On aiosqlite's thread: the statement (once, or for each set of parameters), its rows and its counters, the
+    cursor closed."""
     cursor = connection.cursor()
     try:
-        if parameters is None:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
             cursor.execute(operation)
         else:
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
         return description, rows, cursor.rowcount, cursor.lastrowid
-    finally:
-        cursor.close()
-
-
-def _execute_many(connection: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
-    cursor = connection.cursor()
-    try:
-        cursor.executemany(operation, parameters)
-        return cursor.description, [], cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
 
@@ -78,22 +72,22 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return self._outcome[3]
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
-        self._run(_execute, operation, parameters)
+        self._run(operation, parameters, many=False)
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
-        self._run(_execute_many, operation, seq_of_parameters)
+        self._run(operation, seq_of_parameters, many=True)
 
-    def _run(self, call: Any, operation: Any, parameters: Any) -> None:
+    def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         try:
-            self._outcome = await_only(self._on_thread(call, operation, parameters))
+            self._outcome = await_only(self._on_thread(operation, parameters, many))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._rows = collections.deque(self._outcome[1])
 
-    async def _on_thread(self, call: Any, operation: Any, parameters: Any) -> _Outcome:
+    async def _on_thread(self, operation: Any, parameters: Any, many: bool) -> _Outcome:
         driver: Any = self._connection
         async with self._adapt_connection._execute_mutex:
-            outcome: _Outcome = await driver._execute(call, driver._conn, operation, parameters)
+            outcome: _Outcome = await driver._execute(_execute, driver._conn, operation, parameters, many)
             return outcome
 
     async def _async_soft_close(self) -> None:

@@ -23,7 +23,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .asgi import read_body, replay, send_problem
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
-ALLOWED_CONTROLS = {"\n"}
 BIDI_CONTROLS = {
     "\u202a",
     "\u202b",
