@@ -61,7 +61,9 @@ transaction.state.log.min.isr=1
 auto.create.topics.enable=false
 EOF
 
-"$kafka_bin/kafka-storage.sh" format --ignore-formatted --cluster-id "$OWES_KAFKA_CLUSTER_ID" --config "$config" \
+# "--cluster-id=<id>" in one argument: an id may start with "-" (URL-safe base64), which the tool's argument parser
+# would take for an option ("argument --cluster-id/-t: expected one argument", 1 start in 64), as in owes_cli/kafka.py
+"$kafka_bin/kafka-storage.sh" format --ignore-formatted --cluster-id="$OWES_KAFKA_CLUSTER_ID" --config "$config" \
   --add-scram "SCRAM-SHA-512=[name=${admin_user},password=${OWES_KAFKA_ADMIN_PASSWORD}]"
 
 exec "$kafka_bin/kafka-server-start.sh" "$config"

@@ -109,7 +109,8 @@ class TestBrokerStart:
         assert result.returncode == 0, result.stderr
         (storage,) = kafka.calls("kafka-storage.sh")
         assert storage[0] == "format" and "--ignore-formatted" in storage
-        assert options(storage, "--cluster-id") == ["4L6g3nShT-eMCtK--X86sw"]
+        # in one argument: an id may start with "-", which kafka-storage's parser would take for an option
+        assert [a for a in storage if a.startswith("--cluster-id")] == ["--cluster-id=4L6g3nShT-eMCtK--X86sw"]
         assert options(storage, "--add-scram") == ["SCRAM-SHA-512=[name=admin,password=admin-secret]"]
         assert kafka.calls("kafka-server-start.sh") == [[str(tmp_path / "server.properties")]]
 
